@@ -1,0 +1,76 @@
+/**
+ * Messages between the service worker and a page bridge (postMessage / MessageChannel).
+ * Both ends are our own code from the same origin, but the boundary is still validated: a page
+ * may run other scripts that post messages, and a stale tab may run an older bridge.
+ */
+import { HASH_PATTERN } from './limits.ts';
+import { fail, isRecord, ok, type Result } from './result.ts';
+
+export type SourceBytes = { peer: number; origin: number; cache: number };
+
+/** Worker → bridge, on `navigator.serviceWorker` (a `fetch` carries a MessagePort). */
+export type WorkerToBridge =
+  | { pc: 'fetch'; hash: string; size: number; pieces: number[] }
+  | { pc: 'stored'; hash: string }
+  | { pc: 'served'; path: string; hash: string; bytes: SourceBytes; ms: number; status: number };
+
+/** Bridge → worker, on the fetch's MessagePort. `piece.data` is transferred, not copied. */
+export type BridgeReply =
+  | { pc: 'accepted'; peers: number }
+  | { pc: 'no-peers'; reason: string }
+  | { pc: 'piece'; index: number; data: ArrayBuffer; peerId: string }
+  | { pc: 'piece-failed'; index: number; reason: string };
+
+/** Worker → bridge, on the fetch's MessagePort. */
+export type WorkerFeedback = { pc: 'bad-piece'; index: number; peerId: string } | { pc: 'cancel' };
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isHash = (v: unknown): v is string => typeof v === 'string' && HASH_PATTERN.test(v);
+
+export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
+  if (!isRecord(m)) return fail('not an object');
+  switch (m.pc) {
+    case 'fetch':
+      if (!isHash(m.hash) || !isIndex(m.size) || !Array.isArray(m.pieces) || !m.pieces.every(isIndex)) {
+        return fail('fetch: bad fields');
+      }
+      return ok({ pc: 'fetch', hash: m.hash, size: m.size, pieces: m.pieces as number[] });
+    case 'stored':
+      return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
+    case 'served': {
+      const b = m.bytes;
+      if (typeof m.path !== 'string' || !isHash(m.hash) || !isRecord(b)) return fail('served: bad fields');
+      if (!isIndex(b.peer) || !isIndex(b.origin) || !isIndex(b.cache)) return fail('served: bad bytes');
+      if (typeof m.ms !== 'number' || !isIndex(m.status)) return fail('served: bad fields');
+      return ok({ pc: 'served', path: m.path, hash: m.hash, bytes: { peer: b.peer, origin: b.origin, cache: b.cache }, ms: m.ms, status: m.status });
+    }
+    default:
+      return fail('unknown message');
+  }
+}
+
+export function decodeBridgeReply(m: unknown): Result<BridgeReply> {
+  if (!isRecord(m)) return fail('not an object');
+  switch (m.pc) {
+    case 'accepted':
+      return isIndex(m.peers) ? ok({ pc: 'accepted', peers: m.peers }) : fail('accepted: bad peers');
+    case 'no-peers':
+      return ok({ pc: 'no-peers', reason: String(m.reason).slice(0, 200) });
+    case 'piece':
+      if (!isIndex(m.index) || !(m.data instanceof ArrayBuffer) || typeof m.peerId !== 'string') return fail('piece: bad fields');
+      return ok({ pc: 'piece', index: m.index, data: m.data, peerId: m.peerId });
+    case 'piece-failed':
+      return isIndex(m.index) ? ok({ pc: 'piece-failed', index: m.index, reason: String(m.reason).slice(0, 200) }) : fail('piece-failed: bad index');
+    default:
+      return fail('unknown reply');
+  }
+}
+
+export function decodeWorkerFeedback(m: unknown): Result<WorkerFeedback> {
+  if (!isRecord(m)) return fail('not an object');
+  if (m.pc === 'cancel') return ok({ pc: 'cancel' });
+  if (m.pc === 'bad-piece' && isIndex(m.index) && typeof m.peerId === 'string') {
+    return ok({ pc: 'bad-piece', index: m.index, peerId: m.peerId });
+  }
+  return fail('unknown feedback');
+}

@@ -1,0 +1,6 @@
+/** Lowercase hex of bytes; the manifest's and the wire's hash encoding. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}

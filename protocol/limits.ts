@@ -1,0 +1,106 @@
+/**
+ * Every limit PeerConnect enforces, in one place, with the reason for its value.
+ * The browser parts and the signaling server import these; options may lower them, never raise
+ * them past what the protocol allows.
+ */
+
+/**
+ * Piece size. 64 KiB: one piece is one data-channel message (Chromium's max message is 262144
+ * bytes, and SCTP interleaving is poor above ~64 KiB), small enough that a stalled piece costs
+ * little to refetch from the origin, large enough that per-piece hashes stay ~0.1% of the bytes.
+ */
+export const PIECE_SIZE = 64 * 1024;
+
+/** Largest piece size a manifest may declare (one data-channel message, minus our frame header). */
+export const MAX_PIECE_SIZE = 256 * 1024 - 16;
+
+/** Largest asset a manifest may describe (2 GiB): piece indexes and offsets stay exact in doubles. */
+export const MAX_ASSET_SIZE = 2 * 1024 * 1024 * 1024;
+
+// ---- signaling (WebSocket, JSON) ----
+
+/** Largest signaling message, in UTF-16 code units of the JSON text. An SDP offer is ~1-3 KB. */
+export const MAX_SIGNAL_MESSAGE_CHARS = 64 * 1024;
+
+/** Hashes per `join`/`have` message; a peer with more sends several messages. */
+export const MAX_HAVE_PER_MESSAGE = 512;
+
+/** Distinct assets one peer may announce in total (bounds the server's index per connection). */
+export const MAX_HAVE_PER_PEER = 4096;
+
+/** Peers in one swarm on one server; a full swarm refuses new peers with `swarm-full`. */
+export const MAX_PEERS_PER_SWARM = 2000;
+
+/** Offers a peer may park on the server (each is a live RTCPeerConnection in the peer's tab). */
+export const MAX_PARKED_OFFERS = 4;
+
+/** Length of one SDP string (Chromium's non-trickle offers with host candidates are < 4 KB). */
+export const MAX_SDP_CHARS = 16 * 1024;
+
+/** Holders returned for one `want`; the bridge asks again if they all fail. */
+export const MAX_PEERS_PER_WANT = 4;
+
+/** Peer ids a `want` may exclude (already connected or banned ones). */
+export const MAX_WANT_EXCLUDE = 64;
+
+/** Messages per second per connection, averaged over a short window (token bucket). */
+export const MAX_MESSAGES_PER_SECOND = 50;
+
+/** Burst allowance of the token bucket above. */
+export const MESSAGE_BURST = 100;
+
+/** A connection that sends nothing for this long is closed; bridges ping every PING_INTERVAL_MS. */
+export const IDLE_TIMEOUT_MS = 90_000;
+export const PING_INTERVAL_MS = 30_000;
+
+/** Length limits for ids. Peer ids are random, 16-64 URL-safe characters. */
+export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+export const SWARM_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+export const CONN_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+export const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+// ---- peer wire (data channel) ----
+
+/** Largest control message on a data channel (JSON `have` batches dominate). */
+export const MAX_WIRE_CONTROL_BYTES = 64 * 1024;
+
+/** Requests a peer may have outstanding with us; more are refused with `nak`. */
+export const MAX_REQUESTS_IN_FLIGHT_FROM_PEER = 16;
+
+/** Requests we keep outstanding with one peer (pipelining hides the round trip). */
+export const PIECES_IN_FLIGHT_PER_PEER = 6;
+
+/** Open peer connections per tab, parked offers included. */
+export const MAX_CONNECTIONS = 8;
+
+/** Offers the bridge keeps parked on the server so a newcomer connects in one round trip. */
+export const PARKED_OFFERS = 2;
+
+/** A handed-out offer whose answer has not come back by then is dropped and replaced. */
+export const OFFER_ANSWER_TIMEOUT_MS = 15_000;
+
+/** WebRTC set-up (answer to open channel) must finish within this or the attempt is dropped. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+// ---- service worker deadlines ----
+
+/**
+ * How long the worker waits for a bridge to accept a piece request. A page whose bridge has not
+ * started (or has no signaling connection) must not wait: the bridge answers `no-peers` at once.
+ */
+export const BRIDGE_ACCEPT_TIMEOUT_MS = 1_500;
+
+/**
+ * From acceptance to the first verified piece from peers. Covers one signaling round trip plus
+ * WebRTC set-up (40-70 ms on loopback, a few hundred ms across the internet).
+ */
+export const FIRST_PIECE_TIMEOUT_MS = 2_500;
+
+/** Longest gap between two pieces from peers before the rest comes from the origin. */
+export const PIECE_STALL_TIMEOUT_MS = 1_500;
+
+/** How long a first visit waits for the worker to take control before loading assets anyway. */
+export const FIRST_VISIT_SWAP_TIMEOUT_MS = 4_000;
+
+/** Most pieces of one response held in memory ahead of the reader. */
+export const MAX_PIECES_BUFFERED_PER_RESPONSE = 64;

@@ -1,0 +1,88 @@
+/**
+ * The data-channel protocol between two bridges. Every frame is binary; the first byte says what
+ * follows:
+ *   0x01 control: UTF-8 JSON (`have`, `req`, `nak`, `cancel`)
+ *   0x02 piece:   u32 big-endian request id, then the piece bytes
+ * Binary-only framing means one decoder, whatever the WebRTC stack does with strings.
+ */
+import { HASH_PATTERN, MAX_HAVE_PER_MESSAGE, MAX_PIECE_SIZE, MAX_WIRE_CONTROL_BYTES } from './limits.ts';
+import { fail, isRecord, ok, parseJson, type Result } from './result.ts';
+
+export type WireControl =
+  | { t: 'have'; have: string[] }
+  | { t: 'req'; id: number; hash: string; piece: number }
+  | { t: 'nak'; id: number; reason: string }
+  | { t: 'cancel'; id: number };
+
+export type WireFrame = { kind: 'control'; message: WireControl } | { kind: 'piece'; id: number; data: Uint8Array };
+
+const CONTROL = 0x01;
+const PIECE = 0x02;
+const PIECE_HEADER = 5;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeControl(message: WireControl): Uint8Array {
+  const json = encoder.encode(JSON.stringify(message));
+  const out = new Uint8Array(json.length + 1);
+  out[0] = CONTROL;
+  out.set(json, 1);
+  return out;
+}
+
+export function encodePiece(id: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PIECE_HEADER + data.length);
+  out[0] = PIECE;
+  new DataView(out.buffer).setUint32(1, id);
+  out.set(data, PIECE_HEADER);
+  return out;
+}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+function decodeControl(m: unknown): Result<WireControl> {
+  if (!isRecord(m)) return fail('control: not an object');
+  switch (m.t) {
+    case 'have':
+      if (!Array.isArray(m.have) || m.have.length > MAX_HAVE_PER_MESSAGE) return fail('have: bad list');
+      if (!m.have.every((h) => typeof h === 'string' && HASH_PATTERN.test(h))) return fail('have: bad hash');
+      return ok({ t: 'have', have: m.have as string[] });
+    case 'req':
+      if (!isId(m.id) || typeof m.hash !== 'string' || !HASH_PATTERN.test(m.hash)) return fail('req: bad fields');
+      if (typeof m.piece !== 'number' || !Number.isInteger(m.piece) || m.piece < 0) return fail('req: bad piece');
+      return ok({ t: 'req', id: m.id, hash: m.hash, piece: m.piece });
+    case 'nak':
+      if (!isId(m.id) || typeof m.reason !== 'string') return fail('nak: bad fields');
+      return ok({ t: 'nak', id: m.id, reason: m.reason.slice(0, 200) });
+    case 'cancel':
+      return isId(m.id) ? ok({ t: 'cancel', id: m.id }) : fail('cancel: bad id');
+    default:
+      return fail('control: unknown t');
+  }
+}
+
+/** Decodes one data-channel message. Never throws. */
+export function decodeFrame(bytes: Uint8Array): Result<WireFrame> {
+  if (bytes.length === 0) return fail('empty frame');
+  if (bytes[0] === PIECE) {
+    if (bytes.length < PIECE_HEADER) return fail('piece: short header');
+    if (bytes.length - PIECE_HEADER > MAX_PIECE_SIZE) return fail('piece: too large');
+    const id = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
+    return ok({ kind: 'piece', id, data: bytes.subarray(PIECE_HEADER) });
+  }
+  if (bytes[0] === CONTROL) {
+    if (bytes.length - 1 > MAX_WIRE_CONTROL_BYTES) return fail('control: too large');
+    let text: string;
+    try {
+      text = decoder.decode(bytes.subarray(1));
+    } catch {
+      return fail('control: not UTF-8');
+    }
+    const parsed = parseJson(text);
+    if (!parsed.ok) return parsed;
+    const message = decodeControl(parsed.value);
+    return message.ok ? ok({ kind: 'control', message: message.value }) : message;
+  }
+  return fail(`unknown frame kind ${bytes[0]}`);
+}

@@ -1,0 +1,203 @@
+/**
+ * Signaling messages (JSON text over one WebSocket per tab). The server sees ids and content
+ * hashes only, never content. Every message is decoded by `decodeClientMessage` /
+ * `decodeServerMessage`; anything else is a protocol violation that closes that one connection.
+ */
+import {
+  CONN_ID_PATTERN,
+  HASH_PATTERN,
+  MAX_HAVE_PER_MESSAGE,
+  MAX_PARKED_OFFERS,
+  MAX_SDP_CHARS,
+  MAX_SIGNAL_MESSAGE_CHARS,
+  MAX_WANT_EXCLUDE,
+  PEER_ID_PATTERN,
+  SWARM_ID_PATTERN,
+} from './limits.ts';
+import { fail, isRecord, ok, parseJson, type Result } from './result.ts';
+
+export interface Sdp {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+
+/** An offer a peer made ahead of time; the server hands it to one newcomer. */
+export interface ParkedOffer {
+  connId: string;
+  sdp: Sdp;
+}
+
+export type ClientMessage =
+  /** First message: enter a swarm with what this tab has, and some ready offers. */
+  | { type: 'join'; swarm: string; peerId: string; have: string[]; offers: ParkedOffer[] }
+  /** More complete assets. */
+  | { type: 'have'; have: string[] }
+  /** Assets no longer held (evicted). */
+  | { type: 'lost'; have: string[] }
+  /** Replenish parked offers (replaces none; the server keeps at most MAX_PARKED_OFFERS). */
+  | { type: 'offers'; offers: ParkedOffer[] }
+  /** Who has this asset? */
+  | { type: 'want'; hash: string; exclude: string[] }
+  /** Relay an offer or answer to one peer of the same swarm. */
+  | { type: 'signal'; to: string; connId: string; sdp: Sdp }
+  | { type: 'ping' };
+
+export interface PeerCandidate {
+  peerId: string;
+  /** A parked offer of that peer, consumed for us; absent when it had none left (then we offer). */
+  offer?: ParkedOffer;
+}
+
+export type ServerMessage =
+  | { type: 'joined'; peerId: string; swarmSize: number }
+  | { type: 'peers'; hash: string; peers: PeerCandidate[] }
+  | { type: 'signal'; from: string; connId: string; sdp: Sdp }
+  /** One of our parked offers was handed out: make another, expect an answer for `connId`. */
+  | { type: 'offer-used'; connId: string; by: string }
+  | { type: 'pong' }
+  /** Sent before the server closes the connection for a protocol violation or a limit. */
+  | { type: 'error'; code: SignalErrorCode; message: string };
+
+export type SignalErrorCode =
+  | 'malformed'
+  | 'too-large'
+  | 'not-joined'
+  | 'already-joined'
+  | 'swarm-full'
+  | 'rate-limited'
+  | 'too-many-haves'
+  | 'duplicate-peer-id'
+  | 'idle'
+  | 'origin-not-allowed';
+
+export class SignalProtocolError extends Error {
+  constructor(
+    readonly code: SignalErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const str = (v: unknown, pattern: RegExp): v is string => typeof v === 'string' && pattern.test(v);
+
+function decodeSdp(v: unknown): Result<Sdp> {
+  if (!isRecord(v)) return fail('sdp: not an object');
+  if (v.type !== 'offer' && v.type !== 'answer') return fail('sdp: bad type');
+  if (typeof v.sdp !== 'string' || v.sdp.length === 0 || v.sdp.length > MAX_SDP_CHARS) return fail('sdp: bad sdp');
+  return ok({ type: v.type, sdp: v.sdp });
+}
+
+function decodeHashes(v: unknown, field: string): Result<string[]> {
+  if (!Array.isArray(v)) return fail(`${field}: not an array`);
+  if (v.length > MAX_HAVE_PER_MESSAGE) return fail(`${field}: more than ${MAX_HAVE_PER_MESSAGE} hashes`);
+  if (!v.every((h) => str(h, HASH_PATTERN))) return fail(`${field}: bad hash`);
+  return ok(v as string[]);
+}
+
+function decodeOffers(v: unknown): Result<ParkedOffer[]> {
+  if (!Array.isArray(v)) return fail('offers: not an array');
+  if (v.length > MAX_PARKED_OFFERS) return fail(`offers: more than ${MAX_PARKED_OFFERS}`);
+  const out: ParkedOffer[] = [];
+  for (const o of v) {
+    if (!isRecord(o) || !str(o.connId, CONN_ID_PATTERN)) return fail('offers: bad connId');
+    const sdp = decodeSdp(o.sdp);
+    if (!sdp.ok) return sdp;
+    if (sdp.value.type !== 'offer') return fail('offers: sdp is not an offer');
+    out.push({ connId: o.connId, sdp: sdp.value });
+  }
+  return ok(out);
+}
+
+/** Decodes one text frame from a client. Size is checked first, before parsing. */
+export function decodeClientMessage(text: string): Result<ClientMessage> {
+  if (text.length > MAX_SIGNAL_MESSAGE_CHARS) return fail('too-large');
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const m = parsed.value;
+  if (!isRecord(m) || typeof m.type !== 'string') return fail('no type');
+  switch (m.type) {
+    case 'join': {
+      if (!str(m.swarm, SWARM_ID_PATTERN)) return fail('join: bad swarm');
+      if (!str(m.peerId, PEER_ID_PATTERN)) return fail('join: bad peerId');
+      const have = decodeHashes(m.have ?? [], 'join.have');
+      if (!have.ok) return have;
+      const offers = decodeOffers(m.offers ?? []);
+      if (!offers.ok) return offers;
+      return ok({ type: 'join', swarm: m.swarm, peerId: m.peerId, have: have.value, offers: offers.value });
+    }
+    case 'have':
+    case 'lost': {
+      const have = decodeHashes(m.have, `${m.type}.have`);
+      return have.ok ? ok({ type: m.type, have: have.value }) : have;
+    }
+    case 'offers': {
+      const offers = decodeOffers(m.offers);
+      return offers.ok ? ok({ type: 'offers', offers: offers.value }) : offers;
+    }
+    case 'want': {
+      if (!str(m.hash, HASH_PATTERN)) return fail('want: bad hash');
+      const exclude = m.exclude ?? [];
+      if (!Array.isArray(exclude) || exclude.length > MAX_WANT_EXCLUDE || !exclude.every((p) => str(p, PEER_ID_PATTERN))) {
+        return fail('want: bad exclude');
+      }
+      return ok({ type: 'want', hash: m.hash, exclude: exclude as string[] });
+    }
+    case 'signal': {
+      if (!str(m.to, PEER_ID_PATTERN)) return fail('signal: bad to');
+      if (!str(m.connId, CONN_ID_PATTERN)) return fail('signal: bad connId');
+      const sdp = decodeSdp(m.sdp);
+      return sdp.ok ? ok({ type: 'signal', to: m.to, connId: m.connId, sdp: sdp.value }) : sdp;
+    }
+    case 'ping':
+      return ok({ type: 'ping' });
+    default:
+      return fail(`unknown type ${JSON.stringify(m.type).slice(0, 40)}`);
+  }
+}
+
+/** Decodes one text frame from the server (the bridge trusts the server no more than it must). */
+export function decodeServerMessage(text: string): Result<ServerMessage> {
+  if (text.length > MAX_SIGNAL_MESSAGE_CHARS * 4) return fail('too-large');
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const m = parsed.value;
+  if (!isRecord(m) || typeof m.type !== 'string') return fail('no type');
+  switch (m.type) {
+    case 'joined':
+      if (!str(m.peerId, PEER_ID_PATTERN) || typeof m.swarmSize !== 'number') return fail('joined: bad fields');
+      return ok({ type: 'joined', peerId: m.peerId, swarmSize: m.swarmSize });
+    case 'peers': {
+      if (!str(m.hash, HASH_PATTERN) || !Array.isArray(m.peers)) return fail('peers: bad fields');
+      const peers: PeerCandidate[] = [];
+      for (const p of m.peers) {
+        if (!isRecord(p) || !str(p.peerId, PEER_ID_PATTERN)) return fail('peers: bad peer');
+        if (p.offer === undefined) {
+          peers.push({ peerId: p.peerId });
+          continue;
+        }
+        const offers = decodeOffers([p.offer]);
+        if (!offers.ok || !offers.value[0]) return fail('peers: bad offer');
+        peers.push({ peerId: p.peerId, offer: offers.value[0] });
+      }
+      return ok({ type: 'peers', hash: m.hash, peers });
+    }
+    case 'signal': {
+      if (!str(m.from, PEER_ID_PATTERN) || !str(m.connId, CONN_ID_PATTERN)) return fail('signal: bad fields');
+      const sdp = decodeSdp(m.sdp);
+      return sdp.ok ? ok({ type: 'signal', from: m.from, connId: m.connId, sdp: sdp.value }) : sdp;
+    }
+    case 'offer-used':
+      if (!str(m.connId, CONN_ID_PATTERN) || !str(m.by, PEER_ID_PATTERN)) return fail('offer-used: bad fields');
+      return ok({ type: 'offer-used', connId: m.connId, by: m.by });
+    case 'pong':
+      return ok({ type: 'pong' });
+    case 'error':
+      if (typeof m.code !== 'string' || typeof m.message !== 'string') return fail('error: bad fields');
+      return ok({ type: 'error', code: m.code as SignalErrorCode, message: m.message });
+    default:
+      return fail(`unknown type ${JSON.stringify(m.type).slice(0, 40)}`);
+  }
+}
+
+export const encodeMessage = (m: ClientMessage | ServerMessage): string => JSON.stringify(m);

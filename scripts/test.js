@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runs every test in one `node --test` process (so CI reads one closing summary), inside a
+// loopback-only network namespace when this machine allows it (root + unshare): Chromium gathers
+// WebRTC candidates on every interface, and our tests must never reach beyond 127.0.0.1.
+//   node scripts/test.js            all tests
+//   node scripts/test.js unit|e2e   one group
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const groups = process.argv[2] ? [process.argv[2]] : ['unit', 'e2e'];
+const files = groups.flatMap((g) => {
+  const dir = join('tests', g);
+  if (!existsSync(join(root, dir))) return [];
+  return readdirSync(join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+});
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
+const inNamespace = process.env.PEER_CONNECT_NETNS === '1';
+const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['--version']).status === 0;
+
+let result;
+if (!inNamespace && canUnshare) {
+  const quoted = [process.execPath, ...nodeArgs].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  result = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${quoted}`], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PEER_CONNECT_NETNS: '1' },
+  });
+} else {
+  if (!inNamespace) {
+    console.warn('warning: not root or no unshare: tests run on the host network (browsers are still told to use loopback only)');
+  }
+  result = spawnSync(process.execPath, nodeArgs, { cwd: root, stdio: 'inherit' });
+}
+process.exit(result.status ?? 1);
