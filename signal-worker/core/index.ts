@@ -1,0 +1,8 @@
+/** The runtime-free signaling core. Adapters import this; it imports no runtime. */
+export { SignalHub, type SignalHubOptions, type SignalStats } from './signal-hub.ts';
+export { SignalConnection, type SignalSocket, CLOSE_POLICY_VIOLATION, CLOSE_INTERNAL_ERROR, CLOSE_GOING_AWAY } from './connection.ts';
+export { SwarmIndex, SwarmPeer, type PeerSink, type JoinResult } from './swarm-index.ts';
+export { DEFAULT_SIGNAL_LIMITS, resolveSignalLimits, type SignalLimits } from './limits.ts';
+export { timerClock, type Clock, type TimerHandle } from './clock.ts';
+export { RandomSet } from './random-set.ts';
+export { TokenBucket } from './token-bucket.ts';

@@ -1,0 +1,157 @@
+/**
+ * Who is in which swarm, who has what, and which offers each peer has parked: the signaling
+ * server's whole state, with no sockets in it. Other peers are reached only through `PeerSink`,
+ * so this file runs the same on every runtime and in unit tests.
+ */
+import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../protocol/signal-messages.ts';
+import type { SignalLimits } from './limits.ts';
+import { RandomSet } from './random-set.ts';
+
+/** How the index reaches a peer other than the one whose message it is handling. */
+export interface PeerSink {
+  deliver(message: ServerMessage): void;
+}
+
+interface Swarm {
+  readonly id: string;
+  readonly peers: Map<string, SwarmPeer>;
+  /** Asset hash → peers announcing it. */
+  readonly holders: Map<string, RandomSet<SwarmPeer>>;
+}
+
+/** One joined peer; the handle its connection passes back to every index call. */
+export class SwarmPeer {
+  readonly haves = new Set<string>();
+  offers: ParkedOffer[] = [];
+  left = false;
+
+  constructor(
+    readonly swarm: Swarm,
+    readonly peerId: string,
+    readonly sink: PeerSink,
+  ) {}
+}
+
+export type IndexError = { ok: false; code: SignalErrorCode; message: string };
+export type JoinResult = { ok: true; peer: SwarmPeer; swarmSize: number } | IndexError;
+type Limits = Pick<SignalLimits, 'maxHavePerPeer' | 'maxPeersPerSwarm' | 'maxParkedOffers' | 'maxPeersPerWant'>;
+
+export class SwarmIndex {
+  private readonly swarms = new Map<string, Swarm>();
+  private peerCount = 0;
+
+  constructor(
+    private readonly limits: Limits,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  stats(): { swarms: number; peers: number } {
+    return { swarms: this.swarms.size, peers: this.peerCount };
+  }
+
+  join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): JoinResult {
+    const existing = this.swarms.get(swarmId);
+    if (existing?.peers.has(peerId)) {
+      return { ok: false, code: 'duplicate-peer-id', message: `peer id ${peerId} is already in swarm ${swarmId}` };
+    }
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) {
+      return { ok: false, code: 'swarm-full', message: `swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers` };
+    }
+    if (new Set(have).size > this.limits.maxHavePerPeer) return this.tooManyHaves();
+    const swarm = existing ?? this.createSwarm(swarmId);
+    const peer = new SwarmPeer(swarm, peerId, sink);
+    swarm.peers.set(peerId, peer);
+    this.peerCount++;
+    this.addHaves(peer, have);
+    this.parkOffers(peer, offers);
+    return { ok: true, peer, swarmSize: swarm.peers.size };
+  }
+
+  /** Records more complete assets; refuses (changing nothing) past maxHavePerPeer distinct. */
+  addHaves(peer: SwarmPeer, hashes: readonly string[]): { ok: true } | IndexError {
+    if (peer.left) return { ok: true };
+    const fresh = new Set(hashes.filter((h) => !peer.haves.has(h)));
+    if (peer.haves.size + fresh.size > this.limits.maxHavePerPeer) return this.tooManyHaves();
+    for (const hash of fresh) {
+      peer.haves.add(hash);
+      let holders = peer.swarm.holders.get(hash);
+      if (!holders) peer.swarm.holders.set(hash, (holders = new RandomSet()));
+      holders.add(peer);
+    }
+    return { ok: true };
+  }
+
+  removeHaves(peer: SwarmPeer, hashes: readonly string[]): void {
+    for (const hash of hashes) {
+      if (!peer.haves.delete(hash)) continue;
+      const holders = peer.swarm.holders.get(hash);
+      holders?.delete(peer);
+      if (holders?.size === 0) peer.swarm.holders.delete(hash);
+    }
+  }
+
+  /**
+   * Adds offers to the peer's parked ones. A connId already parked is replaced (a resend); past
+   * maxParkedOffers the oldest go first, since an old offer is the likeliest to have gone stale.
+   */
+  parkOffers(peer: SwarmPeer, offers: readonly ParkedOffer[]): void {
+    if (peer.left) return;
+    for (const offer of offers) {
+      peer.offers = peer.offers.filter((o) => o.connId !== offer.connId);
+      peer.offers.push(offer);
+    }
+    if (peer.offers.length > this.limits.maxParkedOffers) peer.offers.splice(0, peer.offers.length - this.limits.maxParkedOffers);
+  }
+
+  /**
+   * Chooses random holders of `hash` for `requester` (never itself nor anyone in `exclude`), and
+   * hands it one parked offer of each chosen holder that has one; that holder is told with
+   * `offer-used` so it can answer-wait on that connId and park a fresh offer.
+   */
+  want(requester: SwarmPeer, hash: string, exclude: readonly string[]): PeerCandidate[] {
+    const holders = requester.swarm.holders.get(hash);
+    if (requester.left || !holders) return [];
+    const excluded = new Set(exclude);
+    const accept = (p: SwarmPeer): boolean => p !== requester && !excluded.has(p.peerId);
+    const chosen = holders.sample(this.limits.maxPeersPerWant, accept, excluded.size + 1, this.random);
+    return chosen.map((holder) => {
+      const offer = holder.offers.shift();
+      if (!offer) return { peerId: holder.peerId };
+      holder.sink.deliver({ type: 'offer-used', connId: offer.connId, by: requester.peerId });
+      return { peerId: holder.peerId, offer };
+    });
+  }
+
+  /** Passes an offer/answer to a peer of the sender's own swarm; false when there is none. */
+  relay(from: SwarmPeer, to: string, connId: string, sdp: Sdp): boolean {
+    if (from.left || to === from.peerId) return false;
+    const target = from.swarm.peers.get(to);
+    if (!target) return false;
+    target.sink.deliver({ type: 'signal', from: from.peerId, connId, sdp });
+    return true;
+  }
+
+  /** Forgets the peer with its offers and haves. Safe to call more than once. */
+  leave(peer: SwarmPeer): void {
+    if (peer.left) return;
+    peer.left = true;
+    this.removeHaves(peer, [...peer.haves]);
+    peer.offers = [];
+    const swarm = peer.swarm;
+    if (swarm.peers.get(peer.peerId) === peer) {
+      swarm.peers.delete(peer.peerId);
+      this.peerCount--;
+    }
+    if (swarm.peers.size === 0) this.swarms.delete(swarm.id);
+  }
+
+  private createSwarm(id: string): Swarm {
+    const swarm: Swarm = { id, peers: new Map(), holders: new Map() };
+    this.swarms.set(id, swarm);
+    return swarm;
+  }
+
+  private tooManyHaves(): IndexError {
+    return { ok: false, code: 'too-many-haves', message: `more than ${this.limits.maxHavePerPeer} assets announced` };
+  }
+}
