@@ -1,0 +1,102 @@
+/**
+ * The build: reads a static site folder and writes a deployable copy with the trusted manifest
+ * (inlined in the service worker), the page bridge, and one `<script>` tag per HTML page.
+ * Nothing else in the site changes, except first-visit markup when `firstVisit` is `swap`.
+ */
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { getMimeType } from 'hono/utils/mime';
+import { bundleBridge, bundleWorker } from './build/bundle.ts';
+import { hashFile } from './build/hash-file.ts';
+import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
+import { walkSite, type SiteFile } from './build/walk-site.ts';
+import { BRIDGE_FILE, WORKER_FILE, type BridgeConfig } from './protocol/bridge-config.ts';
+import { PIECE_SIZE } from './protocol/limits.ts';
+import { MANIFEST_VERSION, type Manifest } from './protocol/manifest.ts';
+
+export interface BuildOptions {
+  siteDir: string;
+  outDir: string;
+  /** WebSocket URL of the signaling server. Default: `/peer-connect/signal` on the site's own origin. */
+  signal?: string | null;
+  /** Swarm id. Default: the site's host at run time. */
+  swarm?: string | null;
+  firstVisit?: FirstVisitMode;
+  /** STUN/TURN servers handed to WebRTC. Default none: host candidates only. */
+  iceServers?: BridgeConfig['iceServers'];
+  /** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
+  upload?: BridgeConfig['upload'];
+  pieceSize?: number;
+  /** Minify the two browser scripts (default true; off makes stack traces readable). */
+  minify?: boolean;
+}
+
+export interface BuildResult {
+  manifest: Manifest;
+  htmlPages: string[];
+  /** Elements wrapped for first-visit swapping, over all pages. */
+  swapped: number;
+}
+
+const isHtml = (path: string): boolean => /\.html?$/i.test(path);
+/** Navigations never go through peers (the page must come from the origin, which we trust), and our own scripts must not either. */
+const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && f.path !== WORKER_FILE && f.path !== BRIDGE_FILE;
+
+export async function buildSite(options: BuildOptions): Promise<BuildResult> {
+  const siteDir = resolve(options.siteDir);
+  const outDir = resolve(options.outDir);
+  if (outDir === siteDir || siteDir.startsWith(outDir + '/')) throw new Error('--out must not be the site folder or contain it');
+  const pieceSize = options.pieceSize ?? PIECE_SIZE;
+  const firstVisit = options.firstVisit ?? 'swap';
+  const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
+
+  const manifest: Manifest = { version: MANIFEST_VERSION, pieceSize, builtAt: new Date().toISOString(), assets: {} };
+  for (const file of files.filter(isPeerServable)) {
+    const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
+    manifest.assets[file.path] = { hash, size, pieces, type: contentType(file.path) };
+  }
+
+  await rm(outDir, { recursive: true, force: true });
+  let swapped = 0;
+  const htmlPages: string[] = [];
+  for (const file of files) {
+    if (file.path === WORKER_FILE || file.path === BRIDGE_FILE) continue;
+    const target = join(outDir, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    if (!isHtml(file.path)) {
+      await copyFile(file.absolute, target);
+      continue;
+    }
+    const depth = file.path.split('/').length - 1;
+    const result = rewriteHtml(await readFile(file.absolute), {
+      pagePath: file.path,
+      bridgeSrc: '../'.repeat(depth) + BRIDGE_FILE,
+      isAsset: (p) => p in manifest.assets,
+      firstVisit,
+    });
+    swapped += result.swapped;
+    htmlPages.push(file.path);
+    await writeFile(target, result.html);
+  }
+
+  const minify = options.minify ?? true;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));
+  await writeFile(
+    join(outDir, BRIDGE_FILE),
+    await bundleBridge(
+      {
+        signal: options.signal ?? null,
+        swarm: options.swarm ?? null,
+        firstVisit,
+        workerFile: WORKER_FILE,
+        iceServers: options.iceServers ?? [],
+        upload: options.upload ?? 'auto',
+      },
+      minify,
+    ),
+  );
+  return { manifest, htmlPages, swapped };
+}
+
+const contentType = (path: string): string => getMimeType(path) ?? 'application/octet-stream';

@@ -1,0 +1,34 @@
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import type { Manifest } from '../protocol/manifest.ts';
+import type { BridgeConfig } from '../protocol/bridge-config.ts';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+/** Bundles a browser entry into one classic script (service workers and `async` scripts alike). */
+async function bundle(entry: string, define: Record<string, string>, minify: boolean): Promise<string> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify,
+    legalComments: 'none',
+    define: { ...define, global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'silent',
+  });
+  const file = result.outputFiles[0];
+  if (!file) throw new Error(`esbuild produced nothing for ${entry}`);
+  return file.text;
+}
+
+/** The worker with the manifest inlined: the manifest is exactly as trusted as the worker script. */
+export function bundleWorker(manifest: Manifest, minify = true): Promise<string> {
+  return bundle(here('../sw/index.ts'), { __PEER_CONNECT_MANIFEST__: JSON.stringify(manifest) }, minify);
+}
+
+export function bundleBridge(config: BridgeConfig, minify = true): Promise<string> {
+  return bundle(here('../page-bridge/index.ts'), { __PEER_CONNECT_CONFIG__: JSON.stringify(config) }, minify);
+}

@@ -1,0 +1,128 @@
+/**
+ * `peer-connect <command>`: build a site, serve a built site with the signaling server embedded,
+ * run the signaling server alone, or run the demo.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSite } from '../build.ts';
+import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
+
+const USAGE = `Usage:
+  peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
+                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
+  peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal]
+  peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
+  peer-connect demo [--port 8080]`;
+
+const FIRST_VISIT = ['swap', 'reload', 'off'] as const;
+const UPLOAD = ['auto', 'always', 'off'] as const;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
+}
+
+function port(value: string | undefined, fallback: number): number {
+  const n = Number(value ?? fallback);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`bad port ${value}`);
+  return n;
+}
+
+async function build(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      signal: { type: 'string' },
+      'first-visit': { type: 'string' },
+      swarm: { type: 'string' },
+      stun: { type: 'string', multiple: true },
+      upload: { type: 'string' },
+      'no-minify': { type: 'boolean' },
+    },
+  });
+  const siteDir = positionals[0];
+  if (!siteDir || !values.out) throw new Error('build needs <site-dir> and --out <dir>');
+  const started = Date.now();
+  const result = await buildSite({
+    siteDir,
+    outDir: values.out,
+    signal: values.signal ?? null,
+    swarm: values.swarm ?? null,
+    firstVisit: oneOf(values['first-visit'], FIRST_VISIT, 'first-visit'),
+    upload: oneOf(values.upload, UPLOAD, 'upload'),
+    iceServers: (values.stun ?? []).map((urls) => ({ urls })),
+    minify: !values['no-minify'],
+  });
+  const assets = Object.values(result.manifest.assets);
+  const bytes = assets.reduce((n, a) => n + a.size, 0);
+  console.log(
+    `built ${values.out}: ${assets.length} assets (${(bytes / 1e6).toFixed(2)} MB) in the manifest, ` +
+      `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ${Date.now() - started} ms`,
+  );
+  return 0;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'no-signal': { type: 'boolean' } },
+  });
+  const root = positionals[0];
+  if (!root) throw new Error('serve needs <built-dir>');
+  const server = await startSiteServer({ root, port: port(values.port, 8080), host: values.host ?? '127.0.0.1', signal: !values['no-signal'] });
+  console.log(`serving ${root} at ${server.url}${values['no-signal'] ? '' : ` (signaling at ${server.signalUrl})`}`);
+  return waitForever(server.close);
+}
+
+async function signal(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'allow-origin': { type: 'string', multiple: true } },
+  });
+  const origins = values['allow-origin'];
+  if (!origins) console.warn('no --allow-origin given: accepting pages from any origin');
+  const server = await startSignalServer({ port: port(values.port, 8787), host: values.host ?? '127.0.0.1', allowedOrigins: origins ?? '*' });
+  console.log(`signaling at ${server.url}`);
+  return waitForever(server.close);
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = join(root, '.demo-build');
+  await build([join(root, 'demo', 'site'), '--out', out]);
+  const server = await startSiteServer({ root: out, port: port(values.port ?? process.env.PORT, 8080), host: '127.0.0.1', signal: true });
+  console.log(`\nPeerConnect demo: open ${server.url} in two browser windows (or two profiles).\n` +
+    `The panel at the bottom right shows where each byte came from. Ctrl-C to stop.`);
+  return waitForever(server.close);
+}
+
+function waitForever(close: () => Promise<void>): Promise<number> {
+  return new Promise((done) => {
+    const stop = (): void => void close().then(() => done(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const commands: Record<string, (a: string[]) => Promise<number>> = { build, serve, signal, demo };
+  const run = command ? commands[command] : undefined;
+  if (!run) {
+    console.log(USAGE);
+    return command ? 2 : 0;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    console.error(`peer-connect ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,54 @@
+/**
+ * First visits. The worker does not control the page that registers it, so the build wraps the
+ * page's images and media in `<noscript data-peer-connect>`: without JavaScript they show as
+ * written; with it, we put them back once the worker controls the page, and their bytes come
+ * through the worker (from peers). `reload` instead reloads once, controlled.
+ */
+import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
+
+export type WorkerStatus = 'controlled' | 'unsupported' | 'failed' | 'timeout';
+
+const RELOAD_FLAG = 'peer-connect:reloaded';
+
+export async function registerWorker(workerUrl: URL): Promise<WorkerStatus> {
+  if (!('serviceWorker' in navigator)) return 'unsupported';
+  const scope = new URL('./', workerUrl).pathname;
+  try {
+    await navigator.serviceWorker.register(workerUrl.href, { scope });
+  } catch (error) {
+    console.warn('[peer-connect] service worker registration failed:', error);
+    return 'failed';
+  }
+  if (navigator.serviceWorker.controller) return 'controlled';
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), FIRST_VISIT_SWAP_TIMEOUT_MS);
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      clearTimeout(timer);
+      resolve('controlled');
+    }, { once: true });
+  });
+}
+
+/** Puts the wrapped elements back as live elements (their markup is the noscript's text). */
+export function swapInMarkedElements(): number {
+  const marked = document.querySelectorAll('noscript[data-peer-connect]');
+  for (const noscript of marked) {
+    const template = document.createElement('template');
+    template.innerHTML = noscript.textContent ?? '';
+    noscript.replaceWith(template.content);
+  }
+  return marked.length;
+}
+
+export function domReady(): Promise<void> {
+  if (document.readyState !== 'loading') return Promise.resolve();
+  return new Promise((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
+}
+
+/** Reloads once per tab session when the worker has just taken control. */
+export function reloadOnce(wasControlled: boolean, status: WorkerStatus): boolean {
+  if (wasControlled || status !== 'controlled' || sessionStorage.getItem(RELOAD_FLAG)) return false;
+  sessionStorage.setItem(RELOAD_FLAG, '1');
+  location.reload();
+  return true;
+}

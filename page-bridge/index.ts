@@ -1,0 +1,118 @@
+/**
+ * The page bridge: registers the worker, joins the swarm, holds the peer connections, fetches
+ * pieces for the worker and uploads stored pieces to others. Exposed as `window.peerConnect`.
+ */
+import { decodeWorkerToBridge } from '../protocol/bridge-messages.ts';
+import { DEFAULT_SIGNAL_PATH, type BridgeConfig } from '../protocol/bridge-config.ts';
+import { domReady, reloadOnce, registerWorker, swapInMarkedElements } from './first-visit.ts';
+import { completeAssets, readPiece } from './local-pieces.ts';
+import { newId, PeerPool } from './peer-pool.ts';
+import { servePieceRequest } from './piece-requests.ts';
+import { SignalClient } from './signal-client.ts';
+import { SERVED_EVENT, StatsBoard, type PeerConnectStats } from './stats.ts';
+import { shouldUpload } from './upload-policy.ts';
+
+declare const __PEER_CONNECT_CONFIG__: BridgeConfig;
+const config: BridgeConfig = __PEER_CONNECT_CONFIG__;
+
+export interface PeerConnectApi {
+  stats(): PeerConnectStats;
+  /** Resolves when the worker controls the page (or cannot) and first-visit elements are in place. */
+  ready: Promise<void>;
+}
+
+declare global {
+  interface Window {
+    peerConnect?: PeerConnectApi;
+  }
+}
+
+function start(): void {
+  if (window.peerConnect) return; // the script was included twice
+  const script = document.currentScript as HTMLScriptElement | null;
+  const base = new URL(script?.src ?? location.href);
+  const peerId = newId();
+  const swarm = config.swarm ?? location.host;
+  const uploading = shouldUpload(config.upload);
+  const stats = new StatsBoard({
+    peerId, swarm, signaling: 'off', peers: 0, connectedPeers: [], bannedPeers: [],
+    bytesFromPeers: 0, bytesFromOrigin: 0, bytesFromCache: 0, bytesUploaded: 0, failures: 0, badPieces: 0, uploading,
+  });
+  const localHave = new Set<string>();
+
+  const pool = new PeerPool({
+    iceServers: config.iceServers,
+    parkOffers: uploading,
+    localHave: () => (uploading ? [...localHave] : []),
+    onChange: () => {
+      stats.set('peers', pool.links.size);
+      stats.set('connectedPeers', [...pool.links.keys()]);
+      stats.set('bannedPeers', [...pool.banned]);
+    },
+    hooks: {
+      readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
+      onUploaded: (n) => stats.add('bytesUploaded', n),
+      onHave: () => undefined,
+    },
+  });
+
+  let signal: SignalClient | null = null;
+  if ('RTCPeerConnection' in window && 'WebSocket' in window) {
+    const wsUrl = config.signal ?? `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${DEFAULT_SIGNAL_PATH}`;
+    signal = new SignalClient({
+      url: wsUrl,
+      swarm,
+      peerId,
+      joinState: async () => {
+        for (const h of await completeAssets()) localHave.add(h);
+        return { have: uploading ? [...localHave] : [], offers: await pool.offersForJoin() };
+      },
+      onMessage: (m) => pool.onSignal(m),
+      onState: (s) => stats.set('signaling', s),
+    });
+    pool.signal = signal;
+  }
+
+  const ctx = {
+    pool,
+    signal,
+    onFailure: () => stats.add('failures', 1),
+    onBadPiece: (badPeer: string) => {
+      stats.add('badPieces', 1);
+      pool.ban(badPeer);
+    },
+  };
+
+  // Set before registering: the worker's messages wait in the queue until a handler exists.
+  navigator.serviceWorker?.addEventListener('message', (event: MessageEvent) => {
+    const decoded = decodeWorkerToBridge(event.data);
+    if (!decoded.ok) return;
+    const m = decoded.value;
+    if (m.pc === 'fetch') {
+      const port = event.ports[0];
+      if (port) void servePieceRequest(ctx, m.hash, m.pieces, port);
+    } else if (m.pc === 'stored') {
+      if (localHave.has(m.hash) || !uploading) return;
+      localHave.add(m.hash);
+      signal?.announce('have', [m.hash]);
+      for (const link of pool.links.values()) link.sendHave([m.hash]);
+    } else {
+      stats.add('bytesFromPeers', m.bytes.peer);
+      stats.add('bytesFromOrigin', m.bytes.origin);
+      stats.add('bytesFromCache', m.bytes.cache);
+      window.dispatchEvent(new CustomEvent(SERVED_EVENT, { detail: m }));
+    }
+  });
+  navigator.serviceWorker?.startMessages();
+
+  const wasControlled = Boolean(navigator.serviceWorker?.controller);
+  const ready = (async () => {
+    const status = await registerWorker(new URL(config.workerFile, base));
+    if (config.firstVisit === 'reload' && reloadOnce(wasControlled, status)) return new Promise<void>(() => undefined);
+    await domReady();
+    swapInMarkedElements();
+  })();
+  window.peerConnect = { stats: () => stats.snapshot(), ready };
+}
+
+start();

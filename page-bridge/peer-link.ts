@@ -1,0 +1,149 @@
+/**
+ * One open data channel to another visitor: our wire protocol on top of simple-peer.
+ * Downloads: `request()` a piece, resolved when its frame arrives. Uploads: answer the other
+ * side's requests from local storage, one at a time, respecting the channel's back-pressure.
+ */
+import type Peer from '@thaunknown/simple-peer/lite.js';
+import { MAX_HAVE_PER_MESSAGE, MAX_REQUESTS_IN_FLIGHT_FROM_PEER, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
+import { decodeFrame, encodeControl, encodePiece, type WireControl } from '../protocol/peer-wire.ts';
+
+export interface PeerLinkHooks {
+  /** Bytes of a stored piece, or null when we do not have it (or do not upload). */
+  readPiece(hash: string, index: number): Promise<Uint8Array | null>;
+  onUploaded(bytes: number): void;
+  onHave(link: PeerLink, hashes: string[]): void;
+  onClose(link: PeerLink): void;
+  /** A protocol violation: the link is closed and the peer not used again. */
+  onViolation(link: PeerLink, reason: string): void;
+}
+
+type Pending = { resolve: (data: ArrayBuffer) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> };
+
+export class PeerLink {
+  readonly haves = new Set<string>();
+  lastUsed = Date.now();
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly uploads: Array<{ id: number; hash: string; piece: number }> = [];
+  private uploading = false;
+  private closed = false;
+
+  constructor(
+    readonly peerId: string,
+    private readonly peer: Peer,
+    private readonly hooks: PeerLinkHooks,
+  ) {
+    peer.on('data', (data) => this.onData(data));
+    peer.on('close', () => this.close());
+    peer.on('error', () => this.close());
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  sendHave(hashes: string[]): void {
+    for (let i = 0; i < hashes.length; i += MAX_HAVE_PER_MESSAGE) this.send({ t: 'have', have: hashes.slice(i, i + MAX_HAVE_PER_MESSAGE) });
+  }
+
+  request(hash: string, piece: number, timeoutMs = PIECE_STALL_TIMEOUT_MS): Promise<ArrayBuffer> {
+    if (this.closed) return Promise.reject(new Error('link closed'));
+    const id = this.nextId++;
+    this.lastUsed = Date.now();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.send({ t: 'cancel', id });
+        reject(new Error('piece timed out'));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send({ t: 'req', id, hash, piece });
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error('link closed'));
+    }
+    this.pending.clear();
+    this.uploads.length = 0;
+    this.peer.destroy();
+    this.hooks.onClose(this);
+  }
+
+  private send(message: WireControl): void {
+    if (!this.closed) this.peer.write(encodeControl(message));
+  }
+
+  private onData(data: Uint8Array | string): void {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const frame = decodeFrame(bytes);
+    if (!frame.ok) return this.hooks.onViolation(this, frame.error);
+    if (frame.value.kind === 'piece') {
+      const p = this.pending.get(frame.value.id);
+      if (!p) return; // cancelled or timed out: a late piece is harmless
+      this.pending.delete(frame.value.id);
+      clearTimeout(p.timer);
+      this.lastUsed = Date.now();
+      // Copy out of the channel's buffer into a buffer of its own, which can be transferred to the worker.
+      p.resolve(frame.value.data.slice().buffer as ArrayBuffer);
+      return;
+    }
+    const m = frame.value.message;
+    switch (m.t) {
+      case 'have':
+        for (const h of m.have) this.haves.add(h);
+        this.hooks.onHave(this, m.have);
+        return;
+      case 'req':
+        if (this.uploads.length >= MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
+        this.uploads.push({ id: m.id, hash: m.hash, piece: m.piece });
+        void this.drainUploads();
+        return;
+      case 'cancel': {
+        const i = this.uploads.findIndex((u) => u.id === m.id);
+        if (i >= 0) this.uploads.splice(i, 1);
+        return;
+      }
+      case 'nak': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        p.reject(new Error(`peer refused: ${m.reason}`));
+      }
+    }
+  }
+
+  private async drainUploads(): Promise<void> {
+    if (this.uploading) return;
+    this.uploading = true;
+    try {
+      for (let u = this.uploads.shift(); u && !this.closed; u = this.uploads.shift()) {
+        const data = await this.hooks.readPiece(u.hash, u.piece);
+        if (this.closed) return;
+        if (!data) {
+          this.send({ t: 'nak', id: u.id, reason: 'missing' });
+          continue;
+        }
+        this.lastUsed = Date.now();
+        if (!this.peer.write(encodePiece(u.id, data))) {
+          await new Promise<void>((resolve) => {
+            this.peer.once('drain', resolve);
+            this.peer.once('close', resolve);
+          });
+        }
+        this.hooks.onUploaded(data.byteLength);
+      }
+    } finally {
+      this.uploading = false;
+    }
+  }
+}

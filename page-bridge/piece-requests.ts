@@ -1,0 +1,93 @@
+/**
+ * Serves one worker request for pieces: finds holders (connected ones first, else through the
+ * signaling server), spreads the pieces over them a few at a time, and sends each piece back on
+ * the worker's port as it arrives. The worker verifies; when it reports a bad piece, the sender is
+ * banned. Anything this cannot get is reported, and the worker takes it from the origin.
+ */
+import { decodeWorkerFeedback, type BridgeReply } from '../protocol/bridge-messages.ts';
+import { BRIDGE_ACCEPT_TIMEOUT_MS, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
+import type { PeerLink } from './peer-link.ts';
+import type { PeerPool } from './peer-pool.ts';
+import type { SignalClient } from './signal-client.ts';
+
+export interface RequestContext {
+  pool: PeerPool;
+  signal: SignalClient | null;
+  onFailure(): void;
+  onBadPiece(peerId: string): void;
+}
+
+/** Attempts per piece across different peers before the origin takes over. */
+const TRIES_PER_PIECE = 2;
+
+export async function servePieceRequest(ctx: RequestContext, hash: string, pieces: number[], port: MessagePort): Promise<void> {
+  let cancelled = false;
+  const post = (reply: BridgeReply, transfer: Transferable[] = []): void => {
+    if (!cancelled) port.postMessage(reply, transfer);
+  };
+  port.onmessage = (event: MessageEvent) => {
+    const feedback = decodeWorkerFeedback(event.data);
+    if (!feedback.ok) return;
+    if (feedback.value.pc === 'cancel') {
+      cancelled = true;
+      port.close();
+    } else {
+      ctx.onBadPiece(feedback.value.peerId);
+    }
+  };
+
+  const holders = await findHolders(ctx, hash);
+  if (holders.length === 0) return post({ pc: 'no-peers', reason: ctx.signal ? 'no holder reachable' : 'signaling off' });
+  post({ pc: 'accepted', peers: holders.length });
+
+  const queue = pieces.map((index) => ({ index, tries: 0, tried: new Set<string>() }));
+  const running = new Set<Promise<void>>();
+  const pickLink = (tried: Set<string>): PeerLink | undefined =>
+    ctx.pool
+      .holders(hash)
+      .filter((l) => !tried.has(l.peerId) && l.inFlight < PIECES_IN_FLIGHT_PER_PEER)
+      .sort((a, b) => a.inFlight - b.inFlight)[0];
+
+  while (!cancelled && (queue.length > 0 || running.size > 0)) {
+    let started = false;
+    for (let i = 0; i < queue.length && !cancelled; i++) {
+      const item = queue[i]!;
+      const link = pickLink(item.tried);
+      if (!link) {
+        if (ctx.pool.holders(hash).every((l) => item.tried.has(l.peerId))) {
+          queue.splice(i--, 1);
+          post({ pc: 'piece-failed', index: item.index, reason: 'no holder left' });
+        }
+        continue;
+      }
+      queue.splice(i--, 1);
+      item.tries++;
+      item.tried.add(link.peerId);
+      started = true;
+      const task = link
+        .request(hash, item.index)
+        .then((data) => post({ pc: 'piece', index: item.index, data, peerId: link.peerId }, [data]))
+        .catch(() => {
+          ctx.onFailure();
+          if (item.tries < TRIES_PER_PIECE) queue.push(item);
+          else post({ pc: 'piece-failed', index: item.index, reason: 'peers failed' });
+        })
+        .finally(() => running.delete(task));
+      running.add(task);
+    }
+    if (running.size > 0) await Promise.race(running);
+    else if (!started && queue.length > 0) {
+      for (const item of queue.splice(0)) post({ pc: 'piece-failed', index: item.index, reason: 'no holder left' });
+    }
+  }
+}
+
+async function findHolders(ctx: RequestContext, hash: string): Promise<PeerLink[]> {
+  const known = ctx.pool.holders(hash);
+  if (known.length > 0 || !ctx.signal) return known;
+  if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return [];
+  const exclude = [...ctx.pool.links.keys(), ...ctx.pool.banned].slice(0, 64);
+  const candidates = await ctx.signal.want(hash, exclude);
+  const link = await ctx.pool.connectTo(candidates, hash);
+  return link ? ctx.pool.holders(hash) : [];
+}

@@ -1,0 +1,152 @@
+/**
+ * One WebSocket to the signaling server per tab: joins the swarm, reconnects with backoff, and
+ * turns `want` into a promise. Messages from the server are decoded like any other input.
+ */
+import { MAX_HAVE_PER_MESSAGE, PING_INTERVAL_MS } from '../protocol/limits.ts';
+import {
+  decodeServerMessage,
+  encodeMessage,
+  type ClientMessage,
+  type ParkedOffer,
+  type PeerCandidate,
+  type ServerMessage,
+} from '../protocol/signal-messages.ts';
+
+export type SignalState = 'connecting' | 'open' | 'closed';
+
+export interface SignalClientOptions {
+  url: string;
+  swarm: string;
+  peerId: string;
+  /** What to announce on (re)join. */
+  joinState: () => Promise<{ have: string[]; offers: ParkedOffer[] }>;
+  onMessage: (message: ServerMessage) => void;
+  onState: (state: SignalState) => void;
+}
+
+const WANT_TIMEOUT_MS = 2_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export class SignalClient {
+  state: SignalState = 'connecting';
+  private socket: WebSocket | null = null;
+  private backoff = 1_000;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly wants = new Map<string, Array<(peers: PeerCandidate[]) => void>>();
+  private readonly openWaiters: Array<(open: boolean) => void> = [];
+  private stopped = false;
+
+  constructor(private readonly options: SignalClientOptions) {
+    this.connect();
+  }
+
+  send(message: ClientMessage): boolean {
+    if (this.state !== 'open' || !this.socket) return false;
+    this.socket.send(encodeMessage(message));
+    return true;
+  }
+
+  /** Announces hashes in batches the server accepts. */
+  announce(type: 'have' | 'lost', hashes: string[]): void {
+    for (let i = 0; i < hashes.length; i += MAX_HAVE_PER_MESSAGE) this.send({ type, have: hashes.slice(i, i + MAX_HAVE_PER_MESSAGE) });
+  }
+
+  /** Resolves true once joined, false if not joined within `ms` (or the client was stopped). */
+  whenOpen(ms: number): Promise<boolean> {
+    if (this.state === 'open') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), ms);
+      const done = (open: boolean): void => {
+        clearTimeout(timer);
+        const i = this.openWaiters.indexOf(done);
+        if (i >= 0) this.openWaiters.splice(i, 1);
+        resolve(open);
+      };
+      this.openWaiters.push(done);
+    });
+  }
+
+  /** Asks who holds `hash`; an unanswered or failed ask resolves with no peers. */
+  want(hash: string, exclude: string[]): Promise<PeerCandidate[]> {
+    if (!this.send({ type: 'want', hash, exclude })) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const list = this.wants.get(hash) ?? [];
+      const timer = setTimeout(() => settle([]), WANT_TIMEOUT_MS);
+      const settle = (peers: PeerCandidate[]): void => {
+        clearTimeout(timer);
+        const i = list.indexOf(settle);
+        if (i >= 0) list.splice(i, 1);
+        resolve(peers);
+      };
+      list.push(settle);
+      this.wants.set(hash, list);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.close(1000, 'bye');
+  }
+
+  private setState(state: SignalState): void {
+    this.state = state;
+    this.options.onState(state);
+    if (state === 'open') for (const w of [...this.openWaiters]) w(true);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setState('connecting');
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.options.url);
+    } catch {
+      return this.retry();
+    }
+    this.socket = socket;
+    socket.onopen = async () => {
+      const { have, offers } = await this.options.joinState();
+      if (socket.readyState !== WebSocket.OPEN) return;
+      const { swarm, peerId } = this.options;
+      socket.send(encodeMessage({ type: 'join', swarm, peerId, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers }));
+      this.pendingHave = have.slice(MAX_HAVE_PER_MESSAGE);
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      if (typeof event.data !== 'string') return;
+      const decoded = decodeServerMessage(event.data);
+      if (!decoded.ok) return console.warn('[peer-connect] dropped signaling message:', decoded.error);
+      const message = decoded.value;
+      if (message.type === 'joined') {
+        this.backoff = 1_000;
+        this.setState('open');
+        this.announce('have', this.pendingHave);
+        this.pendingHave = [];
+        clearInterval(this.pingTimer);
+        this.pingTimer = setInterval(() => this.send({ type: 'ping' }), PING_INTERVAL_MS);
+      } else if (message.type === 'peers') {
+        const first = this.wants.get(message.hash)?.[0];
+        first?.(message.peers);
+      } else if (message.type === 'error') {
+        console.warn(`[peer-connect] signaling error ${message.code}: ${message.message}`);
+      }
+      this.options.onMessage(message);
+    };
+    socket.onclose = () => {
+      clearInterval(this.pingTimer);
+      if (this.socket === socket) this.retry();
+    };
+    socket.onerror = () => undefined; // onclose follows and retries
+  }
+
+  private pendingHave: string[] = [];
+
+  private retry(): void {
+    this.socket = null;
+    this.setState('closed');
+    for (const list of this.wants.values()) for (const settle of [...list]) settle([]);
+    if (this.stopped) return;
+    const delay = this.backoff * (0.75 + Math.random() / 2);
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    setTimeout(() => this.connect(), delay);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Gathers the pieces one response needs, from wherever they are fastest and verified:
+ * local store first, then peers through a bridge, then the origin for whatever peers have not
+ * delivered by the deadlines or delivered wrong. Pieces come out in order, as soon as each is
+ * verified. Runtime APIs (storage, bridge, fetch, timers) are injected, so this runs in Node tests.
+ */
+import type { BridgeReply, SourceBytes, WorkerFeedback } from '../protocol/bridge-messages.ts';
+import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
+import type { ManifestAsset } from '../protocol/manifest.ts';
+import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
+import { readOriginRun } from './origin-run.ts';
+
+export type Source = 'cache' | 'peer' | 'origin';
+
+export interface GatheredPiece {
+  index: number;
+  data: Uint8Array;
+  source: Source;
+}
+
+export interface GatherDeps {
+  readPieces(hash: string, indexes: readonly number[]): Promise<Array<ArrayBuffer | undefined>>;
+  writePiece(hash: string, index: number, data: ArrayBuffer): Promise<boolean>;
+  deletePiece(hash: string, index: number): Promise<void>;
+  verify(data: ArrayBuffer | Uint8Array, expectedHex: string): Promise<boolean>;
+  openBridge(
+    request: { pc: 'fetch'; hash: string; size: number; pieces: number[] },
+    onReply: (reply: BridgeReply) => void,
+  ): Promise<{ report(f: WorkerFeedback): void; close(): void } | null>;
+  fetchOrigin(url: string, init: RequestInit): Promise<Response>;
+  timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
+}
+
+type Slot = { state: 'wait' | 'peer' | 'origin' | 'done'; piece?: GatheredPiece; waiters: Array<(p: GatheredPiece | Error) => void>; error?: Error };
+
+export class PieceGatherer {
+  readonly bytes: SourceBytes = { peer: 0, origin: 0, cache: 0 };
+  /** Peers that sent a piece failing its hash. */
+  readonly badPeers = new Set<string>();
+  private readonly slots = new Map<number, Slot>();
+  private session: { report(f: WorkerFeedback): void; close(): void } | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly controller = new AbortController();
+  private finished = false;
+  private readonly limits: { accept: number; firstPiece: number; stall: number };
+  /** Storage writes in flight; `settled()` waits for them before the asset is announced. */
+  private readonly writes: Array<Promise<boolean>> = [];
+  /** Pieces resolved but not stored (an origin piece that failed its hash, or a failed write). */
+  private unstored = 0;
+
+  constructor(
+    private readonly asset: ManifestAsset,
+    private readonly url: string,
+    private readonly pieceSize: number,
+    readonly indexes: readonly number[],
+    private readonly deps: GatherDeps,
+  ) {
+    for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
+    this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
+  }
+
+  /** Resolves with piece `index` once verified (or rejects if even the origin failed). */
+  piece(index: number): Promise<GatheredPiece> {
+    const slot = this.slots.get(index);
+    if (!slot) return Promise.reject(new Error(`piece ${index} not part of this gather`));
+    if (slot.piece) return Promise.resolve(slot.piece);
+    if (slot.error) return Promise.reject(slot.error);
+    return new Promise((resolve, reject) => slot.waiters.push((p) => (p instanceof Error ? reject(p) : resolve(p))));
+  }
+
+  async start(): Promise<void> {
+    const cached = await this.deps.readPieces(this.asset.hash, this.indexes);
+    const missing: number[] = [];
+    for (const [k, index] of this.indexes.entries()) {
+      const data = cached[k];
+      const expected = this.asset.pieces[index] ?? '';
+      if (data && (await this.deps.verify(data, expected))) this.resolve(index, new Uint8Array(data), 'cache');
+      else {
+        if (data) void this.deps.deletePiece(this.asset.hash, index); // corrupted storage: forget it
+        missing.push(index);
+      }
+    }
+    if (missing.length > 0) await this.fromPeers(missing);
+  }
+
+  cancel(): void {
+    this.finish();
+    this.controller.abort();
+  }
+
+  private pending(state: Slot['state']): number[] {
+    return [...this.slots].filter(([, s]) => s.state === state).map(([i]) => i);
+  }
+
+  private async fromPeers(missing: number[]): Promise<void> {
+    for (const i of missing) this.slots.get(i)!.state = 'peer';
+    const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
+    this.session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
+    if (!this.session) return this.fromOrigin(this.pending('peer'));
+    this.arm(this.limits.accept);
+  }
+
+  /** (Re)starts the one deadline: when it fires, everything still expected from peers goes to the origin. */
+  private arm(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.abandonPeers(), ms);
+  }
+
+  private abandonPeers(): void {
+    clearTimeout(this.timer);
+    this.session?.close();
+    this.session = null;
+    this.fromOrigin(this.pending('peer'));
+  }
+
+  private async onReply(reply: BridgeReply): Promise<void> {
+    if (this.finished) return;
+    switch (reply.pc) {
+      case 'accepted':
+        this.arm(this.limits.firstPiece);
+        return;
+      case 'no-peers':
+        return this.abandonPeers();
+      case 'piece-failed':
+        if (this.slots.get(reply.index)?.state === 'peer') this.fromOrigin([reply.index]);
+        return;
+      case 'piece': {
+        const slot = this.slots.get(reply.index);
+        if (!slot || slot.state !== 'peer') return;
+        this.arm(this.limits.stall);
+        const expected = this.asset.pieces[reply.index] ?? '';
+        const span = pieceSpan(reply.index, this.asset.size, this.pieceSize);
+        const good = reply.data.byteLength === span.end - span.start && (await this.deps.verify(reply.data, expected));
+        if (!good) {
+          this.badPeers.add(reply.peerId);
+          this.session?.report({ pc: 'bad-piece', index: reply.index, peerId: reply.peerId });
+          if (slot.state === 'peer') this.fromOrigin([reply.index]);
+          return;
+        }
+        if (slot.state !== 'peer') return; // the origin won the race meanwhile
+        this.resolve(reply.index, new Uint8Array(reply.data), 'peer');
+        this.store(reply.index, reply.data);
+        if (this.pending('peer').length === 0) {
+          clearTimeout(this.timer);
+          this.session?.close();
+          this.session = null;
+        }
+      }
+    }
+  }
+
+  private fromOrigin(indexes: number[]): void {
+    const wanted = indexes.filter((i) => {
+      const s = this.slots.get(i);
+      return s && (s.state === 'peer' || s.state === 'wait');
+    });
+    for (const i of wanted) this.slots.get(i)!.state = 'origin';
+    for (const run of consecutiveRuns(wanted)) void this.originRun(run.first, run.last);
+  }
+
+  private async originRun(first: number, last: number): Promise<void> {
+    try {
+      await readOriginRun(this.url, this.asset.size, this.pieceSize, first, last, this.deps.fetchOrigin, this.controller.signal, async (index, data) => {
+        const slot = this.slots.get(index);
+        if (!slot || slot.state === 'done') return;
+        const good = await this.deps.verify(data, this.asset.pieces[index] ?? '');
+        // The origin is trusted; a mismatch means the file changed since the build. Pass it on, never store it.
+        this.resolve(index, data, 'origin');
+        if (good) this.store(index, data.slice().buffer as ArrayBuffer);
+        else this.unstored++;
+      });
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      for (let i = first; i <= last; i++) this.fail(i, err);
+    }
+  }
+
+  private store(index: number, data: ArrayBuffer): void {
+    this.writes.push(this.deps.writePiece(this.asset.hash, index, data));
+  }
+
+  /** True once every piece of this gather is in storage (verified), after pending writes finish. */
+  async allStored(): Promise<boolean> {
+    const results = await Promise.all(this.writes);
+    return this.unstored === 0 && results.every(Boolean);
+  }
+
+  private resolve(index: number, data: Uint8Array, source: Source): void {
+    const slot = this.slots.get(index);
+    if (!slot || slot.state === 'done') return;
+    slot.state = 'done';
+    slot.piece = { index, data, source };
+    this.bytes[source] += data.byteLength;
+    for (const w of slot.waiters.splice(0)) w(slot.piece);
+    if (this.pending('peer').length + this.pending('origin').length + this.pending('wait').length === 0) this.finish();
+  }
+
+  private fail(index: number, error: Error): void {
+    const slot = this.slots.get(index);
+    if (!slot || slot.state === 'done') return;
+    slot.error = error;
+    for (const w of slot.waiters.splice(0)) w(error);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.session?.close();
+    this.session = null;
+  }
+}

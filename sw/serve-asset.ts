@@ -1,0 +1,88 @@
+/**
+ * Answers one request for a manifest asset: 200, 206 or 416, with a streamed body built from
+ * verified pieces. Resolves once the first piece is ready, so `x-peer-connect-source` can say
+ * where the response's first bytes came from (the exact split is reported to the bridge after).
+ */
+import type { SourceBytes } from '../protocol/bridge-messages.ts';
+import type { ManifestAsset } from '../protocol/manifest.ts';
+import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
+import { PieceGatherer, type GatherDeps } from './gather-pieces.ts';
+
+export interface ServeOutcome {
+  bytes: SourceBytes;
+  status: number;
+  /** True when this response made every piece of the asset present in storage. */
+  complete: boolean;
+  ms: number;
+}
+
+export const SOURCE_HEADER = 'x-peer-connect-source';
+
+export async function serveAsset(
+  request: Request,
+  asset: ManifestAsset,
+  pieceSize: number,
+  deps: GatherDeps,
+  /** Called once: with the outcome when the body was fully read, with null if it was not. */
+  onDone: (outcome: ServeOutcome | null) => void,
+): Promise<Response> {
+  const started = Date.now();
+  const headers = new Headers({ 'Content-Type': asset.type, 'Accept-Ranges': 'bytes' });
+  const range = parseRange(request.headers.get('range'), asset.size);
+  if (range === 'unsatisfiable') {
+    headers.set('Content-Range', `bytes */${asset.size}`);
+    return new Response(null, { status: 416, headers });
+  }
+  if (asset.size === 0) {
+    headers.set('Content-Length', '0');
+    headers.set(SOURCE_HEADER, 'cache');
+    onDone({ bytes: { peer: 0, origin: 0, cache: 0 }, status: 200, complete: false, ms: 0 });
+    return new Response(null, { status: 200, headers });
+  }
+  const first = range ? range.start : 0;
+  const last = range ? range.end : asset.size - 1;
+  const indexes = piecesForRange(first, last, pieceSize);
+  const gatherer = new PieceGatherer(asset, request.url, pieceSize, indexes, deps);
+  void gatherer.start();
+  const status = range ? 206 : 200;
+  if (range) headers.set('Content-Range', `bytes ${first}-${last}/${asset.size}`);
+  headers.set('Content-Length', String(last - first + 1));
+
+  const firstPiece = await gatherer.piece(indexes[0]!).catch((e: unknown) => e as Error);
+  if (firstPiece instanceof Error) {
+    gatherer.cancel();
+    onDone(null);
+    throw firstPiece; // respondWith rejects: the page sees a network error, as it would from the origin
+  }
+  headers.set(SOURCE_HEADER, firstPiece.source);
+
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      const index = indexes[next];
+      if (index === undefined) return;
+      try {
+        const piece = await gatherer.piece(index);
+        const span = pieceSpan(index, asset.size, pieceSize);
+        const from = Math.max(first, span.start) - span.start;
+        const to = Math.min(last + 1, span.end) - span.start;
+        controller.enqueue(piece.data.subarray(from, to));
+        next++;
+        if (next === indexes.length) {
+          controller.close();
+          const complete = indexes.length === asset.pieces.length && (await gatherer.allStored());
+          onDone({ bytes: gatherer.bytes, status, complete, ms: Date.now() - started });
+        }
+      } catch (error) {
+        gatherer.cancel();
+        controller.error(error);
+        onDone(null);
+      }
+    },
+    cancel: () => {
+      gatherer.cancel();
+      onDone(null);
+    },
+  });
+  return new Response(body, { status, headers });
+}
