@@ -131,7 +131,13 @@ describe('fallback', () => {
         sha256: Array.from(new Uint8Array(digest), (x) => x.toString(16).padStart(2, '0')).join(''),
       };
     }, `/${big.split('/').map(encodeURIComponent).join('/')}`);
+    let doneAt = 0;
+    void result.then(
+      () => (doneAt = Date.now()),
+      () => (doneAt = Date.now()),
+    );
     await waitUntil('v1 starts stalling', 15_000, async () => (v1.log.some((l) => l.text.includes('PC-TEST: v1 stalled')) ? true : undefined), 20);
+    const closedAt = Date.now();
     await v1.closeBrowser();
     const got = await withTimeout(`v2 fetch of ${big} after its peer vanished`, 15_000, result);
     const ms = Date.now() - t0;
@@ -143,7 +149,9 @@ describe('fallback', () => {
     assert.equal(got.bytes, bigAsset.size);
     assert.equal(got.sha256, await diskSha256(site, big));
     assert.ok(ms < 12_000, `took ${ms} ms`);
-    // Really mid-transfer: the first bytes came from the peer, and the origin sent only the rest.
+    // Really mid-transfer: v2's fetch was still open when v1 went away, the first bytes came
+    // from the peer, and the origin sent only the rest.
+    assert.ok(doneAt >= closedAt, `v2's fetch finished ${closedAt - doneAt} ms before v1 was closed`);
     assert.equal(got.source, 'peer', 'the first bytes should have come from v1 before it stalled');
     assert.ok(fromOrigin > 0 && fromOrigin < bigAsset.size, `origin sent ${fromOrigin} of ${bigAsset.size} B: not a mid-transfer fallback`);
     // And a page element using it now loads: through the worker, from local pieces.

@@ -106,6 +106,9 @@ export async function launchVisitor(name: string, options: LaunchOptions = {}): 
       timeout: ACTION_TIMEOUT_MS,
     });
     browserOpen = true;
+    // tsx (esbuild keepNames) wraps named inner functions of our page.evaluate callbacks in
+    // `__name(fn, "name")`, a helper that exists only in Node; give pages a no-op one.
+    await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
     // Context-level console covers every page and every worker, the service worker included.
     context.on('console', (m) => {
       const where = m.page()?.url() ?? m.worker()?.url() ?? 'worker';
