@@ -13,6 +13,8 @@ export interface PeerLinkHooks {
   onUploaded(bytes: number): void;
   onHave(link: PeerLink, hashes: string[]): void;
   onClose(link: PeerLink): void;
+  /** A request of ours finished (piece, refusal or timeout): a slot is free. */
+  onSettled(): void;
   /** A protocol violation: the link is closed and the peer not used again. */
   onViolation(link: PeerLink, reason: string): void;
 }
@@ -54,7 +56,7 @@ export class PeerLink {
     if (this.closed) return Promise.reject(new Error('link closed'));
     const id = this.nextId++;
     this.lastUsed = Date.now();
-    return new Promise((resolve, reject) => {
+    const request = new Promise<ArrayBuffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.send({ t: 'cancel', id });
@@ -63,6 +65,8 @@ export class PeerLink {
       this.pending.set(id, { resolve, reject, timer });
       this.send({ t: 'req', id, hash, piece });
     });
+    void request.then(this.hooks.onSettled, this.hooks.onSettled);
+    return request;
   }
 
   close(): void {
@@ -136,8 +140,13 @@ export class PeerLink {
         this.lastUsed = Date.now();
         if (!this.peer.write(encodePiece(u.id, data))) {
           await new Promise<void>((resolve) => {
-            this.peer.once('drain', resolve);
-            this.peer.once('close', resolve);
+            const done = (): void => {
+              this.peer.off('drain', done);
+              this.peer.off('close', done);
+              resolve();
+            };
+            this.peer.on('drain', done);
+            this.peer.on('close', done);
           });
         }
         this.hooks.onUploaded(data.byteLength);

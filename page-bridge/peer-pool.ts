@@ -12,7 +12,7 @@ export interface PoolOptions {
   iceServers: RTCIceServer[];
   /** Whether to park offers for newcomers (false when not uploading). */
   parkOffers: boolean;
-  hooks: Omit<PeerLinkHooks, 'onClose' | 'onViolation'>;
+  hooks: Omit<PeerLinkHooks, 'onClose' | 'onViolation' | 'onSettled'>;
   onChange: () => void;
   /** Hashes to tell a new link we have. */
   localHave: () => string[];
@@ -69,9 +69,15 @@ export class PeerPool {
    * or null if none opens in time.
    */
   connectTo(candidates: PeerCandidate[], hash: string): Promise<PeerLink | null> {
+    // The server says these peers hold `hash`; a link we already have may not have told us yet.
+    const linked = candidates.map((c) => this.links.get(c.peerId)).filter((l): l is PeerLink => l?.isOpen === true);
+    for (const l of linked) l.haves.add(hash);
+    if (linked[0]) return Promise.resolve(linked[0]);
     const fresh = candidates.filter((c) => !this.links.has(c.peerId) && !this.banned.has(c.peerId));
     if (fresh.length === 0) return Promise.resolve(null);
-    this.makeRoom(fresh.length);
+    // Several requests often discover the same peer at once: join the attempt already under way.
+    const connecting = new Set([...this.attempts.values()].map((a) => a.remote));
+    this.makeRoom(fresh.filter((c) => !connecting.has(c.peerId)).length);
     return new Promise((resolve) => {
       let waiting = fresh.length;
       let settled = false;
@@ -88,10 +94,23 @@ export class PeerPool {
         const list = this.connectWaiters.get(c.peerId) ?? [];
         list.push(onLink);
         this.connectWaiters.set(c.peerId, list);
+        if (connecting.has(c.peerId)) continue;
+        connecting.add(c.peerId);
         if (c.offer) this.answer(c.peerId, c.offer.connId, c.offer.sdp);
         else this.initiate(c.peerId);
       }
     });
+  }
+
+  private settledWaiters: Array<() => void> = [];
+
+  /** Resolves when any link finishes a request (or closes), i.e. when a request slot may be free. */
+  requestSettled(): Promise<void> {
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private settled(): void {
+    for (const w of this.settledWaiters.splice(0)) w();
   }
 
   ban(peerId: string): void {
@@ -177,8 +196,10 @@ export class PeerPool {
       if (!remote || this.banned.has(remote) || this.links.has(remote)) return peer.destroy();
       const link = new PeerLink(remote, peer, {
         ...this.options.hooks,
+        onSettled: () => this.settled(),
         onClose: (l) => {
           if (this.links.get(l.peerId) === l) this.links.delete(l.peerId);
+          this.settled();
           this.options.onChange();
         },
         onViolation: (l, reason) => {

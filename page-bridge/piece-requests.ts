@@ -77,7 +77,11 @@ export async function servePieceRequest(ctx: RequestContext, hash: string, piece
     }
     if (running.size > 0) await Promise.race(running);
     else if (!started && queue.length > 0) {
-      for (const item of queue.splice(0)) post({ pc: 'piece-failed', index: item.index, reason: 'no holder left' });
+      // Holders exist but are busy with other responses' pieces: wait for a free slot. The
+      // worker's deadlines bound this wait; past them it cancels and the origin serves the rest.
+      if (ctx.pool.holders(hash).length === 0) {
+        for (const item of queue.splice(0)) post({ pc: 'piece-failed', index: item.index, reason: 'no holder left' });
+      } else await ctx.pool.requestSettled();
     }
   }
 }

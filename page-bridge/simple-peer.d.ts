@@ -22,6 +22,6 @@ declare module '@thaunknown/simple-peer/lite.js' {
     on(event: 'connect' | 'close' | 'drain', listener: () => void): this;
     on(event: 'data', listener: (data: Uint8Array | string) => void): this;
     on(event: 'error', listener: (error: Error & { code?: string }) => void): this;
-    once(event: 'drain' | 'close', listener: () => void): this;
+    off(event: 'drain' | 'close', listener: () => void): this;
   }
 }
