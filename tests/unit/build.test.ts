@@ -1,0 +1,465 @@
+/**
+ * The build on a real (temporary) site folder: the manifest's hashes are checked against hashes
+ * computed here independently, every non-HTML file is copied byte for byte, and every HTML page
+ * differs from its source only by the inserted script tag and the first-visit wrappers.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'parse5';
+import type { DefaultTreeAdapterMap } from 'parse5';
+import { buildSite, type BuildResult } from '../../build.ts';
+import { rewriteHtml, type RewriteOptions } from '../../build/rewrite-html.ts';
+import { BRIDGE_FILE, WORKER_FILE } from '../../protocol/bridge-config.ts';
+import { PIECE_SIZE } from '../../protocol/limits.ts';
+import { validateManifest, type Manifest } from '../../protocol/manifest.ts';
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+const WRAP_OPEN = '<noscript data-peer-connect>';
+const WRAP_CLOSE = '</noscript>';
+const scriptTag = (src: string): string => `<script src="${src}" async></script>`;
+
+/**
+ * Removes the one inserted script tag and every first-visit wrapper (keeping what it wraps).
+ * Works on latin1 text so any byte sequence survives unchanged.
+ */
+function stripInserted(output: Buffer, bridgeSrc: string): { bytes: Buffer; wrapped: string[] } {
+  let s = output.toString('latin1');
+  const tag = scriptTag(bridgeSrc);
+  assert.equal(s.split(tag).length - 1, 1, `exactly one ${tag}`);
+  s = s.replace(tag, '');
+  const wrapped: string[] = [];
+  for (let i = s.indexOf(WRAP_OPEN); i >= 0; i = s.indexOf(WRAP_OPEN, i)) {
+    const close = s.indexOf(WRAP_CLOSE, i + WRAP_OPEN.length);
+    assert.ok(close > i, 'wrapper is closed');
+    const inner = s.slice(i + WRAP_OPEN.length, close);
+    wrapped.push(Buffer.from(inner, 'latin1').toString('utf8'));
+    s = s.slice(0, i) + inner + s.slice(close + WRAP_CLOSE.length);
+  }
+  return { bytes: Buffer.from(s, 'latin1'), wrapped };
+}
+
+/** Every `<script>` whose src ends with peer-connect.js, in any form. */
+const bridgeScriptCount = (html: string): number => (html.match(/<script\b[^>]*peer-connect\.js/gi) ?? []).length;
+
+// ---------------------------------------------------------------- the site
+
+const INDEX_HTML = `<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<title>Grüße – 日本語 ✓</title>
+<link rel="stylesheet" href="css/style.css">
+<script src="js/app.js" defer></script>
+</head>
+<body>
+<h1>Café «terrace» — naïve 🚀</h1>
+<img src="img/caf%C3%A9%20terrace.jpg" alt="café">
+<img src="https://cdn.example.com/img/logo.png" alt="external">
+<img src="img/not-there.png" alt="missing">
+<img src="img/logo.png?v=2" alt="query">
+<picture><source srcset="img/logo.webp" type="image/webp"><img src="img/logo.png" alt="logo"></picture>
+<noscript><img src="img/logo.png" alt="already"></noscript>
+<img srcset="img/logo.png 1x, img/logo@2x.png 2x" alt="srcset only">
+<video controls poster="img/logo.png"><source src="media/big.bin" type="video/mp4"></video>
+<p>Ende.</p>
+</body>
+</html>
+`;
+
+const POST_HTML = `<html><head><title>Post</title></head><body><p>Deep</p><img src="../img/logo.png" alt="rel"><img src="/img/café terrace.jpg" alt="abs"></body></html>`;
+
+const DEEP_HTML = `<!doctype html><title>deep</title><img src="../../fonts/nested/deep/not-an-image.woff2">`;
+
+/** windows-1252 bytes: é ï € “ ” © are single non-ASCII bytes, invalid as UTF-8. */
+const LATIN1_HTML = Buffer.concat([
+  Buffer.from('<!DOCTYPE html><html><head><meta charset="windows-1252"><title>Caf'),
+  Buffer.from([0xe9]),
+  Buffer.from('</title></head><body><p>Na'),
+  Buffer.from([0xef]),
+  Buffer.from('ve '),
+  Buffer.from([0x80, 0x20, 0x93]),
+  Buffer.from('quoted'),
+  Buffer.from([0x94, 0x20, 0xa9]),
+  Buffer.from('</p><img src="img/logo.png" alt="x"></body></html>'),
+]);
+
+const BIG_SIZE = 5 * 1024 * 1024 + 12_345; // several pieces, partial last piece
+
+interface Site {
+  dir: string;
+  files: Map<string, Buffer>;
+}
+
+async function makeSite(root: string): Promise<Site> {
+  const dir = join(root, 'site');
+  const files = new Map<string, Buffer>([
+    ['index.html', Buffer.from(INDEX_HTML, 'utf8')],
+    ['blog/post.html', Buffer.from(POST_HTML, 'utf8')],
+    ['blog/2024/deep.HTM', Buffer.from(DEEP_HTML, 'utf8')],
+    ['latin1.html', LATIN1_HTML],
+    ['css/style.css', Buffer.from('body { font-family: "Grüße"; }\n')],
+    ['js/app.js', Buffer.from('console.log("app");\n')],
+    ['img/café terrace.jpg', randomBytes(30_000)],
+    ['img/logo.png', randomBytes(1000)],
+    ['img/logo.webp', randomBytes(800)],
+    ['img/logo@2x.png', randomBytes(2000)],
+    ['empty.txt', Buffer.alloc(0)],
+    ['exact.bin', randomBytes(PIECE_SIZE * 2)],
+    ['media/big.bin', randomBytes(BIG_SIZE)],
+    ['fonts/nested/deep/not-an-image.woff2', randomBytes(3000)],
+  ]);
+  for (const [path, data] of files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), data);
+  }
+  // Hidden files are not part of the site.
+  await mkdir(join(dir, '.git'), { recursive: true });
+  await writeFile(join(dir, '.git', 'config'), '[core]\n');
+  await writeFile(join(dir, '.DS_Store'), 'junk');
+  return { dir, files };
+}
+
+const isHtmlPath = (p: string): boolean => /\.html?$/i.test(p);
+const bridgeSrcFor = (page: string): string => '../'.repeat(page.split('/').length - 1) + BRIDGE_FILE;
+
+describe('buildSite', { timeout: 120_000 }, () => {
+  let root = '';
+  let site: Site;
+  let out = '';
+  let result: BuildResult;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'pc-build-'));
+    site = await makeSite(root);
+    out = join(root, 'out');
+    result = await buildSite({ siteDir: site.dir, outDir: out });
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('the manifest is valid and keyed by decoded site-relative paths of non-HTML files only', () => {
+    const m: Manifest = result.manifest;
+    assert.ok(validateManifest(m).ok);
+    assert.equal(m.pieceSize, PIECE_SIZE);
+    const expected = [...site.files.keys()].filter((p) => !isHtmlPath(p)).sort();
+    assert.deepEqual(Object.keys(m.assets).sort(), expected);
+    assert.ok('img/café terrace.jpg' in m.assets);
+    for (const key of Object.keys(m.assets)) {
+      assert.ok(!key.startsWith('/') && !key.includes('%') && !key.includes('\\'), key);
+      assert.ok(!key.startsWith('.'), `hidden file ${key} must not be an asset`);
+    }
+    assert.ok(!(WORKER_FILE in m.assets) && !(BRIDGE_FILE in m.assets));
+  });
+
+  it('lists the HTML pages it rewrote', () => {
+    assert.deepEqual([...result.htmlPages].sort(), [...site.files.keys()].filter(isHtmlPath).sort());
+  });
+
+  it('each asset hash and each piece hash equal SHA-256 computed independently', () => {
+    for (const [path, data] of site.files) {
+      if (isHtmlPath(path)) continue;
+      const asset = result.manifest.assets[path];
+      assert.ok(asset, path);
+      assert.equal(asset.size, data.length, path);
+      assert.equal(asset.hash, sha256(data), path);
+      const expectedPieces: string[] = [];
+      for (let off = 0; off < data.length; off += PIECE_SIZE) expectedPieces.push(sha256(data.subarray(off, off + PIECE_SIZE)));
+      assert.deepEqual(asset.pieces, expectedPieces, path);
+    }
+  });
+
+  it('piece counts: empty file 0, exact multiple, large file with a partial last piece', () => {
+    assert.equal(result.manifest.assets['empty.txt']?.pieces.length, 0);
+    assert.equal(result.manifest.assets['empty.txt']?.size, 0);
+    assert.equal(result.manifest.assets['exact.bin']?.pieces.length, 2);
+    const big = result.manifest.assets['media/big.bin'];
+    assert.ok(big);
+    assert.equal(big.pieces.length, Math.ceil(BIG_SIZE / PIECE_SIZE));
+    assert.ok(BIG_SIZE % PIECE_SIZE !== 0 && big.pieces.length > 50);
+    const bigData = site.files.get('media/big.bin')!;
+    assert.equal(big.pieces.at(-1), sha256(bigData.subarray((big.pieces.length - 1) * PIECE_SIZE)));
+  });
+
+  it('content types', () => {
+    const a = result.manifest.assets;
+    assert.match(a['css/style.css']?.type ?? '', /^text\/css/);
+    assert.match(a['js/app.js']?.type ?? '', /javascript/);
+    assert.equal(a['img/café terrace.jpg']?.type, 'image/jpeg');
+    assert.equal(a['img/logo.png']?.type, 'image/png');
+    for (const asset of Object.values(a)) assert.ok(asset.type.length > 0);
+  });
+
+  it('writes the worker and bridge, non-empty; the worker inlines every manifest hash', async () => {
+    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
+    const bridge = await readFile(join(out, BRIDGE_FILE), 'utf8');
+    assert.ok(worker.length > 100 && bridge.length > 100);
+    for (const [path, asset] of Object.entries(result.manifest.assets)) {
+      assert.ok(worker.includes(asset.hash), `worker has hash of ${path}`);
+      for (const p of asset.pieces) assert.ok(worker.includes(p), `worker has piece hashes of ${path}`);
+    }
+    assert.ok(worker.includes(result.manifest.builtAt));
+  });
+
+  it('copies every non-HTML file byte for byte, and no hidden files', async () => {
+    for (const [path, data] of site.files) {
+      if (isHtmlPath(path)) continue;
+      const copied = await readFile(join(out, path));
+      assert.ok(copied.equals(data), `${path} copied exactly`);
+    }
+    await assert.rejects(readFile(join(out, '.DS_Store')));
+    await assert.rejects(readFile(join(out, '.git', 'config')));
+  });
+
+  it('every page gets exactly one bridge script with the right relative src, and nothing else changes', async () => {
+    for (const page of result.htmlPages) {
+      const source = site.files.get(page)!;
+      const output = await readFile(join(out, page));
+      const src = bridgeSrcFor(page);
+      assert.equal(bridgeScriptCount(output.toString('latin1')), 1, page);
+      const { bytes } = stripInserted(output, src);
+      assert.ok(bytes.equals(source), `${page}: only the script and wrappers were inserted`);
+    }
+    assert.equal(bridgeSrcFor('blog/post.html'), '../peer-connect.js');
+    const post = await readFile(join(out, 'blog/post.html'), 'utf8');
+    assert.ok(post.includes('<script src="../peer-connect.js" async></script>'));
+    const deep = await readFile(join(out, 'blog/2024/deep.HTM'), 'utf8');
+    assert.ok(deep.includes('<script src="../../peer-connect.js" async></script>'));
+  });
+
+  it('the script goes inside <head> (before </head> when there is one)', async () => {
+    const index = await readFile(join(out, 'index.html'), 'utf8');
+    assert.ok(index.includes(`${scriptTag('peer-connect.js')}</head>`));
+    const latin1 = (await readFile(join(out, 'latin1.html'))).toString('latin1');
+    assert.ok(latin1.includes(`${scriptTag('peer-connect.js')}</head>`));
+  });
+
+  it('the windows-1252 page keeps its non-UTF-8 bytes', async () => {
+    const output = await readFile(join(out, 'latin1.html'));
+    for (const b of [0xe9, 0xef, 0x80, 0x93, 0x94, 0xa9]) assert.ok(output.includes(b), `byte ${b.toString(16)}`);
+    assert.ok(!output.includes(Buffer.from([0xef, 0xbf, 0xbd])), 'no U+FFFD replacement characters');
+    const { bytes, wrapped } = stripInserted(output, 'peer-connect.js');
+    assert.ok(bytes.equals(LATIN1_HTML));
+    assert.deepEqual(wrapped, ['<img src="img/logo.png" alt="x">']);
+  });
+
+  it('wraps exactly the elements that reference manifest assets (swap)', async () => {
+    const { wrapped } = stripInserted(await readFile(join(out, 'index.html')), 'peer-connect.js');
+    assert.deepEqual(wrapped, [
+      '<img src="img/caf%C3%A9%20terrace.jpg" alt="café">',
+      '<picture><source srcset="img/logo.webp" type="image/webp"><img src="img/logo.png" alt="logo"></picture>',
+      '<img srcset="img/logo.png 1x, img/logo@2x.png 2x" alt="srcset only">',
+      '<video controls poster="img/logo.png"><source src="media/big.bin" type="video/mp4"></video>',
+    ]);
+    const post = stripInserted(await readFile(join(out, 'blog/post.html')), '../peer-connect.js');
+    assert.deepEqual(post.wrapped, ['<img src="../img/logo.png" alt="rel">', '<img src="/img/café terrace.jpg" alt="abs">']);
+    const deep = stripInserted(await readFile(join(out, 'blog/2024/deep.HTM')), '../../peer-connect.js');
+    assert.deepEqual(deep.wrapped, ['<img src="../../fonts/nested/deep/not-an-image.woff2">']);
+    assert.equal(result.swapped, 4 + 2 + 1 + 1);
+  });
+
+  it('does not wrap external URLs, non-assets, query URLs, or images already in a <noscript>', async () => {
+    const index = await readFile(join(out, 'index.html'), 'utf8');
+    for (const el of [
+      '<img src="https://cdn.example.com/img/logo.png" alt="external">',
+      '<img src="img/not-there.png" alt="missing">',
+      '<img src="img/logo.png?v=2" alt="query">',
+    ]) {
+      assert.ok(index.includes(el), el);
+      assert.ok(!index.includes(WRAP_OPEN + el), `${el} must not be wrapped`);
+    }
+    assert.ok(index.includes('<noscript><img src="img/logo.png" alt="already"></noscript>'));
+    assert.ok(!index.includes(`${WRAP_OPEN}<img src="img/logo.png" alt="logo">`), 'an <img> inside a wrapped <picture> is not wrapped again');
+  });
+
+  it("firstVisit 'off': no wrappers, the script only", async () => {
+    const offOut = join(root, 'out-off');
+    const off = await buildSite({ siteDir: site.dir, outDir: offOut, firstVisit: 'off' });
+    assert.equal(off.swapped, 0);
+    for (const page of off.htmlPages) {
+      const output = await readFile(join(offOut, page));
+      assert.ok(!output.includes('data-peer-connect'), page);
+      const { bytes, wrapped } = stripInserted(output, bridgeSrcFor(page));
+      assert.equal(wrapped.length, 0);
+      assert.ok(bytes.equals(site.files.get(page)!), page);
+    }
+  });
+
+  it('two builds give identical manifests apart from builtAt', async () => {
+    const again = await buildSite({ siteDir: site.dir, outDir: join(root, 'out-again') });
+    assert.deepEqual({ ...again.manifest, builtAt: '' }, { ...result.manifest, builtAt: '' });
+    assert.equal(JSON.stringify({ ...again.manifest, builtAt: '' }), JSON.stringify({ ...result.manifest, builtAt: '' }), 'same key order');
+    for (const page of again.htmlPages) {
+      const a = await readFile(join(root, 'out-again', page));
+      const b = await readFile(join(out, page));
+      assert.ok(a.equals(b), `${page} identical across builds`);
+    }
+  });
+
+  it('refuses an output folder that is the site or contains it', async () => {
+    await assert.rejects(buildSite({ siteDir: site.dir, outDir: site.dir }), /--out/);
+    await assert.rejects(buildSite({ siteDir: site.dir, outDir: root }), /--out/);
+    // The site is untouched by the refused builds.
+    assert.ok((await readFile(join(site.dir, 'index.html'))).equals(site.files.get('index.html')!));
+  });
+});
+
+// ---------------------------------------------------------------- rewriteHtml directly
+
+type Element = DefaultTreeAdapterMap['element'];
+type ParentNode = DefaultTreeAdapterMap['parentNode'];
+
+function findAll(node: ParentNode, tag: string, found: Element[] = []): Element[] {
+  for (const child of node.childNodes) {
+    if ('tagName' in child) {
+      if (child.tagName === tag) found.push(child);
+      findAll(child, tag, found);
+    }
+  }
+  return found;
+}
+
+describe('rewriteHtml', { timeout: 30_000 }, () => {
+  const assets = new Set(['img/a.png', 'img/b.png', 'img/café terrace.jpg', 'v.mp4']);
+  const options = (over: Partial<RewriteOptions> = {}): RewriteOptions => ({
+    pagePath: 'index.html',
+    bridgeSrc: 'peer-connect.js',
+    isAsset: (p) => assets.has(p),
+    firstVisit: 'swap',
+    ...over,
+  });
+  const rewrite = (html: string, over: Partial<RewriteOptions> = {}): { html: string; swapped: number; scriptAdded: boolean } => {
+    const r = rewriteHtml(Buffer.from(html, 'utf8'), options(over));
+    return { html: r.html.toString('utf8'), swapped: r.swapped, scriptAdded: r.scriptAdded };
+  };
+  /** The bridge script as a browser would parse the output: one element, in <head>. */
+  const assertScriptInHead = (html: string): void => {
+    const doc = parse(html);
+    const scripts = findAll(doc, 'script').filter((s) => s.attrs.some((a) => a.name === 'src' && a.value === 'peer-connect.js'));
+    assert.equal(scripts.length, 1);
+    assert.equal(scripts[0]!.parentNode && 'tagName' in scripts[0]!.parentNode ? scripts[0]!.parentNode.tagName : '', 'head');
+    assert.ok(scripts[0]!.attrs.some((a) => a.name === 'async'));
+  };
+
+  it('a page with no <head> (but <html>): script right after <html>', () => {
+    const src = '<html><body><p>x</p></body></html>';
+    const r = rewrite(src);
+    assert.equal(r.html, `<html>${scriptTag('peer-connect.js')}<body><p>x</p></body></html>`);
+    assert.ok(r.scriptAdded);
+    assertScriptInHead(r.html);
+  });
+
+  it('a page with no <html> and no <head>: script at the start', () => {
+    const r = rewrite('<p>hello</p>');
+    assert.equal(r.html, `${scriptTag('peer-connect.js')}<p>hello</p>`);
+    assertScriptInHead(r.html);
+  });
+
+  it('a <head> start tag without </head>: script right after <head>', () => {
+    const r = rewrite('<html><head><title>t</title><body>b</body></html>');
+    assert.equal(r.html, `<html><head>${scriptTag('peer-connect.js')}<title>t</title><body>b</body></html>`);
+    assertScriptInHead(r.html);
+  });
+
+  it('only a doctype: script right after it', () => {
+    const r = rewrite('<!DOCTYPE html>\n');
+    assert.equal(r.html, `<!DOCTYPE html>${scriptTag('peer-connect.js')}\n`);
+    assertScriptInHead(r.html);
+  });
+
+  it('an empty file still gets the script', () => {
+    const r = rewrite('');
+    assert.equal(r.html, scriptTag('peer-connect.js'));
+  });
+
+  // A UTF-8 byte order mark must stay the first bytes of the file (the browser uses it to pick the
+  // charset), and the doctype must stay the first token (anything before it means quirks mode).
+  it('a page starting with a UTF-8 BOM keeps the BOM and doctype first; the script goes before </head>', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const page = '<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>';
+    const r = rewriteHtml(Buffer.concat([bom, Buffer.from(page)]), options());
+    assert.ok(r.html.subarray(0, 3).equals(bom), `starts with ${JSON.stringify(r.html.subarray(0, 20).toString('latin1'))}`);
+    assert.equal(r.html.subarray(3).toString('utf8'), page.replace('</head>', `${scriptTag('peer-connect.js')}</head>`));
+  });
+
+  it('a page that already has the bridge script does not get a second one', () => {
+    const src = '<html><head><script src="/peer-connect.js" async></script></head><body></body></html>';
+    const r = rewrite(src);
+    assert.equal(r.html, src);
+    assert.equal(r.scriptAdded, false);
+  });
+
+  it('an <img> inside an existing <noscript> is not wrapped', () => {
+    const src = '<html><head></head><body><noscript><img src="img/a.png"></noscript></body></html>';
+    const r = rewrite(src);
+    assert.equal(r.swapped, 0);
+    assert.ok(!r.html.includes('data-peer-connect'));
+    assert.equal(r.html.replace(scriptTag('peer-connect.js'), ''), src);
+  });
+
+  it('a srcset-only image is wrapped', () => {
+    const r = rewrite('<html><head></head><body><img srcset="img/a.png 1x, img/b.png 2x"></body></html>');
+    assert.equal(r.swapped, 1);
+    assert.ok(r.html.includes(`${WRAP_OPEN}<img srcset="img/a.png 1x, img/b.png 2x">${WRAP_CLOSE}`));
+  });
+
+  it('a srcset whose only asset is the second candidate is wrapped', () => {
+    const r = rewrite('<img srcset="https://cdn.example/x.png 1x, img/b.png 2x">');
+    assert.equal(r.swapped, 1);
+  });
+
+  it('<picture> is wrapped as a whole, once', () => {
+    const pic = '<picture><source srcset="img/b.png"><img src="img/a.png"></picture>';
+    const r = rewrite(`<body>${pic}</body>`);
+    assert.equal(r.swapped, 1);
+    assert.equal(r.html.split(WRAP_OPEN).length - 1, 1);
+    assert.ok(r.html.includes(WRAP_OPEN + pic + WRAP_CLOSE));
+  });
+
+  it('<video> with an asset <source> is wrapped', () => {
+    const v = '<video controls><source src="v.mp4"></video>';
+    const r = rewrite(v);
+    assert.ok(r.html.includes(WRAP_OPEN + v + WRAP_CLOSE));
+  });
+
+  it('external, non-asset, data: and query URLs are not wrapped', () => {
+    const src = '<img src="https://other.example/img/a.png"><img src="//other.example/img/a.png"><img src="img/zzz.png"><img src="data:image/png;base64,AAAA"><img src="img/a.png?x=1"><img>';
+    const r = rewrite(src);
+    assert.equal(r.swapped, 0);
+    assert.equal(r.html, scriptTag('peer-connect.js') + src);
+  });
+
+  it('resolves relative URLs against the page path', () => {
+    const r = rewrite('<img src="../img/a.png"><img src="img/a.png">', { pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js' });
+    // ../img/a.png from blog/ is img/a.png (an asset); img/a.png from blog/ is blog/img/a.png (not one).
+    assert.equal(r.swapped, 1);
+    assert.ok(r.html.includes(`${WRAP_OPEN}<img src="../img/a.png">${WRAP_CLOSE}<img src="img/a.png">`));
+    assert.ok(r.html.startsWith('<script src="../peer-connect.js" async></script>'));
+  });
+
+  it("firstVisit 'off' and 'reload' wrap nothing", () => {
+    for (const mode of ['off', 'reload'] as const) {
+      const src = '<img src="img/a.png"><picture><img src="img/b.png"></picture>';
+      const r = rewrite(src, { firstVisit: mode });
+      assert.equal(r.swapped, 0);
+      assert.equal(r.html, scriptTag('peer-connect.js') + src);
+    }
+  });
+
+  it('a raw UTF-8 file name in src is matched', () => {
+    const r = rewrite('<img src="img/café terrace.jpg">');
+    assert.equal(r.swapped, 1);
+  });
+
+  // Browsers decode character references in attribute values before resolving the URL, so
+  // `caf&eacute;` and `caf&#233;` request /img/caf%C3%A9%20terrace.jpg, the asset.
+  it('a file name written with character references in src is matched (as a browser resolves it)', () => {
+    const r = rewrite('<img src="img/caf&eacute;%20terrace.jpg"><img src="img/caf&#233; terrace.jpg">');
+    assert.equal(r.swapped, 2);
+  });
+});
