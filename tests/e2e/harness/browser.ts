@@ -166,6 +166,8 @@ export async function launchVisitor(name: string, options: LaunchOptions = {}): 
     async close() {
       if (closed) return;
       closed = true;
+      // PEER_CONNECT_E2E_LOG=1 prints every console line of every visitor, for debugging the product.
+      if (process.env.PEER_CONNECT_E2E_LOG === '1') console.log(visitor.dump(Infinity));
       await visitor.closeBrowser();
       await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
     },

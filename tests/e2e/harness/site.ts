@@ -366,6 +366,23 @@ export async function stats(page: Page): Promise<PeerConnectStats> {
 }
 
 /**
+ * The bridge's counters once they stop moving (the worker reports bytes as responses finish,
+ * which can be a little after the image decodes): two equal samples 300 ms apart, or the last
+ * sample after 3 s.
+ */
+export async function settledStats(page: Page): Promise<PeerConnectStats> {
+  let prev = await stats(page);
+  const deadline = Date.now() + 3_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await stats(page);
+    if (JSON.stringify(next) === JSON.stringify(prev)) return next;
+    prev = next;
+  }
+  return prev;
+}
+
+/**
  * Turns a browser into a lying peer: flips one byte in the middle of every stored piece
  * (`p:<hash>:<i>` in the worker's IndexedDB). Same length, same keys: only hashing can catch it.
  * Returns how many pieces were corrupted.
@@ -464,7 +481,7 @@ export async function viewPages(visitor: Visitor, site: TestSite, paths: string[
     }
     const ms = Date.now() - t0;
     for (const k of await loadedAssets(visitor.page, site)) keys.add(k);
-    pageStats.push({ path, stats: await stats(visitor.page), ms });
+    pageStats.push({ path, stats: await settledStats(visitor.page), ms });
   }
   return { keys: [...keys].sort(), pageStats };
 }
