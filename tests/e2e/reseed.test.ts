@@ -6,25 +6,31 @@
  * "Reload" here is the strongest form: the whole browser process is closed (so the original tab
  * is gone) and a new one starts on the same profile, so only what the browser persisted can
  * explain the seeding; a new tab in the same process could still be fed by a live worker.
+ * The plain reload of the same tab (same process) is tested too.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { assetBytes, checkAssets, describeBad, originUse, pct, settle, startSite, stats, storedCounts, sumStats, viewPages, waitForReady, type TestSite } from './harness/site.ts';
+import { assetBytes, checkAssets, describeBad, originUse, pct, settle, startSite, stats, storedCounts, sumStats, viewPages, waitForReady, waitUntil, type TestSite } from './harness/site.ts';
 
 const PAGES = ['index.html', 'gallery.html'];
 const MIN_OFFLOAD = 0.9;
 
 describe('reseed after reload', () => {
   let site: TestSite | undefined;
-  const visitors: Visitor[] = [];
+  let visitors: Visitor[] = [];
 
   before(async () => {
     site = await startSite();
   });
 
-  after(async () => {
+  // Each test's visitors leave the swarm before the next test, so only its own seed can serve.
+  afterEach(async () => {
     for (const v of visitors) await v.close();
+    visitors = [];
+  });
+
+  after(async () => {
     await site?.close();
   });
 
@@ -44,7 +50,10 @@ describe('reseed after reload', () => {
     await settle(site);
     const storedAfter = await storedCounts(v1.page);
     const reloadUse = originUse(site, 'v1');
-    const v1Stats = await stats(v1.page);
+    const v1Stats = await waitUntil('restarted v1 connects to signaling', 5_000, async () => {
+      const s = await stats(v1.page);
+      return s.signaling === 'open' ? s : undefined;
+    }).catch(() => stats(v1.page));
     console.log(
       `reseed: v1 stored ${storedBefore.pieces} pieces / ${storedBefore.assets} assets before restart, ${storedAfter.pieces} / ${storedAfter.assets} after; ` +
         `reloaded index.html took ${reloadUse.assetBytes} B of assets from origin; v1 stats ${JSON.stringify(v1Stats)}`,
@@ -69,6 +78,36 @@ describe('reseed after reload', () => {
     // gallery.html's images are not on v1's current page: only its stored pieces can have served them.
     assert.ok(uploaded >= total * MIN_OFFLOAD * 0.9, `reloaded v1 uploaded only ${uploaded} B`);
     const checks = await checkAssets(v2.page, site, s2.keys);
+    assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
+  });
+  test(`a reloaded tab (same process) seeds too: visitor 2 gets >= ${pct(MIN_OFFLOAD)} from peers`, { timeout: 100_000 }, async () => {
+    assert.ok(site);
+    const r1 = await launchVisitor('r1');
+    visitors.push(r1);
+    await viewPages(r1, site, PAGES);
+    const before = await stats(r1.page);
+    await r1.reload();
+    await waitForReady(r1.page, 20_000);
+    assert.equal(r1.context.pages().length, 1, 'one tab');
+    // `ready` is about the worker, not the swarm: give the signaling socket a bounded moment.
+    const after = await waitUntil('reloaded r1 connects to signaling', 5_000, async () => {
+      const s = await stats(r1.page);
+      return s.signaling === 'open' ? s : undefined;
+    });
+
+    const r2 = await launchVisitor('r2');
+    visitors.push(r2);
+    const s2 = await viewPages(r2, site, PAGES);
+    await settle(site);
+    const total = assetBytes(site, s2.keys);
+    const use = originUse(site, 'r2', s2.keys);
+    const offload = 1 - use.assetBytes / total;
+    const uploaded = (await stats(r1.page)).bytesUploaded;
+    console.log(`reseed (tab reload): r1 peer id ${before.peerId} -> ${after.peerId}; r2 ${total} B, origin sent ${use.assetBytes} B of assets; offload ${pct(offload)}; reloaded r1 uploaded ${uploaded} B`);
+    assert.ok(total > 500_000, `r2 used only ${total} B`);
+    assert.ok(offload >= MIN_OFFLOAD, `offload ${pct(offload)}: origin sent ${use.assetBytes} of ${total} B; by path ${JSON.stringify(use.byPath)}\n${r2.dump(30)}`);
+    assert.ok(uploaded >= total * MIN_OFFLOAD * 0.9, `reloaded r1 uploaded only ${uploaded} B`);
+    const checks = await checkAssets(r2.page, site, s2.keys);
     assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
   });
 });
