@@ -1,8 +1,8 @@
 /**
  * Edits an HTML page by splicing at parse5's source offsets, so every byte we do not mean to
- * change stays as it was (no re-serialisation, no charset guessing). The page is handled as
- * latin1 text: one char per byte, so offsets are byte offsets and UTF-8 or any other ASCII-
- * compatible charset round-trips exactly; URL attribute values are re-read as UTF-8.
+ * change stays as it was (no re-serialisation). A page that is valid UTF-8 is edited as UTF-8
+ * text (valid UTF-8 round-trips exactly); any other page as latin1, one char per byte, which
+ * round-trips every byte of any ASCII-compatible charset. A BOM is kept first.
  */
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
@@ -42,7 +42,12 @@ interface Splice {
 }
 
 export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResult {
-  const source = input.toString('latin1');
+  const asUtf8 = input.toString('utf8');
+  const encoding: BufferEncoding = Buffer.from(asUtf8, 'utf8').equals(input) ? 'utf8' : 'latin1';
+  const whole = encoding === 'utf8' ? asUtf8 : input.toString('latin1');
+  // The parser would see a BOM as text before the doctype; parse after it, splice with its offset.
+  const bom = encoding === 'utf8' ? (whole.startsWith('\uFEFF') ? 1 : 0) : whole.startsWith('\u00EF\u00BB\u00BF') ? 3 : 0;
+  const source = whole.slice(bom);
   const document = parse(source, { sourceCodeLocationInfo: true });
   const splices: Splice[] = [];
   const base = new URL(options.pagePath, 'http://site.invalid/');
@@ -50,7 +55,8 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const referencesAsset = (el: Element): boolean => {
     const urls: string[] = [];
     for (const attr of el.attrs) {
-      const value = Buffer.from(attr.value, 'latin1').toString('utf8');
+      // parse5 has already decoded character references; URL paths are UTF-8 whatever the page's charset.
+      const value = attr.value;
       if (URL_ATTRIBUTES.includes(attr.name)) urls.push(value);
       if (attr.name === 'srcset') urls.push(...value.split(',').map((c) => c.trim().split(/\s+/)[0] ?? ''));
     }
@@ -82,7 +88,7 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   splices.sort((a, b) => b.at - a.at);
   let out = source;
   for (const s of splices) out = out.slice(0, s.at) + s.text + out.slice(s.end);
-  return { html: Buffer.from(out, 'latin1'), swapped: splices.length - (scriptAt >= 0 ? 1 : 0), scriptAdded: scriptAt >= 0 };
+  return { html: Buffer.from(whole.slice(0, bom) + out, encoding), swapped: splices.length - (scriptAt >= 0 ? 1 : 0), scriptAdded: scriptAt >= 0 };
 }
 
 function childElements(el: Element): Element[] {

@@ -69,7 +69,8 @@ export class PieceGatherer {
   }
 
   async start(): Promise<void> {
-    const cached = await this.deps.readPieces(this.asset.hash, this.indexes);
+    // Storage is an optimisation: if it fails, behave as if it were empty.
+    const cached = await this.deps.readPieces(this.asset.hash, this.indexes).catch(() => [] as Array<ArrayBuffer | undefined>);
     const missing: number[] = [];
     for (const [k, index] of this.indexes.entries()) {
       const data = cached[k];
