@@ -1,0 +1,111 @@
+/**
+ * The Node adapter: the signaling server on its own port, or together with a static site on one
+ * origin (what `peer-connect serve <dir>` and `npm start` run). Binds 127.0.0.1 unless told otherwise.
+ */
+import { Hono } from 'hono';
+import { createSignalApp, DEFAULT_SIGNAL_PATH } from '../../app.ts';
+import { SignalHub } from '../../core/signal-hub.ts';
+import type { SignalLimits } from '../../core/limits.ts';
+import type { SignalStats } from '../../core/signal-hub.ts';
+import type { AllowedOrigins } from '../../origin-policy.ts';
+import { listenWithWebSocket } from './listen.ts';
+import { serveStaticSite } from './static-site.ts';
+
+export { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_HEALTH_PATH } from '../../app.ts';
+export type { AllowedOrigins } from '../../origin-policy.ts';
+export type { SignalLimits, SignalStats };
+
+const DEFAULT_HOST = '127.0.0.1';
+/** A UTF-16 code unit is at most 3 UTF-8 bytes, so this never cuts a frame the core would accept. */
+const UTF8_BYTES_PER_CHAR = 3;
+
+export interface SignalServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Default `'*'`: a bare signaling server is meant to be used from other origins. */
+  allowedOrigins?: AllowedOrigins;
+  limits?: Partial<SignalLimits>;
+  path?: string;
+}
+
+export interface RunningSignalServer {
+  /** `ws://host:port/peer-connect/signal` */
+  url: string;
+  port: number;
+  stats(): SignalStats;
+  close(): Promise<void>;
+}
+
+export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
+  const hub = new SignalHub({ limits: options.limits ?? {} });
+  const path = options.path ?? DEFAULT_SIGNAL_PATH;
+  const listening = await listenWithWebSocket(
+    { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxPayloadBytes: hub.limits.maxMessageChars * UTF8_BYTES_PER_CHAR },
+    ({ upgradeWebSocket }) => createSignalApp({ upgradeWebSocket, hub, path, allowedOrigins: options.allowedOrigins ?? '*' }),
+  );
+  return {
+    url: `${listening.origin.replace(/^http/, 'ws')}${path}`,
+    port: listening.port,
+    stats: () => hub.stats(),
+    close: () => closeBoth(hub, listening.close),
+  };
+}
+
+export interface SiteServerOptions {
+  /** The built site directory. */
+  root: string;
+  port?: number;
+  host?: string;
+  /** Serve the signaling route on the same origin (default true). */
+  signal?: boolean;
+  /** Default: this server's own origin (with `localhost` and `127.0.0.1` both accepted on loopback). */
+  allowedOrigins?: AllowedOrigins;
+  limits?: Partial<SignalLimits>;
+}
+
+export interface RunningSiteServer {
+  /** `http://host:port/` */
+  url: string;
+  port: number;
+  /** `ws://host:port/peer-connect/signal`, or '' when signal is off. */
+  signalUrl: string;
+  stats(): SignalStats;
+  close(): Promise<void>;
+}
+
+export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
+  const hub = new SignalHub({ limits: options.limits ?? {} });
+  const withSignal = options.signal ?? true;
+  const host = options.host ?? DEFAULT_HOST;
+  const listening = await listenWithWebSocket(
+    { host, port: options.port ?? 0, maxPayloadBytes: hub.limits.maxMessageChars * UTF8_BYTES_PER_CHAR },
+    ({ upgradeWebSocket, origin, port }) => {
+      const app = new Hono();
+      if (withSignal) {
+        const allowedOrigins = options.allowedOrigins ?? ownOrigins(origin, host, port);
+        app.route('/', createSignalApp({ upgradeWebSocket, hub, allowedOrigins }));
+      }
+      app.get('*', serveStaticSite(options.root));
+      return app;
+    },
+  );
+  return {
+    url: `${listening.origin}/`,
+    port: listening.port,
+    signalUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_SIGNAL_PATH}` : '',
+    stats: () => hub.stats(),
+    close: () => closeBoth(hub, listening.close),
+  };
+}
+
+/** The origins a page served by this server can have: both loopback spellings on a loopback host. */
+function ownOrigins(origin: string, host: string, port: number): string[] {
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  return loopback ? [origin, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`] : [origin];
+}
+
+async function closeBoth(hub: SignalHub, closeServer: () => Promise<void>): Promise<void> {
+  hub.shutdown();
+  await closeServer();
+}

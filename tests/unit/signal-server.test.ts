@@ -1,0 +1,276 @@
+/**
+ * The Node adapter on a real loopback network: real WebSocket clients (ws) against
+ * startSignalServer, and HTTP against startSiteServer (static files and signaling on one port).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { decodeServerMessage, type ClientMessage, type ServerMessage } from '../../protocol/signal-messages.ts';
+import { startSignalServer, startSiteServer, type RunningSignalServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
+
+const WAIT_MS = 3000;
+const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
+const hash = (n: number): string => n.toString(16).padStart(64, '0');
+
+/** A signaling client that queues decoded server messages and the close, for awaiting in order. */
+class TestClient {
+  private readonly inbox: ServerMessage[] = [];
+  private wake: (() => void) | null = null;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: WebSocket.RawData) => {
+      const decoded = decodeServerMessage(String(data));
+      assert.ok(decoded.ok, `server sent an undecodable message: ${String(data)}`);
+      this.inbox.push(decoded.value);
+      this.wake?.();
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  static open(url: string, origin?: string): Promise<TestClient> {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new TestClient(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(message: ClientMessage): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** The next message, which must be of `type`. */
+  async next<T extends ServerMessage['type']>(type: T): Promise<Extract<ServerMessage, { type: T }>> {
+    const deadline = Date.now() + WAIT_MS;
+    while (this.inbox.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${type} message within ${WAIT_MS} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    const message = this.inbox.shift() as ServerMessage;
+    assert.equal(message.type, type, `expected ${type}, got ${JSON.stringify(message)}`);
+    return message as Extract<ServerMessage, { type: T }>;
+  }
+
+  async join(swarm: string, name: string, extra: Partial<Extract<ClientMessage, { type: 'join' }>> = {}): Promise<void> {
+    this.send({ type: 'join', swarm, peerId: peerId(name), have: [], offers: [], ...extra });
+    await this.next('joined');
+  }
+}
+
+/** Resolves with the HTTP status of a refused upgrade, or rejects if the upgrade succeeded. */
+function upgradeStatus(url: string, origin?: string): Promise<number> {
+  const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('upgrade unexpectedly succeeded'));
+    });
+    ws.once('error', () => {}); // the refusal also surfaces as an error; the status is what we check
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), WAIT_MS).unref())]);
+}
+
+describe('startSignalServer over real WebSockets', () => {
+  let server: RunningSignalServer;
+  before(async () => {
+    server = await startSignalServer({ port: 0 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('listens on 127.0.0.1 with a ws:// URL on the signal path', () => {
+    assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+\/peer-connect\/signal$/);
+    assert.ok(server.port > 0);
+  });
+
+  it('joins, hands out a parked offer on want, and relays the answer back', async () => {
+    const holder = await TestClient.open(server.url);
+    const asker = await TestClient.open(server.url);
+    const parked = { connId: 'conn-holder-1', sdp: { type: 'offer' as const, sdp: 'v=0 parked offer' } };
+    await holder.join('relay.example', 'holder', { have: [hash(1)], offers: [parked] });
+    await asker.join('relay.example', 'asker');
+
+    asker.send({ type: 'want', hash: hash(1), exclude: [] });
+    assert.deepEqual(await asker.next('peers'), { type: 'peers', hash: hash(1), peers: [{ peerId: peerId('holder'), offer: parked }] });
+    assert.deepEqual(await holder.next('offer-used'), { type: 'offer-used', connId: parked.connId, by: peerId('asker') });
+
+    const answer = { type: 'answer' as const, sdp: 'v=0 answer' };
+    asker.send({ type: 'signal', to: peerId('holder'), connId: parked.connId, sdp: answer });
+    assert.deepEqual(await holder.next('signal'), { type: 'signal', from: peerId('asker'), connId: parked.connId, sdp: answer });
+
+    asker.send({ type: 'ping' });
+    await asker.next('pong');
+    holder.ws.close();
+    asker.ws.close();
+    await Promise.all([holder.closed, asker.closed]);
+  });
+
+  it('reports swarm and peer counts on /peer-connect/health', async () => {
+    const client = await TestClient.open(server.url);
+    await client.join('health.example', 'counted');
+    const res = await fetch(server.url.replace(/^ws/, 'http').replace('/signal', '/health'));
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { swarms: number; peers: number };
+    assert.ok(body.swarms >= 1 && body.peers >= 1, JSON.stringify(body));
+    client.ws.close();
+    await client.closed;
+  });
+
+  it('closes only the offending socket, with 1008 and the error code, on a binary frame', async () => {
+    const good = await TestClient.open(server.url);
+    const bad = await TestClient.open(server.url);
+    await good.join('binary.example', 'good');
+    await bad.join('binary.example', 'bad');
+    bad.ws.send(Buffer.from([1, 2, 3]));
+    assert.equal((await bad.next('error')).code, 'malformed');
+    assert.deepEqual(await withTimeout(bad.closed, 'close'), { code: 1008, reason: 'malformed' });
+    good.send({ type: 'ping' });
+    await good.next('pong');
+    good.ws.close();
+  });
+
+  it('answers a plain GET on the signal route with 426', async () => {
+    const res = await fetch(server.url.replace(/^ws/, 'http'));
+    assert.equal(res.status, 426);
+  });
+});
+
+describe('startSignalServer origin check', () => {
+  let server: RunningSignalServer;
+  before(async () => {
+    server = await startSignalServer({ allowedOrigins: ['https://good.example'] });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('refuses a foreign or missing Origin with 403 before the upgrade', async () => {
+    assert.equal(await upgradeStatus(server.url, 'https://evil.example'), 403);
+    assert.equal(await upgradeStatus(server.url), 403);
+    assert.equal(server.stats().connections, 0);
+  });
+
+  it('accepts a listed Origin', async () => {
+    const client = await TestClient.open(server.url, 'https://good.example');
+    await client.join('origin.example', 'allowed');
+    client.ws.close();
+  });
+});
+
+describe('close()', () => {
+  it('terminates open sockets so the process can exit', async () => {
+    const server = await startSignalServer({});
+    const client = await TestClient.open(server.url);
+    await client.join('closing.example', 'stays');
+    await withTimeout(server.close(), 'server.close()');
+    const { code } = await withTimeout(client.closed, 'client close');
+    assert.notEqual(code, 1000);
+    await assert.rejects(TestClient.open(server.url));
+  });
+});
+
+describe('startSiteServer', () => {
+  let dir: string;
+  let site: RunningSiteServer;
+  const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peer-connect-site-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>home</title>');
+    await mkdir(join(dir, 'docs'));
+    await writeFile(join(dir, 'docs', 'index.html'), '<!doctype html><title>docs</title>');
+    await writeFile(join(dir, 'clip.mp4'), bytes);
+    await writeFile(join(dir, 'font.woff2'), 'not really a font');
+    site = await startSiteServer({ root: dir });
+  });
+  after(async () => {
+    await site.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves index.html for / and for a directory, redirecting a directory without its slash', async () => {
+    assert.match(site.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const home = await fetch(site.url);
+    assert.equal(home.status, 200);
+    assert.equal(home.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(await home.text(), /<title>home<\/title>/);
+
+    const bare = await fetch(new URL('docs', site.url), { redirect: 'manual' });
+    assert.equal(bare.status, 301);
+    assert.equal(bare.headers.get('location'), '/docs/');
+    const docs = await fetch(new URL('docs/', site.url));
+    assert.match(await docs.text(), /<title>docs<\/title>/);
+  });
+
+  it('serves a whole file with its Content-Type, length and Accept-Ranges', async () => {
+    const res = await fetch(new URL('clip.mp4', site.url));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'video/mp4');
+    assert.equal(res.headers.get('content-length'), '1000');
+    assert.equal(res.headers.get('accept-ranges'), 'bytes');
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes);
+    assert.equal((await fetch(new URL('font.woff2', site.url))).headers.get('content-type'), 'font/woff2');
+  });
+
+  it('answers a Range with 206 and exactly those bytes', async () => {
+    const res = await fetch(new URL('clip.mp4', site.url), { headers: { Range: 'bytes=100-199' } });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get('content-range'), 'bytes 100-199/1000');
+    assert.equal(res.headers.get('content-length'), '100');
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), bytes.slice(100, 200));
+
+    const tail = await fetch(new URL('clip.mp4', site.url), { headers: { Range: 'bytes=-10' } });
+    assert.equal(tail.status, 206);
+    assert.equal(tail.headers.get('content-range'), 'bytes 990-999/1000');
+    assert.deepEqual(new Uint8Array(await tail.arrayBuffer()), bytes.slice(990));
+  });
+
+  it('answers an unsatisfiable Range with 416 and bytes */size', async () => {
+    const res = await fetch(new URL('clip.mp4', site.url), { headers: { Range: 'bytes=5000-6000' } });
+    assert.equal(res.status, 416);
+    assert.equal(res.headers.get('content-range'), 'bytes */1000');
+    assert.equal((await res.arrayBuffer()).byteLength, 0);
+  });
+
+  it('answers HEAD with headers only, and 404 for missing files and escapes from the root', async () => {
+    const head = await fetch(new URL('clip.mp4', site.url), { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '1000');
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    assert.equal((await fetch(new URL('missing.png', site.url))).status, 404);
+    assert.equal((await fetch(`${site.url}%2e%2e/%2e%2e/etc/passwd`)).status, 404);
+    assert.equal((await fetch(`${site.url}docs%2f..%2f..%2fetc%2fpasswd`)).status, 404);
+  });
+
+  it('speaks signaling on the same port, for its own origin only', async () => {
+    assert.equal(site.signalUrl, `ws://127.0.0.1:${site.port}/peer-connect/signal`);
+    const own = await TestClient.open(site.signalUrl, new URL(site.url).origin);
+    await own.join('site.example', 'own');
+    const viaLocalhost = await TestClient.open(site.signalUrl, `http://localhost:${site.port}`);
+    await viaLocalhost.join('site.example', 'localhost');
+    assert.equal(await upgradeStatus(site.signalUrl, 'https://elsewhere.example'), 403);
+    assert.equal(site.stats().peers, 2);
+    own.ws.close();
+    viaLocalhost.ws.close();
+  });
+});
