@@ -3,13 +3,18 @@
  * startSignalServer, and HTTP against startSiteServer (static files and signaling on one port).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { decodeServerMessage, type ClientMessage, type ServerMessage } from '../../protocol/signal-messages.ts';
+import { fileBody } from '../../signal-worker/adapter/node/file-body.ts';
 import { startSignalServer, startSiteServer, type RunningSignalServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { createOriginCheck } from '../../signal-worker/origin-policy.ts';
 
 const WAIT_MS = 3000;
 const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
@@ -149,6 +154,25 @@ describe('startSignalServer over real WebSockets', () => {
     good.ws.close();
   });
 
+  it('refuses oversized frames: too-large from the core, and ws cuts off what would not fit at all', async () => {
+    const good = await TestClient.open(server.url);
+    await good.join('size.example', 'good');
+    const big = await TestClient.open(server.url);
+    await big.join('size.example', 'big');
+    big.ws.send(`{"type":"ping","pad":"${'x'.repeat(70_000)}"}`);
+    assert.equal((await big.next('error')).code, 'too-large');
+    assert.deepEqual(await withTimeout(big.closed, 'close'), { code: 1008, reason: 'too-large' });
+
+    const huge = await TestClient.open(server.url);
+    await huge.join('size.example', 'huge');
+    huge.ws.send('x'.repeat(1024 * 1024)); // past ws's maxPayload: never assembled in memory
+    assert.equal((await withTimeout(huge.closed, 'close')).code, 1009);
+    good.send({ type: 'ping' });
+    await good.next('pong');
+    assert.equal(server.stats().connections, 1, 'both offenders are forgotten');
+    good.ws.close();
+  });
+
   it('answers a plain GET on the signal route with 426', async () => {
     const res = await fetch(server.url.replace(/^ws/, 'http'));
     assert.equal(res.status, 426);
@@ -177,6 +201,21 @@ describe('startSignalServer origin check', () => {
   });
 });
 
+describe('createOriginCheck', () => {
+  it('matches origins as browsers send them, and refuses missing, null and unlisted ones', () => {
+    const allowed = createOriginCheck(['http://Good.Example:80/', 'https://other.example:8443']);
+    assert.equal(allowed('http://good.example'), true);
+    assert.equal(allowed('https://other.example:8443'), true);
+    assert.equal(allowed('https://good.example'), false, 'scheme matters');
+    assert.equal(allowed('http://good.example:8080'), false, 'port matters');
+    assert.equal(allowed(undefined), false);
+    assert.equal(allowed('null'), false);
+    assert.equal(allowed('not a url'), false);
+    assert.equal(createOriginCheck('*')(undefined), true);
+    assert.throws(() => createOriginCheck(['nonsense']));
+  });
+});
+
 describe('close()', () => {
   it('terminates open sockets so the process can exit', async () => {
     const server = await startSignalServer({});
@@ -189,13 +228,78 @@ describe('close()', () => {
   });
 });
 
+/** Status and body of a GET sent byte-for-byte as given (fetch would normalise the path first). */
+function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens a WebSocket by hand and then never reads or answers anything: a stalled client. */
+function stalledClient(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        'GET /peer-connect/signal HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    socket.once('data', (head) => {
+      assert.match(head.toString('latin1'), /^HTTP\/1\.1 101/);
+      socket.pause(); // never read again, never answer the close frame
+      resolve();
+    });
+    socket.on('error', () => {}); // the server will cut it off
+    socket.once('close', () => reject(new Error('closed before the upgrade')));
+  });
+}
+
+describe('close() with a client that never answers', () => {
+  it('still finishes at once, instead of waiting out the close handshake', async () => {
+    const server = await startSignalServer({});
+    await stalledClient(server.port);
+    assert.equal(server.stats().connections, 1);
+    const started = Date.now();
+    await withTimeout(server.close(), 'server.close()');
+    assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`);
+  });
+});
+
+describe('fileBody', () => {
+  it('streams exactly the requested bytes, across read chunks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peer-connect-body-'));
+    const data = randomBytes(200 * 1024);
+    const path = join(dir, 'blob.bin');
+    await writeFile(path, data);
+    try {
+      for (const [start, end] of [[0, 0], [10, 19], [65_000, 140_000], [0, data.length - 1]] as const) {
+        const got = new Uint8Array(await new Response(fileBody(path, start, end)).arrayBuffer());
+        assert.deepEqual(got, new Uint8Array(data.subarray(start, end + 1)), `bytes ${start}-${end}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('startSiteServer', () => {
   let dir: string;
   let site: RunningSiteServer;
   const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'peer-connect-site-'));
+    // The site is a subfolder, with a secret beside it that no URL may reach.
+    const parent = await mkdtemp(join(tmpdir(), 'peer-connect-site-'));
+    await writeFile(join(parent, 'secret.txt'), 'SECRET');
+    dir = join(parent, 'site');
+    await mkdir(dir);
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>home</title>');
     await mkdir(join(dir, 'docs'));
     await writeFile(join(dir, 'docs', 'index.html'), '<!doctype html><title>docs</title>');
@@ -205,7 +309,7 @@ describe('startSiteServer', () => {
   });
   after(async () => {
     await site.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(join(dir, '..'), { recursive: true, force: true });
   });
 
   it('serves index.html for / and for a directory, redirecting a directory without its slash', async () => {
@@ -258,8 +362,11 @@ describe('startSiteServer', () => {
     assert.equal(head.headers.get('content-length'), '1000');
     assert.equal((await head.arrayBuffer()).byteLength, 0);
     assert.equal((await fetch(new URL('missing.png', site.url))).status, 404);
-    assert.equal((await fetch(`${site.url}%2e%2e/%2e%2e/etc/passwd`)).status, 404);
-    assert.equal((await fetch(`${site.url}docs%2f..%2f..%2fetc%2fpasswd`)).status, 404);
+    for (const path of ['/..%2fsecret.txt', '/docs/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt', '/..%5csecret.txt', '/../secret.txt']) {
+      const res = await rawGet(site.port, path);
+      assert.equal(res.status, 404, path);
+      assert.doesNotMatch(res.body, /SECRET/, path);
+    }
   });
 
   it('speaks signaling on the same port, for its own origin only', async () => {

@@ -52,7 +52,7 @@ export async function listenWithWebSocket(options: NodeListenOptions, build: (co
   const root = new Hono();
   const nodeWs = createNodeWebSocket({ app: root });
   nodeWs.wss.options.maxPayload = options.maxPayloadBytes;
-  root.route('/', build({ upgradeWebSocket: nodeWs.upgradeWebSocket as UpgradeWebSocket<unknown>, origin, port }));
+  root.route('/', build({ upgradeWebSocket: nodeWs.upgradeWebSocket, origin, port }));
   nodeWs.injectWebSocket(server);
   app = root;
 
