@@ -5,6 +5,7 @@
 import type { Manifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import { CompletionTracker } from './completion.ts';
 import type { GatherDeps } from './gather-pieces.ts';
 import { deletePiece, markComplete, readPieces, writePiece } from './piece-store.ts';
 import { serveAsset } from './serve-asset.ts';
@@ -13,6 +14,7 @@ import { matchesHash } from './verify.ts';
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
 const manifest: Manifest = __PEER_CONNECT_MANIFEST__;
+const completion = new CompletionTracker();
 
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
@@ -26,9 +28,20 @@ self.addEventListener('fetch', (event) => {
   if (!asset || key === null) return;
   const clientId = event.clientId;
   const deps: GatherDeps = {
-    readPieces,
-    writePiece,
-    deletePiece,
+    readPieces: async (hash, indexes) => {
+      const found = await readPieces(hash, indexes);
+      found.forEach((data, k) => data && completion.saw(hash, indexes[k]!));
+      return found;
+    },
+    writePiece: async (hash, index, data) => {
+      const ok = await writePiece(hash, index, data);
+      if (ok) completion.saw(hash, index);
+      return ok;
+    },
+    deletePiece: (hash, index) => {
+      completion.lost(hash, index);
+      return deletePiece(hash, index);
+    },
     verify: matchesHash,
     openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply),
     fetchOrigin: (url, init) => fetch(url, init),
@@ -36,11 +49,13 @@ self.addEventListener('fetch', (event) => {
   let done: () => void = () => undefined;
   event.waitUntil(new Promise<void>((resolve) => (done = resolve)));
   const response = serveAsset(request, asset, manifest.pieceSize, deps, (outcome) => {
-    if (!outcome) return done();
     void (async () => {
-      await tell(clientId, { pc: 'served', path: key, hash: asset.hash, bytes: outcome.bytes, ms: outcome.ms, status: outcome.status });
-      const fetchedNow = outcome.bytes.peer > 0 || outcome.bytes.origin > 0;
-      if (outcome.complete && fetchedNow && (await markComplete(asset.hash, asset.size, asset.pieces.length))) {
+      if (outcome) {
+        await tell(clientId, { pc: 'served', path: key, hash: asset.hash, bytes: outcome.bytes, ms: outcome.ms, status: outcome.status });
+      }
+      // Piece writes may still be landing after a cancel; they are recorded when they do, and the
+      // next response for this asset completes it.
+      if (completion.completes(asset.hash, asset.pieces.length) && (await markComplete(asset.hash, asset.size, asset.pieces.length))) {
         await broadcast({ pc: 'stored', hash: asset.hash });
       }
     })().finally(done);
