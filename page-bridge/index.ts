@@ -63,6 +63,11 @@ function start(): void {
       url: wsUrl,
       swarm,
       peerId,
+      newPeerId: () => {
+        const id = newId();
+        stats.set('peerId', id);
+        return id;
+      },
       joinState: async () => {
         for (const h of await completeAssets()) localHave.add(h);
         return { have: uploading ? [...localHave] : [], offers: await pool.offersForJoin() };

@@ -18,6 +18,7 @@ export interface SignalClientOptions {
   url: string;
   swarm: string;
   peerId: string;
+  newPeerId: () => string;
   /** What to announce on (re)join. */
   joinState: () => Promise<{ have: string[]; offers: ParkedOffer[] }>;
   onMessage: (message: ServerMessage) => void;
@@ -128,6 +129,8 @@ export class SignalClient {
         first?.(message.peers);
       } else if (message.type === 'error') {
         console.warn(`[peer-connect] signaling error ${message.code}: ${message.message}`);
+        // Our previous socket is not yet known dead on the server: come back under a new id.
+        if (message.code === 'duplicate-peer-id') this.options.peerId = this.options.newPeerId();
       }
       this.options.onMessage(message);
     };

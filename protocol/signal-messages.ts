@@ -29,12 +29,16 @@ export interface ParkedOffer {
 
 export type ClientMessage =
   /** First message: enter a swarm with what this tab has, and some ready offers. */
+  /**
+   * Peer ids are unique per swarm among open connections: a tab reconnecting before the server
+   * noticed its old socket died gets `duplicate-peer-id`, and joins again with a new id.
+   */
   | { type: 'join'; swarm: string; peerId: string; have: string[]; offers: ParkedOffer[] }
   /** More complete assets. */
   | { type: 'have'; have: string[] }
   /** Assets no longer held (evicted). */
   | { type: 'lost'; have: string[] }
-  /** Replenish parked offers (replaces none; the server keeps at most MAX_PARKED_OFFERS). */
+  /** Park more offers. The server keeps at most MAX_PARKED_OFFERS, evicting the oldest. */
   | { type: 'offers'; offers: ParkedOffer[] }
   /** Who has this asset? */
   | { type: 'want'; hash: string; exclude: string[] }
@@ -58,17 +62,20 @@ export type ServerMessage =
   /** Sent before the server closes the connection for a protocol violation or a limit. */
   | { type: 'error'; code: SignalErrorCode; message: string };
 
-export type SignalErrorCode =
-  | 'malformed'
-  | 'too-large'
-  | 'not-joined'
-  | 'already-joined'
-  | 'swarm-full'
-  | 'rate-limited'
-  | 'too-many-haves'
-  | 'duplicate-peer-id'
-  | 'idle'
-  | 'origin-not-allowed';
+export const SIGNAL_ERROR_CODES = [
+  'malformed',
+  'too-large',
+  'not-joined',
+  'already-joined',
+  'swarm-full',
+  'rate-limited',
+  'too-many-haves',
+  'duplicate-peer-id',
+  'idle',
+  'origin-not-allowed',
+  'internal',
+] as const;
+export type SignalErrorCode = (typeof SIGNAL_ERROR_CODES)[number];
 
 export class SignalProtocolError extends Error {
   constructor(
@@ -193,8 +200,9 @@ export function decodeServerMessage(text: string): Result<ServerMessage> {
     case 'pong':
       return ok({ type: 'pong' });
     case 'error':
-      if (typeof m.code !== 'string' || typeof m.message !== 'string') return fail('error: bad fields');
-      return ok({ type: 'error', code: m.code as SignalErrorCode, message: m.message });
+      if (typeof m.message !== 'string') return fail('error: bad fields');
+      if (!SIGNAL_ERROR_CODES.some((c) => c === m.code)) return fail('error: unknown code');
+      return ok({ type: 'error', code: m.code as SignalErrorCode, message: m.message.slice(0, 500) });
     default:
       return fail(`unknown type ${JSON.stringify(m.type).slice(0, 40)}`);
   }
