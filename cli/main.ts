@@ -11,7 +11,7 @@ import { startSignalServer, startSiteServer } from '../signal-worker/adapter/nod
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
-  peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal]
+  peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect demo [--port 8080]`;
 
@@ -70,11 +70,23 @@ async function serve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'no-signal': { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'no-signal': { type: 'boolean' },
+      'allow-origin': { type: 'string', multiple: true },
+    },
   });
   const root = positionals[0];
   if (!root) throw new Error('serve needs <built-dir>');
-  const server = await startSiteServer({ root, port: port(values.port, 8080), host: values.host ?? '127.0.0.1', signal: !values['no-signal'] });
+  const origins = values['allow-origin'];
+  const server = await startSiteServer({
+    root,
+    port: port(values.port, 8080),
+    host: values.host ?? '127.0.0.1',
+    signal: !values['no-signal'],
+    ...(origins ? { allowedOrigins: origins } : {}),
+  });
   console.log(`serving ${root} at ${server.url}${values['no-signal'] ? '' : ` (signaling at ${server.signalUrl})`}`);
   return waitForever(server.close);
 }
