@@ -52,9 +52,14 @@ export class SignalClient {
     for (let i = 0; i < hashes.length; i += MAX_HAVE_PER_MESSAGE) this.send({ type, have: hashes.slice(i, i + MAX_HAVE_PER_MESSAGE) });
   }
 
-  /** Resolves true once joined, false if not joined within `ms` (or the client was stopped). */
+  /**
+   * Resolves true once joined, false if not joined within `ms`. Only the first connection attempt
+   * is worth waiting for: once the server has failed us, requests must not wait on reconnects
+   * (that would add the wait to every asset while signaling is down).
+   */
   whenOpen(ms: number): Promise<boolean> {
     if (this.state === 'open') return Promise.resolve(true);
+    if (this.failures > 0 || this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(false), ms);
       const done = (open: boolean): void => {
@@ -119,6 +124,7 @@ export class SignalClient {
       const message = decoded.value;
       if (message.type === 'joined') {
         this.backoff = 1_000;
+        this.failures = 0;
         this.setState('open');
         this.announce('have', this.pendingHave);
         this.pendingHave = [];
@@ -143,10 +149,14 @@ export class SignalClient {
 
   private pendingHave: string[] = [];
 
+  private failures = 0;
+
   private retry(): void {
+    this.failures++;
     this.socket = null;
     this.setState('closed');
     for (const list of this.wants.values()) for (const settle of [...list]) settle([]);
+    for (const w of [...this.openWaiters]) w(false);
     if (this.stopped) return;
     const delay = this.backoff * (0.75 + Math.random() / 2);
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);

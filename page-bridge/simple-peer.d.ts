@@ -17,6 +17,8 @@ declare module '@thaunknown/simple-peer/lite.js' {
     readonly bufferSize: number;
     signal(data: SignalData): void;
     write(chunk: Uint8Array): boolean;
+    /** Straight to the data channel, no stream buffering; throws if the channel is not open. */
+    send(chunk: Uint8Array): void;
     destroy(error?: Error): void;
     on(event: 'signal', listener: (data: SignalData) => void): this;
     on(event: 'connect' | 'close' | 'drain', listener: () => void): this;
