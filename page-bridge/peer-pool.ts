@@ -45,7 +45,10 @@ export class PeerPool {
   }
 
   onSignal(message: ServerMessage): void {
-    if (message.type === 'offer-used') {
+    if (message.type === 'joined') {
+      // Introductions: connect now; what they hold arrives over the wire as `have`.
+      if (message.peers.length > 0) void this.connectTo(message.peers, null);
+    } else if (message.type === 'offer-used') {
       const a = this.parked.get(message.connId);
       if (!a) return;
       this.parked.delete(message.connId);
@@ -68,10 +71,10 @@ export class PeerPool {
    * Connects to holders of `hash` the server gave us; resolves with the first link that opens,
    * or null if none opens in time.
    */
-  connectTo(candidates: PeerCandidate[], hash: string): Promise<PeerLink | null> {
+  connectTo(candidates: PeerCandidate[], hash: string | null): Promise<PeerLink | null> {
     // The server says these peers hold `hash`; a link we already have may not have told us yet.
     const linked = candidates.map((c) => this.links.get(c.peerId)).filter((l): l is PeerLink => l?.isOpen === true);
-    for (const l of linked) l.haves.add(hash);
+    if (hash) for (const l of linked) l.haves.add(hash);
     if (linked[0]) return Promise.resolve(linked[0]);
     const fresh = candidates.filter((c) => !this.links.has(c.peerId) && !this.banned.has(c.peerId));
     if (fresh.length === 0) return Promise.resolve(null);
@@ -84,7 +87,7 @@ export class PeerPool {
       for (const c of fresh) {
         const onLink = (link: PeerLink | null): void => {
           waiting--;
-          if (link) link.haves.add(hash);
+          if (link && hash) link.haves.add(hash);
           if (settled) return;
           if (link || waiting === 0) {
             settled = true;

@@ -2,7 +2,7 @@
  * One WebSocket to the signaling server per tab: joins the swarm, reconnects with backoff, and
  * turns `want` into a promise. Messages from the server are decoded like any other input.
  */
-import { MAX_HAVE_PER_MESSAGE, PING_INTERVAL_MS } from '../protocol/limits.ts';
+import { INTRODUCE_ON_JOIN, MAX_HAVE_PER_MESSAGE, PING_INTERVAL_MS } from '../protocol/limits.ts';
 import {
   decodeServerMessage,
   encodeMessage,
@@ -114,7 +114,7 @@ export class SignalClient {
       const { have, offers } = await this.options.joinState();
       if (socket.readyState !== WebSocket.OPEN) return;
       const { swarm, peerId } = this.options;
-      socket.send(encodeMessage({ type: 'join', swarm, peerId, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers }));
+      socket.send(encodeMessage({ type: 'join', swarm, peerId, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers, introduce: INTRODUCE_ON_JOIN }));
       this.pendingHave = have.slice(MAX_HAVE_PER_MESSAGE);
     };
     socket.onmessage = (event: MessageEvent) => {

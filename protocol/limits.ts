@@ -83,6 +83,13 @@ export const PIECES_IN_FLIGHT_PER_PEER = 6;
 /** Open peer connections per tab, parked offers included. */
 export const MAX_CONNECTIONS = 8;
 
+/**
+ * Holders a tab asks to be introduced to when it joins, so it connects while the page loads:
+ * each page view is a new tab identity, and without this its first asset waits for a `want`
+ * round trip plus WebRTC set-up (~300 ms of a first visit here, see bench/first-visit.ts).
+ */
+export const INTRODUCE_ON_JOIN = 2;
+
 /** Offers the bridge keeps parked on the server so a newcomer connects in one round trip. */
 export const PARKED_OFFERS = 2;
 

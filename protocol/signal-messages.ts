@@ -8,6 +8,7 @@ import {
   HASH_PATTERN,
   MAX_HAVE_PER_MESSAGE,
   MAX_PARKED_OFFERS,
+  MAX_PEERS_PER_WANT,
   MAX_SDP_CHARS,
   MAX_SIGNAL_MESSAGE_CHARS,
   MAX_WANT_EXCLUDE,
@@ -33,7 +34,19 @@ export type ClientMessage =
    * Peer ids are unique per swarm among open connections: a tab reconnecting before the server
    * noticed its old socket died gets `duplicate-peer-id`, and joins again with a new id.
    */
-  | { type: 'join'; swarm: string; peerId: string; have: string[]; offers: ParkedOffer[] }
+  | {
+      type: 'join';
+      swarm: string;
+      peerId: string;
+      have: string[];
+      offers: ParkedOffer[];
+      /**
+       * Ask to be introduced at once to up to this many holders (≤ MAX_PEERS_PER_WANT), each with
+       * a parked offer: the tab connects while the page is still loading, before it knows what it
+       * will need, instead of a `want` round trip plus WebRTC set-up on its first request.
+       */
+      introduce: number;
+    }
   /** More complete assets. */
   | { type: 'have'; have: string[] }
   /** Assets no longer held (evicted). */
@@ -53,7 +66,7 @@ export interface PeerCandidate {
 }
 
 export type ServerMessage =
-  | { type: 'joined'; peerId: string; swarmSize: number }
+  | { type: 'joined'; peerId: string; swarmSize: number; peers: PeerCandidate[] }
   | { type: 'peers'; hash: string; peers: PeerCandidate[] }
   | { type: 'signal'; from: string; connId: string; sdp: Sdp }
   /** One of our parked offers was handed out: make another, expect an answer for `connId`. */
@@ -131,7 +144,11 @@ export function decodeClientMessage(text: string): Result<ClientMessage> {
       if (!have.ok) return have;
       const offers = decodeOffers(m.offers ?? []);
       if (!offers.ok) return offers;
-      return ok({ type: 'join', swarm: m.swarm, peerId: m.peerId, have: have.value, offers: offers.value });
+      const introduce = m.introduce ?? 0;
+      if (typeof introduce !== 'number' || !Number.isInteger(introduce) || introduce < 0 || introduce > MAX_PEERS_PER_WANT) {
+        return fail('join: bad introduce');
+      }
+      return ok({ type: 'join', swarm: m.swarm, peerId: m.peerId, have: have.value, offers: offers.value, introduce });
     }
     case 'have':
     case 'lost': {
@@ -163,6 +180,22 @@ export function decodeClientMessage(text: string): Result<ClientMessage> {
   }
 }
 
+function decodeCandidates(v: unknown): Result<PeerCandidate[]> {
+  if (!Array.isArray(v) || v.length > MAX_PEERS_PER_WANT) return fail('peers: bad list');
+  const peers: PeerCandidate[] = [];
+  for (const p of v) {
+    if (!isRecord(p) || !str(p.peerId, PEER_ID_PATTERN)) return fail('peers: bad peer');
+    if (p.offer === undefined) {
+      peers.push({ peerId: p.peerId });
+      continue;
+    }
+    const offers = decodeOffers([p.offer]);
+    if (!offers.ok || !offers.value[0]) return fail('peers: bad offer');
+    peers.push({ peerId: p.peerId, offer: offers.value[0] });
+  }
+  return ok(peers);
+}
+
 /** Decodes one text frame from the server (the bridge trusts the server no more than it must). */
 export function decodeServerMessage(text: string): Result<ServerMessage> {
   if (text.length > MAX_SIGNAL_MESSAGE_CHARS * 4) return fail('too-large');
@@ -171,23 +204,15 @@ export function decodeServerMessage(text: string): Result<ServerMessage> {
   const m = parsed.value;
   if (!isRecord(m) || typeof m.type !== 'string') return fail('no type');
   switch (m.type) {
-    case 'joined':
+    case 'joined': {
       if (!str(m.peerId, PEER_ID_PATTERN) || typeof m.swarmSize !== 'number') return fail('joined: bad fields');
-      return ok({ type: 'joined', peerId: m.peerId, swarmSize: m.swarmSize });
+      const peers = decodeCandidates(m.peers ?? []);
+      return peers.ok ? ok({ type: 'joined', peerId: m.peerId, swarmSize: m.swarmSize, peers: peers.value }) : peers;
+    }
     case 'peers': {
-      if (!str(m.hash, HASH_PATTERN) || !Array.isArray(m.peers)) return fail('peers: bad fields');
-      const peers: PeerCandidate[] = [];
-      for (const p of m.peers) {
-        if (!isRecord(p) || !str(p.peerId, PEER_ID_PATTERN)) return fail('peers: bad peer');
-        if (p.offer === undefined) {
-          peers.push({ peerId: p.peerId });
-          continue;
-        }
-        const offers = decodeOffers([p.offer]);
-        if (!offers.ok || !offers.value[0]) return fail('peers: bad offer');
-        peers.push({ peerId: p.peerId, offer: offers.value[0] });
-      }
-      return ok({ type: 'peers', hash: m.hash, peers });
+      if (!str(m.hash, HASH_PATTERN)) return fail('peers: bad fields');
+      const peers = decodeCandidates(m.peers);
+      return peers.ok ? ok({ type: 'peers', hash: m.hash, peers: peers.value }) : peers;
     }
     case 'signal': {
       if (!str(m.from, PEER_ID_PATTERN) || !str(m.connId, CONN_ID_PATTERN)) return fail('signal: bad fields');

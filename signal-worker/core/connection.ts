@@ -129,7 +129,8 @@ export class SignalConnection implements PeerSink {
     if (!joined.ok) return this.violate(joined.code, joined.message);
     this.peer = joined.peer;
     this.state = 'joined';
-    this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.swarmSize });
+    const peers = this.index.introduce(joined.peer, message.introduce);
+    this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.swarmSize, peers });
   }
 
   private violate(code: SignalErrorCode, message: string): void {

@@ -17,6 +17,8 @@ interface Swarm {
   readonly peers: Map<string, SwarmPeer>;
   /** Asset hash → peers announcing it. */
   readonly holders: Map<string, RandomSet<SwarmPeer>>;
+  /** Peers holding something and with at least one parked offer: whom a newcomer is introduced to. */
+  readonly offering: RandomSet<SwarmPeer>;
 }
 
 /** One joined peer; the handle its connection passes back to every index call. */
@@ -78,6 +80,7 @@ export class SwarmIndex {
       if (!holders) peer.swarm.holders.set(hash, (holders = new RandomSet()));
       holders.add(peer);
     }
+    this.updateOffering(peer);
     return { ok: true };
   }
 
@@ -88,6 +91,7 @@ export class SwarmIndex {
       holders?.delete(peer);
       if (holders?.size === 0) peer.swarm.holders.delete(hash);
     }
+    this.updateOffering(peer);
   }
 
   /**
@@ -101,6 +105,32 @@ export class SwarmIndex {
       peer.offers.push(offer);
     }
     if (peer.offers.length > this.limits.maxParkedOffers) peer.offers.splice(0, peer.offers.length - this.limits.maxParkedOffers);
+    this.updateOffering(peer);
+  }
+
+  private updateOffering(peer: SwarmPeer): void {
+    if (!peer.left && peer.offers.length > 0 && peer.haves.size > 0) peer.swarm.offering.add(peer);
+    else peer.swarm.offering.delete(peer);
+  }
+
+  /** Hands out one parked offer of `holder` to `requester` (telling the holder), if it has one. */
+  private handOut(holder: SwarmPeer, requester: SwarmPeer): PeerCandidate {
+    const offer = holder.offers.shift();
+    this.updateOffering(holder);
+    if (!offer) return { peerId: holder.peerId };
+    holder.sink.deliver({ type: 'offer-used', connId: offer.connId, by: requester.peerId });
+    return { peerId: holder.peerId, offer };
+  }
+
+  /**
+   * Up to `count` random peers that hold something and have an offer parked, each handing one
+   * to the newcomer: it connects while its page loads, before it asks for anything.
+   */
+  introduce(requester: SwarmPeer, count: number): PeerCandidate[] {
+    if (requester.left || count <= 0) return [];
+    const n = Math.min(count, this.limits.maxPeersPerWant);
+    const chosen = requester.swarm.offering.sample(n, (p) => p !== requester, 1, this.random);
+    return chosen.map((holder) => this.handOut(holder, requester));
   }
 
   /**
@@ -114,12 +144,7 @@ export class SwarmIndex {
     const excluded = new Set(exclude);
     const accept = (p: SwarmPeer): boolean => p !== requester && !excluded.has(p.peerId);
     const chosen = holders.sample(this.limits.maxPeersPerWant, accept, excluded.size + 1, this.random);
-    return chosen.map((holder) => {
-      const offer = holder.offers.shift();
-      if (!offer) return { peerId: holder.peerId };
-      holder.sink.deliver({ type: 'offer-used', connId: offer.connId, by: requester.peerId });
-      return { peerId: holder.peerId, offer };
-    });
+    return chosen.map((holder) => this.handOut(holder, requester));
   }
 
   /** Passes an offer/answer to a peer of the sender's own swarm; false when there is none. */
@@ -137,6 +162,7 @@ export class SwarmIndex {
     peer.left = true;
     this.removeHaves(peer, [...peer.haves]);
     peer.offers = [];
+    peer.swarm.offering.delete(peer);
     const swarm = peer.swarm;
     if (swarm.peers.get(peer.peerId) === peer) {
       swarm.peers.delete(peer.peerId);
@@ -146,7 +172,7 @@ export class SwarmIndex {
   }
 
   private createSwarm(id: string): Swarm {
-    const swarm: Swarm = { id, peers: new Map(), holders: new Map() };
+    const swarm: Swarm = { id, peers: new Map(), holders: new Map(), offering: new RandomSet() };
     this.swarms.set(id, swarm);
     return swarm;
   }

@@ -52,8 +52,8 @@ const server = (m: unknown): Result<ServerMessage> => decodeServerMessage(JSON.s
 
 describe('decodeClientMessage', () => {
   const valid: ClientMessage[] = [
-    { type: 'join', swarm: 'example.com', peerId: PEER_A, have: [HASH_A, HASH_B], offers: [OFFER] },
-    { type: 'join', swarm: 'site:v1@host.example', peerId: PEER_A, have: [], offers: [] },
+    { type: 'join', swarm: 'example.com', peerId: PEER_A, have: [HASH_A, HASH_B], offers: [OFFER], introduce: 2 },
+    { type: 'join', swarm: 'site:v1@host.example', peerId: PEER_A, have: [], offers: [], introduce: 0 },
     { type: 'have', have: [HASH_A] },
     { type: 'have', have: [] },
     { type: 'lost', have: [HASH_B] },
@@ -72,12 +72,13 @@ describe('decodeClientMessage', () => {
     });
   }
 
-  it('defaults missing join.have / join.offers and want.exclude to []', () => {
+  it('defaults missing join.have / join.offers / join.introduce and want.exclude', () => {
     assert.deepEqual(expectOk(client({ type: 'join', swarm: 's', peerId: PEER_A })), {
       type: 'join',
       swarm: 's',
       peerId: PEER_A,
       have: [],
+      introduce: 0,
       offers: [],
     });
     assert.deepEqual(expectOk(client({ type: 'want', hash: HASH_A })), { type: 'want', hash: HASH_A, exclude: [] });
@@ -222,7 +223,8 @@ describe('decodeClientMessage', () => {
 
 describe('decodeServerMessage', () => {
   const valid: ServerMessage[] = [
-    { type: 'joined', peerId: PEER_A, swarmSize: 3 },
+    { type: 'joined', peerId: PEER_A, swarmSize: 3, peers: [] },
+    { type: 'joined', peerId: PEER_A, swarmSize: 3, peers: [{ peerId: PEER_B, offer: OFFER }] },
     { type: 'peers', hash: HASH_A, peers: [{ peerId: PEER_A, offer: OFFER }, { peerId: PEER_B }] },
     { type: 'peers', hash: HASH_A, peers: [] },
     { type: 'signal', from: PEER_B, connId: CONN, sdp: { type: 'answer', sdp: 'v=0' } },

@@ -93,9 +93,16 @@ function setup(limits: Partial<SignalLimits> = {}) {
     const conn = hub.accept(socket);
     return { socket, conn, send: (m) => conn.receive(JSON.stringify(m)) };
   };
-  const join = (name: string, extra: { swarm?: string; have?: string[]; offers?: ParkedOffer[] } = {}): Client => {
+  const join = (name: string, extra: { swarm?: string; have?: string[]; offers?: ParkedOffer[]; introduce?: number } = {}): Client => {
     const client = connect();
-    client.send({ type: 'join', swarm: extra.swarm ?? 'example.org', peerId: peerId(name), have: extra.have ?? [], offers: extra.offers ?? [] });
+    client.send({
+      type: 'join',
+      swarm: extra.swarm ?? 'example.org',
+      peerId: peerId(name),
+      have: extra.have ?? [],
+      offers: extra.offers ?? [],
+      introduce: extra.introduce ?? 0,
+    });
     assert.equal(client.socket.last()?.type, 'joined', `${name} should have joined: ${JSON.stringify(client.socket.last())}`);
     return client;
   };
@@ -123,11 +130,33 @@ describe('signal core: join, have, want, relay, leave', () => {
   it('answers join with joined and the swarm size, and counts swarms and peers', () => {
     const { hub, join } = setup();
     const a = join('a');
-    assert.deepEqual(a.socket.sent, [{ type: 'joined', peerId: peerId('a'), swarmSize: 1 }]);
+    assert.deepEqual(a.socket.sent, [{ type: 'joined', peerId: peerId('a'), swarmSize: 1, peers: [] }]);
     const b = join('b');
-    assert.deepEqual(b.socket.last(), { type: 'joined', peerId: peerId('b'), swarmSize: 2 });
+    assert.deepEqual(b.socket.last(), { type: 'joined', peerId: peerId('b'), swarmSize: 2, peers: [] });
     join('c', { swarm: 'other.org' });
     assert.deepEqual(hub.stats(), { swarms: 2, peers: 3, connections: 3 });
+  });
+
+  it('introduces a newcomer to holders with parked offers on join, consuming one offer each', () => {
+    const { join } = setup();
+    const a = join('a', { have: [hash(1)], offers: [offer('a1'), offer('a2')] });
+    join('b', { offers: [offer('b1')] }); // holds nothing: never introduced
+    const c = join('c', { have: [hash(2)], offers: [] }); // no offer left: never introduced
+    const d = join('d', { introduce: 3 });
+    const joined = d.socket.ofType('joined')[0];
+    assert.deepEqual(joined?.peers, [{ peerId: peerId('a'), offer: offer('a1') }]);
+    assert.deepEqual(a.socket.ofType('offer-used'), [{ type: 'offer-used', connId: offer('a1').connId, by: peerId('d') }]);
+    assert.equal(c.socket.ofType('offer-used').length, 0);
+    // a still has a2 parked, so the next newcomer gets that one; then a has none left.
+    assert.deepEqual(join('e', { introduce: 1 }).socket.ofType('joined')[0]?.peers, [{ peerId: peerId('a'), offer: offer('a2') }]);
+    assert.deepEqual(join('f', { introduce: 2 }).socket.ofType('joined')[0]?.peers, []);
+  });
+
+  it('refuses an introduce count above the protocol limit', () => {
+    const { connect } = setup();
+    const x = connect();
+    x.send({ type: 'join', swarm: 'example.org', peerId: peerId('x'), have: [], offers: [], introduce: 99 });
+    assertClosedWith(x, 'malformed');
   });
 
   it('answers ping with pong', () => {

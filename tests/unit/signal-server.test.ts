@@ -69,7 +69,7 @@ class TestClient {
   }
 
   async join(swarm: string, name: string, extra: Partial<Extract<ClientMessage, { type: 'join' }>> = {}): Promise<void> {
-    this.send({ type: 'join', swarm, peerId: peerId(name), have: [], offers: [], ...extra });
+    this.send({ type: 'join', swarm, peerId: peerId(name), have: [], offers: [], introduce: 0, ...extra });
     await this.next('joined');
   }
 }
