@@ -6,20 +6,24 @@
  */
 import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 
-export type WorkerStatus = 'controlled' | 'unsupported' | 'failed' | 'timeout';
+export type WorkerStatus = 'controlled' | 'bypassed' | 'unsupported' | 'failed' | 'timeout';
 
 const RELOAD_FLAG = 'peer-connect:reloaded';
 
 export async function registerWorker(workerUrl: URL): Promise<WorkerStatus> {
   if (!('serviceWorker' in navigator)) return 'unsupported';
   const scope = new URL('./', workerUrl).pathname;
+  let registration: ServiceWorkerRegistration;
   try {
-    await navigator.serviceWorker.register(workerUrl.href, { scope });
+    registration = await navigator.serviceWorker.register(workerUrl.href, { scope });
   } catch (error) {
     console.warn('[peer-connect] service worker registration failed:', error);
     return 'failed';
   }
   if (navigator.serviceWorker.controller) return 'controlled';
+  // An active worker and nothing installing, yet no controller: the user bypassed the worker
+  // (a hard reload). Nothing will take control of this page, so do not wait for it.
+  if (registration.active && !registration.installing && !registration.waiting) return 'bypassed';
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('timeout'), FIRST_VISIT_SWAP_TIMEOUT_MS);
     navigator.serviceWorker.addEventListener('controllerchange', () => {

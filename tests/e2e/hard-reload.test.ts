@@ -1,0 +1,50 @@
+/**
+ * A hard reload (Ctrl+Shift+R) bypasses the service worker: the page is not controlled and
+ * nothing will take control of it. The first-visit swap must not wait for a controller that
+ * never comes (it would hold the images back for the whole swap timeout): images go straight
+ * to the origin at once, and the page is complete and correct.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { checkAssets, describeBad, startSite, viewPage, waitForImages, type TestSite } from './harness/site.ts';
+import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../../protocol/limits.ts';
+
+describe('hard reload', () => {
+  let site: TestSite | undefined;
+  let v: Visitor | undefined;
+
+  before(async () => {
+    site = await startSite();
+  });
+  after(async () => {
+    await v?.close();
+    await site?.close();
+  });
+
+  test('a worker-bypassing reload shows every image without waiting for a controller', { timeout: 60_000 }, async () => {
+    assert.ok(site);
+    v = await launchVisitor('v1');
+    await viewPage(v.page, site, 'index.html');
+    assert.equal(await v.page.evaluate(() => Boolean(navigator.serviceWorker.controller)), true, 'controlled before the hard reload');
+
+    const cdp = await v.page.context().newCDPSession(v.page);
+    const started = Date.now();
+    // ignoreCache is DevTools' "hard reload": the navigation skips the service worker.
+    await cdp.send('Page.reload', { ignoreCache: true });
+    await v.page.waitForLoadState('load');
+    // Not waitForReady: it insists on a controller, which a hard-reloaded page must not have.
+    await v.page.waitForFunction(() => Boolean((window as Window & { peerConnect?: unknown }).peerConnect), undefined, { timeout: 10_000 });
+    await v.page.evaluate(() => (window as Window & { peerConnect?: { ready: Promise<void> } }).peerConnect?.ready);
+    const readyMs = Date.now() - started;
+    const images = await waitForImages(v.page, 10_000, 3);
+    const controlled = await v.page.evaluate(() => Boolean(navigator.serviceWorker.controller));
+    console.log(`hard reload: controlled=${controlled}, ready after ${readyMs} ms, ${images} images complete`);
+
+    assert.equal(controlled, false, 'the hard-reloaded page is not controlled (else this test tests nothing)');
+    assert.ok(readyMs < FIRST_VISIT_SWAP_TIMEOUT_MS / 2, `ready took ${readyMs} ms: the swap waited for a controller`);
+    const keys = ['img/ridge-line-800.jpg', 'img/gallery/old-town-rooftops.jpg'];
+    const checks = await checkAssets(v.page, site, keys);
+    assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
+  });
+});
