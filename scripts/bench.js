@@ -6,9 +6,10 @@
 // it (root + unshare): Chromium gathers WebRTC candidates on every interface, and the benchmarks'
 // bandwidth cap (tc on `lo`) must only ever touch a namespace of our own.
 //   node scripts/bench.js             all benchmarks
-//   node scripts/bench.js ttfb        only bench/ttfb.ts (RESULTS.md is still rewritten)
+//   node scripts/bench.js ttfb        only bench/ttfb.ts
+//   node scripts/bench.js transport signaling   only those; RESULTS.md keeps the other sections from its previous run
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,14 +37,38 @@ if (!inNamespace) {
   console.warn('warning: not root or no unshare: benchmarks run on the host network (browsers still use loopback only), and the origin bandwidth cap falls back to a per-response throttle');
 }
 
-const only = process.argv[2];
-const files = readdirSync(join(root, 'bench'))
-  .filter((f) => f.endsWith('.ts') && (!only || f === `${only}.ts`))
-  .sort();
-if (files.length === 0) {
-  console.error(only ? `no benchmark bench/${only}.ts` : 'no benchmarks in bench/');
+const only = process.argv.slice(2);
+const allFiles = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).sort();
+const files = allFiles.filter((f) => only.length === 0 || only.includes(f.slice(0, -'.ts'.length)));
+if (files.length === 0 || files.length < only.length) {
+  console.error(only.length ? `no benchmark among bench/{${only.join(',')}}.ts` : 'no benchmarks in bench/');
   process.exit(1);
 }
+const resultsPath = join(root, 'bench', 'RESULTS.md');
+
+/**
+ * A partial run keeps the other benchmarks' sections from the previous RESULTS.md, so running one
+ * benchmark never deletes another's numbers. Each section ends with the trailer line this script
+ * writes (`_bench/x.ts: N s._` or `**bench/x.ts ...**`).
+ */
+function previousSections() {
+  const sections = new Map();
+  let text;
+  try {
+    text = readFileSync(resultsPath, 'utf8');
+  } catch {
+    return sections;
+  }
+  let start = text.indexOf('\n## ') + 1;
+  if (start === 0) return sections;
+  for (const m of text.matchAll(/^(?:_bench\/([\w.-]+\.ts): [^\n]*\._|\*\*bench\/([\w.-]+\.ts) [^\n]*\*\*)$/gm)) {
+    const end = m.index + m[0].length;
+    sections.set(m[1] ?? m[2], `${text.slice(start, end).trim()}\n`);
+    start = end;
+  }
+  return sections;
+}
+const kept = only.length ? previousSections() : new Map();
 
 function chromiumVersion() {
   const r = spawnSync(CHROMIUM_BINARY, ['--version'], { encoding: 'utf8', timeout: 10_000 });
@@ -93,12 +118,12 @@ function runBenchmark(file, limitMs) {
 }
 
 const started = Date.now();
-const sections = [];
+const sections = new Map();
 let failed = false;
 for (const file of files) {
   const left = TOTAL_LIMIT_MS - (Date.now() - started);
   if (left < 60_000) {
-    sections.push(`## bench/${file}\n\nNot run: the whole run's time limit was reached.\n`);
+    sections.set(file, `## bench/${file}\n\nNot run: the whole run's time limit was reached.\n`);
     failed = true;
     continue;
   }
@@ -107,11 +132,11 @@ for (const file of files) {
   const r = await runBenchmark(file, Math.min(PER_FILE_LIMIT_MS, left));
   const took = `${((Date.now() - t0) / 1000).toFixed(0)} s`;
   if (r.code === 0) {
-    sections.push(`${r.out.trim()}\n\n_bench/${file}: ${took}._\n`);
+    sections.set(file, `${r.out.trim()}\n\n_bench/${file}: ${took}._\n`);
   } else {
     failed = true;
     const why = r.timedOut ? `stopped after ${took} (time limit)` : `exited with ${r.code ?? r.signal} after ${took}`;
-    sections.push(`${r.out.trim() ? `${r.out.trim()}\n\n` : `## bench/${file}\n\n`}**bench/${file} ${why}; its output above, if any, is partial.**\n`);
+    sections.set(file, `${r.out.trim() ? `${r.out.trim()}\n\n` : `## bench/${file}\n\n`}**bench/${file} ${why}; its output above, if any, is partial.**\n`);
   }
 }
 
@@ -122,9 +147,10 @@ const doc = [
   '',
   machineInfo(),
   `- Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  ...(only.length ? [`- Partial run: only ${files.map((f) => `bench/${f}`).join(', ')}; the other sections are from an earlier run`] : []),
   '',
-  ...sections,
+  ...allFiles.map((f) => sections.get(f) ?? kept.get(f)).filter((s) => s !== undefined),
 ].join('\n');
-writeFileSync(join(root, 'bench', 'RESULTS.md'), doc);
+writeFileSync(resultsPath, doc);
 console.error(`\nwrote bench/RESULTS.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(failed ? 1 : 0);
