@@ -119,5 +119,10 @@ export const PIECE_STALL_TIMEOUT_MS = 1_500;
 /** How long a first visit waits for the worker to take control before loading assets anyway. */
 export const FIRST_VISIT_SWAP_TIMEOUT_MS = 4_000;
 
+/** The worker stores verified pieces in batches: at most this many per IndexedDB transaction... */
+export const WRITE_BATCH_PIECES = 16;
+/** ...and a piece waits at most this long for its batch (it is already on its way to the page). */
+export const WRITE_BATCH_DELAY_MS = 30;
+
 /** Most pieces of one response held in memory ahead of the reader. */
 export const MAX_PIECES_BUFFERED_PER_RESPONSE = 64;
