@@ -6,3 +6,7 @@ export { DEFAULT_SIGNAL_LIMITS, resolveSignalLimits, type SignalLimits } from '.
 export { timerClock, type Clock, type TimerHandle } from './clock.ts';
 export { RandomSet } from './random-set.ts';
 export { TokenBucket } from './token-bucket.ts';
+export { TrackerHub, type TrackerHubOptions, type TrackerStats } from './tracker-hub.ts';
+export { TrackerConnection, type TrackerSocket } from './tracker-connection.ts';
+export { TrackerIndex, type TrackerSink, type AnnounceOutcome } from './tracker-index.ts';
+export { DEFAULT_TRACKER_LIMITS, resolveTrackerLimits, type TrackerLimits } from './tracker-limits.ts';

@@ -1,0 +1,209 @@
+/**
+ * The tracker's whole state with no sockets in it: torrent swarms, their peers, the counts that
+ * announce and scrape report, and who forwards offers and answers to whom. Peers are reached
+ * through `TrackerSink`, so this file runs the same on every runtime and in unit tests.
+ *
+ * Behaviour follows bittorrent-tracker's server (lib/server/swarm.js, server.js) where a client
+ * can tell, and differs where it only protects the server: swarms and peers are bounded and
+ * refused past the bound (not LRU-evicted), a peer_id belongs to one connection, a seeder's
+ * offers go only to peers still downloading, and `downloaded` counts real completions.
+ */
+import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../protocol/tracker-messages.ts';
+import { RandomSet } from './random-set.ts';
+import type { TrackerLimits } from './tracker-limits.ts';
+
+/** How the index reaches a connection (one per WebSocket; it may hold many peers). */
+export interface TrackerSink {
+  deliver(response: TrackerResponse): void;
+}
+
+interface Swarm {
+  readonly infoHash: BinaryId;
+  readonly peers: Map<BinaryId, TrackerPeer>;
+  /** The same peers, for O(1) random choice of whom to forward an offer to. */
+  readonly members: RandomSet<TrackerPeer>;
+  complete: number;
+  incomplete: number;
+  /** `completed` events seen while this swarm existed (it is forgotten once empty). */
+  downloaded: number;
+}
+
+class TrackerPeer {
+  constructor(
+    readonly swarm: Swarm,
+    readonly peerId: BinaryId,
+    readonly sink: TrackerSink,
+    public complete: boolean,
+    public lastSeen: number,
+  ) {}
+}
+
+export type AnnounceOutcome = { ok: true; complete: number; incomplete: number } | { ok: false; reason: string };
+type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
+
+export class TrackerIndex {
+  private readonly swarms = new Map<BinaryId, Swarm>();
+  /** Every peer a connection announced, so closing it (or counting its memberships) is O(its peers). */
+  private readonly bySink = new Map<TrackerSink, Set<TrackerPeer>>();
+  private peerCount = 0;
+
+  constructor(
+    private readonly limits: Limits,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  stats(): { swarms: number; peers: number } {
+    return { swarms: this.swarms.size, peers: this.peerCount };
+  }
+
+  /**
+   * Applies one announce (not an answer) from `sink`, then forwards its offers to up to
+   * `request.numwant` random other peers of the swarm. Returns the counts for the response.
+   */
+  announce(request: AnnounceRequest, sink: TrackerSink, now: number): AnnounceOutcome {
+    const swarm = this.swarms.get(request.infoHash);
+    const existing = swarm?.peers.get(request.peerId);
+    // Peer ids travel with every forwarded offer, so anyone in the swarm knows them: a second
+    // connection claiming one would steal the answers meant for it.
+    if (existing && existing.sink !== sink) return { ok: false, reason: 'peer_id is in use by another connection' };
+
+    if (request.event === 'stopped') {
+      if (existing) this.remove(existing);
+      return this.counts(swarm);
+    }
+
+    let peer = existing;
+    if (!peer) {
+      const joined = this.join(request, sink, swarm, now);
+      if (!joined.ok) return joined;
+      peer = joined.peer;
+    } else {
+      peer.lastSeen = now;
+      if (!peer.complete && (request.left === 0 || request.event === 'completed')) {
+        this.markComplete(peer);
+        if (request.event === 'completed') peer.swarm.downloaded++;
+      }
+    }
+    this.forwardOffers(peer, request);
+    return this.counts(peer.swarm);
+  }
+
+  /**
+   * Relays an answer to the peer whose offer it answers. The sender must be in the swarm on this
+   * connection (it was sent the offer as a member); a target that has left is not an error: the
+   * offerer's own offer timeout cleans up, exactly as with bittorrent-tracker.
+   */
+  relayAnswer(infoHash: BinaryId, fromPeerId: BinaryId, sink: TrackerSink, answer: TrackerAnswer, now: number): { ok: true } | { ok: false; reason: string } {
+    const swarm = this.swarms.get(infoHash);
+    const from = swarm?.peers.get(fromPeerId);
+    if (!swarm || !from || from.sink !== sink) return { ok: false, reason: 'answer from a peer that has not announced in this swarm' };
+    from.lastSeen = now;
+    const to = swarm.peers.get(answer.toPeerId);
+    if (to && to !== from) {
+      to.sink.deliver({ action: 'announce', info_hash: infoHash, peer_id: fromPeerId, offer_id: answer.offerId, answer: answer.answer });
+    }
+    return { ok: true };
+  }
+
+  scrape(infoHashes: readonly BinaryId[]): Record<BinaryId, ScrapeFile> {
+    const files: Record<BinaryId, ScrapeFile> = {};
+    for (const infoHash of infoHashes) {
+      const swarm = this.swarms.get(infoHash);
+      files[infoHash] = { complete: swarm?.complete ?? 0, incomplete: swarm?.incomplete ?? 0, downloaded: swarm?.downloaded ?? 0 };
+    }
+    return files;
+  }
+
+  isMember(infoHash: BinaryId, peerId: BinaryId, sink: TrackerSink): boolean {
+    return this.swarms.get(infoHash)?.peers.get(peerId)?.sink === sink;
+  }
+
+  membershipCount(sink: TrackerSink): number {
+    return this.bySink.get(sink)?.size ?? 0;
+  }
+
+  /** The connection closed: all its peers leave their swarms (bittorrent-tracker's synthetic `stopped`). */
+  dropSink(sink: TrackerSink): void {
+    for (const peer of [...(this.bySink.get(sink) ?? [])]) this.remove(peer);
+    this.bySink.delete(sink);
+  }
+
+  /** Removes peers not heard from since `olderThan`; returns how many went. */
+  sweep(olderThan: number): number {
+    let swept = 0;
+    for (const swarm of [...this.swarms.values()]) {
+      for (const peer of [...swarm.peers.values()]) {
+        if (peer.lastSeen < olderThan) {
+          this.remove(peer);
+          swept++;
+        }
+      }
+    }
+    return swept;
+  }
+
+  private join(request: AnnounceRequest, sink: TrackerSink, existing: Swarm | undefined, now: number): { ok: true; peer: TrackerPeer } | { ok: false; reason: string } {
+    if (this.membershipCount(sink) >= this.limits.maxMembershipsPerConnection) {
+      return { ok: false, reason: `more than ${this.limits.maxMembershipsPerConnection} torrents on one connection` };
+    }
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return { ok: false, reason: 'swarm is full' };
+    if (!existing && this.swarms.size >= this.limits.maxSwarms) return { ok: false, reason: 'tracker is full' };
+    const swarm = existing ?? this.createSwarm(request.infoHash);
+    // An unknown peer sending `completed` or `update` is treated as `started`, as bittorrent-tracker does.
+    const peer = new TrackerPeer(swarm, request.peerId, sink, request.left === 0, now);
+    swarm.peers.set(peer.peerId, peer);
+    swarm.members.add(peer);
+    if (peer.complete) swarm.complete++;
+    else swarm.incomplete++;
+    let own = this.bySink.get(sink);
+    if (!own) this.bySink.set(sink, (own = new Set()));
+    own.add(peer);
+    this.peerCount++;
+    return { ok: true, peer };
+  }
+
+  private markComplete(peer: TrackerPeer): void {
+    peer.complete = true;
+    peer.swarm.incomplete--;
+    peer.swarm.complete++;
+  }
+
+  /**
+   * One offer per chosen peer, as bittorrent-tracker does. A seeder's offers skip other seeders:
+   * two complete peers have nothing to exchange, and the connection would only be torn down.
+   */
+  private forwardOffers(from: TrackerPeer, request: AnnounceRequest): void {
+    const count = Math.min(request.numwant, request.offers.length);
+    if (count === 0) return;
+    const accept = (p: TrackerPeer): boolean => p !== from && !(from.complete && p.complete);
+    const rejectable = from.complete ? from.swarm.complete : 1;
+    const chosen = from.swarm.members.sample(count, accept, rejectable, this.random);
+    chosen.forEach((to, i) => {
+      const offer = request.offers[i];
+      if (!offer) return;
+      to.sink.deliver({ action: 'announce', info_hash: request.infoHash, peer_id: from.peerId, offer_id: offer.offerId, offer: offer.offer });
+    });
+  }
+
+  private remove(peer: TrackerPeer): void {
+    const swarm = peer.swarm;
+    if (swarm.peers.get(peer.peerId) !== peer) return;
+    swarm.peers.delete(peer.peerId);
+    swarm.members.delete(peer);
+    if (peer.complete) swarm.complete--;
+    else swarm.incomplete--;
+    this.bySink.get(peer.sink)?.delete(peer);
+    this.peerCount--;
+    if (swarm.peers.size === 0) this.swarms.delete(swarm.infoHash);
+  }
+
+  private counts(swarm: Swarm | undefined): AnnounceOutcome {
+    return { ok: true, complete: swarm?.complete ?? 0, incomplete: swarm?.incomplete ?? 0 };
+  }
+
+  private createSwarm(infoHash: BinaryId): Swarm {
+    const swarm: Swarm = { infoHash, peers: new Map(), members: new RandomSet(), complete: 0, incomplete: 0, downloaded: 0 };
+    this.swarms.set(infoHash, swarm);
+    return swarm;
+  }
+}

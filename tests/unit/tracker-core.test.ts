@@ -1,0 +1,398 @@
+/**
+ * The tracker core with no network: a fake socket per client and a fake clock, so announce,
+ * offer forwarding, answer relay, scrape, events, sweeping and every limit run instantly.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANNOUNCE_INTERVAL_S } from '../../protocol/limits.ts';
+import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
+import type { Clock } from '../../signal-worker/core/clock.ts';
+import type { TrackerConnection, TrackerSocket } from '../../signal-worker/core/tracker-connection.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
+import { resolveTrackerLimits, type TrackerLimits } from '../../signal-worker/core/tracker-limits.ts';
+
+class FakeClock implements Clock {
+  private time = 1_000_000;
+  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
+  private nextId = 1;
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.push({ at: this.time + ms, callback, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.callback();
+    }
+    this.time = until;
+  }
+}
+
+type Message = Record<string, unknown>;
+
+class FakeSocket implements TrackerSocket {
+  readonly sent: Message[] = [];
+  closedWith: { code: number; reason: string } | null = null;
+  send(text: string): void {
+    this.sent.push(JSON.parse(text) as Message);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  /** A method, so an earlier `closedWith === null` assertion does not narrow later reads. */
+  closeCode(): number | undefined {
+    return this.closedWith?.code;
+  }
+  last(): Message | undefined {
+    return this.sent[this.sent.length - 1];
+  }
+  offers(): Message[] {
+    return this.sent.filter((m) => m.offer !== undefined);
+  }
+  answers(): Message[] {
+    return this.sent.filter((m) => m.answer !== undefined);
+  }
+  failures(): Message[] {
+    return this.sent.filter((m) => m['failure reason'] !== undefined);
+  }
+}
+
+/** A 20-char binary id from a short label, with bytes above 0x7f so JSON round trips are exercised. */
+const id = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+const HASH_A = id('torrent-a');
+const HASH_B = id('torrent-b');
+const offer = (n: number): { offer: { type: 'offer'; sdp: string }; offer_id: string } => ({ offer: { type: 'offer', sdp: `v=0 offer ${n}` }, offer_id: id(`offer${n}`) });
+
+function setup(limits: Partial<TrackerLimits> = {}) {
+  const clock = new FakeClock();
+  const hub = new TrackerHub({ clock, limits, random: () => 0.37 });
+  const connect = () => {
+    const socket = new FakeSocket();
+    const conn: TrackerConnection = hub.accept(socket);
+    return { socket, conn, send: (m: Message | string) => conn.receive(typeof m === 'string' ? m : JSON.stringify(m)) };
+  };
+  const announce = (client: ReturnType<typeof connect>, peer: string, extra: Message = {}, hash = HASH_A) =>
+    client.send({ action: 'announce', info_hash: hash, peer_id: id(peer), event: 'started', left: 100, numwant: 5, offers: [], ...extra });
+  return { clock, hub, connect, announce };
+}
+
+describe('tracker announce', () => {
+  it('answers with interval, min interval and the swarm counts for the torrent', () => {
+    const { connect, announce } = setup();
+    const seeder = connect();
+    announce(seeder, 'seeder', { left: 0 });
+    assert.deepEqual(seeder.socket.last(), {
+      action: 'announce',
+      info_hash: HASH_A,
+      interval: TRACKER_ANNOUNCE_INTERVAL_S,
+      'min interval': TRACKER_MIN_ANNOUNCE_INTERVAL_S,
+      complete: 1,
+      incomplete: 0,
+    });
+    const leecher = connect();
+    announce(leecher, 'leecher');
+    assert.equal(leecher.socket.last()?.complete, 1);
+    assert.equal(leecher.socket.last()?.incomplete, 1);
+  });
+
+  it('forwards each offer to a different random other peer, with the sender id and offer_id', () => {
+    const { connect, announce } = setup();
+    const others = ['p1', 'p2', 'p3'].map((name) => {
+      const c = connect();
+      announce(c, name);
+      return c;
+    });
+    const newcomer = connect();
+    announce(newcomer, 'newcomer', { offers: [offer(1), offer(2), offer(3), offer(4)], numwant: 4 });
+    const received = others.flatMap((c) => c.socket.offers());
+    // Three other peers, four offers: each peer gets exactly one, the fourth goes nowhere.
+    assert.equal(received.length, 3);
+    for (const c of others) assert.equal(c.socket.offers().length, 1);
+    assert.equal(newcomer.socket.offers().length, 0, 'never to itself');
+    for (const m of received) {
+      assert.equal(m.action, 'announce');
+      assert.equal(m.peer_id, id('newcomer'));
+      assert.equal(m.info_hash, HASH_A);
+    }
+    assert.deepEqual(new Set(received.map((m) => m.offer_id)), new Set([offer(1), offer(2), offer(3)].map((o) => o.offer_id)));
+  });
+
+  it('clamps numwant to the offers sent and to maxOffers', () => {
+    const { connect, announce } = setup({ maxOffers: 2 });
+    const others = ['a', 'b', 'c', 'd'].map((name) => {
+      const c = connect();
+      announce(c, name);
+      return c;
+    });
+    const one = connect();
+    announce(one, 'one', { offers: [offer(1), offer(2), offer(3)], numwant: 50 });
+    assert.equal(others.reduce((n, c) => n + c.socket.offers().length, 0), 2, 'maxOffers');
+    const two = connect();
+    announce(two, 'two', { offers: [offer(1), offer(2), offer(3)], numwant: 1 });
+    assert.equal(others.reduce((n, c) => n + c.socket.offers().length, 0) + one.socket.offers().length, 3, 'numwant 1');
+    const three = connect();
+    announce(three, 'three', { offers: [offer(9)], numwant: 40 });
+    assert.equal(others.reduce((n, c) => n + c.socket.offers().length, 0) + one.socket.offers().length + two.socket.offers().length, 4, 'one offer');
+  });
+
+  it("sends a seeder's offers only to peers still downloading", () => {
+    const { connect, announce } = setup();
+    const otherSeeder = connect();
+    announce(otherSeeder, 'seeder1', { left: 0 });
+    const leecher = connect();
+    announce(leecher, 'leecher');
+    const seeder = connect();
+    announce(seeder, 'seeder2', { left: 0, offers: [offer(1), offer(2)], numwant: 2 });
+    assert.equal(otherSeeder.socket.offers().length, 0);
+    assert.equal(leecher.socket.offers().length, 1);
+  });
+
+  it('relays an answer to to_peer_id with offer_id, and sends the answerer no response', () => {
+    const { connect, announce } = setup();
+    const a = connect();
+    announce(a, 'a');
+    const b = connect();
+    announce(b, 'b', { offers: [offer(7)], numwant: 1 });
+    assert.equal(a.socket.offers().length, 1);
+    const before = a.socket.sent.length;
+    a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), to_peer_id: id('b'), offer_id: offer(7).offer_id, answer: { type: 'answer', sdp: 'v=0 answer' } });
+    assert.equal(a.socket.sent.length, before, 'no response to an answer');
+    assert.deepEqual(b.socket.answers(), [
+      { action: 'announce', info_hash: HASH_A, peer_id: id('a'), offer_id: offer(7).offer_id, answer: { type: 'answer', sdp: 'v=0 answer' } },
+    ]);
+  });
+
+  it('refuses an answer from a connection that is not that peer in that swarm', () => {
+    const { connect, announce } = setup();
+    const a = connect();
+    announce(a, 'a');
+    const stranger = connect();
+    stranger.send({ action: 'announce', info_hash: HASH_A, peer_id: id('x'), to_peer_id: id('a'), offer_id: id('o'), answer: { type: 'answer', sdp: 'v=0' } });
+    assert.equal(a.socket.answers().length, 0);
+    assert.match(String(stranger.socket.last()?.['failure reason']), /has not announced/);
+    assert.equal(stranger.socket.closedWith, null, 'a refused request keeps the connection');
+  });
+
+  it('keeps a peer_id to the connection that announced it first', () => {
+    const { connect, announce } = setup();
+    const owner = connect();
+    announce(owner, 'same');
+    const thief = connect();
+    announce(thief, 'same', { offers: [offer(1)], numwant: 1 });
+    assert.match(String(thief.socket.last()?.['failure reason']), /another connection/);
+    assert.equal(thief.socket.last()?.info_hash, HASH_A, 'the failure names the torrent, so the client shows a warning');
+  });
+
+  it('lets one connection carry several peers and torrents (WebTorrent pools one socket per URL)', () => {
+    const { connect, announce, hub } = setup();
+    const shared = connect();
+    announce(shared, 'seeder', { left: 0 });
+    announce(shared, 'leecher', { offers: [offer(1)], numwant: 1 });
+    announce(shared, 'leecher', {}, HASH_B);
+    assert.equal(shared.socket.offers().length, 1, 'the offer reaches the other peer on the same socket');
+    assert.deepEqual(hub.stats(), { swarms: 2, peers: 3, connections: 1 });
+  });
+});
+
+describe('tracker events', () => {
+  it('completed moves a peer to complete and counts downloaded; stopped removes it', () => {
+    const { connect, announce } = setup();
+    const a = connect();
+    announce(a, 'a');
+    const b = connect();
+    announce(b, 'b');
+    a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), event: 'completed', left: 0 });
+    assert.equal(a.socket.last()?.complete, 1);
+    assert.equal(a.socket.last()?.incomplete, 1);
+    a.send({ action: 'scrape', info_hash: HASH_A });
+    assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 1, incomplete: 1, downloaded: 1 });
+    // A second completed is not a second download.
+    a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), event: 'completed', left: 0 });
+    b.send({ action: 'announce', info_hash: HASH_A, peer_id: id('b'), event: 'stopped' });
+    assert.equal(b.socket.last()?.incomplete, 0);
+    a.send({ action: 'scrape', info_hash: HASH_A });
+    assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 1, incomplete: 0, downloaded: 1 });
+  });
+
+  it('a stopped peer gets no more offers', () => {
+    const { connect, announce } = setup();
+    const a = connect();
+    announce(a, 'a');
+    a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), event: 'stopped' });
+    const b = connect();
+    announce(b, 'b', { offers: [offer(1)], numwant: 1 });
+    assert.equal(a.socket.offers().length, 0);
+    assert.equal(b.socket.last()?.incomplete, 1);
+  });
+
+  it('closing a connection removes all of its peers', () => {
+    const { connect, announce, hub } = setup();
+    const a = connect();
+    announce(a, 'a');
+    announce(a, 'a', {}, HASH_B);
+    assert.equal(hub.stats().peers, 2);
+    a.conn.socketClosed();
+    assert.deepEqual(hub.stats(), { swarms: 0, peers: 0, connections: 0 });
+  });
+});
+
+describe('tracker scrape', () => {
+  it('answers one info_hash or several, zeros for unknown torrents, with min_request_interval', () => {
+    const { connect, announce } = setup();
+    const a = connect();
+    announce(a, 'a', { left: 0 });
+    a.send({ action: 'scrape', info_hash: HASH_A });
+    assert.deepEqual(a.socket.last(), {
+      action: 'scrape',
+      files: { [HASH_A]: { complete: 1, incomplete: 0, downloaded: 0 } },
+      flags: { min_request_interval: TRACKER_MIN_ANNOUNCE_INTERVAL_S },
+    });
+    a.send({ action: 'scrape', info_hash: [HASH_A, HASH_B] });
+    assert.deepEqual(a.socket.last()?.files, {
+      [HASH_A]: { complete: 1, incomplete: 0, downloaded: 0 },
+      [HASH_B]: { complete: 0, incomplete: 0, downloaded: 0 },
+    });
+  });
+
+  it('refuses a scrape without info_hash instead of listing every torrent', () => {
+    const { connect } = setup();
+    const a = connect();
+    a.send({ action: 'scrape' });
+    assert.equal(a.socket.last()?.action, 'scrape');
+    assert.match(String(a.socket.last()?.['failure reason']), /info_hash/);
+  });
+});
+
+describe('tracker sweep and idle connections', () => {
+  it('sweeps a peer that stopped announcing, keeps one that announces', () => {
+    const { connect, announce, clock, hub } = setup({ peerTtlMs: 10_000, sweepIntervalMs: 1_000 });
+    const quiet = connect();
+    announce(quiet, 'quiet');
+    const busy = connect();
+    announce(busy, 'busy');
+    for (let t = 0; t < 12; t++) {
+      clock.advance(1_000);
+      busy.send({ action: 'announce', info_hash: HASH_A, peer_id: id('busy'), left: 100 });
+    }
+    assert.equal(hub.stats().peers, 1);
+    const newcomer = connect();
+    announce(newcomer, 'new', { offers: [offer(1), offer(2)], numwant: 2 });
+    assert.equal(quiet.socket.offers().length, 0, 'a swept peer gets no offers');
+    assert.equal(busy.socket.offers().length, 1);
+  });
+
+  it('closes a connection silent for the peer TTL', () => {
+    const { connect, clock } = setup({ peerTtlMs: 10_000 });
+    const a = connect();
+    clock.advance(9_999);
+    assert.equal(a.socket.closedWith, null);
+    clock.advance(2);
+    assert.equal(a.socket.closeCode(), 1008);
+  });
+});
+
+describe('tracker limits', () => {
+  it('refuses a peer past maxPeersPerSwarm and a torrent past maxSwarms, keeping the connection', () => {
+    const { connect, announce } = setup({ maxPeersPerSwarm: 2, maxSwarms: 1 });
+    const c = connect();
+    announce(c, 'a');
+    announce(c, 'b');
+    announce(c, 'c');
+    assert.equal(c.socket.last()?.['failure reason'], 'swarm is full');
+    announce(c, 'a', {}, HASH_B);
+    assert.equal(c.socket.last()?.['failure reason'], 'tracker is full');
+    announce(c, 'a', { event: 'update' });
+    assert.equal(c.socket.last()?.incomplete, 2, 'still served');
+    assert.equal(c.socket.closedWith, null);
+  });
+
+  it('refuses memberships past maxMembershipsPerConnection', () => {
+    const { connect, announce } = setup({ maxMembershipsPerConnection: 1 });
+    const c = connect();
+    announce(c, 'a');
+    announce(c, 'a', {}, HASH_B);
+    assert.match(String(c.socket.last()?.['failure reason']), /torrents on one connection/);
+  });
+
+  it('closes only the connection that floods, after a failure reason', () => {
+    const { connect, announce } = setup({ messagesPerSecond: 1, messageBurst: 3 });
+    const good = connect();
+    announce(good, 'good');
+    const flood = connect();
+    for (let i = 0; i < 4; i++) flood.send({ action: 'scrape', info_hash: HASH_A });
+    assert.match(String(flood.socket.last()?.['failure reason']), /messages per second/);
+    assert.equal(flood.socket.closedWith?.code, 1008);
+    assert.equal(good.socket.closedWith, null);
+  });
+
+  it('closes on an oversized frame before parsing it, and on a binary frame', () => {
+    const { connect } = setup({ maxMessageChars: 1000 });
+    const big = connect();
+    big.send('x'.repeat(1001));
+    assert.match(String(big.socket.last()?.['failure reason']), /longer than 1000/);
+    assert.equal(big.socket.closedWith?.code, 1008);
+    const binary = connect();
+    binary.conn.receive(new Uint8Array([1, 2, 3]));
+    assert.equal(binary.socket.closedWith?.code, 1008);
+  });
+
+  it('refuses to raise a limit past the protocol', () => {
+    assert.throws(() => resolveTrackerLimits({ maxMessageChars: MAX_TRACKER_MESSAGE_CHARS + 1 }), RangeError);
+    assert.throws(() => resolveTrackerLimits({ maxOffers: 0 }), RangeError);
+  });
+});
+
+describe('tracker malformed input', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['not JSON', '{', /invalid JSON/],
+    ['an array', [], /JSON object/],
+    ['unknown action', { action: 'connect' }, /invalid action/],
+    ['short info_hash', { action: 'announce', info_hash: 'abc', peer_id: id('p') }, /invalid info_hash/],
+    ['hex info_hash', { action: 'announce', info_hash: 'a'.repeat(40), peer_id: id('p') }, /invalid info_hash/],
+    ['wide char in peer_id', { action: 'announce', info_hash: HASH_A, peer_id: '\u0100'.repeat(20) }, /invalid peer_id/],
+    ['bad event', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), event: 'exploded' }, /invalid event/],
+    ['bad left', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), left: -1 }, /invalid left/],
+    ['bad numwant', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), numwant: 'lots' }, /invalid numwant/],
+    ['offers not an array', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: {} }, /offers must be an array/],
+    ['offer without offer_id', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: [{ offer: { type: 'offer', sdp: 'x' } }] }, /invalid offer/],
+    ['answer typed offer', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), to_peer_id: id('q'), offer_id: id('o'), answer: { type: 'offer', sdp: 'x' } }, /invalid answer/],
+    ['answer without to_peer_id', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offer_id: id('o'), answer: { type: 'answer', sdp: 'x' } }, /to_peer_id/],
+    ['too many offers', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: Array.from({ length: 11 }, (_, i) => offer(i)) }, /more than 10 offers/],
+    ['scrape with a bad hash', { action: 'scrape', info_hash: [HASH_A, 'short'] }, /invalid info_hash/],
+  ];
+  for (const [name, message, reason] of cases) {
+    it(`answers ${name} with a failure reason and serves the next request`, () => {
+      const { connect, announce } = setup();
+      const c = connect();
+      c.send(typeof message === 'string' ? message : JSON.stringify(message));
+      assert.equal(c.socket.failures().length, 1);
+      assert.match(String(c.socket.last()?.['failure reason']), reason);
+      assert.equal(c.socket.closedWith, null);
+      announce(c, 'after');
+      assert.equal(c.socket.last()?.complete, 0);
+      assert.equal(c.socket.last()?.incomplete, 1);
+    });
+  }
+
+  it('names the torrent in an announce failure once info_hash was valid', () => {
+    const result = decodeTrackerRequest(JSON.stringify({ action: 'announce', info_hash: HASH_A, peer_id: 'short' }));
+    assert.deepEqual(result, { ok: false, error: { reason: 'invalid peer_id', action: 'announce', infoHash: HASH_A } });
+  });
+
+  it('converts ids between hex and binary strings both ways', () => {
+    const hex = '00ff7f80' + '0123456789abcdef'.repeat(2);
+    assert.equal(binaryIdToHex(hexToBinaryId(hex)), hex);
+    assert.throws(() => hexToBinaryId('abc'), TypeError);
+  });
+});
