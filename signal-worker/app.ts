@@ -1,5 +1,6 @@
 /**
- * The signaling server as a hono app: the WebSocket route and a health route. It takes the
+ * The signaling server as a hono app: the WebSocket route, the WebTorrent tracker route
+ * (tracker-route.ts) and a health route. It takes the
  * runtime's `upgradeWebSocket` (hono's neutral helper shape), so every runtime adapter builds the
  * same app and only maps its own socket type.
  */
@@ -8,7 +9,12 @@ import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
 import type { SignalConnection } from './core/connection.ts';
 import type { SignalLimits } from './core/limits.ts';
 import { SignalHub } from './core/signal-hub.ts';
+import { TrackerHub } from './core/tracker-hub.ts';
+import type { TrackerLimits } from './core/tracker-limits.ts';
 import { createOriginCheck, type AllowedOrigins } from './origin-policy.ts';
+import { DEFAULT_TRACKER_PATH, mountTracker } from './tracker-route.ts';
+
+export { DEFAULT_TRACKER_PATH } from './tracker-route.ts';
 
 export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';
 export const DEFAULT_HEALTH_PATH = '/peer-connect/health';
@@ -22,17 +28,26 @@ export interface SignalAppOptions<T> {
   limits?: Partial<SignalLimits>;
   path?: string;
   healthPath?: string;
+  /** The WebTorrent tracker's hub (shared for stats or shutdown); `false` leaves the tracker out. */
+  tracker?: TrackerHub | false;
+  trackerLimits?: Partial<TrackerLimits>;
+  trackerPath?: string;
 }
 
 export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
   const hub = options.hub ?? new SignalHub({ limits: options.limits ?? {} });
+  const tracker = options.tracker === false ? null : (options.tracker ?? new TrackerHub({ limits: options.trackerLimits ?? {} }));
   const originAllowed = createOriginCheck(options.allowedOrigins ?? '*');
   const app = new Hono();
 
   app.get(options.healthPath ?? DEFAULT_HEALTH_PATH, (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json({ ok: true, ...hub.stats() });
+    return c.json({ ok: true, ...hub.stats(), ...(tracker ? { tracker: tracker.stats() } : {}) });
   });
+
+  if (tracker) {
+    mountTracker(app, { upgradeWebSocket: options.upgradeWebSocket, hub: tracker, originAllowed, path: options.trackerPath ?? DEFAULT_TRACKER_PATH });
+  }
 
   app.get(
     options.path ?? DEFAULT_SIGNAL_PATH,

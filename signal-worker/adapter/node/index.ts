@@ -3,17 +3,19 @@
  * origin (what `peer-connect serve <dir>` and `npm start` run). Binds 127.0.0.1 unless told otherwise.
  */
 import { Hono } from 'hono';
-import { createSignalApp, DEFAULT_SIGNAL_PATH } from '../../app.ts';
+import { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
 import { SignalHub } from '../../core/signal-hub.ts';
 import type { SignalLimits } from '../../core/limits.ts';
 import type { SignalStats } from '../../core/signal-hub.ts';
+import { TrackerHub, type TrackerStats } from '../../core/tracker-hub.ts';
+import type { TrackerLimits } from '../../core/tracker-limits.ts';
 import type { AllowedOrigins } from '../../origin-policy.ts';
 import { listenWithWebSocket } from './listen.ts';
 import { serveStaticSite } from './static-site.ts';
 
-export { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_HEALTH_PATH } from '../../app.ts';
+export { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
 export type { AllowedOrigins } from '../../origin-policy.ts';
-export type { SignalLimits, SignalStats };
+export type { SignalLimits, SignalStats, TrackerLimits, TrackerStats };
 
 const DEFAULT_HOST = '127.0.0.1';
 /** A UTF-16 code unit is at most 3 UTF-8 bytes, so this never cuts a frame the core would accept. */
@@ -26,29 +28,37 @@ export interface SignalServerOptions {
   /** Default `'*'`: a bare signaling server is meant to be used from other origins. */
   allowedOrigins?: AllowedOrigins;
   limits?: Partial<SignalLimits>;
+  trackerLimits?: Partial<TrackerLimits>;
   path?: string;
 }
 
 export interface RunningSignalServer {
   /** `ws://host:port/peer-connect/signal` */
   url: string;
+  /** `ws://host:port/peer-connect/announce`: the WebTorrent tracker, an announce URL for torrents. */
+  trackerUrl: string;
   port: number;
   stats(): SignalStats;
+  trackerStats(): TrackerStats;
   close(): Promise<void>;
 }
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
   const hub = new SignalHub({ limits: options.limits ?? {} });
+  const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
   const path = options.path ?? DEFAULT_SIGNAL_PATH;
   const listening = await listenWithWebSocket(
-    { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxPayloadBytes: hub.limits.maxMessageChars * UTF8_BYTES_PER_CHAR },
-    ({ upgradeWebSocket }) => createSignalApp({ upgradeWebSocket, hub, path, allowedOrigins: options.allowedOrigins ?? '*' }),
+    { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
+    ({ upgradeWebSocket }) => createSignalApp({ upgradeWebSocket, hub, tracker, path, allowedOrigins: options.allowedOrigins ?? '*' }),
   );
+  const wsOrigin = listening.origin.replace(/^http/, 'ws');
   return {
-    url: `${listening.origin.replace(/^http/, 'ws')}${path}`,
+    url: `${wsOrigin}${path}`,
+    trackerUrl: `${wsOrigin}${DEFAULT_TRACKER_PATH}`,
     port: listening.port,
     stats: () => hub.stats(),
-    close: () => closeBoth(hub, listening.close),
+    trackerStats: () => tracker.stats(),
+    close: () => closeAll(hub, tracker, listening.close),
   };
 }
 
@@ -62,6 +72,7 @@ export interface SiteServerOptions {
   /** Default: this server's own origin (with `localhost` and `127.0.0.1` both accepted on loopback). */
   allowedOrigins?: AllowedOrigins;
   limits?: Partial<SignalLimits>;
+  trackerLimits?: Partial<TrackerLimits>;
 }
 
 export interface RunningSiteServer {
@@ -70,21 +81,25 @@ export interface RunningSiteServer {
   port: number;
   /** `ws://host:port/peer-connect/signal`, or '' when signal is off. */
   signalUrl: string;
+  /** `ws://host:port/peer-connect/announce` (served with the signaling route), or '' when signal is off. */
+  trackerUrl: string;
   stats(): SignalStats;
+  trackerStats(): TrackerStats;
   close(): Promise<void>;
 }
 
 export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
   const hub = new SignalHub({ limits: options.limits ?? {} });
+  const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
   const withSignal = options.signal ?? true;
   const host = options.host ?? DEFAULT_HOST;
   const listening = await listenWithWebSocket(
-    { host, port: options.port ?? 0, maxPayloadBytes: hub.limits.maxMessageChars * UTF8_BYTES_PER_CHAR },
+    { host, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
     ({ upgradeWebSocket, origin, port }) => {
       const app = new Hono();
       if (withSignal) {
         const allowedOrigins = options.allowedOrigins ?? ownOrigins(origin, host, port);
-        app.route('/', createSignalApp({ upgradeWebSocket, hub, allowedOrigins }));
+        app.route('/', createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins }));
       }
       app.get('*', serveStaticSite(options.root));
       return app;
@@ -94,8 +109,10 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     url: `${listening.origin}/`,
     port: listening.port,
     signalUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_SIGNAL_PATH}` : '',
+    trackerUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_TRACKER_PATH}` : '',
     stats: () => hub.stats(),
-    close: () => closeBoth(hub, listening.close),
+    trackerStats: () => tracker.stats(),
+    close: () => closeAll(hub, tracker, listening.close),
   };
 }
 
@@ -105,7 +122,13 @@ function ownOrigins(origin: string, host: string, port: number): string[] {
   return loopback ? [origin, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`] : [origin];
 }
 
-async function closeBoth(hub: SignalHub, closeServer: () => Promise<void>): Promise<void> {
+/** ws has one frame cap for the whole server, so it is the larger of the two routes' limits. */
+function maxPayloadBytes(hub: SignalHub, tracker: TrackerHub): number {
+  return Math.max(hub.limits.maxMessageChars, tracker.limits.maxMessageChars) * UTF8_BYTES_PER_CHAR;
+}
+
+async function closeAll(hub: SignalHub, tracker: TrackerHub, closeServer: () => Promise<void>): Promise<void> {
   hub.shutdown();
+  tracker.shutdown();
   await closeServer();
 }
