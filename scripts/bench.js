@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each file enforces its own smaller budget; this only stops a wedged one. */
 const PER_FILE_LIMIT_MS = 8 * 60_000;
-/** The whole run, namespace set-up included, must stay under 15 minutes. */
-const TOTAL_LIMIT_MS = 14 * 60_000;
+/** The whole run, namespace set-up included, must stay under 20 minutes (issue 5). */
+const TOTAL_LIMIT_MS = 19 * 60_000;
 const CHROMIUM_BINARY = '/usr/lib/chromium/chromium';
 
 const inNamespace = process.env.PEER_CONNECT_NETNS === '1';
@@ -86,7 +86,7 @@ function machineInfo() {
   return [
     `- Date: ${new Date().toISOString()}`,
     `- CPU: ${cpu[0]?.model.trim() ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Linux ${release()}`,
-    `- Browser: ${chromiumVersion()} (headless, one process per visitor, at most 3 at once)`,
+    `- Browser: ${chromiumVersion()} (headless, one process per visitor; at most 3 at once, up to 20 in bench/offload-curve.ts)`,
     `- Node: ${process.version}`,
     `- Code: ${codeVersion()}`,
     `- Network: ${inNamespace ? 'loopback-only network namespace (unshare -n)' : 'host network (no namespace available)'}`,

@@ -1,0 +1,85 @@
+/**
+ * One network condition, one site: every variant measured REPS times, each time by a fresh
+ * visitor (own Chromium process, fresh profile) reading the same two pages, timed on the page's
+ * clock. Variants: the plain origin; PeerConnect with one peer that has read those pages and
+ * stays open (a seeder, launched once); PeerConnect with nobody else in the swarm (a fresh build
+ * and signaling server per run, so no stale peer from the run before can be offered).
+ */
+import type { Visitor } from '../../tests/e2e/harness/browser.ts';
+import type { Budget } from '../lib/budget.ts';
+import type { BenchSite } from '../lib/bench-sites.ts';
+import { progress } from '../lib/log.ts';
+import { runSession, type SessionResult } from '../lib/session.ts';
+import { startTarget, type Target, type TargetNetwork } from '../lib/site-targets.ts';
+import { launchLight } from '../lib/visitors.ts';
+
+export type Variant = 'plain' | 'peer' | 'alone';
+export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone'];
+
+export interface Sample {
+  network: string;
+  site: BenchSite['id'];
+  variant: Variant;
+  rep: number;
+  session: SessionResult;
+}
+
+const PER_PAGE_MS = 30_000;
+/** A run takes 2-8 s; do not start one with less than this left. */
+const RUN_RESERVE_MS = 25_000;
+
+/** The site's most read pages: the home page (a first visit) and one navigation. */
+export const routeOf = (site: BenchSite): string[] => [site.home, site.others[0]!];
+
+async function measure(target: Target, site: BenchSite, name: string): Promise<SessionResult> {
+  const v = await launchLight(name);
+  try {
+    return await runSession(v, 0, target, site.dir, routeOf(site), PER_PAGE_MS);
+  } finally {
+    await v.close();
+  }
+}
+
+export async function runCells(site: BenchSite, network: TargetNetwork, reps: number, budget: Budget): Promise<{ samples: Sample[]; skipped: number; notes: string[] }> {
+  const samples: Sample[] = [];
+  const notes: string[] = [];
+  let skipped = 0;
+  const tag = `ps-${network.net.id}-${site.id}`;
+  const plain = await startTarget('plain', site.dir, network);
+  let withPeer: Target | undefined;
+  let seeder: Visitor | undefined;
+  try {
+    withPeer = await startTarget('peerconnect', site.dir, network);
+    seeder = await launchLight(`${tag}-seeder`);
+    const seeded = await runSession(seeder, 0, withPeer, site.dir, routeOf(site), PER_PAGE_MS);
+    if (!seeded.ok) notes.push(`the seeder failed (${seeded.error ?? ''}): "one peer" runs had no complete peer`);
+    for (let rep = 0; rep < reps; rep++) {
+      // Rotate the order each repetition, so a drift (a warming disk cache, a busy core) favours no variant.
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]!);
+      for (const variant of order) {
+        if (budget.short(RUN_RESERVE_MS)) {
+          skipped++;
+          continue;
+        }
+        const name = `${tag}-${variant}-r${rep + 1}`;
+        let session: SessionResult;
+        if (variant === 'alone') {
+          const alone = await startTarget('peerconnect', site.dir, network);
+          try {
+            session = await measure(alone, site, name);
+          } finally {
+            await alone.close();
+          }
+        } else session = await measure(variant === 'plain' ? plain : withPeer, site, name);
+        const p = session.pages;
+        progress(`${name}: ${session.ok ? p.map((x) => `${x.path} load ${Math.round(x.loadMs)} ms, largest image ${Math.round(x.largestImageMs)} ms, peers ${Math.round(x.peerBytes / 1024)} KB`).join('; ') : `FAILED ${session.error ?? ''}`}`);
+        samples.push({ network: network.net.id, site: site.id, variant, rep, session });
+      }
+    }
+  } finally {
+    await seeder?.close();
+    await withPeer?.close();
+    await plain.close();
+  }
+  return { samples, skipped, notes };
+}

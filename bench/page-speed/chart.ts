@@ -1,0 +1,36 @@
+/** The page-speed figure: median time to the largest image and to the load event, per network, page and variant. */
+import type { BenchSite } from '../lib/bench-sites.ts';
+import type { OriginNetwork } from '../lib/network.ts';
+import { barChart, PALETTE, svgDocument, type Panel } from '../lib/svg-chart.ts';
+import { VARIANTS, type Sample } from './cells.ts';
+import { VARIANT_LABEL } from './report.ts';
+import { PAGE_KINDS, summarize, type Cell } from './summary.ts';
+
+const METRICS: ReadonlyArray<[keyof Pick<Cell, 'largestImageMs' | 'loadMs'>, string]> = [
+  ['largestImageMs', 'largest image complete'],
+  ['loadMs', 'load event'],
+];
+
+export function speedChart(samples: readonly Sample[], networks: readonly OriginNetwork[], sites: readonly BenchSite[], caption: string): string {
+  const groups = sites.flatMap((s) => PAGE_KINDS.map((p) => ({ site: s.id, page: p, label: `${s.id}, ${p === 'first' ? 'first visit' : 'navigation'}` })));
+  const panels: Panel[] = networks.flatMap((net) =>
+    METRICS.map(([key, label]) =>
+      barChart({
+        title: `${label}: ${net.label}`,
+        categories: groups.map((g) => g.label),
+        yLabel: 'ms (median)',
+        series: VARIANTS.map((v, i) => ({
+          name: VARIANT_LABEL[v],
+          color: PALETTE[i],
+          values: groups.map((g) => {
+            const x = summarize(samples, net.id, g.site, g.page, v)[key];
+            return Number.isFinite(x) ? x : null;
+          }),
+        })),
+        width: 620,
+        height: 380,
+      }),
+    ),
+  );
+  return svgDocument(panels, 2, caption);
+}
