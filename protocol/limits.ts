@@ -176,3 +176,22 @@ export const TRACKER_MAX_SCRAPE_HASHES = 64;
 
 /** info_hash, peer_id, to_peer_id and offer_id are 20 bytes sent as a JSON "binary string". */
 export const TRACKER_BINARY_ID_PATTERN = /^[\u0000-\u00ff]{20}$/;
+
+// ---- WebTorrent chunk store (IndexedDB, page-bridge/torrent-store) ----
+
+/**
+ * Bytes of torrent chunks one origin keeps in IndexedDB, across all its torrents, before the least
+ * recently used chunks are evicted. 512 MiB holds a few typical site videos (5 min of 1080p at
+ * 5 Mbit/s is ~190 MB), so a returning visitor seeds what it watched, while staying far below what
+ * browsers grant an origin before they evict it whole (Chromium up to 60% of free disk, Firefox
+ * 10% of disk or 10 GiB, Safari asks past ~1 GiB): a whole-origin eviction would also wipe the
+ * worker's verified pieces. The bridge may pass a lower quota (e.g. from navigator.storage.estimate()).
+ */
+export const TORRENT_STORE_QUOTA_BYTES = 512 * 1024 * 1024;
+
+/**
+ * A `get` moves its chunk to the young end of the LRU at once in memory, but its use record is
+ * written in batches at most this long after: one small write per second instead of one per read
+ * while a video streams. A tab closed in between loses at most this much of the order, never data.
+ */
+export const TORRENT_LRU_FLUSH_MS = 1_000;
