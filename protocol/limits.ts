@@ -195,3 +195,36 @@ export const TORRENT_STORE_QUOTA_BYTES = 512 * 1024 * 1024;
  * while a video streams. A tab closed in between loses at most this much of the order, never data.
  */
 export const TORRENT_LRU_FLUSH_MS = 1_000;
+
+// ---- torrents made by the build (build/make-torrent.ts) ----
+
+/**
+ * Default of `--torrent-min-size`: a file this large or larger gets a torrent whatever its type.
+ * 8 MiB is above nearly every image, font, script and stylesheet, so ordinary assets keep the
+ * piece path (one site swarm, connections already open); above it are downloads and media, which
+ * take seconds even on a fast link, so joining a torrent's swarm (fetch the .torrent, one
+ * announce, a WebRTC set-up: well under a second) costs little next to the transfer, and they
+ * gain WebTorrent's many-peer, rarest-first download with the origin as web seed.
+ */
+export const TORRENT_MIN_SIZE = 8 * 1024 * 1024;
+
+/**
+ * Torrent piece length, smallest. A piece is the unit WebTorrent verifies (nothing of it plays
+ * before all of it arrives), the size of one Range request to the web seed, and the least a seek
+ * fetches: 64 KiB is 65-260 ms of video at 2-8 Mbit/s, so the first frame and a seek wait for
+ * little. It equals PIECE_SIZE, and every length used is a power-of-two multiple of it, so a
+ * torrent piece covers whole manifest pieces (the worker can check it with its own SHA-256s).
+ * create-torrent's default (16 KiB) would mean one web-seed request per 16 KiB.
+ */
+export const TORRENT_MIN_PIECE_LENGTH = 64 * 1024;
+
+/**
+ * Pieces a torrent aims at: the piece length doubles from TORRENT_MIN_PIECE_LENGTH until the
+ * file fits in this many. The .torrent (20 bytes of SHA-1 per piece) is fetched before playback
+ * starts, so it stays ≤ 80 KiB: 64 KiB pieces up to 256 MiB, 256 KiB at 1 GiB, 512 KiB at the
+ * 2 GiB asset limit (half a second of 8 Mbit/s video).
+ */
+export const TORRENT_TARGET_PIECES = 4096;
+
+/** Largest torrent piece length the build makes or a manifest may declare. */
+export const TORRENT_MAX_PIECE_LENGTH = 1024 * 1024;

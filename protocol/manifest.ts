@@ -1,4 +1,4 @@
-import { HASH_PATTERN, MAX_ASSET_SIZE, MAX_PIECE_SIZE } from './limits.ts';
+import { HASH_PATTERN, MAX_ASSET_SIZE, MAX_PIECE_SIZE, TORRENT_MAX_PIECE_LENGTH, TORRENT_MIN_PIECE_LENGTH } from './limits.ts';
 import { pieceCount } from './pieces.ts';
 import { fail, isRecord, ok, type Result } from './result.ts';
 
@@ -11,7 +11,34 @@ export interface ManifestAsset {
   type: string;
   /** SHA-256 of each PIECE_SIZE piece, hex, in order. An empty file has none. */
   pieces: string[];
+  /** Set when the build made a torrent for this file (large files, audio and video). */
+  torrent?: ManifestTorrent;
 }
+
+/**
+ * A torrent the build made for one asset, pinned by its info hash: WebTorrent checks every piece
+ * against the info dict whose SHA-1 this is, and the info dict comes from the `.torrent` file.
+ * The torrent's web seed is the asset's own URL (see README, "Media and large files").
+ */
+export interface ManifestTorrent {
+  /** SHA-1 of the bencoded info dict, 40 lowercase hex digits (WebTorrent's `infoHash`). */
+  infoHash: string;
+  /** Bytes per torrent piece: a power of two, a multiple of the manifest's 64 KiB pieces by default. */
+  pieceLength: number;
+  /** Where the `.torrent` is, relative to the worker's scope and decoded, like asset keys. */
+  file: string;
+  /**
+   * The tracker: a `ws:`/`wss:` URL, which is also the `.torrent`'s `announce`, or a path
+   * (`/peer-connect/announce`) on the page's own origin, with `ws:` for `http:` pages and `wss:`
+   * for `https:` ones; a path is not valid in a .torrent, so that torrent has no `announce`.
+   */
+  announce: string;
+}
+
+/** Where the tracker is when the build is told nothing: the signaling app's tracker route, same origin. */
+export const DEFAULT_TRACKER_PATH = '/peer-connect/announce';
+
+export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 
 /** The trusted list of assets, inlined into the service worker by the build. */
 export interface Manifest {
@@ -42,10 +69,11 @@ export function validateManifest(input: unknown): Result<Manifest> {
   return ok(input as unknown as Manifest);
 }
 
+const isRelativePath = (path: string): boolean =>
+  path !== '' && !path.startsWith('/') && !path.split('/').some((s) => s === '..' || s === '.' || s === '');
+
 function validateAsset(path: string, asset: unknown, pieceSize: number): Result<ManifestAsset> {
-  if (path === '' || path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-    return fail(`manifest: bad path ${JSON.stringify(path)}`);
-  }
+  if (!isRelativePath(path)) return fail(`manifest: bad path ${JSON.stringify(path)}`);
   if (!isRecord(asset)) return fail(`manifest: ${path}: not an object`);
   const { hash, size, type, pieces } = asset;
   if (typeof hash !== 'string' || !HASH_PATTERN.test(hash)) return fail(`manifest: ${path}: bad hash`);
@@ -57,7 +85,45 @@ function validateAsset(path: string, asset: unknown, pieceSize: number): Result<
     return fail(`manifest: ${path}: piece count does not match size`);
   }
   if (!pieces.every((p) => typeof p === 'string' && HASH_PATTERN.test(p))) return fail(`manifest: ${path}: bad piece hash`);
+  if (asset.torrent !== undefined) {
+    const torrent = validateTorrent(asset.torrent);
+    if (!torrent.ok) return fail(`manifest: ${path}: torrent: ${torrent.error}`);
+    if (size === 0) return fail(`manifest: ${path}: torrent: an empty file has no torrent`);
+  }
   return ok(asset as unknown as ManifestAsset);
+}
+
+/** Longest `announce` accepted (a URL; browsers cap far higher, trackers never need this much). */
+const MAX_ANNOUNCE_CHARS = 2048;
+
+function validateTorrent(torrent: unknown): Result<ManifestTorrent> {
+  if (!isRecord(torrent)) return fail('not an object');
+  const { infoHash, pieceLength, file, announce } = torrent;
+  if (typeof infoHash !== 'string' || !INFO_HASH_PATTERN.test(infoHash)) return fail('bad infoHash');
+  if (
+    typeof pieceLength !== 'number' ||
+    !Number.isInteger(pieceLength) ||
+    pieceLength < TORRENT_MIN_PIECE_LENGTH ||
+    pieceLength > TORRENT_MAX_PIECE_LENGTH ||
+    (pieceLength & (pieceLength - 1)) !== 0
+  ) {
+    return fail('bad pieceLength');
+  }
+  if (typeof file !== 'string' || !isRelativePath(file) || !file.endsWith('.torrent')) return fail('bad file');
+  if (typeof announce !== 'string' || !isTrackerLocation(announce)) return fail('bad announce');
+  return ok(torrent as unknown as ManifestTorrent);
+}
+
+/** A `ws:`/`wss:` URL, or an absolute path on the page's origin (not `//host`, which is a URL). */
+export function isTrackerLocation(announce: string): boolean {
+  if (announce.length === 0 || announce.length > MAX_ANNOUNCE_CHARS) return false;
+  if (announce.startsWith('/')) return !announce.startsWith('//') && !/[\s\\?#]/.test(announce);
+  try {
+    const url = new URL(announce);
+    return (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hash === '';
+  } catch {
+    return false;
+  }
 }
 
 /**
