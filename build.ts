@@ -99,4 +99,20 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   return { manifest, htmlPages, swapped };
 }
 
-const contentType = (path: string): string => getMimeType(path) ?? 'application/octet-stream';
+/**
+ * Audio and video types hono's table lacks. They matter twice: the worker answers with the
+ * manifest's type (a `<audio>` given `application/octet-stream` may refuse to play), and media
+ * types decide which files get a torrent.
+ */
+const MEDIA_TYPES: Record<string, string> = {
+  ogg: 'audio/ogg',
+  m4a: 'audio/mp4',
+  flac: 'audio/flac',
+  wav: 'audio/wav',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  mkv: 'video/x-matroska',
+};
+
+const contentType = (path: string): string =>
+  getMimeType(path) ?? MEDIA_TYPES[/\.([^./]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
