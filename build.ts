@@ -1,6 +1,7 @@
 /**
  * The build: reads a static site folder and writes a deployable copy with the trusted manifest
- * (inlined in the service worker), the page bridge, and one `<script>` tag per HTML page.
+ * (inlined in the service worker), the page bridge, one `<script>` tag per HTML page, and a
+ * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except first-visit markup when `firstVisit` is `swap`.
  */
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,11 +9,21 @@ import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
 import { bundleBridge, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
+import {
+  makeTorrent,
+  resolveBaseUrl,
+  resolveTracker,
+  TORRENT_DIR,
+  TORRENT_MODES,
+  torrentFileFor,
+  wantsTorrent,
+  type TorrentMode,
+} from './build/make-torrent.ts';
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
 import { BRIDGE_FILE, WORKER_FILE, type BridgeConfig } from './protocol/bridge-config.ts';
-import { PIECE_SIZE } from './protocol/limits.ts';
-import { MANIFEST_VERSION, type Manifest } from './protocol/manifest.ts';
+import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE } from './protocol/limits.ts';
+import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
 export interface BuildOptions {
   siteDir: string;
@@ -29,6 +40,14 @@ export interface BuildOptions {
   pieceSize?: number;
   /** Minify the two browser scripts (default true; off makes stack traces readable). */
   minify?: boolean;
+  /** Which files get a torrent (default `media`: audio/video files, and any file ≥ `torrentMinSize`). */
+  torrents?: TorrentMode;
+  /** Bytes from which any file gets a torrent (default TORRENT_MIN_SIZE, 8 MiB). */
+  torrentMinSize?: number;
+  /** Where the site's root is deployed (`https://example.com/blog/`): makes the torrents' web seeds. Default: none written. */
+  baseUrl?: string | null;
+  /** WebTorrent tracker, a `ws:`/`wss:` URL. Default: `/peer-connect/announce` on `signal`'s host, else on the page's origin. */
+  tracker?: string | null;
 }
 
 export interface BuildResult {
@@ -36,11 +55,18 @@ export interface BuildResult {
   htmlPages: string[];
   /** Elements wrapped for first-visit swapping, over all pages. */
   swapped: number;
+  /** Asset paths that got a torrent (each has `torrent` in the manifest and a `.torrent` written). */
+  torrents: string[];
 }
 
 const isHtml = (path: string): boolean => /\.html?$/i.test(path);
-/** Navigations never go through peers (the page must come from the origin, which we trust), and our own scripts must not either. */
-const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && f.path !== WORKER_FILE && f.path !== BRIDGE_FILE;
+/**
+ * What the build writes itself: our two scripts and the torrents folder. A site file at one of
+ * these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
+ */
+const isOurs = (path: string): boolean => path === WORKER_FILE || path === BRIDGE_FILE || path.startsWith(TORRENT_DIR + '/');
+/** Navigations never go through peers (the page must come from the origin, which we trust), and our own files must not either. */
+const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && !isOurs(f.path);
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const siteDir = resolve(options.siteDir);
@@ -48,19 +74,39 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   if (outDir === siteDir || siteDir.startsWith(outDir + '/')) throw new Error('--out must not be the site folder or contain it');
   const pieceSize = options.pieceSize ?? PIECE_SIZE;
   const firstVisit = options.firstVisit ?? 'swap';
+  const torrentMode = options.torrents ?? 'media';
+  if (!TORRENT_MODES.includes(torrentMode)) throw new Error(`--torrents must be one of ${TORRENT_MODES.join(', ')}`);
+  const torrentMinSize = options.torrentMinSize ?? TORRENT_MIN_SIZE;
+  if (!Number.isInteger(torrentMinSize) || torrentMinSize < 1 || torrentMinSize > MAX_ASSET_SIZE) {
+    throw new Error(`--torrent-min-size must be a whole number of bytes from 1 to ${MAX_ASSET_SIZE}`);
+  }
+  const tracker = resolveTracker(options.tracker, options.signal);
+  const baseUrl = resolveBaseUrl(options.baseUrl);
   const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
 
   const manifest: Manifest = { version: MANIFEST_VERSION, pieceSize, builtAt: new Date().toISOString(), assets: {} };
+  const torrentFiles = new Map<string, Uint8Array>();
   for (const file of files.filter(isPeerServable)) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
-    manifest.assets[file.path] = { hash, size, pieces, type: contentType(file.path) };
+    const asset: ManifestAsset = { hash, size, pieces, type: contentType(file.path) };
+    if (wantsTorrent(asset, torrentMode, torrentMinSize)) {
+      const made = await makeTorrent(file.absolute, size, {
+        assetPath: file.path,
+        announce: tracker.startsWith('/') ? null : tracker,
+        baseUrl,
+      });
+      const torrentFile = torrentFileFor(file.path);
+      asset.torrent = { infoHash: made.infoHash, pieceLength: made.pieceLength, file: torrentFile, announce: tracker };
+      torrentFiles.set(torrentFile, made.torrent);
+    }
+    manifest.assets[file.path] = asset;
   }
 
   await rm(outDir, { recursive: true, force: true });
   let swapped = 0;
   const htmlPages: string[] = [];
   for (const file of files) {
-    if (file.path === WORKER_FILE || file.path === BRIDGE_FILE) continue;
+    if (isOurs(file.path)) continue;
     const target = join(outDir, file.path);
     await mkdir(dirname(target), { recursive: true });
     if (!isHtml(file.path)) {
@@ -77,6 +123,12 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     swapped += result.swapped;
     htmlPages.push(file.path);
     await writeFile(target, result.html);
+  }
+
+  for (const [path, bytes] of torrentFiles) {
+    const target = join(outDir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
   }
 
   const minify = options.minify ?? true;
@@ -96,7 +148,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       minify,
     ),
   );
-  return { manifest, htmlPages, swapped };
+  return { manifest, htmlPages, swapped, torrents: Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent) };
 }
 
 /**

@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../build.ts';
+import { TORRENT_MODES } from '../build/make-torrent.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
+                     [--torrents media|large|off] [--torrent-min-size 8MiB] [--tracker <ws-url>] [--base-url <url>]
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect demo [--port 8080]`;
@@ -22,6 +24,19 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A byte count: `8388608`, `8MiB`, `8M`, `512KiB`, `1.5GiB` (binary units, case-insensitive). */
+export function parseSize(value: string, name: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+  const bytes = match && unit ? Number(match[1]) * unit : NaN;
+  if (!Number.isInteger(bytes) || bytes < 1) {
+    throw new Error(`--${name} must be a size in bytes, or with KiB, MiB or GiB (e.g. 8MiB), at least 1 byte, got ${JSON.stringify(value)}`);
+  }
+  return bytes;
 }
 
 function port(value: string | undefined, fallback: number): number {
@@ -42,6 +57,10 @@ async function build(args: string[]): Promise<number> {
       stun: { type: 'string', multiple: true },
       upload: { type: 'string' },
       'no-minify': { type: 'boolean' },
+      torrents: { type: 'string' },
+      'torrent-min-size': { type: 'string' },
+      tracker: { type: 'string' },
+      'base-url': { type: 'string' },
     },
   });
   const siteDir = positionals[0];
@@ -56,12 +75,17 @@ async function build(args: string[]): Promise<number> {
     upload: oneOf(values.upload, UPLOAD, 'upload'),
     iceServers: (values.stun ?? []).map((urls) => ({ urls })),
     minify: !values['no-minify'],
+    torrents: oneOf(values.torrents, TORRENT_MODES, 'torrents'),
+    ...(values['torrent-min-size'] !== undefined ? { torrentMinSize: parseSize(values['torrent-min-size'], 'torrent-min-size') } : {}),
+    tracker: values.tracker ?? null,
+    baseUrl: values['base-url'] ?? null,
   });
   const assets = Object.values(result.manifest.assets);
   const bytes = assets.reduce((n, a) => n + a.size, 0);
   console.log(
     `built ${values.out}: ${assets.length} assets (${(bytes / 1e6).toFixed(2)} MB) in the manifest, ` +
-      `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ${Date.now() - started} ms`,
+      `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ` +
+      `${result.torrents.length} torrents, ${Date.now() - started} ms`,
   );
   return 0;
 }
