@@ -19,6 +19,8 @@ export interface PageVisit extends PageTimes {
   peerBytes: number;
   workerOriginBytes: number;
   cacheBytes: number;
+  /** Piece requests to peers that failed (timeout, refusal, closed link): the bridge's `failures`. */
+  peerFailures: number;
   /** Wall time of the whole view as the harness saw it (includes its polling). */
   wallMs: number;
 }
@@ -37,7 +39,7 @@ const QUIET_TIMEOUT_MS = 8_000;
 
 const failed = (path: string, error: string, wallMs: number): PageVisit => ({
   path, ok: false, error, loadMs: Number.NaN, largestImageMs: Number.NaN, imagesLoaded: 0, slowestServed: null,
-  peerBytes: 0, workerOriginBytes: 0, cacheBytes: 0, wallMs,
+  peerBytes: 0, workerOriginBytes: 0, cacheBytes: 0, peerFailures: 0, wallMs,
 });
 
 export async function visitPage(visitor: Visitor, url: string, path: string, options: VisitOptions): Promise<PageVisit> {
@@ -60,6 +62,7 @@ export async function visitPage(visitor: Visitor, url: string, path: string, opt
       peerBytes: counters?.bytesFromPeers ?? 0,
       workerOriginBytes: counters?.bytesFromOrigin ?? 0,
       cacheBytes: counters?.bytesFromCache ?? 0,
+      peerFailures: counters?.failures ?? 0,
       wallMs: Date.now() - t0,
     };
   } catch (err) {

@@ -19,6 +19,8 @@ export interface Averages {
   /** Per navigation (each visitor makes pagesPerVisitor - 1). */
   navBytes: number;
   navRequests: number;
+  /** Piece requests to peers that failed (timeout, refusal, closed link), per visitor. */
+  peerFailures: number;
   /** Bytes from peers ÷ (bytes from peers + origin bytes), over all ok visitors. */
   p2pShare: number;
   firstP2pShare: number;
@@ -40,6 +42,7 @@ export function averages(sessions: readonly SessionResult[]): Averages {
     bytes: per(first.origin + nav.origin, ok.length),
     requests: per(sum((s) => s.firstOrigin.requests + s.navOrigin.requests), ok.length),
     rangeBytes: per(sum((s) => s.firstOrigin.rangeBytes + s.navOrigin.rangeBytes), ok.length),
+    peerFailures: per(sum((s) => s.pages.reduce((n, p) => n + p.peerFailures, 0)), ok.length),
     rangeRequests: per(sum((s) => s.firstOrigin.rangeRequests + s.navOrigin.rangeRequests), ok.length),
     firstBytes: per(first.origin, ok.length),
     firstRequests: per(sum((s) => s.firstOrigin.requests), ok.length),

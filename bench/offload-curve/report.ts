@@ -14,7 +14,7 @@ const val = (a: Averages | null, f: (a: Averages) => number): number => (a ? f(a
 /** Everything the origin sent, per visitor: the headline. */
 export function totalsTable(rows: readonly Row[]): string {
   return table(
-    ['arrival', 'N', 'visitors ok', 'PeerConnect KB/visitor', 'plain KB/visitor', 'bytes × plain', 'PeerConnect req/visitor', 'plain req/visitor', 'requests × plain', 'P2P share', "worker's origin fetches KB (req)/visitor", 'PeerConnect run s'],
+    ['arrival', 'N', 'visitors ok', 'PeerConnect KB/visitor', 'plain KB/visitor', 'bytes × plain', 'PeerConnect req/visitor', 'plain req/visitor', 'requests × plain', 'P2P share', "worker's origin fetches KB (req)/visitor", 'failed peer requests/visitor', 'PeerConnect run s'],
     rows.map((r) => {
       const pc = (f: (a: Averages) => number): number => val(r.peerConnect, f);
       const pl = (f: (a: Averages) => number): number => val(r.plain, f);
@@ -22,10 +22,10 @@ export function totalsTable(rows: readonly Row[]): string {
         PATTERN_LABEL[r.pattern], String(r.n), okOf(r.peerConnect),
         kb(pc((a) => a.bytes)), kb(pl((a) => a.bytes)), ratio(pc((a) => a.bytes), pl((a) => a.bytes)),
         n1(pc((a) => a.requests)), n1(pl((a) => a.requests)), ratio(pc((a) => a.requests), pl((a) => a.requests)),
-        pct(pc((a) => a.p2pShare)), `${kb(pc((a) => a.rangeBytes))} (${n1(pc((a) => a.rangeRequests))})`, n1(r.peerConnectWallMs / 1000),
+        pct(pc((a) => a.p2pShare)), `${kb(pc((a) => a.rangeBytes))} (${n1(pc((a) => a.rangeRequests))})`, n1(pc((a) => a.peerFailures)), n1(r.peerConnectWallMs / 1000),
       ];
     }),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
