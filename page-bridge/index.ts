@@ -2,7 +2,7 @@
  * The page bridge: registers the worker, joins the swarm, holds the peer connections, fetches
  * pieces for the worker and uploads stored pieces to others. Exposed as `window.peerConnect`.
  */
-import { decodeWorkerToBridge } from '../protocol/bridge-messages.ts';
+import { decodeWorkerToBridge, type BridgeToWorker } from '../protocol/bridge-messages.ts';
 import { DEFAULT_SIGNAL_PATH, type BridgeConfig } from '../protocol/bridge-config.ts';
 import { domReady, reloadOnce, registerWorker, swapInMarkedElements } from './first-visit.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
@@ -93,7 +93,9 @@ function start(): void {
     const decoded = decodeWorkerToBridge(event.data);
     if (!decoded.ok) return;
     const m = decoded.value;
-    if (m.pc === 'fetch') {
+    if (m.pc === 'hello?') {
+      sayHello();
+    } else if (m.pc === 'fetch') {
       const port = event.ports[0];
       if (port) void servePieceRequest(ctx, m.hash, m.pieces, port);
     } else if (m.pc === 'stored') {
@@ -109,6 +111,10 @@ function start(): void {
     }
   });
   navigator.serviceWorker?.startMessages();
+  // Tell the worker this window listens, now and whenever a new worker takes control.
+  const sayHello = (): void => navigator.serviceWorker?.controller?.postMessage({ pc: 'hello' } satisfies BridgeToWorker);
+  sayHello();
+  navigator.serviceWorker?.addEventListener('controllerchange', sayHello);
 
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
   const ready = (async () => {

@@ -11,8 +11,22 @@ export type SourceBytes = { peer: number; origin: number; cache: number };
 /** Worker → bridge, on `navigator.serviceWorker` (a `fetch` carries a MessagePort). */
 export type WorkerToBridge =
   | { pc: 'fetch'; hash: string; size: number; pieces: number[] }
+  /** Is a bridge running in this window? (After a worker restart, it no longer knows.) */
+  | { pc: 'hello?' }
   | { pc: 'stored'; hash: string }
   | { pc: 'served'; path: string; hash: string; bytes: SourceBytes; ms: number; status: number };
+
+/**
+ * Bridge → worker, on `navigator.serviceWorker.controller`: this window runs a bridge that is
+ * listening. Messages the worker posts to a window before its bridge listens can be lost (the
+ * window's message queue opens by itself when parsing ends), so the worker asks only bridges
+ * that said hello.
+ */
+export type BridgeToWorker = { pc: 'hello' };
+
+export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
+  return isRecord(m) && m.pc === 'hello' ? ok({ pc: 'hello' }) : fail('unknown message');
+}
 
 /** Bridge → worker, on the fetch's MessagePort. `piece.data` is transferred, not copied. */
 export type BridgeReply =
@@ -37,6 +51,8 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       return ok({ pc: 'fetch', hash: m.hash, size: m.size, pieces: m.pieces as number[] });
     case 'stored':
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
+    case 'hello?':
+      return ok({ pc: 'hello?' });
     case 'served': {
       const b = m.bytes;
       if (typeof m.path !== 'string' || !isHash(m.hash) || !isRecord(b)) return fail('served: bad fields');

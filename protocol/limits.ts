@@ -108,6 +108,13 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 export const BRIDGE_ACCEPT_TIMEOUT_MS = 1_500;
 
 /**
+ * How long a request waits for its window's bridge to say hello (the bridge script is async and
+ * may still be loading). Single-piece assets do not wait at all: they are the stylesheets,
+ * scripts and fonts a page needs first, and a peer cannot beat the origin by much on 64 KiB.
+ */
+export const BRIDGE_HELLO_TIMEOUT_MS = 1_000;
+
+/**
  * From acceptance to the first verified piece from peers. Covers one signaling round trip plus
  * WebRTC set-up (40-70 ms on loopback, a few hundred ms across the internet).
  */

@@ -4,6 +4,8 @@
  */
 import { decodeBridgeReply, type BridgeReply, type WorkerFeedback, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 
+import { readyBridge } from './bridge-registry.ts';
+
 declare const self: ServiceWorkerGlobalScope;
 
 export interface BridgeSession {
@@ -11,22 +13,13 @@ export interface BridgeSession {
   close(): void;
 }
 
-/** The requesting page if it is a window of ours, else any window we control. */
-async function pickClient(clientId: string): Promise<Client | null> {
-  if (clientId) {
-    const client = await self.clients.get(clientId);
-    if (client && client.type === 'window') return client;
-  }
-  const windows = await self.clients.matchAll({ type: 'window' });
-  return windows.find((c) => (c as WindowClient).focused) ?? windows[0] ?? null;
-}
-
 export async function openBridgeSession(
   clientId: string,
   request: Extract<WorkerToBridge, { pc: 'fetch' }>,
   onReply: (reply: BridgeReply) => void,
+  small: boolean,
 ): Promise<BridgeSession | null> {
-  const client = await pickClient(clientId);
+  const client = await readyBridge(clientId, small);
   if (!client) return null;
   const channel = new MessageChannel();
   let open = true;

@@ -4,6 +4,8 @@
  */
 import type { Manifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
+import { decodeBridgeToWorker } from '../protocol/bridge-messages.ts';
+import { onHello } from './bridge-registry.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
 import { CompletionTracker } from './completion.ts';
 import type { GatherDeps } from './gather-pieces.ts';
@@ -19,6 +21,11 @@ const completion = new CompletionTracker();
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener('message', (event) => {
+  const source = event.source;
+  if (source instanceof WindowClient && decodeBridgeToWorker(event.data).ok) onHello(source.id);
+});
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
@@ -43,7 +50,7 @@ self.addEventListener('fetch', (event) => {
       return deletePiece(hash, index);
     },
     verify: matchesHash,
-    openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply),
+    openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= manifest.pieceSize),
     fetchOrigin: (url, init) => fetch(url, init),
   };
   let done: () => void = () => undefined;
