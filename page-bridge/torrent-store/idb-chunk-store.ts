@@ -10,7 +10,7 @@
 import { createStore, type UseStore } from 'idb-keyval';
 import { TORRENT_STORE_QUOTA_BYTES } from '../../protocol/limits.ts';
 import { TORRENT_DB_NAME, TORRENT_STORE_NAME } from '../../protocol/store-keys.ts';
-import { readChunk, writeChunk, deleteTorrent } from './idb-chunks.ts';
+import { deleteChunks, readChunk, writeChunk, deleteTorrent } from './idb-chunks.ts';
 import { spaceFor, type EvictListener, type TorrentSpace } from './space.ts';
 import {
   ChunkNotFoundError,
@@ -75,33 +75,41 @@ export class IdbChunkStore implements AbstractChunkStore {
   }
 
   put(index: number, chunk: Uint8Array, cb: ChunkCallback = noop): void {
-    if (this.closed) return later(cb, closedError());
+    if (this.closed) return fail(cb, closedError());
     const expected = this.expectedLength(index);
-    if (expected === null) return later(cb, new RangeError(`Chunk index ${index} out of range`));
+    if (expected === null) return fail(cb, new RangeError(`Chunk index ${index} out of range`));
     if (!(chunk instanceof Uint8Array) || chunk.length !== expected) {
-      return later(cb, new Error(`Chunk ${index} length must be ${expected}`));
+      return fail(cb, new Error(`Chunk ${index} length must be ${expected}`));
     }
     // Copied now into an ArrayBuffer of exactly the chunk: the caller may reuse its buffer, and a
     // Buffer's `.slice()` is a view (often of an 8 KiB pool), so `.buffer` would hold other bytes.
     const bytes = new Uint8Array(chunk).buffer;
-    this.track(this.doPut(index, bytes), cb);
+    // Busy until WebTorrent has had our callback: it marks the piece verified there, so an
+    // eviction (and its "piece gone" notice) must come after that, never before.
+    const release = this.space.acquire(this.torrentId, index);
+    this.track(this.doPut(index, bytes), cb, () => {
+      release();
+      // Now evictable, this chunk (or another) may be what keeps the total above the quota.
+      void this.trim();
+    });
   }
 
   get(index: number, opts: ChunkGetOptions | null | undefined | ChunkGetCallback, cb?: ChunkGetCallback): void {
     if (typeof opts === 'function') return this.get(index, null, opts);
     const done = cb ?? noop;
-    if (this.closed) return later(done, closedError());
-    this.track(this.doGet(index, opts ?? {}), done);
+    if (this.closed) return fail(done, closedError());
+    const release = this.space.acquire(this.torrentId, index);
+    this.track(this.doGet(index, opts ?? {}), done, release);
   }
 
   close(cb: ChunkCallback = noop): void {
-    if (this.closed) return later(cb, closedError());
+    if (this.closed) return fail(cb, closedError());
     this.closed = true;
     this.track(this.settle().then(() => this.space.flush()), cb);
   }
 
   destroy(cb: ChunkCallback = noop): void {
-    if (this.closed) return later(cb, closedError());
+    if (this.closed) return fail(cb, closedError());
     this.closed = true;
     const work = this.settle().then(async () => {
       this.space.forget(this.torrentId);
@@ -121,7 +129,7 @@ export class IdbChunkStore implements AbstractChunkStore {
   private async doPut(index: number, bytes: ArrayBuffer): Promise<void> {
     const lru = await this.space.ready();
     // Admission is synchronous, so concurrent puts never count the same free bytes twice.
-    const admission = lru.admit(this.torrentId, index, bytes.byteLength, this.now(), this.quota, this.space.isPinned);
+    const admission = lru.admit(this.torrentId, index, bytes.byteLength, this.now(), this.quota, this.space.guard);
     if (!admission) throw new Error(`Chunk ${index} (${bytes.byteLength} bytes) is larger than the quota (${this.quota} bytes)`);
     const use = lru.find(this.torrentId, index);
     if (!use) throw new Error('bug: admitted chunk missing from the LRU');
@@ -134,6 +142,19 @@ export class IdbChunkStore implements AbstractChunkStore {
       lru.restore(admission.replaced ? [...admission.victims, admission.replaced] : admission.victims);
       throw err;
     }
+  }
+
+  /**
+   * Chunks in flight are never evicted, so many concurrent puts can pass the quota; bring it
+   * back once they are done. Best effort: a failed delete is retried by the next trim.
+   */
+  private async trim(): Promise<void> {
+    // Never loads: with no LRU loaded (a failed load) there is nothing to count yet.
+    const lru = this.space.loaded;
+    const victims = lru?.trim(this.quota, this.space.guard) ?? [];
+    if (!lru || victims.length === 0) return;
+    this.space.notifyEvicted(victims);
+    await deleteChunks(this.space.db, victims).catch(() => lru.restore(victims));
   }
 
   private async doGet(index: number, opts: ChunkGetOptions): Promise<Uint8Array> {
@@ -152,7 +173,7 @@ export class IdbChunkStore implements AbstractChunkStore {
     // Not in our LRU means another tab wrote it since our load: adopt it so the quota counts it
     // from now on (evicting for it here would be unfair to chunks this tab is using).
     if (!lru.touch(this.torrentId, index, this.now())) {
-      lru.admit(this.torrentId, index, stored.byteLength, this.now(), Number.POSITIVE_INFINITY, this.space.isPinned);
+      lru.admit(this.torrentId, index, stored.byteLength, this.now(), Number.POSITIVE_INFINITY, this.space.guard);
     }
     this.space.touched(this.torrentId, index);
     return new Uint8Array(stored, offset, length);
@@ -164,18 +185,14 @@ export class IdbChunkStore implements AbstractChunkStore {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private track<T>(work: Promise<T>, cb: (err: Error | null, value?: T) => void): void {
-    this.inFlight.add(work);
-    work.then(
-      (value) => {
-        this.inFlight.delete(work);
-        later(cb, null, value);
-      },
-      (err: unknown) => {
-        this.inFlight.delete(work);
-        later(cb, err instanceof Error ? err : new Error(String(err)));
-      },
+  /** Run `work`, then `cb`, then `after` (even if `cb` throws). close/destroy wait for it all. */
+  private track<T>(work: Promise<T>, cb: (err: Error | null, value?: T) => void, after?: () => void): void {
+    const settled = work.then(
+      (value) => later(cb, null, value, after),
+      (err: unknown) => later(cb, err instanceof Error ? err : new Error(String(err)), undefined, after),
     );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
   }
 }
 
@@ -185,6 +202,20 @@ function noop(): void {}
  * Callbacks run in their own microtask, outside our promise chains: a callback that throws is
  * the caller's uncaught error (as with WebTorrent's own stores), not a rejection we would swallow.
  */
-function later<T>(cb: (err: Error | null, value?: T) => void, err: Error | null, value?: T): void {
-  queueMicrotask(() => cb(err, value));
+/** An error found before any work: reported like any other, asynchronously. */
+function fail(cb: (err: Error | null) => void, err: Error): void {
+  void later(cb, err);
+}
+
+function later<T>(cb: (err: Error | null, value?: T) => void, err: Error | null, value?: T, after?: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    queueMicrotask(() => {
+      try {
+        cb(err, value);
+      } finally {
+        after?.();
+        resolve();
+      }
+    });
+  });
 }

@@ -89,6 +89,17 @@ export async function writeChunk(db: UseStore, use: ChunkUse, bytes: ArrayBuffer
   });
 }
 
+/** Delete evicted chunks with their use records. */
+export async function deleteChunks(db: UseStore, victims: readonly ChunkUse[]): Promise<void> {
+  await db('readwrite', (store) => {
+    for (const v of victims) {
+      store.delete(torrentChunkKey(v.torrent, v.index));
+      store.delete(torrentUseKey(v.torrent, v.index));
+    }
+    return promisifyRequest(store.transaction);
+  });
+}
+
 /** Persist batched reads' new lastUse. */
 export async function writeUses(db: UseStore, uses: readonly ChunkUse[]): Promise<void> {
   await db('readwrite', (store) => {

@@ -18,6 +18,19 @@ export interface ChunkUse {
   lastUse: number;
 }
 
+/** Which chunks eviction must spare or take last. */
+export interface EvictionGuard {
+  /** Chunks of torrents open in this tab: evicted only after every other chunk. */
+  isPinned(torrent: string): boolean;
+  /**
+   * Chunks with a put or get in flight: never evicted. A put not yet committed would otherwise be
+   * deleted before WebTorrent marks it verified (which it does in the put's callback, after we
+   * told it the piece was gone), and a get in flight would fail a stream that saw the piece as
+   * present. The quota can so be passed by at most the chunks in flight.
+   */
+  isBusy(torrent: string, index: number): boolean;
+}
+
 export interface Admission {
   /** Chunks to delete, oldest first. */
   victims: ChunkUse[];
@@ -64,26 +77,35 @@ export class ChunkLru {
 
   /**
    * Make room for a chunk of `bytes` and record it as just used. Victims come from unpinned
-   * torrents first, then pinned ones, each oldest first; the chunk itself is never its own
-   * victim. Returns null (and changes nothing) if the chunk alone is larger than the quota.
+   * torrents first, then pinned ones, each oldest first; the chunk itself and busy chunks are
+   * never victims. Returns null (and changes nothing) if the chunk alone is larger than the quota.
    */
-  admit(torrent: string, index: number, bytes: number, now: number, quota: number, isPinned: (torrent: string) => boolean): Admission | null {
+  admit(torrent: string, index: number, bytes: number, now: number, quota: number, guard: EvictionGuard): Admission | null {
     if (bytes > quota) return null;
     const key = keyOf(torrent, index);
     const replaced = this.order.get(key);
-    let excess = this.bytes - (replaced?.bytes ?? 0) + bytes - quota;
+    const victims = this.evict(this.bytes - (replaced?.bytes ?? 0) + bytes - quota, guard, key);
+    this.insert(torrent, index, bytes, now);
+    return { victims, replaced };
+  }
+
+  /** Evict down to the quota what busy chunks kept above it, now that they are not busy. */
+  trim(quota: number, guard: EvictionGuard): ChunkUse[] {
+    return this.evict(this.bytes - quota, guard, null);
+  }
+
+  private evict(excess: number, guard: EvictionGuard, spare: string | null): ChunkUse[] {
     const victims: ChunkUse[] = [];
     for (const pass of [false, true]) {
       for (const [k, use] of this.order) {
         if (excess <= 0) break;
-        if (k === key || isPinned(use.torrent) !== pass) continue;
+        if (k === spare || guard.isPinned(use.torrent) !== pass || guard.isBusy(use.torrent, use.index)) continue;
         victims.push(use);
         excess -= use.bytes;
       }
     }
     for (const v of victims) this.delete(v.torrent, v.index);
-    this.insert(torrent, index, bytes, now);
-    return { victims, replaced };
+    return victims;
   }
 
   delete(torrent: string, index: number): ChunkUse | undefined {

@@ -9,7 +9,7 @@
  */
 import type { UseStore } from 'idb-keyval';
 import { TORRENT_LRU_FLUSH_MS } from '../../protocol/limits.ts';
-import { ChunkLru, type ChunkUse } from './lru.ts';
+import { ChunkLru, type ChunkUse, type EvictionGuard } from './lru.ts';
 import { loadUses, writeUses } from './idb-chunks.ts';
 
 /** Called when a chunk of an open torrent was evicted to make room. */
@@ -17,18 +17,23 @@ export type EvictListener = (index: number) => void;
 
 export class TorrentSpace {
   private lru: Promise<ChunkLru> | null = null;
+  /** The LRU once loaded (null before, or after a failed load), for work that must not load it. */
+  loaded: ChunkLru | null = null;
   private readonly open = new Map<string, Set<EvictListener>>();
   private readonly pending = new Map<string, { torrent: string; index: number }>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Puts and gets in flight per chunk (see EvictionGuard.isBusy). */
+  private readonly busy = new Map<string, number>();
 
   constructor(readonly db: UseStore) {}
 
   /** The LRU, loaded on first use; a failed load is retried by the next caller. */
   ready(): Promise<ChunkLru> {
     if (!this.lru) {
-      this.lru = loadUses(this.db).then((uses) => new ChunkLru(uses));
+      this.lru = loadUses(this.db).then((uses) => (this.loaded = new ChunkLru(uses)));
       this.lru.catch(() => {
         this.lru = null;
+        this.loaded = null;
       });
     }
     return this.lru;
@@ -46,15 +51,41 @@ export class TorrentSpace {
     if (listeners?.size === 0) this.open.delete(torrent);
   }
 
-  isPinned = (torrent: string): boolean => this.open.has(torrent);
+  readonly guard: EvictionGuard = {
+    isPinned: (torrent) => this.open.has(torrent),
+    isBusy: (torrent, index) => this.busy.has(`${torrent}\n${index}`),
+  };
 
-  /** Tell open torrents which of their chunks were evicted (after the caller's code ran). */
+  /** Mark a chunk busy; call the returned function once (see EvictionGuard.isBusy). */
+  acquire(torrent: string, index: number): () => void {
+    const key = `${torrent}\n${index}`;
+    this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
+    return () => {
+      const n = (this.busy.get(key) ?? 1) - 1;
+      if (n === 0) this.busy.delete(key);
+      else this.busy.set(key, n);
+    };
+  }
+
+  /**
+   * Tell open torrents which of their chunks were evicted, synchronously: from here on a stream
+   * must see the piece as missing (and wait for it), not read it after the delete commits. A
+   * listener that throws is reported as an uncaught error, not as this put's failure.
+   */
   notifyEvicted(victims: readonly ChunkUse[]): void {
     for (const v of victims) {
       const listeners = this.open.get(v.torrent);
       this.pending.delete(`${v.torrent}\n${v.index}`);
       if (!listeners) continue;
-      for (const onEvict of listeners) queueMicrotask(() => onEvict(v.index));
+      for (const onEvict of listeners) {
+        try {
+          onEvict(v.index);
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
     }
   }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChunkLru } from '../../page-bridge/torrent-store/lru.ts';
 
-const none = (): boolean => false;
+const none = { isPinned: (): boolean => false, isBusy: (): boolean => false };
 const ids = (lru: ChunkLru): string[] => lru.entries().map((u) => `${u.torrent}:${u.index}`);
 
 describe('ChunkLru', () => {
@@ -56,9 +56,19 @@ describe('ChunkLru', () => {
     lru.admit('open', 0, 10, 1, 30, none);
     lru.admit('closed', 0, 10, 2, 30, none);
     lru.admit('open', 1, 10, 3, 30, none);
-    const pinned = (t: string): boolean => t === 'open';
+    const pinned = { isPinned: (t: string): boolean => t === 'open', isBusy: (): boolean => false };
     assert.deepEqual(lru.admit('open', 2, 10, 4, 30, pinned)?.victims.map((v) => v.torrent), ['closed']);
     assert.deepEqual(lru.admit('open', 3, 10, 5, 30, pinned)?.victims.map((v) => `${v.torrent}:${v.index}`), ['open:0']);
+  });
+
+  it('never evicts a busy chunk (a put or get in flight), even if that passes the quota', () => {
+    const lru = new ChunkLru();
+    lru.admit('a', 0, 10, 1, 20, none);
+    lru.admit('a', 1, 10, 2, 20, none);
+    const busy = { isPinned: (): boolean => false, isBusy: (_t: string, i: number): boolean => i === 0 };
+    assert.deepEqual(lru.admit('a', 2, 10, 3, 20, busy)?.victims.map((v) => v.index), [1]);
+    assert.deepEqual(lru.admit('a', 3, 10, 4, 20, { isPinned: () => false, isBusy: () => true })?.victims, []);
+    assert.equal(lru.totalBytes, 30);
   });
 
   it('a chunk larger than the quota is refused and changes nothing', () => {

@@ -204,6 +204,36 @@ describe('IdbChunkStore: quota and LRU eviction', () => {
     await close(s);
   });
 
+  it('never evicts a chunk before its put callback ran (WebTorrent marks it verified there)', async () => {
+    const { name, db } = freshDb();
+    const events: string[] = [];
+    const s = open(db, 'a', { quotaBytes: 30, now: clock(), onEvict: (i) => events.push(`E${i}`) });
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => new Promise<void>((resolve, reject) => s.put(i, fill(10, i), (err) => (err ? reject(err) : (events.push(`V${i}`), resolve()))))),
+    );
+    for (let i = 0; i < 12; i++) {
+      const evicted = events.indexOf(`E${i}`);
+      if (evicted !== -1) assert.ok(events.indexOf(`V${i}`) < evicted, `chunk ${i}: ${events.join(' ')}`);
+    }
+    await close(s);
+    // In flight, puts may pass the quota; once their callbacks ran the total is trimmed back.
+    const chunkKeys = (await keys(createStore(name, 'chunks'))).filter((k) => Array.isArray(k) && k[0] === 'c');
+    assert.equal(chunkKeys.length, 3);
+    assert.equal(events.filter((e) => e.startsWith('E')).length, 9);
+  });
+
+  it('never evicts a chunk while a get of it is in flight', async () => {
+    const { db } = freshDb();
+    const s = open(db, 'a', { quotaBytes: 20, now: clock() });
+    await put(s, 0, fill(10, 0));
+    await put(s, 1, fill(10, 1));
+    const reading = get(s, 0); // chunk 0 is the oldest, and busy
+    await put(s, 2, fill(10, 2));
+    assert.deepEqual(await reading, fill(10, 0));
+    await assert.rejects(get(s, 1), isNotFound);
+    await close(s);
+  });
+
   it('refuses a chunk larger than the whole quota', async () => {
     const { db } = freshDb();
     const s = open(db, 'a', { quotaBytes: 5 });
