@@ -122,6 +122,8 @@ describe('fallback', () => {
     const t0 = Date.now();
     const result = v2.page.evaluate(async (path: string) => {
       const r = await fetch(path);
+      // The worker answers once the first piece is verified: from here v1 has delivered something.
+      (window as Window & { __pcFirstPiece?: boolean }).__pcFirstPiece = true;
       const body = await r.arrayBuffer();
       const digest = await crypto.subtle.digest('SHA-256', body);
       return {
@@ -137,6 +139,10 @@ describe('fallback', () => {
       () => (doneAt = Date.now()),
     );
     await waitUntil('v1 starts stalling', 15_000, async () => (v1.log.some((l) => l.text.includes('PC-TEST: v1 stalled')) ? true : undefined), 20);
+    // Pieces v1 queued before it stalled sit in its channel buffer until sent; closing its browser
+    // before one reaches v2 would make this a no-peer test. Wait for v2's response to start.
+    await waitUntil('v2 has its first piece', 15_000, async () =>
+      (await v2.page.evaluate(() => (window as Window & { __pcFirstPiece?: boolean }).__pcFirstPiece)) ? true : undefined, 10);
     const closedAt = Date.now();
     await v1.closeBrowser();
     const got = await withTimeout(`v2 fetch of ${big} after its peer vanished`, 15_000, result);
