@@ -4,7 +4,8 @@
  * message followed by closing that socket alone. It never throws to the runtime.
  */
 import { decodeClientMessage, encodeMessage, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../../protocol/signal-messages.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { IdleTimer } from './idle-timer.ts';
 import type { SignalLimits } from './limits.ts';
 import type { PeerSink, SwarmIndex, SwarmPeer } from './swarm-index.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -27,8 +28,7 @@ export class SignalConnection implements PeerSink {
   private state: State = 'awaiting-join';
   private peer: SwarmPeer | null = null;
   private readonly bucket: TokenBucket;
-  private lastSeen: number;
-  private idleTimer: TimerHandle | null = null;
+  private readonly idle: IdleTimer;
 
   constructor(
     private readonly socket: SignalSocket,
@@ -37,9 +37,10 @@ export class SignalConnection implements PeerSink {
     private readonly clock: Clock,
     private readonly onEnd: (connection: SignalConnection) => void = () => {},
   ) {
-    this.lastSeen = clock.now();
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, this.lastSeen);
-    this.armIdleTimer(limits.idleTimeoutMs);
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now());
+    this.idle = new IdleTimer(clock, limits.idleTimeoutMs, () => {
+      if (this.state !== 'closed') this.violate('idle', `nothing received for ${limits.idleTimeoutMs} ms`);
+    });
   }
 
   get isClosed(): boolean {
@@ -82,7 +83,7 @@ export class SignalConnection implements PeerSink {
 
   private handleFrame(data: unknown): void {
     const now = this.clock.now();
-    this.lastSeen = now;
+    this.idle.touch(now);
     if (!this.bucket.take(now)) {
       return this.violate('rate-limited', `more than ${this.limits.messagesPerSecond} messages per second`);
     }
@@ -154,8 +155,7 @@ export class SignalConnection implements PeerSink {
   private end(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (this.idleTimer !== null) this.clock.clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idle.stop();
     if (this.peer) this.index.leave(this.peer);
     this.onEnd(this);
   }
@@ -166,22 +166,5 @@ export class SignalConnection implements PeerSink {
     } catch {
       // Already closing or closed: nothing left to do.
     }
-  }
-
-  /**
-   * One timer per connection, re-armed only when it fires: a message just moves `lastSeen`, so
-   * a busy connection costs no timer churn.
-   */
-  private armIdleTimer(ms: number): void {
-    this.idleTimer = this.clock.setTimeout(() => {
-      this.idleTimer = null;
-      if (this.state === 'closed') return;
-      const silentFor = this.clock.now() - this.lastSeen;
-      if (silentFor >= this.limits.idleTimeoutMs) {
-        this.violate('idle', `nothing received for ${this.limits.idleTimeoutMs} ms`);
-      } else {
-        this.armIdleTimer(this.limits.idleTimeoutMs - silentFor);
-      }
-    }, ms);
   }
 }

@@ -6,7 +6,8 @@
  * gets a `failure reason` and closes that socket alone. Never throws to the runtime.
  */
 import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type TrackerDecodeError, type TrackerResponse } from '../../protocol/tracker-messages.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { IdleTimer } from './idle-timer.ts';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, type SignalSocket } from './connection.ts';
 import { TokenBucket } from './token-bucket.ts';
 import type { TrackerIndex, TrackerSink } from './tracker-index.ts';
@@ -18,8 +19,7 @@ export type TrackerSocket = SignalSocket;
 export class TrackerConnection implements TrackerSink {
   private closed = false;
   private readonly bucket: TokenBucket;
-  private lastSeen: number;
-  private idleTimer: TimerHandle | null = null;
+  private readonly idle: IdleTimer;
 
   constructor(
     private readonly socket: TrackerSocket,
@@ -28,9 +28,10 @@ export class TrackerConnection implements TrackerSink {
     private readonly clock: Clock,
     private readonly onEnd: (connection: TrackerConnection) => void = () => {},
   ) {
-    this.lastSeen = clock.now();
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, this.lastSeen);
-    this.armIdleTimer(limits.peerTtlMs);
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now());
+    this.idle = new IdleTimer(clock, limits.peerTtlMs, () => {
+      if (!this.closed) this.violate(`nothing received for ${limits.peerTtlMs} ms`);
+    });
   }
 
   get isClosed(): boolean {
@@ -74,7 +75,7 @@ export class TrackerConnection implements TrackerSink {
 
   private handleFrame(data: unknown): void {
     const now = this.clock.now();
-    this.lastSeen = now;
+    this.idle.touch(now);
     if (!this.bucket.take(now)) return this.violate(`more than ${this.limits.messagesPerSecond} messages per second`);
     if (typeof data !== 'string') return this.violate('binary frames are not part of the tracker protocol');
     // Checked before parsing so a huge frame costs no JSON.parse.
@@ -129,8 +130,7 @@ export class TrackerConnection implements TrackerSink {
   private end(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.idleTimer !== null) this.clock.clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idle.stop();
     this.index.dropSink(this);
     this.onEnd(this);
   }
@@ -141,16 +141,5 @@ export class TrackerConnection implements TrackerSink {
     } catch {
       // Already closing or closed.
     }
-  }
-
-  /** Re-armed only when it fires, so a busy connection costs no timer churn. */
-  private armIdleTimer(ms: number): void {
-    this.idleTimer = this.clock.setTimeout(() => {
-      this.idleTimer = null;
-      if (this.closed) return;
-      const silentFor = this.clock.now() - this.lastSeen;
-      if (silentFor >= this.limits.peerTtlMs) this.violate(`nothing received for ${this.limits.peerTtlMs} ms`);
-      else this.armIdleTimer(this.limits.peerTtlMs - silentFor);
-    }, ms);
   }
 }
