@@ -41,12 +41,15 @@ function next<T>(proc: ChildProcess, pick: (m: unknown) => m is T, ms = CHILD_TI
     const done = (err: Error | null, value?: T): void => {
       clearTimeout(timer);
       proc.off('message', onMessage);
-      proc.off('exit', onExit);
+      proc.off('close', onExit);
       if (err) reject(err);
       else resolve(value as T);
     };
     proc.on('message', onMessage);
-    proc.on('exit', onExit);
+    // 'close', not 'exit': a child that sends its result and exits at once can have its 'exit'
+    // seen before its last IPC message is emitted (seen once on a loaded machine); 'close' comes
+    // after the IPC channel has drained.
+    proc.on('close', onExit);
   });
 }
 
