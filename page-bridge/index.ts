@@ -70,9 +70,14 @@ function start(): void {
       },
       joinState: async () => {
         for (const h of await completeAssets()) localHave.add(h);
-        return { have: uploading ? [...localHave] : [], offers: await pool.offersForJoin() };
+        // Join at once, offers after: making them waits for ICE gathering, and every request of
+        // a new page waits for the join.
+        return { have: uploading ? [...localHave] : [], offers: [] };
       },
-      onMessage: (m) => pool.onSignal(m),
+      onMessage: (m) => {
+        pool.onSignal(m);
+        if (m.type === 'joined') void pool.offersForJoin().then((offers) => offers.length > 0 && signal?.send({ type: 'offers', offers }));
+      },
       onState: (s) => stats.set('signaling', s),
     });
     pool.signal = signal;
