@@ -5,7 +5,7 @@
  * banned. Anything this cannot get is reported, and the worker takes it from the origin.
  */
 import { decodeWorkerFeedback, type BridgeReply } from '../protocol/bridge-messages.ts';
-import { BRIDGE_ACCEPT_TIMEOUT_MS, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
+import { BRIDGE_ACCEPT_TIMEOUT_MS, MAX_WANT_EXCLUDE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
 import type { SignalClient } from './signal-client.ts';
@@ -90,7 +90,7 @@ async function findHolders(ctx: RequestContext, hash: string): Promise<PeerLink[
   const known = ctx.pool.holders(hash);
   if (known.length > 0 || !ctx.signal) return known;
   if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return [];
-  const exclude = [...ctx.pool.links.keys(), ...ctx.pool.banned].slice(0, 64);
+  const exclude = [...ctx.pool.links.keys(), ...ctx.pool.banned].slice(0, MAX_WANT_EXCLUDE);
   const candidates = await ctx.signal.want(hash, exclude);
   const link = await ctx.pool.connectTo(candidates, hash);
   return link ? ctx.pool.holders(hash) : [];

@@ -17,12 +17,6 @@ export function onHello(clientId: string): void {
   waiters.delete(clientId);
 }
 
-/** Forget windows that are gone, so the set does not grow with every page view. */
-async function prune(): Promise<void> {
-  const alive = new Set((await self.clients.matchAll({ type: 'window' })).map((c) => c.id));
-  for (const id of ready) if (!alive.has(id)) ready.delete(id);
-}
-
 function waitForHello(clientId: string, ms: number): Promise<boolean> {
   if (ready.has(clientId)) return Promise.resolve(true);
   return new Promise((resolve) => {
@@ -45,12 +39,13 @@ function waitForHello(clientId: string, ms: number): Promise<boolean> {
  * window's bridge (and asks, in case this worker restarted and forgot who said hello).
  */
 export async function readyBridge(clientId: string, small: boolean): Promise<Client | null> {
-  await prune();
+  // One window listing per request: it also forgets windows that are gone, so the set does not
+  // grow with every page view.
   const pick = async (): Promise<Client | null> => {
-    const own = clientId && ready.has(clientId) ? await self.clients.get(clientId) : undefined;
-    if (own) return own;
     const windows = await self.clients.matchAll({ type: 'window' });
-    return windows.find((w) => ready.has(w.id)) ?? null;
+    const alive = new Set(windows.map((w) => w.id));
+    for (const id of ready) if (!alive.has(id)) ready.delete(id);
+    return windows.find((w) => w.id === clientId && ready.has(w.id)) ?? windows.find((w) => ready.has(w.id)) ?? null;
   };
   const now = await pick();
   if (now || small || !clientId) return now;

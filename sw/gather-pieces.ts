@@ -56,6 +56,7 @@ export class PieceGatherer {
     private readonly deps: GatherDeps,
   ) {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
+    this.unresolved = this.slots.size;
     this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
   }
 
@@ -89,12 +90,23 @@ export class PieceGatherer {
     this.controller.abort();
   }
 
+  /** Pieces still expected from peers, and pieces not yet resolved: counted, not scanned, per piece. */
+  private expectedFromPeers = 0;
+  private unresolved = 0;
+
+  private setState(slot: Slot, state: Slot['state']): void {
+    if (slot.state === 'peer') this.expectedFromPeers--;
+    if (state === 'peer') this.expectedFromPeers++;
+    if (state === 'done') this.unresolved--;
+    slot.state = state;
+  }
+
   private pending(state: Slot['state']): number[] {
     return [...this.slots].filter(([, s]) => s.state === state).map(([i]) => i);
   }
 
   private async fromPeers(missing: number[]): Promise<void> {
-    for (const i of missing) this.slots.get(i)!.state = 'peer';
+    for (const i of missing) this.setState(this.slots.get(i)!, 'peer');
     const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
     this.session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
     if (!this.session) return this.fromOrigin(this.pending('peer'));
@@ -141,7 +153,7 @@ export class PieceGatherer {
         if (slot.state !== 'peer') return; // the origin won the race meanwhile
         this.resolve(reply.index, new Uint8Array(reply.data), 'peer');
         this.store(reply.index, reply.data);
-        if (this.pending('peer').length === 0) {
+        if (this.expectedFromPeers === 0) {
           clearTimeout(this.timer);
           this.session?.close();
           this.session = null;
@@ -155,7 +167,7 @@ export class PieceGatherer {
       const s = this.slots.get(i);
       return s && (s.state === 'peer' || s.state === 'wait');
     });
-    for (const i of wanted) this.slots.get(i)!.state = 'origin';
+    for (const i of wanted) this.setState(this.slots.get(i)!, 'origin');
     for (const run of consecutiveRuns(wanted)) void this.originRun(run.first, run.last);
   }
 
@@ -189,11 +201,11 @@ export class PieceGatherer {
   private resolve(index: number, data: Uint8Array, source: Source): void {
     const slot = this.slots.get(index);
     if (!slot || slot.state === 'done') return;
-    slot.state = 'done';
+    this.setState(slot, 'done');
     slot.piece = { index, data, source };
     this.bytes[source] += data.byteLength;
     for (const w of slot.waiters.splice(0)) w(slot.piece);
-    if (this.pending('peer').length + this.pending('origin').length + this.pending('wait').length === 0) this.finish();
+    if (this.unresolved === 0) this.finish();
   }
 
   private fail(index: number, error: Error): void {
