@@ -1,0 +1,35 @@
+/**
+ * The Bun adapter: the signaling app on `Bun.serve`, with hono's Bun WebSocket helper. Bun
+ * routes every socket's events through the one `websocket` handler given to Bun.serve, and hono
+ * finds the server (needed to upgrade) in the fetch's second argument, so both are passed here.
+ */
+import { upgradeWebSocket, websocket } from 'hono/bun';
+import { createSignalApp } from '../../app.ts';
+import { SignalHub } from '../../core/signal-hub.ts';
+import { TrackerHub } from '../../core/tracker-hub.ts';
+import { maxFrameBytes, type RunningStandalone, type StandaloneOptions } from '../standalone.ts';
+import { bunApi } from './bun-api.ts';
+
+export async function startBunSignalServer(options: StandaloneOptions): Promise<RunningStandalone> {
+  const hub = new SignalHub({ limits: options.limits });
+  const tracker = new TrackerHub({ limits: options.trackerLimits });
+  const app = createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins: options.allowedOrigins });
+  const server = bunApi().serve({
+    hostname: options.host,
+    port: options.port,
+    fetch: (request, bunServer) => app.fetch(request, bunServer),
+    // Bun's default cap is 16 MiB, buffered before the core could refuse it.
+    websocket: { ...websocket, maxPayloadLength: maxFrameBytes(hub.limits, tracker.limits) },
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    origin: `http://${options.host}:${server.port}`,
+    port: server.port,
+    close: () =>
+      (closing ??= (async () => {
+        hub.shutdown();
+        tracker.shutdown();
+        await server.stop(true);
+      })()),
+  };
+}
