@@ -3,17 +3,42 @@
  * the per-connection limits, decodes every frame, and turns any violation into one `error`
  * message followed by closing that socket alone. It never throws to the runtime.
  */
-import { decodeClientMessage, encodeMessage, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../../protocol/signal-messages.ts';
+import { decodeClientMessage, encodeMessage, type ClientMessage, type ParkedOffer, type ServerMessage, type SignalErrorCode } from '../../protocol/signal-messages.ts';
 import type { Clock } from './clock.ts';
 import { IdleTimer } from './idle-timer.ts';
 import type { SignalLimits } from './limits.ts';
 import type { PeerSink, SwarmIndex, SwarmPeer } from './swarm-index.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket, type TokenBucketState } from './token-bucket.ts';
 
 /** The little the core needs from a runtime's WebSocket. */
 export interface SignalSocket {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * When the runtime last answered a frame on this socket by itself, never showing it to the
+   * core (Cloudflare's WebSocket auto-response to `ping`); it keeps the connection from idling out.
+   */
+  lastHeardAt?(): number | null;
+}
+
+/**
+ * Everything a connection holds, as plain data: a runtime that evicts idle objects while their
+ * sockets stay open (Cloudflare's WebSocket hibernation) stores it and rebuilds the connection.
+ */
+export interface SignalSnapshot {
+  lastSeen: number;
+  bucket: TokenBucketState;
+  /** Null until `join` succeeded. */
+  peer: { swarm: string; peerId: string; have: string[]; offers: ParkedOffer[] } | null;
+}
+
+export interface SignalConnectionOptions {
+  /** The swarm the socket was opened for (a sharded server routes by it): any other `join` is refused. */
+  swarm?: string;
+  /** Rebuilds the connection as it was when this snapshot was taken. */
+  restored?: SignalSnapshot;
+  /** Called when what `snapshot()` returns changed beyond `lastSeen` and `bucket`, or the connection ended. */
+  onChange?: (connection: SignalConnection) => void;
 }
 
 /** RFC 6455 close codes we use. */
@@ -36,11 +61,21 @@ export class SignalConnection implements PeerSink {
     private readonly limits: SignalLimits,
     private readonly clock: Clock,
     private readonly onEnd: (connection: SignalConnection) => void = () => {},
+    private readonly options: SignalConnectionOptions = {},
   ) {
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now());
-    this.idle = new IdleTimer(clock, limits.idleTimeoutMs, () => {
-      if (this.state !== 'closed') this.violate('idle', `nothing received for ${limits.idleTimeoutMs} ms`);
-    });
+    const restored = options.restored;
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now(), restored?.bucket);
+    const heard = socket.lastHeardAt ? () => socket.lastHeardAt?.() ?? null : undefined;
+    this.idle = new IdleTimer(
+      clock,
+      limits.idleTimeoutMs,
+      () => {
+        if (this.state !== 'closed') this.violate('idle', `nothing received for ${limits.idleTimeoutMs} ms`);
+      },
+      restored?.lastSeen,
+      heard,
+    );
+    if (restored?.peer) this.rejoin(restored.peer);
   }
 
   get isClosed(): boolean {
@@ -79,6 +114,21 @@ export class SignalConnection implements PeerSink {
 
   deliver(message: ServerMessage): void {
     this.send(message);
+    // Another peer's `want` consumed one of our parked offers.
+    if (message.type === 'offer-used') this.changed();
+  }
+
+  /** The part of the snapshot that changes with every frame, cheap enough to take after each. */
+  clockState(): Pick<SignalSnapshot, 'lastSeen' | 'bucket'> {
+    return { lastSeen: this.idle.lastSeenAt, bucket: this.bucket.snapshot() };
+  }
+
+  snapshot(): SignalSnapshot {
+    const peer = this.peer;
+    return {
+      ...this.clockState(),
+      peer: peer && !peer.left ? { swarm: peer.swarm.id, peerId: peer.peerId, have: [...peer.haves], offers: peer.offers.map((o) => ({ ...o })) } : null,
+    };
   }
 
   private handleFrame(data: unknown): void {
@@ -108,12 +158,14 @@ export class SignalConnection implements PeerSink {
         return this.send({ type: 'pong' });
       case 'have': {
         const added = this.index.addHaves(peer, message.have);
-        return added.ok ? undefined : this.violate(added.code, added.message);
+        return added.ok ? this.changed() : this.violate(added.code, added.message);
       }
       case 'lost':
-        return this.index.removeHaves(peer, message.have);
+        this.index.removeHaves(peer, message.have);
+        return this.changed();
       case 'offers':
-        return this.index.parkOffers(peer, message.offers);
+        this.index.parkOffers(peer, message.offers);
+        return this.changed();
       case 'want': {
         const peers = this.index.want(peer, message.hash, message.exclude);
         return this.send({ type: 'peers', hash: message.hash, peers });
@@ -126,12 +178,30 @@ export class SignalConnection implements PeerSink {
   }
 
   private join(message: JoinMessage): void {
+    const expected = this.options.swarm;
+    if (expected !== undefined && message.swarm !== expected) {
+      return this.violate('malformed', `join.swarm differs from the swarm in the socket's URL (?swarm=${expected})`);
+    }
     const joined = this.index.join(message.swarm, message.peerId, this, message.have, message.offers);
     if (!joined.ok) return this.violate(joined.code, joined.message);
     this.peer = joined.peer;
     this.state = 'joined';
     const peers = this.index.introduce(joined.peer, message.introduce);
     this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.swarmSize, peers });
+    this.changed();
+  }
+
+  /** Back into the index as the snapshot had it, without `joined` or introductions: the client saw those. */
+  private rejoin(peer: NonNullable<SignalSnapshot['peer']>): void {
+    const joined = this.index.join(peer.swarm, peer.peerId, this, peer.have, peer.offers);
+    // Possible only if the limits were lowered since: the client rejoins as after any refusal.
+    if (!joined.ok) return this.violate(joined.code, joined.message);
+    this.peer = joined.peer;
+    this.state = 'joined';
+  }
+
+  private changed(): void {
+    this.options.onChange?.(this);
   }
 
   private violate(code: SignalErrorCode, message: string): void {
@@ -158,6 +228,7 @@ export class SignalConnection implements PeerSink {
     this.idle.stop();
     if (this.peer) this.index.leave(this.peer);
     this.onEnd(this);
+    this.changed();
   }
 
   private closeSocket(code: number, reason: string): void {

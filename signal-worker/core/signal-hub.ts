@@ -4,7 +4,7 @@
  * which runtime it is in.
  */
 import { timerClock, type Clock } from './clock.ts';
-import { SignalConnection, type SignalSocket } from './connection.ts';
+import { SignalConnection, type SignalSnapshot, type SignalSocket } from './connection.ts';
 import { resolveSignalLimits, type SignalLimits } from './limits.ts';
 import { SwarmIndex } from './swarm-index.ts';
 
@@ -13,6 +13,8 @@ export interface SignalHubOptions {
   clock?: Clock;
   /** Random source for choosing holders; injectable so tests are deterministic. */
   random?: () => number;
+  /** Told when a connection's snapshot changed (beyond its clock and bucket) or it ended. */
+  onChange?: (connection: SignalConnection) => void;
 }
 
 export interface SignalStats {
@@ -27,16 +29,34 @@ export class SignalHub {
   private readonly clock: Clock;
   private readonly index: SwarmIndex;
   private readonly connections = new Set<SignalConnection>();
+  private readonly onChange: ((connection: SignalConnection) => void) | undefined;
 
   constructor(options: SignalHubOptions = {}) {
     this.limits = resolveSignalLimits(options.limits);
     this.clock = options.clock ?? timerClock;
     this.index = new SwarmIndex(this.limits, options.random);
+    this.onChange = options.onChange;
   }
 
-  accept(socket: SignalSocket): SignalConnection {
-    const connection = new SignalConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c));
-    this.connections.add(connection);
+  /** `swarm`: the swarm the socket's URL named, when the server is sharded by it. */
+  accept(socket: SignalSocket, options: { swarm?: string } = {}): SignalConnection {
+    return this.track(new SignalConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c), this.options(options.swarm)));
+  }
+
+  /** Rebuilds a connection from `SignalConnection.snapshot()` on a socket that stayed open. */
+  restore(socket: SignalSocket, snapshot: SignalSnapshot, options: { swarm?: string } = {}): SignalConnection {
+    return this.track(
+      new SignalConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c), { ...this.options(options.swarm), restored: snapshot }),
+    );
+  }
+
+  private options(swarm: string | undefined): { swarm?: string; onChange?: (connection: SignalConnection) => void } {
+    return { ...(swarm !== undefined ? { swarm } : {}), ...(this.onChange ? { onChange: this.onChange } : {}) };
+  }
+
+  private track(connection: SignalConnection): SignalConnection {
+    // A restore the lowered limits refuse ends inside the constructor.
+    if (!connection.isClosed) this.connections.add(connection);
     return connection;
   }
 

@@ -9,12 +9,19 @@ import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type
 import type { Clock } from './clock.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, type SignalSocket } from './connection.ts';
-import { TokenBucket } from './token-bucket.ts';
-import type { TrackerIndex, TrackerSink } from './tracker-index.ts';
+import { TokenBucket, type TokenBucketState } from './token-bucket.ts';
+import type { TrackerIndex, TrackerMembership, TrackerSink } from './tracker-index.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** The same two calls the signaling core needs from a runtime's socket. */
 export type TrackerSocket = SignalSocket;
+
+/** A tracker connection as plain data (see `SignalSnapshot` for why). */
+export interface TrackerSnapshot {
+  lastSeen: number;
+  bucket: TokenBucketState;
+  memberships: TrackerMembership[];
+}
 
 export class TrackerConnection implements TrackerSink {
   private closed = false;
@@ -27,11 +34,22 @@ export class TrackerConnection implements TrackerSink {
     private readonly limits: TrackerLimits,
     private readonly clock: Clock,
     private readonly onEnd: (connection: TrackerConnection) => void = () => {},
+    restored?: TrackerSnapshot,
   ) {
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now());
-    this.idle = new IdleTimer(clock, limits.peerTtlMs, () => {
-      if (!this.closed) this.violate(`nothing received for ${limits.peerTtlMs} ms`);
-    });
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now(), restored?.bucket);
+    this.idle = new IdleTimer(
+      clock,
+      limits.peerTtlMs,
+      () => {
+        if (!this.closed) this.violate(`nothing received for ${limits.peerTtlMs} ms`);
+      },
+      restored?.lastSeen,
+    );
+    for (const membership of restored?.memberships ?? []) index.restore(this, membership);
+  }
+
+  snapshot(): TrackerSnapshot {
+    return { lastSeen: this.idle.lastSeenAt, bucket: this.bucket.snapshot(), memberships: this.index.memberships(this) };
   }
 
   get isClosed(): boolean {

@@ -4,7 +4,7 @@
  * background, a half-open TCP connection). An adapter calls `accept` per upgraded socket.
  */
 import { timerClock, type Clock, type TimerHandle } from './clock.ts';
-import { TrackerConnection, type TrackerSocket } from './tracker-connection.ts';
+import { TrackerConnection, type TrackerSnapshot, type TrackerSocket } from './tracker-connection.ts';
 import { TrackerIndex } from './tracker-index.ts';
 import { resolveTrackerLimits, type TrackerLimits } from './tracker-limits.ts';
 
@@ -33,13 +33,24 @@ export class TrackerHub {
     this.limits = resolveTrackerLimits(options.limits);
     this.clock = options.clock ?? timerClock;
     this.index = new TrackerIndex(this.limits, options.random);
-    this.armSweep();
   }
 
   accept(socket: TrackerSocket): TrackerConnection {
-    const connection = new TrackerConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c));
-    if (this.stopped) connection.shutdown();
-    else this.connections.add(connection);
+    return this.track(new TrackerConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c)));
+  }
+
+  /** Rebuilds a connection from `TrackerConnection.snapshot()` on a socket that stayed open. */
+  restore(socket: TrackerSocket, snapshot: TrackerSnapshot): TrackerConnection {
+    return this.track(new TrackerConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c), snapshot));
+  }
+
+  private track(connection: TrackerConnection): TrackerConnection {
+    if (this.stopped) {
+      connection.shutdown();
+      return connection;
+    }
+    this.connections.add(connection);
+    if (this.sweepTimer === null) this.armSweep();
     return connection;
   }
 
@@ -60,7 +71,9 @@ export class TrackerHub {
       this.sweepTimer = null;
       if (this.stopped) return;
       this.index.sweep(this.clock.now() - this.limits.peerTtlMs);
-      this.armSweep();
+      // Peers live only on open connections, so with none there is nothing to sweep: a hub
+      // nobody uses holds no timer (and a Cloudflare object sets no alarm).
+      if (this.connections.size > 0) this.armSweep();
     }, this.limits.sweepIntervalMs);
   }
 }

@@ -38,6 +38,14 @@ class TrackerPeer {
   ) {}
 }
 
+/** One peer of one torrent as plain data, for a runtime that must rebuild the index after eviction. */
+export interface TrackerMembership {
+  infoHash: BinaryId;
+  peerId: BinaryId;
+  complete: boolean;
+  lastSeen: number;
+}
+
 export type AnnounceOutcome = { ok: true; complete: number; incomplete: number } | { ok: false; reason: string };
 type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
 
@@ -120,6 +128,30 @@ export class TrackerIndex {
 
   membershipCount(sink: TrackerSink): number {
     return this.bySink.get(sink)?.size ?? 0;
+  }
+
+  /** What `sink` has announced, for a snapshot of its connection. */
+  memberships(sink: TrackerSink): TrackerMembership[] {
+    return [...(this.bySink.get(sink) ?? [])].map((p) => ({ infoHash: p.swarm.infoHash, peerId: p.peerId, complete: p.complete, lastSeen: p.lastSeen }));
+  }
+
+  /**
+   * Puts back a membership taken by `memberships`. The swarm limits were checked when it was first
+   * announced, so only a peer id another connection holds by now is skipped (false).
+   */
+  restore(sink: TrackerSink, membership: TrackerMembership): boolean {
+    const swarm = this.swarms.get(membership.infoHash) ?? this.createSwarm(membership.infoHash);
+    if (swarm.peers.has(membership.peerId)) return false;
+    const peer = new TrackerPeer(swarm, membership.peerId, sink, membership.complete, membership.lastSeen);
+    swarm.peers.set(peer.peerId, peer);
+    swarm.members.add(peer);
+    if (peer.complete) swarm.complete++;
+    else swarm.incomplete++;
+    let own = this.bySink.get(sink);
+    if (!own) this.bySink.set(sink, (own = new Set()));
+    own.add(peer);
+    this.peerCount++;
+    return true;
   }
 
   /** The connection closed: all its peers leave their swarms (bittorrent-tracker's synthetic `stopped`). */
