@@ -1,0 +1,80 @@
+/**
+ * The Cloudflare Worker: the same hono app as every runtime (health, signaling, tracker routes,
+ * origin checks), except that a WebSocket upgrade is not accepted here but handed whole to the
+ * Durable Object that owns its swarm (signaling) or site (tracker). Those objects hold all state;
+ * the Worker holds none, so any number of its isolates can run side by side.
+ */
+import { Hono, type Context } from 'hono';
+import { defineWebSocketHelper } from 'hono/ws';
+import { createSignalApp, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
+import { SignalHub } from '../../core/signal-hub.ts';
+import { TrackerHub } from '../../core/tracker-hub.ts';
+import { readConfig, type WorkerEnv } from './config.ts';
+import { shardOf } from './shard.ts';
+import type { DurableObjectNamespace } from './workers-types.ts';
+
+export { SignalSwarm } from './signal-swarm.ts';
+export { TrackerSite } from './tracker-site.ts';
+
+type WorkerContext = Context<{ Bindings: WorkerEnv }>;
+
+/** The object class for a route: the tracker path has its own, every other upgrade is signaling. */
+function namespaceFor(c: WorkerContext): DurableObjectNamespace {
+  return c.req.path === DEFAULT_TRACKER_PATH ? c.env.TRACKER_SITES : c.env.SIGNAL_SWARMS;
+}
+
+/** Sends a request to its object; the object's answer (a 101 with the socket, or stats) goes back as is. */
+async function toObject(c: WorkerContext): Promise<Response> {
+  const shard = shardOf(new URL(c.req.url));
+  if (!shard.ok) return c.json({ type: 'error', code: 'malformed', message: shard.error }, 400);
+  const namespace = namespaceFor(c);
+  return namespace.get(namespace.idFromName(shard.value)).fetch(c.req.raw);
+}
+
+/**
+ * hono's upgrade-helper shape, so `createSignalApp` mounts its routes unchanged. The events it
+ * is given are never used: the socket is accepted by the object, with the hibernation API.
+ */
+const forwardUpgrade = defineWebSocketHelper<unknown>(async (c) => {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return undefined;
+  return toObject(c as WorkerContext);
+});
+
+function buildApp(env: WorkerEnv): Hono<{ Bindings: WorkerEnv }> {
+  const config = readConfig(env);
+  const app = new Hono<{ Bindings: WorkerEnv }>();
+  // State lives in the objects: health with `?swarm=` asks that swarm's object (`&route=tracker`
+  // the site's tracker object); without one it only says the Worker is up.
+  app.get(DEFAULT_HEALTH_PATH, async (c) => {
+    c.header('Cache-Control', 'no-store');
+    if (c.req.query('swarm') === undefined) return c.json({ ok: true, runtime: 'workerd', sharded: 'by ?swarm=' });
+    const namespace = c.req.query('route') === 'tracker' ? c.env.TRACKER_SITES : c.env.SIGNAL_SWARMS;
+    const shard = shardOf(new URL(c.req.url));
+    if (!shard.ok) return c.json({ ok: false, error: shard.error }, 400);
+    return namespace.get(namespace.idFromName(shard.value)).fetch(c.req.raw);
+  });
+  // These hubs never accept a socket (every upgrade goes to an object); they exist only because
+  // the shared app takes them, and hold no timers while unused.
+  const inner = createSignalApp({
+    upgradeWebSocket: forwardUpgrade,
+    allowedOrigins: config.allowedOrigins,
+    hub: new SignalHub({ limits: config.limits }),
+    tracker: new TrackerHub({ limits: config.trackerLimits }),
+  });
+  app.route('/', inner);
+  return app;
+}
+
+let app: Hono<{ Bindings: WorkerEnv }> | null = null;
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: unknown): Response | Promise<Response> {
+    try {
+      // Built on the first request, not at load: the config is in `env`, which only requests see.
+      app ??= buildApp(env);
+    } catch (error) {
+      return new Response(`peer-connect: bad configuration: ${error instanceof Error ? error.message : String(error)}`, { status: 500 });
+    }
+    return app.fetch(request, env, ctx as never);
+  },
+};
