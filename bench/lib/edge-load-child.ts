@@ -1,0 +1,145 @@
+/**
+ * The load generator of bench/edge-load.ts, in its own Node process so the server's process is
+ * measured alone: on `join` it opens N WebSockets (a bounded number at a time) and announces
+ * each into one of M swarms; on `go` it runs paced announce rounds (edge-tracker-client.ts) for a
+ * warm-up and a counted window, waits for the rounds in flight, closes every socket and exits.
+ */
+import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './edge-ipc.ts';
+import { TrackerSwarmClient } from './edge-tracker-client.ts';
+import { counters, LoadPeer, openSocket, type Json } from './load-peer.ts';
+import { PeerPacer } from './peer-pacer.ts';
+import { sleep } from './budget.ts';
+
+const OPEN_TIMEOUT_MS = 10_000;
+/** Sockets opening at once: a burst of thousands would only measure the accept queue. */
+const JOIN_CONCURRENCY = 200;
+
+const reply = (m: EdgeLoadReply): void => {
+  process.send?.(m);
+};
+
+/** Set once the load closes its own sockets, so their closes are not counted as the server's. */
+let closing = false;
+
+async function joinAll(plan: EdgeLoadPlan, client: TrackerSwarmClient): Promise<{ peers: LoadPeer[]; join: EdgeJoinResult }> {
+  const t0 = performance.now();
+  const deadline = t0 + plan.joinLimitMs;
+  const peers: LoadPeer[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.peers && performance.now() < deadline) {
+      const i = next++;
+      const ws = await openSocket(plan.url, Math.min(OPEN_TIMEOUT_MS, Math.max(1, deadline - performance.now())));
+      if (!ws) continue;
+      const peer = new LoadPeer(i, i % plan.swarms, client.peerId(i), ws);
+      ws.on('message', (data) => {
+        counters.received++;
+        let m: unknown;
+        try {
+          m = JSON.parse(String(data));
+        } catch {
+          return;
+        }
+        if (m && typeof m === 'object') client.onMessage(peer, m as Json);
+      });
+      ws.on('close', (code) => {
+        if (!closing) client.onClose(code);
+      });
+      ws.on('error', () => undefined);
+      const ok = await Promise.race([client.join(peer), sleep(Math.max(1, deadline - performance.now())).then(() => false)]);
+      if (ok) {
+        peers.push(peer);
+      } else {
+        // Not joined: not part of the load, and its close is ours, not the server's.
+        ws.removeAllListeners('close');
+        ws.terminate();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: JOIN_CONCURRENCY }, worker));
+  const ms = performance.now() - t0;
+  return { peers, join: { ms, connected: peers.length, failed: plan.peers - peers.length } };
+}
+
+async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPeer[]): Promise<EdgeLoadResult> {
+  const pacer = new PeerPacer(peers, plan.minAnnounceGapMs);
+  const offerMs: number[] = [];
+  const answerMs: number[] = [];
+  let rounds = 0;
+  let incomplete = 0;
+  let lost = 0;
+  const t0 = performance.now();
+  const windowStart = t0 + plan.warmupMs;
+  const windowEnd = windowStart + plan.windowMs;
+  let atStart = { sent: 0, received: 0, cpu: process.cpuUsage() };
+  let atEnd = { sent: 0, received: 0, cpu: process.cpuUsage() };
+  // Counters are read on the clock, not when a round happens to end, so the window is exact.
+  const startTimer = setTimeout(() => (atStart = { sent: counters.sent, received: counters.received, cpu: process.cpuUsage() }), windowStart - t0);
+  const endTimer = setTimeout(() => (atEnd = { sent: counters.sent, received: counters.received, cpu: process.cpuUsage(atStart.cpu) }), windowEnd - t0);
+
+  const worker = async (): Promise<void> => {
+    while (performance.now() < windowEnd) {
+      const peer = await pacer.take();
+      if (!peer) {
+        await sleep(2);
+        continue;
+      }
+      const startedAt = performance.now();
+      if (startedAt >= windowEnd) break;
+      const counted = startedAt >= windowStart;
+      const outcome = await client.round(peer);
+      pacer.release(peer, startedAt);
+      if (!counted) continue;
+      rounds++;
+      if (!outcome.complete) incomplete++;
+      lost += outcome.lost;
+      offerMs.push(...outcome.offerMs);
+      answerMs.push(...outcome.answerMs);
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  const cpu = atEnd.cpu;
+  return {
+    rounds,
+    roundsIncomplete: incomplete,
+    sent: atEnd.sent - atStart.sent,
+    received: atEnd.received - atStart.received,
+    windowMs: plan.windowMs,
+    offerLatencies: offerMs.sort((a, b) => a - b),
+    answerLatencies: answerMs.sort((a, b) => a - b),
+    offersLost: lost,
+    loadCpu: (cpu.user + cpu.system) / 1000 / plan.windowMs,
+    roundCap: (peers.length * 1000) / plan.minAnnounceGapMs,
+    refusals: client.refusals,
+  };
+}
+
+let plan: EdgeLoadPlan | null = null;
+let client: TrackerSwarmClient | null = null;
+let joined: LoadPeer[] = [];
+
+process.on('message', (m: EdgeLoadRequest) => {
+  void (async () => {
+    try {
+      if (m.type === 'join') {
+        plan = m.plan;
+        client = new TrackerSwarmClient(plan.offersPerAnnounce, plan.roundTimeoutMs);
+        const { peers, join } = await joinAll(plan, client);
+        joined = peers;
+        reply({ type: 'joined', join });
+      } else if (m.type === 'go' && plan && client) {
+        const result = await run(plan, client, joined);
+        closing = true;
+        for (const p of joined) p.ws.terminate();
+        reply({ type: 'result', result });
+        setTimeout(() => process.exit(0), 100);
+      }
+    } catch (e) {
+      reply({ type: 'error', message: (e as Error).stack ?? String(e) });
+      process.exit(1);
+    }
+  })();
+});
+reply({ type: 'ready' });
