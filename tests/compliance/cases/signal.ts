@@ -1,0 +1,83 @@
+/** The signaling protocol's ordinary path over a real socket, in any runtime. */
+import assert from 'node:assert/strict';
+import type { ComplianceCase } from '../support/case.ts';
+import { GOOD_ORIGIN } from '../support/config.ts';
+import { health } from '../support/health.ts';
+import { hash, peerId } from '../support/signal-client.ts';
+import { eventually } from '../support/wait.ts';
+
+export const signalCases: readonly ComplianceCase[] = [
+  {
+    name: 'signal: joins, hands out a parked offer on want, tells the holder, relays the answer',
+    async run({ signal }) {
+      const holder = await signal('relay.example');
+      const asker = await signal('relay.example');
+      const parked = { connId: 'conn-holder-1', sdp: { type: 'offer' as const, sdp: 'v=0 parked offer' } };
+      assert.deepEqual(await holder.join('holder', { have: [hash(1)], offers: [parked] }), { type: 'joined', peerId: peerId('holder'), swarmSize: 1, peers: [] });
+      assert.equal((await asker.join('asker')).swarmSize, 2);
+
+      asker.send({ type: 'want', hash: hash(1), exclude: [] });
+      assert.deepEqual(await asker.next('peers'), { type: 'peers', hash: hash(1), peers: [{ peerId: peerId('holder'), offer: parked }] });
+      assert.deepEqual(await holder.next('offer-used'), { type: 'offer-used', connId: parked.connId, by: peerId('asker') });
+
+      const answer = { type: 'answer' as const, sdp: 'v=0 answer' };
+      asker.send({ type: 'signal', to: peerId('holder'), connId: parked.connId, sdp: answer });
+      assert.deepEqual(await holder.next('signal'), { type: 'signal', from: peerId('asker'), connId: parked.connId, sdp: answer });
+      // The offer was used once: a second want finds the holder without one.
+      asker.send({ type: 'want', hash: hash(1), exclude: [] });
+      assert.deepEqual((await asker.next('peers')).peers, [{ peerId: peerId('holder') }]);
+    },
+  },
+  {
+    name: 'signal: join with introduce returns a holder with a parked offer at once',
+    async run({ signal }) {
+      const holder = await signal('introduce.example');
+      const offer = { connId: 'conn-intro-1', sdp: { type: 'offer' as const, sdp: 'v=0 intro offer' } };
+      await holder.join('intro-holder', { have: [hash(2)], offers: [offer] });
+      const newcomer = await signal('introduce.example');
+      const joined = await newcomer.join('newcomer', { introduce: 2 });
+      assert.deepEqual(joined.peers, [{ peerId: peerId('intro-holder'), offer }]);
+      assert.equal((await holder.next('offer-used')).by, peerId('newcomer'));
+    },
+  },
+  {
+    name: 'signal: a peer whose socket closes leaves its swarm',
+    async run({ signal }) {
+      const stays = await signal('leave.example');
+      const leaves = await signal('leave.example');
+      await stays.join('stays');
+      await leaves.join('leaves', { have: [hash(3)] });
+      stays.send({ type: 'want', hash: hash(3), exclude: [] });
+      assert.deepEqual((await stays.next('peers')).peers, [{ peerId: peerId('leaves') }]);
+      await leaves.close();
+      // The runtime reports the close to the core a little after the client sees it.
+      await eventually(async () => {
+        stays.send({ type: 'want', hash: hash(3), exclude: [] });
+        return (await stays.next('peers')).peers.length === 0;
+        // Polled slowly: each poll is a message, and the suite's rate limit is low.
+      }, 'the closed peer to leave the swarm', undefined, 150);
+    },
+  },
+  {
+    name: 'signal: /peer-connect/health counts swarms, peers and tracker peers',
+    async run({ server, signal }) {
+      const client = await signal('health.example');
+      await client.join('counted');
+      const body = await health(server);
+      assert.ok(body.swarms >= 1 && body.peers >= 1 && body.connections >= 1, JSON.stringify(body));
+      assert.ok(body.tracker.swarms >= 0, JSON.stringify(body));
+    },
+  },
+  {
+    name: 'http: a plain GET on the signaling and tracker routes answers 426',
+    async run({ server }) {
+      for (const url of [server.url, server.trackerUrl]) {
+        // With the allowed Origin: without one the signaling route answers 403 before this.
+        const res = await fetch(url.replace(/^ws/, 'http'), { headers: { Origin: GOOD_ORIGIN } });
+        assert.equal(res.status, 426, url);
+        assert.equal(res.headers.get('upgrade')?.toLowerCase(), 'websocket', url);
+        await res.arrayBuffer();
+      }
+    },
+  },
+];

@@ -1,0 +1,6 @@
+/**
+ * The compliance suite (./suite.ts) against the node runtime.
+ */
+import { registerComplianceSuite } from './suite.ts';
+
+registerComplianceSuite('node');

@@ -1,0 +1,44 @@
+/**
+ * How every runtime is started for the compliance suite: limits lowered so each one can be hit
+ * in a few messages, and an origin list so the origin check is exercised. The cases read the
+ * same values, so a limit is changed here and nowhere else.
+ */
+import type { LaunchOptions } from '../../runtimes/types.ts';
+
+/** The one page origin the suite's servers accept on the signaling route. */
+export const GOOD_ORIGIN = 'http://good.example';
+
+export const SIGNAL_LIMITS = {
+  maxMessageChars: 4096,
+  maxHavePerPeer: 8,
+  maxPeersPerSwarm: 3,
+  // A burst of 30, refilled slowly enough that burst + 1 messages sent at once always hit the
+  // limit however slow the machine (the cases each send far fewer per connection).
+  messagesPerSecond: 1,
+  messageBurst: 30,
+  // Short so the idle case waits little; every other case finishes within a fraction of it.
+  idleTimeoutMs: 2_500,
+} as const;
+
+export const TRACKER_LIMITS = {
+  // Room for bittorrent-tracker's client, which sends 5 non-trickle offers in one announce.
+  maxMessageChars: 32 * 1024,
+  maxPeersPerSwarm: 3,
+  messagesPerSecond: 1,
+  messageBurst: 30,
+  // A failed WebRTC attempt is retried only at the next announce; 2 s keeps it inside a case.
+  announceIntervalS: 2,
+  // Above the 2 s announce interval, so a live client is never swept; also the idle timeout.
+  peerTtlMs: 4_000,
+  sweepIntervalMs: 1_000,
+} as const;
+
+/** Past every runtime's frame cap (the Node adapter's is 3 bytes per allowed character). */
+export const HUGE_FRAME_CHARS = 2 * 1024 * 1024;
+
+export const COMPLIANCE_LAUNCH: LaunchOptions = {
+  limits: SIGNAL_LIMITS,
+  trackerLimits: TRACKER_LIMITS,
+  allowedOrigins: [GOOD_ORIGIN],
+  startTimeoutMs: 20_000,
+};

@@ -1,0 +1,130 @@
+/**
+ * A signaling client for the compliance cases: real WebSocket (ws), decoded server messages
+ * queued for awaiting in order, and the close with its code and reason.
+ */
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { decodeServerMessage, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
+import type { RuntimeServer } from '../../runtimes/types.ts';
+import { GOOD_ORIGIN } from './config.ts';
+import { WAIT_MS, withTimeout } from './wait.ts';
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+type JoinMessage = Extract<ClientMessage, { type: 'join' }>;
+
+/** A valid peer id (16+ URL-safe characters) made from a short name. */
+export const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
+/** A valid asset hash (64 hex digits). */
+export const hash = (n: number): string => n.toString(16).padStart(64, '0');
+
+export class SignalClient {
+  private readonly inbox: ServerMessage[] = [];
+  private wake: (() => void) | null = null;
+  readonly closed: Promise<Closed>;
+
+  private constructor(
+    readonly ws: WebSocket,
+    readonly swarm: string,
+  ) {
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      const decoded = decodeServerMessage(isBinary ? '<binary>' : String(data));
+      this.inbox.push(decoded.ok ? decoded.value : { type: 'error', code: 'internal', message: `undecodable from server: ${String(data).slice(0, 200)}` });
+      this.wake?.();
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  /**
+   * Opens a socket for `swarm`. The swarm also goes in the URL: a sharded runtime (workerd) routes
+   * the socket by it before any message is read; the others ignore the query.
+   */
+  static open(server: RuntimeServer, swarm: string, origin: string = GOOD_ORIGIN): Promise<SignalClient> {
+    const ws = new WebSocket(`${server.url}?swarm=${encodeURIComponent(swarm)}`, { origin });
+    return withTimeout(
+      new Promise((resolve, reject) => {
+        ws.once('open', () => resolve(new SignalClient(ws, swarm)));
+        ws.once('error', reject);
+      }),
+      `a signaling socket to ${server.runtime}`,
+    );
+  }
+
+  send(message: ClientMessage): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** Anything at all, for malformed input. */
+  sendRaw(data: string | Uint8Array): void {
+    this.ws.send(data);
+  }
+
+  /** The next message, which must be of `type`. */
+  async next<T extends ServerMessage['type']>(type: T, ms = WAIT_MS): Promise<Extract<ServerMessage, { type: T }>> {
+    const deadline = Date.now() + ms;
+    while (this.inbox.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${type} message within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    const message = this.inbox.shift() as ServerMessage;
+    assert.equal(message.type, type, `expected ${type}, got ${JSON.stringify(message)}`);
+    return message as Extract<ServerMessage, { type: T }>;
+  }
+
+  async join(name: string, extra: Partial<JoinMessage> = {}): Promise<Extract<ServerMessage, { type: 'joined' }>> {
+    this.send({ type: 'join', swarm: this.swarm, peerId: peerId(name), have: [], offers: [], introduce: 0, ...extra });
+    return this.next('joined');
+  }
+
+  /**
+   * Proves the server still serves this socket: a `want` is answered by the core itself, where
+   * a `ping` may be answered by the runtime alone (Cloudflare's WebSocket auto-response).
+   */
+  async assertServed(): Promise<void> {
+    const asked = hash(0xdead);
+    this.send({ type: 'want', hash: asked, exclude: [] });
+    assert.equal((await this.next('peers')).hash, asked);
+  }
+
+  /** The server refuses: one `error` with `code`, then a 1008 close naming it. */
+  async assertRefused(code: SignalErrorCode, ms = WAIT_MS): Promise<void> {
+    const error = await this.next('error', ms);
+    assert.equal(error.code, code, `error ${JSON.stringify(error)}`);
+    assert.deepEqual(await withTimeout(this.closed, `the close after ${code}`, ms), { code: 1008, reason: code });
+  }
+
+  async close(): Promise<void> {
+    this.ws.close();
+    await withTimeout(this.closed, 'our own close');
+  }
+}
+
+/** The HTTP status of a refused upgrade; rejects if the upgrade succeeded. */
+export function refusedUpgradeStatus(url: string, origin?: string): Promise<number> {
+  const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.once('open', () => {
+        ws.terminate();
+        reject(new Error(`upgrade of ${url} with Origin ${origin ?? '(none)'} unexpectedly succeeded`));
+      });
+      ws.once('error', () => {}); // the refusal also surfaces as an error; the status is what is checked
+    }),
+    `the upgrade answer from ${url}`,
+  );
+}
