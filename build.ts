@@ -7,7 +7,7 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
-import { bundleBridge, bundleWorker } from './build/bundle.ts';
+import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
 import {
   makeTorrent,
@@ -21,8 +21,8 @@ import {
 } from './build/make-torrent.ts';
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
-import { BRIDGE_FILE, WORKER_FILE, type BridgeConfig } from './protocol/bridge-config.ts';
-import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE } from './protocol/limits.ts';
+import { BRIDGE_FILE, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
+import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
 export interface BuildOptions {
@@ -48,6 +48,8 @@ export interface BuildOptions {
   baseUrl?: string | null;
   /** WebTorrent tracker, a `ws:`/`wss:` URL. Default: `/peer-connect/announce` on `signal`'s host, else on the page's origin. */
   tracker?: string | null;
+  /** Bytes of torrent pieces each visitor keeps in IndexedDB, least recently used evicted first (default 512 MiB). */
+  torrentQuota?: number;
 }
 
 export interface BuildResult {
@@ -64,7 +66,8 @@ const isHtml = (path: string): boolean => /\.html?$/i.test(path);
  * What the build writes itself: our two scripts and the torrents folder. A site file at one of
  * these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
  */
-const isOurs = (path: string): boolean => path === WORKER_FILE || path === BRIDGE_FILE || path.startsWith(TORRENT_DIR + '/');
+const isOurs = (path: string): boolean =>
+  path === WORKER_FILE || path === BRIDGE_FILE || path === TORRENT_CLIENT_FILE || path.startsWith(TORRENT_DIR + '/');
 /** Navigations never go through peers (the page must come from the origin, which we trust), and our own files must not either. */
 const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && !isOurs(f.path);
 
@@ -131,8 +134,19 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     await writeFile(target, bytes);
   }
 
+  const torrentQuota = options.torrentQuota ?? TORRENT_STORE_QUOTA_BYTES;
+  if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
+  const bridgeTorrents: Record<string, BridgeTorrent> = {};
+  for (const [path, asset] of Object.entries(manifest.assets)) {
+    if (asset.torrent) {
+      bridgeTorrents[asset.hash] = { path, infoHash: asset.torrent.infoHash, torrentFile: asset.torrent.file, announce: asset.torrent.announce, pieceSize };
+    }
+  }
+
   const minify = options.minify ?? true;
   await mkdir(outDir, { recursive: true });
+  // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
+  if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
   await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));
   await writeFile(
     join(outDir, BRIDGE_FILE),
@@ -144,6 +158,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
         workerFile: WORKER_FILE,
         iceServers: options.iceServers ?? [],
         upload: options.upload ?? 'auto',
+        torrents: bridgeTorrents,
+        torrentQuotaBytes: torrentQuota,
       },
       minify,
     ),

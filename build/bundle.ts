@@ -6,12 +6,12 @@ import type { BridgeConfig } from '../protocol/bridge-config.ts';
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 /** Bundles a browser entry into one classic script (service workers and `async` scripts alike). */
-async function bundle(entry: string, define: Record<string, string>, minify: boolean): Promise<string> {
+async function bundle(entry: string, define: Record<string, string>, minify: boolean, format: 'iife' | 'esm' = 'iife'): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
     write: false,
-    format: 'iife',
+    format,
     platform: 'browser',
     target: 'es2020',
     minify,
@@ -31,4 +31,13 @@ export function bundleWorker(manifest: Manifest, minify = true): Promise<string>
 
 export function bundleBridge(config: BridgeConfig, minify = true): Promise<string> {
   return bundle(here('../page-bridge/index.ts'), { __PEER_CONNECT_CONFIG__: JSON.stringify(config) }, minify);
+}
+
+/**
+ * The WebTorrent client and our IndexedDB chunk store, as an ES module the bridge imports when a
+ * page first needs a torrent. WebTorrent's own browser build is used as shipped (it already
+ * carries its polyfills), so this adds our store and glue only.
+ */
+export function bundleTorrentClient(minify = true): Promise<string> {
+  return bundle(here('../page-bridge/torrent/client.ts'), {}, minify, 'esm');
 }

@@ -11,8 +11,32 @@ export interface BridgeConfig {
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** `auto`: no uploading with data-saver on or on cellular; `always`; `off`. */
   upload: 'auto' | 'always' | 'off';
+  /** The site's torrents by the asset's SHA-256 (the hash the worker's `fetch` names). */
+  torrents: Record<string, BridgeTorrent>;
+  /** Bytes of torrent pieces kept in IndexedDB across the origin's torrents (LRU beyond that). */
+  torrentQuotaBytes: number;
+}
+
+/** What the bridge needs to join one asset's torrent: all of it is in the manifest too. */
+export interface BridgeTorrent {
+  /** The asset's key (decoded path under the worker's scope): its web seed is this URL. */
+  path: string;
+  infoHash: string;
+  /** The `.torrent`, relative to the worker's scope. */
+  torrentFile: string;
+  /** `ws(s):` URL, or a path on the page's origin (made `ws(s):` at run time). */
+  announce: string;
+  /** The manifest's piece size: the worker asks for pieces of this size. */
+  pieceSize: number;
 }
 
 export const WORKER_FILE = 'peer-connect-sw.js';
 export const BRIDGE_FILE = 'peer-connect.js';
+/** The WebTorrent client, loaded by the bridge only when a page uses a torrent. */
+export const TORRENT_CLIENT_FILE = 'peer-connect-torrent.js';
+/**
+ * Marks the web seed's own requests so the worker lets them through: without it the worker would
+ * answer WebTorrent's web-seed fetch by asking WebTorrent.
+ */
+export const WEB_SEED_QUERY = 'peer-connect-web-seed';
 export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';

@@ -28,6 +28,14 @@ export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
   return isRecord(m) && m.pc === 'hello' ? ok({ pc: 'hello' }) : fail('unknown message');
 }
 
+/**
+ * `piece.peerId` values that are not peers: a torrent piece WebTorrent took from the web seed
+ * (the origin's own file) or found already stored in this browser. The worker counts their bytes
+ * as origin and cache bytes, and never reports them as bad peers.
+ */
+export const WEB_SEED_PEER_ID = 'web-seed';
+export const STORED_PEER_ID = 'stored';
+
 /** Bridge → worker, on the fetch's MessagePort. `piece.data` is transferred, not copied. */
 export type BridgeReply =
   | { pc: 'accepted'; peers: number }

@@ -235,3 +235,12 @@ export const TORRENT_TARGET_PIECES = 4096;
 
 /** Largest torrent piece length the build makes or a manifest may declare. */
 export const TORRENT_MAX_PIECE_LENGTH = 1024 * 1024;
+
+/**
+ * A torrent read waits this long for a first peer before using the web seed, unless the tracker
+ * said no one else is in the swarm (then at once). Peers found by the tracker connect in one
+ * round trip plus ICE on a LAN; longer would delay the first viewer's first frame for nothing.
+ */
+export const TORRENT_WEB_SEED_GRACE_MS = 700;
+/** No byte from any wire for this long while reading: the web seed joins in. */
+export const TORRENT_WEB_SEED_STALL_MS = 800;
