@@ -4,7 +4,7 @@
  * delivered by the deadlines or delivered wrong. Pieces come out in order, as soon as each is
  * verified. Runtime APIs (storage, bridge, fetch, timers) are injected, so this runs in Node tests.
  */
-import type { BridgeReply, SourceBytes, WorkerFeedback } from '../protocol/bridge-messages.ts';
+import { STORED_PEER_ID, WEB_SEED_PEER_ID, type BridgeReply, type SourceBytes, type WorkerFeedback } from '../protocol/bridge-messages.ts';
 import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
@@ -30,6 +30,9 @@ export interface GatherDeps {
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
   timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
 }
+
+/** A torrent's bytes pass through the bridge whether they came from peers, the web seed or storage. */
+const sourceOf = (peerId: string): Source => (peerId === WEB_SEED_PEER_ID ? 'origin' : peerId === STORED_PEER_ID ? 'cache' : 'peer');
 
 type Slot = { state: 'wait' | 'peer' | 'origin' | 'done'; piece?: GatheredPiece; waiters: Array<(p: GatheredPiece | Error) => void>; error?: Error };
 
@@ -151,7 +154,7 @@ export class PieceGatherer {
           return;
         }
         if (slot.state !== 'peer') return; // the origin won the race meanwhile
-        this.resolve(reply.index, new Uint8Array(reply.data), 'peer');
+        this.resolve(reply.index, new Uint8Array(reply.data), sourceOf(reply.peerId));
         this.store(reply.index, reply.data);
         if (this.expectedFromPeers === 0) {
           clearTimeout(this.timer);

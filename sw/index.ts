@@ -34,13 +34,18 @@ self.addEventListener('fetch', (event) => {
   const asset = key === null ? undefined : manifest.assets[key];
   if (!asset || key === null) return;
   const clientId = event.clientId;
+  // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
+  // keeping a second copy here would double what a video costs in storage.
+  const inTorrent = asset.torrent !== undefined;
   const deps: GatherDeps = {
     readPieces: async (hash, indexes) => {
+      if (inTorrent) return [];
       const found = await readPieces(hash, indexes);
       found.forEach((data, k) => data && completion.saw(hash, indexes[k]!));
       return found;
     },
     writePiece: async (hash, index, data) => {
+      if (inTorrent) return false;
       const ok = await writePiece(hash, index, data);
       if (ok) completion.saw(hash, index);
       return ok;
