@@ -11,12 +11,16 @@ import { servePieceRequest } from './piece-requests.ts';
 import { SignalClient } from './signal-client.ts';
 import { SERVED_EVENT, StatsBoard, type PeerConnectStats } from './stats.ts';
 import { shouldUpload } from './upload-policy.ts';
+import type { TorrentClientStats } from './torrent/api.ts';
+import { TorrentLoader } from './torrent-loader.ts';
 
 declare const __PEER_CONNECT_CONFIG__: BridgeConfig;
 const config: BridgeConfig = __PEER_CONNECT_CONFIG__;
 
 export interface PeerConnectApi {
   stats(): PeerConnectStats;
+  /** The WebTorrent client's counters; null until this page used or seeded a torrent. */
+  torrentStats(): TorrentClientStats | null;
   /** Resolves when the worker controls the page (or cannot) and first-visit elements are in place. */
   ready: Promise<void>;
 }
@@ -83,6 +87,8 @@ function start(): void {
     pool.signal = signal;
   }
 
+  const torrents = new TorrentLoader({ config, base, uploading, onUploaded: (n) => stats.add('bytesUploaded', n) });
+
   const ctx = {
     pool,
     signal,
@@ -102,7 +108,9 @@ function start(): void {
       sayHello();
     } else if (m.pc === 'fetch') {
       const port = event.ports[0];
-      if (port) void servePieceRequest(ctx, m.hash, m.pieces, port);
+      const torrent = torrents.torrentFor(m.hash);
+      if (port && torrent) torrents.serve(torrent, m.size, m.pieces, port);
+      else if (port) void servePieceRequest(ctx, m.hash, m.pieces, port);
     } else if (m.pc === 'stored') {
       if (localHave.has(m.hash) || !uploading) return;
       localHave.add(m.hash);
@@ -128,7 +136,9 @@ function start(): void {
     await domReady();
     swapInMarkedElements();
   })();
-  window.peerConnect = { stats: () => stats.snapshot(), ready };
+  // After the page's own work: re-adding a torrent reads and hashes its stored pieces.
+  void ready.then(() => torrents.seedStored()).catch(() => undefined);
+  window.peerConnect = { stats: () => stats.snapshot(), torrentStats: () => torrents.stats(), ready };
 }
 
 start();

@@ -118,3 +118,14 @@ export async function deleteTorrent(db: UseStore, torrent: string): Promise<void
     return promisifyRequest(store.transaction);
   });
 }
+
+/** Info hashes with at least one stored chunk (keys only, no bytes read). */
+export async function storedTorrentIds(db: UseStore): Promise<Set<string>> {
+  const keys = await db('readonly', (store) => promisifyRequest(store.getAllKeys(tagRange(TORRENT_USE_TAG))));
+  const ids = new Set<string>();
+  for (const key of keys) {
+    const id = parseKey(key, TORRENT_USE_TAG);
+    if (id) ids.add(id.torrent);
+  }
+  return ids;
+}

@@ -1,0 +1,77 @@
+/**
+ * Loads the WebTorrent module (`peer-connect-torrent.js`, ~220 KB) the first time this page needs
+ * a torrent: for a worker request of a torrent asset, or at start when this browser already holds
+ * pieces of one of the site's torrents (so it seeds them again after a reload, before anyone asks).
+ */
+import { createStore } from 'idb-keyval';
+import type { BridgeConfig, BridgeTorrent } from '../protocol/bridge-config.ts';
+import { TORRENT_CLIENT_FILE } from '../protocol/bridge-config.ts';
+import { TORRENT_DB_NAME, TORRENT_STORE_NAME } from '../protocol/store-keys.ts';
+import type { TorrentClientApi, TorrentClientModule, TorrentClientStats } from './torrent/api.ts';
+import { storedTorrentIds } from './torrent-store/idb-chunks.ts';
+
+export interface TorrentLoaderOptions {
+  config: BridgeConfig;
+  /** The folder of the bridge script: the worker's scope, where our files are. */
+  base: URL;
+  uploading: boolean;
+  onUploaded(bytes: number): void;
+}
+
+export class TorrentLoader {
+  private client: Promise<TorrentClientApi> | null = null;
+
+  constructor(private readonly options: TorrentLoaderOptions) {}
+
+  torrentFor(hash: string): BridgeTorrent | undefined {
+    return Object.hasOwn(this.options.config.torrents, hash) ? this.options.config.torrents[hash] : undefined;
+  }
+
+  serve(torrent: BridgeTorrent, size: number, pieces: number[], port: MessagePort): void {
+    this.load().then(
+      (client) => client.serve({ torrent, size, pieceSize: torrent.pieceSize, pieces, port }),
+      (error: unknown) => {
+        // Without the module the worker goes to the origin at once rather than wait out a deadline.
+        port.postMessage({ pc: 'no-peers', reason: `torrent client unavailable: ${String(error)}` });
+        port.close();
+      },
+    );
+  }
+
+  /** Seeds again the site's torrents whose pieces are stored here. Resolves with how many. */
+  async seedStored(): Promise<number> {
+    const torrents = Object.values(this.options.config.torrents);
+    if (torrents.length === 0 || !this.options.uploading || typeof indexedDB === 'undefined') return 0;
+    const stored = await storedTorrentIds(createStore(TORRENT_DB_NAME, TORRENT_STORE_NAME)).catch(() => new Set<string>());
+    const held = torrents.filter((t) => stored.has(t.infoHash));
+    if (held.length === 0) return 0;
+    const client = await this.load();
+    await client.seed(held);
+    return held.length;
+  }
+
+  /** Null until a page needed a torrent. */
+  stats(): TorrentClientStats | null {
+    return this.api?.stats() ?? null;
+  }
+
+  private api: TorrentClientApi | null = null;
+
+  private load(): Promise<TorrentClientApi> {
+    if (!this.client) {
+      const url = new URL(TORRENT_CLIENT_FILE, this.options.base).href;
+      this.client = (import(url) as Promise<TorrentClientModule>).then((module) =>
+        module.createTorrentClient({
+          scope: this.options.base.href,
+          iceServers: this.options.config.iceServers,
+          quotaBytes: this.options.config.torrentQuotaBytes,
+          uploading: this.options.uploading,
+          onUploaded: (n) => this.options.onUploaded(n),
+        }),
+      );
+      void this.client.then((api) => (this.api = api), () => undefined);
+      this.client.catch(() => (this.client = null));
+    }
+    return this.client;
+  }
+}

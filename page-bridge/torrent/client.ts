@@ -1,0 +1,231 @@
+/**
+ * The bridge's WebTorrent client: the module `peer-connect-torrent.js`, imported by the bridge
+ * the first time a page needs a torrent. One WebTorrent client per tab; one torrent per media
+ * asset, added with its pieces in IndexedDB (IdbChunkStore), deselected until something reads,
+ * announced to the site's tracker, with the asset's own URL as web seed when peers cannot serve.
+ */
+import WebTorrent, { type Torrent, type Wire } from 'webtorrent/dist/webtorrent.min.js';
+import type { BridgeTorrent } from '../../protocol/bridge-config.ts';
+import { WEB_SEED_QUERY } from '../../protocol/bridge-config.ts';
+import { TORRENT_WEB_SEED_GRACE_MS, TORRENT_WEB_SEED_STALL_MS } from '../../protocol/limits.ts';
+import { urlPathFor } from '../../protocol/manifest.ts';
+import { IdbChunkStore } from '../torrent-store/idb-chunk-store.ts';
+import type { ChunkStoreOptions } from '../torrent-store/types.ts';
+import type { TorrentClientApi, TorrentClientModule, TorrentClientOptions, TorrentClientStats, TorrentServeRequest } from './api.ts';
+import { PieceSources } from './piece-sources.ts';
+import { serveFromTorrent, type TorrentReadTarget } from './serve-from-torrent.ts';
+import { shouldAddWebSeed } from './web-seed-policy.ts';
+
+const POLICY_TICK_MS = 100;
+
+/** Everything this tab knows about one torrent. */
+class TorrentEntry implements TorrentReadTarget {
+  readonly sources = new PieceSources();
+  readers = 0;
+  readingSince: number | null = null;
+  lastByteAt: number | null = null;
+  othersInSwarm: number | null = null;
+  webSeedOn = false;
+  bytesFromPeers = 0;
+  bytesFromWebSeed = 0;
+  badPieces = 0;
+  /** Peers that sent a piece failing its SHA-1: WebTorrent 2.8.5 re-requests it but keeps the peer. */
+  readonly banned = new Set<string>();
+  /** Wires that sent blocks of each piece not yet verified. */
+  private readonly contributors = new Map<number, Set<Wire>>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    readonly torrent: Torrent,
+    private readonly webSeedUrl: string,
+  ) {
+    torrent.on('wire', (wire: Wire) => this.watch(wire));
+    (torrent as Torrent & { on(e: 'verified', l: (index: number) => void): void }).on('verified', (index) => {
+      // Progress is a verified piece, not a byte: a peer sending garbage must look stalled.
+      this.lastByteAt = Date.now();
+      this.contributors.delete(index);
+    });
+    torrent.on('warning', (warning) => {
+      const failed = /^Piece (\d+) failed verification/.exec(String(warning instanceof Error ? warning.message : warning));
+      if (failed) this.pieceFailed(Number(failed[1]));
+    });
+  }
+
+  private pieceFailed(index: number): void {
+    this.badPieces++;
+    this.sources.reset(index);
+    for (const wire of this.contributors.get(index) ?? []) {
+      if (wire.type === 'webSeed') continue; // the origin's own file: it changed, or a proxy mangled it
+      if (wire.peerId) this.banned.add(wire.peerId);
+      wire.destroy();
+    }
+    this.contributors.delete(index);
+  }
+
+  get file() {
+    const file = this.torrent.files[0];
+    if (!file) throw new Error('torrent has no file');
+    return file;
+  }
+
+  get pieceLength(): number {
+    return this.torrent.pieceLength;
+  }
+
+  sourceOf(piece: number) {
+    return this.sources.sourceOf(piece);
+  }
+
+  forget(piece: number): void {
+    // Private in WebTorrent 2.8.5 (see torrent-store/types.ts): the only way to un-verify a piece.
+    (this.torrent as Torrent & { _markUnverified?: (i: number) => void })._markUnverified?.(piece);
+  }
+
+  peerWires(): number {
+    return this.torrent.wires.filter((w) => w.type !== 'webSeed').length;
+  }
+
+  reading(active: boolean): void {
+    this.readers += active ? 1 : -1;
+    if (this.readers > 0 && this.readingSince === null) {
+      this.readingSince = Date.now();
+      this.check();
+      this.timer ??= setInterval(() => this.check(), POLICY_TICK_MS);
+    } else if (this.readers === 0) {
+      this.readingSince = null;
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  check(): void {
+    const view = {
+      now: Date.now(),
+      readingSince: this.readingSince,
+      lastByteAt: this.lastByteAt,
+      peerWires: this.peerWires(),
+      othersInSwarm: this.othersInSwarm,
+      webSeedOn: this.webSeedOn,
+    };
+    if (!this.torrent.destroyed && shouldAddWebSeed(view, { peerGraceMs: TORRENT_WEB_SEED_GRACE_MS, stallMs: TORRENT_WEB_SEED_STALL_MS })) {
+      this.webSeedOn = true;
+      this.torrent.addWebSeed(this.webSeedUrl);
+    }
+  }
+
+  private watch(wire: Wire): void {
+    if (wire.peerId && this.banned.has(wire.peerId)) return wire.destroy();
+    const fromWebSeed = wire.type === 'webSeed';
+    (wire as Wire & { on(e: 'piece', l: (index: number, offset: number, block: Uint8Array) => void): void }).on('piece', (index, _offset, block) => {
+      const wires = this.contributors.get(index) ?? new Set<Wire>();
+      wires.add(wire);
+      this.contributors.set(index, wires);
+      this.sources.block(index, block.byteLength, fromWebSeed);
+      if (fromWebSeed) this.bytesFromWebSeed += block.byteLength;
+      else this.bytesFromPeers += block.byteLength;
+    });
+  }
+}
+
+function makeClient(options: TorrentClientOptions): TorrentClientApi {
+  const client = new WebTorrent({
+    tracker: { rtcConfig: { iceServers: options.iceServers } },
+    // Our web seed is added by the policy above, with a query the worker lets through.
+    webSeeds: false,
+    // WebTorrent's throttle at rate 0 never sends a block: download-only.
+    uploadLimit: options.uploading ? -1 : 0,
+  });
+  client.on('error', () => undefined); // per-torrent errors are handled where the torrent is added
+  const entries = new Map<string, Promise<TorrentEntry>>();
+  const added: TorrentEntry[] = [];
+  let uploaded = 0;
+
+  const trackerUrl = (announce: string): string => {
+    if (!announce.startsWith('/')) return announce;
+    const page = new URL(options.scope);
+    return `${page.protocol === 'https:' ? 'wss:' : 'ws:'}//${page.host}${announce}`;
+  };
+
+  async function add(ref: BridgeTorrent): Promise<TorrentEntry> {
+    const response = await fetch(new URL(urlPathFor(ref.torrentFile), options.scope));
+    if (!response.ok) throw new Error(`.torrent: HTTP ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const torrent = client.add(bytes, {
+      announce: [trackerUrl(ref.announce)],
+      store: IdbChunkStore as unknown as new (chunkLength: number, opts: ChunkStoreOptions) => IdbChunkStore,
+      storeOpts: { quotaBytes: options.quotaBytes },
+      deselect: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      if (torrent.ready) return resolve();
+      torrent.once('ready', resolve);
+      torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)));
+    });
+    // The manifest pins the info hash; a .torrent that differs (a stale cache, an edited file)
+    // would be a different swarm, so it is not used.
+    if (torrent.infoHash !== ref.infoHash) {
+      torrent.destroy();
+      throw new Error(`.torrent info hash ${torrent.infoHash} is not the manifest's ${ref.infoHash}`);
+    }
+    const webSeed = `${new URL(urlPathFor(ref.path), options.scope).href}?${WEB_SEED_QUERY}`;
+    const entry = new TorrentEntry(torrent, webSeed);
+    // Per wire, counting piece bytes only (the torrent's own 'upload' event counts what passes
+    // its throttle, not what peers received).
+    torrent.on('wire', (wire) => {
+      (wire as Wire & { on(e: 'upload', l: (n: number) => void): void }).on('upload', (n) => {
+        uploaded += n;
+        options.onUploaded(n);
+      });
+    });
+    watchSwarmSize(torrent, entry);
+    added.push(entry);
+    return entry;
+  }
+
+  const entryFor = (ref: BridgeTorrent): Promise<TorrentEntry> => {
+    let entry = entries.get(ref.infoHash);
+    if (!entry) {
+      entry = add(ref);
+      entries.set(ref.infoHash, entry);
+      entry.catch(() => entries.delete(ref.infoHash)); // the next request tries again
+    }
+    return entry;
+  };
+
+  return {
+    serve(request: TorrentServeRequest): void {
+      void serveFromTorrent(entryFor(request.torrent), request, request.port);
+    },
+    async seed(torrents): Promise<void> {
+      await Promise.allSettled(torrents.map((t) => entryFor(t)));
+    },
+    stats(): TorrentClientStats {
+      const stats: TorrentClientStats = { torrents: added.length, peers: 0, bytesFromPeers: 0, bytesFromWebSeed: 0, uploaded, badPieces: 0, bannedPeers: [] };
+      for (const entry of added) {
+        stats.badPieces += entry.badPieces;
+        stats.bannedPeers.push(...entry.banned);
+        stats.peers += entry.peerWires();
+        stats.bytesFromPeers += entry.bytesFromPeers;
+        stats.bytesFromWebSeed += entry.bytesFromWebSeed;
+      }
+      return stats;
+    },
+  };
+}
+
+/**
+ * The tracker's count of other peers, from bittorrent-tracker's client (`update` events carry
+ * `complete` and `incomplete`, ourselves included). Private in WebTorrent: when absent, the
+ * policy falls back to its grace period.
+ */
+function watchSwarmSize(torrent: Torrent, entry: TorrentEntry): void {
+  type TrackerClient = { on(e: 'update', l: (d: { complete?: number; incomplete?: number }) => void): void };
+  const tracker = (torrent as Torrent & { discovery?: { tracker?: TrackerClient } }).discovery?.tracker;
+  tracker?.on('update', (data) => {
+    const count = (data.complete ?? 0) + (data.incomplete ?? 0);
+    entry.othersInSwarm = Math.max(0, count - 1);
+    if (entry.readers > 0) entry.check();
+  });
+}
+
+export const createTorrentClient: TorrentClientModule['createTorrentClient'] = makeClient;

@@ -1,0 +1,92 @@
+/**
+ * Answers one worker `fetch` from a torrent: reads the requested manifest pieces through
+ * WebTorrent's file iterator (which selects those torrent pieces first and yields bytes as soon as
+ * each torrent piece passed its SHA-1), cuts them into the manifest's pieces and posts each to the
+ * worker, which checks it against its own SHA-256 before a byte is used. Same port protocol as
+ * the peer path (protocol/bridge-messages.ts).
+ */
+import { decodeWorkerFeedback, STORED_PEER_ID, WEB_SEED_PEER_ID, type BridgeReply } from '../../protocol/bridge-messages.ts';
+import { consecutiveRuns, pieceSpan } from '../../protocol/pieces.ts';
+import type { TorrentFile } from 'webtorrent/dist/webtorrent.min.js';
+import type { PieceSource } from './piece-sources.ts';
+
+/** The `peerId` a piece is posted with: the worker counts `web-seed` as origin bytes, `stored` as cache. */
+export const SOURCE_PEER_IDS: Record<PieceSource, string> = { peer: 'torrent-peer', 'web-seed': WEB_SEED_PEER_ID, stored: STORED_PEER_ID };
+
+export interface TorrentReadTarget {
+  file: TorrentFile;
+  pieceLength: number;
+  sourceOf(torrentPiece: number): PieceSource;
+  /** A piece the worker found wrong after WebTorrent verified it (a corrupted store): fetch it again. */
+  forget(torrentPiece: number): void;
+  /** Bracket a read, for the web seed policy. */
+  reading(active: boolean): void;
+}
+
+export async function serveFromTorrent(
+  target: Promise<TorrentReadTarget>,
+  request: { size: number; pieceSize: number; pieces: number[] },
+  port: MessagePort,
+): Promise<void> {
+  let cancelled = false;
+  let iterator: AsyncIterator<Uint8Array> | null = null;
+  const post = (reply: BridgeReply, transfer: Transferable[] = []): void => port.postMessage(reply, transfer);
+  let ready: TorrentReadTarget | null = null;
+  port.onmessage = (event: MessageEvent) => {
+    const feedback = decodeWorkerFeedback(event.data);
+    if (!feedback.ok) return;
+    if (feedback.value.pc === 'cancel') {
+      cancelled = true;
+      void iterator?.return?.();
+    } else if (ready) {
+      ready.forget(Math.floor((feedback.value.index * request.pieceSize) / ready.pieceLength));
+    }
+  };
+  // Accepted before the torrent is even loaded: the worker's next deadline (first piece) then
+  // covers loading WebTorrent, the .torrent and the first bytes.
+  post({ pc: 'accepted', peers: 0 });
+  try {
+    ready = await target;
+  } catch (error) {
+    post({ pc: 'no-peers', reason: `torrent unavailable: ${String(error)}` });
+    return port.close();
+  }
+  ready.reading(true);
+  try {
+    for (const run of consecutiveRuns(request.pieces)) {
+      if (cancelled) break;
+      const start = run.first * request.pieceSize;
+      const end = Math.min(request.size, (run.last + 1) * request.pieceSize) - 1;
+      iterator = ready.file[Symbol.asyncIterator]({ start, end });
+      let index = run.first;
+      let span = pieceSpan(index, request.size, request.pieceSize);
+      let buffer = new Uint8Array(span.end - span.start);
+      let filled = 0;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done || cancelled) break;
+        let chunk = next.value;
+        while (chunk.byteLength > 0) {
+          const n = Math.min(chunk.byteLength, buffer.byteLength - filled);
+          buffer.set(chunk.subarray(0, n), filled);
+          filled += n;
+          chunk = chunk.subarray(n);
+          if (filled < buffer.byteLength) continue;
+          const source = ready.sourceOf(Math.floor(span.start / ready.pieceLength));
+          post({ pc: 'piece', index, data: buffer.buffer as ArrayBuffer, peerId: SOURCE_PEER_IDS[source] }, [buffer.buffer]);
+          index++;
+          if (index > run.last) break;
+          span = pieceSpan(index, request.size, request.pieceSize);
+          buffer = new Uint8Array(span.end - span.start);
+          filled = 0;
+        }
+      }
+    }
+  } catch (error) {
+    // A stream that failed (store error, torrent destroyed): the worker takes what is left from the origin.
+    if (!cancelled) post({ pc: 'no-peers', reason: `torrent read failed: ${String(error)}` });
+  } finally {
+    ready.reading(false);
+    port.close();
+  }
+}

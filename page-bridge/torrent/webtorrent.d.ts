@@ -1,0 +1,83 @@
+/**
+ * The parts of WebTorrent 2.8.5's browser build (`webtorrent/dist/webtorrent.min.js`) the bridge
+ * uses. Written here because the package ships no types; checked against lib/torrent.js,
+ * lib/file.js and lib/peer.js of that version.
+ */
+declare module 'webtorrent/dist/webtorrent.min.js' {
+  import type { AbstractChunkStore, ChunkStoreOptions } from '../torrent-store/types.ts';
+
+  export interface WebTorrentOptions {
+    /** Passed to bittorrent-tracker's client: `rtcConfig` reaches every RTCPeerConnection. */
+    tracker?: { rtcConfig?: RTCConfiguration; announce?: string[] } | false;
+    dht?: false;
+    lsd?: false;
+    utp?: false;
+    natUpnp?: false;
+    natPmp?: false;
+    /** false: the torrent's `url-list` is not used; the bridge adds its own web seed. */
+    webSeeds?: boolean;
+    /** Bytes per second; -1 unlimited. */
+    uploadLimit?: number;
+    downloadLimit?: number;
+    maxConns?: number;
+  }
+
+  export interface AddOptions {
+    announce?: string[];
+    store?: new (chunkLength: number, opts: ChunkStoreOptions) => AbstractChunkStore;
+    storeOpts?: Record<string, unknown>;
+    /** Nothing is downloaded until something (a file stream) asks for it. */
+    deselect?: boolean;
+    /** Keep the store's pieces when the torrent is destroyed. */
+    destroyStoreOnDestroy?: boolean;
+  }
+
+  export interface Wire {
+    /** 'webrtc' | 'webSeed' | 'tcpIncoming' | 'tcpOutgoing' | 'utp...' */
+    type: string;
+    downloaded: number;
+    uploaded: number;
+    peerId?: string;
+    destroy(): void;
+  }
+
+  export interface TorrentFile {
+    readonly length: number;
+    readonly name: string;
+    /** Yields the file's bytes from `start` to `end` (inclusive), selecting those pieces first. */
+    [Symbol.asyncIterator](opts?: { start?: number; end?: number }): AsyncIterator<Uint8Array>;
+  }
+
+  export interface Torrent {
+    readonly infoHash: string;
+    readonly files: TorrentFile[];
+    readonly wires: Wire[];
+    readonly ready: boolean;
+    readonly destroyed: boolean;
+    readonly downloaded: number;
+    readonly uploaded: number;
+    readonly received: number;
+    readonly progress: number;
+    readonly length: number;
+    readonly pieceLength: number;
+    addWebSeed(url: string): void;
+    removePeer(id: string): void;
+    destroy(opts?: { destroyStore?: boolean }, cb?: (err: Error | null) => void): void;
+    on(event: 'ready' | 'done' | 'metadata', listener: () => void): this;
+    on(event: 'error' | 'warning', listener: (err: Error | string) => void): this;
+    on(event: 'download' | 'upload', listener: (bytes: number) => void): this;
+    on(event: 'wire', listener: (wire: Wire) => void): this;
+    once(event: 'ready', listener: () => void): this;
+    once(event: 'error', listener: (err: Error | string) => void): this;
+    off(event: string, listener: (...args: never[]) => void): this;
+  }
+
+  export default class WebTorrent {
+    static readonly WEBRTC_SUPPORT: boolean;
+    readonly torrents: Torrent[];
+    constructor(opts?: WebTorrentOptions);
+    add(torrentId: Uint8Array | string, opts?: AddOptions, onTorrent?: (torrent: Torrent) => void): Torrent;
+    on(event: 'error', listener: (err: Error | string) => void): this;
+    destroy(cb?: (err: Error | null) => void): void;
+  }
+}
