@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { WEB_SEED_QUERY } from '../../protocol/bridge-config.ts';
 import { originUse, settle, startSite, viewPages, waitForReady, waitUntil, type TestSite } from './harness/site.ts';
 
 interface RangeReply {
@@ -138,9 +139,13 @@ describe('range and media', () => {
       const v = await launchVisitor(name);
       visitors.push(v);
       const seen: MediaSeen[] = [];
+      const webSeed: Array<{ url: string; fromSW: boolean }> = [];
       v.page.on('response', (r: Response) => {
-        const key = decodeURIComponent(new URL(r.url()).pathname.slice(1));
+        const url = new URL(r.url());
+        const key = decodeURIComponent(url.pathname.slice(1));
         if (!mediaKeys.includes(key)) return;
+        // The torrent's web seed (WebTorrent in the bridge reading the origin): the worker must let it through.
+        if (url.search === `?${WEB_SEED_QUERY}`) return void webSeed.push({ url: key, fromSW: r.fromServiceWorker() });
         const h = r.headers();
         seen.push({ url: key, status: r.status(), contentRange: h['content-range'] ?? null, source: h['x-peer-connect-source'] ?? null, fromSW: r.fromServiceWorker() });
       });
@@ -184,6 +189,7 @@ describe('range and media', () => {
           assert.ok(Number(cr[1]) <= Number(cr[2]) && Number(cr[2]) < size);
         }
       }
+      assert.ok(webSeed.every((r) => !r.fromSW), `${name}: the worker answered a web-seed request: ${JSON.stringify(webSeed)}`);
       if (name === 'm2') {
         // The second visitor's media streamed (at least partly) from its peer, m1.
         assert.ok(seen.some((r) => r.source === 'peer'), `m2: no media response came from a peer: ${JSON.stringify(seen)}`);

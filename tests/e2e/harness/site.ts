@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
-import { buildSite } from '../../../build.ts';
+import { buildSite, type BuildOptions } from '../../../build.ts';
 import { startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
 import { manifestKeyFor, urlPathFor, type Manifest } from '../../../protocol/manifest.ts';
 import { startOriginServer, type OriginOptions, type OriginServer } from './origin-server.ts';
@@ -44,6 +44,8 @@ export interface SiteOptions {
   siteDir?: string;
   firstVisit?: 'swap' | 'reload' | 'off';
   origin?: Omit<OriginOptions, 'root'>;
+  /** Other build options (e.g. a small `torrentQuota`). */
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents'>;
 }
 
 export interface TestSite {
@@ -79,7 +81,7 @@ export async function startSite(options: SiteOptions = {}): Promise<TestSite> {
     };
     cleanups.push(stopSignal);
     const siteDir = options.siteDir ?? process.env.PEER_CONNECT_E2E_SITE ?? DEMO_SITE;
-    const built = await buildSite({ siteDir, outDir, signal: signal.url, firstVisit: options.firstVisit ?? 'swap' });
+    const built = await buildSite({ ...options.build, siteDir, outDir, signal: signal.url, firstVisit: options.firstVisit ?? 'swap' });
     const origin = await startOriginServer({ ...options.origin, root: outDir });
     cleanups.push(() => origin.close());
     const site: TestSite = {
