@@ -10,13 +10,17 @@
 import { Budget, sleep } from './lib/budget.ts';
 import { endChild, forkChild, nextMessage } from './lib/child-ipc.ts';
 import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './lib/edge-ipc.ts';
-import { BASELINE, capacityLines, edgeTable, missingLines, noteLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
+import { BASELINE, capacityLines, edgeTable, missingLines, noteLines, partLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
 import { startServer, type EdgeServerName, type ServerUnderTest } from './lib/edge-servers.ts';
 import { progress } from './lib/log.ts';
 import { runtimeVersions } from './lib/runtime-versions.ts';
 import { RUNTIMES } from '../tests/runtimes/types.ts';
 
-/** The whole file; scripts/bench.js gives each file 8 minutes, and the issue asks for ≤ 6. */
+/**
+ * The whole file; the issue asks for ≤ 6 minutes. Every wait below is also cut to what is left of
+ * it, so a wedged runtime ends its row early instead of the run late; stopping the last server
+ * (≤ 15 s) is all that can follow.
+ */
 const BUDGET_MS = 330_000;
 /** `PC_EDGE_PEERS=200` for a quick development run on a shared machine. */
 const PEER_COUNTS = (process.env.PC_EDGE_PEERS ?? '1000,5000').split(',').map(Number);
@@ -61,28 +65,34 @@ async function withLimit<T>(work: Promise<T>, ms: number, what: string): Promise
 /** A runtime's error may carry its last output lines; the table gets the first line, whole. */
 const oneLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/;? ?last output:$/, '').slice(0, 300);
 
-async function measure(server: ServerUnderTest, plan: EdgeLoadPlan): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
+async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: number) => number): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
   const load = forkChild('edge-load-child.ts');
   try {
-    await nextMessage<EdgeLoadReply, 'ready'>(load, ['ready'], 30_000);
+    await nextMessage<EdgeLoadReply, 'ready'>(load, ['ready'], cap(30_000));
     await sleep(SETTLE_MS);
     const rssIdle = await server.rssBytes();
-    load.send({ type: 'join', plan } satisfies EdgeLoadRequest);
-    const joined = await nextMessage<EdgeLoadReply, 'joined' | 'error'>(load, ['joined', 'error'], JOIN_LIMIT_MS + 15_000);
+    const partIdle = await server.part?.rssBytes();
+    const joinLimitMs = cap(plan.joinLimitMs);
+    load.send({ type: 'join', plan: { ...plan, joinLimitMs } } satisfies EdgeLoadRequest);
+    const joined = await nextMessage<EdgeLoadReply, 'joined' | 'error'>(load, ['joined', 'error'], cap(joinLimitMs + 15_000));
     if (joined.type === 'error') throw new Error(joined.message);
     if (joined.join.connected === 0) throw new Error('no peer could join');
     await sleep(SETTLE_MS);
     const rssLoaded = await server.rssBytes();
+    const partLoaded = await server.part?.rssBytes();
     load.send({ type: 'go' } satisfies EdgeLoadRequest);
-    const done = await nextMessage<EdgeLoadReply, 'result' | 'error'>(load, ['result', 'error'], WARMUP_MS + WINDOW_MS + ROUND_TIMEOUT_MS + 20_000);
+    const done = await nextMessage<EdgeLoadReply, 'result' | 'error'>(load, ['result', 'error'], cap(WARMUP_MS + WINDOW_MS + ROUND_TIMEOUT_MS + 20_000));
     if (done.type === 'error') throw new Error(done.message);
-    return { join: joined.join, rssIdle, rssLoaded, result: done.result, ...(server.note ? { note: server.note } : {}) };
+    const part = server.part && partIdle !== undefined && partLoaded !== undefined ? { label: server.part.label, idle: partIdle, loaded: partLoaded } : undefined;
+    return { join: joined.join, rssIdle, rssLoaded, result: done.result, ...(server.note ? { note: server.note } : {}), ...(part ? { part } : {}) };
   } finally {
     await endChild(load, () => load.kill(), 2_000);
   }
 }
 
-async function cell(name: EdgeServerName, peers: number): Promise<EdgeCell> {
+async function cell(name: EdgeServerName, peers: number, budget: Budget): Promise<EdgeCell> {
+  const cap = (ms: number): number => Math.max(1, Math.min(ms, budget.remainingMs()));
+  const why = (err: unknown): string => (budget.remainingMs() === 0 ? 'stopped: the benchmark\'s time budget ran out in this row' : oneLine(err));
   const swarms = Math.ceil(peers / PEERS_PER_SWARM);
   const plan: EdgeLoadPlan = {
     url: '', peers, swarms, offersPerAnnounce: OFFERS, concurrency: CONCURRENCY, minAnnounceGapMs: MIN_ANNOUNCE_GAP_MS,
@@ -90,15 +100,15 @@ async function cell(name: EdgeServerName, peers: number): Promise<EdgeCell> {
   };
   let server: ServerUnderTest;
   try {
-    server = await withLimit(startServer(name, START_TIMEOUT_MS), START_TIMEOUT_MS + 5_000, `starting ${name}`);
+    server = await withLimit(startServer(name, cap(START_TIMEOUT_MS)), cap(START_TIMEOUT_MS + 5_000), `starting ${name}`);
   } catch (err) {
-    return { server: name, peers, swarms, outcome: { ok: false, reason: `could not start: ${oneLine(err)}` } };
+    return { server: name, peers, swarms, outcome: { ok: false, reason: `could not start: ${why(err)}` } };
   }
   try {
-    const m = await measure(server, { ...plan, url: server.trackerUrl });
+    const m = await measure(server, { ...plan, url: server.trackerUrl }, cap);
     return { server: name, peers, swarms, outcome: { ok: true, ...m } };
   } catch (err) {
-    return { server: name, peers, swarms, outcome: { ok: false, reason: `failed during the run: ${oneLine(err)}` } };
+    return { server: name, peers, swarms, outcome: { ok: false, reason: `failed during the run: ${why(err)}` } };
   } finally {
     await withLimit(server.stop(), 15_000, `stopping ${name}`).catch((err: unknown) => progress(`edge-load: ${oneLine(err)}`));
   }
@@ -108,7 +118,9 @@ function describe(): string {
   return [
     `Our signaling app (signal-worker/app.ts, hono) started for real on each runtime by tests/runtimes/launch.ts, its WebTorrent tracker route (\`/peer-connect/announce\`) under load; ` +
       `bittorrent-tracker's own server (\`new Server({udp:false, http:false, ws:true, stats:false})\`) alone in a Node child. Versions: ${runtimeVersions()}. ` +
-      'One server at a time, each in its own process(es); the load in one separate Node process (ws 8, no compression), over 127.0.0.1, on the same 2 shared cores. ',
+      'Deno and Bun run their own adapters\' entries (Deno.serve, Bun.serve), Node the @hono/node-server one; workerd runs the Cloudflare adapter (each site\'s tracker one Durable Object with hibernatable WebSockets) under `wrangler dev`, ' +
+      'which puts its proxy worker (a second workerd process) in front of the worker, so every frame crosses one more local hop than on the other runtimes. ' +
+      'One server at a time, each in its own process(es); the load in one separate Node process (ws 8, no compression), over 127.0.0.1, on the same 2 shared cores.',
     `Workload, the WebTorrent tracker protocol both servers speak: N peers (one WebSocket each), ${PEERS_PER_SWARM} per swarm (info hash), ` +
       `each announce \`started\` with ${OFFERS} offers (what WebTorrent sends), 200 sockets opening at a time. Then ${CONCURRENCY} announces outstanding, ` +
       `each peer in turn and none more often than every ${MIN_ANNOUNCE_GAP_MS} ms (so no socket nears our 50 messages/s limit): an announce with ${OFFERS} fresh offers → ` +
@@ -139,13 +151,14 @@ async function main(): Promise<void> {
         continue;
       }
       progress(`edge-load: ${name}, ${peers} peers`);
-      const c = await cell(name, peers);
+      const c = await cell(name, peers, budget);
       if (!c.outcome.ok) progress(`edge-load: ${name}: ${c.outcome.reason}`);
       cells.push(c);
     }
   }
   const notes = noteLines(cells);
   const missing = missingLines(cells);
+  const parts = partLines(cells);
   const out = [
     '## Signaling on every runtime',
     '',
@@ -153,7 +166,7 @@ async function main(): Promise<void> {
     '',
     edgeTable(cells),
     '',
-    'Concurrent peers per process, at the largest N each held:',
+    'Concurrent peers per server (one process; workerd: wrangler\'s process tree), at the largest N each held:',
     '',
     ...capacityLines(cells),
     '',
@@ -161,6 +174,7 @@ async function main(): Promise<void> {
     '',
     ...refusalLines(cells),
     '',
+    ...(parts.length ? ['Where the RSS above also counts tooling around the runtime:', '', ...parts, ''] : []),
     ...(missing.length ? ['**Not measured:**', '', ...missing, ''] : []),
     ...(notes.length ? ['How servers were started, where not by tests/runtimes/launch.ts:', '', ...notes, ''] : []),
   ];

@@ -16,6 +16,8 @@ export interface EdgeMeasured {
   rssLoaded: number;
   result: EdgeLoadResult;
   note?: string;
+  /** The same two readings for the runtime's own processes, when the tree also holds tooling. */
+  part?: { label: string; idle: number; loaded: number };
 }
 
 export interface EdgeCell {
@@ -96,7 +98,7 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
   );
 }
 
-/** "Concurrent peers per process at what memory", per server, at the largest peer count it held. */
+/** "Concurrent peers per process at what memory", per server, at the largest peer count it held (workerd: a process tree). */
 export function capacityLines(cells: readonly EdgeCell[]): string[] {
   const lines: string[] = [];
   for (const server of [...new Set(cells.map((c) => c.server))]) {
@@ -107,9 +109,10 @@ export function capacityLines(cells: readonly EdgeCell[]): string[] {
     }
     const o = held.outcome;
     const m = metrics(o);
+    const own = o.part ? `; ${o.part.label}: ${mib(o.part.loaded)} MiB, ${kib((o.part.loaded - o.part.idle) / o.join.connected)} KiB per peer` : '';
     lines.push(
-      `- ${server}: ${o.join.connected.toLocaleString('en-US')} concurrent peers in one process at ${mib(o.rssLoaded)} MiB RSS ` +
-        `(${mib(o.rssIdle)} MiB with none, ${kib(m.rssPerPeer)} KiB per peer), ${n0(m.messagesPerSec)} messages/s, relay p99 ${ms1(m.p99)} ms.`,
+      `- ${server}: ${o.join.connected.toLocaleString('en-US')} concurrent peers on one server at ${mib(o.rssLoaded)} MiB RSS ` +
+        `(${mib(o.rssIdle)} MiB with none, ${kib(m.rssPerPeer)} KiB per peer${own}), ${n0(m.messagesPerSec)} messages/s, relay p99 ${ms1(m.p99)} ms.`,
     );
   }
   return lines;
@@ -141,4 +144,14 @@ export function noteLines(cells: readonly EdgeCell[]): string[] {
   const notes = new Set<string>();
   for (const c of cells) if (c.outcome.ok && c.outcome.note) notes.add(`- ${c.server}: ${c.outcome.note}.`);
   return [...notes];
+}
+
+/** RSS of the runtime's own processes where the row's RSS also counts its tooling. */
+export function partLines(cells: readonly EdgeCell[]): string[] {
+  return cells.flatMap((c) => {
+    if (!c.outcome.ok || !c.outcome.part) return [];
+    const { label, idle, loaded } = c.outcome.part;
+    const perPeer = c.outcome.join.connected > 0 ? (loaded - idle) / c.outcome.join.connected : Number.NaN;
+    return [`- ${c.server}, ${c.peers} peers: ${label}: ${mib(idle)} → ${mib(loaded)} MiB, ${kib(perPeer)} KiB per peer.`];
+  });
 }

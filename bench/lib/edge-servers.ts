@@ -20,6 +20,8 @@ export interface ServerUnderTest {
   stop(): Promise<void>;
   /** How it was started, when not the usual way (shown under the table). */
   note?: string;
+  /** The processes that are the runtime itself, when the tree also holds its tooling (wrangler around workerd). */
+  part?: { label: string; rssBytes(): Promise<number> };
 }
 
 type Launch = (name: RuntimeName, options?: LaunchOptions) => Promise<RuntimeServer>;
@@ -52,8 +54,16 @@ async function startRuntime(name: RuntimeName, startTimeoutMs: number): Promise<
     return { ...child, trackerUrl: child.trackerUrl.replace(/\/peer-connect\/signal$/, '/peer-connect/announce'), note: `started by bench/lib/signal-server-child.ts: ${(err as Error).message}` };
   }
   const server = await launch(name, { startTimeoutMs });
-  return { name, trackerUrl: server.trackerUrl, rssBytes: () => server.rssBytes(), stop: () => server.stop() };
+  return { name, trackerUrl: server.trackerUrl, rssBytes: () => server.rssBytes(), stop: () => server.stop(), ...(name === 'workerd' ? { part: workerdPart } : {}) };
 }
+
+/**
+ * `wrangler dev` runs workerd twice (its proxy worker on our port, the worker and its Durable
+ * Objects behind it) under two Node processes and esbuild. The launcher's RSS is that whole
+ * tree; the workerd processes alone are what a workerd deployment would carry. They are this
+ * process's descendants (through wrangler), so another suite's workerd is never counted.
+ */
+const workerdPart = { label: 'the two workerd processes alone (wrangler\'s proxy worker and the runtime)', rssBytes: () => treeRssBytes(process.pid, 'workerd') };
 
 /** A server in a Node child of bench/lib/signal-server-child.ts; `url` is what that child reports. */
 async function startChild(kind: ServerKind, name: EdgeServerName, startTimeoutMs: number): Promise<ServerUnderTest> {

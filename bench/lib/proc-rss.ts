@@ -1,7 +1,8 @@
 /**
  * Resident memory of a process and its descendants, read from /proc (Linux), in bytes. Used for
  * bittorrent-tracker's child the way the runtime launchers measure theirs, so every row of
- * bench/edge-load.ts is the same measurement: no forced GC, RSS as the kernel counts it.
+ * bench/edge-load.ts is the same measurement: no forced GC, RSS as the kernel counts it. By
+ * process name, it also splits workerd from the wrangler tooling that launches it.
  */
 import { readdir, readFile } from 'node:fs/promises';
 
@@ -16,9 +17,10 @@ async function parentOf(pid: number): Promise<number | null> {
   }
 }
 
-async function rssOf(pid: number): Promise<number> {
+async function rssOf(pid: number, name: string | undefined): Promise<number> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    if (name !== undefined && /^Name:\s+(.*)$/m.exec(status)?.[1] !== name) return 0;
     const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
     return kib ? Number(kib) * 1024 : 0;
   } catch {
@@ -26,7 +28,8 @@ async function rssOf(pid: number): Promise<number> {
   }
 }
 
-export async function treeRssBytes(root: number): Promise<number> {
+/** Summed over `root` and its descendants; only the processes called `name` when given (e.g. `workerd` under wrangler). */
+export async function treeRssBytes(root: number, name?: string): Promise<number> {
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
   const parents = new Map<number, number | null>(await Promise.all(pids.map(async (p) => [p, await parentOf(p)] as const)));
   const tree = new Set([root]);
@@ -40,6 +43,6 @@ export async function treeRssBytes(root: number): Promise<number> {
       }
     }
   }
-  const sizes = await Promise.all([...tree].map(rssOf));
+  const sizes = await Promise.all([...tree].map((pid) => rssOf(pid, name)));
   return sizes.reduce((a, b) => a + b, 0);
 }
