@@ -12,7 +12,7 @@ import { startSignalServer, startSiteServer } from '../signal-worker/adapter/nod
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
-                     [--torrents media|large|off] [--torrent-min-size 8MiB] [--tracker <ws-url>] [--base-url <url>]
+                     [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect demo [--port 8080]`;
@@ -59,6 +59,7 @@ async function build(args: string[]): Promise<number> {
       'no-minify': { type: 'boolean' },
       torrents: { type: 'string' },
       'torrent-min-size': { type: 'string' },
+      'torrent-quota': { type: 'string' },
       tracker: { type: 'string' },
       'base-url': { type: 'string' },
     },
@@ -77,6 +78,7 @@ async function build(args: string[]): Promise<number> {
     minify: !values['no-minify'],
     torrents: oneOf(values.torrents, TORRENT_MODES, 'torrents'),
     ...(values['torrent-min-size'] !== undefined ? { torrentMinSize: parseSize(values['torrent-min-size'], 'torrent-min-size') } : {}),
+    ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
   });

@@ -112,11 +112,12 @@ describe('build: torrents for large files and media', () => {
     assert.deepEqual(torrentsOf(builds.get('min16')!.result.manifest), [BELL, VIDEO].sort());
   });
 
-  it('`off`: no torrents, no torrents folder', () => {
+  it('`off`: no torrents, no torrents folder, no WebTorrent module', () => {
     const { out, result } = builds.get('off')!;
     assert.deepEqual(torrentsOf(result.manifest), []);
     assert.deepEqual(result.torrents, []);
     assert.equal(existsSync(join(out, TORRENT_DIR)), false);
+    assert.equal(existsSync(join(out, 'peer-connect-torrent.js')), false);
   });
 
   it('the emitted .torrent matches the manifest and the file (parse-torrent, SHA-1 pieces recomputed)', async () => {
@@ -313,11 +314,16 @@ describe('CLI: torrent options', () => {
   it('good values build, and the summary counts the torrents', async () => {
     const out = join(root, 'out');
     const r = run(
-      'build', site, '--out', out, '--torrents', 'large', '--torrent-min-size', '1MiB',
+      'build', site, '--out', out, '--torrents', 'large', '--torrent-min-size', '1MiB', '--torrent-quota', '2MiB',
       '--base-url', 'https://example.com/', '--tracker', 'wss://t.example.com/peer-connect/announce',
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /, 1 torrents, /);
+    // The bridge gets the quota and the torrent; the WebTorrent module is shipped beside it.
+    const bridge = await readFile(join(out, 'peer-connect.js'), 'utf8');
+    assert.match(bridge, /torrentQuotaBytes:2097152/);
+    assert.match(bridge, /torrentFile:"peer-connect-torrents\/big\.bin\.torrent"/);
+    assert.ok(existsSync(join(out, 'peer-connect-torrent.js')), 'peer-connect-torrent.js not written');
     const parsed = await parseTorrent(await readFile(join(out, TORRENT_DIR, 'big.bin.torrent')));
     assert.deepEqual(parsed.urlList, ['https://example.com/big.bin']);
     assert.deepEqual(parsed.announce, ['wss://t.example.com/peer-connect/announce']);
@@ -328,6 +334,7 @@ describe('CLI: torrent options', () => {
     [['--torrents', 'sometimes'], /--torrents must be one of media, large, off/],
     [['--torrent-min-size', '8 parsecs'], /--torrent-min-size must be a size in bytes, or with KiB, MiB or GiB/],
     [['--torrent-min-size', '0'], /--torrent-min-size must be a size/],
+    [['--torrent-quota', 'lots'], /--torrent-quota must be a size/],
     [['--torrent-min-size', '4GiB'], /--torrent-min-size must be a whole number of bytes from 1 to 2147483648/],
     [['--tracker', '/peer-connect/announce'], /--tracker must be a ws:\/\/ or wss:\/\/ URL \(a \.torrent cannot hold a path\)/],
     [['--tracker', 'https://t.example.com/announce'], /--tracker must be a ws:\/\/ or wss:\/\/ URL/],
