@@ -1,6 +1,6 @@
 /**
  * `peer-connect <command>`: build a site, serve a built site with the signaling server embedded,
- * run the signaling server alone, or run the demo.
+ * run the signaling server alone, deploy it to Cloudflare Workers, or run the demo.
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../build/make-torrent.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
+import { deploy } from './deploy.ts';
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
@@ -15,6 +16,7 @@ const USAGE = `Usage:
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
+  peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
 
 const FIRST_VISIT = ['swap', 'reload', 'off'] as const;
@@ -150,7 +152,7 @@ function waitForever(close: () => Promise<void>): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const commands: Record<string, (a: string[]) => Promise<number>> = { build, serve, signal, demo };
+  const commands: Record<string, (a: string[]) => Promise<number>> = { build, serve, signal, deploy, demo };
   const run = command ? commands[command] : undefined;
   if (!run) {
     console.log(USAGE);
