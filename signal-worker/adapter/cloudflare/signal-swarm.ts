@@ -76,6 +76,8 @@ export class SignalSwarm {
     if (!entry.connection.isClosed) this.saveAttachment(key);
   }
 
+  // The close handshake is answered by workerd itself (web_socket_auto_reply_to_close, the
+  // default from compatibility date 2026-04-07).
   webSocketClose(ws: HibernatableWebSocket): void {
     this.socketGone(ws);
   }

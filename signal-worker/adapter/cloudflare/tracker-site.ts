@@ -67,6 +67,8 @@ export class TrackerSite {
     this.save(key);
   }
 
+  // The close handshake is answered by workerd itself (web_socket_auto_reply_to_close, the
+  // default from compatibility date 2026-04-07).
   webSocketClose(ws: HibernatableWebSocket): void {
     this.socketGone(ws);
   }
