@@ -14,7 +14,7 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'peer-connect.js');
 const run = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 90_000, env });
 /** No credentials, whatever the caller's shell has. */
 const bare = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
   for (const key of Object.keys(env)) if (key.startsWith('CLOUDFLARE_')) delete env[key];
   delete env.NODE_TEST_CONTEXT;
   return env;
