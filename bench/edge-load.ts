@@ -10,7 +10,7 @@
 import { Budget, sleep } from './lib/budget.ts';
 import { endChild, forkChild, nextMessage } from './lib/child-ipc.ts';
 import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './lib/edge-ipc.ts';
-import { BASELINE, capacityLines, edgeTable, missingLines, noteLines, partLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
+import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
 import { startServer, type EdgeServerName, type ServerUnderTest } from './lib/edge-servers.ts';
 import { progress } from './lib/log.ts';
 import { runtimeVersions } from './lib/runtime-versions.ts';
@@ -84,7 +84,7 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
     const done = await nextMessage<EdgeLoadReply, 'result' | 'error'>(load, ['result', 'error'], cap(WARMUP_MS + WINDOW_MS + ROUND_TIMEOUT_MS + 20_000));
     if (done.type === 'error') throw new Error(done.message);
     const part = server.part && partIdle !== undefined && partLoaded !== undefined ? { label: server.part.label, idle: partIdle, loaded: partLoaded } : undefined;
-    return { join: joined.join, rssIdle, rssLoaded, result: done.result, ...(server.note ? { note: server.note } : {}), ...(part ? { part } : {}) };
+    return { join: joined.join, rssIdle, rssLoaded, result: done.result, ...(part ? { part } : {}) };
   } finally {
     await endChild(load, () => load.kill(), 2_000);
   }
@@ -156,7 +156,6 @@ async function main(): Promise<void> {
       cells.push(c);
     }
   }
-  const notes = noteLines(cells);
   const missing = missingLines(cells);
   const parts = partLines(cells);
   const out = [
@@ -176,7 +175,6 @@ async function main(): Promise<void> {
     '',
     ...(parts.length ? ['Where the RSS above also counts tooling around the runtime:', '', ...parts, ''] : []),
     ...(missing.length ? ['**Not measured:**', '', ...missing, ''] : []),
-    ...(notes.length ? ['How servers were started, where not by tests/runtimes/launch.ts:', '', ...notes, ''] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

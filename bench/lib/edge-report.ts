@@ -15,7 +15,6 @@ export interface EdgeMeasured {
   rssIdle: number;
   rssLoaded: number;
   result: EdgeLoadResult;
-  note?: string;
   /** The same two readings for the runtime's own processes, when the tree also holds tooling. */
   part?: { label: string; idle: number; loaded: number };
 }
@@ -138,12 +137,6 @@ export function refusalLines(cells: readonly EdgeCell[]): string[] {
 /** Why a row has no numbers: a runtime that could not start, failed mid-run, or did not fit the time budget. */
 export function missingLines(cells: readonly EdgeCell[]): string[] {
   return cells.flatMap((c) => (c.outcome.ok ? [] : [`- ${c.server}, ${c.peers} peers: ${c.outcome.reason}.`]));
-}
-
-export function noteLines(cells: readonly EdgeCell[]): string[] {
-  const notes = new Set<string>();
-  for (const c of cells) if (c.outcome.ok && c.outcome.note) notes.add(`- ${c.server}: ${c.outcome.note}.`);
-  return [...notes];
 }
 
 /** RSS of the runtime's own processes where the row's RSS also counts its tooling. */
