@@ -1,0 +1,260 @@
+/**
+ * The core's hooks for runtimes that evict an idle server object while its sockets stay open
+ * (Cloudflare's WebSocket hibernation): a connection's snapshot, taken as plain JSON, must
+ * rebuild into a fresh hub (as a woken object has) with the same peer, haves, offers, rate budget
+ * and idle deadline. Also the URL-swarm check and the auto-answered-ping hook. Fake socket and
+ * clock: every timing is exact.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
+import type { Clock } from '../../signal-worker/core/clock.ts';
+import type { SignalConnection, SignalSnapshot, SignalSocket } from '../../signal-worker/core/connection.ts';
+import { SignalHub } from '../../signal-worker/core/signal-hub.ts';
+import { TokenBucket } from '../../signal-worker/core/token-bucket.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
+import type { TrackerSnapshot } from '../../signal-worker/core/tracker-connection.ts';
+
+class FakeClock implements Clock {
+  time = 1_000_000;
+  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
+  private nextId = 1;
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.push({ at: this.time + ms, callback, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+  get pending(): number {
+    return this.timers.length;
+  }
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.callback();
+    }
+    this.time = until;
+  }
+}
+
+class FakeSocket implements SignalSocket {
+  readonly sent: Array<Record<string, unknown>> = [];
+  closedWith: { code: number; reason: string } | null = null;
+  heardAt: number | null = null;
+  send(text: string): void {
+    this.sent.push(JSON.parse(text) as Record<string, unknown>);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  lastHeardAt(): number | null {
+    return this.heardAt;
+  }
+  closeReason(): string | null {
+    return this.closedWith?.reason ?? null;
+  }
+  of(type: string): Array<Record<string, unknown>> {
+    return this.sent.filter((m) => m.type === type);
+  }
+}
+
+const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
+const hash = (n: number): string => n.toString(16).padStart(64, '0');
+const offer = (name: string): ParkedOffer => ({ connId: `conn-${name}`.padEnd(8, '0'), sdp: { type: 'offer', sdp: `v=0 offer ${name}` } });
+/** What storage does to a snapshot: only plain JSON survives. */
+const throughStorage = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+const LIMITS = { idleTimeoutMs: 10_000, messagesPerSecond: 1, messageBurst: 5 };
+
+function joined(hub: SignalHub, name: string, have: string[], offers: ParkedOffer[], swarm = 'site.example'): { socket: FakeSocket; conn: SignalConnection } {
+  const socket = new FakeSocket();
+  const conn = hub.accept(socket);
+  conn.receive(JSON.stringify({ type: 'join', swarm, peerId: peerId(name), have, offers, introduce: 0 }));
+  assert.equal(socket.of('joined').length, 1, JSON.stringify(socket.sent));
+  return { socket, conn };
+}
+
+describe('signaling connection snapshot and restore', () => {
+  it('a peer restored into a fresh hub is found by want, with its parked offers, and told offer-used', () => {
+    const clock = new FakeClock();
+    const before = new SignalHub({ limits: LIMITS, clock });
+    const holder = joined(before, 'holder', [hash(1), hash(2)], [offer('a'), offer('b')]);
+    const snapshot = throughStorage(holder.conn.snapshot());
+    assert.deepEqual(snapshot.peer, { swarm: 'site.example', peerId: peerId('holder'), have: [hash(1), hash(2)], offers: [offer('a'), offer('b')] });
+
+    // The object was evicted: a new hub, the same socket, nothing sent to it on restore.
+    const after = new SignalHub({ limits: LIMITS, clock });
+    const sentBefore = holder.socket.sent.length;
+    const restored = after.restore(holder.socket, snapshot);
+    assert.equal(restored.peerId, peerId('holder'));
+    assert.equal(holder.socket.sent.length, sentBefore, 'no second joined');
+    assert.deepEqual(after.stats(), { swarms: 1, peers: 1, connections: 1 });
+
+    const newcomer = joined(after, 'newcomer', [], []);
+    newcomer.conn.receive(JSON.stringify({ type: 'want', hash: hash(2), exclude: [] }));
+    assert.deepEqual(newcomer.socket.of('peers')[0], { type: 'peers', hash: hash(2), peers: [{ peerId: peerId('holder'), offer: offer('a') }] });
+    assert.deepEqual(holder.socket.of('offer-used').at(-1), { type: 'offer-used', connId: offer('a').connId, by: peerId('newcomer') });
+    // The restored peer relays too, both ways.
+    restored.receive(JSON.stringify({ type: 'signal', to: peerId('newcomer'), connId: 'conn-xyz0', sdp: { type: 'answer', sdp: 'v=0 a' } }));
+    assert.equal(newcomer.socket.of('signal').length, 1);
+  });
+
+  it('reports every change worth storing: join, have, lost, offers, an offer handed out, the end', () => {
+    const clock = new FakeClock();
+    const changes: string[] = [];
+    const hub = new SignalHub({ limits: LIMITS, clock, onChange: (c) => changes.push(`${c.peerId ?? 'unjoined'}:${c.isClosed ? 'closed' : 'open'}`) });
+    const holder = joined(hub, 'holder', [hash(1)], [offer('a')]);
+    const asker = joined(hub, 'asker', [], []);
+    changes.length = 0;
+    holder.conn.receive(JSON.stringify({ type: 'have', have: [hash(3)] }));
+    holder.conn.receive(JSON.stringify({ type: 'lost', have: [hash(3)] }));
+    holder.conn.receive(JSON.stringify({ type: 'offers', offers: [offer('b')] }));
+    assert.deepEqual(changes, [`${peerId('holder')}:open`, `${peerId('holder')}:open`, `${peerId('holder')}:open`]);
+    changes.length = 0;
+    asker.conn.receive(JSON.stringify({ type: 'want', hash: hash(1), exclude: [] }));
+    assert.deepEqual(changes, [`${peerId('holder')}:open`], 'the holder lost an offer; the asker changed nothing stored');
+    changes.length = 0;
+    asker.conn.receive(JSON.stringify({ type: 'ping' }));
+    assert.deepEqual(changes, [], 'a ping changes nothing stored');
+    holder.conn.closed();
+    assert.deepEqual(changes, [`${peerId('holder')}:closed`]);
+  });
+
+  it('carries the rate budget over: a client that spent its burst cannot refill it by waiting out an eviction', () => {
+    const clock = new FakeClock();
+    const before = new SignalHub({ limits: LIMITS, clock });
+    const client = joined(before, 'spender', [], []); // the join took 1 of 5 tokens
+    for (let i = 0; i < 4; i++) client.conn.receive(JSON.stringify({ type: 'ping' }));
+    const snapshot = throughStorage(client.conn.snapshot());
+    assert.ok(snapshot.bucket.tokens < 1, JSON.stringify(snapshot.bucket));
+    const after = new SignalHub({ limits: LIMITS, clock });
+    const restored = after.restore(client.socket, snapshot);
+    restored.receive(JSON.stringify({ type: 'ping' }));
+    assert.equal(client.socket.of('error').at(-1)?.code, 'rate-limited');
+    assert.equal(client.socket.closedWith?.code, 1008);
+  });
+
+  it('keeps the idle deadline from before the eviction, and counts pings the runtime answered itself', () => {
+    const clock = new FakeClock();
+    const before = new SignalHub({ limits: LIMITS, clock });
+    const quiet = joined(before, 'quiet', [], []);
+    const pinger = joined(before, 'pinger', [], []);
+    clock.advance(6_000);
+    const snapshots = [quiet, pinger].map((c) => throughStorage(c.conn.snapshot()));
+    const after = new SignalHub({ limits: LIMITS, clock });
+    after.restore(quiet.socket, snapshots[0] as SignalSnapshot);
+    after.restore(pinger.socket, snapshots[1] as SignalSnapshot);
+    // The runtime answers the pinger's pings without the core: only lastHeardAt says so.
+    pinger.socket.heardAt = clock.now() + 3_000;
+    clock.advance(4_001); // 10,001 ms after the last frame the core saw
+    assert.equal(quiet.socket.closeReason(), 'idle', 'closed at its original deadline, not 10 s after the restore');
+    assert.equal(pinger.socket.closeReason(), null, 'an auto-answered ping is a sign of life');
+    clock.advance(10_000);
+    assert.equal(pinger.socket.closeReason(), 'idle', 'and silence after it still ends the connection');
+  });
+
+  it('a restore the current limits refuse closes that socket alone with the reason', () => {
+    const clock = new FakeClock();
+    const before = new SignalHub({ limits: LIMITS, clock });
+    const big = joined(before, 'big', [hash(1), hash(2), hash(3)], []);
+    const snapshot = throughStorage(big.conn.snapshot());
+    const after = new SignalHub({ limits: { ...LIMITS, maxHavePerPeer: 2 }, clock });
+    const restored = after.restore(big.socket, snapshot);
+    assert.equal(restored.isClosed, true);
+    assert.equal(big.socket.of('error').at(-1)?.code, 'too-many-haves');
+    assert.deepEqual(after.stats(), { swarms: 0, peers: 0, connections: 0 });
+  });
+
+  it('an unjoined connection restores unjoined and must still join first', () => {
+    const clock = new FakeClock();
+    const before = new SignalHub({ limits: LIMITS, clock });
+    const socket = new FakeSocket();
+    const snapshot = throughStorage(before.accept(socket).snapshot());
+    assert.equal(snapshot.peer, null);
+    const restored = new SignalHub({ limits: LIMITS, clock }).restore(socket, snapshot);
+    restored.receive(JSON.stringify({ type: 'want', hash: hash(1), exclude: [] }));
+    assert.equal(socket.of('error').at(-1)?.code, 'not-joined');
+  });
+});
+
+describe('the swarm named by the socket URL', () => {
+  it('refuses a join for another swarm with a clear error and accepts the named one', () => {
+    const hub = new SignalHub({ limits: LIMITS, clock: new FakeClock() });
+    const wrong = new FakeSocket();
+    hub.accept(wrong, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'b.example', peerId: peerId('x'), have: [], offers: [] }));
+    assert.equal(wrong.of('error')[0]?.code, 'malformed');
+    assert.match(String(wrong.of('error')[0]?.message), /differs from the swarm in the socket's URL \(\?swarm=a\.example\)/);
+    assert.equal(wrong.closedWith?.code, 1008);
+    const right = new FakeSocket();
+    hub.accept(right, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'a.example', peerId: peerId('y'), have: [], offers: [] }));
+    assert.equal(right.of('joined').length, 1);
+  });
+});
+
+describe('token bucket state', () => {
+  it('restores its tokens and clamps a stored count above the burst', () => {
+    const bucket = new TokenBucket(1, 3, 0);
+    bucket.take(0);
+    bucket.take(0);
+    assert.deepEqual(bucket.snapshot(), { tokens: 1, last: 0 });
+    const restored = new TokenBucket(1, 3, 0, { tokens: 1, last: 0 });
+    assert.equal(restored.take(0), true);
+    assert.equal(restored.take(0), false);
+    const forged = new TokenBucket(1, 3, 0, { tokens: 1_000, last: 0 });
+    assert.deepEqual([forged.take(0), forged.take(0), forged.take(0), forged.take(0)], [true, true, true, false]);
+  });
+});
+
+describe('tracker connection snapshot and restore', () => {
+  const id = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+  const announce = (peer: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ action: 'announce', info_hash: id('torrent'), peer_id: id(peer), event: 'started', left: 100, numwant: 1, offers: [], ...extra });
+
+  it('restores memberships and counts, so a newcomer\'s offer reaches a peer announced before the eviction', () => {
+    const clock = new FakeClock();
+    const limits = { peerTtlMs: 60_000, sweepIntervalMs: 1_000 };
+    const before = new TrackerHub({ limits, clock });
+    const seeder = before.accept(new FakeSocket());
+    seeder.receive(announce('seeder', { left: 0 }));
+    const snapshot: TrackerSnapshot = throughStorage(seeder.snapshot());
+    assert.deepEqual(snapshot.memberships, [{ infoHash: id('torrent'), peerId: id('seeder'), complete: true, lastSeen: clock.now() }]);
+
+    const after = new TrackerHub({ limits, clock });
+    const restoredSocket = new FakeSocket();
+    after.restore(restoredSocket, snapshot);
+    assert.deepEqual(after.stats(), { swarms: 1, peers: 1, connections: 1 });
+    const leecher = new FakeSocket();
+    after.accept(leecher).receive(announce('leecher', { offers: [{ offer_id: id('offer1'), offer: { type: 'offer', sdp: 'v=0 o' } }] }));
+    assert.equal(leecher.sent[0]?.complete, 1, 'the restored seeder is counted');
+    assert.equal(restoredSocket.sent.filter((m) => m.offer !== undefined).length, 1, 'and gets the offer');
+  });
+
+  it('sweeps a restored peer by its stored last announce, and holds no timer once every connection is gone', () => {
+    const clock = new FakeClock();
+    const limits = { peerTtlMs: 10_000, sweepIntervalMs: 1_000 };
+    const hub = new TrackerHub({ limits, clock });
+    assert.equal(clock.pending, 0, 'an unused hub arms nothing');
+    const socket = new FakeSocket();
+    const snapshot: TrackerSnapshot = {
+      lastSeen: clock.now(),
+      bucket: { tokens: 5, last: clock.now() },
+      memberships: [{ infoHash: id('torrent'), peerId: id('old'), complete: false, lastSeen: clock.now() - 9_500 }],
+    };
+    const conn = hub.restore(socket, snapshot);
+    assert.equal(hub.stats().peers, 1);
+    clock.advance(1_000);
+    assert.equal(hub.stats().peers, 0, 'swept 10 s after its stored announce, not after the restore');
+    conn.socketClosed();
+    clock.advance(5_000);
+    assert.equal(clock.pending, 0, 'no sweep timer left once the last connection is gone');
+  });
+});
