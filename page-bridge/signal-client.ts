@@ -105,7 +105,7 @@ export class SignalClient {
     this.setState('connecting');
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.options.url);
+      socket = new WebSocket(withSwarm(this.options.url, this.options.swarm));
     } catch {
       return this.retry();
     }
@@ -161,5 +161,19 @@ export class SignalClient {
     const delay = this.backoff * (0.75 + Math.random() / 2);
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
     setTimeout(() => this.connect(), delay);
+  }
+}
+
+/**
+ * The signaling URL with `?swarm=` added unless it has one: a sharded server (Cloudflare, one
+ * Durable Object per swarm) must route the socket before it reads `join`. Others ignore it.
+ */
+export function withSwarm(url: string, swarm: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.searchParams.has('swarm')) parsed.searchParams.set('swarm', swarm);
+    return parsed.toString();
+  } catch {
+    return url; // not a URL the WebSocket constructor takes either; it throws and we retry
   }
 }

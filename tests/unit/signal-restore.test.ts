@@ -12,6 +12,7 @@ import type { Clock } from '../../signal-worker/core/clock.ts';
 import type { SignalConnection, SignalSnapshot, SignalSocket } from '../../signal-worker/core/connection.ts';
 import { SignalHub } from '../../signal-worker/core/signal-hub.ts';
 import { TokenBucket } from '../../signal-worker/core/token-bucket.ts';
+import { withSwarm } from '../../page-bridge/signal-client.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
 import type { TrackerSnapshot } from '../../signal-worker/core/tracker-connection.ts';
 
@@ -197,6 +198,14 @@ describe('the swarm named by the socket URL', () => {
     const right = new FakeSocket();
     hub.accept(right, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'a.example', peerId: peerId('y'), have: [], offers: [] }));
     assert.equal(right.of('joined').length, 1);
+  });
+});
+
+describe('the page bridge names its swarm in the URL', () => {
+  it('adds ?swarm= (encoded) unless the configured URL already has one', () => {
+    assert.equal(withSwarm('wss://signal.example/peer-connect/signal', 'site.example:v2'), 'wss://signal.example/peer-connect/signal?swarm=site.example%3Av2');
+    assert.equal(withSwarm('wss://s.example/peer-connect/signal?x=1', 'a'), 'wss://s.example/peer-connect/signal?x=1&swarm=a');
+    assert.equal(withSwarm('wss://s.example/peer-connect/signal?swarm=chosen', 'a'), 'wss://s.example/peer-connect/signal?swarm=chosen');
   });
 });
 
