@@ -7,6 +7,7 @@
  *   node --import tsx bench/edge-load.ts
  *   PC_EDGE_PEERS=200 PC_EDGE_SERVERS=bittorrent-tracker,node node --import tsx bench/edge-load.ts
  */
+import { cpus, loadavg } from 'node:os';
 import { Budget, sleep } from './lib/budget.ts';
 import { endChild, forkChild, nextMessage } from './lib/child-ipc.ts';
 import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './lib/edge-ipc.ts';
@@ -140,8 +141,12 @@ function describe(): string {
   ].join('\n');
 }
 
+/** Other work on this machine shares the 2 cores; the table says how busy they were. */
+const loadAverage = (): string => loadavg()[0]!.toFixed(1);
+
 async function main(): Promise<void> {
   const budget = new Budget(BUDGET_MS);
+  const loadBefore = loadAverage();
   const cells: EdgeCell[] = [];
   for (const peers of PEER_COUNTS) {
     for (const name of SERVERS) {
@@ -158,6 +163,7 @@ async function main(): Promise<void> {
   }
   const missing = missingLines(cells);
   const parts = partLines(cells);
+  const machine = `Machine load average (1 min, ${cpus().length} cores): ${loadBefore} before the first row, ${loadAverage()} after the last.`;
   const out = [
     '## Signaling on every runtime',
     '',
@@ -172,6 +178,8 @@ async function main(): Promise<void> {
     'Refused or cut:',
     '',
     ...refusalLines(cells),
+    '',
+    machine,
     '',
     ...(parts.length ? ['Where the RSS above also counts tooling around the runtime:', '', ...parts, ''] : []),
     ...(missing.length ? ['**Not measured:**', '', ...missing, ''] : []),

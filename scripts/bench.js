@@ -8,6 +8,8 @@
 //   node scripts/bench.js             all benchmarks
 //   node scripts/bench.js ttfb        only bench/ttfb.ts
 //   node scripts/bench.js transport signaling   only those; RESULTS.md keeps the other sections from its previous run
+//   node scripts/bench.js edge-load   only bench/edge-load.ts: the tracker on Node, Deno, Bun and workerd against
+//                                     bittorrent-tracker (≤ 6 min; the runtimes come from node_modules/.bin)
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
