@@ -2,15 +2,17 @@
 // Runs every test in one `node --test` process (so CI reads one closing summary), inside a
 // loopback-only network namespace when this machine allows it (root + unshare): Chromium gathers
 // WebRTC candidates on every interface, and our tests must never reach beyond 127.0.0.1.
-//   node scripts/test.js            all tests
-//   node scripts/test.js unit|e2e   one group
+//   node scripts/test.js                       all tests: unit, compliance, e2e, in that order
+//   node scripts/test.js unit|compliance|e2e   one group
+// compliance runs the signaling suite against every runtime (Node, Deno, Bun, workerd), each
+// started for real; a runtime that cannot start fails by name.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const groups = process.argv[2] ? [process.argv[2]] : ['unit', 'e2e'];
+const groups = process.argv[2] ? [process.argv[2]] : ['unit', 'compliance', 'e2e'];
 const files = groups.flatMap((g) => {
   const dir = join('tests', g);
   if (!existsSync(join(root, dir))) return [];

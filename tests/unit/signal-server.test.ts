@@ -1,6 +1,8 @@
 /**
- * The Node adapter on a real loopback network: real WebSocket clients (ws) against
- * startSignalServer, and HTTP against startSiteServer (static files and signaling on one port).
+ * What only the Node adapter has, on a real loopback network: startSignalServer's URL and
+ * close(), and startSiteServer (static files and signaling on one port, its own-origin default).
+ * The signaling protocol, limits and malformed input over the network are the compliance suite's
+ * (tests/compliance), run against every runtime including this adapter.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,12 +15,11 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { decodeServerMessage, type ClientMessage, type ServerMessage } from '../../protocol/signal-messages.ts';
 import { fileBody } from '../../signal-worker/adapter/node/file-body.ts';
-import { startSignalServer, startSiteServer, type RunningSignalServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { startSignalServer, startSiteServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
 import { createOriginCheck } from '../../signal-worker/origin-policy.ts';
 
 const WAIT_MS = 3000;
 const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
-const hash = (n: number): string => n.toString(16).padStart(64, '0');
 
 /** A signaling client that queues decoded server messages and the close, for awaiting in order. */
 class TestClient {
@@ -90,126 +91,20 @@ function upgradeStatus(url: string, origin?: string): Promise<number> {
   });
 }
 
-/** Polls until `condition` holds: server-side close events trail the client's by a little. */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`never true: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), WAIT_MS).unref())]);
 }
 
-describe('startSignalServer over real WebSockets', () => {
-  let server: RunningSignalServer;
-  before(async () => {
-    server = await startSignalServer({ port: 0 });
-  });
-  after(async () => {
-    await server.close();
-  });
-
-  it('listens on 127.0.0.1 with a ws:// URL on the signal path', () => {
-    assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+\/peer-connect\/signal$/);
-    assert.ok(server.port > 0);
-  });
-
-  it('joins, hands out a parked offer on want, and relays the answer back', async () => {
-    const holder = await TestClient.open(server.url);
-    const asker = await TestClient.open(server.url);
-    const parked = { connId: 'conn-holder-1', sdp: { type: 'offer' as const, sdp: 'v=0 parked offer' } };
-    await holder.join('relay.example', 'holder', { have: [hash(1)], offers: [parked] });
-    await asker.join('relay.example', 'asker');
-
-    asker.send({ type: 'want', hash: hash(1), exclude: [] });
-    assert.deepEqual(await asker.next('peers'), { type: 'peers', hash: hash(1), peers: [{ peerId: peerId('holder'), offer: parked }] });
-    assert.deepEqual(await holder.next('offer-used'), { type: 'offer-used', connId: parked.connId, by: peerId('asker') });
-
-    const answer = { type: 'answer' as const, sdp: 'v=0 answer' };
-    asker.send({ type: 'signal', to: peerId('holder'), connId: parked.connId, sdp: answer });
-    assert.deepEqual(await holder.next('signal'), { type: 'signal', from: peerId('asker'), connId: parked.connId, sdp: answer });
-
-    asker.send({ type: 'ping' });
-    await asker.next('pong');
-    holder.ws.close();
-    asker.ws.close();
-    await Promise.all([holder.closed, asker.closed]);
-  });
-
-  it('reports swarm and peer counts on /peer-connect/health', async () => {
-    const client = await TestClient.open(server.url);
-    await client.join('health.example', 'counted');
-    const res = await fetch(server.url.replace(/^ws/, 'http').replace('/signal', '/health'));
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { swarms: number; peers: number };
-    assert.ok(body.swarms >= 1 && body.peers >= 1, JSON.stringify(body));
-    client.ws.close();
-    await client.closed;
-  });
-
-  it('closes only the offending socket, with 1008 and the error code, on a binary frame', async () => {
-    const good = await TestClient.open(server.url);
-    const bad = await TestClient.open(server.url);
-    await good.join('binary.example', 'good');
-    await bad.join('binary.example', 'bad');
-    bad.ws.send(Buffer.from([1, 2, 3]));
-    assert.equal((await bad.next('error')).code, 'malformed');
-    assert.deepEqual(await withTimeout(bad.closed, 'close'), { code: 1008, reason: 'malformed' });
-    good.send({ type: 'ping' });
-    await good.next('pong');
-    good.ws.close();
-    await good.closed;
-  });
-
-  it('refuses oversized frames: too-large from the core, and ws cuts off what would not fit at all', async () => {
-    const good = await TestClient.open(server.url);
-    await good.join('size.example', 'good');
-    const big = await TestClient.open(server.url);
-    await big.join('size.example', 'big');
-    big.ws.send(`{"type":"ping","pad":"${'x'.repeat(70_000)}"}`);
-    assert.equal((await big.next('error')).code, 'too-large');
-    assert.deepEqual(await withTimeout(big.closed, 'close'), { code: 1008, reason: 'too-large' });
-
-    const huge = await TestClient.open(server.url);
-    await huge.join('size.example', 'huge');
-    huge.ws.send('x'.repeat(1024 * 1024)); // past ws's maxPayload: never assembled in memory
-    assert.equal((await withTimeout(huge.closed, 'close')).code, 1009);
-    good.send({ type: 'ping' });
-    await good.next('pong');
-    // Offenders are forgotten as soon as they are cut off, whatever other tests left closing.
-    await eventually(() => server.stats().connections === 1, 'only the good connection left');
-    good.ws.close();
-    await good.closed;
-  });
-
-  it('answers a plain GET on the signal route with 426', async () => {
-    const res = await fetch(server.url.replace(/^ws/, 'http'));
-    assert.equal(res.status, 426);
-  });
-});
-
-describe('startSignalServer origin check', () => {
-  let server: RunningSignalServer;
-  before(async () => {
-    server = await startSignalServer({ allowedOrigins: ['https://good.example'] });
-  });
-  after(async () => {
-    await server.close();
-  });
-
-  it('refuses a foreign or missing Origin with 403 before the upgrade', async () => {
-    assert.equal(await upgradeStatus(server.url, 'https://evil.example'), 403);
-    assert.equal(await upgradeStatus(server.url), 403);
-    assert.equal(server.stats().connections, 0);
-  });
-
-  it('accepts a listed Origin', async () => {
-    const client = await TestClient.open(server.url, 'https://good.example');
-    await client.join('origin.example', 'allowed');
-    client.ws.close();
+describe('startSignalServer', () => {
+  it('listens on 127.0.0.1 with ws:// URLs on the signal and tracker paths', async () => {
+    const server = await startSignalServer({ port: 0 });
+    try {
+      assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+\/peer-connect\/signal$/);
+      assert.equal(server.trackerUrl, server.url.replace(/\/signal$/, '/announce'));
+      assert.ok(server.port > 0);
+    } finally {
+      await server.close();
+    }
   });
 });
 

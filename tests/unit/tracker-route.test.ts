@@ -1,6 +1,7 @@
 /**
- * The tracker route over real sockets: served by both Node entry points, origin policy on the
- * upgrade, a bad frame closing only its own connection.
+ * The tracker route on startSiteServer, the Node-only entry point: served on the site's origin,
+ * with that origin as the default policy. The route itself over the network (every runtime) is
+ * in tests/compliance.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { startSignalServer, startSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { startSiteServer } from '../../signal-worker/adapter/node/index.ts';
 
 const HASH = 'h'.repeat(19) + '\u00ff';
 
@@ -31,35 +32,7 @@ function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
   });
 }
 
-function closed(ws: WebSocket): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('not closed within 5 s')), 5_000);
-    ws.once('close', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
 describe('tracker route', () => {
-  it('is served by startSignalServer, and a binary frame closes only that connection', async () => {
-    const server = await startSignalServer();
-    try {
-      assert.match(server.trackerUrl, /^ws:\/\/127\.0\.0\.1:\d+\/peer-connect\/announce$/);
-      const good = await open(server.trackerUrl);
-      const bad = await open(server.trackerUrl);
-      const badClosed = closed(bad);
-      bad.send(Buffer.from([1, 2, 3]));
-      assert.equal(await badClosed, 1008);
-      const reply = nextMessage(good);
-      good.send(JSON.stringify({ action: 'scrape', info_hash: HASH }));
-      assert.deepEqual((await reply).files, { [HASH]: { complete: 0, incomplete: 0, downloaded: 0 } });
-      good.close();
-    } finally {
-      await server.close();
-    }
-  });
-
   it('is served by startSiteServer on the site origin, refusing pages of other origins', async () => {
     const root = await mkdtemp(join(tmpdir(), 'peer-connect-site-'));
     const server = await startSiteServer({ root });

@@ -11,12 +11,13 @@ import { binaryId } from '../support/tracker-client.ts';
 import { sleep, withTimeout } from '../support/wait.ts';
 
 /**
- * One message more than the bucket holds, so the last one read is the one refused. Deno aborts
- * a socket it closes while the client's frames are still unread (the client sees 1006 and may
- * lose the error message: Deno.upgradeWebSocket itself, reproduced without hono); the heavy
- * flood case below covers that.
+ * After `join` (one token) the bucket holds burst - 1, and refills far slower than the cases
+ * run, so this many more messages sent at once make the last one the first refused. It must be
+ * the last: Deno aborts a socket it closes while the client's frames are still unread (the
+ * client sees 1006 and may lose the error message; Deno.upgradeWebSocket itself does this,
+ * reproduced without hono), which the heavy flood case below covers.
  */
-const OVER_BURST = SIGNAL_LIMITS.messageBurst + 1;
+const OVER_BURST_AFTER_JOIN = SIGNAL_LIMITS.messageBurst;
 const HEAVY_FLOOD = 500;
 
 /**
@@ -88,7 +89,7 @@ export const limitCases: readonly ComplianceCase[] = [
       const flooder = await signal('rate.example');
       await flooder.join('flooder');
       // `lost` with nothing in it costs the server nothing and gets no reply, so only the error comes back.
-      for (let i = 0; i < OVER_BURST; i++) flooder.send({ type: 'lost', have: [] });
+      for (let i = 0; i < OVER_BURST_AFTER_JOIN; i++) flooder.send({ type: 'lost', have: [] });
       await flooder.assertRefused('rate-limited');
       await bystander.assertServed();
     },
@@ -102,7 +103,7 @@ export const limitCases: readonly ComplianceCase[] = [
       await flooder.join('flooder');
       for (let i = 0; i < HEAVY_FLOOD; i++) flooder.send({ type: 'lost', have: [] });
       if (server.runtime === 'deno') {
-        // See OVER_BURST: Deno's close is abortive here, so only the cut-off itself is certain.
+        // See OVER_BURST_AFTER_JOIN: Deno's close is abortive here, so only the cut-off itself is certain.
         const closed = await withTimeout(flooder.closed, 'the flooder to be cut off');
         assert.ok(closed.code === 1006 || (closed.code === 1008 && closed.reason === 'rate-limited'), JSON.stringify(closed));
       } else {
@@ -176,6 +177,7 @@ export const limitCases: readonly ComplianceCase[] = [
       big.sendRaw(JSON.stringify({ action: 'scrape', info_hash: binaryId('b'), pad: 'x'.repeat(TRACKER_LIMITS.maxMessageChars) }));
       await big.assertCutOff(/longer than/);
       const flooder = await tracker();
+      // A fresh socket holds a full bucket: the last of these is the first refused.
       const flood = TRACKER_LIMITS.messageBurst + 1;
       for (let i = 0; i < flood; i++) flooder.send({ action: 'scrape', info_hash: binaryId('r') });
       // The scrapes within the burst are answered first.

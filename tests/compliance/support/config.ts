@@ -12,9 +12,9 @@ export const SIGNAL_LIMITS = {
   maxMessageChars: 4096,
   maxHavePerPeer: 8,
   maxPeersPerSwarm: 3,
-  // A burst of 30, refilled slowly enough that burst + 1 messages sent at once always hit the
-  // limit however slow the machine (the cases each send far fewer per connection).
-  messagesPerSecond: 1,
+  // A burst of 30, refilled so slowly (one token per 2 s) that the rate case knows which of its
+  // messages is the first refused (the cases each send far fewer per connection).
+  messagesPerSecond: 0.5,
   messageBurst: 30,
   // Short so the idle case waits little; every other case finishes within a fraction of it.
   idleTimeoutMs: 2_500,
@@ -24,7 +24,7 @@ export const TRACKER_LIMITS = {
   // Room for bittorrent-tracker's client, which sends 5 non-trickle offers in one announce.
   maxMessageChars: 32 * 1024,
   maxPeersPerSwarm: 3,
-  messagesPerSecond: 1,
+  messagesPerSecond: 0.5,
   messageBurst: 30,
   // A failed WebRTC attempt is retried only at the next announce; 2 s keeps it inside a case.
   announceIntervalS: 2,

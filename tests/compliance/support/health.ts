@@ -8,18 +8,16 @@ export interface Counts {
   connections: number;
 }
 
-export interface Health extends Counts {
-  tracker: Counts;
-}
-
-export async function health(server: RuntimeServer): Promise<Health> {
-  const res = await fetch(server.healthUrl);
+/**
+ * The signaling counts that cover `swarm`. A sharded runtime (workerd) keeps state per swarm and
+ * answers for the shard named by `?swarm=`; the others ignore the query and count everything.
+ */
+export async function swarmHealth(server: RuntimeServer, swarm: string): Promise<Counts> {
+  const res = await fetch(`${server.healthUrl}?swarm=${encodeURIComponent(swarm)}`);
   if (res.status !== 200) throw new Error(`health answered ${res.status}`);
   const body: unknown = await res.json();
-  if (!isCounts(body) || !isRecord(body) || !isCounts(body.tracker)) throw new Error(`unexpected health body ${JSON.stringify(body)}`);
-  return { swarms: body.swarms, peers: body.peers, connections: body.connections, tracker: body.tracker };
-}
-
-function isCounts(value: unknown): value is Counts {
-  return isRecord(value) && [value.swarms, value.peers, value.connections].every((n) => typeof n === 'number');
+  if (!isRecord(body) || body.ok !== true || ![body.swarms, body.peers, body.connections].every((n) => typeof n === 'number')) {
+    throw new Error(`unexpected health body ${JSON.stringify(body)}`);
+  }
+  return { swarms: Number(body.swarms), peers: Number(body.peers), connections: Number(body.connections) };
 }
