@@ -71,11 +71,13 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
   const t0 = performance.now();
   const windowStart = t0 + plan.warmupMs;
   const windowEnd = windowStart + plan.windowMs;
-  let atStart = { sent: 0, received: 0, cpu: process.cpuUsage() };
-  let atEnd = { sent: 0, received: 0, cpu: process.cpuUsage() };
-  // Counters are read on the clock, not when a round happens to end, so the window is exact.
-  const startTimer = setTimeout(() => (atStart = { sent: counters.sent, received: counters.received, cpu: process.cpuUsage() }), windowStart - t0);
-  const endTimer = setTimeout(() => (atEnd = { sent: counters.sent, received: counters.received, cpu: process.cpuUsage(atStart.cpu) }), windowEnd - t0);
+  const reading = (since?: NodeJS.CpuUsage) => ({ at: performance.now(), sent: counters.sent, received: counters.received, cpu: process.cpuUsage(since) });
+  let atStart = reading();
+  let atEnd: ReturnType<typeof reading> | null = null;
+  // Counters are read on the clock, not when a round happens to end; a busy event loop may run a
+  // timer late, so the window is what elapsed between the two readings, not what was planned.
+  const startTimer = setTimeout(() => (atStart = reading()), windowStart - t0);
+  const endTimer = setTimeout(() => (atEnd = reading(atStart.cpu)), windowEnd - t0);
 
   const worker = async (): Promise<void> => {
     while (performance.now() < windowEnd) {
@@ -100,17 +102,20 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
   await Promise.all(Array.from({ length: plan.concurrency }, worker));
   clearTimeout(startTimer);
   clearTimeout(endTimer);
-  const cpu = atEnd.cpu;
+  // The last round can end in the same loop turn as the window, before its timer ran.
+  const end = atEnd ?? reading(atStart.cpu);
+  const cpu = end.cpu;
+  const windowMs = end.at - atStart.at;
   return {
     rounds,
     roundsIncomplete: incomplete,
-    sent: atEnd.sent - atStart.sent,
-    received: atEnd.received - atStart.received,
-    windowMs: plan.windowMs,
+    sent: end.sent - atStart.sent,
+    received: end.received - atStart.received,
+    windowMs,
     offerLatencies: offerMs.sort((a, b) => a - b),
     answerLatencies: answerMs.sort((a, b) => a - b),
     offersLost: lost,
-    loadCpu: (cpu.user + cpu.system) / 1000 / plan.windowMs,
+    loadCpu: (cpu.user + cpu.system) / 1000 / windowMs,
     roundCap: (peers.length * 1000) / plan.minAnnounceGapMs,
     refusals: client.refusals,
   };
