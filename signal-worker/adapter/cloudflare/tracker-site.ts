@@ -16,7 +16,7 @@ import type { TrackerMembership } from '../../core/tracker-index.ts';
 import { AlarmClock } from './alarm-clock.ts';
 import { decodeAttachment } from './attachment.ts';
 import { readConfig, type WorkerEnv } from './config.ts';
-import { closeQuietly } from './signal-swarm.ts';
+import { closeQuietly, finishClose } from './signal-swarm.ts';
 import { SocketRows } from './socket-rows.ts';
 import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
 
@@ -67,10 +67,9 @@ export class TrackerSite {
     this.save(key);
   }
 
-  // The close handshake is answered by workerd itself (web_socket_auto_reply_to_close, the
-  // default from compatibility date 2026-04-07).
-  webSocketClose(ws: HibernatableWebSocket): void {
+  webSocketClose(ws: HibernatableWebSocket, code: number, reason: string): void {
     this.socketGone(ws);
+    finishClose(ws, code, reason);
   }
 
   webSocketError(ws: HibernatableWebSocket): void {
