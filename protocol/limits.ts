@@ -123,6 +123,13 @@ export const FIRST_PIECE_TIMEOUT_MS = 2_500;
 /** Longest gap between two pieces from peers before the rest comes from the origin. */
 export const PIECE_STALL_TIMEOUT_MS = 1_500;
 
+/**
+ * Pieces the worker gathers ahead for one response (4 MiB): the next window starts when half of
+ * this one is read. Bounds a video response's memory in the worker to about two windows, and what
+ * peers or the torrent are asked for to what the element is about to read.
+ */
+export const GATHER_WINDOW_PIECES = 64;
+
 /** How long a first visit waits for the worker to take control before loading assets anyway. */
 export const FIRST_VISIT_SWAP_TIMEOUT_MS = 4_000;
 

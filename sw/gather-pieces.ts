@@ -195,6 +195,12 @@ export class PieceGatherer {
     this.writes.push(this.deps.writePiece(this.asset.hash, index, data));
   }
 
+  /** Drops the pieces (already read) while keeping the byte counts and pending writes. */
+  releasePieces(): this {
+    this.slots.clear();
+    return this;
+  }
+
   /** True once every piece of this gather is in storage (verified), after pending writes finish. */
   async allStored(): Promise<boolean> {
     const results = await Promise.all(this.writes);

@@ -6,7 +6,9 @@
 import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
-import { PieceGatherer, type GatherDeps } from './gather-pieces.ts';
+import { GATHER_WINDOW_PIECES } from '../protocol/limits.ts';
+import type { GatherDeps } from './gather-pieces.ts';
+import { WindowedGatherer } from './windowed-gather.ts';
 
 export interface ServeOutcome {
   bytes: SourceBytes;
@@ -42,8 +44,8 @@ export async function serveAsset(
   const first = range ? range.start : 0;
   const last = range ? range.end : asset.size - 1;
   const indexes = piecesForRange(first, last, pieceSize);
-  const gatherer = new PieceGatherer(asset, request.url, pieceSize, indexes, deps);
-  void gatherer.start();
+  const gatherer = new WindowedGatherer(asset, request.url, pieceSize, indexes, deps, GATHER_WINDOW_PIECES);
+  gatherer.start();
   const status = range ? 206 : 200;
   if (range) headers.set('Content-Range', `bytes ${first}-${last}/${asset.size}`);
   headers.set('Content-Length', String(last - first + 1));

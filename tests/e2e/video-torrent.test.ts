@@ -6,7 +6,9 @@
  * seed plays it; with a torrent store smaller than the video the oldest pieces go and it plays.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
@@ -174,6 +176,46 @@ describe('video with a torrent store smaller than the video', () => {
     } finally {
       await v.close();
       await site.close();
+    }
+  });
+});
+
+describe('a large download over WebTorrent', () => {
+  test('fetch() of a 9 MiB file: byte-exact from the web seed, then at least 80% from peers', { timeout: 120_000 }, async () => {
+    const siteDir = await mkdtemp(join(tmpdir(), 'pc-e2e-large-'));
+    const big = 'downloads/archive.bin';
+    await mkdir(join(siteDir, 'downloads'));
+    await writeFile(join(siteDir, big), randomBytes(9 * 1024 * 1024 + 4321));
+    await writeFile(join(siteDir, 'index.html'), '<!doctype html><title>downloads</title><a href="downloads/archive.bin" download>archive</a>\n');
+    const site = await startSite({ siteDir });
+    const viewers: Visitor[] = [];
+    try {
+      assert.ok(site.manifest.assets[big]?.torrent, 'a 9 MiB file gets a torrent by default');
+      const size = site.manifest.assets[big]?.size ?? 0;
+      const lines: string[] = [];
+      for (const name of ['d1', 'd2']) {
+        const v = await launchVisitor(name);
+        viewers.push(v);
+        await v.open(site.url('index.html'));
+        await waitForReady(v.page);
+        // A second page view, so the worker controls the page (the first visit only installs it).
+        await v.open(site.url('index.html'));
+        await waitForReady(v.page);
+        const started = Date.now();
+        const checks = await checkAssets(v.page, site, [big]);
+        const ms = Date.now() - started;
+        await settle(site);
+        const origin = originUse(site, name, [big]).byPath[big]?.bytes ?? 0;
+        const stats = await torrentStats(v.page);
+        lines.push(`${name}: ${ms} ms, origin sent ${origin} of ${size} B (${pct(1 - origin / size)} from peers), source header ${checks[0]?.source}; torrent ${JSON.stringify(stats)}`);
+        assert.ok(checks.every((c) => c.ok), `${name}: ${describeBad(checks)}`);
+        if (name === 'd2') assert.ok(1 - origin / size >= MIN_FROM_PEERS, `d2 took only ${pct(1 - origin / size)} from peers`);
+      }
+      console.log(`large download: ${lines.join(' | ')}`);
+    } finally {
+      for (const v of viewers) await v.close();
+      await site.close();
+      await rm(siteDir, { recursive: true, force: true });
     }
   });
 });

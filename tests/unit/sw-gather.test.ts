@@ -13,6 +13,7 @@ import type { ManifestAsset } from '../../protocol/manifest.ts';
 import { pieceSpan } from '../../protocol/pieces.ts';
 import { PieceGatherer, type GatherDeps, type GatheredPiece, type Source } from '../../sw/gather-pieces.ts';
 import { serveAsset, SOURCE_HEADER, type ServeOutcome } from '../../sw/serve-asset.ts';
+import { WindowedGatherer } from '../../sw/windowed-gather.ts';
 import { matchesHash } from '../../sw/verify.ts';
 
 const PIECE = 16 * 1024;
@@ -87,20 +88,25 @@ class FakeBridge {
   openBridge: GatherDeps['openBridge'] = async (request, onReply) => {
     this.opened++;
     this.requests.push({ hash: request.hash, size: request.size, pieces: [...request.pieces] });
+    // Each session (a windowed gather opens several) stops on its own close.
+    let sessionClosed = false;
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
     for (const step of this.plan([...request.pieces])) {
-      this.timers.push(
+      timers.push(
         setTimeout(() => {
-          if (!this.closed) onReply(step.reply);
+          if (!sessionClosed) onReply(step.reply);
         }, step.at),
       );
     }
+    this.timers.push(...timers);
     return {
       report: (f: WorkerFeedback) => {
         this.reports.push(f);
       },
       close: () => {
+        sessionClosed = true;
         this.closed = true;
-        for (const t of this.timers) clearTimeout(t);
+        for (const t of timers) clearTimeout(t);
       },
     };
   };
@@ -699,5 +705,46 @@ describe('serveAsset', () => {
     assert.equal(await done, null);
     await sleep(20);
     assert.ok(origin.bytesSent < SIZE);
+  });
+});
+
+describe('WindowedGatherer: a long range window by window', () => {
+  it('asks the bridge one window at a time, the next at half the current, and yields every byte in order', T, async () => {
+    const f = await makeAsset(PIECE * 10 + 123);
+    const store = new MemStore(f.asset.hash);
+    const origin = new FakeOrigin(f);
+    const bridge = new FakeBridge((pieces) => [{ at: 0, reply: { pc: 'accepted', peers: 1 } }, ...pieces.map((i, k) => ({ at: 2 + k, reply: pieceReply(f, i) }))]);
+    const indexes = range(0, 10);
+    const g = new WindowedGatherer(f.asset, URL_, PIECE, indexes, deps(store, origin, bridge), 4);
+    g.start();
+    await sleep(30);
+    assert.deepEqual(bridge.requests.map((r) => r.pieces), [[0, 1, 2, 3]], 'only the first window before anything is read');
+    const out: Uint8Array[] = [];
+    const windowsSeen: number[] = [];
+    for (const i of indexes) {
+      out.push((await g.piece(i)).data);
+      await sleep(5); // a window's bridge request goes out after its (async) storage read
+      windowsSeen.push(bridge.requests.length);
+    }
+    // Window 2 opens while reading piece 2 (half of window 1), window 3 at piece 6, none past the end.
+    assert.deepEqual(windowsSeen, [1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+    assert.deepEqual(bridge.requests.map((r) => r.pieces), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]);
+    const joined = Buffer.concat(out);
+    assert.ok(joined.equals(Buffer.from(f.data)), 'bytes differ');
+    assert.deepEqual(g.bytes, { peer: f.asset.size, origin: 0, cache: 0 });
+    assert.equal(await g.allStored(), true);
+    assert.equal(origin.ranges.length, 0);
+  });
+
+  it('a cancel stops every open window (no origin fetch after it)', T, async () => {
+    const f = await makeAsset(PIECE * 8);
+    const origin = new FakeOrigin(f);
+    const bridge = new FakeBridge(() => [{ at: 0, reply: { pc: 'accepted', peers: 1 } }]);
+    const g = new WindowedGatherer(f.asset, URL_, PIECE, range(0, 7), deps(new MemStore(f.asset.hash), origin, bridge, { accept: 50, firstPiece: 50, stall: 50 }), 4);
+    g.start();
+    g.cancel();
+    await sleep(150);
+    assert.equal(bridge.closed, true);
+    assert.equal(origin.bytesSent, 0);
   });
 });
