@@ -13,7 +13,7 @@ import { IdbChunkStore } from '../torrent-store/idb-chunk-store.ts';
 import type { ChunkStoreOptions } from '../torrent-store/types.ts';
 import type { TorrentClientApi, TorrentClientModule, TorrentClientOptions, TorrentClientStats, TorrentServeRequest } from './api.ts';
 import { PieceSources } from './piece-sources.ts';
-import { serveFromTorrent, type TorrentReadTarget } from './serve-from-torrent.ts';
+import { markStep, serveFromTorrent, type TorrentReadTarget } from './serve-from-torrent.ts';
 import { shouldAddWebSeed } from './web-seed-policy.ts';
 
 const POLICY_TICK_MS = 100;
@@ -34,6 +34,8 @@ class TorrentEntry implements TorrentReadTarget {
   /** Wires that sent blocks of each piece not yet verified. */
   private readonly contributors = new Map<number, Set<Wire>>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Steps already marked (`peer-connect:<step>` User Timing marks, once per torrent). */
+  private readonly marked = new Set<string>();
 
   constructor(
     readonly torrent: Torrent,
@@ -44,6 +46,7 @@ class TorrentEntry implements TorrentReadTarget {
       // Progress is a verified piece, not a byte: a peer sending garbage must look stalled.
       this.lastByteAt = Date.now();
       this.contributors.delete(index);
+      this.markOnce('first-verified-piece');
     });
     torrent.on('warning', (warning) => {
       const failed = /^Piece (\d+) failed verification/.exec(String(warning instanceof Error ? warning.message : warning));
@@ -60,6 +63,16 @@ class TorrentEntry implements TorrentReadTarget {
       wire.destroy();
     }
     this.contributors.delete(index);
+  }
+
+  get infoHash(): string {
+    return this.torrent.infoHash;
+  }
+
+  markOnce(step: string): void {
+    if (this.marked.has(step)) return;
+    this.marked.add(step);
+    markStep(step, this.torrent.infoHash);
   }
 
   get file() {
@@ -110,12 +123,14 @@ class TorrentEntry implements TorrentReadTarget {
     if (!this.torrent.destroyed && shouldAddWebSeed(view, { peerGraceMs: TORRENT_WEB_SEED_GRACE_MS, stallMs: TORRENT_WEB_SEED_STALL_MS })) {
       this.webSeedOn = true;
       this.torrent.addWebSeed(this.webSeedUrl);
+      this.markOnce('web-seed-added');
     }
   }
 
   private watch(wire: Wire): void {
     if (wire.peerId && this.banned.has(wire.peerId)) return wire.destroy();
     const fromWebSeed = wire.type === 'webSeed';
+    if (!fromWebSeed) this.markOnce('first-peer-wire');
     (wire as Wire & { on(e: 'piece', l: (index: number, offset: number, block: Uint8Array) => void): void }).on('piece', (index, _offset, block) => {
       const wires = this.contributors.get(index) ?? new Set<Wire>();
       wires.add(wire);
@@ -128,6 +143,8 @@ class TorrentEntry implements TorrentReadTarget {
 }
 
 function makeClient(options: TorrentClientOptions): TorrentClientApi {
+  // The bridge calls this as soon as its import of this module resolved: the module's cost ends here.
+  markStep('torrent-module');
   const client = new WebTorrent({
     tracker: { rtcConfig: { iceServers: options.iceServers } },
     // Our web seed is added by the policy above, with a query the worker lets through.
@@ -150,6 +167,7 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
     const response = await fetch(new URL(urlPathFor(ref.torrentFile), options.scope));
     if (!response.ok) throw new Error(`.torrent: HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
+    markStep('torrent-file', ref.infoHash);
     const torrent = client.add(bytes, {
       announce: [trackerUrl(ref.announce)],
       store: IdbChunkStore as unknown as new (chunkLength: number, opts: ChunkStoreOptions) => IdbChunkStore,
@@ -161,6 +179,8 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
       torrent.once('ready', resolve);
       torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)));
     });
+    // Ready means the store was read back and every stored piece checked: a returning viewer's cost.
+    markStep('torrent-ready', ref.infoHash);
     // The manifest pins the info hash; a .torrent that differs (a stale cache, an edited file)
     // would be a different swarm, so it is not used.
     if (torrent.infoHash !== ref.infoHash) {
@@ -224,6 +244,7 @@ function watchSwarmSize(torrent: Torrent, entry: TorrentEntry): void {
   tracker?.on('update', (data) => {
     const count = (data.complete ?? 0) + (data.incomplete ?? 0);
     entry.othersInSwarm = Math.max(0, count - 1);
+    entry.markOnce('tracker-answer');
     if (entry.readers > 0) entry.check();
   });
 }

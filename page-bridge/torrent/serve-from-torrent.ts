@@ -13,7 +13,22 @@ import type { PieceSource } from './piece-sources.ts';
 /** The `peerId` a piece is posted with: the worker counts `web-seed` as origin bytes, `stored` as cache. */
 export const SOURCE_PEER_IDS: Record<PieceSource, string> = { peer: 'torrent-peer', 'web-seed': WEB_SEED_PEER_ID, stored: STORED_PEER_ID };
 
+/**
+ * A User Timing mark (`peer-connect:<step>`) on the page's timeline, so a site owner sees in
+ * DevTools (Performance panel, or `performance.getEntriesByType('mark')`) where a video's start
+ * waits, and bench/video.ts reads the same marks. Only once-per-torrent steps and one mark per
+ * worker request are marked: a handful of entries per video, never one per piece or block.
+ */
+export function markStep(step: string, infoHash?: string): void {
+  try {
+    performance.mark(`peer-connect:${step}`, infoHash === undefined ? undefined : { detail: { infoHash } });
+  } catch {
+    // No User Timing (an old browser, a test runtime): the marks are only ever informative.
+  }
+}
+
 export interface TorrentReadTarget {
+  infoHash: string;
   file: TorrentFile;
   pieceLength: number;
   sourceOf(torrentPiece: number): PieceSource;
@@ -52,6 +67,7 @@ export async function serveFromTorrent(
     return port.close();
   }
   ready.reading(true);
+  let posted = false;
   try {
     for (const run of consecutiveRuns(request.pieces)) {
       if (cancelled) break;
@@ -74,6 +90,9 @@ export async function serveFromTorrent(
           if (filled < buffer.byteLength) continue;
           const source = ready.sourceOf(Math.floor(span.start / ready.pieceLength));
           post({ pc: 'piece', index, data: buffer.buffer as ArrayBuffer, peerId: SOURCE_PEER_IDS[source] }, [buffer.buffer]);
+          // The worker can answer the media element from here on: the end of the torrent's part.
+          if (!posted) markStep('first-piece-posted', ready.infoHash);
+          posted = true;
           index++;
           if (index > run.last) break;
           span = pieceSpan(index, request.size, request.pieceSize);
