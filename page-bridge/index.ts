@@ -135,6 +135,7 @@ function start(): void {
     if (config.firstVisit === 'reload' && reloadOnce(wasControlled, status)) return new Promise<void>(() => undefined);
     await domReady();
     swapInMarkedElements();
+    if (navigator.serviceWorker?.controller) torrents.prepareFor(document);
   })();
   // After the page's own work: re-adding a torrent reads and hashes its stored pieces.
   void ready.then(() => torrents.seedStored()).catch(() => undefined);

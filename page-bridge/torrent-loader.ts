@@ -6,6 +6,7 @@
 import { createStore } from 'idb-keyval';
 import type { BridgeConfig, BridgeTorrent } from '../protocol/bridge-config.ts';
 import { TORRENT_CLIENT_FILE } from '../protocol/bridge-config.ts';
+import { manifestKeyFor } from '../protocol/manifest.ts';
 import { TORRENT_DB_NAME, TORRENT_STORE_NAME } from '../protocol/store-keys.ts';
 import type { TorrentClientApi, TorrentClientModule, TorrentClientStats } from './torrent/api.ts';
 import { storedTorrentIds } from './torrent-store/idb-chunks.ts';
@@ -36,6 +37,23 @@ export class TorrentLoader {
         port.close();
       },
     );
+  }
+
+  /**
+   * Joins the torrents of the page's <video>/<audio> before the elements ask: loading the module,
+   * the .torrent, verifying the store and reaching the tracker then overlap the page's own loading
+   * instead of delaying the first frame. Nothing is downloaded until the element reads.
+   */
+  prepareFor(doc: Document): number {
+    const byPath = new Map(Object.values(this.options.config.torrents).map((t) => [t.path, t]));
+    const wanted = new Set<BridgeTorrent>();
+    for (const el of doc.querySelectorAll('video[src], audio[src], video > source[src], audio > source[src]')) {
+      const key = manifestKeyFor(new URL(el.getAttribute('src') ?? '', doc.baseURI).href, this.options.base.href);
+      const torrent = key === null ? undefined : byPath.get(key);
+      if (torrent) wanted.add(torrent);
+    }
+    if (wanted.size > 0) void this.load().then((client) => client.seed([...wanted]), () => undefined);
+    return wanted.size;
   }
 
   /** Seeds again the site's torrents whose pieces are stored here. Resolves with how many. */

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { TORRENT_CLIENT_FILE } from '../../protocol/bridge-config.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { startLyingSeeder, type LyingSeeder } from './harness/lying-seeder.ts';
 import { checkAssets, describeBad, originUse, pct, settle, startSite, waitForReady, type TestSite } from './harness/site.ts';
@@ -216,6 +217,28 @@ describe('a large download over WebTorrent', () => {
       for (const v of viewers) await v.close();
       await site.close();
       await rm(siteDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('video with the WebTorrent module missing', () => {
+  test('the worker takes the video from the origin at once and it plays', { timeout: 90_000 }, async () => {
+    const site = await startSite();
+    // A deploy that lost the module, or a CDN that blocks it: the bridge answers no-peers.
+    await rm(join(site.outDir, TORRENT_CLIENT_FILE));
+    const v = await launchVisitor('w1');
+    try {
+      const playback = await watch(v, site);
+      await settle(site);
+      const origin = originUse(site, 'w1', [VIDEO]);
+      const size = site.manifest.assets[VIDEO]?.size ?? 0;
+      console.log(`video, no WebTorrent module: first frame ${playback.firstFrameMs.toFixed(0)} ms; origin sent ${origin.byPath[VIDEO]?.bytes} of ${size} B in ${origin.byPath[VIDEO]?.requests} requests`);
+      assert.ok((origin.byPath[VIDEO]?.bytes ?? 0) >= size, 'the video did not come from the origin');
+      assert.equal(await torrentStats(v.page), null, 'a torrent client exists without its module');
+      await assertVideoIntact(v, site);
+    } finally {
+      await v.close();
+      await site.close();
     }
   });
 });
