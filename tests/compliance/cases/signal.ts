@@ -1,10 +1,27 @@
 /** The signaling protocol's ordinary path over a real socket, in any runtime. */
 import assert from 'node:assert/strict';
+import type { RuntimeName } from '../../runtimes/types.ts';
 import type { ComplianceCase } from '../support/case.ts';
 import { GOOD_ORIGIN } from '../support/config.ts';
 import { swarmHealth } from '../support/health.ts';
 import { hash, peerId } from '../support/signal-client.ts';
 import { eventually } from '../support/wait.ts';
+
+/**
+ * Whether a runtime's 426 keeps the `Upgrade: websocket` header the app sets. workerd removes
+ * it: measured with workerd 1.20260426.1 run bare (`workerd serve`, a 20-line probe Worker and
+ * Durable Object answering 426 with `Upgrade`, `Connection` and `X-Probe`), through Miniflare
+ * 4.20260426.0 without wrangler's proxy, and under wrangler dev 4.86 (compatibility date
+ * 2026-04-26): `X-Probe` arrives, `Upgrade` and `Connection` never do, whether the
+ * Worker or the object answers. The runtime drops them as hop-by-hop headers; no code of ours can
+ * keep them. The 426 status is checked everywhere.
+ */
+const KEEPS_UPGRADE_HEADER_ON_426: Record<RuntimeName, boolean> = {
+  node: true,
+  deno: true,
+  bun: true,
+  workerd: false,
+};
 
 export const signalCases: readonly ComplianceCase[] = [
   {
@@ -80,7 +97,7 @@ export const signalCases: readonly ComplianceCase[] = [
         // With the allowed Origin: without one the signaling route answers 403 before this.
         const res = await fetch(url.replace(/^ws/, 'http'), { headers: { Origin: GOOD_ORIGIN } });
         assert.equal(res.status, 426, url);
-        assert.equal(res.headers.get('upgrade')?.toLowerCase(), 'websocket', url);
+        if (KEEPS_UPGRADE_HEADER_ON_426[server.runtime]) assert.equal(res.headers.get('upgrade')?.toLowerCase(), 'websocket', url);
         await res.arrayBuffer();
       }
     },
