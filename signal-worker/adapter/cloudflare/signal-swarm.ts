@@ -110,6 +110,16 @@ export class SignalSwarm {
     this.flush();
   }
 
+  /**
+   * Known workerd limit (measured on bare `workerd serve` 1.20260426.1 with compatibility dates
+   * 2026-04-26 and 2024-01-01, on Miniflare 4.20260426.0 and under wrangler dev 4.86): when the server closes a hibernatable
+   * socket whose client never sent a frame, the client gets our close frame and answers it, the
+   * object gets `webSocketClose`, yet workerd keeps the TCP connection open until it exits, so
+   * the client's close event waits for its own timeout. One frame from the client (even a ping the
+   * runtime answers) avoids it; nothing the object can call does (a second close, closing without
+   * sending first, closing from `webSocketMessage` instead of `alarm`). Only sockets that stay
+   * silent from the start are affected: ours send `join` at once.
+   */
   private socketFor(ws: HibernatableWebSocket): SignalSocket {
     return {
       send: (text) => ws.send(text),

@@ -119,6 +119,7 @@ export class TrackerSite {
   }
 }
 
+/** A socket that never sent a frame is closed on time but its TCP lingers: see `SignalSwarm.socketFor`. */
 function socketFor(ws: HibernatableWebSocket): TrackerSocket {
   return { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) };
 }

@@ -136,10 +136,14 @@ export const limitCases: readonly ComplianceCase[] = [
       await talker.join('talker');
       const silent = await signal('idle.example');
       await silent.join('silent');
+      // Never sends a frame at all, on either route: the server must still end it (and its
+      // TCP connection) on its own; on workerd such a socket's close differs from a joined one's.
+      const mute = await signal('idle.example');
       const trackerTalker = await tracker();
       const trackerSilent = await tracker();
       const watched = Promise.all([
         silent.assertRefused('idle', SIGNAL_LIMITS.idleTimeoutMs * 3),
+        mute.assertRefused('idle', SIGNAL_LIMITS.idleTimeoutMs * 3),
         trackerSilent.assertCutOff(/nothing received/, TRACKER_LIMITS.peerTtlMs * 3),
       ]);
       // Both talkers speak more often than either timeout, for longer than both.
