@@ -14,6 +14,7 @@ import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './lib/edge-ip
 import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
 import { startServer, type EdgeServerName, type ServerUnderTest } from './lib/edge-servers.ts';
 import { progress } from './lib/log.ts';
+import { sampleCpu, windowCpu, type CpuSample } from './lib/proc-cpu.ts';
 import { runtimeVersions } from './lib/runtime-versions.ts';
 import { RUNTIMES } from '../tests/runtimes/types.ts';
 
@@ -81,11 +82,24 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
     await sleep(SETTLE_MS);
     const rssLoaded = await server.rssBytes();
     const partLoaded = await server.part?.rssBytes();
+    const samples: Promise<CpuSample>[] = [];
+    const onWindow = (m: EdgeLoadReply): void => {
+      if (m.type === 'window') samples.push(sampleCpu());
+    };
+    load.on('message', onWindow);
     load.send({ type: 'go' } satisfies EdgeLoadRequest);
     const done = await nextMessage<EdgeLoadReply, 'result' | 'error'>(load, ['result', 'error'], cap(WARMUP_MS + WINDOW_MS + ROUND_TIMEOUT_MS + 20_000));
+    load.off('message', onWindow);
     if (done.type === 'error') throw new Error(done.message);
+    if (!(await server.alive())) {
+      // Its numbers would describe a dead server; what happened on the way is the finding.
+      const closed = Object.entries(done.result.refusals.closed).map(([code, n]) => `${n} sockets closed by the server with code ${code}`);
+      throw new Error(`the server stopped serving during the run (its health route no longer answers); ${joined.join.connected} of ${plan.peers} peers had joined in ${(joined.join.ms / 1000).toFixed(1)} s${closed.length ? `; ${closed.join(', ')}` : ''}`);
+    }
+    const [start, end] = await Promise.all(samples);
+    const cpu = start && end && load.pid !== undefined ? windowCpu(start, end, load.pid) : null;
     const part = server.part && partIdle !== undefined && partLoaded !== undefined ? { label: server.part.label, idle: partIdle, loaded: partLoaded } : undefined;
-    return { join: joined.join, rssIdle, rssLoaded, result: done.result, ...(part ? { part } : {}) };
+    return { join: joined.join, rssIdle, rssLoaded, result: done.result, cpu, ...(part ? { part } : {}) };
   } finally {
     await endChild(load, () => load.kill(), 2_000);
   }
@@ -133,7 +147,9 @@ function describe(): string {
       '"(pacing cap)" would mean the per-peer pacing, not the server, bounded it.',
     '- **relay p50/p99**: offer (A sends its announce → B has the offer) and answer (B sends → A has it), pooled, for rounds started in the window; both ends are in the load process, one clock. Split in the next column.',
     `- **incomplete rounds**: the response or one of the ${OFFERS} answers not back within ${ROUND_TIMEOUT_MS / 1000} s. **refused**: \`failure reason\` replies plus sockets closed by the server, whole run (details below).`,
-    '- **load CPU**: the load process\'s CPU time over the window ÷ the window; near 100% the load generator, not the server, is the limit, and all rows converge.',
+    '- **CPU server / load / others**: cores busy over the window, in % of one core (/proc): the server\'s process tree, the load process, and everything else on the machine (other people\'s work on the shared cores). ' +
+      'A server near 100% is saturated (Node, Deno and bittorrent-tracker run JavaScript on one thread); a load near 100% means the load generator, not the server, was the limit; ' +
+      'a large "others" means the row ran on less than its share of the machine.',
     `- **RSS**: the server's process tree as the kernel counts it (/proc VmRSS), ${SETTLE_MS / 1000} s after start-up with no peer, and ${SETTLE_MS / 1000} s after the last peer joined; ` +
       'RSS/peer = the difference ÷ peers connected. No garbage collection is forced in any row: workerd, Deno and Bun cannot be made to collect from outside the process, ' +
       'so Node and bittorrent-tracker are not forced either; RSS includes garbage not yet collected and heap the runtime keeps after a collection.',

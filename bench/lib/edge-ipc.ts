@@ -47,8 +47,6 @@ export interface EdgeLoadResult {
   answerLatencies: number[];
   /** Offers announced in the window that never reached anyone, or whose answer never came back. */
   offersLost: number;
-  /** The load child's own CPU time over the window ÷ the window (1 = one core busy). */
-  loadCpu: number;
   /** The pacing bound on rounds/s (peers ÷ minimum gap): a throughput near it is the load's limit, not the server's. */
   roundCap: number;
   refusals: Refusals;
@@ -58,5 +56,7 @@ export type EdgeLoadRequest = { type: 'join'; plan: EdgeLoadPlan } | { type: 'go
 export type EdgeLoadReply =
   | { type: 'ready' }
   | { type: 'joined'; join: EdgeJoinResult }
+  /** The counted window starts or ends now (the parent reads the server's CPU time). */
+  | { type: 'window'; edge: 'start' | 'end' }
   | { type: 'result'; result: EdgeLoadResult }
   | { type: 'error'; message: string };

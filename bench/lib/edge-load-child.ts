@@ -11,6 +11,12 @@ import { PeerPacer } from './peer-pacer.ts';
 import { sleep } from './budget.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
+/**
+ * How long one peer's `started` announce may wait for its response. Joining is not what is
+ * measured, and a slow server (workerd under wrangler dev answers a join in seconds while
+ * hundreds open at once) must not lose peers the measured loop would have used.
+ */
+const JOIN_REPLY_TIMEOUT_MS = 10_000;
 /** Sockets opening at once: a burst of thousands would only measure the accept queue. */
 const JOIN_CONCURRENCY = 200;
 
@@ -46,7 +52,7 @@ async function joinAll(plan: EdgeLoadPlan, client: TrackerSwarmClient): Promise<
         if (!closing) client.onClose(code);
       });
       ws.on('error', () => undefined);
-      const ok = await Promise.race([client.join(peer), sleep(Math.max(1, deadline - performance.now())).then(() => false)]);
+      const ok = await client.join(peer, Math.max(1, Math.min(JOIN_REPLY_TIMEOUT_MS, deadline - performance.now())));
       if (ok) {
         peers.push(peer);
       } else {
@@ -71,13 +77,17 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
   const t0 = performance.now();
   const windowStart = t0 + plan.warmupMs;
   const windowEnd = windowStart + plan.windowMs;
-  const reading = (since?: NodeJS.CpuUsage) => ({ at: performance.now(), sent: counters.sent, received: counters.received, cpu: process.cpuUsage(since) });
-  let atStart = reading();
+  // The parent reads the server's CPU time at the same two moments.
+  const reading = (edge: 'start' | 'end') => {
+    reply({ type: 'window', edge });
+    return { at: performance.now(), sent: counters.sent, received: counters.received };
+  };
+  let atStart = { at: t0, sent: 0, received: 0 };
   let atEnd: ReturnType<typeof reading> | null = null;
   // Counters are read on the clock, not when a round happens to end; a busy event loop may run a
   // timer late, so the window is what elapsed between the two readings, not what was planned.
-  const startTimer = setTimeout(() => (atStart = reading()), windowStart - t0);
-  const endTimer = setTimeout(() => (atEnd = reading(atStart.cpu)), windowEnd - t0);
+  const startTimer = setTimeout(() => (atStart = reading('start')), windowStart - t0);
+  const endTimer = setTimeout(() => (atEnd = reading('end')), windowEnd - t0);
 
   const worker = async (): Promise<void> => {
     while (performance.now() < windowEnd) {
@@ -103,8 +113,7 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
   clearTimeout(startTimer);
   clearTimeout(endTimer);
   // The last round can end in the same loop turn as the window, before its timer ran.
-  const end = atEnd ?? reading(atStart.cpu);
-  const cpu = end.cpu;
+  const end = atEnd ?? reading('end');
   const windowMs = end.at - atStart.at;
   return {
     rounds,
@@ -115,7 +124,6 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
     offerLatencies: offerMs.sort((a, b) => a - b),
     answerLatencies: answerMs.sort((a, b) => a - b),
     offersLost: lost,
-    loadCpu: (cpu.user + cpu.system) / 1000 / windowMs,
     roundCap: (peers.length * 1000) / plan.minAnnounceGapMs,
     refusals: client.refusals,
   };
@@ -137,9 +145,12 @@ process.on('message', (m: EdgeLoadRequest) => {
       } else if (m.type === 'go' && plan && client) {
         const result = await run(plan, client, joined);
         closing = true;
-        for (const p of joined) p.ws.terminate();
-        reply({ type: 'result', result });
-        setTimeout(() => process.exit(0), 100);
+        // Exit only once the result is through the IPC pipe: it carries every latency (megabytes
+        // at 5000 peers), and closing thousands of sockets first would keep the loop busy meanwhile.
+        process.send?.({ type: 'result', result } satisfies EdgeLoadReply, undefined, {}, () => {
+          for (const p of joined) p.ws.terminate();
+          process.exit(0);
+        });
       }
     } catch (e) {
       reply({ type: 'error', message: (e as Error).stack ?? String(e) });

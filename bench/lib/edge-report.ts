@@ -6,6 +6,7 @@ import { ms1, ratio } from './format.ts';
 import type { EdgeJoinResult, EdgeLoadResult } from './edge-ipc.ts';
 import type { EdgeServerName } from './edge-servers.ts';
 import { table } from './markdown.ts';
+import type { WindowCpu } from './proc-cpu.ts';
 import { percentile } from './stats.ts';
 
 export interface EdgeMeasured {
@@ -15,6 +16,8 @@ export interface EdgeMeasured {
   rssIdle: number;
   rssLoaded: number;
   result: EdgeLoadResult;
+  /** Cores busy over the counted window; null if the window's CPU could not be read. */
+  cpu: WindowCpu | null;
   /** The same two readings for the runtime's own processes, when the tree also holds tooling. */
   part?: { label: string; idle: number; loaded: number };
 }
@@ -53,6 +56,7 @@ function metrics(m: EdgeMeasured): Metrics {
 const n0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(0) : '–');
 const kib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / 1024).toFixed(1) : '–');
+const cpuCell = (c: WindowCpu | null): string => (c ? [c.server, c.load, c.others].map((x) => Math.round(x * 100)).join(' / ') : '–');
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 export function edgeTable(cells: readonly EdgeCell[]): string {
@@ -84,14 +88,14 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
       `${ms1(m.offerP99)} / ${ms1(m.answerP99)}`,
       `${r.roundsIncomplete} of ${r.rounds.toLocaleString('en-US')}`,
       `${refused}`,
-      `${Math.round(r.loadCpu * 100)}%`,
+      cpuCell(cell.outcome.cpu),
       `${mib(cell.outcome.rssIdle)} → ${mib(cell.outcome.rssLoaded)}`,
       kib(m.rssPerPeer),
       b ? ratio(m.rssPerPeer, b.rssPerPeer) : '–',
     ]);
   }
   return table(
-    ['server', 'peers in swarms', 'connected', 'messages/s', '÷ bt', 'relay p50 ms', 'relay p99 ms', '÷ bt', 'p99 offer / answer ms', 'incomplete rounds', 'refused', 'load CPU', 'RSS idle → with peers, MiB', 'RSS/peer KiB', '÷ bt'],
+    ['server', 'peers in swarms', 'connected', 'messages/s', '÷ bt', 'relay p50 ms', 'relay p99 ms', '÷ bt', 'p99 offer / answer ms', 'incomplete rounds', 'refused', 'CPU % server / load / others', 'RSS idle → with peers, MiB', 'RSS/peer KiB', '÷ bt'],
     rows,
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );

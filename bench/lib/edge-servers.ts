@@ -5,7 +5,7 @@
  * reason, so its row says why instead of disappearing.
  */
 import { launchRuntime } from '../../tests/runtimes/launch.ts';
-import type { RuntimeName } from '../../tests/runtimes/types.ts';
+import type { RuntimeName, RuntimeServer } from '../../tests/runtimes/types.ts';
 import { endChild, forkChild, nextMessage } from './child-ipc.ts';
 import { treeRssBytes } from './proc-rss.ts';
 import type { ServerKind, ServerReply, ServerRequest } from './signal-ipc.ts';
@@ -18,15 +18,31 @@ export interface ServerUnderTest {
   trackerUrl: string;
   /** Resident memory of the server's process tree, bytes. */
   rssBytes(): Promise<number>;
+  /** Still serving: its health route answers (a runtime), or its process is alive (bittorrent-tracker). */
+  alive(): Promise<boolean>;
   stop(): Promise<void>;
   /** The processes that are the runtime itself, when the tree also holds its tooling (wrangler around workerd). */
   part?: { label: string; rssBytes(): Promise<number> };
 }
 
 async function startRuntime(name: RuntimeName, startTimeoutMs: number): Promise<ServerUnderTest> {
-  const server = await launchRuntime(name, { startTimeoutMs });
-  return { name, trackerUrl: server.trackerUrl, rssBytes: () => server.rssBytes(), stop: () => server.stop(), ...(name === 'workerd' ? { part: workerdPart } : {}) };
+  const server = await launchOnce(name, startTimeoutMs).catch((err: unknown) => {
+    // A free port picked by the launcher can be taken by someone else's server before the runtime
+    // binds it (other suites start servers on this machine too): that is no fault of the runtime.
+    if (!/address already in use/i.test(String((err as Error).message))) throw err;
+    return launchOnce(name, startTimeoutMs);
+  });
+  return {
+    name,
+    trackerUrl: server.trackerUrl,
+    rssBytes: () => server.rssBytes(),
+    alive: () => fetch(server.healthUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false),
+    stop: () => server.stop(),
+    ...(name === 'workerd' ? { part: workerdPart } : {}),
+  };
 }
+
+const launchOnce = (name: RuntimeName, startTimeoutMs: number): Promise<RuntimeServer> => launchRuntime(name, { startTimeoutMs });
 
 /**
  * `wrangler dev` runs workerd twice (its proxy worker on our port, the worker and its Durable
@@ -45,7 +61,7 @@ async function startTracker(startTimeoutMs: number): Promise<ServerUnderTest> {
     const ready = await nextMessage<ServerReply, 'ready'>(child, ['ready'], startTimeoutMs);
     const pid = child.pid;
     if (pid === undefined) throw new Error(`${name} child has no pid`);
-    return { name, trackerUrl: ready.url, rssBytes: () => treeRssBytes(pid), stop };
+    return { name, trackerUrl: ready.url, rssBytes: () => treeRssBytes(pid), alive: async () => child.exitCode === null && child.signalCode === null, stop };
   } catch (err) {
     await stop();
     throw err;

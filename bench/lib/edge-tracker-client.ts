@@ -58,12 +58,12 @@ export class TrackerSwarmClient {
     return id20('-EL0001-', index);
   }
 
-  /** First announce (`started`, with offers, as WebTorrent sends it); resolves true once the tracker answered it. */
-  async join(peer: LoadPeer): Promise<boolean> {
+  /** First announce (`started`, with offers, as WebTorrent sends it); resolves true once the tracker answered it within `timeoutMs`. */
+  async join(peer: LoadPeer, timeoutMs: number): Promise<boolean> {
     // Only the response matters: the first peers of a swarm have nobody to forward offers to.
     const { responded, settled } = this.announce(peer, 'started');
     void within(settled, this.roundTimeoutMs, undefined).then(() => this.forget(responded));
-    return within(responded.then(() => responded.round.responded), this.roundTimeoutMs, false);
+    return within(responded.then(() => responded.round.responded), timeoutMs, false);
   }
 
   /** A re-announce with fresh offers; resolves when the response and every answer are back, or at the round timeout. */
