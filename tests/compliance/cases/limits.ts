@@ -25,6 +25,22 @@ const HEAVY_FLOOD = 500;
  * (maxPayloadLength) drop the socket with 1009 without assembling the frame; Deno has no cap to
  * set, so the frame reaches the core, which refuses it as too-large. workerd is not yet known.
  */
+/**
+ * Whether the runtime ends the TCP connection of a socket that never sent a frame when the server
+ * closes it. workerd 2026-04-26 does not for hibernatable sockets (measured with bare `workerd
+ * serve`, Miniflare and wrangler dev: the close frame goes out, the client answers, the object
+ * gets webSocketClose, but the connection stays until the runtime exits; a socket that sent one
+ * frame, or one accepted without hibernation, closes in ~2 ms). No call in the object changes it,
+ * and giving up hibernation would cost every idle peer memory, so on workerd the case checks the
+ * error and the server's 1008 close frame, not the end of TCP. The ws client gives up after 30 s.
+ */
+const NEVER_SPOKEN_SOCKET_CLOSES_TCP: Record<RuntimeName, boolean> = {
+  node: true,
+  deno: true,
+  bun: true,
+  workerd: false,
+};
+
 const HUGE_FRAME_CLOSE: Record<RuntimeName, 'runtime-1009' | 'core-too-large' | 'either'> = {
   node: 'runtime-1009',
   bun: 'runtime-1009',
@@ -131,7 +147,8 @@ export const limitCases: readonly ComplianceCase[] = [
   },
   {
     name: 'limits: a silent connection is closed with idle on both routes, while talking ones stay',
-    async run({ signal, tracker }) {
+    async run({ signal, tracker, server }) {
+      const closesTcp = NEVER_SPOKEN_SOCKET_CLOSES_TCP[server.runtime];
       const talker = await signal('idle.example');
       await talker.join('talker');
       const silent = await signal('idle.example');
@@ -143,8 +160,10 @@ export const limitCases: readonly ComplianceCase[] = [
       const trackerSilent = await tracker();
       const watched = Promise.all([
         silent.assertRefused('idle', SIGNAL_LIMITS.idleTimeoutMs * 3),
-        mute.assertRefused('idle', SIGNAL_LIMITS.idleTimeoutMs * 3),
-        trackerSilent.assertCutOff(/nothing received/, TRACKER_LIMITS.peerTtlMs * 3),
+        closesTcp ? mute.assertRefused('idle', SIGNAL_LIMITS.idleTimeoutMs * 3) : mute.assertRefusedByFrame('idle', SIGNAL_LIMITS.idleTimeoutMs * 3),
+        closesTcp
+          ? trackerSilent.assertCutOff(/nothing received/, TRACKER_LIMITS.peerTtlMs * 3)
+          : trackerSilent.assertCutOffByFrame(/nothing received/, TRACKER_LIMITS.peerTtlMs * 3),
       ]);
       // Both talkers speak more often than either timeout, for longer than both.
       const until = Date.now() + Math.max(SIGNAL_LIMITS.idleTimeoutMs, TRACKER_LIMITS.peerTtlMs) + 1_000;

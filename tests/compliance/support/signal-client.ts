@@ -104,10 +104,35 @@ export class SignalClient {
     assert.deepEqual(await withTimeout(this.closed, `the close after ${code}`, ms), { code: 1008, reason: code });
   }
 
+  /**
+   * The error, then the server's close frame (1008 and the code as reason), without waiting for
+   * the TCP connection to end: see NEVER_SPOKEN_SOCKET_CLOSES_TCP in cases/limits.ts.
+   */
+  async assertRefusedByFrame(code: SignalErrorCode, ms = WAIT_MS): Promise<void> {
+    const error = await this.next('error', ms);
+    assert.equal(error.code, code, `error ${JSON.stringify(error)}`);
+    assert.deepEqual(await closeFrameOf(this.ws, ms), { code: 1008, reason: code });
+  }
+
   async close(): Promise<void> {
     this.ws.close();
     await withTimeout(this.closed, 'our own close');
   }
+}
+
+/**
+ * The close frame the peer sent, read as ws 8 records it on receipt (`_closeFrameReceived`,
+ * `_closeCode`, `_closeMessage`: private fields, no event), before the TCP connection ends.
+ */
+export async function closeFrameOf(ws: WebSocket, ms: number): Promise<{ code: number; reason: string }> {
+  type Received = { _closeFrameReceived?: boolean; _closeCode?: number; _closeMessage?: Buffer };
+  const r = ws as unknown as Received;
+  const until = Date.now() + ms;
+  while (!r._closeFrameReceived) {
+    if (Date.now() > until) throw new Error(`no close frame within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { code: r._closeCode ?? 0, reason: r._closeMessage?.toString() ?? '' };
 }
 
 /** The HTTP status of a refused upgrade; rejects if the upgrade succeeded. */

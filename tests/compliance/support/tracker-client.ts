@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { isRecord } from '../../../protocol/result.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
-import type { Closed } from './signal-client.ts';
+import { closeFrameOf, type Closed } from './signal-client.ts';
 import { WAIT_MS, withTimeout } from './wait.ts';
 
 export type TrackerReply = Record<string, unknown>;
@@ -104,6 +104,13 @@ export class TrackerClient {
     const reply = await this.next(ms);
     assert.match(String(reply['failure reason']), reason, `reply ${JSON.stringify(reply)}`);
     assert.equal((await withTimeout(this.closed, 'the close after the failure', ms)).code, 1008);
+  }
+
+  /** The failure, then the server's 1008 close frame, without waiting for the TCP connection to end. */
+  async assertCutOffByFrame(reason: RegExp, ms = WAIT_MS): Promise<void> {
+    const reply = await this.next(ms);
+    assert.match(String(reply['failure reason']), reason, `reply ${JSON.stringify(reply)}`);
+    assert.equal((await closeFrameOf(this.ws, ms)).code, 1008);
   }
 
   async close(): Promise<void> {
