@@ -15,6 +15,7 @@ import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLin
 import { startServer, type EdgeServerName, type ServerUnderTest } from './lib/edge-servers.ts';
 import { progress } from './lib/log.ts';
 import { sampleCpu, windowCpu, type CpuSample } from './lib/proc-cpu.ts';
+import { openFilesLimit, serverOpenFiles } from './lib/proc-fds.ts';
 import { runtimeVersions } from './lib/runtime-versions.ts';
 import { RUNTIMES } from '../tests/runtimes/types.ts';
 
@@ -45,7 +46,7 @@ const CONCURRENCY = 100;
  */
 const MIN_ANNOUNCE_GAP_MS = 200;
 const WARMUP_MS = 1_000;
-const WINDOW_MS = Number(process.env.PC_EDGE_WINDOW_MS ?? 8_000);
+const WINDOW_MS = Number(process.env.PC_EDGE_WINDOW_MS ?? 6_000);
 const ROUND_TIMEOUT_MS = 2_000;
 const JOIN_LIMIT_MS = 30_000;
 /** Pause before each memory reading, so allocation from start-up or joining has settled. */
@@ -74,14 +75,17 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
     await sleep(SETTLE_MS);
     const rssIdle = await server.rssBytes();
     const partIdle = await server.part?.rssBytes();
+    const filesIdle = await serverOpenFiles(load.pid ?? -1);
     const joinLimitMs = cap(plan.joinLimitMs);
     load.send({ type: 'join', plan: { ...plan, joinLimitMs } } satisfies EdgeLoadRequest);
     const joined = await nextMessage<EdgeLoadReply, 'joined' | 'error'>(load, ['joined', 'error'], cap(joinLimitMs + 15_000));
     if (joined.type === 'error') throw new Error(joined.message);
     if (joined.join.connected === 0) throw new Error('no peer could join');
+    if (!(await server.alive())) throw new Error(`the server stopped serving while peers joined (its health route no longer answers); ${joined.join.connected} of ${plan.peers} had joined in ${(joined.join.ms / 1000).toFixed(1)} s`);
     await sleep(SETTLE_MS);
     const rssLoaded = await server.rssBytes();
     const partLoaded = await server.part?.rssBytes();
+    const filesLoaded = await serverOpenFiles(load.pid ?? -1);
     const samples: Promise<CpuSample>[] = [];
     const onWindow = (m: EdgeLoadReply): void => {
       if (m.type === 'window') samples.push(sampleCpu());
@@ -99,7 +103,7 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
     const [start, end] = await Promise.all(samples);
     const cpu = start && end && load.pid !== undefined ? windowCpu(start, end, load.pid) : null;
     const part = server.part && partIdle !== undefined && partLoaded !== undefined ? { label: server.part.label, idle: partIdle, loaded: partLoaded } : undefined;
-    return { join: joined.join, rssIdle, rssLoaded, result: done.result, cpu, ...(part ? { part } : {}) };
+    return { join: joined.join, rssIdle, rssLoaded, result: done.result, cpu, openFiles: { idle: filesIdle.busiest, loaded: filesLoaded.busiest }, ...(part ? { part } : {}) };
   } finally {
     await endChild(load, () => load.kill(), 2_000);
   }
@@ -180,6 +184,7 @@ async function main(): Promise<void> {
   const missing = missingLines(cells);
   const parts = partLines(cells);
   const machine = `Machine load average (1 min, ${cpus().length} cores): ${loadBefore} before the first row, ${loadAverage()} after the last.`;
+  const files = `Open files per peer (the server's busiest process, after the join, minus idle) decide how many peers fit under the per-process limit, here ${await openFilesLimit()} (\`ulimit -n\`).`;
   const out = [
     '## Signaling on every runtime',
     '',
@@ -190,6 +195,8 @@ async function main(): Promise<void> {
     'Concurrent peers per server (one process; workerd: wrangler\'s process tree), at the largest N each held:',
     '',
     ...capacityLines(cells),
+    '',
+    files,
     '',
     'Refused or cut:',
     '',

@@ -17,6 +17,8 @@ const OPEN_TIMEOUT_MS = 10_000;
  * hundreds open at once) must not lose peers the measured loop would have used.
  */
 const JOIN_REPLY_TIMEOUT_MS = 10_000;
+/** Sockets the server may close during the join before the load stops opening more: it is failing, not slow. */
+const JOIN_CLOSES_TO_STOP = 100;
 /** Sockets opening at once: a burst of thousands would only measure the accept queue. */
 const JOIN_CONCURRENCY = 200;
 
@@ -27,13 +29,15 @@ const reply = (m: EdgeLoadReply): void => {
 /** Set once the load closes its own sockets, so their closes are not counted as the server's. */
 let closing = false;
 
+const closedByServer = (client: TrackerSwarmClient): number => Object.values(client.refusals.closed).reduce((a, b) => a + b, 0);
+
 async function joinAll(plan: EdgeLoadPlan, client: TrackerSwarmClient): Promise<{ peers: LoadPeer[]; join: EdgeJoinResult }> {
   const t0 = performance.now();
   const deadline = t0 + plan.joinLimitMs;
   const peers: LoadPeer[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < plan.peers && performance.now() < deadline) {
+    while (next < plan.peers && performance.now() < deadline && closedByServer(client) < JOIN_CLOSES_TO_STOP) {
       const i = next++;
       const ws = await openSocket(plan.url, Math.min(OPEN_TIMEOUT_MS, Math.max(1, deadline - performance.now())));
       if (!ws) continue;

@@ -18,6 +18,8 @@ export interface EdgeMeasured {
   result: EdgeLoadResult;
   /** Cores busy over the counted window; null if the window's CPU could not be read. */
   cpu: WindowCpu | null;
+  /** Open files of the server's busiest process, with no peer and with every peer connected. */
+  openFiles: { idle: number; loaded: number };
   /** The same two readings for the runtime's own processes, when the tree also holds tooling. */
   part?: { label: string; idle: number; loaded: number };
 }
@@ -115,7 +117,8 @@ export function capacityLines(cells: readonly EdgeCell[]): string[] {
     const own = o.part ? `; ${o.part.label}: ${mib(o.part.loaded)} MiB, ${kib((o.part.loaded - o.part.idle) / o.join.connected)} KiB per peer` : '';
     lines.push(
       `- ${server}: ${o.join.connected.toLocaleString('en-US')} concurrent peers on one server at ${mib(o.rssLoaded)} MiB RSS ` +
-        `(${mib(o.rssIdle)} MiB with none, ${kib(m.rssPerPeer)} KiB per peer${own}), ${n0(m.messagesPerSec)} messages/s, relay p99 ${ms1(m.p99)} ms.`,
+        `(${mib(o.rssIdle)} MiB with none, ${kib(m.rssPerPeer)} KiB per peer${own}), ${((o.openFiles.loaded - o.openFiles.idle) / o.join.connected).toFixed(1)} open files per peer, ` +
+        `${n0(m.messagesPerSec)} messages/s, relay p99 ${ms1(m.p99)} ms.`,
     );
   }
   return lines;
