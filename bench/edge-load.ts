@@ -137,9 +137,10 @@ function describe(): string {
   return [
     `Our signaling app (signal-worker/app.ts, hono) started for real on each runtime by tests/runtimes/launch.ts, its WebTorrent tracker route (\`/peer-connect/announce\`) under load; ` +
       `bittorrent-tracker's own server (\`new Server({udp:false, http:false, ws:true, stats:false})\`) alone in a Node child. Versions: ${runtimeVersions()}. ` +
-      'Deno and Bun run their own adapters\' entries (Deno.serve, Bun.serve), Node the @hono/node-server one; workerd runs the Cloudflare adapter (each site\'s tracker one Durable Object with hibernatable WebSockets) under `wrangler dev`, ' +
+      'Deno and Bun run their own adapters\' entries (Deno.serve, Bun.serve), Node the @hono/node-server one; workerd runs the Cloudflare adapter (each site\'s tracker one Durable Object with hibernatable WebSockets; all peers here are one site, so one object) under `wrangler dev`, ' +
       'which puts its proxy worker (a second workerd process) in front of the worker, so every frame crosses one more local hop than on the other runtimes. ' +
       'One server at a time, each in its own process(es); the load in one separate Node process (ws 8, no compression), over 127.0.0.1, on the same 2 shared cores.',
+    '',
     `Workload, the WebTorrent tracker protocol both servers speak: N peers (one WebSocket each), ${PEERS_PER_SWARM} per swarm (info hash), ` +
       `each announce \`started\` with ${OFFERS} offers (what WebTorrent sends), 200 sockets opening at a time. Then ${CONCURRENCY} announces outstanding, ` +
       `each peer in turn and none more often than every ${MIN_ANNOUNCE_GAP_MS} ms (so no socket nears our 50 messages/s limit): an announce with ${OFFERS} fresh offers → ` +
@@ -152,11 +153,12 @@ function describe(): string {
     '- **relay p50/p99**: offer (A sends its announce → B has the offer) and answer (B sends → A has it), pooled, for rounds started in the window; both ends are in the load process, one clock. Split in the next column.',
     `- **incomplete rounds**: the response or one of the ${OFFERS} answers not back within ${ROUND_TIMEOUT_MS / 1000} s. **refused**: \`failure reason\` replies plus sockets closed by the server, whole run (details below).`,
     '- **CPU server / load / others**: cores busy over the window, in % of one core (/proc): the server\'s process tree, the load process, and everything else on the machine (other people\'s work on the shared cores). ' +
-      'A server near 100% is saturated (Node, Deno and bittorrent-tracker run JavaScript on one thread); a load near 100% means the load generator, not the server, was the limit; ' +
+      'Each server runs its JavaScript on one thread, so near 100% it is saturated (workerd\'s tree also holds wrangler\'s Node and the proxy); a load near 100% means the load generator, not the server, was the limit; ' +
       'a large "others" means the row ran on less than its share of the machine.',
     `- **RSS**: the server's process tree as the kernel counts it (/proc VmRSS), ${SETTLE_MS / 1000} s after start-up with no peer, and ${SETTLE_MS / 1000} s after the last peer joined; ` +
       'RSS/peer = the difference ÷ peers connected. No garbage collection is forced in any row: workerd, Deno and Bun cannot be made to collect from outside the process, ' +
-      'so Node and bittorrent-tracker are not forced either; RSS includes garbage not yet collected and heap the runtime keeps after a collection.',
+      'so Node and bittorrent-tracker are not forced either; RSS includes garbage not yet collected and heap the runtime keeps after a collection. ' +
+      'Both Node rows run under tsx (`node --import tsx`), which adds to their idle RSS, not to RSS per peer.',
     '- **÷ bt**: this row ÷ bittorrent-tracker\'s row at the same N (messages/s: higher is better; p99 and RSS/peer: lower is better).',
   ].join('\n');
 }
