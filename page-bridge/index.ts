@@ -135,8 +135,10 @@ function start(): void {
     if (config.firstVisit === 'reload' && reloadOnce(wasControlled, status)) return new Promise<void>(() => undefined);
     await domReady();
     swapInMarkedElements();
-    if (navigator.serviceWorker?.controller) torrents.prepareFor(document);
   })();
+  // On a page the worker already controls, the media's torrents start with the document, not
+  // with the worker's registration and the swap: a viewer's play() then finds them ready.
+  if (wasControlled) void domReady().then(() => torrents.prepareFor(document));
   // After the page's own work: re-adding a torrent reads and hashes its stored pieces.
   void ready.then(() => torrents.seedStored()).catch(() => undefined);
   window.peerConnect = { stats: () => stats.snapshot(), torrentStats: () => torrents.stats(), ready };

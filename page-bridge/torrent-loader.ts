@@ -46,8 +46,18 @@ export class TorrentLoader {
    */
   prepareFor(doc: Document): number {
     const byPath = new Map(Object.values(this.options.config.torrents).map((t) => [t.path, t]));
+    if (byPath.size === 0) return 0;
     const wanted = new Set<BridgeTorrent>();
-    for (const el of doc.querySelectorAll('video[src], audio[src], video > source[src], audio > source[src]')) {
+    // Media still wrapped for first-visit swapping count too: their markup is the noscript's
+    // text, parsed inert (a template fetches nothing).
+    const roots: ParentNode[] = [doc];
+    for (const noscript of doc.querySelectorAll('noscript[data-peer-connect]')) {
+      const template = doc.createElement('template');
+      template.innerHTML = noscript.textContent ?? '';
+      roots.push(template.content);
+    }
+    const media = roots.flatMap((root) => [...root.querySelectorAll('video[src], audio[src], video > source[src], audio > source[src]')]);
+    for (const el of media) {
       const key = manifestKeyFor(new URL(el.getAttribute('src') ?? '', doc.baseURI).href, this.options.base.href);
       const torrent = key === null ? undefined : byPath.get(key);
       if (torrent) wanted.add(torrent);
