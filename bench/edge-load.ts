@@ -166,8 +166,27 @@ function describe(): string {
 /** Other work on this machine shares the 2 cores; the table says how busy they were. */
 const loadAverage = (): string => loadavg()[0]!.toFixed(1);
 
+/**
+ * A row that would run out of open files is not run: it would only measure the crash, and cost a
+ * minute of the run. Predicted from the same server's open files per peer at a smaller N
+ * (workerd under wrangler dev: ~6.3 per peer, its proxy dies with "accept: Too many open files").
+ */
+function predictedOverFileLimit(cells: readonly EdgeCell[], server: string, peers: number, limit: number): string | null {
+  if (!Number.isFinite(limit)) return null;
+  for (const c of cells) {
+    if (c.server !== server || c.peers >= peers || !c.outcome.ok) continue;
+    const perPeer = (c.outcome.openFiles.loaded - c.outcome.openFiles.idle) / c.outcome.join.connected;
+    const need = Math.round(perPeer * peers);
+    if (need > limit) {
+      return `skipped: ${perPeer.toFixed(1)} open files per peer (measured at ${c.peers.toLocaleString('en-US')}) make ~${need.toLocaleString('en-US')} for ${peers.toLocaleString('en-US')} peers, over the ${limit.toLocaleString('en-US')} open-file limit (\`ulimit -n\`)`;
+    }
+  }
+  return null;
+}
+
 async function main(): Promise<void> {
   const budget = new Budget(BUDGET_MS);
+  const fileLimit = await openFilesLimit();
   const loadBefore = loadAverage();
   const cells: EdgeCell[] = [];
   for (const peers of PEER_COUNTS) {
@@ -175,6 +194,11 @@ async function main(): Promise<void> {
       const swarms = Math.ceil(peers / PEERS_PER_SWARM);
       if (budget.short(CELL_NEED_MS)) {
         cells.push({ server: name, peers, swarms, outcome: { ok: false, reason: 'skipped: the benchmark\'s time budget ran out' } });
+        continue;
+      }
+      const overFiles = predictedOverFileLimit(cells, name, peers, fileLimit);
+      if (overFiles) {
+        cells.push({ server: name, peers, swarms, outcome: { ok: false, reason: overFiles } });
         continue;
       }
       progress(`edge-load: ${name}, ${peers} peers`);
