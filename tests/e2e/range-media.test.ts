@@ -130,6 +130,25 @@ describe('range and media', () => {
     assert.ok(peerSources.some((s) => s.endsWith(':peer')), `no v2 range came from the peer: ${peerSources.join(' ')}`);
   });
 
+  test('Range requests for a torrent asset: 206 and 416 from the web seed, then from a peer, for ranges nothing has downloaded yet', { timeout: 100_000 }, async () => {
+    assert.ok(site);
+    const key = Object.keys(site.manifest.assets).find((k) => site?.manifest.assets[k]?.torrent && /\.webm$/.test(k));
+    assert.ok(key, 'no video with a torrent in the manifest');
+    const t1 = await launchVisitor('t1');
+    const t2 = await launchVisitor('t2');
+    visitors.push(t1, t2);
+    // Page views that do not use the video, so every range below asks for bytes not downloaded.
+    await viewPages(t1, site, ['index.html', 'about.html']);
+    const fromWebSeed = await checkRanges(t1.page, site, key, 't1 via the torrent');
+    await viewPages(t2, site, ['index.html', 'about.html']);
+    const before = originUse(site, 't2').byPath[key]?.bytes ?? 0;
+    const fromPeer = await checkRanges(t2.page, site, key, 't2 via the torrent');
+    await settle(site);
+    const after = originUse(site, 't2').byPath[key]?.bytes ?? 0;
+    console.log(`range (torrent): ${key} t1 ${fromWebSeed.join(' ')} | t2 ${fromPeer.join(' ')}; origin sent t2 ${after - before} B of it`);
+    assert.ok(fromPeer.some((s) => s.endsWith(':peer')), `no t2 range came from a torrent peer: ${fromPeer.join(' ')}`);
+  });
+
   test('<video> and <audio> on media.html play through the worker with correct 206s', { timeout: 100_000 }, async () => {
     assert.ok(site);
     const mediaKeys = Object.keys(site.manifest.assets).filter((k) => /\.(webm|mp4|ogg|oga|ogv|mp3|m4a|opus|wav)$/i.test(k));
