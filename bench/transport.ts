@@ -162,7 +162,9 @@ async function main(): Promise<void> {
   let full: FullRun[] = [];
   let pass: PassSample[] = [];
   try {
-    site = await startSite({ siteDir: big.dir, origin: { validators: false } });
+    // Torrents off: this measures our data-channel wire, and files of 8 MiB and more would otherwise
+    // go through WebTorrent (bench/video.ts measures that path).
+    site = await startSite({ siteDir: big.dir, origin: { validators: false }, build: { torrents: 'off' } });
     plain = await startOriginServer({ root: big.dir, validators: false });
     progress('transport: launching two visitors');
     const a = await openVisitor('tp-a', site);
