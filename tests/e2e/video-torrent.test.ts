@@ -14,7 +14,9 @@ import { after, before, describe, test } from 'node:test';
 import { TORRENT_CLIENT_FILE } from '../../protocol/bridge-config.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { startLyingSeeder, type LyingSeeder } from './harness/lying-seeder.ts';
-import { checkAssets, describeBad, originUse, pct, settle, startSite, waitForReady, type TestSite } from './harness/site.ts';
+import { buildSite } from '../../build.ts';
+import { startSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { checkAssets, DEMO_SITE, describeBad, originUse, pct, settle, startSite, waitForReady, type TestSite } from './harness/site.ts';
 import { playVideo, storedChunks, torrentStats, type Playback } from './harness/video.ts';
 
 const VIDEO = 'media/test-pattern.webm';
@@ -242,6 +244,39 @@ describe('video with the WebTorrent module missing', () => {
     } finally {
       await v.close();
       await site.close();
+    }
+  });
+});
+
+describe('video on the demo server (tracker on the site\'s own origin)', () => {
+  test('a default build announces to /peer-connect/announce on the page\'s origin, and the second viewer finds the first there', { timeout: 90_000 }, async () => {
+    // Default build: the manifest's announce is a path, resolved by the bridge against the page.
+    const out = await mkdtemp(join(tmpdir(), 'pc-e2e-demo-'));
+    await buildSite({ siteDir: DEMO_SITE, outDir: out });
+    const server = await startSiteServer({ root: out, port: 0 });
+    const viewers: Visitor[] = [];
+    try {
+      const lines: string[] = [];
+      for (const name of ['s1', 's2']) {
+        const v = await launchVisitor(name);
+        viewers.push(v);
+        await v.open(`${server.url}about.html`);
+        await waitForReady(v.page);
+        await v.open(`${server.url}${PAGE}`);
+        await waitForReady(v.page);
+        const playback = await playVideo(v.page);
+        assert.ok(playback.ended && playback.error === null, `${name}: ${JSON.stringify(playback)}`);
+        lines.push(`${name}: ${JSON.stringify(await torrentStats(v.page))}, tracker ${JSON.stringify(server.trackerStats())}`);
+      }
+      console.log(`video, demo server: ${lines.join(' | ')}`);
+      // The tracker's own count: both viewers announced both of media.html's torrents to it.
+      assert.equal(server.trackerStats().peers, 4, JSON.stringify(server.trackerStats()));
+      const s2 = await torrentStats(viewers[1]!.page);
+      assert.ok(s2 && s2.bytesFromPeers > 0 && s2.bytesFromWebSeed === 0, `s2 did not get the video from s1: ${JSON.stringify(s2)}`);
+    } finally {
+      for (const v of viewers) await v.close();
+      await server.close();
+      await rm(out, { recursive: true, force: true });
     }
   });
 });
