@@ -42,7 +42,7 @@ class TorrentEntry implements TorrentReadTarget {
     private readonly webSeedUrl: string,
   ) {
     torrent.on('wire', (wire: Wire) => this.watch(wire));
-    (torrent as Torrent & { on(e: 'verified', l: (index: number) => void): void }).on('verified', (index) => {
+    torrent.on('verified', (index) => {
       // Progress is a verified piece, not a byte: a peer sending garbage must look stalled.
       this.lastByteAt = Date.now();
       this.contributors.delete(index);
@@ -91,7 +91,7 @@ class TorrentEntry implements TorrentReadTarget {
 
   forget(piece: number): void {
     // Private in WebTorrent 2.8.5 (see torrent-store/types.ts): the only way to un-verify a piece.
-    (this.torrent as Torrent & { _markUnverified?: (i: number) => void })._markUnverified?.(piece);
+    this.torrent._markUnverified?.(piece);
   }
 
   peerWires(): number {
@@ -131,7 +131,7 @@ class TorrentEntry implements TorrentReadTarget {
     if (wire.peerId && this.banned.has(wire.peerId)) return wire.destroy();
     const fromWebSeed = wire.type === 'webSeed';
     if (!fromWebSeed) this.markOnce('first-peer-wire');
-    (wire as Wire & { on(e: 'piece', l: (index: number, offset: number, block: Uint8Array) => void): void }).on('piece', (index, _offset, block) => {
+    wire.on('piece', (index, _offset, block) => {
       const wires = this.contributors.get(index) ?? new Set<Wire>();
       wires.add(wire);
       this.contributors.set(index, wires);
@@ -192,7 +192,7 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
     // Per wire, counting piece bytes only (the torrent's own 'upload' event counts what passes
     // its throttle, not what peers received).
     torrent.on('wire', (wire) => {
-      (wire as Wire & { on(e: 'upload', l: (n: number) => void): void }).on('upload', (n) => {
+      wire.on('upload', (n) => {
         uploaded += n;
         options.onUploaded(n);
       });
@@ -239,8 +239,7 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
  * policy falls back to its grace period.
  */
 function watchSwarmSize(torrent: Torrent, entry: TorrentEntry): void {
-  type TrackerClient = { on(e: 'update', l: (d: { complete?: number; incomplete?: number }) => void): void };
-  const tracker = (torrent as Torrent & { discovery?: { tracker?: TrackerClient } }).discovery?.tracker;
+  const tracker = torrent.discovery?.tracker;
   tracker?.on('update', (data) => {
     const count = (data.complete ?? 0) + (data.incomplete ?? 0);
     entry.othersInSwarm = Math.max(0, count - 1);

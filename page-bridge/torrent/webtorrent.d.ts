@@ -39,6 +39,10 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     uploaded: number;
     peerId?: string;
     destroy(): void;
+    /** A block received (bittorrent-protocol `_onPiece`; web seeds' WebConn too). */
+    on(event: 'piece', listener: (index: number, offset: number, block: Uint8Array) => void): this;
+    /** Piece bytes sent to this wire's peer. */
+    on(event: 'upload', listener: (bytes: number) => void): this;
   }
 
   export interface TorrentFile {
@@ -67,6 +71,15 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     on(event: 'error' | 'warning', listener: (err: Error | string) => void): this;
     on(event: 'download' | 'upload', listener: (bytes: number) => void): this;
     on(event: 'wire', listener: (wire: Wire) => void): this;
+    /** A piece passed its SHA-1 and was stored. */
+    on(event: 'verified', listener: (index: number) => void): this;
+    /**
+     * Private in 2.8.5: clears a verified piece's bit so it is fetched again (see
+     * torrent-store/types.ts). The only way to un-verify a piece.
+     */
+    _markUnverified?(index: number): void;
+    /** Private: torrent-discovery, whose `tracker` is bittorrent-tracker's client. */
+    discovery?: { tracker?: { on(event: 'update', listener: (data: { complete?: number; incomplete?: number }) => void): void } };
     once(event: 'ready', listener: () => void): this;
     once(event: 'error', listener: (err: Error | string) => void): this;
     off(event: string, listener: (...args: never[]) => void): this;
