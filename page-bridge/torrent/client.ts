@@ -246,6 +246,13 @@ function watchSwarmSize(torrent: Torrent, entry: TorrentEntry): void {
     entry.markOnce('tracker-answer');
     if (entry.readers > 0) entry.check();
   });
+  // A warning before any answer: the tracker is down or refused us, so no peer can be found
+  // through it; the web seed need not wait out the grace period. A later answer overrides this.
+  tracker?.on('warning', () => {
+    if (entry.othersInSwarm !== null) return;
+    entry.othersInSwarm = 0;
+    if (entry.readers > 0) entry.check();
+  });
 }
 
 export const createTorrentClient: TorrentClientModule['createTorrentClient'] = makeClient;

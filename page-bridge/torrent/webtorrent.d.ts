@@ -79,7 +79,13 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
      */
     _markUnverified?(index: number): void;
     /** Private: torrent-discovery, whose `tracker` is bittorrent-tracker's client. */
-    discovery?: { tracker?: { on(event: 'update', listener: (data: { complete?: number; incomplete?: number }) => void): void } };
+    discovery?: {
+      tracker?: {
+        on(event: 'update', listener: (data: { complete?: number; incomplete?: number }) => void): void;
+        /** A tracker that cannot be reached or refuses the announce (also later WebRTC failures). */
+        on(event: 'warning', listener: (err: Error) => void): void;
+      };
+    };
     once(event: 'ready', listener: () => void): this;
     once(event: 'error', listener: (err: Error | string) => void): this;
     off(event: string, listener: (...args: never[]) => void): this;
