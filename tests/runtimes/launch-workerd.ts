@@ -25,7 +25,20 @@ const POLL_MS = 100;
 const TERM_GRACE_MS = 3_000;
 const TAIL_LINES = 30;
 
+/**
+ * Ports are picked free, closed, then handed to wrangler, so another server starting meanwhile can
+ * take one: that failure ("Address already in use") gets one more try with fresh ports.
+ */
 export async function launchWorkerd(options: LaunchOptions = {}): Promise<RuntimeServer> {
+  try {
+    return await launchOnce(options);
+  } catch (error) {
+    if (error instanceof RuntimeUnavailable && /address already in use|EADDRINUSE/i.test(error.message)) return launchOnce(options);
+    throw error;
+  }
+}
+
+async function launchOnce(options: LaunchOptions): Promise<RuntimeServer> {
   if (!existsSync(WRANGLER)) throw new RuntimeUnavailable('workerd', `${WRANGLER} is missing (run npm install)`);
   const dir = mkdtempSync(join(tmpdir(), 'pc-workerd-'));
   const [port, inspectorPort] = [await freePort(), await freePort()];
