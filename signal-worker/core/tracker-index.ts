@@ -142,15 +142,7 @@ export class TrackerIndex {
   restore(sink: TrackerSink, membership: TrackerMembership): boolean {
     const swarm = this.swarms.get(membership.infoHash) ?? this.createSwarm(membership.infoHash);
     if (swarm.peers.has(membership.peerId)) return false;
-    const peer = new TrackerPeer(swarm, membership.peerId, sink, membership.complete, membership.lastSeen);
-    swarm.peers.set(peer.peerId, peer);
-    swarm.members.add(peer);
-    if (peer.complete) swarm.complete++;
-    else swarm.incomplete++;
-    let own = this.bySink.get(sink);
-    if (!own) this.bySink.set(sink, (own = new Set()));
-    own.add(peer);
-    this.peerCount++;
+    this.admit(new TrackerPeer(swarm, membership.peerId, sink, membership.complete, membership.lastSeen));
     return true;
   }
 
@@ -183,15 +175,21 @@ export class TrackerIndex {
     const swarm = existing ?? this.createSwarm(request.infoHash);
     // An unknown peer sending `completed` or `update` is treated as `started`, as bittorrent-tracker does.
     const peer = new TrackerPeer(swarm, request.peerId, sink, request.left === 0, now);
+    this.admit(peer);
+    return { ok: true, peer };
+  }
+
+  /** Enters a new peer in its swarm's tables, its connection's list and the counts. */
+  private admit(peer: TrackerPeer): void {
+    const swarm = peer.swarm;
     swarm.peers.set(peer.peerId, peer);
     swarm.members.add(peer);
     if (peer.complete) swarm.complete++;
     else swarm.incomplete++;
-    let own = this.bySink.get(sink);
-    if (!own) this.bySink.set(sink, (own = new Set()));
+    let own = this.bySink.get(peer.sink);
+    if (!own) this.bySink.set(peer.sink, (own = new Set()));
     own.add(peer);
     this.peerCount++;
-    return { ok: true, peer };
   }
 
   private markComplete(peer: TrackerPeer): void {
