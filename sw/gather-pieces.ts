@@ -8,6 +8,7 @@ import { STORED_PEER_ID, WEB_SEED_PEER_ID, type BridgeReply, type SourceBytes, t
 import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
+import { asGatherError, GatherError } from './gather-errors.ts';
 import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
@@ -28,6 +29,8 @@ export interface GatherDeps {
     onReply: (reply: BridgeReply) => void,
   ): Promise<{ report(f: WorkerFeedback): void; close(): void } | null>;
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
+  /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
+  onAssetChanged?(hash: string): void;
   timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
 }
 
@@ -48,8 +51,24 @@ export class PieceGatherer {
   private readonly limits: { accept: number; firstPiece: number; stall: number };
   /** Storage writes in flight; `settled()` waits for them before the asset is announced. */
   private readonly writes: Array<Promise<boolean>> = [];
-  /** Pieces resolved but not stored (an origin piece that failed its hash, or a failed write). */
-  private unstored = 0;
+  /**
+   * Settles once this gather knows which version of the file it serves, so a response commits
+   * its headers only after it (see serveAsset) and a changed file is served whole from the origin
+   * rather than stitched to stored pieces of the old one. Resolves when every piece is in hand;
+   * earlier when a piece from a peer has verified (peers hold only the manifest's version), or,
+   * when no piece came from storage, when the origin's first piece has verified (the response
+   * then holds only that answer's bytes and can follow it if it changes: see mayFollow). Rejects
+   * with the GatherError that came first otherwise (the origin's file changed, refused, failed).
+   */
+  private readonly proof: Promise<void>;
+  private settleProof: (error?: GatherError) => void = () => undefined;
+  private proven = false;
+  /** Some piece of this gather was read from storage. */
+  private hasCached = false;
+  /** Set by commit(): bytes of this version have reached the page, so the origin can no longer stand in for it. */
+  private committed = false;
+  /** Once the origin is known to serve another version, it may not supply any piece of this one. */
+  private originBarred: GatherError | null = null;
 
   constructor(
     private readonly asset: ManifestAsset,
@@ -57,10 +76,30 @@ export class PieceGatherer {
     private readonly pieceSize: number,
     readonly indexes: readonly number[],
     private readonly deps: GatherDeps,
+    private readonly options: { mayFollowOrigin?: boolean } = {},
   ) {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
     this.unresolved = this.slots.size;
     this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
+    this.proof = new Promise<void>((resolve, reject) => {
+      this.settleProof = (error) => {
+        if (this.proven) return;
+        this.proven = true;
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+    this.proof.catch(() => undefined); // a gather nobody asks about must not leave an unhandled rejection
+  }
+
+  /** See `proof`. */
+  versionProven(): Promise<void> {
+    return this.proof;
+  }
+
+  /** The response's headers and first bytes are out: from now on a changed origin cannot replace this version. */
+  commit(): void {
+    this.committed = true;
   }
 
   /** Resolves with piece `index` once verified (or rejects if even the origin failed). */
@@ -79,8 +118,10 @@ export class PieceGatherer {
     for (const [k, index] of this.indexes.entries()) {
       const data = cached[k];
       const expected = this.asset.pieces[index] ?? '';
-      if (data && (await this.deps.verify(data, expected))) this.resolve(index, new Uint8Array(data), 'cache');
-      else {
+      if (data && (await this.deps.verify(data, expected))) {
+        this.hasCached = true;
+        this.resolve(index, new Uint8Array(data), 'cache');
+      } else {
         if (data) void this.deps.deletePiece(this.asset.hash, index); // corrupted storage: forget it
         missing.push(index);
       }
@@ -89,6 +130,9 @@ export class PieceGatherer {
   }
 
   cancel(): void {
+    const cancelled = new GatherError('cancelled', 'gather cancelled');
+    this.settleProof(cancelled);
+    for (const index of this.slots.keys()) this.fail(index, cancelled);
     this.finish();
     this.controller.abort();
   }
@@ -170,25 +214,96 @@ export class PieceGatherer {
       const s = this.slots.get(i);
       return s && (s.state === 'peer' || s.state === 'wait');
     });
+    const barred = this.originBarred;
+    if (barred) {
+      for (const i of wanted) this.fail(i, barred);
+      return;
+    }
     for (const i of wanted) this.setState(this.slots.get(i)!, 'origin');
     for (const run of consecutiveRuns(wanted)) void this.originRun(run.first, run.last);
   }
 
   private async originRun(first: number, last: number): Promise<void> {
+    const { asset, pieceSize, url, deps } = this;
+    /** Passing on this answer's bytes as they are: its file changed after its first bytes went out (see mayFollow). */
+    let following = false;
     try {
-      await readOriginRun(this.url, this.asset.size, this.pieceSize, first, last, this.deps.fetchOrigin, this.controller.signal, async (index, data) => {
-        const slot = this.slots.get(index);
-        if (!slot || slot.state === 'done') return;
-        const good = await this.deps.verify(data, this.asset.pieces[index] ?? '');
-        // The origin is trusted; a mismatch means the file changed since the build. Pass it on, never store it.
-        this.resolve(index, data, 'origin');
-        if (good) this.store(index, data.slice().buffer as ArrayBuffer);
-        else this.unstored++;
+      await readOriginRun({
+        url,
+        size: asset.size,
+        pieceSize,
+        first,
+        last,
+        fetchOrigin: deps.fetchOrigin,
+        signal: this.controller.signal,
+        onPiece: async (index, data) => {
+          const slot = this.slots.get(index);
+          if (!slot || slot.state === 'done') return;
+          if (following || (await deps.verify(data, asset.pieces[index] ?? ''))) {
+            this.resolve(index, data, 'origin');
+            if (!following) this.store(index, data.slice().buffer as ArrayBuffer);
+            return;
+          }
+          if (!this.mayFollow(first, last)) throw new GatherError('asset-changed', `${url}: the origin's piece ${index} is not the manifest's`);
+          following = true;
+          this.originBarred = new GatherError('asset-changed', `${url}: the response follows the origin's new version`);
+          deps.onAssetChanged?.(asset.hash);
+          this.resolve(index, data, 'origin');
+        },
       });
     } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      for (let i = first; i <= last; i++) this.fail(i, err);
+      if (this.finished) return;
+      const err = asGatherError(error);
+      if (err.code === 'asset-changed') return this.originChanged(err);
+      if (!this.proven) this.settleProof(err);
+      // Pieces a changed origin handed back to peers meanwhile are theirs now.
+      for (let i = first; i <= last; i++) if (this.slots.get(i)?.state === 'origin') this.fail(i, err);
     }
+  }
+
+  /**
+   * A response whose every byte so far came from this one origin answer may follow that answer
+   * to its end when a later piece turns out to be another version: what the page has received is
+   * then the start of the origin's new file (same size: a different size fails before any byte,
+   * in readOriginRun), and the rest of that answer completes it. Those bytes are passed on
+   * unverified, as the origin is trusted, and never stored or shared. Only a single-window
+   * response, and only when the run covers the whole gather: other sources would be stitched in.
+   */
+  private mayFollow(first: number, last: number): boolean {
+    return (
+      this.committed &&
+      this.options.mayFollowOrigin === true &&
+      this.bytes.cache === 0 &&
+      this.bytes.peer === 0 &&
+      first === this.indexes[0] &&
+      last === this.indexes[this.indexes.length - 1]
+    );
+  }
+
+  /**
+   * The origin serves another version now. Its bytes are never passed on, stored or shared. Before
+   * the response committed, the whole gather fails with `asset-changed` (the page gets the origin's
+   * answer to its own request instead); after, what is missing may only come from peers, who hold
+   * the manifest's version, and fails if they cannot supply it.
+   */
+  private originChanged(error: GatherError): void {
+    const first = this.originBarred === null;
+    this.originBarred = error;
+    this.controller.abort();
+    if (first) this.deps.onAssetChanged?.(this.asset.hash);
+    if (!this.committed) {
+      this.settleProof(error);
+      for (const index of this.slots.keys()) this.fail(index, error);
+      this.finish();
+      return;
+    }
+    const missing = this.pending('origin');
+    if (missing.length === 0) return;
+    for (const i of missing) this.setState(this.slots.get(i)!, 'wait');
+    this.session?.close();
+    this.session = null;
+    clearTimeout(this.timer);
+    void this.fromPeers(missing);
   }
 
   private store(index: number, data: ArrayBuffer): void {
@@ -204,7 +319,7 @@ export class PieceGatherer {
   /** True once every piece of this gather is in storage (verified), after pending writes finish. */
   async allStored(): Promise<boolean> {
     const results = await Promise.all(this.writes);
-    return this.unstored === 0 && results.every(Boolean);
+    return results.every(Boolean);
   }
 
   private resolve(index: number, data: Uint8Array, source: Source): void {
@@ -213,6 +328,7 @@ export class PieceGatherer {
     this.setState(slot, 'done');
     slot.piece = { index, data, source };
     this.bytes[source] += data.byteLength;
+    if (source === 'peer' || (source === 'origin' && !this.hasCached) || this.unresolved === 0) this.settleProof();
     for (const w of slot.waiters.splice(0)) w(slot.piece);
     if (this.unresolved === 0) this.finish();
   }

@@ -2,62 +2,102 @@
  * Fetches a run of consecutive pieces from the origin with one Range request and hands each
  * piece on as soon as its last byte arrives. An origin that ignores Range (200) still works:
  * the bytes before the run are skipped as they stream past.
+ *
+ * Before any byte is used, the answer is checked against the manifest's size: a `Content-Range`
+ * total (RFC 9110 §14.4) or a 200's `Content-Length` that differs, or a 416 for a range inside the
+ * manifest's size, means the origin's file is another version than the manifest's, and the run
+ * fails with `asset-changed` (piece hashes, checked by the caller, catch a same-size change).
  */
 import { pieceSpan } from '../protocol/pieces.ts';
+import { GatherError, type GatherErrorCode } from './gather-errors.ts';
 
-export async function readOriginRun(
-  url: string,
-  size: number,
-  pieceSize: number,
-  first: number,
-  last: number,
-  fetchOrigin: (url: string, init: RequestInit) => Promise<Response>,
-  signal: AbortSignal,
-  onPiece: (index: number, data: Uint8Array) => Promise<void>,
-): Promise<void> {
-  const start = pieceSpan(first, size, pieceSize).start;
-  const end = pieceSpan(last, size, pieceSize).end; // exclusive
-  const response = await fetchOrigin(url, {
-    headers: { Range: `bytes=${start}-${end - 1}` },
-    signal,
-    // Credentials and cache as the page's own request would use: the origin is the same site.
-    credentials: 'same-origin',
-  });
-  let offset: number; // file offset of the next byte the body gives us
+export interface OriginRun {
+  url: string;
+  /** The manifest's size of the file, in bytes. */
+  size: number;
+  pieceSize: number;
+  /** First and last piece index of the run, inclusive. */
+  first: number;
+  last: number;
+  fetchOrigin: (url: string, init: RequestInit) => Promise<Response>;
+  signal: AbortSignal;
+  onPiece: (index: number, data: Uint8Array) => Promise<void>;
+}
+
+/** Rejects with a GatherError: `asset-changed`, `origin-status` (with the response), `origin-failed`. */
+export async function readOriginRun(run: OriginRun): Promise<void> {
+  const start = pieceSpan(run.first, run.size, run.pieceSize).start;
+  const end = pieceSpan(run.last, run.size, run.pieceSize).end; // exclusive
+  const response = await run
+    .fetchOrigin(run.url, {
+      headers: { Range: `bytes=${start}-${end - 1}` },
+      signal: run.signal,
+      // Credentials as the page's own request would use: the origin is the same site.
+      credentials: 'same-origin',
+    })
+    .catch((e: unknown) => {
+      throw new GatherError('origin-failed', `origin unreachable for ${run.url}: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  const offset = bodyOffset(response, run, start);
+  if (!response.body) throw new GatherError('origin-failed', `origin sent no body for ${run.url}`);
+  // A 200 whose length we could not check and whose body ends short is a shorter file, not a cut connection.
+  const lengthChecked = response.status === 206 || (response.headers.get('content-length') !== null && !isEncoded(response));
+  await cutIntoPieces(response.body, offset, run, lengthChecked ? 'origin-failed' : 'asset-changed');
+}
+
+/** File offset of the body's first byte, once the answer is known to be the manifest's file. */
+function bodyOffset(response: Response, run: OriginRun, start: number): number {
+  const changed = (why: string): GatherError => new GatherError('asset-changed', `${run.url}: ${why}, the manifest says ${run.size} bytes`);
+  if (response.status === 416) throw changed('the origin refuses a range inside the file (416)');
   if (response.status === 206) {
-    const m = /bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
-    offset = m?.[1] !== undefined ? Number(m[1]) : start;
-  } else if (response.status === 200) offset = 0;
-  else throw new Error(`origin answered ${response.status} for ${url}`);
-  if (offset > start) throw new Error(`origin range starts at ${offset}, wanted ${start}`);
-  if (!response.body) throw new Error(`origin sent no body for ${url}`);
+    const m = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(response.headers.get('content-range') ?? '');
+    if (!m) throw new GatherError('origin-failed', `${run.url}: 206 without a usable Content-Range`);
+    if (m[3] !== '*' && Number(m[3]) !== run.size) throw changed(`the origin's file has ${m[3]} bytes`);
+    const offset = Number(m[1]);
+    if (offset > start) throw new GatherError('origin-failed', `${run.url}: origin range starts at ${offset}, wanted ${start}`);
+    return offset;
+  }
+  if (response.status === 200) {
+    // A compressed body's Content-Length counts encoded bytes; only an identity length is the file's.
+    const length = response.headers.get('content-length');
+    if (length !== null && !isEncoded(response) && Number(length) !== run.size) throw changed(`the origin's file has ${length} bytes`);
+    return 0;
+  }
+  throw new GatherError('origin-status', `origin answered ${response.status} for ${run.url}`, response);
+}
 
-  let index = first;
-  let span = pieceSpan(index, size, pieceSize);
+const isEncoded = (response: Response): boolean => (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+
+async function cutIntoPieces(body: ReadableStream<Uint8Array>, firstOffset: number, run: OriginRun, shortBody: GatherErrorCode): Promise<void> {
+  let offset = firstOffset;
+  let index = run.first;
+  let span = pieceSpan(index, run.size, run.pieceSize);
   let buffer = new Uint8Array(span.end - span.start);
   let filled = 0;
-  const reader = response.body.getReader();
+  const reader = body.getReader();
   try {
-    while (index <= last) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`origin body for ${url} ended early at ${offset}`);
+    while (index <= run.last) {
+      const { done, value } = await reader.read().catch((e: unknown) => {
+        throw new GatherError('origin-failed', `origin body for ${run.url} broke off: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (done) throw new GatherError(shortBody, `origin body for ${run.url} ended early at ${offset}`);
       let chunk = value;
       if (offset < span.start) {
         const skip = Math.min(span.start - offset, chunk.length);
         chunk = chunk.subarray(skip);
         offset += skip;
       }
-      while (chunk.length > 0 && index <= last) {
+      while (chunk.length > 0 && index <= run.last) {
         const take = Math.min(buffer.length - filled, chunk.length);
         buffer.set(chunk.subarray(0, take), filled);
         filled += take;
         offset += take;
         chunk = chunk.subarray(take);
         if (filled === buffer.length) {
-          await onPiece(index, buffer);
+          await run.onPiece(index, buffer);
           index++;
-          if (index > last) break;
-          span = pieceSpan(index, size, pieceSize);
+          if (index > run.last) break;
+          span = pieceSpan(index, run.size, run.pieceSize);
           buffer = new Uint8Array(span.end - span.start);
           filled = 0;
         }

@@ -1,14 +1,27 @@
 /**
  * Answers one request for a manifest asset: 200, 206 or 416, with a streamed body built from
- * verified pieces. Resolves once the first piece is ready, so `x-peer-connect-source` can say
- * where the response's first bytes came from (the exact split is reported to the bridge after).
+ * verified pieces. Resolves once the first piece is ready and the gather has proven which
+ * version of the file it serves (see PieceGatherer.versionProven), so a response is always one
+ * version, whole:
+ * - the manifest's, when stored pieces, peers or the origin supply it;
+ * - the origin's current file, when the origin turned out to serve another version before any
+ *   byte went out: the page's own request is then passed to the network, as if we were not there;
+ * - the origin's own answer when it refused (401, 403, 404, 410, 5xx), body and all.
+ * `x-peer-connect-source` says where the first bytes came from (the exact split is reported after).
  */
 import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
 import { GATHER_WINDOW_PIECES } from '../protocol/limits.ts';
-import type { GatherDeps } from './gather-pieces.ts';
+import { isGatherError } from './gather-errors.ts';
+import type { GatherDeps, GatheredPiece } from './gather-pieces.ts';
 import { WindowedGatherer } from './windowed-gather.ts';
+
+/** What serving needs beyond gathering: the network as the page would reach it. */
+export interface ServeDeps extends GatherDeps {
+  /** The page's request, unchanged, to the network (a changed file is served whole from there). */
+  passThrough(request: Request): Promise<Response>;
+}
 
 export interface ServeOutcome {
   bytes: SourceBytes;
@@ -24,7 +37,7 @@ export async function serveAsset(
   request: Request,
   asset: ManifestAsset,
   pieceSize: number,
-  deps: GatherDeps,
+  deps: ServeDeps,
   /** Called once: with the outcome when the body was fully read, with null if it was not. */
   onDone: (outcome: ServeOutcome | null) => void,
 ): Promise<Response> {
@@ -33,6 +46,9 @@ export async function serveAsset(
   const range = parseRange(request.headers.get('range'), asset.size);
   if (range === 'unsatisfiable') {
     headers.set('Content-Range', `bytes */${asset.size}`);
+    // Called here too: the worker keeps an event open until onDone, and an event that never ends
+    // keeps a new worker waiting behind this one for good.
+    onDone(null);
     return new Response(null, { status: 416, headers });
   }
   if (asset.size === 0) {
@@ -50,12 +66,17 @@ export async function serveAsset(
   if (range) headers.set('Content-Range', `bytes ${first}-${last}/${asset.size}`);
   headers.set('Content-Length', String(last - first + 1));
 
-  const firstPiece = await gatherer.piece(indexes[0]!).catch((e: unknown) => e as Error);
-  if (firstPiece instanceof Error) {
+  let firstPiece: GatheredPiece;
+  try {
+    [firstPiece] = await Promise.all([gatherer.piece(indexes[0]!), gatherer.versionProven()]);
+  } catch (error) {
     gatherer.cancel();
     onDone(null);
-    throw firstPiece; // respondWith rejects: the page sees a network error, as it would from the origin
+    if (isGatherError(error, 'asset-changed')) return deps.passThrough(request);
+    if (isGatherError(error, 'origin-status') && error.response) return error.response;
+    throw error; // respondWith rejects: the page sees a network error, as it would from the origin
   }
+  gatherer.commit();
   headers.set(SOURCE_HEADER, firstPiece.source);
 
   let next = 0;

@@ -15,6 +15,7 @@ export class WindowedGatherer {
   private readonly finished: PieceGatherer[] = [];
   private readonly totals: SourceBytes = { peer: 0, origin: 0, cache: 0 };
   private cancelled = false;
+  private committed = false;
 
   constructor(
     private readonly asset: ManifestAsset,
@@ -50,6 +51,18 @@ export class WindowedGatherer {
     return gatherer ? gatherer.piece(index) : Promise.reject(new Error(`piece ${index} not part of this gather`));
   }
 
+  /** The first window's proof (see PieceGatherer.versionProven): the response commits on it. */
+  versionProven(): Promise<void> {
+    const first = this.open(0);
+    return first ? first.versionProven() : Promise.resolve();
+  }
+
+  /** Every window, open or still to come, now serves a version the page has started to receive. */
+  commit(): void {
+    this.committed = true;
+    for (const g of this.windows.values()) g.commit();
+  }
+
   cancel(): void {
     this.cancelled = true;
     for (const g of this.windows.values()) g.cancel();
@@ -66,7 +79,10 @@ export class WindowedGatherer {
     if (existing || this.cancelled) return existing;
     const slice = this.indexes.slice(w * this.windowPieces, (w + 1) * this.windowPieces);
     if (slice.length === 0) return undefined;
-    const gatherer = new PieceGatherer(this.asset, this.url, this.pieceSize, slice, this.deps);
+    // Only a response of one window may follow the origin's answer (see PieceGatherer.mayFollow).
+    const single = this.indexes.length <= this.windowPieces;
+    const gatherer = new PieceGatherer(this.asset, this.url, this.pieceSize, slice, this.deps, { mayFollowOrigin: single });
+    if (this.committed) gatherer.commit();
     this.windows.set(w, gatherer);
     void gatherer.start();
     return gatherer;

@@ -5,204 +5,15 @@
  * bounded.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { BridgeReply, WorkerFeedback } from '../../protocol/bridge-messages.ts';
-import { toHex } from '../../protocol/hex.ts';
-import type { ManifestAsset } from '../../protocol/manifest.ts';
-import { pieceSpan } from '../../protocol/pieces.ts';
-import { PieceGatherer, type GatherDeps, type GatheredPiece, type Source } from '../../sw/gather-pieces.ts';
-import { serveAsset, SOURCE_HEADER, type ServeOutcome } from '../../sw/serve-asset.ts';
+import { PieceGatherer } from '../../sw/gather-pieces.ts';
+import { serveAsset, SOURCE_HEADER, type ServeDeps, type ServeOutcome } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
-import { matchesHash } from '../../sw/verify.ts';
-
-const PIECE = 16 * 1024;
-const URL_ = 'https://site.example/media/clip.bin';
-const PEER = 'peer_AAAAAAAAAAAAAAAA';
-const T = { timeout: 10_000 };
-
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource)));
-}
-
-interface Fixture {
-  data: Uint8Array;
-  asset: ManifestAsset;
-}
-
-async function makeAsset(size: number): Promise<Fixture> {
-  const data = new Uint8Array(randomBytes(size));
-  const pieces: string[] = [];
-  for (let off = 0; off < size; off += PIECE) pieces.push(await sha256Hex(data.subarray(off, off + PIECE)));
-  return { data, asset: { hash: await sha256Hex(data), size, type: 'video/mp4', pieces } };
-}
-
-const slice = (f: Fixture, index: number): Uint8Array => {
-  const s = pieceSpan(index, f.asset.size, PIECE);
-  return f.data.slice(s.start, s.end);
-};
-const bufferOf = (u: Uint8Array): ArrayBuffer => u.slice().buffer as ArrayBuffer;
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- fakes
-
-class MemStore {
-  readonly map = new Map<string, ArrayBuffer>();
-  readonly written: number[] = [];
-  readonly deleted: number[] = [];
-  constructor(private readonly hash: string) {}
-  put(index: number, data: Uint8Array): void {
-    this.map.set(`${this.hash}:${index}`, bufferOf(data));
-  }
-  get(index: number): Uint8Array | undefined {
-    const b = this.map.get(`${this.hash}:${index}`);
-    return b ? new Uint8Array(b) : undefined;
-  }
-  readPieces = async (hash: string, indexes: readonly number[]): Promise<Array<ArrayBuffer | undefined>> =>
-    indexes.map((i) => {
-      const b = this.map.get(`${hash}:${i}`);
-      return b ? b.slice(0) : undefined;
-    });
-  writePiece = async (hash: string, index: number, data: ArrayBuffer): Promise<boolean> => {
-    this.written.push(index);
-    this.map.set(`${hash}:${index}`, data.slice(0));
-    return true;
-  };
-  deletePiece = async (hash: string, index: number): Promise<void> => {
-    this.deleted.push(index);
-    this.map.delete(`${hash}:${index}`);
-  };
-}
-
-type Step = { at: number; reply: BridgeReply };
-
-/** A bridge that answers a fetch with a scripted list of replies, each after a delay (ms from open). */
-class FakeBridge {
-  opened = 0;
-  closed = false;
-  readonly reports: WorkerFeedback[] = [];
-  readonly requests: Array<{ hash: string; size: number; pieces: number[] }> = [];
-  private readonly timers: Array<ReturnType<typeof setTimeout>> = [];
-  constructor(private readonly plan: (pieces: number[]) => Step[]) {}
-  openBridge: GatherDeps['openBridge'] = async (request, onReply) => {
-    this.opened++;
-    this.requests.push({ hash: request.hash, size: request.size, pieces: [...request.pieces] });
-    // Each session (a windowed gather opens several) stops on its own close.
-    let sessionClosed = false;
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    for (const step of this.plan([...request.pieces])) {
-      timers.push(
-        setTimeout(() => {
-          if (!sessionClosed) onReply(step.reply);
-        }, step.at),
-      );
-    }
-    this.timers.push(...timers);
-    return {
-      report: (f: WorkerFeedback) => {
-        this.reports.push(f);
-      },
-      close: () => {
-        sessionClosed = true;
-        this.closed = true;
-        for (const t of timers) clearTimeout(t);
-      },
-    };
-  };
-}
-
-const pieceReply = (f: Fixture, index: number, peerId = PEER): BridgeReply => ({ pc: 'piece', index, data: bufferOf(slice(f, index)), peerId });
-
-type OriginMode = 'range' | 'ignore-range' | 'fail';
-
-/** A static origin: honours `Range` with 206 (or ignores it, or answers 500); streams in odd-sized chunks. */
-class FakeOrigin {
-  readonly ranges: Array<string | null> = [];
-  bytesSent = 0;
-  aborted = 0;
-  constructor(
-    private readonly f: Fixture,
-    private readonly mode: OriginMode = 'range',
-    private readonly chunk = 7_001,
-  ) {}
-  fetchOrigin = async (url: string, init: RequestInit): Promise<Response> => {
-    assert.equal(url, URL_);
-    const rangeHeader = new Headers(init.headers).get('range');
-    this.ranges.push(rangeHeader);
-    if (this.mode === 'fail') return new Response('boom', { status: 500 });
-    let start = 0;
-    let end = this.f.data.length - 1;
-    let status = 200;
-    const headers = new Headers({ 'Content-Type': 'video/mp4' });
-    const m = rangeHeader ? /^bytes=(\d+)-(\d+)$/.exec(rangeHeader) : null;
-    if (this.mode === 'range' && m) {
-      start = Number(m[1]);
-      end = Math.min(Number(m[2]), this.f.data.length - 1);
-      status = 206;
-      headers.set('Content-Range', `bytes ${start}-${end}/${this.f.data.length}`);
-    }
-    const body = this.f.data.subarray(start, end + 1);
-    headers.set('Content-Length', String(body.length));
-    let offset = 0;
-    const signal = init.signal;
-    const stream = new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        await sleep(0);
-        if (signal?.aborted) {
-          this.aborted++;
-          controller.error(new Error('aborted'));
-          return;
-        }
-        if (offset >= body.length) {
-          controller.close();
-          return;
-        }
-        const part = body.slice(offset, offset + this.chunk);
-        offset += part.length;
-        this.bytesSent += part.length;
-        controller.enqueue(part);
-      },
-    });
-    return new Response(stream, { status, headers });
-  };
-}
-
-/** The byte ranges a run of pieces [first, last] maps to, as the worker should ask for them. */
-const rangeFor = (f: Fixture, first: number, last: number): string =>
-  `bytes=${pieceSpan(first, f.asset.size, PIECE).start}-${pieceSpan(last, f.asset.size, PIECE).end - 1}`;
-
-function deps(store: MemStore, origin: FakeOrigin, bridge: FakeBridge | null, timeouts?: GatherDeps['timeouts']): GatherDeps {
-  const d: GatherDeps = {
-    readPieces: store.readPieces,
-    writePiece: store.writePiece,
-    deletePiece: store.deletePiece,
-    verify: matchesHash,
-    openBridge: bridge ? bridge.openBridge : async () => null,
-    fetchOrigin: origin.fetchOrigin,
-  };
-  if (timeouts) d.timeouts = timeouts;
-  return d;
-}
-
-async function gatherAll(g: PieceGatherer): Promise<{ bytes: Uint8Array; pieces: GatheredPiece[] }> {
-  void g.start();
-  const pieces = await Promise.all(g.indexes.map((i) => g.piece(i)));
-  const total = pieces.reduce((n, p) => n + p.data.length, 0);
-  const bytes = new Uint8Array(total);
-  let off = 0;
-  for (const p of pieces) {
-    bytes.set(p.data, off);
-    off += p.data.length;
-  }
-  return { bytes, pieces };
-}
-
-const sourcesOf = (pieces: GatheredPiece[]): Source[] => pieces.map((p) => p.source);
-const allIndexes = (f: Fixture): number[] => range(0, f.asset.pieces.length - 1);
-
-/** 10 pieces, the last one partial. */
-const SIZE = 9 * PIECE + 1234;
+import type { BridgeReply } from '../../protocol/bridge-messages.ts';
+import type { GatherDeps } from '../../sw/gather-pieces.ts';
+import {
+  allIndexes, bufferOf, deps, FakeBridge, FakeOrigin, gatherAll, makeAsset, MemStore, PEER, PIECE, pieceReply, range, rangeFor, SIZE, slice, sleep, sourcesOf, T, URL_, type Fixture,
+} from './support/sw-fakes.ts';
 
 // ---------------------------------------------------------------- PieceGatherer
 
@@ -500,7 +311,7 @@ describe('serveAsset', () => {
 
   async function serve(
     f: Fixture,
-    d: GatherDeps,
+    d: ServeDeps,
     headers: Record<string, string> = {},
   ): Promise<{ response: Response; done: Promise<ServeOutcome | null> }> {
     let resolveDone: (o: ServeOutcome | null) => void = () => undefined;
@@ -597,7 +408,7 @@ describe('serveAsset', () => {
     assert.equal((await response.arrayBuffer()).byteLength, 0);
     assert.equal(origin.ranges.length, 0);
     assert.equal(bridge.opened, 0);
-    assert.ok(doneCalls <= 1);
+    assert.equal(doneCalls, 1, 'onDone ends the worker\'s event: a 416 that never calls it keeps a new worker waiting for good');
   });
 
   it('several ranges → 200 with the whole file', T, async () => {
@@ -624,24 +435,50 @@ describe('serveAsset', () => {
     assert.equal(origin.ranges.length, 0);
   });
 
-  it('origin fails (500) and nothing is cached: the response promise rejects, onDone(null)', T, async () => {
+  it('origin fails (500) and nothing is cached: the page gets the origin\'s own 500, onDone(null)', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f, 'fail');
     const outcomes: Array<ServeOutcome | null> = [];
-    await assert.rejects(serveAsset(request(), f.asset, PIECE, deps(store, origin, null), (o) => outcomes.push(o)), /500/);
+    const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, null), (o) => outcomes.push(o));
+    assert.equal(response.status, 500);
+    assert.equal(await response.text(), 'boom');
     assert.deepEqual(outcomes, [null]);
   });
 
-  it('origin fails after the first piece came from cache: the body errors, onDone(null), no hang', T, async () => {
+  it('origin unreachable and nothing is cached: the response promise rejects (a network error, as without us), onDone(null)', T, async () => {
+    const f = await makeAsset(SIZE);
+    const store = new MemStore(f.asset.hash);
+    const d = deps(store, new FakeOrigin(f), null);
+    d.fetchOrigin = async () => {
+      throw new TypeError('Failed to fetch');
+    };
+    const outcomes: Array<ServeOutcome | null> = [];
+    await assert.rejects(serveAsset(request(), f.asset, PIECE, d, (o) => outcomes.push(o)), /unreachable/);
+    assert.deepEqual(outcomes, [null]);
+  });
+
+  it('origin fails (500) after the first piece came from cache, before any piece came from the network: the page gets the origin\'s 500', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     store.put(0, slice(f, 0));
     const origin = new FakeOrigin(f, 'fail');
     const outcomes: Array<ServeOutcome | null> = [];
     const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, null), (o) => outcomes.push(o));
+    assert.equal(response.status, 500);
+    assert.equal(await response.text(), 'boom');
+    assert.deepEqual(outcomes, [null]);
+  });
+
+  it('origin fails (500) after peers started the body: the body errors, onDone(null), no hang', T, async () => {
+    const f = await makeAsset(SIZE);
+    const store = new MemStore(f.asset.hash);
+    const origin = new FakeOrigin(f, 'fail');
+    const bridge = new FakeBridge(() => [{ at: 1, reply: { pc: 'accepted', peers: 1 } }, { at: 2, reply: pieceReply(f, 0) }, { at: 3, reply: pieceReply(f, 1) }]);
+    const outcomes: Array<ServeOutcome | null> = [];
+    const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, bridge, { accept: 500, firstPiece: 500, stall: 100 }), (o) => outcomes.push(o));
     assert.equal(response.status, 200);
-    assert.equal(response.headers.get(SOURCE_HEADER), 'cache');
+    assert.equal(response.headers.get(SOURCE_HEADER), 'peer');
     await assert.rejects(response.arrayBuffer());
     assert.deepEqual(outcomes, [null]);
   });
