@@ -21,7 +21,8 @@ import {
 } from './build/make-torrent.ts';
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
-import { BRIDGE_FILE, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
+import { createHash } from 'node:crypto';
+import { BRIDGE_FILE, BUILD_QUERY, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
@@ -87,7 +88,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const baseUrl = resolveBaseUrl(options.baseUrl);
   const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
 
-  const manifest: Manifest = { version: MANIFEST_VERSION, pieceSize, builtAt: new Date().toISOString(), assets: {} };
+  const manifest: Manifest = { version: MANIFEST_VERSION, build: '', pieceSize, builtAt: new Date().toISOString(), assets: {} };
   const torrentFiles = new Map<string, Uint8Array>();
   for (const file of files.filter(isPeerServable)) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
@@ -105,6 +106,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     manifest.assets[file.path] = asset;
   }
 
+  manifest.build = createHash('sha256').update(JSON.stringify({ version: manifest.version, pieceSize, assets: manifest.assets })).digest('hex').slice(0, 20);
   await rm(outDir, { recursive: true, force: true });
   let swapped = 0;
   const htmlPages: string[] = [];
@@ -119,7 +121,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     const depth = file.path.split('/').length - 1;
     const result = rewriteHtml(await readFile(file.absolute), {
       pagePath: file.path,
-      bridgeSrc: '../'.repeat(depth) + BRIDGE_FILE,
+      bridgeSrc: `${'../'.repeat(depth)}${BRIDGE_FILE}?${BUILD_QUERY}=${manifest.build}`,
       isAsset: (p) => p in manifest.assets,
       firstVisit,
     });
@@ -152,6 +154,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     join(outDir, BRIDGE_FILE),
     await bundleBridge(
       {
+        build: manifest.build,
         signal: options.signal ?? null,
         swarm: options.swarm ?? null,
         firstVisit,

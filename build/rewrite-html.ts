@@ -67,7 +67,7 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const visit = (node: Node): void => {
     if (!('tagName' in node)) return;
     const el = node as Element;
-    if (el.tagName === 'script' && el.attrs.some((a) => a.name === 'src' && a.value.endsWith('peer-connect.js'))) hasBridge = true;
+    if (el.tagName === 'script' && el.attrs.some((a) => a.name === 'src' && /(^|\/)peer-connect\.js(\?|#|$)/.test(a.value))) hasBridge = true;
     const loc = el.sourceCodeLocation;
     if (options.firstVisit === 'swap' && SWAPPABLE.has(el.tagName) && loc && referencesAsset(el)) {
       const original = source.slice(loc.startOffset, loc.endOffset);

@@ -3,7 +3,8 @@
  * pieces for the worker and uploads stored pieces to others. Exposed as `window.peerConnect`.
  */
 import { decodeWorkerToBridge, type BridgeToWorker } from '../protocol/bridge-messages.ts';
-import { DEFAULT_SIGNAL_PATH, type BridgeConfig } from '../protocol/bridge-config.ts';
+import { bridgeBuildFromUrl, DEFAULT_SIGNAL_PATH, type BridgeConfig } from '../protocol/bridge-config.ts';
+import { WELCOME_TIMEOUT_MS } from '../protocol/limits.ts';
 import { domReady, reloadOnce, registerWorker, swapInMarkedElements } from './first-visit.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, PeerPool } from './peer-pool.ts';
@@ -106,6 +107,8 @@ function start(): void {
     const m = decoded.value;
     if (m.pc === 'hello?') {
       sayHello();
+    } else if (m.pc === 'welcome') {
+      welcomed();
     } else if (m.pc === 'fetch') {
       const port = event.ports[0];
       const torrent = torrents.torrentFor(m.hash);
@@ -124,8 +127,18 @@ function start(): void {
     }
   });
   navigator.serviceWorker?.startMessages();
-  // Tell the worker this window listens, now and whenever a new worker takes control.
-  const sayHello = (): void => navigator.serviceWorker?.controller?.postMessage({ pc: 'hello' } satisfies BridgeToWorker);
+  // Tell the worker this window listens and which build its page is, now and whenever a new
+  // worker takes control. The page's build is what its HTML put in our script's URL (the script
+  // file could come from a cache of another deploy); the worker serves only pages of its own build.
+  const pageBuild = bridgeBuildFromUrl(script?.src ?? '') ?? config.build;
+  let welcomed: () => void = () => undefined;
+  let welcome = Promise.resolve();
+  const sayHello = (): void => {
+    const controller = navigator.serviceWorker?.controller;
+    if (!controller) return;
+    welcome = new Promise((resolve) => (welcomed = resolve));
+    controller.postMessage({ pc: 'hello', build: pageBuild } satisfies BridgeToWorker);
+  };
   sayHello();
   navigator.serviceWorker?.addEventListener('controllerchange', sayHello);
 
@@ -133,6 +146,9 @@ function start(): void {
   const ready = (async () => {
     const status = await registerWorker(new URL(config.workerFile, base));
     if (config.firstVisit === 'reload' && reloadOnce(wasControlled, status)) return new Promise<void>(() => undefined);
+    // The elements put back next are fetched through the worker: it must know this page first,
+    // or they go to the origin (it serves only pages whose build it knows).
+    if (status === 'controlled') await Promise.race([welcome, sleep(WELCOME_TIMEOUT_MS)]);
     await domReady();
     swapInMarkedElements();
   })();
@@ -143,5 +159,7 @@ function start(): void {
   void ready.then(() => torrents.seedStored()).catch(() => undefined);
   window.peerConnect = { stats: () => stats.snapshot(), torrentStats: () => torrents.stats(), ready };
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 start();

@@ -1,5 +1,9 @@
+import { isBuildId } from './manifest.ts';
+
 /** What the build bakes into the page bridge. */
 export interface BridgeConfig {
+  /** The build's id (Manifest.build); a page names its own in our script's URL (BUILD_QUERY). */
+  build: string;
   /** WebSocket URL of the signaling server; null = `/peer-connect/signal` on the page's origin. */
   signal: string | null;
   /** Swarm id; null = the page's host. */
@@ -40,3 +44,16 @@ export const TORRENT_CLIENT_FILE = 'peer-connect-torrent.js';
  */
 export const WEB_SEED_QUERY = 'peer-connect-web-seed';
 export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';
+
+/** Query parameter of our script's URL in a page that names the page's build: `peer-connect.js?v=<build>`. */
+export const BUILD_QUERY = 'v';
+
+/** The build a page named in our script's URL, or null (no such parameter, or not a build id). */
+export function bridgeBuildFromUrl(src: string): string | null {
+  try {
+    const v = new URL(src, 'http://x.invalid/').searchParams.get(BUILD_QUERY);
+    return isBuildId(v) ? v : null;
+  } catch {
+    return null;
+  }
+}

@@ -4,6 +4,7 @@
  * may run other scripts that post messages, and a stale tab may run an older bridge.
  */
 import { HASH_PATTERN } from './limits.ts';
+import { isBuildId } from './manifest.ts';
 import { fail, isRecord, ok, type Result } from './result.ts';
 
 export type SourceBytes = { peer: number; origin: number; cache: number };
@@ -13,19 +14,23 @@ export type WorkerToBridge =
   | { pc: 'fetch'; hash: string; size: number; pieces: number[] }
   /** Is a bridge running in this window? (After a worker restart, it no longer knows.) */
   | { pc: 'hello?' }
+  /** The answer to `hello`: the worker has recorded the page's build (`build` is the worker's own). */
+  | { pc: 'welcome'; build: string }
   | { pc: 'stored'; hash: string }
   | { pc: 'served'; path: string; hash: string; bytes: SourceBytes; ms: number; status: number };
 
 /**
  * Bridge → worker, on `navigator.serviceWorker.controller`: this window runs a bridge that is
- * listening. Messages the worker posts to a window before its bridge listens can be lost (the
- * window's message queue opens by itself when parsing ends), so the worker asks only bridges
- * that said hello.
+ * listening, in a page of build `build` (null from a bridge too old to say). Messages the worker
+ * posts to a window before its bridge listens can be lost (the window's message queue opens by
+ * itself when parsing ends), so the worker asks only bridges that said hello.
  */
-export type BridgeToWorker = { pc: 'hello' };
+export type BridgeToWorker = { pc: 'hello'; build: string | null };
 
 export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
-  return isRecord(m) && m.pc === 'hello' ? ok({ pc: 'hello' }) : fail('unknown message');
+  if (!isRecord(m) || m.pc !== 'hello') return fail('unknown message');
+  if (m.build === undefined || m.build === null) return ok({ pc: 'hello', build: null });
+  return isBuildId(m.build) ? ok({ pc: 'hello', build: m.build }) : fail('hello: bad build');
 }
 
 /**
@@ -61,6 +66,8 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
     case 'hello?':
       return ok({ pc: 'hello?' });
+    case 'welcome':
+      return isBuildId(m.build) ? ok({ pc: 'welcome', build: m.build }) : fail('welcome: bad build');
     case 'served': {
       const b = m.bytes;
       if (typeof m.path !== 'string' || !isHash(m.hash) || !isRecord(b)) return fail('served: bad fields');

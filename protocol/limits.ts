@@ -115,6 +115,19 @@ export const BRIDGE_ACCEPT_TIMEOUT_MS = 1_500;
 export const BRIDGE_HELLO_TIMEOUT_MS = 1_000;
 
 /**
+ * Least time between two update checks the worker asks for itself (after a deploy is noticed).
+ * Each is a request for the worker script; a burst of changed assets needs one.
+ */
+export const SELF_UPDATE_MIN_INTERVAL_MS = 10_000;
+
+/**
+ * How long a page that has just come under the worker's control waits for the worker's
+ * `welcome` before putting its first-visit elements back: their requests must find the worker
+ * knowing the page's build, or they go to the origin.
+ */
+export const WELCOME_TIMEOUT_MS = 1_000;
+
+/**
  * From acceptance to the first verified piece from peers. Covers one signaling round trip plus
  * WebRTC set-up (40-70 ms on loopback, a few hundred ms across the internet).
  */

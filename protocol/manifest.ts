@@ -43,6 +43,11 @@ export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 /** The trusted list of assets, inlined into the service worker by the build. */
 export interface Manifest {
   version: 1;
+  /**
+   * The build's identity: a content id of the manifest, written into every page (our script's
+   * URL) and baked into the bridge, so the worker knows which build a page belongs to.
+   */
+  build: string;
   pieceSize: number;
   /** Build time, ISO 8601: changes the worker's bytes on every deploy, so browsers update it. */
   builtAt: string;
@@ -51,6 +56,9 @@ export interface Manifest {
 }
 
 export const MANIFEST_VERSION = 1;
+
+export const BUILD_ID_PATTERN = /^[0-9a-f]{16,64}$/;
+export const isBuildId = (v: unknown): v is string => typeof v === 'string' && BUILD_ID_PATTERN.test(v);
 
 /** Checks a manifest's shape and internal consistency (piece count matches size). */
 export function validateManifest(input: unknown): Result<Manifest> {
@@ -61,6 +69,7 @@ export function validateManifest(input: unknown): Result<Manifest> {
     return fail('manifest: bad pieceSize');
   }
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
+  if (!isBuildId(input.build)) return fail('manifest: bad build');
   if (!isRecord(assets)) return fail('manifest: assets is not an object');
   for (const [path, asset] of Object.entries(assets)) {
     const checked = validateAsset(path, asset, pieceSize);

@@ -4,7 +4,7 @@
  */
 import { decodeBridgeReply, type BridgeReply, type WorkerFeedback, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 
-import { readyBridge } from './bridge-registry.ts';
+import { readyBridge } from './client-registry.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 

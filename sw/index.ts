@@ -1,22 +1,27 @@
 /**
- * The service worker. Intercepts GET requests for manifest assets only; everything else
- * (navigations, other origins, unknown paths, non-GET) is not touched, not even re-fetched.
+ * The service worker. Answers GET requests for manifest assets from pages of its own build only
+ * (sw/request-policy.ts); everything else (navigations, other origins, unknown paths, non-GET,
+ * pages of another build or not yet known) is not touched, not even re-fetched.
  */
 import type { Manifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
-import { decodeBridgeToWorker } from '../protocol/bridge-messages.ts';
-import { onHello } from './bridge-registry.ts';
+import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
+import { decodeBridgeToWorker, type WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { askHello, buildOf, onBridgeScript, onHello } from './client-registry.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
 import { CompletionTracker } from './completion.ts';
-import type { GatherDeps } from './gather-pieces.ts';
 import { deletePiece, markComplete, readPieces, writePiece } from './piece-store.ts';
-import { serveAsset } from './serve-asset.ts';
+import { decide } from './request-policy.ts';
+import { requestSelfUpdate } from './self-update.ts';
+import { serveAsset, type ServeDeps } from './serve-asset.ts';
 import { matchesHash } from './verify.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
 const manifest: Manifest = __PEER_CONNECT_MANIFEST__;
 const completion = new CompletionTracker();
+/** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
+const changed = new Set<string>();
 
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
@@ -24,20 +29,43 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 
 self.addEventListener('message', (event) => {
   const source = event.source;
-  if (source instanceof WindowClient && decodeBridgeToWorker(event.data).ok) onHello(source.id);
+  const hello = decodeBridgeToWorker(event.data);
+  if (!(source instanceof WindowClient) || !hello.ok) return;
+  onHello(source.id, hello.value.build);
+  if (hello.value.build !== manifest.build) requestSelfUpdate();
+  source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
 });
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET' || request.mode === 'navigate') return;
-  const key = manifestKeyFor(request.url, self.registration.scope);
+  const url = new URL(request.url);
+  const scope = self.registration.scope;
+  if (request.method === 'GET' && url.origin + url.pathname === scope + BRIDGE_FILE) {
+    onBridgeScript(event.clientId, bridgeBuildFromUrl(request.url));
+    return;
+  }
+  const key = request.method === 'GET' ? manifestKeyFor(request.url, scope) : null;
   const asset = key === null ? undefined : manifest.assets[key];
+  const verdict = decide({
+    method: request.method,
+    mode: request.mode,
+    cache: request.cache,
+    headers: request.headers,
+    isAsset: asset !== undefined,
+    assetChanged: asset !== undefined && changed.has(asset.hash),
+    pageBuild: buildOf(event.clientId),
+    workerBuild: manifest.build,
+  });
+  if (!verdict.serve) {
+    if (verdict.reason === 'unknown-page') void askHello(event.clientId);
+    return;
+  }
   if (!asset || key === null) return;
   const clientId = event.clientId;
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
   const inTorrent = asset.torrent !== undefined;
-  const deps: GatherDeps = {
+  const deps: ServeDeps = {
     readPieces: async (hash, indexes) => {
       if (inTorrent) return [];
       const found = await readPieces(hash, indexes);
@@ -56,7 +84,12 @@ self.addEventListener('fetch', (event) => {
     },
     verify: matchesHash,
     openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= manifest.pieceSize),
-    fetchOrigin: (url, init) => fetch(url, init),
+    fetchOrigin: (u, init) => fetch(u, init),
+    passThrough: (r) => fetch(r),
+    onAssetChanged: (hash) => {
+      changed.add(hash);
+      requestSelfUpdate();
+    },
   };
   let done: () => void = () => undefined;
   event.waitUntil(new Promise<void>((resolve) => (done = resolve)));

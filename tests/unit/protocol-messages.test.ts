@@ -469,6 +469,7 @@ describe('validateManifest', () => {
   const pieceSize = 1024;
   const good = (): Manifest => ({
     version: 1,
+    build: '0123456789abcdef0123',
     pieceSize,
     builtAt: '2024-01-01T00:00:00.000Z',
     assets: {

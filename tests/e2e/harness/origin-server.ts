@@ -36,6 +36,11 @@ export interface OriginOptions {
   bytesPerSecond?: number;
   /** Send ETag/Last-Modified and answer conditional requests with 304 (off by default: see top). */
   validators?: boolean;
+  /**
+   * Paths the host guards, as Netlify/Cloudflare Access/nginx `auth_basic` do: a request for a path
+   * under `prefix` without the cookie `name=value` gets 401 (with `WWW-Authenticate`).
+   */
+  protect?: { prefix: string; cookie: string };
 }
 
 /** One request as the server saw and answered it. Mutable while the response is in flight. */
@@ -243,6 +248,15 @@ export async function startOriginServer(options: OriginOptions): Promise<OriginS
       return;
     }
     rec.path = rel;
+    const guard = options.protect;
+    if (guard && rel.startsWith(guard.prefix) && !(req.headers.cookie ?? '').split(/;\s*/).includes(guard.cookie)) {
+      rec.status = 401;
+      const body = Buffer.from('members only\n');
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Basic realm="members"', 'content-length': String(body.length) });
+      rec.bodyBytes += req.method === 'HEAD' ? 0 : body.length;
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     let file = resolve(join(root, rel));
     // Refuse anything that escapes the root (`..`, encoded or not) or smuggles a NUL.
     if (rel.includes('\0') || (file !== root && !file.startsWith(root + sep))) {

@@ -59,6 +59,11 @@ export interface TestSite {
   signalUrl: string;
   /** Absolute URL of a site path (`gallery.html`). */
   url(path: string): string;
+  /**
+   * Deploys another version: builds `siteDir` into the same output folder the origin serves, with
+   * the same options, and makes it this site's `siteDir` and `manifest`. Returns the new manifest.
+   */
+  redeploy(siteDir: string): Promise<Manifest>;
   stopSignal(): Promise<void>;
   close(): Promise<void>;
 }
@@ -81,7 +86,8 @@ export async function startSite(options: SiteOptions = {}): Promise<TestSite> {
     };
     cleanups.push(stopSignal);
     const siteDir = options.siteDir ?? process.env.PEER_CONNECT_E2E_SITE ?? DEMO_SITE;
-    const built = await buildSite({ ...options.build, siteDir, outDir, signal: signal.url, firstVisit: options.firstVisit ?? 'swap' });
+    const buildFrom = (dir: string) => buildSite({ ...options.build, siteDir: dir, outDir, signal: signal.url, firstVisit: options.firstVisit ?? 'swap' });
+    const built = await buildFrom(siteDir);
     const origin = await startOriginServer({ ...options.origin, root: outDir });
     cleanups.push(() => origin.close());
     const site: TestSite = {
@@ -93,6 +99,16 @@ export async function startSite(options: SiteOptions = {}): Promise<TestSite> {
       signal,
       signalUrl: signal.url,
       url: (path) => `${origin.url}/${urlPathFor(path)}`,
+      redeploy: async (dir) => {
+        const next = await buildFrom(dir);
+        // Hashes and image counts remembered per path describe the version that was there.
+        diskHashes.clear();
+        imageCountCache.clear();
+        site.siteDir = dir;
+        site.manifest = next.manifest;
+        site.htmlPages = next.htmlPages;
+        return next.manifest;
+      },
       stopSignal,
       close: cleanup,
     };
@@ -442,6 +458,49 @@ export async function storedCounts(page: Page): Promise<{ pieces: number; assets
       db.close();
     }
   });
+}
+
+/**
+ * Every key in the visitor's piece store, with the SHA-256 of each stored piece's bytes
+ * (`p:<hash>:<index>` → hex; `a:<hash>` and other records → ''). Computed in the page.
+ */
+export async function storedDigests(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    const dbs = await indexedDB.databases();
+    if (!dbs.some((d) => d.name === 'peer-connect')) return {};
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('peer-connect');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    try {
+      const [keys, values] = await new Promise<[IDBValidKey[], unknown[]]>((res, rej) => {
+        const store = db.transaction('pieces', 'readonly').objectStore('pieces');
+        const k = store.getAllKeys();
+        const v = store.getAll();
+        v.onsuccess = () => res([k.result, v.result]);
+        v.onerror = () => rej(v.error);
+      });
+      const out: Record<string, string> = {};
+      for (const [i, key] of keys.entries()) {
+        const value = values[i];
+        const hex = value instanceof ArrayBuffer ? Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', value)), (b) => b.toString(16).padStart(2, '0')).join('') : '';
+        out[String(key)] = hex;
+      }
+      return out;
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** Stored pieces whose bytes are not the piece the given manifests list under that key. */
+export function wrongStoredPieces(digests: Record<string, string>, manifests: Manifest[]): string[] {
+  const expected = new Map<string, string>();
+  for (const m of manifests) for (const a of Object.values(m.assets)) a.pieces.forEach((h, i) => expected.set(`p:${a.hash}:${i}`, h));
+  return Object.entries(digests)
+    .filter(([key, digest]) => key.startsWith('p:') && expected.get(key) !== digest)
+    .map(([key]) => key);
 }
 
 /** Percent with one decimal, for the printed notes. */

@@ -1,0 +1,90 @@
+/**
+ * What the worker knows about each window it controls: the build of its page and whether a
+ * bridge runs in it. Two moments tell: the page's request for our bridge script (its URL carries
+ * the page's build, `peer-connect.js?v=<build>`, and the browser asks for it while parsing the
+ * head, before the body's images), and the bridge's `hello` (after it runs; also the answer to
+ * `hello?` when a restarted worker has forgotten). A window that did neither is unknown: its
+ * requests go to the network at once (see request-policy.ts), so a page with no bridge never waits.
+ *
+ * A window is asked for pieces only after its bridge said hello: a message posted earlier may be
+ * dropped (the window's message queue opens by itself when its parsing ends, possibly before the
+ * async bridge script has run).
+ */
+import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { BRIDGE_HELLO_TIMEOUT_MS } from '../protocol/limits.ts';
+
+declare const self: ServiceWorkerGlobalScope;
+
+/** `expected`: its bridge script was requested; `ready`: it said hello; `silent`: it was waited for once in vain. */
+type BridgeState = 'expected' | 'ready' | 'silent';
+interface ClientInfo {
+  build: string | null;
+  bridge: BridgeState;
+}
+
+const clients = new Map<string, ClientInfo>();
+const waiters = new Map<string, Array<() => void>>();
+
+/** The page asked for our bridge script: its build is in the URL, a hello will follow. */
+export function onBridgeScript(clientId: string, build: string | null): void {
+  if (!clientId || clients.get(clientId)?.bridge === 'ready') return;
+  clients.set(clientId, { build, bridge: 'expected' });
+}
+
+export function onHello(clientId: string, build: string | null): void {
+  clients.set(clientId, { build, bridge: 'ready' });
+  for (const wake of waiters.get(clientId) ?? []) wake();
+  waiters.delete(clientId);
+}
+
+/** The page's build; undefined when this worker has not heard from the page. */
+export function buildOf(clientId: string): string | null | undefined {
+  return clientId ? clients.get(clientId)?.build : undefined;
+}
+
+/** Asks a window this worker does not know (it restarted, or took over an open tab) to say hello. */
+export async function askHello(clientId: string): Promise<void> {
+  if (!clientId || clients.has(clientId)) return;
+  const client = await self.clients.get(clientId);
+  client?.postMessage({ pc: 'hello?' } satisfies WorkerToBridge);
+}
+
+function waitForHello(clientId: string, ms: number): Promise<boolean> {
+  if (clients.get(clientId)?.bridge === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      const list = waiters.get(clientId) ?? [];
+      list.splice(list.indexOf(wake), 1);
+      const info = clients.get(clientId);
+      // Its bridge did not come (blocked, failed): never hold this window's requests again.
+      if (info && info.bridge === 'expected') info.bridge = 'silent';
+      resolve(false);
+    }, ms);
+    const wake = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    waiters.set(clientId, [...(waiters.get(clientId) ?? []), wake]);
+  });
+}
+
+/**
+ * A window whose bridge listens: the requesting one, else another ready one. With none ready, a
+ * small request goes to the origin at once; a larger one waits briefly for the requesting
+ * window's bridge, but only when that bridge is on its way (its script was requested) and has
+ * not already been waited for in vain.
+ */
+export async function readyBridge(clientId: string, small: boolean): Promise<Client | null> {
+  // One window listing per request: it also forgets windows that are gone, so the map does not
+  // grow with every page view.
+  const pick = async (): Promise<Client | null> => {
+    const windows = await self.clients.matchAll({ type: 'window' });
+    const alive = new Set(windows.map((w) => w.id));
+    for (const id of clients.keys()) if (!alive.has(id)) clients.delete(id);
+    const ready = (w: Client): boolean => clients.get(w.id)?.bridge === 'ready';
+    return windows.find((w) => w.id === clientId && ready(w)) ?? windows.find(ready) ?? null;
+  };
+  const now = await pick();
+  if (now || small || clients.get(clientId)?.bridge !== 'expected') return now;
+  return (await waitForHello(clientId, BRIDGE_HELLO_TIMEOUT_MS)) ? pick() : null;
+}

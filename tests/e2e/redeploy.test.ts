@@ -1,0 +1,175 @@
+/**
+ * Redeploys under open tabs, separate Chromium processes, the real build, origin and signaling.
+ * Every response is exactly one whole version of its file (the build's the page came with, or the
+ * origin's current one): never pieces of two versions, never cut to the old size, never a failure
+ * where the origin serves the file; a page of a new build never shows an old build's assets.
+ */
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { Manifest } from '../../protocol/manifest.ts';
+import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { startSite, storedDigests, waitForReady, waitUntil, wrongStoredPieces, type TestSite } from './harness/site.ts';
+import { imageWidth, sha256, titleColour, writeVersionedSite, type VersionedSite } from './harness/versioned-site.ts';
+
+interface Fetched {
+  path: string;
+  range: string | null;
+  status: number;
+  sha256: string;
+  bytes: number;
+  source: string | null;
+  error: string | null;
+}
+
+/** Fetches each path from inside the page (through its worker, as the page's own requests go). */
+async function fetchAll(page: Page, asks: Array<{ path: string; range?: string }>): Promise<Fetched[]> {
+  return page.evaluate(async (list) => {
+    const out: Fetched[] = [];
+    for (const { path, range } of list) {
+      try {
+        const r = await fetch(path, range ? { headers: { Range: range } } : {});
+        const body = await r.arrayBuffer();
+        const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => b.toString(16).padStart(2, '0')).join('');
+        out.push({ path, range: range ?? null, status: r.status, sha256: hex, bytes: body.byteLength, source: r.headers.get('x-peer-connect-source'), error: null });
+      } catch (e) {
+        out.push({ path, range: range ?? null, status: 0, sha256: '', bytes: 0, source: null, error: String(e) });
+      }
+    }
+    return out;
+  }, asks);
+}
+
+/**
+ * The versions (1-based) whose bytes, or whose bytes of `range`, the response is exactly; [] if
+ * none. A 416 is that version's answer when the range starts past its end (RFC 9110 §15.5.17).
+ */
+function versionsOf(site: VersionedSite, got: Fetched): number[] {
+  const file = site.file(got.path);
+  const matches: number[] = [];
+  file.versions.forEach((bytes, k) => {
+    let expected = bytes;
+    if (got.range) {
+      const m = /^bytes=(\d+)-(\d*)$/.exec(got.range)!;
+      const start = Number(m[1]);
+      if (start >= bytes.length) {
+        if (got.status === 416) matches.push(k + 1);
+        return;
+      }
+      const end = m[2] === '' ? bytes.length - 1 : Math.min(Number(m[2]), bytes.length - 1);
+      expected = bytes.subarray(start, end + 1);
+    }
+    if (got.status !== 416 && sha256(expected) === got.sha256 && expected.length === got.bytes) matches.push(k + 1);
+  });
+  return matches;
+}
+
+const PATHS = ['whole.bin', 'partial.bin', 'grow.bin', 'shrink.bin', 'same.bin', 'empty.txt', 'style.css'];
+const asks = (): Array<{ path: string; range?: string }> => [...PATHS.map((path) => ({ path })), ...PATHS.map((path) => ({ path, range: 'bytes=100-70000' }))];
+
+describe('redeploy', () => {
+  let versions: VersionedSite;
+  let site: TestSite | undefined;
+  let visitors: Visitor[] = [];
+
+  before(async () => {
+    versions = await writeVersionedSite(3);
+  });
+  afterEach(async () => {
+    for (const v of visitors) await v.close();
+    visitors = [];
+    await site?.close();
+    site = undefined;
+  });
+  after(async () => undefined);
+
+  test('a tab open across a deploy gets one whole version of every file, stored, partly stored or not', { timeout: 90_000 }, async () => {
+    site = await startSite({ siteDir: versions.dir(1) });
+    const v1Manifest = site.manifest;
+    const v = await launchVisitor('tab');
+    visitors.push(v);
+    await v.page.goto(site.url('index.html'), { waitUntil: 'load' });
+    await waitForReady(v.page);
+    // Stored whole: whole.bin and style.css; partly: piece 0 of partial.bin (a 100-byte range).
+    await fetchAll(v.page, [{ path: 'whole.bin' }, { path: 'style.css' }, { path: 'partial.bin', range: 'bytes=0-99' }]);
+    const whole = v1Manifest.assets['whole.bin']!.hash;
+    const partial = v1Manifest.assets['partial.bin']!.hash;
+    await waitUntil('v1 pieces stored', 10_000, async () => {
+      const d = await storedDigests(v.page);
+      return `a:${whole}` in d && `p:${partial}:0` in d ? true : undefined;
+    });
+    await v.page.evaluate(() => {
+      (window as Window & { controllerChanged?: boolean }).controllerChanged = false;
+      navigator.serviceWorker.addEventListener('controllerchange', () => {
+        (window as Window & { controllerChanged?: boolean }).controllerChanged = true;
+      });
+    });
+
+    const v2Manifest = await site.redeploy(versions.dir(2));
+    const before = await fetchAll(v.page, asks());
+    for (const got of before) {
+      assert.equal(got.error, null, `${got.path} ${got.range ?? ''}: ${got.error}`);
+      assert.ok([200, 206, 416].includes(got.status), `${got.path} ${got.range ?? ''}: status ${got.status}`);
+      assert.equal(versionsOf(versions, got).length > 0, true, `${got.path} ${got.range ?? ''}: ${got.bytes} bytes that are no version of the file (source ${got.source})`);
+    }
+    // Nothing holds version 1 of these but the origin did: the origin's version, whole.
+    for (const path of ['partial.bin', 'grow.bin', 'shrink.bin', 'same.bin']) {
+      const got = before.find((g) => g.path === path && g.range === null)!;
+      assert.ok(versionsOf(versions, got).includes(2), `${path}: the origin's current file`);
+    }
+    console.log(`redeploy/open tab: before the worker updates: ${before.map((g) => `${g.path}${g.range ? '[range]' : ''}=v${versionsOf(versions, g).join('/')}(${g.source ?? 'network'})`).join(' ')}`);
+
+    // The worker saw the origin change and updates itself; the tab is then served the origin's files.
+    await waitUntil('the worker updated itself', 15_000, () =>
+      v.page.evaluate(() => ((window as Window & { controllerChanged?: boolean }).controllerChanged ? true : undefined)),
+    );
+    const afterUpdate = await fetchAll(v.page, asks());
+    for (const got of afterUpdate) {
+      assert.equal(got.error, null, `${got.path}: ${got.error}`);
+      assert.ok(versionsOf(versions, got).includes(2), `${got.path} ${got.range ?? ''} after the update: the origin's current file`);
+    }
+    const wrong = wrongStoredPieces(await storedDigests(v.page), [v1Manifest, v2Manifest]);
+    assert.deepEqual(wrong, [], 'no stored piece differs from the piece its key names');
+  });
+
+  test('a navigation right after a deploy never shows the new page with the old build\'s assets', { timeout: 150_000 }, async () => {
+    site = await startSite({ siteDir: versions.dir(1) });
+    const v = await launchVisitor('reader');
+    visitors.push(v);
+    const manifests: Manifest[] = [site.manifest];
+    await v.page.goto(site.url('index.html'), { waitUntil: 'load' });
+    await waitForReady(v.page);
+    for (let version = 2; version <= 3; version++) {
+      // A controlled view first, so the worker holds this version's stylesheet and image. The
+      // worker of the last deploy may still be waiting: Chromium activates it once the old one is
+      // idle (measured here: at once, or up to its 30 s idle timer), and a page loaded meanwhile
+      // can come up without a controller (no P2P for that view, nothing wrong shown).
+      await waitUntil('the last deploy\'s worker active', 45_000, () =>
+        v.page.evaluate(async () => {
+          const r = await navigator.serviceWorker.getRegistration();
+          return r && !r.installing && !r.waiting && r.active?.state === 'activated' ? true : undefined;
+        }),
+      );
+      await v.page.goto(site.url('index.html'), { waitUntil: 'load' });
+      await waitForReady(v.page);
+      manifests.push(await site.redeploy(versions.dir(version)));
+      await v.page.goto(site.url('index.html'), { waitUntil: 'load' });
+      const shown = await v.page.evaluate(() => {
+        const title = document.getElementById('title');
+        const pic = document.getElementById('pic') as HTMLImageElement | null;
+        return { text: title?.textContent ?? '', colour: title ? getComputedStyle(title).color : '', width: pic?.naturalWidth ?? -1 };
+      });
+      const img = await waitUntil('the image decoded', 10_000, () =>
+        v.page.evaluate(() => {
+          const pic = document.getElementById('pic') as HTMLImageElement | null;
+          return pic && pic.complete && pic.naturalWidth > 0 ? pic.naturalWidth : undefined;
+        }),
+      );
+      console.log(`redeploy/navigation: deployed v${version}: heading "${shown.text}", colour ${shown.colour}, image width ${img}`);
+      assert.equal(shown.text, `version ${version}`);
+      assert.equal(shown.colour, titleColour(version), `the stylesheet of version ${version}`);
+      assert.equal(img, imageWidth(version), `the image of version ${version}`);
+    }
+    assert.deepEqual(wrongStoredPieces(await storedDigests(v.page), manifests), []);
+  });
+});
