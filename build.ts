@@ -7,6 +7,7 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
+import { buildId } from './build/build-id.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
 import {
@@ -87,7 +88,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const baseUrl = resolveBaseUrl(options.baseUrl);
   const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
 
-  const manifest: Manifest = { version: MANIFEST_VERSION, pieceSize, builtAt: new Date().toISOString(), assets: {} };
+  const assets: Record<string, ManifestAsset> = {};
   const torrentFiles = new Map<string, Uint8Array>();
   for (const file of files.filter(isPeerServable)) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
@@ -102,8 +103,15 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       asset.torrent = { infoHash: made.infoHash, pieceLength: made.pieceLength, file: torrentFile, announce: tracker };
       torrentFiles.set(torrentFile, made.torrent);
     }
-    manifest.assets[file.path] = asset;
+    assets[file.path] = asset;
   }
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    pieceSize,
+    build: buildId({ version: MANIFEST_VERSION, pieceSize, assets }),
+    builtAt: new Date().toISOString(),
+    assets,
+  };
 
   await rm(outDir, { recursive: true, force: true });
   let swapped = 0;
@@ -152,6 +160,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     join(outDir, BRIDGE_FILE),
     await bundleBridge(
       {
+        build: manifest.build,
         signal: options.signal ?? null,
         swarm: options.swarm ?? null,
         firstVisit,

@@ -1,5 +1,9 @@
+import { BUILD_ID_PATTERN } from './manifest.ts';
+
 /** What the build bakes into the page bridge. */
 export interface BridgeConfig {
+  /** The manifest's `build` id: the build this bridge (and its worker) came from. */
+  build: string;
   /** WebSocket URL of the signaling server; null = `/peer-connect/signal` on the page's origin. */
   signal: string | null;
   /** Swarm id; null = the page's host. */
@@ -40,3 +44,27 @@ export const TORRENT_CLIENT_FILE = 'peer-connect-torrent.js';
  */
 export const WEB_SEED_QUERY = 'peer-connect-web-seed';
 export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';
+
+/**
+ * The query parameter that carries the build id on every page's bridge script:
+ * `<script src="peer-connect.js?v=<build>" async>`.
+ */
+export const BUILD_QUERY = 'v';
+
+/** The bridge script URL as written into a page: `<prefix>peer-connect.js?v=<build>` (`prefix` is `../` repeated, or empty). */
+export const bridgeScriptSrc = (prefix: string, build: string): string => `${prefix}${BRIDGE_FILE}?${BUILD_QUERY}=${build}`;
+
+/**
+ * The build id a bridge script URL carries (see `BUILD_QUERY`), or null when it has none or a
+ * malformed one. `src` may be relative: only its query is read.
+ */
+export function bridgeBuildFromUrl(src: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(src, 'http://bridge.invalid/');
+  } catch {
+    return null;
+  }
+  const build = url.searchParams.get(BUILD_QUERY);
+  return build !== null && BUILD_ID_PATTERN.test(build) ? build : null;
+}

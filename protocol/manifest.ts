@@ -40,10 +40,20 @@ export const DEFAULT_TRACKER_PATH = '/peer-connect/announce';
 
 export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 
+/** A build id: lowercase hex, 16 to 64 digits (the build writes 20; see `Manifest.build`). */
+export const BUILD_ID_PATTERN = /^[0-9a-f]{16,64}$/;
+
 /** The trusted list of assets, inlined into the service worker by the build. */
 export interface Manifest {
   version: 1;
   pieceSize: number;
+  /**
+   * Which build this is, by content: the first 20 hex digits of the SHA-256 of
+   * `JSON.stringify({version, pieceSize, assets})`, assets in the build's sorted order. An identical
+   * rebuild keeps it; any changed byte, path or type changes it. The build also puts it in each
+   * page's bridge URL (`peer-connect.js?v=<build>`), so the worker can tell which build a page is of.
+   */
+  build: string;
   /** Build time, ISO 8601: changes the worker's bytes on every deploy, so browsers update it. */
   builtAt: string;
   /** Keyed by the path relative to the worker's scope, decoded (`img/café.jpg`, no leading slash). */
@@ -56,10 +66,11 @@ export const MANIFEST_VERSION = 1;
 export function validateManifest(input: unknown): Result<Manifest> {
   if (!isRecord(input)) return fail('manifest: not an object');
   if (input.version !== MANIFEST_VERSION) return fail(`manifest: unsupported version ${String(input.version)}`);
-  const { pieceSize, assets, builtAt } = input;
+  const { pieceSize, assets, build, builtAt } = input;
   if (typeof pieceSize !== 'number' || !Number.isInteger(pieceSize) || pieceSize < 1024 || pieceSize > MAX_PIECE_SIZE) {
     return fail('manifest: bad pieceSize');
   }
+  if (typeof build !== 'string' || !BUILD_ID_PATTERN.test(build)) return fail('manifest: bad build');
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
   if (!isRecord(assets)) return fail('manifest: assets is not an object');
   for (const [path, asset] of Object.entries(assets)) {

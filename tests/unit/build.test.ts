@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -206,6 +206,15 @@ describe('buildSite', { timeout: 120_000 }, () => {
     assert.ok(worker.includes(result.manifest.builtAt));
   });
 
+  it('the build id is the first 20 hex chars of SHA-256 over {version, pieceSize, assets}, baked into worker and bridge', async () => {
+    const { version, pieceSize, assets } = result.manifest;
+    assert.equal(result.manifest.build, sha256(Buffer.from(JSON.stringify({ version, pieceSize, assets }))).slice(0, 20));
+    assert.ok(Object.keys(assets).every((k, i, keys) => i === 0 || keys[i - 1]! < k), 'assets in sorted order');
+    assert.ok((await readFile(join(out, WORKER_FILE), 'utf8')).includes(result.manifest.build));
+    const bridge = await readFile(join(out, BRIDGE_FILE), 'utf8');
+    assert.ok(bridge.includes(`"${result.manifest.build}"`), 'bridge config carries the build id');
+  });
+
   it('copies every non-HTML file byte for byte, and no hidden files', async () => {
     for (const [path, data] of site.files) {
       if (isHtmlPath(path)) continue;
@@ -294,11 +303,22 @@ describe('buildSite', { timeout: 120_000 }, () => {
     const again = await buildSite({ siteDir: site.dir, outDir: join(root, 'out-again') });
     assert.deepEqual({ ...again.manifest, builtAt: '' }, { ...result.manifest, builtAt: '' });
     assert.equal(JSON.stringify({ ...again.manifest, builtAt: '' }), JSON.stringify({ ...result.manifest, builtAt: '' }), 'same key order');
+    assert.equal(again.manifest.build, result.manifest.build, 'an identical rebuild has the same build id');
     for (const page of again.htmlPages) {
       const a = await readFile(join(root, 'out-again', page));
       const b = await readFile(join(out, page));
       assert.ok(a.equals(b), `${page} identical across builds`);
     }
+  });
+
+  it('a changed file, or another piece size, gives another build id', async () => {
+    const changed = join(root, 'site-changed');
+    await cp(site.dir, changed, { recursive: true });
+    await writeFile(join(changed, 'js', 'app.js'), 'console.log("app 2");\n');
+    const other = await buildSite({ siteDir: changed, outDir: join(root, 'out-changed') });
+    assert.notEqual(other.manifest.build, result.manifest.build);
+    const bigger = await buildSite({ siteDir: site.dir, outDir: join(root, 'out-bigger'), pieceSize: PIECE_SIZE * 2 });
+    assert.notEqual(bigger.manifest.build, result.manifest.build);
   });
 
   it('refuses an output folder that is the site or contains it', async () => {
