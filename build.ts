@@ -22,7 +22,7 @@ import {
 } from './build/make-torrent.ts';
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
-import { BRIDGE_FILE, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
+import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
@@ -127,7 +127,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     const depth = file.path.split('/').length - 1;
     const result = rewriteHtml(await readFile(file.absolute), {
       pagePath: file.path,
-      bridgeSrc: '../'.repeat(depth) + BRIDGE_FILE,
+      bridgeSrc: bridgeScriptSrc('../'.repeat(depth), manifest.build),
       isAsset: (p) => p in manifest.assets,
       firstVisit,
     });

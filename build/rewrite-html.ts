@@ -4,8 +4,9 @@
  * text (valid UTF-8 round-trips exactly); any other page as latin1, one char per byte, which
  * round-trips every byte of any ASCII-compatible charset. A BOM is kept first.
  */
-import { parse } from 'parse5';
+import { html, parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
+import { BRIDGE_FILE } from '../protocol/bridge-config.ts';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -15,7 +16,10 @@ export type FirstVisitMode = 'swap' | 'reload' | 'off';
 export interface RewriteOptions {
   /** Site-relative path of this page (`posts/a.html`), to resolve relative URLs. */
   pagePath: string;
-  /** `src` of the bridge script as written into the page (relative, so a site can live under a sub-path). */
+  /**
+   * `src` of the bridge script as written into the page (relative, so a site can live under a
+   * sub-path; versioned with the build id). Replaces the src of a bridge script the page already has.
+   */
   bridgeSrc: string;
   /** True when a site-relative decoded path is a manifest asset. */
   isAsset: (path: string) => boolean;
@@ -27,6 +31,8 @@ export interface RewriteResult {
   /** Elements wrapped for first-visit swapping. */
   swapped: number;
   scriptAdded: boolean;
+  /** Bridge scripts the page already had (an earlier build's, or the owner's) whose src was set to `bridgeSrc`. */
+  scriptsUpdated: number;
 }
 
 /** Marker the bridge looks for; the original markup is the noscript's text, shown as-is without JS. */
@@ -63,11 +69,15 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     return urls.some((u) => u !== '' && options.isAsset(sitePath(u, base) ?? '')) || childElements(el).some(referencesAsset);
   };
 
-  let hasBridge = false;
+  let scriptsUpdated = 0;
   const visit = (node: Node): void => {
     if (!('tagName' in node)) return;
     const el = node as Element;
-    if (el.tagName === 'script' && el.attrs.some((a) => a.name === 'src' && a.value.endsWith('peer-connect.js'))) hasBridge = true;
+    const bridgeSrc = isBridgeScript(el, base) ? srcValueSpan(el, source) : null;
+    if (bridgeSrc) {
+      splices.push({ ...bridgeSrc, text: options.bridgeSrc });
+      scriptsUpdated += 1;
+    }
     const loc = el.sourceCodeLocation;
     if (options.firstVisit === 'swap' && SWAPPABLE.has(el.tagName) && loc && referencesAsset(el)) {
       const original = source.slice(loc.startOffset, loc.endOffset);
@@ -81,14 +91,46 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   };
   for (const child of document.childNodes) visit(child);
 
-  const scriptAt = hasBridge ? -1 : scriptInsertionOffset(document, source);
+  const swapped = splices.length - scriptsUpdated;
+  const scriptAt = scriptsUpdated > 0 ? -1 : scriptInsertionOffset(document, source);
   if (scriptAt >= 0) {
     splices.push({ at: scriptAt, end: scriptAt, text: `<script src="${options.bridgeSrc}" async></script>` });
   }
   splices.sort((a, b) => b.at - a.at);
   let out = source;
   for (const s of splices) out = out.slice(0, s.at) + s.text + out.slice(s.end);
-  return { html: Buffer.from(whole.slice(0, bom) + out, encoding), swapped: splices.length - (scriptAt >= 0 ? 1 : 0), scriptAdded: scriptAt >= 0 };
+  return { html: Buffer.from(whole.slice(0, bom) + out, encoding), swapped, scriptAdded: scriptAt >= 0, scriptsUpdated };
+}
+
+/**
+ * An HTML `<script>` whose URL path ends in `/peer-connect.js`, whatever its query: our bridge,
+ * left by an earlier build (a site rebuilt from its output) or written by the owner.
+ */
+function isBridgeScript(el: Element, base: URL): boolean {
+  if (el.tagName !== 'script' || el.namespaceURI !== html.NS.HTML) return false;
+  const src = el.attrs.find((a) => a.name === 'src')?.value;
+  if (src === undefined) return false;
+  try {
+    return new URL(src, base).pathname.endsWith(`/${BRIDGE_FILE}`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the `src` value is in the source, inside its quotes if it has any: parse5 gives the span
+ * of the whole attribute (`src = 'x'`), and only the value is replaced, so the attribute's
+ * spelling (case, spaces, quotes) stays as written.
+ */
+function srcValueSpan(el: Element, source: string): { at: number; end: number } | null {
+  const loc = el.sourceCodeLocation?.attrs?.src;
+  if (!loc) return null;
+  const attr = source.slice(loc.startOffset, loc.endOffset);
+  const before = /^[^=]*=\s*(["']?)/.exec(attr);
+  if (!before) return null;
+  const quote = before[1] ?? '';
+  const closed = quote !== '' && attr.length > before[0].length && attr.endsWith(quote);
+  return { at: loc.startOffset + before[0].length, end: loc.endOffset - (closed ? 1 : 0) };
 }
 
 function childElements(el: Element): Element[] {

@@ -125,7 +125,8 @@ async function makeSite(root: string): Promise<Site> {
 }
 
 const isHtmlPath = (p: string): boolean => /\.html?$/i.test(p);
-const bridgeSrcFor = (page: string): string => '../'.repeat(page.split('/').length - 1) + BRIDGE_FILE;
+/** The bridge script's src in a built page: relative to the page, versioned with the build id. */
+const bridgeSrcFor = (page: string, build: string): string => `${'../'.repeat(page.split('/').length - 1)}${BRIDGE_FILE}?v=${build}`;
 
 describe('buildSite', { timeout: 120_000 }, () => {
   let root = '';
@@ -229,45 +230,48 @@ describe('buildSite', { timeout: 120_000 }, () => {
     for (const page of result.htmlPages) {
       const source = site.files.get(page)!;
       const output = await readFile(join(out, page));
-      const src = bridgeSrcFor(page);
+      const src = bridgeSrcFor(page, result.manifest.build);
       assert.equal(bridgeScriptCount(output.toString('latin1')), 1, page);
       const { bytes } = stripInserted(output, src);
       assert.ok(bytes.equals(source), `${page}: only the script and wrappers were inserted`);
     }
-    assert.equal(bridgeSrcFor('blog/post.html'), '../peer-connect.js');
+    const v = result.manifest.build;
+    assert.equal(bridgeSrcFor('blog/post.html', v), `../peer-connect.js?v=${v}`);
     const post = await readFile(join(out, 'blog/post.html'), 'utf8');
-    assert.ok(post.includes('<script src="../peer-connect.js" async></script>'));
+    assert.ok(post.includes(`<script src="../peer-connect.js?v=${v}" async></script>`));
     const deep = await readFile(join(out, 'blog/2024/deep.HTM'), 'utf8');
-    assert.ok(deep.includes('<script src="../../peer-connect.js" async></script>'));
+    assert.ok(deep.includes(`<script src="../../peer-connect.js?v=${v}" async></script>`));
   });
 
   it('the script goes inside <head> (before </head> when there is one)', async () => {
     const index = await readFile(join(out, 'index.html'), 'utf8');
-    assert.ok(index.includes(`${scriptTag('peer-connect.js')}</head>`));
+    const tag = scriptTag(bridgeSrcFor('index.html', result.manifest.build));
+    assert.ok(index.includes(`${tag}</head>`));
     const latin1 = (await readFile(join(out, 'latin1.html'))).toString('latin1');
-    assert.ok(latin1.includes(`${scriptTag('peer-connect.js')}</head>`));
+    assert.ok(latin1.includes(`${tag}</head>`));
   });
 
   it('the windows-1252 page keeps its non-UTF-8 bytes', async () => {
     const output = await readFile(join(out, 'latin1.html'));
     for (const b of [0xe9, 0xef, 0x80, 0x93, 0x94, 0xa9]) assert.ok(output.includes(b), `byte ${b.toString(16)}`);
     assert.ok(!output.includes(Buffer.from([0xef, 0xbf, 0xbd])), 'no U+FFFD replacement characters');
-    const { bytes, wrapped } = stripInserted(output, 'peer-connect.js');
+    const { bytes, wrapped } = stripInserted(output, bridgeSrcFor('latin1.html', result.manifest.build));
     assert.ok(bytes.equals(LATIN1_HTML));
     assert.deepEqual(wrapped, ['<img src="img/logo.png" alt="x">']);
   });
 
   it('wraps exactly the elements that reference manifest assets (swap)', async () => {
-    const { wrapped } = stripInserted(await readFile(join(out, 'index.html')), 'peer-connect.js');
+    const src = (page: string): string => bridgeSrcFor(page, result.manifest.build);
+    const { wrapped } = stripInserted(await readFile(join(out, 'index.html')), src('index.html'));
     assert.deepEqual(wrapped, [
       '<img src="img/caf%C3%A9%20terrace.jpg" alt="café">',
       '<picture><source srcset="img/logo.webp" type="image/webp"><img src="img/logo.png" alt="logo"></picture>',
       '<img srcset="img/logo.png 1x, img/logo@2x.png 2x" alt="srcset only">',
       '<video controls poster="img/logo.png"><source src="media/big.bin" type="video/mp4"></video>',
     ]);
-    const post = stripInserted(await readFile(join(out, 'blog/post.html')), '../peer-connect.js');
+    const post = stripInserted(await readFile(join(out, 'blog/post.html')), src('blog/post.html'));
     assert.deepEqual(post.wrapped, ['<img src="../img/logo.png" alt="rel">', '<img src="/img/café terrace.jpg" alt="abs">']);
-    const deep = stripInserted(await readFile(join(out, 'blog/2024/deep.HTM')), '../../peer-connect.js');
+    const deep = stripInserted(await readFile(join(out, 'blog/2024/deep.HTM')), src('blog/2024/deep.HTM'));
     assert.deepEqual(deep.wrapped, ['<img src="../../fonts/nested/deep/not-an-image.woff2">']);
     assert.equal(result.swapped, 4 + 2 + 1 + 1);
   });
@@ -293,7 +297,7 @@ describe('buildSite', { timeout: 120_000 }, () => {
     for (const page of off.htmlPages) {
       const output = await readFile(join(offOut, page));
       assert.ok(!output.includes('data-peer-connect'), page);
-      const { bytes, wrapped } = stripInserted(output, bridgeSrcFor(page));
+      const { bytes, wrapped } = stripInserted(output, bridgeSrcFor(page, off.manifest.build));
       assert.equal(wrapped.length, 0);
       assert.ok(bytes.equals(site.files.get(page)!), page);
     }
@@ -309,6 +313,26 @@ describe('buildSite', { timeout: 120_000 }, () => {
       const b = await readFile(join(out, page));
       assert.ok(a.equals(b), `${page} identical across builds`);
     }
+  });
+
+  it('rebuilding from an earlier output gives the same pages: the bridge tag is re-versioned in place, not added twice', async () => {
+    const again = join(root, 'out-from-out');
+    const rebuilt = await buildSite({ siteDir: out, outDir: again });
+    assert.equal(rebuilt.manifest.build, result.manifest.build);
+    for (const page of rebuilt.htmlPages) {
+      assert.ok((await readFile(join(again, page))).equals(await readFile(join(out, page))), `${page} unchanged by a rebuild`);
+    }
+  });
+
+  it('a page that already names the bridge gets its src versioned in place', async () => {
+    const owned = join(root, 'site-owned');
+    await mkdir(owned, { recursive: true });
+    const page = `<!doctype html><head><script async src='/peer-connect.js?v=0000000000000000'></script><title>t</title></head>`;
+    await writeFile(join(owned, 'index.html'), page);
+    await writeFile(join(owned, 'a.txt'), 'a');
+    const built = await buildSite({ siteDir: owned, outDir: join(root, 'out-owned') });
+    const html = await readFile(join(root, 'out-owned', 'index.html'), 'utf8');
+    assert.equal(html, page.replace('/peer-connect.js?v=0000000000000000', `peer-connect.js?v=${built.manifest.build}`));
   });
 
   it('a changed file, or another piece size, gives another build id', async () => {
@@ -345,6 +369,7 @@ function findAll(node: ParentNode, tag: string, found: Element[] = []): Element[
 }
 
 describe('rewriteHtml', { timeout: 30_000 }, () => {
+  const VERSIONED = 'peer-connect.js?v=0123456789abcdef0123';
   const assets = new Set(['img/a.png', 'img/b.png', 'img/café terrace.jpg', 'v.mp4']);
   const options = (over: Partial<RewriteOptions> = {}): RewriteOptions => ({
     pagePath: 'index.html',
@@ -353,9 +378,9 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     firstVisit: 'swap',
     ...over,
   });
-  const rewrite = (html: string, over: Partial<RewriteOptions> = {}): { html: string; swapped: number; scriptAdded: boolean } => {
+  const rewrite = (html: string, over: Partial<RewriteOptions> = {}): { html: string; swapped: number; scriptAdded: boolean; scriptsUpdated: number } => {
     const r = rewriteHtml(Buffer.from(html, 'utf8'), options(over));
-    return { html: r.html.toString('utf8'), swapped: r.swapped, scriptAdded: r.scriptAdded };
+    return { html: r.html.toString('utf8'), swapped: r.swapped, scriptAdded: r.scriptAdded, scriptsUpdated: r.scriptsUpdated };
   };
   /** The bridge script as a browser would parse the output: one element, in <head>. */
   const assertScriptInHead = (html: string): void => {
@@ -407,11 +432,42 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     assert.equal(r.html.subarray(3).toString('utf8'), page.replace('</head>', `${scriptTag('peer-connect.js')}</head>`));
   });
 
-  it('a page that already has the bridge script does not get a second one', () => {
+  it('a page that already has the bridge script does not get a second one: its src becomes ours', () => {
     const src = '<html><head><script src="/peer-connect.js" async></script></head><body></body></html>';
-    const r = rewrite(src);
-    assert.equal(r.html, src);
+    const r = rewrite(src, { bridgeSrc: VERSIONED });
+    assert.equal(r.html, src.replace('/peer-connect.js', VERSIONED));
     assert.equal(r.scriptAdded, false);
+    assert.equal(r.scriptsUpdated, 1);
+  });
+
+  it('an existing bridge src is replaced inside its own quotes, whatever its form; every other byte stays', () => {
+    const cases: Array<[string, string]> = [
+      [`<script async src='peer-connect.js?v=0123456789abcdef'></script>`, `<script async src='${VERSIONED}'></script>`],
+      ['<script src=../peer-connect.js defer></script>', `<script src=${VERSIONED} defer></script>`],
+      ['<SCRIPT type="module" SRC = "js/peer-connect.js?x=1#y"></SCRIPT>', `<SCRIPT type="module" SRC = "${VERSIONED}"></SCRIPT>`],
+      ['<script src="peer&#45;connect.js"></script>', `<script src="${VERSIONED}"></script>`],
+      ['<script src="https://example.com/blog/peer-connect.js?v=1"></script>', `<script src="${VERSIONED}"></script>`],
+    ];
+    for (const [input, expected] of cases) {
+      const r = rewrite(`<head>${input}</head>`, { bridgeSrc: VERSIONED });
+      assert.equal(r.html, `<head>${expected}</head>`, input);
+      assert.equal(r.scriptAdded, false, input);
+    }
+  });
+
+  it('a script whose path only looks like the bridge is left alone and ours is added', () => {
+    for (const other of ['my-peer-connect.js', 'peer-connect.js.map', 'peer-connect.json', 'x.js?peer-connect.js', 'x.js#/peer-connect.js']) {
+      const input = `<head><script src="${other}"></script></head>`;
+      const r = rewrite(input, { bridgeSrc: VERSIONED });
+      assert.equal(r.html, input.replace('</head>', `${scriptTag(VERSIONED)}</head>`), other);
+      assert.equal(r.scriptAdded, true, other);
+    }
+  });
+
+  it('an SVG <script> naming peer-connect.js is not our bridge', () => {
+    const input = '<head></head><body><svg><script href="peer-connect.js"></script></svg></body>';
+    const r = rewrite(input, { bridgeSrc: VERSIONED });
+    assert.equal(r.html, input.replace('</head>', `${scriptTag(VERSIONED)}</head>`));
   });
 
   it('an <img> inside an existing <noscript> is not wrapped', () => {
