@@ -76,28 +76,64 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const siteDir = resolve(options.siteDir);
   const outDir = resolve(options.outDir);
   if (outDir === siteDir || siteDir.startsWith(outDir + '/')) throw new Error('--out must not be the site folder or contain it');
-  const pieceSize = options.pieceSize ?? PIECE_SIZE;
-  const firstVisit = options.firstVisit ?? 'swap';
+  const settings = resolveSettings(options);
+  const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
+  const { manifest, torrentFiles } = await makeManifest(files.filter(isPeerServable), settings);
+
+  await rm(outDir, { recursive: true, force: true });
+  const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
+  for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
+  await writeScripts(outDir, manifest, options, settings);
+  return { manifest, htmlPages, swapped, torrents: Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent) };
+}
+
+/** The options the build uses, with defaults filled in and checked before anything is read or written. */
+interface Settings {
+  pieceSize: number;
+  firstVisit: FirstVisitMode;
+  torrentMode: TorrentMode;
+  torrentMinSize: number;
+  torrentQuota: number;
+  /** Resolved tracker: a `ws(s):` URL or a path on the page's origin. */
+  tracker: string;
+  baseUrl: URL | null;
+  minify: boolean;
+}
+
+function resolveSettings(options: BuildOptions): Settings {
   const torrentMode = options.torrents ?? 'media';
   if (!TORRENT_MODES.includes(torrentMode)) throw new Error(`--torrents must be one of ${TORRENT_MODES.join(', ')}`);
   const torrentMinSize = options.torrentMinSize ?? TORRENT_MIN_SIZE;
   if (!Number.isInteger(torrentMinSize) || torrentMinSize < 1 || torrentMinSize > MAX_ASSET_SIZE) {
     throw new Error(`--torrent-min-size must be a whole number of bytes from 1 to ${MAX_ASSET_SIZE}`);
   }
-  const tracker = resolveTracker(options.tracker, options.signal);
-  const baseUrl = resolveBaseUrl(options.baseUrl);
-  const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
+  const torrentQuota = options.torrentQuota ?? TORRENT_STORE_QUOTA_BYTES;
+  if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
+  return {
+    pieceSize: options.pieceSize ?? PIECE_SIZE,
+    firstVisit: options.firstVisit ?? 'swap',
+    torrentMode,
+    torrentMinSize,
+    torrentQuota,
+    tracker: resolveTracker(options.tracker, options.signal),
+    baseUrl: resolveBaseUrl(options.baseUrl),
+    minify: options.minify ?? true,
+  };
+}
 
+/** Hashes every asset (sorted, as the walk lists them) and makes the torrents the mode asks for. */
+async function makeManifest(assetFiles: SiteFile[], settings: Settings): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
+  const { pieceSize, tracker } = settings;
   const assets: Record<string, ManifestAsset> = {};
   const torrentFiles = new Map<string, Uint8Array>();
-  for (const file of files.filter(isPeerServable)) {
+  for (const file of assetFiles) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
     const asset: ManifestAsset = { hash, size, pieces, type: contentType(file.path) };
-    if (wantsTorrent(asset, torrentMode, torrentMinSize)) {
+    if (wantsTorrent(asset, settings.torrentMode, settings.torrentMinSize)) {
       const made = await makeTorrent(file.absolute, size, {
         assetPath: file.path,
         announce: tracker.startsWith('/') ? null : tracker,
-        baseUrl,
+        baseUrl: settings.baseUrl,
       });
       const torrentFile = torrentFileFor(file.path);
       asset.torrent = { infoHash: made.infoHash, pieceLength: made.pieceLength, file: torrentFile, announce: tracker };
@@ -112,15 +148,18 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     builtAt: new Date().toISOString(),
     assets,
   };
+  return { manifest, torrentFiles };
+}
 
-  await rm(outDir, { recursive: true, force: true });
+/** Copies every site file but ours; HTML pages get the bridge tag (and first-visit markup). */
+async function copySite(files: SiteFile[], outDir: string, manifest: Manifest, firstVisit: FirstVisitMode): Promise<{ htmlPages: string[]; swapped: number }> {
   let swapped = 0;
   const htmlPages: string[] = [];
   for (const file of files) {
     if (isOurs(file.path)) continue;
-    const target = join(outDir, file.path);
-    await mkdir(dirname(target), { recursive: true });
     if (!isHtml(file.path)) {
+      const target = join(outDir, file.path);
+      await mkdir(dirname(target), { recursive: true });
       await copyFile(file.absolute, target);
       continue;
     }
@@ -133,47 +172,43 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     });
     swapped += result.swapped;
     htmlPages.push(file.path);
-    await writeFile(target, result.html);
+    await writeOutput(outDir, file.path, result.html);
   }
+  return { htmlPages, swapped };
+}
 
-  for (const [path, bytes] of torrentFiles) {
-    const target = join(outDir, path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, bytes);
-  }
+async function writeOutput(outDir: string, path: string, bytes: Uint8Array | string): Promise<void> {
+  const target = join(outDir, path);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, bytes);
+}
 
-  const torrentQuota = options.torrentQuota ?? TORRENT_STORE_QUOTA_BYTES;
-  if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
+/** The worker (manifest inlined), the bridge (config baked in) and, for a site with torrents, the WebTorrent client. */
+async function writeScripts(outDir: string, manifest: Manifest, options: BuildOptions, settings: Settings): Promise<void> {
   const bridgeTorrents: Record<string, BridgeTorrent> = {};
   for (const [path, asset] of Object.entries(manifest.assets)) {
     if (asset.torrent) {
-      bridgeTorrents[asset.hash] = { path, infoHash: asset.torrent.infoHash, torrentFile: asset.torrent.file, announce: asset.torrent.announce, pieceSize };
+      const { infoHash, file, announce } = asset.torrent;
+      bridgeTorrents[asset.hash] = { path, infoHash, torrentFile: file, announce, pieceSize: manifest.pieceSize };
     }
   }
-
-  const minify = options.minify ?? true;
+  const { minify } = settings;
   await mkdir(outDir, { recursive: true });
   // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
   if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
   await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));
-  await writeFile(
-    join(outDir, BRIDGE_FILE),
-    await bundleBridge(
-      {
-        build: manifest.build,
-        signal: options.signal ?? null,
-        swarm: options.swarm ?? null,
-        firstVisit,
-        workerFile: WORKER_FILE,
-        iceServers: options.iceServers ?? [],
-        upload: options.upload ?? 'auto',
-        torrents: bridgeTorrents,
-        torrentQuotaBytes: torrentQuota,
-      },
-      minify,
-    ),
-  );
-  return { manifest, htmlPages, swapped, torrents: Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent) };
+  const config: BridgeConfig = {
+    build: manifest.build,
+    signal: options.signal ?? null,
+    swarm: options.swarm ?? null,
+    firstVisit: settings.firstVisit,
+    workerFile: WORKER_FILE,
+    iceServers: options.iceServers ?? [],
+    upload: options.upload ?? 'auto',
+    torrents: bridgeTorrents,
+    torrentQuotaBytes: settings.torrentQuota,
+  };
+  await writeFile(join(outDir, BRIDGE_FILE), await bundleBridge(config, minify));
 }
 
 /**
