@@ -4,10 +4,12 @@
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except first-visit markup when `firstVisit` is `swap`.
  */
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
 import { buildId } from './build/build-id.ts';
+import { BUILD_MARKER_FILE, checkOutDir, isInside } from './build/check-out-dir.ts';
+import { diskOutDirView, prepareOutDir } from './build/out-dir.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
 import {
@@ -28,6 +30,11 @@ import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/
 
 export interface BuildOptions {
   siteDir: string;
+  /**
+   * Where the built site goes. It is emptied first, so it must be a new or empty folder or an
+   * earlier build's output (it holds `.peer-connect-build`), and not a filesystem root, the site,
+   * or a folder containing the site (see build/check-out-dir.ts). A folder inside the site is fine.
+   */
   outDir: string;
   /** WebSocket URL of the signaling server. Default: `/peer-connect/signal` on the site's own origin. */
   signal?: string | null;
@@ -64,23 +71,29 @@ export interface BuildResult {
 
 const isHtml = (path: string): boolean => /\.html?$/i.test(path);
 /**
- * What the build writes itself: our two scripts and the torrents folder. A site file at one of
- * these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
+ * What the build writes itself: our scripts, the torrents folder and the output marker (any
+ * marker, at any depth: a copied one would make its folder look like our output). A site file at
+ * one of these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
  */
 const isOurs = (path: string): boolean =>
-  path === WORKER_FILE || path === BRIDGE_FILE || path === TORRENT_CLIENT_FILE || path.startsWith(TORRENT_DIR + '/');
+  path === WORKER_FILE ||
+  path === BRIDGE_FILE ||
+  path === TORRENT_CLIENT_FILE ||
+  path.startsWith(TORRENT_DIR + '/') ||
+  path.split('/').at(-1) === BUILD_MARKER_FILE;
 /** Navigations never go through peers (the page must come from the origin, which we trust), and our own files must not either. */
 const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && !isOurs(f.path);
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
-  const siteDir = resolve(options.siteDir);
-  const outDir = resolve(options.outDir);
-  if (outDir === siteDir || siteDir.startsWith(outDir + '/')) throw new Error('--out must not be the site folder or contain it');
   const settings = resolveSettings(options);
-  const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
+  const plan = checkOutDir(resolve(options.siteDir), resolve(options.outDir), diskOutDirView);
+  if (!plan.ok) throw new Error(plan.error);
+  const { siteDir, outDir } = plan.value;
+  // An output folder inside the site is allowed: its files (an earlier build's) are not the site's.
+  const files = (await walkSite(siteDir)).filter((f) => !isInside(f.absolute, outDir));
   const { manifest, torrentFiles } = await makeManifest(files.filter(isPeerServable), settings);
 
-  await rm(outDir, { recursive: true, force: true });
+  await prepareOutDir(plan.value, manifest.build);
   const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
@@ -193,7 +206,6 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
     }
   }
   const { minify } = settings;
-  await mkdir(outDir, { recursive: true });
   // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
   if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
   await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));

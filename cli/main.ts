@@ -2,6 +2,7 @@
  * `peer-connect <command>`: build a site, serve a built site with the signaling server embedded,
  * run the signaling server alone, deploy it to Cloudflare Workers, or run the demo.
  */
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +136,8 @@ async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
   const root = fileURLToPath(new URL('..', import.meta.url));
   const out = join(root, '.demo-build');
+  // Our own folder by name; one left by a version that wrote no output marker would be refused.
+  await rm(out, { recursive: true, force: true });
   await build([join(root, 'demo', 'site'), '--out', out]);
   const server = await startSiteServer({ root: out, port: port(values.port ?? process.env.PORT, 8080), host: '127.0.0.1', signal: true });
   console.log(`\nPeerConnect demo: open ${server.url} in two browser windows (or two profiles).\n` +

@@ -5,13 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { buildSite, type BuildResult } from '../../build.ts';
+import { BUILD_MARKER_FILE, buildMarkerText } from '../../build/check-out-dir.ts';
 import { rewriteHtml, type RewriteOptions } from '../../build/rewrite-html.ts';
 import { BRIDGE_FILE, WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { PIECE_SIZE } from '../../protocol/limits.ts';
@@ -346,10 +348,73 @@ describe('buildSite', { timeout: 120_000 }, () => {
   });
 
   it('refuses an output folder that is the site or contains it', async () => {
-    await assert.rejects(buildSite({ siteDir: site.dir, outDir: site.dir }), /--out/);
-    await assert.rejects(buildSite({ siteDir: site.dir, outDir: root }), /--out/);
+    await assert.rejects(buildSite({ siteDir: site.dir, outDir: site.dir }), /--out .* is the site folder itself/);
+    await assert.rejects(buildSite({ siteDir: site.dir, outDir: root }), /--out .* contains the site folder/);
     // The site is untouched by the refused builds.
     assert.ok((await readFile(join(site.dir, 'index.html'))).equals(site.files.get('index.html')!));
+  });
+});
+
+describe('buildSite: the output folder', { timeout: 120_000 }, () => {
+  let root = '';
+  let siteDir = '';
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'pc-build-out-'));
+    siteDir = join(root, 'site');
+    await mkdir(join(siteDir, 'img'), { recursive: true });
+    await writeFile(join(siteDir, 'index.html'), '<!doctype html><title>t</title><img src="img/a.png">');
+    await writeFile(join(siteDir, 'img', 'a.png'), randomBytes(100));
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('refuses a non-empty folder that no build wrote, and leaves its files alone', async () => {
+    const mine = join(root, 'documents');
+    await mkdir(join(mine, 'taxes'), { recursive: true });
+    await writeFile(join(mine, 'taxes', '2024.pdf'), 'precious');
+    await assert.rejects(buildSite({ siteDir, outDir: mine }), /has no \.peer-connect-build.*empty this one yourself/);
+    assert.equal(await readFile(join(mine, 'taxes', '2024.pdf'), 'utf8'), 'precious');
+  });
+
+  it('writes a marker with the build id, which is never an asset and never copied from the site', async () => {
+    await writeFile(join(siteDir, BUILD_MARKER_FILE), buildMarkerText('f'.repeat(20)));
+    try {
+      const out = join(root, 'out-marker');
+      const r = await buildSite({ siteDir, outDir: out });
+      assert.deepEqual(JSON.parse(await readFile(join(out, BUILD_MARKER_FILE), 'utf8')), { tool: 'peer-connect', build: r.manifest.build });
+      assert.ok(!(BUILD_MARKER_FILE in r.manifest.assets));
+    } finally {
+      await rm(join(siteDir, BUILD_MARKER_FILE));
+    }
+  });
+
+  it('builds again into its own earlier output, removing what is no longer in the site', async () => {
+    const out = join(root, 'out-again');
+    await buildSite({ siteDir, outDir: out });
+    await writeFile(join(out, 'stale.txt'), 'left over');
+    await buildSite({ siteDir, outDir: out });
+    await assert.rejects(readFile(join(out, 'stale.txt')));
+    assert.ok(existsSync(join(out, 'img', 'a.png')));
+  });
+
+  it('accepts an empty folder, and a folder inside the site (whose files stay out of the site)', async () => {
+    const empty = join(root, 'empty');
+    await mkdir(empty);
+    assert.ok((await buildSite({ siteDir, outDir: empty })).manifest.assets['img/a.png']);
+    const inside = join(siteDir, 'dist');
+    await buildSite({ siteDir, outDir: inside });
+    const again = await buildSite({ siteDir, outDir: inside });
+    assert.deepEqual(Object.keys(again.manifest.assets), ['img/a.png']);
+    await rm(inside, { recursive: true });
+  });
+
+  it('refuses a symlink to the site or to a folder that contains it', async () => {
+    await symlink(siteDir, join(root, 'to-site'));
+    await symlink(root, join(root, 'to-root'));
+    await assert.rejects(buildSite({ siteDir, outDir: join(root, 'to-site') }), /is the site folder itself/);
+    await assert.rejects(buildSite({ siteDir, outDir: join(root, 'to-root') }), /contains the site folder/);
+    assert.ok(existsSync(join(siteDir, 'index.html')));
   });
 });
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,7 +41,20 @@ test('an invalid option value is refused by name', () => {
 test('building into the site folder itself is refused', () => {
   const r = run('build', demo, '--out', demo);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /must not be the site folder/);
+  assert.match(r.stderr, /--out .* is the site folder itself/);
+});
+
+test('building into a folder with files no build wrote is refused, and the folder is left alone', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const r = run('build', demo, '--out', out);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /peer-connect build: --out .* has no \.peer-connect-build/);
+    assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('an unknown command prints usage and exits 2', () => {
