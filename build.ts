@@ -8,7 +8,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
 import { buildId } from './build/build-id.ts';
-import { BUILD_MARKER_FILE, checkOutDir, isInside } from './build/check-out-dir.ts';
+import { checkOutDir, isInside } from './build/check-out-dir.ts';
 import { diskOutDirView, prepareOutDir } from './build/out-dir.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
@@ -16,13 +16,13 @@ import {
   makeTorrent,
   resolveBaseUrl,
   resolveTracker,
-  TORRENT_DIR,
   TORRENT_MODES,
   torrentFileFor,
   wantsTorrent,
   type TorrentMode,
 } from './build/make-torrent.ts';
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
+import { isHtml, isOurs, mayBeAsset } from './build/site-files.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
 import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
@@ -69,21 +69,6 @@ export interface BuildResult {
   torrents: string[];
 }
 
-const isHtml = (path: string): boolean => /\.html?$/i.test(path);
-/**
- * What the build writes itself: our scripts, the torrents folder and the output marker (any
- * marker, at any depth: a copied one would make its folder look like our output). A site file at
- * one of these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
- */
-const isOurs = (path: string): boolean =>
-  path === WORKER_FILE ||
-  path === BRIDGE_FILE ||
-  path === TORRENT_CLIENT_FILE ||
-  path.startsWith(TORRENT_DIR + '/') ||
-  path.split('/').at(-1) === BUILD_MARKER_FILE;
-/** Navigations never go through peers (the page must come from the origin, which we trust), and our own files must not either. */
-const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && !isOurs(f.path);
-
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const settings = resolveSettings(options);
   const plan = checkOutDir(resolve(options.siteDir), resolve(options.outDir), diskOutDirView);
@@ -91,7 +76,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const { siteDir, outDir } = plan.value;
   // An output folder inside the site is allowed: its files (an earlier build's) are not the site's.
   const files = (await walkSite(siteDir)).filter((f) => !isInside(f.absolute, outDir));
-  const { manifest, torrentFiles } = await makeManifest(files.filter(isPeerServable), settings);
+  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => mayBeAsset(f.path)), settings);
 
   await prepareOutDir(plan.value, manifest.build);
   const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);

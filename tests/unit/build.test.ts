@@ -119,7 +119,7 @@ async function makeSite(root: string): Promise<Site> {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), data);
   }
-  // Hidden files are not part of the site.
+  // Version control is not part of the site; other hidden files are copied but never assets.
   await mkdir(join(dir, '.git'), { recursive: true });
   await writeFile(join(dir, '.git', 'config'), '[core]\n');
   await writeFile(join(dir, '.DS_Store'), 'junk');
@@ -218,13 +218,13 @@ describe('buildSite', { timeout: 120_000 }, () => {
     assert.ok(bridge.includes(`"${result.manifest.build}"`), 'bridge config carries the build id');
   });
 
-  it('copies every non-HTML file byte for byte, and no hidden files', async () => {
+  it('copies every non-HTML file byte for byte, hidden ones too, but not version control', async () => {
     for (const [path, data] of site.files) {
       if (isHtmlPath(path)) continue;
       const copied = await readFile(join(out, path));
       assert.ok(copied.equals(data), `${path} copied exactly`);
     }
-    await assert.rejects(readFile(join(out, '.DS_Store')));
+    assert.equal(await readFile(join(out, '.DS_Store'), 'utf8'), 'junk');
     await assert.rejects(readFile(join(out, '.git', 'config')));
   });
 
@@ -352,6 +352,53 @@ describe('buildSite', { timeout: 120_000 }, () => {
     await assert.rejects(buildSite({ siteDir: site.dir, outDir: root }), /--out .* contains the site folder/);
     // The site is untouched by the refused builds.
     assert.ok((await readFile(join(site.dir, 'index.html'))).equals(site.files.get('index.html')!));
+  });
+});
+
+describe('buildSite: hidden files and host configuration', { timeout: 120_000 }, () => {
+  let root = '';
+  let out = '';
+  let result: BuildResult;
+  const hostFiles: Record<string, string> = {
+    '.htaccess': 'Options -Indexes\n',
+    '.nojekyll': '',
+    'members/.htaccess': 'AuthType Basic\nAuthUserFile /srv/.htpasswd\nRequire valid-user\n',
+    'members/.htpasswd': 'alice:$apr1$x$y\n',
+    '.well-known/security.txt': 'Contact: mailto:security@example.com\n',
+    '.well-known/.hidden': 'x',
+    'img/.thumbs/a.png': 'thumb',
+    'img/a.png': 'png',
+    '_headers': '/*\n  X-Frame-Options: DENY\n',
+    '_redirects': '/old /new 301\n',
+    'docs/_headers': 'just a file named so',
+  };
+  const vcs = ['.git/HEAD', '.hg/store/data', '.svn/entries', 'sub/.git', 'sub/.hg/x'];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'pc-build-hidden-'));
+    const siteDir = join(root, 'site');
+    for (const [path, text] of [...Object.entries(hostFiles), ...vcs.map((p) => [p, 'vcs'] as const), ['index.html', '<title>t</title>'] as const]) {
+      await mkdir(dirname(join(siteDir, path)), { recursive: true });
+      await writeFile(join(siteDir, path), text);
+    }
+    await symlink(join(siteDir, 'img', 'a.png'), join(siteDir, 'img', 'link.png'));
+    out = join(root, 'out');
+    result = await buildSite({ siteDir, outDir: out });
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('copies every hidden file and host config file (an Apache folder keeps its protection, GitHub Pages its .nojekyll)', async () => {
+    for (const [path, text] of Object.entries(hostFiles)) assert.equal(await readFile(join(out, path), 'utf8'), text, path);
+  });
+
+  it('does not copy version control folders, or symlinks', () => {
+    for (const path of [...vcs, 'img/link.png']) assert.equal(existsSync(join(out, path)), false, path);
+  });
+
+  it('keeps hidden files (except under .well-known/) and the root _headers/_redirects out of the manifest', () => {
+    assert.deepEqual(Object.keys(result.manifest.assets), ['.well-known/security.txt', 'docs/_headers', 'img/a.png']);
   });
 });
 
