@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
 import { buildId } from './build/build-id.ts';
 import { checkOutDir, isInside } from './build/check-out-dir.ts';
+import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './build/exclude.ts';
 import { diskOutDirView, prepareOutDir } from './build/out-dir.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
@@ -58,6 +59,12 @@ export interface BuildOptions {
   tracker?: string | null;
   /** Bytes of torrent pieces each visitor keeps in IndexedDB, least recently used evicted first (default 512 MiB). */
   torrentQuota?: number;
+  /**
+   * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
+   * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
+   * the origin only. See build/exclude.ts.
+   */
+  exclude?: string[];
 }
 
 export interface BuildResult {
@@ -67,6 +74,10 @@ export interface BuildResult {
   swapped: number;
   /** Asset paths that got a torrent (each has `torrent` in the manifest and a `.torrent` written). */
   torrents: string[];
+  /** Files that would have been assets but were kept out of the manifest (copied all the same), sorted, each with why. */
+  excluded: ExcludedFile[];
+  /** Every exclusion rule in force, matched or not, so a caller can report each. */
+  exclusionRules: ExclusionReason[];
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
@@ -76,13 +87,17 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const { siteDir, outDir } = plan.value;
   // An output folder inside the site is allowed: its files (an earlier build's) are not the site's.
   const files = (await walkSite(siteDir)).filter((f) => !isInside(f.absolute, outDir));
-  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => mayBeAsset(f.path)), settings);
+  const rules = optionRules(options.exclude ?? []);
+  const { kept, excluded } = applyExclusions(files.map((f) => f.path).filter(mayBeAsset), rules);
+  const assetPaths = new Set(kept);
+  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => assetPaths.has(f.path)), settings);
 
   await prepareOutDir(plan.value, manifest.build);
   const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
-  return { manifest, htmlPages, swapped, torrents: Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent) };
+  const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
+  return { manifest, htmlPages, swapped, torrents, excluded, exclusionRules: rules.map((r) => r.reason) };
 }
 
 /** The options the build uses, with defaults filled in and checked before anything is read or written. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../build/make-torrent.ts';
+import { exclusionSummary } from './exclusion-summary.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 import { deploy } from './deploy.ts';
 
@@ -15,6 +16,7 @@ const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
+                     [--exclude <glob>]...   (files kept out of the manifest: served by the origin only)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
@@ -65,6 +67,7 @@ async function build(args: string[]): Promise<number> {
       'torrent-quota': { type: 'string' },
       tracker: { type: 'string' },
       'base-url': { type: 'string' },
+      exclude: { type: 'string', multiple: true },
     },
   });
   const siteDir = positionals[0];
@@ -84,6 +87,7 @@ async function build(args: string[]): Promise<number> {
     ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
+    exclude: values.exclude ?? [],
   });
   const assets = Object.values(result.manifest.assets);
   const bytes = assets.reduce((n, a) => n + a.size, 0);
@@ -92,6 +96,7 @@ async function build(args: string[]): Promise<number> {
       `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ` +
       `${result.torrents.length} torrents, ${Date.now() - started} ms`,
   );
+  for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
   return 0;
 }
 

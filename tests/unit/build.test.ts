@@ -402,6 +402,58 @@ describe('buildSite: hidden files and host configuration', { timeout: 120_000 },
   });
 });
 
+describe('buildSite: --exclude', { timeout: 120_000 }, () => {
+  let root = '';
+  let siteDir = '';
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'pc-build-exclude-'));
+    siteDir = join(root, 'site');
+    const files: Record<string, string | Buffer> = {
+      'index.html': '<!doctype html><title>t</title><img src="members/photo.jpg"><img src="img/public.png">',
+      'members/photo.jpg': randomBytes(500),
+      'members/talk.mp4': randomBytes(2000),
+      'members/notes/secret-plans.pdf': randomBytes(100),
+      'img/public.png': randomBytes(300),
+      'drafts.txt': 'unfinished',
+    };
+    for (const [path, data] of Object.entries(files)) {
+      await mkdir(dirname(join(siteDir, path)), { recursive: true });
+      await writeFile(join(siteDir, path), data);
+    }
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps matched files out of the manifest, the torrents, the first-visit markup and the worker, but copies them', async () => {
+    const out = join(root, 'out');
+    const r = await buildSite({ siteDir, outDir: out, exclude: ['members/**', 'drafts.txt'] });
+    assert.deepEqual(Object.keys(r.manifest.assets), ['img/public.png']);
+    assert.deepEqual(r.torrents, []);
+    assert.equal(existsSync(join(out, 'peer-connect-torrents')), false);
+    assert.deepEqual(r.excluded, [
+      { path: 'drafts.txt', reason: { kind: 'option', pattern: 'drafts.txt' } },
+      { path: 'members/notes/secret-plans.pdf', reason: { kind: 'option', pattern: 'members/**' } },
+      { path: 'members/photo.jpg', reason: { kind: 'option', pattern: 'members/**' } },
+      { path: 'members/talk.mp4', reason: { kind: 'option', pattern: 'members/**' } },
+    ]);
+    for (const path of ['members/photo.jpg', 'members/talk.mp4', 'members/notes/secret-plans.pdf', 'drafts.txt']) {
+      assert.ok((await readFile(join(out, path))).equals(await readFile(join(siteDir, path))), `${path} copied`);
+    }
+    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
+    assert.ok(!worker.includes('secret-plans') && !worker.includes('members/'), 'no excluded name in the public worker');
+    const page = await readFile(join(out, 'index.html'), 'utf8');
+    assert.ok(page.includes('<img src="members/photo.jpg">') && !page.includes('<noscript data-peer-connect><img src="members/photo.jpg">'));
+    assert.ok(page.includes('<noscript data-peer-connect><img src="img/public.png"></noscript>'));
+  });
+
+  it('without --exclude the same files are assets (the control)', async () => {
+    const r = await buildSite({ siteDir, outDir: join(root, 'out-all') });
+    assert.ok('members/notes/secret-plans.pdf' in r.manifest.assets);
+    assert.deepEqual(r.excluded, []);
+  });
+});
+
 describe('buildSite: the output folder', { timeout: 120_000 }, () => {
   let root = '';
   let siteDir = '';

@@ -24,6 +24,22 @@ test('build writes the worker, the bridge and script-tagged pages, and reports w
   }
 });
 
+test('build --exclude (repeatable) keeps files out of the manifest and says how many', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    const r = run('build', demo, '--out', out, '--exclude', 'img/**', '--exclude', 'css/*.css', '--exclude', 'nothing/**');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /kept \d+ files out of the manifest/);
+    assert.match(r.stdout, /--exclude img\/\*\*: \d+ files/);
+    assert.match(r.stdout, /--exclude nothing\/\*\*: no file matched/);
+    const worker = readFileSync(join(out, 'peer-connect-sw.js'), 'utf8');
+    assert.ok(!/"img\//.test(worker), 'no img/ asset in the worker');
+    assert.ok(existsSync(join(out, 'img')), 'excluded files are still copied');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('build without --out fails with a clear message and writes nothing', () => {
   const r = run('build', demo);
   assert.equal(r.status, 1);
