@@ -10,6 +10,7 @@ import { getMimeType } from 'hono/utils/mime';
 import { buildId } from './build/build-id.ts';
 import { checkOutDir, isInside } from './build/check-out-dir.ts';
 import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './build/exclude.ts';
+import { hostRules } from './build/host-protection.ts';
 import { diskOutDirView, prepareOutDir } from './build/out-dir.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
@@ -62,7 +63,8 @@ export interface BuildOptions {
   /**
    * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
    * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
-   * the origin only. See build/exclude.ts.
+   * the origin only. See build/exclude.ts. What the site's `.htaccess`, `.htpasswd` and `_headers`
+   * protect is kept out as well, without being asked (build/host-protection.ts).
    */
   exclude?: string[];
 }
@@ -76,8 +78,10 @@ export interface BuildResult {
   torrents: string[];
   /** Files that would have been assets but were kept out of the manifest (copied all the same), sorted, each with why. */
   excluded: ExcludedFile[];
-  /** Every exclusion rule in force, matched or not, so a caller can report each. */
+  /** Every exclusion rule in force, matched or not, so a caller can report each: those found in the site's host configuration first, then `exclude`'s. */
   exclusionRules: ExclusionReason[];
+  /** Host configuration the build could not fully read (a malformed `_headers` line). */
+  warnings: string[];
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
@@ -87,8 +91,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const { siteDir, outDir } = plan.value;
   // An output folder inside the site is allowed: its files (an earlier build's) are not the site's.
   const files = (await walkSite(siteDir)).filter((f) => !isInside(f.absolute, outDir));
-  const rules = optionRules(options.exclude ?? []);
-  const { kept, excluded } = applyExclusions(files.map((f) => f.path).filter(mayBeAsset), rules);
+  const paths = files.map((f) => f.path);
+  const host = await hostRules(siteDir, paths);
+  const rules = [...host.rules, ...optionRules(options.exclude ?? [])];
+  const { kept, excluded } = applyExclusions(paths.filter(mayBeAsset), rules);
   const assetPaths = new Set(kept);
   const { manifest, torrentFiles } = await makeManifest(files.filter((f) => assetPaths.has(f.path)), settings);
 
@@ -97,7 +103,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
-  return { manifest, htmlPages, swapped, torrents, excluded, exclusionRules: rules.map((r) => r.reason) };
+  return { manifest, htmlPages, swapped, torrents, excluded, exclusionRules: rules.map((r) => r.reason), warnings: host.warnings };
 }
 
 /** The options the build uses, with defaults filled in and checked before anything is read or written. */

@@ -6,8 +6,14 @@
  */
 import picomatch from 'picomatch';
 
-/** Why a file is kept out of the manifest. */
-export type ExclusionReason = { kind: 'option'; pattern: string };
+/** Why a file is kept out of the manifest: an `--exclude` glob, or a protection the site's host configuration sets (build/host-protection.ts). */
+export type ExclusionReason =
+  | { kind: 'option'; pattern: string }
+  /** `section`: the `<Files>`/`<FilesMatch>` line the directive is in, or null when it covers the whole folder. */
+  | { kind: 'htaccess'; file: string; directive: string; section: string | null }
+  | { kind: 'htpasswd'; file: string }
+  /** A `_headers` block for `pattern` (Netlify path syntax) sets `Basic-Auth`. */
+  | { kind: 'headers'; file: string; pattern: string };
 
 export interface ExclusionRule {
   reason: ExclusionReason;
@@ -56,5 +62,22 @@ export function applyExclusions(paths: readonly string[], rules: readonly Exclus
 
 /** A reason as the CLI prints it. */
 export function describeReason(reason: ExclusionReason): string {
-  return `--exclude ${reason.pattern}`;
+  switch (reason.kind) {
+    case 'option':
+      return `--exclude ${reason.pattern}`;
+    case 'htaccess':
+      return reason.section === null
+        ? `${reason.file} (${reason.directive}), ${subtree(reason.file)}`
+        : `${reason.file} (${reason.directive} in ${reason.section}), the files it names in ${subtree(reason.file)}`;
+    case 'htpasswd':
+      return `${reason.file} (a password file), ${subtree(reason.file)}`;
+    case 'headers':
+      return `${reason.file} (Basic-Auth on ${reason.pattern})`;
+  }
+}
+
+/** `members/.htaccess` → `everything under members/`; a root file → `the whole site`. */
+function subtree(file: string): string {
+  const slash = file.lastIndexOf('/');
+  return slash < 0 ? 'the whole site' : `everything under ${file.slice(0, slash + 1)}`;
 }

@@ -96,6 +96,7 @@ async function build(args: string[]): Promise<number> {
       `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ` +
       `${result.torrents.length} torrents, ${Date.now() - started} ms`,
   );
+  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
   return 0;
 }

@@ -402,6 +402,63 @@ describe('buildSite: hidden files and host configuration', { timeout: 120_000 },
   });
 });
 
+describe('buildSite: what the host protects stays out of the manifest', { timeout: 120_000 }, () => {
+  let root = '';
+  let out = '';
+  let result: BuildResult;
+  const files: Record<string, string> = {
+    'index.html': '<!doctype html><title>t</title><img src="members/photo.jpg">',
+    'members/.htaccess': 'AuthType Basic\nAuthName "Members"\nAuthUserFile /srv/.htpasswd\nRequire valid-user\n',
+    'members/photo.jpg': 'photo',
+    'members/minutes/2024.pdf': 'minutes',
+    'staff/.htpasswd': 'bob:$apr1$x$y\n',
+    'staff/roster.csv': 'names',
+    'open/.htaccess': 'Require all granted\n',
+    'open/a.png': 'open',
+    '_headers': '/private/*\n  Basic-Auth: alice:secret\n/*\n  X-Frame-Options: DENY\n',
+    'private/plan.pdf': 'plan',
+    'public.css': 'body{}',
+  };
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'pc-build-protected-'));
+    const siteDir = join(root, 'site');
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(join(siteDir, path)), { recursive: true });
+      await writeFile(join(siteDir, path), text);
+    }
+    out = join(root, 'out');
+    result = await buildSite({ siteDir, outDir: out });
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('only the unprotected files are assets', () => {
+    assert.deepEqual(Object.keys(result.manifest.assets), ['open/a.png', 'public.css']);
+  });
+
+  it('lists each excluded file with the protection that kept it out, and every rule found', () => {
+    const htaccess = { kind: 'htaccess', file: 'members/.htaccess', directive: 'AuthType Basic', section: null };
+    const headers = { kind: 'headers', file: '_headers', pattern: '/private/*' };
+    const htpasswd = { kind: 'htpasswd', file: 'staff/.htpasswd' };
+    assert.deepEqual(result.excluded, [
+      { path: 'members/minutes/2024.pdf', reason: htaccess },
+      { path: 'members/photo.jpg', reason: htaccess },
+      { path: 'private/plan.pdf', reason: headers },
+      { path: 'staff/roster.csv', reason: htpasswd },
+    ]);
+    assert.deepEqual(result.exclusionRules, [htaccess, htpasswd, headers]);
+  });
+
+  it('the protected files and the host configuration are still copied, and no protected name reaches the worker', async () => {
+    for (const [path, text] of Object.entries(files)) {
+      if (path !== 'index.html') assert.equal(await readFile(join(out, path), 'utf8'), text, path);
+    }
+    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
+    for (const name of ['members/', 'minutes', 'roster', 'plan.pdf']) assert.ok(!worker.includes(name), name);
+  });
+});
+
 describe('buildSite: --exclude', { timeout: 120_000 }, () => {
   let root = '';
   let siteDir = '';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +37,28 @@ test('build --exclude (repeatable) keeps files out of the manifest and says how 
     assert.ok(existsSync(join(out, 'img')), 'excluded files are still copied');
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('build reports what the site\'s host configuration protects, rule by rule', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    const site = join(root, 'site');
+    mkdirSync(join(site, 'members'), { recursive: true });
+    writeFileSync(join(site, 'index.html'), '<title>t</title>');
+    writeFileSync(join(site, 'members', '.htaccess'), 'AuthType Basic\nRequire valid-user\n');
+    writeFileSync(join(site, 'members', 'a.pdf'), 'a');
+    writeFileSync(join(site, 'members', 'b.pdf'), 'b');
+    writeFileSync(join(site, '_headers'), '/drafts/*\n  Basic-Auth: a:b\n');
+    writeFileSync(join(site, 'public.css'), 'x');
+    const r = run('build', site, '--out', join(root, 'out'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /: 1 assets .* in the manifest/);
+    assert.match(r.stdout, /kept 2 files out of the manifest \(copied, served by the origin only, never by peers\):\n/);
+    assert.match(r.stdout, /\n {2}members\/\.htaccess \(AuthType Basic\), everything under members\/: 2 files\n/);
+    assert.match(r.stdout, /\n {2}_headers \(Basic-Auth on \/drafts\/\*\): no file matched\n/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
