@@ -7,6 +7,7 @@
 import { html, parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { BRIDGE_FILE } from '../protocol/bridge-config.ts';
+import { findWraps, misplacedWraps } from './swap-markup.ts';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -35,10 +36,6 @@ export interface RewriteResult {
   scriptsUpdated: number;
 }
 
-/** Marker the bridge looks for; the original markup is the noscript's text, shown as-is without JS. */
-export const SWAP_ATTRIBUTE = 'data-peer-connect';
-
-const SWAPPABLE = new Set(['img', 'picture', 'video', 'audio']);
 const URL_ATTRIBUTES = ['src', 'poster'];
 
 interface Splice {
@@ -55,51 +52,56 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const bom = encoding === 'utf8' ? (whole.startsWith('\uFEFF') ? 1 : 0) : whole.startsWith('\u00EF\u00BB\u00BF') ? 3 : 0;
   const source = whole.slice(bom);
   const document = parse(source, { sourceCodeLocationInfo: true });
-  const splices: Splice[] = [];
   const base = new URL(options.pagePath, 'http://site.invalid/');
 
-  const referencesAsset = (el: Element): boolean => {
-    const urls: string[] = [];
-    for (const attr of el.attrs) {
-      // parse5 has already decoded character references; URL paths are UTF-8 whatever the page's charset.
-      const value = attr.value;
-      if (URL_ATTRIBUTES.includes(attr.name)) urls.push(value);
-      if (attr.name === 'srcset') urls.push(...value.split(',').map((c) => c.trim().split(/\s+/)[0] ?? ''));
-    }
-    return urls.some((u) => u !== '' && options.isAsset(sitePath(u, base) ?? '')) || childElements(el).some(referencesAsset);
-  };
+  const bridgeSrcs: Splice[] = findElements(document, (el) => isBridgeScript(el, base))
+    .map((el) => srcValueSpan(el, source))
+    .filter((span) => span !== null)
+    .map((span) => ({ ...span, text: options.bridgeSrc }));
+  const scriptAt = bridgeSrcs.length > 0 ? -1 : scriptInsertionOffset(document, source);
+  const fixed = scriptAt < 0 ? bridgeSrcs : [{ at: scriptAt, end: scriptAt, text: `<script src="${options.bridgeSrc}" async></script>` }];
 
-  let scriptsUpdated = 0;
-  const visit = (node: Node): void => {
-    if (!('tagName' in node)) return;
-    const el = node as Element;
-    const bridgeSrc = isBridgeScript(el, base) ? srcValueSpan(el, source) : null;
-    if (bridgeSrc) {
-      splices.push({ ...bridgeSrc, text: options.bridgeSrc });
-      scriptsUpdated += 1;
-    }
-    const loc = el.sourceCodeLocation;
-    if (options.firstVisit === 'swap' && SWAPPABLE.has(el.tagName) && loc && referencesAsset(el)) {
-      const original = source.slice(loc.startOffset, loc.endOffset);
-      if (!/<\/noscript/i.test(original)) {
-        splices.push({ at: loc.startOffset, end: loc.endOffset, text: `<noscript ${SWAP_ATTRIBUTE}>${original}</noscript>` });
-        return; // the whole element is wrapped: its children go with it
-      }
-    }
-    // <template> content is inert; noscript content is parsed as text, so nothing inside is visited.
-    for (const child of el.childNodes) visit(child);
-  };
-  for (const child of document.childNodes) visit(child);
-
-  const swapped = splices.length - scriptsUpdated;
-  const scriptAt = scriptsUpdated > 0 ? -1 : scriptInsertionOffset(document, source);
-  if (scriptAt >= 0) {
-    splices.push({ at: scriptAt, end: scriptAt, text: `<script src="${options.bridgeSrc}" async></script>` });
+  const refersToAsset = (el: Element): boolean => referencesAsset(el, (url) => options.isAsset(sitePath(url, base) ?? ''));
+  let wraps = options.firstVisit === 'swap' ? findWraps(document, source, refersToAsset) : [];
+  let applied = applySplices(source, [...fixed, ...wraps]);
+  // A wrapper the parser would put elsewhere is dropped, and the page spliced again without it.
+  for (let bad = misplacedWraps(applied.text, wraps, applied.offsets); bad.size > 0; bad = misplacedWraps(applied.text, wraps, applied.offsets)) {
+    wraps = wraps.filter((w) => !bad.has(w));
+    applied = applySplices(source, [...fixed, ...wraps]);
   }
-  splices.sort((a, b) => b.at - a.at);
-  let out = source;
-  for (const s of splices) out = out.slice(0, s.at) + s.text + out.slice(s.end);
-  return { html: Buffer.from(whole.slice(0, bom) + out, encoding), swapped, scriptAdded: scriptAt >= 0, scriptsUpdated };
+  return {
+    html: Buffer.from(whole.slice(0, bom) + applied.text, encoding),
+    swapped: wraps.length,
+    scriptAdded: scriptAt >= 0,
+    scriptsUpdated: bridgeSrcs.length,
+  };
+}
+
+/** The spliced text, and where each splice's text starts in it. Splices must not overlap. */
+function applySplices<S extends Splice>(source: string, splices: readonly S[]): { text: string; offsets: Map<S, number> } {
+  const sorted = [...splices].sort((a, b) => a.at - b.at || a.end - b.end);
+  const offsets = new Map<S, number>();
+  let text = '';
+  let from = 0;
+  for (const s of sorted) {
+    text += source.slice(from, s.at);
+    offsets.set(s, text.length);
+    text += s.text;
+    from = s.end;
+  }
+  return { text: text + source.slice(from), offsets };
+}
+
+/** True when the element, or anything inside it, names an asset in `src`, `poster` or `srcset`. */
+function referencesAsset(el: Element, isAssetUrl: (url: string) => boolean): boolean {
+  const urls: string[] = [];
+  for (const attr of el.attrs) {
+    // parse5 has already decoded character references; URL paths are UTF-8 whatever the page's charset.
+    const value = attr.value;
+    if (URL_ATTRIBUTES.includes(attr.name)) urls.push(value);
+    if (attr.name === 'srcset') urls.push(...value.split(',').map((c) => c.trim().split(/\s+/)[0] ?? ''));
+  }
+  return urls.some((u) => u !== '' && isAssetUrl(u)) || childElements(el).some((c) => referencesAsset(c, isAssetUrl));
 }
 
 /**
@@ -146,6 +148,13 @@ function sitePath(url: string, base: URL): string | null {
   } catch {
     return null;
   }
+}
+
+/** Every element `test` accepts, in document order (not inside `<template>` content or `<noscript>` text). */
+function findElements(node: Node, test: (el: Element) => boolean, found: Element[] = []): Element[] {
+  if ('tagName' in node && test(node)) found.push(node);
+  if ('childNodes' in node) for (const child of node.childNodes) findElements(child, test, found);
+  return found;
 }
 
 function findElement(node: Node, tag: string): Element | null {
