@@ -97,6 +97,14 @@ interface Site {
   files: Map<string, Buffer>;
 }
 
+/** Writes `files` (site-relative path → content) under `dir`, making folders as needed. */
+async function writeFiles(dir: string, files: Iterable<[string, string | Buffer]>): Promise<void> {
+  for (const [path, data] of files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), data);
+  }
+}
+
 async function makeSite(root: string): Promise<Site> {
   const dir = join(root, 'site');
   const files = new Map<string, Buffer>([
@@ -115,10 +123,7 @@ async function makeSite(root: string): Promise<Site> {
     ['media/big.bin', randomBytes(BIG_SIZE)],
     ['fonts/nested/deep/not-an-image.woff2', randomBytes(3000)],
   ]);
-  for (const [path, data] of files) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), data);
-  }
+  await writeFiles(dir, files);
   // Version control is not part of the site; other hidden files are copied but never assets.
   await mkdir(join(dir, '.git'), { recursive: true });
   await writeFile(join(dir, '.git', 'config'), '[core]\n');
@@ -357,10 +362,39 @@ describe('buildSite', { timeout: 120_000 }, () => {
   });
 });
 
+/** A site in a temp folder, written before a suite's tests and removed after (see `tempSite`). */
+interface TempSite {
+  root: string;
+  siteDir: string;
+}
+
+/** Inside a describe: writes `files` (then runs `extra`) to `<temp>/site` before the tests; removes the temp folder after. */
+function tempSite(files: Iterable<[string, string | Buffer]>, extra?: (siteDir: string) => Promise<void>): TempSite {
+  const site: TempSite = { root: '', siteDir: '' };
+  before(async () => {
+    site.root = await mkdtemp(join(tmpdir(), 'pc-build-'));
+    site.siteDir = join(site.root, 'site');
+    await writeFiles(site.siteDir, files);
+    await extra?.(site.siteDir);
+  });
+  after(async () => {
+    if (site.root) await rm(site.root, { recursive: true, force: true });
+  });
+  return site;
+}
+
+/** `tempSite`, built with default options into `out` once before the tests. */
+function builtSite(files: Iterable<[string, string | Buffer]>, extra?: (siteDir: string) => Promise<void>): TempSite & { out: string; result: () => BuildResult } {
+  let result: BuildResult | null = null;
+  const site = Object.assign(tempSite(files, extra), { out: '', result: (): BuildResult => result ?? assert.fail('the site was not built') });
+  before(async () => {
+    site.out = join(site.root, 'out');
+    result = await buildSite({ siteDir: site.siteDir, outDir: site.out });
+  });
+  return site;
+}
+
 describe('buildSite: hidden files and host configuration', { timeout: 120_000 }, () => {
-  let root = '';
-  let out = '';
-  let result: BuildResult;
   const hostFiles: Record<string, string> = {
     '.htaccess': 'Options -Indexes\n',
     '.nojekyll': '',
@@ -375,39 +409,24 @@ describe('buildSite: hidden files and host configuration', { timeout: 120_000 },
     'docs/_headers': 'just a file named so',
   };
   const vcs = ['.git/HEAD', '.hg/store/data', '.svn/entries', 'sub/.git', 'sub/.hg/x'];
-
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'pc-build-hidden-'));
-    const siteDir = join(root, 'site');
-    for (const [path, text] of [...Object.entries(hostFiles), ...vcs.map((p) => [p, 'vcs'] as const), ['index.html', '<title>t</title>'] as const]) {
-      await mkdir(dirname(join(siteDir, path)), { recursive: true });
-      await writeFile(join(siteDir, path), text);
-    }
-    await symlink(join(siteDir, 'img', 'a.png'), join(siteDir, 'img', 'link.png'));
-    out = join(root, 'out');
-    result = await buildSite({ siteDir, outDir: out });
-  });
-  after(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  const site = builtSite([...Object.entries(hostFiles), ...vcs.map((p): [string, string] => [p, 'vcs']), ['index.html', '<title>t</title>']], (dir) =>
+    symlink(join(dir, 'img', 'a.png'), join(dir, 'img', 'link.png')),
+  );
 
   it('copies every hidden file and host config file (an Apache folder keeps its protection, GitHub Pages its .nojekyll)', async () => {
-    for (const [path, text] of Object.entries(hostFiles)) assert.equal(await readFile(join(out, path), 'utf8'), text, path);
+    for (const [path, text] of Object.entries(hostFiles)) assert.equal(await readFile(join(site.out, path), 'utf8'), text, path);
   });
 
   it('does not copy version control folders, or symlinks', () => {
-    for (const path of [...vcs, 'img/link.png']) assert.equal(existsSync(join(out, path)), false, path);
+    for (const path of [...vcs, 'img/link.png']) assert.equal(existsSync(join(site.out, path)), false, path);
   });
 
   it('keeps hidden files (except under .well-known/) and the root _headers/_redirects out of the manifest', () => {
-    assert.deepEqual(Object.keys(result.manifest.assets), ['.well-known/security.txt', 'docs/_headers', 'img/a.png']);
+    assert.deepEqual(Object.keys(site.result().manifest.assets), ['.well-known/security.txt', 'docs/_headers', 'img/a.png']);
   });
 });
 
 describe('buildSite: what the host protects stays out of the manifest', { timeout: 120_000 }, () => {
-  let root = '';
-  let out = '';
-  let result: BuildResult;
   const files: Record<string, string> = {
     'index.html': '<!doctype html><title>t</title><img src="members/photo.jpg">',
     'members/.htaccess': 'AuthType Basic\nAuthName "Members"\nAuthUserFile /srv/.htpasswd\nRequire valid-user\n',
@@ -421,28 +440,17 @@ describe('buildSite: what the host protects stays out of the manifest', { timeou
     'private/plan.pdf': 'plan',
     'public.css': 'body{}',
   };
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'pc-build-protected-'));
-    const siteDir = join(root, 'site');
-    for (const [path, text] of Object.entries(files)) {
-      await mkdir(dirname(join(siteDir, path)), { recursive: true });
-      await writeFile(join(siteDir, path), text);
-    }
-    out = join(root, 'out');
-    result = await buildSite({ siteDir, outDir: out });
-  });
-  after(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  const site = builtSite(Object.entries(files));
 
   it('only the unprotected files are assets', () => {
-    assert.deepEqual(Object.keys(result.manifest.assets), ['open/a.png', 'public.css']);
+    assert.deepEqual(Object.keys(site.result().manifest.assets), ['open/a.png', 'public.css']);
   });
 
   it('lists each excluded file with the protection that kept it out, and every rule found', () => {
     const htaccess = { kind: 'htaccess', file: 'members/.htaccess', directive: 'AuthType Basic', section: null };
     const headers = { kind: 'headers', file: '_headers', pattern: '/private/*' };
     const htpasswd = { kind: 'htpasswd', file: 'staff/.htpasswd' };
+    const result = site.result();
     assert.deepEqual(result.excluded, [
       { path: 'members/minutes/2024.pdf', reason: htaccess },
       { path: 'members/photo.jpg', reason: htaccess },
@@ -454,39 +462,28 @@ describe('buildSite: what the host protects stays out of the manifest', { timeou
 
   it('the protected files and the host configuration are still copied, and no protected name reaches the worker', async () => {
     for (const [path, text] of Object.entries(files)) {
-      if (path !== 'index.html') assert.equal(await readFile(join(out, path), 'utf8'), text, path);
+      if (path !== 'index.html') assert.equal(await readFile(join(site.out, path), 'utf8'), text, path);
     }
-    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
+    const worker = await readFile(join(site.out, WORKER_FILE), 'utf8');
     for (const name of ['members/', 'minutes', 'roster', 'plan.pdf']) assert.ok(!worker.includes(name), name);
   });
 });
 
 describe('buildSite: --exclude', { timeout: 120_000 }, () => {
-  let root = '';
-  let siteDir = '';
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'pc-build-exclude-'));
-    siteDir = join(root, 'site');
-    const files: Record<string, string | Buffer> = {
+  const site = tempSite(
+    Object.entries({
       'index.html': '<!doctype html><title>t</title><img src="members/photo.jpg"><img src="img/public.png">',
       'members/photo.jpg': randomBytes(500),
       'members/talk.mp4': randomBytes(2000),
       'members/notes/secret-plans.pdf': randomBytes(100),
       'img/public.png': randomBytes(300),
       'drafts.txt': 'unfinished',
-    };
-    for (const [path, data] of Object.entries(files)) {
-      await mkdir(dirname(join(siteDir, path)), { recursive: true });
-      await writeFile(join(siteDir, path), data);
-    }
-  });
-  after(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+    }),
+  );
 
   it('keeps matched files out of the manifest, the torrents, the first-visit markup and the worker, but copies them', async () => {
-    const out = join(root, 'out');
-    const r = await buildSite({ siteDir, outDir: out, exclude: ['members/**', 'drafts.txt'] });
+    const out = join(site.root, 'out');
+    const r = await buildSite({ siteDir: site.siteDir, outDir: out, exclude: ['members/**', 'drafts.txt'] });
     assert.deepEqual(Object.keys(r.manifest.assets), ['img/public.png']);
     assert.deepEqual(r.torrents, []);
     assert.equal(existsSync(join(out, 'peer-connect-torrents')), false);
@@ -497,7 +494,7 @@ describe('buildSite: --exclude', { timeout: 120_000 }, () => {
       { path: 'members/talk.mp4', reason: { kind: 'option', pattern: 'members/**' } },
     ]);
     for (const path of ['members/photo.jpg', 'members/talk.mp4', 'members/notes/secret-plans.pdf', 'drafts.txt']) {
-      assert.ok((await readFile(join(out, path))).equals(await readFile(join(siteDir, path))), `${path} copied`);
+      assert.ok((await readFile(join(out, path))).equals(await readFile(join(site.siteDir, path))), `${path} copied`);
     }
     const worker = await readFile(join(out, WORKER_FILE), 'utf8');
     assert.ok(!worker.includes('secret-plans') && !worker.includes('members/'), 'no excluded name in the public worker');
@@ -507,72 +504,64 @@ describe('buildSite: --exclude', { timeout: 120_000 }, () => {
   });
 
   it('without --exclude the same files are assets (the control)', async () => {
-    const r = await buildSite({ siteDir, outDir: join(root, 'out-all') });
+    const r = await buildSite({ siteDir: site.siteDir, outDir: join(site.root, 'out-all') });
     assert.ok('members/notes/secret-plans.pdf' in r.manifest.assets);
     assert.deepEqual(r.excluded, []);
   });
 });
 
 describe('buildSite: the output folder', { timeout: 120_000 }, () => {
-  let root = '';
-  let siteDir = '';
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'pc-build-out-'));
-    siteDir = join(root, 'site');
-    await mkdir(join(siteDir, 'img'), { recursive: true });
-    await writeFile(join(siteDir, 'index.html'), '<!doctype html><title>t</title><img src="img/a.png">');
-    await writeFile(join(siteDir, 'img', 'a.png'), randomBytes(100));
-  });
-  after(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  const site = tempSite([
+    ['index.html', '<!doctype html><title>t</title><img src="img/a.png">'],
+    ['img/a.png', randomBytes(100)],
+  ]);
 
   it('refuses a non-empty folder that no build wrote, and leaves its files alone', async () => {
-    const mine = join(root, 'documents');
+    const mine = join(site.root, 'documents');
     await mkdir(join(mine, 'taxes'), { recursive: true });
     await writeFile(join(mine, 'taxes', '2024.pdf'), 'precious');
-    await assert.rejects(buildSite({ siteDir, outDir: mine }), /has no \.peer-connect-build.*empty this one yourself/);
+    await assert.rejects(buildSite({ siteDir: site.siteDir, outDir: mine }), /has no \.peer-connect-build.*empty this one yourself/);
     assert.equal(await readFile(join(mine, 'taxes', '2024.pdf'), 'utf8'), 'precious');
   });
 
   it('writes a marker with the build id, which is never an asset and never copied from the site', async () => {
-    await writeFile(join(siteDir, BUILD_MARKER_FILE), buildMarkerText('f'.repeat(20)));
+    await writeFile(join(site.siteDir, BUILD_MARKER_FILE), buildMarkerText('f'.repeat(20)));
     try {
-      const out = join(root, 'out-marker');
-      const r = await buildSite({ siteDir, outDir: out });
+      const out = join(site.root, 'out-marker');
+      const r = await buildSite({ siteDir: site.siteDir, outDir: out });
       assert.deepEqual(JSON.parse(await readFile(join(out, BUILD_MARKER_FILE), 'utf8')), { tool: 'peer-connect', build: r.manifest.build });
       assert.ok(!(BUILD_MARKER_FILE in r.manifest.assets));
     } finally {
-      await rm(join(siteDir, BUILD_MARKER_FILE));
+      await rm(join(site.siteDir, BUILD_MARKER_FILE));
     }
   });
 
   it('builds again into its own earlier output, removing what is no longer in the site', async () => {
-    const out = join(root, 'out-again');
-    await buildSite({ siteDir, outDir: out });
+    const out = join(site.root, 'out-again');
+    await buildSite({ siteDir: site.siteDir, outDir: out });
     await writeFile(join(out, 'stale.txt'), 'left over');
-    await buildSite({ siteDir, outDir: out });
+    await buildSite({ siteDir: site.siteDir, outDir: out });
     await assert.rejects(readFile(join(out, 'stale.txt')));
     assert.ok(existsSync(join(out, 'img', 'a.png')));
   });
 
   it('accepts an empty folder, and a folder inside the site (whose files stay out of the site)', async () => {
-    const empty = join(root, 'empty');
+    const empty = join(site.root, 'empty');
     await mkdir(empty);
-    assert.ok((await buildSite({ siteDir, outDir: empty })).manifest.assets['img/a.png']);
-    const inside = join(siteDir, 'dist');
-    await buildSite({ siteDir, outDir: inside });
-    const again = await buildSite({ siteDir, outDir: inside });
+    assert.ok((await buildSite({ siteDir: site.siteDir, outDir: empty })).manifest.assets['img/a.png']);
+    const inside = join(site.siteDir, 'dist');
+    await buildSite({ siteDir: site.siteDir, outDir: inside });
+    const again = await buildSite({ siteDir: site.siteDir, outDir: inside });
     assert.deepEqual(Object.keys(again.manifest.assets), ['img/a.png']);
     await rm(inside, { recursive: true });
   });
 
   it('refuses a symlink to the site or to a folder that contains it', async () => {
-    await symlink(siteDir, join(root, 'to-site'));
-    await symlink(root, join(root, 'to-root'));
-    await assert.rejects(buildSite({ siteDir, outDir: join(root, 'to-site') }), /is the site folder itself/);
-    await assert.rejects(buildSite({ siteDir, outDir: join(root, 'to-root') }), /contains the site folder/);
-    assert.ok(existsSync(join(siteDir, 'index.html')));
+    await symlink(site.siteDir, join(site.root, 'to-site'));
+    await symlink(site.root, join(site.root, 'to-root'));
+    await assert.rejects(buildSite({ siteDir: site.siteDir, outDir: join(site.root, 'to-site') }), /is the site folder itself/);
+    await assert.rejects(buildSite({ siteDir: site.siteDir, outDir: join(site.root, 'to-root') }), /contains the site folder/);
+    assert.ok(existsSync(join(site.siteDir, 'index.html')));
   });
 });
 
@@ -764,16 +753,21 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     return serialize(doc);
   };
 
+  /** Each of `bodies`, put in a `<body>`, comes out with the bridge tag added and nothing wrapped. */
+  const assertNothingWrapped = (bodies: string[]): void => {
+    for (const body of bodies) {
+      const r = rewrite(`<body>${body}</body>`);
+      assert.equal(r.swapped, 0, body);
+      assert.equal(r.html, `${scriptTag('peer-connect.js')}<body>${body}</body>`, body);
+    }
+  };
+
   it('a <video> whose fallback holds a <script> is not wrapped (a script re-created from a template never runs)', () => {
-    for (const src of [
+    assertNothingWrapped([
       '<video src="v.mp4">Your browser cannot play this. <script>document.write("x")</script></video>',
       '<video src="v.mp4"><p>fallback <span><script src="fallback.js"></script></span></p></video>',
       '<audio src="v.mp4"><svg><script>alert(1)</script></svg></audio>',
-    ]) {
-      const r = rewrite(`<body>${src}</body>`);
-      assert.equal(r.swapped, 0, src);
-      assert.equal(r.html, `${scriptTag('peer-connect.js')}<body>${src}</body>`, src);
-    }
+    ]);
   });
 
   it('elements holding an <iframe>, <object> or <embed> are not wrapped either', () => {
@@ -784,7 +778,7 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
   });
 
   it('nothing in SVG or MathML is wrapped: <video> there is a foreign element, and HTML inside foreignObject/mtext is left too', () => {
-    for (const src of [
+    assertNothingWrapped([
       '<svg><video src="v.mp4"></video></svg>',
       '<svg><g><audio src="v.mp4"></audio></g></svg>',
       '<math><video src="v.mp4"></video></math>',
@@ -792,11 +786,7 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
       '<math><mtext><picture><img src="img/a.png"></picture></mtext></math>',
       '<svg><foreignObject><img src="img/a.png"></foreignObject></svg>',
       '<svg><foreignObject><div><video src="v.mp4"></video></div></foreignObject></svg>',
-    ]) {
-      const r = rewrite(`<body>${src}</body>`);
-      assert.equal(r.swapped, 0, src);
-      assert.equal(r.html, `${scriptTag('peer-connect.js')}<body>${src}</body>`, src);
-    }
+    ]);
   });
 
   it('an element whose wrapper would be parsed elsewhere (an <img> breaking out of <svg>, one before <body> opens) is not wrapped', () => {
