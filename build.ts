@@ -4,30 +4,39 @@
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except first-visit markup when `firstVisit` is `swap`.
  */
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
+import { buildId } from './build/build-id.ts';
+import { checkOutDir, isInside } from './build/check-out-dir.ts';
+import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './build/exclude.ts';
+import { hostRules } from './build/host-protection.ts';
+import { diskOutDirView, prepareOutDir } from './build/out-dir.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
 import { hashFile } from './build/hash-file.ts';
 import {
   makeTorrent,
   resolveBaseUrl,
   resolveTracker,
-  TORRENT_DIR,
   TORRENT_MODES,
   torrentFileFor,
   wantsTorrent,
   type TorrentMode,
 } from './build/make-torrent.ts';
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
+import { isHtml, isOurs, mayBeAsset } from './build/site-files.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
-import { createHash } from 'node:crypto';
-import { BRIDGE_FILE, BUILD_QUERY, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
+import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
 export interface BuildOptions {
   siteDir: string;
+  /**
+   * Where the built site goes. It is emptied first, so it must be a new or empty folder or an
+   * earlier build's output (it holds `.peer-connect-build`), and not a filesystem root, the site,
+   * or a folder containing the site (see build/check-out-dir.ts). A folder inside the site is fine.
+   */
   outDir: string;
   /** WebSocket URL of the signaling server. Default: `/peer-connect/signal` on the site's own origin. */
   signal?: string | null;
@@ -51,6 +60,13 @@ export interface BuildOptions {
   tracker?: string | null;
   /** Bytes of torrent pieces each visitor keeps in IndexedDB, least recently used evicted first (default 512 MiB). */
   torrentQuota?: number;
+  /**
+   * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
+   * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
+   * the origin only. See build/exclude.ts. What the site's `.htaccess`, `.htpasswd` and `_headers`
+   * protect is kept out as well, without being asked (build/host-protection.ts).
+   */
+  exclude?: string[];
 }
 
 export interface BuildResult {
@@ -60,114 +76,157 @@ export interface BuildResult {
   swapped: number;
   /** Asset paths that got a torrent (each has `torrent` in the manifest and a `.torrent` written). */
   torrents: string[];
+  /** Files that would have been assets but were kept out of the manifest (copied all the same), sorted, each with why. */
+  excluded: ExcludedFile[];
+  /** Every exclusion rule in force, matched or not, so a caller can report each: those found in the site's host configuration first, then `exclude`'s. */
+  exclusionRules: ExclusionReason[];
+  /** Host configuration the build could not fully read (a malformed `_headers` line). */
+  warnings: string[];
 }
 
-const isHtml = (path: string): boolean => /\.html?$/i.test(path);
-/**
- * What the build writes itself: our two scripts and the torrents folder. A site file at one of
- * these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
- */
-const isOurs = (path: string): boolean =>
-  path === WORKER_FILE || path === BRIDGE_FILE || path === TORRENT_CLIENT_FILE || path.startsWith(TORRENT_DIR + '/');
-/** Navigations never go through peers (the page must come from the origin, which we trust), and our own files must not either. */
-const isPeerServable = (f: SiteFile): boolean => !isHtml(f.path) && !isOurs(f.path);
-
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
-  const siteDir = resolve(options.siteDir);
-  const outDir = resolve(options.outDir);
-  if (outDir === siteDir || siteDir.startsWith(outDir + '/')) throw new Error('--out must not be the site folder or contain it');
-  const pieceSize = options.pieceSize ?? PIECE_SIZE;
-  const firstVisit = options.firstVisit ?? 'swap';
+  const settings = resolveSettings(options);
+  const plan = checkOutDir(resolve(options.siteDir), resolve(options.outDir), diskOutDirView);
+  if (!plan.ok) throw new Error(plan.error);
+  const { siteDir, outDir } = plan.value;
+  // An output folder inside the site is allowed: its files (an earlier build's) are not the site's.
+  const files = (await walkSite(siteDir)).filter((f) => !isInside(f.absolute, outDir));
+  const paths = files.map((f) => f.path);
+  const host = await hostRules(siteDir, paths);
+  const rules = [...host.rules, ...optionRules(options.exclude ?? [])];
+  const { kept, excluded } = applyExclusions(paths.filter(mayBeAsset), rules);
+  const assetPaths = new Set(kept);
+  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => assetPaths.has(f.path)), settings);
+
+  await prepareOutDir(plan.value, manifest.build);
+  const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
+  for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
+  await writeScripts(outDir, manifest, options, settings);
+  const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
+  return { manifest, htmlPages, swapped, torrents, excluded, exclusionRules: rules.map((r) => r.reason), warnings: host.warnings };
+}
+
+/** The options the build uses, with defaults filled in and checked before anything is read or written. */
+interface Settings {
+  pieceSize: number;
+  firstVisit: FirstVisitMode;
+  torrentMode: TorrentMode;
+  torrentMinSize: number;
+  torrentQuota: number;
+  /** Resolved tracker: a `ws(s):` URL or a path on the page's origin. */
+  tracker: string;
+  baseUrl: URL | null;
+  minify: boolean;
+}
+
+function resolveSettings(options: BuildOptions): Settings {
   const torrentMode = options.torrents ?? 'media';
   if (!TORRENT_MODES.includes(torrentMode)) throw new Error(`--torrents must be one of ${TORRENT_MODES.join(', ')}`);
   const torrentMinSize = options.torrentMinSize ?? TORRENT_MIN_SIZE;
   if (!Number.isInteger(torrentMinSize) || torrentMinSize < 1 || torrentMinSize > MAX_ASSET_SIZE) {
     throw new Error(`--torrent-min-size must be a whole number of bytes from 1 to ${MAX_ASSET_SIZE}`);
   }
-  const tracker = resolveTracker(options.tracker, options.signal);
-  const baseUrl = resolveBaseUrl(options.baseUrl);
-  const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
+  const torrentQuota = options.torrentQuota ?? TORRENT_STORE_QUOTA_BYTES;
+  if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
+  return {
+    pieceSize: options.pieceSize ?? PIECE_SIZE,
+    firstVisit: options.firstVisit ?? 'swap',
+    torrentMode,
+    torrentMinSize,
+    torrentQuota,
+    tracker: resolveTracker(options.tracker, options.signal),
+    baseUrl: resolveBaseUrl(options.baseUrl),
+    minify: options.minify ?? true,
+  };
+}
 
-  const manifest: Manifest = { version: MANIFEST_VERSION, build: '', pieceSize, builtAt: new Date().toISOString(), assets: {} };
+/** Hashes every asset (sorted, as the walk lists them) and makes the torrents the mode asks for. */
+async function makeManifest(assetFiles: SiteFile[], settings: Settings): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
+  const { pieceSize, tracker } = settings;
+  const assets: Record<string, ManifestAsset> = {};
   const torrentFiles = new Map<string, Uint8Array>();
-  for (const file of files.filter(isPeerServable)) {
+  for (const file of assetFiles) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
     const asset: ManifestAsset = { hash, size, pieces, type: contentType(file.path) };
-    if (wantsTorrent(asset, torrentMode, torrentMinSize)) {
+    if (wantsTorrent(asset, settings.torrentMode, settings.torrentMinSize)) {
       const made = await makeTorrent(file.absolute, size, {
         assetPath: file.path,
         announce: tracker.startsWith('/') ? null : tracker,
-        baseUrl,
+        baseUrl: settings.baseUrl,
       });
       const torrentFile = torrentFileFor(file.path);
       asset.torrent = { infoHash: made.infoHash, pieceLength: made.pieceLength, file: torrentFile, announce: tracker };
       torrentFiles.set(torrentFile, made.torrent);
     }
-    manifest.assets[file.path] = asset;
+    assets[file.path] = asset;
   }
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    pieceSize,
+    build: buildId({ version: MANIFEST_VERSION, pieceSize, assets }),
+    builtAt: new Date().toISOString(),
+    assets,
+  };
+  return { manifest, torrentFiles };
+}
 
-  manifest.build = createHash('sha256').update(JSON.stringify({ version: manifest.version, pieceSize, assets: manifest.assets })).digest('hex').slice(0, 20);
-  await rm(outDir, { recursive: true, force: true });
+/** Copies every site file but ours; HTML pages get the bridge tag (and first-visit markup). */
+async function copySite(files: SiteFile[], outDir: string, manifest: Manifest, firstVisit: FirstVisitMode): Promise<{ htmlPages: string[]; swapped: number }> {
   let swapped = 0;
   const htmlPages: string[] = [];
   for (const file of files) {
     if (isOurs(file.path)) continue;
-    const target = join(outDir, file.path);
-    await mkdir(dirname(target), { recursive: true });
     if (!isHtml(file.path)) {
+      const target = join(outDir, file.path);
+      await mkdir(dirname(target), { recursive: true });
       await copyFile(file.absolute, target);
       continue;
     }
     const depth = file.path.split('/').length - 1;
     const result = rewriteHtml(await readFile(file.absolute), {
       pagePath: file.path,
-      bridgeSrc: `${'../'.repeat(depth)}${BRIDGE_FILE}?${BUILD_QUERY}=${manifest.build}`,
+      bridgeSrc: bridgeScriptSrc('../'.repeat(depth), manifest.build),
       isAsset: (p) => p in manifest.assets,
       firstVisit,
     });
     swapped += result.swapped;
     htmlPages.push(file.path);
-    await writeFile(target, result.html);
+    await writeOutput(outDir, file.path, result.html);
   }
+  return { htmlPages, swapped };
+}
 
-  for (const [path, bytes] of torrentFiles) {
-    const target = join(outDir, path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, bytes);
-  }
+async function writeOutput(outDir: string, path: string, bytes: Uint8Array | string): Promise<void> {
+  const target = join(outDir, path);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, bytes);
+}
 
-  const torrentQuota = options.torrentQuota ?? TORRENT_STORE_QUOTA_BYTES;
-  if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
+/** The worker (manifest inlined), the bridge (config baked in) and, for a site with torrents, the WebTorrent client. */
+async function writeScripts(outDir: string, manifest: Manifest, options: BuildOptions, settings: Settings): Promise<void> {
   const bridgeTorrents: Record<string, BridgeTorrent> = {};
   for (const [path, asset] of Object.entries(manifest.assets)) {
     if (asset.torrent) {
-      bridgeTorrents[asset.hash] = { path, infoHash: asset.torrent.infoHash, torrentFile: asset.torrent.file, announce: asset.torrent.announce, pieceSize };
+      const { infoHash, file, announce } = asset.torrent;
+      bridgeTorrents[asset.hash] = { path, infoHash, torrentFile: file, announce, pieceSize: manifest.pieceSize };
     }
   }
-
-  const minify = options.minify ?? true;
-  await mkdir(outDir, { recursive: true });
+  const { minify } = settings;
   // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
   if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
   await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));
-  await writeFile(
-    join(outDir, BRIDGE_FILE),
-    await bundleBridge(
-      {
-        build: manifest.build,
-        signal: options.signal ?? null,
-        swarm: options.swarm ?? null,
-        firstVisit,
-        workerFile: WORKER_FILE,
-        iceServers: options.iceServers ?? [],
-        upload: options.upload ?? 'auto',
-        torrents: bridgeTorrents,
-        torrentQuotaBytes: torrentQuota,
-      },
-      minify,
-    ),
-  );
-  return { manifest, htmlPages, swapped, torrents: Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent) };
+  const config: BridgeConfig = {
+    build: manifest.build,
+    signal: options.signal ?? null,
+    swarm: options.swarm ?? null,
+    firstVisit: settings.firstVisit,
+    workerFile: WORKER_FILE,
+    iceServers: options.iceServers ?? [],
+    upload: options.upload ?? 'auto',
+    torrents: bridgeTorrents,
+    torrentQuotaBytes: settings.torrentQuota,
+  };
+  await writeFile(join(outDir, BRIDGE_FILE), await bundleBridge(config, minify));
 }
 
 /**

@@ -8,17 +8,21 @@ export interface SiteFile {
   size: number;
 }
 
+/** Version control folders (or, for git worktrees and submodules, files): never part of a site. */
+const VCS_NAMES = new Set(['.git', '.hg', '.svn']);
+
 /**
- * Lists a site's files. Hidden files and folders (`.git`, `.DS_Store`) are skipped, except
- * `.well-known`, which static hosts serve; symlinks are skipped so a build never reads outside
- * the site folder. Sorted, so builds are reproducible.
+ * Lists a site's files: every regular file, hidden ones included (`.htaccess`, `.htpasswd` and
+ * `.nojekyll` change how the host serves the site, so the output must keep them; which files
+ * peers may serve is decided elsewhere), except version control. Symlinks are skipped so a build
+ * never reads outside the site folder. Sorted, so builds are reproducible.
  */
 export async function walkSite(root: string): Promise<SiteFile[]> {
   const out: SiteFile[] = [];
   async function visit(dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
-      if (entry.name.startsWith('.') && entry.name !== '.well-known') continue;
+      if (VCS_NAMES.has(entry.name)) continue;
       const absolute = join(dir, entry.name);
       if (entry.isDirectory()) await visit(absolute);
       else if (entry.isFile()) {

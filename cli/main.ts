@@ -2,11 +2,13 @@
  * `peer-connect <command>`: build a site, serve a built site with the signaling server embedded,
  * run the signaling server alone, deploy it to Cloudflare Workers, or run the demo.
  */
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../build/make-torrent.ts';
+import { exclusionSummary } from './exclusion-summary.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 import { deploy } from './deploy.ts';
 
@@ -14,6 +16,7 @@ const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
+                     [--exclude <glob>]...   (files kept out of the manifest: served by the origin only)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
@@ -64,6 +67,7 @@ async function build(args: string[]): Promise<number> {
       'torrent-quota': { type: 'string' },
       tracker: { type: 'string' },
       'base-url': { type: 'string' },
+      exclude: { type: 'string', multiple: true },
     },
   });
   const siteDir = positionals[0];
@@ -83,6 +87,7 @@ async function build(args: string[]): Promise<number> {
     ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
+    exclude: values.exclude ?? [],
   });
   const assets = Object.values(result.manifest.assets);
   const bytes = assets.reduce((n, a) => n + a.size, 0);
@@ -91,6 +96,8 @@ async function build(args: string[]): Promise<number> {
       `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ` +
       `${result.torrents.length} torrents, ${Date.now() - started} ms`,
   );
+  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
+  for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
   return 0;
 }
 
@@ -135,6 +142,8 @@ async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
   const root = fileURLToPath(new URL('..', import.meta.url));
   const out = join(root, '.demo-build');
+  // Our own folder by name; one left by a version that wrote no output marker would be refused.
+  await rm(out, { recursive: true, force: true });
   await build([join(root, 'demo', 'site'), '--out', out]);
   const server = await startSiteServer({ root: out, port: port(values.port ?? process.env.PORT, 8080), host: '127.0.0.1', signal: true });
   console.log(`\nPeerConnect demo: open ${server.url} in two browser windows (or two profiles).\n` +

@@ -2,7 +2,7 @@ import { isBuildId } from './manifest.ts';
 
 /** What the build bakes into the page bridge. */
 export interface BridgeConfig {
-  /** The build's id (Manifest.build); a page names its own in our script's URL (BUILD_QUERY). */
+  /** The manifest's `build` id: the build this bridge (and its worker) came from. */
   build: string;
   /** WebSocket URL of the signaling server; null = `/peer-connect/signal` on the page's origin. */
   signal: string | null;
@@ -45,15 +45,26 @@ export const TORRENT_CLIENT_FILE = 'peer-connect-torrent.js';
 export const WEB_SEED_QUERY = 'peer-connect-web-seed';
 export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';
 
-/** Query parameter of our script's URL in a page that names the page's build: `peer-connect.js?v=<build>`. */
+/**
+ * The query parameter that carries the build id on every page's bridge script:
+ * `<script src="peer-connect.js?v=<build>" async>`.
+ */
 export const BUILD_QUERY = 'v';
 
-/** The build a page named in our script's URL, or null (no such parameter, or not a build id). */
+/** The bridge script URL as written into a page: `<prefix>peer-connect.js?v=<build>` (`prefix` is `../` repeated, or empty). */
+export const bridgeScriptSrc = (prefix: string, build: string): string => `${prefix}${BRIDGE_FILE}?${BUILD_QUERY}=${build}`;
+
+/**
+ * The build id a bridge script URL carries (see `BUILD_QUERY`), or null when it has none or a
+ * malformed one. `src` may be relative: only its query is read.
+ */
 export function bridgeBuildFromUrl(src: string): string | null {
+  let url: URL;
   try {
-    const v = new URL(src, 'http://x.invalid/').searchParams.get(BUILD_QUERY);
-    return isBuildId(v) ? v : null;
+    url = new URL(src, 'http://bridge.invalid/');
   } catch {
     return null;
   }
+  const build = url.searchParams.get(BUILD_QUERY);
+  return isBuildId(build) ? build : null;
 }

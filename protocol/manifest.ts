@@ -40,15 +40,20 @@ export const DEFAULT_TRACKER_PATH = '/peer-connect/announce';
 
 export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 
+/** A build id: lowercase hex, 16 to 64 digits (the build writes 20; see `Manifest.build`). */
+export const BUILD_ID_PATTERN = /^[0-9a-f]{16,64}$/;
+
 /** The trusted list of assets, inlined into the service worker by the build. */
 export interface Manifest {
   version: 1;
+  pieceSize: number;
   /**
-   * The build's identity: a content id of the manifest, written into every page (our script's
-   * URL) and baked into the bridge, so the worker knows which build a page belongs to.
+   * Which build this is, by content: the first 20 hex digits of the SHA-256 of
+   * `JSON.stringify({version, pieceSize, assets})`, assets in the build's sorted order. An identical
+   * rebuild keeps it; any changed byte, path or type changes it. The build also puts it in each
+   * page's bridge URL (`peer-connect.js?v=<build>`), so the worker can tell which build a page is of.
    */
   build: string;
-  pieceSize: number;
   /** Build time, ISO 8601: changes the worker's bytes on every deploy, so browsers update it. */
   builtAt: string;
   /** Keyed by the path relative to the worker's scope, decoded (`img/café.jpg`, no leading slash). */
@@ -57,19 +62,18 @@ export interface Manifest {
 
 export const MANIFEST_VERSION = 1;
 
-export const BUILD_ID_PATTERN = /^[0-9a-f]{16,64}$/;
 export const isBuildId = (v: unknown): v is string => typeof v === 'string' && BUILD_ID_PATTERN.test(v);
 
 /** Checks a manifest's shape and internal consistency (piece count matches size). */
 export function validateManifest(input: unknown): Result<Manifest> {
   if (!isRecord(input)) return fail('manifest: not an object');
   if (input.version !== MANIFEST_VERSION) return fail(`manifest: unsupported version ${String(input.version)}`);
-  const { pieceSize, assets, builtAt } = input;
+  const { pieceSize, assets, build, builtAt } = input;
   if (typeof pieceSize !== 'number' || !Number.isInteger(pieceSize) || pieceSize < 1024 || pieceSize > MAX_PIECE_SIZE) {
     return fail('manifest: bad pieceSize');
   }
+  if (!isBuildId(build)) return fail('manifest: bad build');
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
-  if (!isBuildId(input.build)) return fail('manifest: bad build');
   if (!isRecord(assets)) return fail('manifest: assets is not an object');
   for (const [path, asset] of Object.entries(assets)) {
     const checked = validateAsset(path, asset, pieceSize);

@@ -247,6 +247,7 @@ describe('manifest: the torrent field', () => {
   const good = (torrent?: unknown): unknown => ({
     version: 1,
     pieceSize: 65536,
+    build: 'ab'.repeat(10),
     builtAt: '2026-01-01T00:00:00.000Z',
     assets: { 'v.webm': { hash: H, size: 10, type: 'video/webm', pieces: [H], ...(torrent === undefined ? {} : { torrent }) } },
   });

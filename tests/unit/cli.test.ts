@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,9 +18,47 @@ test('build writes the worker, the bridge and script-tagged pages, and reports w
     assert.match(r.stdout, /built .*: \d+ assets .* 5 pages, 0 elements marked/);
     assert.ok(readFileSync(join(out, 'peer-connect-sw.js'), 'utf8').length > 1000);
     assert.ok(readFileSync(join(out, 'peer-connect.js'), 'utf8').includes('ws://127.0.0.1:9/peer-connect/signal'));
-    assert.ok(readFileSync(join(out, 'posts', 'first-light.html'), 'utf8').includes('<script src="../peer-connect.js" async></script>'));
+    assert.match(readFileSync(join(out, 'posts', 'first-light.html'), 'utf8'), /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async><\/script>/);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('build --exclude (repeatable) keeps files out of the manifest and says how many', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    const r = run('build', demo, '--out', out, '--exclude', 'img/**', '--exclude', 'css/*.css', '--exclude', 'nothing/**');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /kept \d+ files out of the manifest/);
+    assert.match(r.stdout, /--exclude img\/\*\*: \d+ files/);
+    assert.match(r.stdout, /--exclude nothing\/\*\*: no file matched/);
+    const worker = readFileSync(join(out, 'peer-connect-sw.js'), 'utf8');
+    assert.ok(!/"img\//.test(worker), 'no img/ asset in the worker');
+    assert.ok(existsSync(join(out, 'img')), 'excluded files are still copied');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('build reports what the site\'s host configuration protects, rule by rule', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    const site = join(root, 'site');
+    mkdirSync(join(site, 'members'), { recursive: true });
+    writeFileSync(join(site, 'index.html'), '<title>t</title>');
+    writeFileSync(join(site, 'members', '.htaccess'), 'AuthType Basic\nRequire valid-user\n');
+    writeFileSync(join(site, 'members', 'a.pdf'), 'a');
+    writeFileSync(join(site, 'members', 'b.pdf'), 'b');
+    writeFileSync(join(site, '_headers'), '/drafts/*\n  Basic-Auth: a:b\n');
+    writeFileSync(join(site, 'public.css'), 'x');
+    const r = run('build', site, '--out', join(root, 'out'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /: 1 assets .* in the manifest/);
+    assert.match(r.stdout, /kept 2 files out of the manifest \(copied, served by the origin only, never by peers\):\n/);
+    assert.match(r.stdout, /\n {2}members\/\.htaccess \(AuthType Basic\), everything under members\/: 2 files\n/);
+    assert.match(r.stdout, /\n {2}_headers \(Basic-Auth on \/drafts\/\*\): no file matched\n/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
@@ -41,7 +79,20 @@ test('an invalid option value is refused by name', () => {
 test('building into the site folder itself is refused', () => {
   const r = run('build', demo, '--out', demo);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /must not be the site folder/);
+  assert.match(r.stderr, /--out .* is the site folder itself/);
+});
+
+test('building into a folder with files no build wrote is refused, and the folder is left alone', () => {
+  const out = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const r = run('build', demo, '--out', out);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /peer-connect build: --out .* has no \.peer-connect-build/);
+    assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('an unknown command prints usage and exits 2', () => {

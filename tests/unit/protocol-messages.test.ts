@@ -15,6 +15,7 @@ import {
   MAX_WANT_EXCLUDE,
   MAX_WIRE_CONTROL_BYTES,
 } from '../../protocol/limits.ts';
+import { bridgeBuildFromUrl, BUILD_QUERY } from '../../protocol/bridge-config.ts';
 import { manifestKeyFor, validateManifest, type Manifest } from '../../protocol/manifest.ts';
 import { decodeFrame, encodeControl, encodePiece, type WireControl } from '../../protocol/peer-wire.ts';
 import type { Result } from '../../protocol/result.ts';
@@ -469,8 +470,8 @@ describe('validateManifest', () => {
   const pieceSize = 1024;
   const good = (): Manifest => ({
     version: 1,
-    build: '0123456789abcdef0123',
     pieceSize,
+    build: '0123456789abcdef0123',
     builtAt: '2024-01-01T00:00:00.000Z',
     assets: {
       'img/café terrace.jpg': { hash: HASH_A, size: 2 * pieceSize + 1, type: 'image/jpeg', pieces: [HASH_A, HASH_B, HASH_A] },
@@ -490,6 +491,10 @@ describe('validateManifest', () => {
   it('rejects a bad pieceSize or builtAt or assets', () => {
     for (const p of [0, 1023, MAX_PIECE_SIZE + 1, 1024.5, '1024']) expectError(validateManifest({ ...good(), pieceSize: p }), /pieceSize/);
     expectError(validateManifest({ ...good(), builtAt: 1 }), /builtAt/);
+    for (const b of [undefined, 1, '', 'abc', '0123456789ABCDEF', '0123456789abcdeg', 'f'.repeat(15), 'f'.repeat(65)]) {
+      expectError(validateManifest({ ...good(), build: b }), /bad build/);
+    }
+    for (const b of ['f'.repeat(16), 'f'.repeat(20), 'f'.repeat(64)]) assert.ok(validateManifest({ ...good(), build: b }).ok, b);
     expectError(validateManifest({ ...good(), assets: [] }), /assets/);
     expectError(validateManifest({ ...good(), assets: null }), /assets/);
   });
@@ -525,6 +530,21 @@ describe('validateManifest', () => {
       const m = good();
       m.assets[path] = { hash: HASH_A, size: 0, type: 'text/plain', pieces: [] };
       expectError(validateManifest(m), /bad path/);
+    }
+  });
+});
+
+describe('bridgeBuildFromUrl', () => {
+  const id = '0123456789abcdef0123';
+  it('reads the build id from the bridge script URL, relative or absolute', () => {
+    assert.equal(BUILD_QUERY, 'v');
+    assert.equal(bridgeBuildFromUrl(`peer-connect.js?v=${id}`), id);
+    assert.equal(bridgeBuildFromUrl(`../../peer-connect.js?v=${id}`), id);
+    assert.equal(bridgeBuildFromUrl(`https://example.com/blog/peer-connect.js?x=1&v=${id}#top`), id);
+  });
+  it('null without a well-formed id', () => {
+    for (const src of ['peer-connect.js', 'peer-connect.js?v=', 'peer-connect.js?v=XYZ', `peer-connect.js?w=${id}`, `peer-connect.js?v=${id.toUpperCase()}`, 'http://[bad']) {
+      assert.equal(bridgeBuildFromUrl(src), null, src);
     }
   });
 });
