@@ -1,6 +1,7 @@
 /**
  * Serves a built static site from a directory: index.html for directories, Content-Type from the
- * extension, single byte ranges with 206 and 416. Written here rather than using
+ * extension, single byte ranges with 206 and 416. Never a URL with a dot segment but `.well-known`
+ * (site-path.ts). Written here rather than using
  * @hono/node-server's serveStatic (1.19), whose Range handling answers 206 for unsatisfiable
  * ranges (no 416), reads `bytes=-N` as the first N bytes instead of the last, and sends
  * Accept-Ranges only on ranged responses; video seeking and the worker's origin fallback need all three.
@@ -11,6 +12,7 @@ import type { Context, Handler } from 'hono';
 import { getMimeType, mimes } from 'hono/utils/mime';
 import { parseRange } from '../../../protocol/pieces.ts';
 import { fileBody } from './file-body.ts';
+import { directoryLocation, siteSegments } from './site-path.ts';
 
 /** Types hono's table lacks that a static site plausibly ships. */
 const EXTRA_TYPES: Record<string, string> = {
@@ -31,42 +33,32 @@ export function serveStaticSite(rootDir: string): Handler {
   const root = resolve(rootDir);
   return async (c) => {
     const url = new URL(c.req.url);
-    const file = await locate(root, url.pathname);
-    if (file === 'redirect') return c.redirect(`${url.pathname}/${url.search}`, 301);
-    if (!file) return c.text('not found', 404);
-    return respondWithFile(c, file.path, file.size, file.mtimeMs);
+    const segments = siteSegments(url.pathname);
+    if (segments === null) return c.text('not found', 404);
+    const file = await locate(root, segments, url.pathname.endsWith('/'));
+    if (file === 'redirect') return c.redirect(directoryLocation(segments, url.search), 301);
+    if (file === null) return c.text('not found', 404);
+    return respondWithFile(c, file);
   };
 }
 
 type Located = { path: string; size: number; mtimeMs: number };
 
-/** Maps a URL path to a regular file under root; null when there is none or the path escapes. */
-async function locate(root: string, pathname: string): Promise<Located | 'redirect' | null> {
-  const segments: string[] = [];
-  for (const raw of pathname.split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return null;
-    }
-    // The URL parser already resolved dot segments; these can only come from %-encoding.
-    if (segment === '.' || segment === '..' || /[/\\\0]/.test(segment)) return null;
-    if (segment !== '') segments.push(segment);
-  }
+/** Maps URL segments to a regular file under root; null when there is none or the path escapes. */
+async function locate(root: string, segments: readonly string[], asDirectory: boolean): Promise<Located | 'redirect' | null> {
   let path = join(root, ...segments);
   if (path !== root && !path.startsWith(root + sep)) return null;
   let info = await stat(path).catch(() => null);
   if (info?.isDirectory()) {
     // Without the slash, relative links inside index.html would resolve against the parent.
-    if (!pathname.endsWith('/')) return 'redirect';
+    if (!asDirectory) return 'redirect';
     path = join(path, 'index.html');
     info = await stat(path).catch(() => null);
   }
   return info?.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : null;
 }
 
-function respondWithFile(c: Context, path: string, size: number, mtimeMs: number): Response {
+function respondWithFile(c: Context, { path, size, mtimeMs }: Located): Response {
   const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
   const headers: Record<string, string> = {
     'Content-Type': getMimeType(path, TYPES) ?? 'application/octet-stream',
