@@ -1,6 +1,7 @@
 /**
- * What `peer-connect serve` must never do to the host it runs on, on a real server: serve
- * dotfiles (`.env`, `.git/`), or redirect to another host. The Host check and nosniff are serve-guard.test.ts's.
+ * What `peer-connect serve` must never do to the host it runs on, on a real server: serve a file
+ * outside the folder through a symlink, serve dotfiles (`.env`, `.git/`), or redirect to another
+ * host. The Host check and nosniff are serve-guard.test.ts's.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -49,6 +50,18 @@ describe('serve: what it refuses and how it answers', () => {
     await site.close();
     await rm(root, { recursive: true, force: true });
     await rm(outside, { recursive: true, force: true });
+  });
+
+  it('answers 404 for symlinks that lead out of the folder, and follows those that stay inside', async () => {
+    const escapes = ['/leak.txt', '/outside-dir/key.txt', '/outside-dir/', '/outside-dir', '/etc/hostname', '/etc/passwd', '/etc/', '/etc', '/%65tc/passwd'];
+    for (const path of escapes) {
+      const res = await get(path);
+      assert.equal(res.status, 404, path);
+      assert.doesNotMatch(res.body, /SECRET|root:/, path);
+    }
+    assert.equal((await get('/inside-link.txt')).body, 'PAGE');
+    assert.equal((await get('/inside-dir/')).body, 'IMG INDEX');
+    assert.equal((await get('/inside-dir/index.html')).body, 'IMG INDEX');
   });
 
   it('answers 404 for any dot segment but .well-known, plain or percent-encoded', async () => {

@@ -1,13 +1,14 @@
 /**
  * Serves a built static site from a directory: index.html for directories, Content-Type from the
- * extension, single byte ranges with 206 and 416. Never a URL with a dot segment but `.well-known`
- * (site-path.ts). Written here rather than using
+ * extension, single byte ranges with 206 and 416. Only files whose real path is inside the root's,
+ * never a URL with a dot segment but `.well-known` (site-path.ts). Written here rather than using
  * @hono/node-server's serveStatic (1.19), whose Range handling answers 206 for unsatisfiable
  * ranges (no 416), reads `bytes=-N` as the first N bytes instead of the last, and sends
  * Accept-Ranges only on ranged responses; video seeking and the worker's origin fallback need all three.
  */
-import { stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Context, Handler } from 'hono';
 import { getMimeType, mimes } from 'hono/utils/mime';
 import { parseRange } from '../../../protocol/pieces.ts';
@@ -42,26 +43,46 @@ export function serveStaticSite(rootDir: string): Handler {
   };
 }
 
-type Located = { path: string; size: number; mtimeMs: number };
+/**
+ * A regular file to send: `path` is the real path that was checked (and is what gets read),
+ * `name` the requested one, which gives the Content-Type (a link `latest.mp4 -> v3` is video).
+ */
+type Located = { path: string; name: string; size: number; mtimeMs: number };
 
-/** Maps URL segments to a regular file under root; null when there is none or the path escapes. */
+/**
+ * Maps URL segments to a regular file whose real path is inside the real root; null when there is
+ * none, or when a symlink on the way leads out of the root (one that stays inside is followed).
+ * 'redirect' for a directory asked for without its slash. The root is resolved on every request,
+ * so a deploy that swaps a `current -> releases/N` symlink takes effect without a restart.
+ */
 async function locate(root: string, segments: readonly string[], asDirectory: boolean): Promise<Located | 'redirect' | null> {
-  let path = join(root, ...segments);
-  if (path !== root && !path.startsWith(root + sep)) return null;
-  let info = await stat(path).catch(() => null);
-  if (info?.isDirectory()) {
+  const realRoot = await realpath(root).catch(() => null);
+  if (realRoot === null) return null;
+  let name = join(root, ...segments);
+  let found = await statInside(realRoot, name);
+  if (found?.info.isDirectory()) {
     // Without the slash, relative links inside index.html would resolve against the parent.
     if (!asDirectory) return 'redirect';
-    path = join(path, 'index.html');
-    info = await stat(path).catch(() => null);
+    name = join(name, 'index.html');
+    found = await statInside(realRoot, join(found.real, 'index.html'));
   }
-  return info?.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : null;
+  return found?.info.isFile() ? { path: found.real, name, size: found.info.size, mtimeMs: found.info.mtimeMs } : null;
 }
 
-function respondWithFile(c: Context, { path, size, mtimeMs }: Located): Response {
+/** `path` with every symlink resolved and its stat, when it exists and is `realRoot` or below it; else null. */
+async function statInside(realRoot: string, path: string): Promise<{ real: string; info: Stats } | null> {
+  const real = await realpath(path).catch(() => null);
+  if (real === null) return null;
+  const rel = relative(realRoot, real);
+  const inside = rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  const info = inside ? await stat(real).catch(() => null) : null;
+  return info ? { real, info } : null;
+}
+
+function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Response {
   const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
   const headers: Record<string, string> = {
-    'Content-Type': getMimeType(path, TYPES) ?? 'application/octet-stream',
+    'Content-Type': getMimeType(name, TYPES) ?? 'application/octet-stream',
     'Accept-Ranges': 'bytes',
     'Last-Modified': new Date(mtimeMs).toUTCString(),
     ETag: etag,
