@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../build/make-torrent.ts';
+import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { exclusionSummary } from './exclusion-summary.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 import { deploy } from './deploy.ts';
@@ -18,6 +19,7 @@ const USAGE = `Usage:
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--exclude <glob>]...   (files kept out of the manifest: served by the origin only)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
+                     [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
@@ -110,20 +112,40 @@ async function serve(args: string[]): Promise<number> {
       host: { type: 'string' },
       'no-signal': { type: 'boolean' },
       'allow-origin': { type: 'string', multiple: true },
+      'allowed-host': { type: 'string', multiple: true },
     },
   });
   const root = positionals[0];
   if (!root) throw new Error('serve needs <built-dir>');
   const origins = values['allow-origin'];
+  const host = values.host ?? '127.0.0.1';
+  const allowedHosts = values['allowed-host'] ?? [];
   const server = await startSiteServer({
     root,
     port: port(values.port, 8080),
-    host: values.host ?? '127.0.0.1',
+    host,
     signal: !values['no-signal'],
+    allowedHosts,
     ...(origins ? { allowedOrigins: origins } : {}),
   });
+  const warning = serveHostWarning(host, allowedHosts);
+  if (warning) console.warn(warning);
   console.log(`serving ${root} at ${server.url}${values['no-signal'] ? '' : ` (signaling at ${server.signalUrl})`}`);
   return waitForever(server.close);
+}
+
+/**
+ * What `serve` says when it listens where other machines reach it but answers no name: every
+ * request by name gets 421 (host-policy.ts), which would otherwise look like a broken deploy.
+ * Null on loopback, or when a name (or '*') is given.
+ */
+export function serveHostWarning(bindHost: string, allowedHosts: readonly string[]): string | null {
+  if (isLoopbackHost(bindHost) || allowedHosts.length > 0) return null;
+  return (
+    `warning: listening on ${bindHost} with no --allowed-host: requests by name (Host: www.example.com) ` +
+    `will be refused with 421 until you pass --allowed-host <name> for each name the site is reached at ` +
+    `('*' behind a proxy that checks Host). IP addresses and localhost are answered.`
+  );
 }
 
 async function signal(args: string[]): Promise<number> {

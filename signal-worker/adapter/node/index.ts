@@ -1,6 +1,8 @@
 /**
  * The Node adapter: the signaling server on its own port, or together with a static site on one
  * origin (what `peer-connect serve <dir>` and `npm start` run). Binds 127.0.0.1 unless told otherwise.
+ * Every route of the site server sits behind site-guard.ts: the Host check against DNS rebinding
+ * (host-policy.ts) and nosniff.
  */
 import { Hono } from 'hono';
 import { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
@@ -10,11 +12,14 @@ import type { SignalStats } from '../../core/signal-hub.ts';
 import { TrackerHub, type TrackerStats } from '../../core/tracker-hub.ts';
 import type { TrackerLimits } from '../../core/tracker-limits.ts';
 import type { AllowedOrigins } from '../../origin-policy.ts';
+import { createHostCheck, type AllowedHosts } from './host-policy.ts';
 import { listenWithWebSocket } from './listen.ts';
+import { siteGuard } from './site-guard.ts';
 import { serveStaticSite } from './static-site.ts';
 
 export { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
 export type { AllowedOrigins } from '../../origin-policy.ts';
+export type { AllowedHosts } from './host-policy.ts';
 export type { SignalLimits, SignalStats, TrackerLimits, TrackerStats };
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -71,6 +76,12 @@ export interface SiteServerOptions {
   signal?: boolean;
   /** Default: this server's own origin (with `localhost` and `127.0.0.1` both accepted on loopback). */
   allowedOrigins?: AllowedOrigins;
+  /**
+   * Host names answered besides IP literals and `localhost` (default none); `'*'` for any, behind
+   * a proxy that checks Host itself. Other names get 421, against DNS rebinding (host-policy.ts).
+   * A malformed name throws before anything is bound.
+   */
+  allowedHosts?: AllowedHosts;
   limits?: Partial<SignalLimits>;
   trackerLimits?: Partial<TrackerLimits>;
 }
@@ -89,6 +100,7 @@ export interface RunningSiteServer {
 }
 
 export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
+  const hostAllowed = createHostCheck(options.allowedHosts ?? []);
   const hub = new SignalHub({ limits: options.limits ?? {} });
   const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
   const withSignal = options.signal ?? true;
@@ -97,6 +109,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     { host, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
     ({ upgradeWebSocket, origin, port }) => {
       const app = new Hono();
+      app.use(siteGuard(hostAllowed));
       if (withSignal) {
         const allowedOrigins = options.allowedOrigins ?? ownOrigins(origin, host, port);
         app.route('/', createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins }));

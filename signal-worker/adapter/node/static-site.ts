@@ -1,16 +1,19 @@
 /**
  * Serves a built static site from a directory: index.html for directories, Content-Type from the
- * extension, single byte ranges with 206 and 416. Written here rather than using
+ * extension, single byte ranges with 206 and 416. Only files whose real path is inside the root's,
+ * never a URL with a dot segment but `.well-known` (site-path.ts). Written here rather than using
  * @hono/node-server's serveStatic (1.19), whose Range handling answers 206 for unsatisfiable
  * ranges (no 416), reads `bytes=-N` as the first N bytes instead of the last, and sends
  * Accept-Ranges only on ranged responses; video seeking and the worker's origin fallback need all three.
  */
-import { stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Context, Handler } from 'hono';
 import { getMimeType, mimes } from 'hono/utils/mime';
 import { parseRange } from '../../../protocol/pieces.ts';
 import { fileBody } from './file-body.ts';
+import { directoryLocation, siteSegments } from './site-path.ts';
 
 /** Types hono's table lacks that a static site plausibly ships. */
 const EXTRA_TYPES: Record<string, string> = {
@@ -31,45 +34,55 @@ export function serveStaticSite(rootDir: string): Handler {
   const root = resolve(rootDir);
   return async (c) => {
     const url = new URL(c.req.url);
-    const file = await locate(root, url.pathname);
-    if (file === 'redirect') return c.redirect(`${url.pathname}/${url.search}`, 301);
-    if (!file) return c.text('not found', 404);
-    return respondWithFile(c, file.path, file.size, file.mtimeMs);
+    const segments = siteSegments(url.pathname);
+    if (segments === null) return c.text('not found', 404);
+    const file = await locate(root, segments, url.pathname.endsWith('/'));
+    if (file === 'redirect') return c.redirect(directoryLocation(segments, url.search), 301);
+    if (file === null) return c.text('not found', 404);
+    return respondWithFile(c, file);
   };
 }
 
-type Located = { path: string; size: number; mtimeMs: number };
+/**
+ * A regular file to send: `path` is the real path that was checked (and is what gets read),
+ * `name` the requested one, which gives the Content-Type (a link `latest.mp4 -> v3` is video).
+ */
+type Located = { path: string; name: string; size: number; mtimeMs: number };
 
-/** Maps a URL path to a regular file under root; null when there is none or the path escapes. */
-async function locate(root: string, pathname: string): Promise<Located | 'redirect' | null> {
-  const segments: string[] = [];
-  for (const raw of pathname.split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return null;
-    }
-    // The URL parser already resolved dot segments; these can only come from %-encoding.
-    if (segment === '.' || segment === '..' || /[/\\\0]/.test(segment)) return null;
-    if (segment !== '') segments.push(segment);
-  }
-  let path = join(root, ...segments);
-  if (path !== root && !path.startsWith(root + sep)) return null;
-  let info = await stat(path).catch(() => null);
-  if (info?.isDirectory()) {
+/**
+ * Maps URL segments to a regular file whose real path is inside the real root; null when there is
+ * none, or when a symlink on the way leads out of the root (one that stays inside is followed).
+ * 'redirect' for a directory asked for without its slash. The root is resolved on every request,
+ * so a deploy that swaps a `current -> releases/N` symlink takes effect without a restart.
+ */
+async function locate(root: string, segments: readonly string[], asDirectory: boolean): Promise<Located | 'redirect' | null> {
+  const realRoot = await realpath(root).catch(() => null);
+  if (realRoot === null) return null;
+  let name = join(root, ...segments);
+  let found = await statInside(realRoot, name);
+  if (found?.info.isDirectory()) {
     // Without the slash, relative links inside index.html would resolve against the parent.
-    if (!pathname.endsWith('/')) return 'redirect';
-    path = join(path, 'index.html');
-    info = await stat(path).catch(() => null);
+    if (!asDirectory) return 'redirect';
+    name = join(name, 'index.html');
+    found = await statInside(realRoot, join(found.real, 'index.html'));
   }
-  return info?.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : null;
+  return found?.info.isFile() ? { path: found.real, name, size: found.info.size, mtimeMs: found.info.mtimeMs } : null;
 }
 
-function respondWithFile(c: Context, path: string, size: number, mtimeMs: number): Response {
+/** `path` with every symlink resolved and its stat, when it exists and is `realRoot` or below it; else null. */
+async function statInside(realRoot: string, path: string): Promise<{ real: string; info: Stats } | null> {
+  const real = await realpath(path).catch(() => null);
+  if (real === null) return null;
+  const rel = relative(realRoot, real);
+  const inside = rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  const info = inside ? await stat(real).catch(() => null) : null;
+  return info ? { real, info } : null;
+}
+
+function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Response {
   const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
   const headers: Record<string, string> = {
-    'Content-Type': getMimeType(path, TYPES) ?? 'application/octet-stream',
+    'Content-Type': getMimeType(name, TYPES) ?? 'application/octet-stream',
     'Accept-Ranges': 'bytes',
     'Last-Modified': new Date(mtimeMs).toUTCString(),
     ETag: etag,
