@@ -16,7 +16,7 @@ const USAGE = `Usage:
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
-  peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
+  peer-connect deploy [--dry-run] [--strict] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
 
 const FIRST_VISIT = ['swap', 'reload', 'off'] as const;
