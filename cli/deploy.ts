@@ -22,9 +22,9 @@ export async function deploy(args: string[]): Promise<number> {
     args,
     options: { 'dry-run': { type: 'boolean' }, config: { type: 'string' }, outdir: { type: 'string' }, strict: { type: 'boolean' } },
   });
-  const config = values.config ?? CONFIG;
-  // Wrangler runs in ROOT, so that is where it finds a relative --config; the check reads the same file.
-  const signalConfig = deployedSignalConfig(readText(resolve(ROOT, config)), config);
+  // Relative paths are the caller's, as in any command; wrangler runs in ROOT, so it gets them absolute.
+  const config = resolve(values.config ?? CONFIG);
+  const signalConfig = deployedSignalConfig(readText(config), config);
   if (signalConfig.allowedOrigins === '*') {
     if (values.strict) throw new Error(`refusing to deploy (--strict): ${openOriginsProblem(config)}`);
     console.warn(`warning: ${openOriginsProblem(config)} (--strict makes this an error)`);
@@ -33,7 +33,7 @@ export async function deploy(args: string[]): Promise<number> {
   const wranglerArgs = [WRANGLER, 'deploy', '--config', config];
   // A dry run bundles and checks the config without an account or the network.
   if (values['dry-run']) wranglerArgs.push('--dry-run');
-  if (values.outdir) wranglerArgs.push('--outdir', values.outdir);
+  if (values.outdir) wranglerArgs.push('--outdir', resolve(values.outdir));
   // Usage metrics stay off unless the operator turned them on themselves.
   const env = { ...process.env, WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? 'false' };
   const child = spawn(process.execPath, wranglerArgs, { cwd: ROOT, env, stdio: 'inherit' });

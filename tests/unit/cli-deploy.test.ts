@@ -15,7 +15,8 @@ import { applyEdits, modify, parse } from 'jsonc-parser';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'peer-connect.js');
-const run = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 90_000, env });
+const runIn = (cwd: string, env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env });
+const run = (env: NodeJS.ProcessEnv, ...args: string[]) => runIn(process.cwd(), env, ...args);
 /** No credentials, whatever the caller's shell has. */
 const bare = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
@@ -64,12 +65,12 @@ test('deploy with a config that does not exist fails and names it', () => {
 });
 
 /** The shipped wrangler.jsonc, comments kept, with an absolute `main` and this signaling config. */
-function configWith(dir: string, signalConfig: unknown): string {
+function configWith(dir: string, signalConfig: unknown, name = 'wrangler.jsonc'): string {
   const shipped = readFileSync(join(root, 'wrangler.jsonc'), 'utf8');
   const main = join(root, String((parse(shipped) as { main: unknown }).main));
   let text = applyEdits(shipped, modify(shipped, ['main'], main, {}));
   text = applyEdits(text, modify(text, ['vars', 'PEER_CONNECT_SIGNAL_CONFIG'], signalConfig, {}));
-  const path = join(dir, 'wrangler.jsonc');
+  const path = join(dir, name);
   writeFileSync(path, text);
   return path;
 }
@@ -115,6 +116,20 @@ test('deploy refuses a config the Worker would answer 500 to, before wrangler ru
     assert.equal(r.status, 1, r.stderr + r.stdout);
     assert.match(r.stderr, /wrangler\.jsonc: vars\.PEER_CONNECT_SIGNAL_CONFIG would make the Worker answer every request with 500: .*maxPeersPerSwarm may be lowered, not raised/);
     assert.equal(r.stdout, '', 'wrangler never ran');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('deploy reads a relative --config and --outdir from the caller\'s directory, not the package\'s', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-deploy-cwd-'));
+  try {
+    // A name the package has no file of, so a wrong resolution fails before wrangler writes anything there.
+    configWith(dir, { allowedOrigins: ['https://site.example'] }, 'site-wrangler.jsonc');
+    const r = runIn(dir, bare(), 'deploy', '--dry-run', '--config', 'site-wrangler.jsonc', '--outdir', 'out');
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.doesNotMatch(r.stderr, /allowedOrigins/, 'the caller\'s config, not the shipped open one');
+    assert.ok(readdirSync(join(dir, 'out')).some((f) => f.endsWith('.js')), 'the bundle in the caller\'s out/');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
