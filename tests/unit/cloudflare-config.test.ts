@@ -14,12 +14,12 @@ const read = (config: unknown) => readConfig({ PEER_CONNECT_SIGNAL_CONFIG: confi
 describe('readConfig', () => {
   it('takes the var as an object (wrangler.jsonc vars) or as a JSON string (--var, dashboard)', () => {
     const config = { allowedOrigins: ['https://site.example'], limits: { idleTimeoutMs: 60_000 } };
-    assert.deepEqual(read(config), { ...config, trackerLimits: {} });
-    assert.deepEqual(read(JSON.stringify(config)), { ...config, trackerLimits: {} });
+    assert.deepEqual(read(config), { ...config, trackerLimits: {}, healthSwarms: [] });
+    assert.deepEqual(read(JSON.stringify(config)), { ...config, trackerLimits: {}, healthSwarms: [] });
   });
 
-  it('defaults to any origin and the protocol limits when the var is missing or empty', () => {
-    const open = { allowedOrigins: '*', limits: {}, trackerLimits: {} };
+  it('defaults to any origin, the protocol limits and no per-swarm health when the var is missing or empty', () => {
+    const open = { allowedOrigins: '*', limits: {}, trackerLimits: {}, healthSwarms: [] };
     assert.deepEqual(readConfig({}), open);
     assert.deepEqual(read(''), open);
   });
@@ -39,6 +39,14 @@ describe('readConfig', () => {
   it('refuses an origin the origin check could not read, naming it', () => {
     assert.throws(() => read({ allowedOrigins: ['site.example'] }), /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigins: "site\.example" is not an origin/);
     assert.throws(() => read({ allowedOrigins: 'https://site.example' }), /allowedOrigins must be '\*' or a list of origins/);
+  });
+
+  it('takes healthSwarms as a list of swarm ids, and names an entry that is not one', () => {
+    assert.deepEqual(read({ healthSwarms: ['site.example', 'blog:2'] }).healthSwarms, ['site.example', 'blog:2']);
+    assert.throws(() => read({ healthSwarms: 'site.example' }), /PEER_CONNECT_SIGNAL_CONFIG\.healthSwarms must be a list of swarm ids/);
+    assert.throws(() => read({ healthSwarms: ['ok', 'not ok'] }), /PEER_CONNECT_SIGNAL_CONFIG\.healthSwarms: "not ok" is not a swarm id/);
+    assert.throws(() => read({ healthSwarms: ['*'] }), /healthSwarms: "\*" is not a swarm id/);
+    assert.throws(() => read({ healthSwarms: [7] }), /healthSwarms: 7 is not a swarm id/);
   });
 
   it('refuses unknown limits and non-numbers, as before', () => {

@@ -1,8 +1,9 @@
 /**
  * The Worker's settings from its environment: the Durable Object bindings wrangler.jsonc declares
- * and one JSON var, `PEER_CONNECT_SIGNAL_CONFIG` (`{limits, trackerLimits, allowedOrigins}`),
- * settable in wrangler.jsonc `vars`, with `wrangler dev --var` or in the dashboard.
+ * and one JSON var, `PEER_CONNECT_SIGNAL_CONFIG` (`{limits, trackerLimits, allowedOrigins,
+ * healthSwarms}`), settable in wrangler.jsonc `vars`, with `wrangler dev --var` or in the dashboard.
  */
+import { SWARM_ID_PATTERN } from '../../../protocol/limits.ts';
 import { isRecord } from '../../../protocol/result.ts';
 import { DEFAULT_SIGNAL_LIMITS, resolveSignalLimits, type SignalLimits } from '../../core/limits.ts';
 import { DEFAULT_TRACKER_LIMITS, resolveTrackerLimits, type TrackerLimits } from '../../core/tracker-limits.ts';
@@ -20,6 +21,12 @@ export interface WorkerConfig {
   limits: Partial<SignalLimits>;
   trackerLimits: Partial<TrackerLimits>;
   allowedOrigins: AllowedOrigins;
+  /**
+   * The swarms (or tracker sites) `/peer-connect/health?swarm=` answers for. Asking wakes, and the
+   * first time creates, that swarm's object, so an unlisted one is refused: otherwise anyone could
+   * make the account create objects by the million. Default: none.
+   */
+  healthSwarms: readonly string[];
 }
 
 /**
@@ -36,7 +43,7 @@ export function readConfig(env: Pick<WorkerEnv, 'PEER_CONNECT_SIGNAL_CONFIG'>): 
   // The hubs would throw these same range errors, but only once built: on Cloudflare, at the first request.
   checked('limits', () => resolveSignalLimits(limits));
   checked('trackerLimits', () => resolveTrackerLimits(trackerLimits));
-  return { limits, trackerLimits, allowedOrigins: origins(value.allowedOrigins) };
+  return { limits, trackerLimits, allowedOrigins: origins(value.allowedOrigins), healthSwarms: swarms(value.healthSwarms) };
 }
 
 /** A JSON string (from `--var` or the dashboard) or an already decoded value (from wrangler.jsonc `vars`). */
@@ -83,4 +90,18 @@ function origins(value: unknown): AllowedOrigins {
     }
   }
   return value;
+}
+
+function swarms(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TypeError('PEER_CONNECT_SIGNAL_CONFIG.healthSwarms must be a list of swarm ids');
+  if (!value.every(isSwarmId)) {
+    const bad: unknown = value.find((swarm) => !isSwarmId(swarm));
+    throw new TypeError(`PEER_CONNECT_SIGNAL_CONFIG.healthSwarms: ${JSON.stringify(bad)} is not a swarm id (${SWARM_ID_PATTERN.source})`);
+  }
+  return value;
+}
+
+function isSwarmId(value: unknown): value is string {
+  return typeof value === 'string' && SWARM_ID_PATTERN.test(value);
 }
