@@ -21,7 +21,7 @@ const USAGE = `Usage:
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
-  peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
+  peer-connect deploy [--dry-run] [--strict] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
 
 const FIRST_VISIT = ['swap', 'reload', 'off'] as const;

@@ -42,7 +42,12 @@ async function launchOnce(options: LaunchOptions): Promise<RuntimeServer> {
   if (!existsSync(WRANGLER)) throw new RuntimeUnavailable('workerd', `${WRANGLER} is missing (run npm install)`);
   const dir = mkdtempSync(join(tmpdir(), 'pc-workerd-'));
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const config = JSON.stringify({ limits: options.limits ?? {}, trackerLimits: options.trackerLimits ?? {}, allowedOrigins: options.allowedOrigins ?? '*' });
+  const config = JSON.stringify({
+    limits: options.limits ?? {},
+    trackerLimits: options.trackerLimits ?? {},
+    allowedOrigins: options.allowedOrigins ?? '*',
+    healthSwarms: options.healthSwarms ?? [],
+  });
   const configPath = join(dir, 'wrangler.json');
   writeFileSync(configPath, JSON.stringify(localConfig()));
   const args = [

@@ -15,6 +15,8 @@ export interface LaunchOptions {
   trackerLimits?: Partial<TrackerLimits>;
   /** Default `'*'`. */
   allowedOrigins?: AllowedOrigins;
+  /** workerd only: the swarms whose per-swarm health the Worker answers (default none). */
+  healthSwarms?: readonly string[];
   /** Give up starting after this long (default 30 s). */
   startTimeoutMs?: number;
 }

@@ -40,19 +40,34 @@ const forwardUpgrade = defineWebSocketHelper<unknown>(async (c) => {
   return toObject(c as WorkerContext);
 });
 
-function buildApp(env: WorkerEnv): Hono<{ Bindings: WorkerEnv }> {
-  const config = readConfig(env);
-  const app = new Hono<{ Bindings: WorkerEnv }>();
-  // State lives in the objects: health with `?swarm=` asks that swarm's object (`&route=tracker`
-  // the site's tracker object); without one it only says the Worker is up.
+/**
+ * State lives in the objects: health with `?swarm=` asks that swarm's object (`&route=tracker`
+ * the site's tracker object); without one it only says the Worker is up and touches no object.
+ * Asking an object wakes it and, for a name never used, creates it (with its SQLite storage), so
+ * only the swarms the operator listed in `healthSwarms` are asked; any other is 404.
+ */
+function mountHealth(app: Hono<{ Bindings: WorkerEnv }>, healthSwarms: ReadonlySet<string>): void {
   app.get(DEFAULT_HEALTH_PATH, async (c) => {
     c.header('Cache-Control', 'no-store');
     if (c.req.query('swarm') === undefined) return c.json({ ok: true, runtime: 'workerd', sharded: 'by ?swarm=' });
-    const namespace = c.req.query('route') === 'tracker' ? c.env.TRACKER_SITES : c.env.SIGNAL_SWARMS;
     const shard = shardOf(new URL(c.req.url));
     if (!shard.ok) return c.json({ ok: false, error: shard.error }, 400);
+    if (!healthSwarms.has(shard.value)) {
+      const error =
+        `no health for swarm ${JSON.stringify(shard.value)}: it is not in PEER_CONNECT_SIGNAL_CONFIG.healthSwarms. ` +
+        'Asking would wake (or create) its Durable Object, so only listed swarms are answered; ' +
+        'add it to "healthSwarms" in vars.PEER_CONNECT_SIGNAL_CONFIG (wrangler.jsonc) and deploy.';
+      return c.json({ ok: false, error }, 404);
+    }
+    const namespace = c.req.query('route') === 'tracker' ? c.env.TRACKER_SITES : c.env.SIGNAL_SWARMS;
     return namespace.get(namespace.idFromName(shard.value)).fetch(c.req.raw);
   });
+}
+
+function buildApp(env: WorkerEnv): Hono<{ Bindings: WorkerEnv }> {
+  const config = readConfig(env);
+  const app = new Hono<{ Bindings: WorkerEnv }>();
+  mountHealth(app, new Set(config.healthSwarms));
   // These hubs never accept a socket (every upgrade goes to an object); they exist only because
   // the shared app takes them, and hold no timers while unused.
   const inner = createSignalApp({

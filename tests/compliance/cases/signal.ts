@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { RuntimeName } from '../../runtimes/types.ts';
 import type { ComplianceCase } from '../support/case.ts';
-import { GOOD_ORIGIN } from '../support/config.ts';
+import { GOOD_ORIGIN, HEALTH_SWARM } from '../support/config.ts';
 import { swarmHealth } from '../support/health.ts';
 import { hash, peerId } from '../support/signal-client.ts';
 import { eventually } from '../support/wait.ts';
@@ -21,6 +21,18 @@ const KEEPS_UPGRADE_HEADER_ON_426: Record<RuntimeName, boolean> = {
   deno: true,
   bun: true,
   workerd: false,
+};
+
+/**
+ * Whether `/peer-connect/health?swarm=` asks that swarm's own shard. workerd's Worker does, and
+ * asking creates the swarm's Durable Object, so it answers only swarms its config lists
+ * (`healthSwarms`). The others hold every swarm in one process and ignore `?swarm=`.
+ */
+const SHARDED_HEALTH: Record<RuntimeName, boolean> = {
+  node: false,
+  deno: false,
+  bun: false,
+  workerd: true,
 };
 
 export const signalCases: readonly ComplianceCase[] = [
@@ -78,7 +90,7 @@ export const signalCases: readonly ComplianceCase[] = [
   {
     name: 'signal: /peer-connect/health counts the swarm, its peers and connections, and forgets them',
     async run({ server, signal }) {
-      const swarm = 'health.example';
+      const swarm = HEALTH_SWARM;
       const first = await signal(swarm);
       await first.join('counted-1');
       const second = await signal(swarm);
@@ -88,6 +100,22 @@ export const signalCases: readonly ComplianceCase[] = [
       await second.close();
       // At most: where counts are global, peers of earlier cases may still be leaving too.
       await eventually(async () => (await swarmHealth(server, swarm)).peers <= counted.peers - 1, 'the closed peer to be uncounted', undefined, 100);
+    },
+  },
+  {
+    name: 'signal: /peer-connect/health for a swarm not in healthSwarms is 404 where it would create a shard',
+    async run({ server }) {
+      for (const route of ['', '&route=tracker']) {
+        const res = await fetch(`${server.healthUrl}?swarm=not-listed.example${route}`);
+        const body = (await res.json()) as { ok?: unknown; error?: unknown };
+        if (!SHARDED_HEALTH[server.runtime]) {
+          assert.equal(res.status, 200, route);
+          continue;
+        }
+        assert.equal(res.status, 404, route);
+        assert.equal(body.ok, false);
+        assert.match(String(body.error), /not in PEER_CONNECT_SIGNAL_CONFIG\.healthSwarms/);
+      }
     },
   },
   {

@@ -8,6 +8,9 @@ import type { LaunchOptions } from '../../runtimes/types.ts';
 /** The one page origin the suite's servers accept on the signaling route. */
 export const GOOD_ORIGIN = 'http://good.example';
 
+/** The swarm the health case counts: a sharded runtime (workerd) answers health only for listed swarms. */
+export const HEALTH_SWARM = 'health.example';
+
 export const SIGNAL_LIMITS = {
   maxMessageChars: 4096,
   maxHavePerPeer: 8,
@@ -40,5 +43,6 @@ export const COMPLIANCE_LAUNCH: LaunchOptions = {
   limits: SIGNAL_LIMITS,
   trackerLimits: TRACKER_LIMITS,
   allowedOrigins: [GOOD_ORIGIN],
+  healthSwarms: [HEALTH_SWARM],
   startTimeoutMs: 20_000,
 };

@@ -10,7 +10,8 @@ export interface Counts {
 
 /**
  * The signaling counts that cover `swarm`. A sharded runtime (workerd) keeps state per swarm and
- * answers for the shard named by `?swarm=`; the others ignore the query and count everything.
+ * answers for the shard named by `?swarm=`, if its config lists it (`healthSwarms`); the others
+ * ignore the query and count everything.
  */
 export async function swarmHealth(server: RuntimeServer, swarm: string): Promise<Counts> {
   const res = await fetch(`${server.healthUrl}?swarm=${encodeURIComponent(swarm)}`);
