@@ -22,7 +22,7 @@ import {
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
 import { BRIDGE_FILE, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
-import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
+import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
 export interface BuildOptions {
@@ -50,6 +50,8 @@ export interface BuildOptions {
   tracker?: string | null;
   /** Bytes of torrent pieces each visitor keeps in IndexedDB, least recently used evicted first (default 512 MiB). */
   torrentQuota?: number;
+  /** Bytes of verified pieces each visitor's worker keeps in IndexedDB, least recently used assets evicted first (default 256 MiB). */
+  storeQuota?: number;
 }
 
 export interface BuildResult {
@@ -83,6 +85,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   if (!Number.isInteger(torrentMinSize) || torrentMinSize < 1 || torrentMinSize > MAX_ASSET_SIZE) {
     throw new Error(`--torrent-min-size must be a whole number of bytes from 1 to ${MAX_ASSET_SIZE}`);
   }
+  const storeQuota = options.storeQuota ?? PIECE_STORE_QUOTA_BYTES;
+  if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
   const tracker = resolveTracker(options.tracker, options.signal);
   const baseUrl = resolveBaseUrl(options.baseUrl);
   const files = (await walkSite(siteDir)).filter((f) => !(outDir + '/').startsWith(f.absolute + '/') && !f.absolute.startsWith(outDir + '/'));
@@ -147,7 +151,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   await mkdir(outDir, { recursive: true });
   // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
   if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
-  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));
+  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, { storeQuotaBytes: storeQuota }, minify));
   await writeFile(
     join(outDir, BRIDGE_FILE),
     await bundleBridge(

@@ -14,6 +14,7 @@ const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
+                     [--store-quota 256MiB]
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
   peer-connect deploy [--dry-run] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
@@ -62,6 +63,7 @@ async function build(args: string[]): Promise<number> {
       torrents: { type: 'string' },
       'torrent-min-size': { type: 'string' },
       'torrent-quota': { type: 'string' },
+      'store-quota': { type: 'string' },
       tracker: { type: 'string' },
       'base-url': { type: 'string' },
     },
@@ -81,6 +83,7 @@ async function build(args: string[]): Promise<number> {
     torrents: oneOf(values.torrents, TORRENT_MODES, 'torrents'),
     ...(values['torrent-min-size'] !== undefined ? { torrentMinSize: parseSize(values['torrent-min-size'], 'torrent-min-size') } : {}),
     ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),
+    ...(values['store-quota'] !== undefined ? { storeQuota: parseSize(values['store-quota'], 'store-quota') } : {}),
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
   });
