@@ -33,11 +33,23 @@ export interface StoredAsset {
 export const useKey = (hash: string): string => `u:${hash}`;
 export const USE_KEY_PREFIX = 'u:';
 
-export interface StoredAssetUse {
-  /** Bytes of the asset's stored pieces. */
+/** A use record of either store's LRU. */
+export interface StoredUse {
+  /** Bytes of what it accounts for (an asset's stored pieces, one torrent chunk). */
   bytes: number;
   /** Milliseconds since the epoch, made strictly increasing (see protocol/byte-lru.ts). */
   lastUse: number;
+}
+
+export type StoredAssetUse = StoredUse;
+
+/** A use record read back from storage, or null if malformed (another layout, a bad edit). */
+export function parseStoredUse(value: unknown): StoredUse | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { bytes, lastUse } = value as Record<string, unknown>;
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0) return null;
+  if (typeof lastUse !== 'number' || !Number.isFinite(lastUse)) return null;
+  return { bytes, lastUse };
 }
 
 /**
@@ -85,8 +97,4 @@ export const torrentChunkKey = (torrentId: string, index: number): [string, stri
 /** One chunk's LRU record ({ bytes, lastUse }), written in the same transaction as the chunk. */
 export const torrentUseKey = (torrentId: string, index: number): [string, string, number] => [TORRENT_USE_TAG, torrentId, index];
 
-export interface StoredChunkUse {
-  bytes: number;
-  /** Milliseconds since the epoch, made strictly increasing (see page-bridge/torrent-store/lru.ts). */
-  lastUse: number;
-}
+export type StoredChunkUse = StoredUse;

@@ -16,7 +16,7 @@ import {
   prefixBounds,
   USE_KEY_PREFIX,
   useKey,
-  type StoredAssetUse,
+  parseStoredUse,
 } from '../../protocol/store-keys.ts';
 import type { LoadedIndex, StoreChange } from './stored-assets.ts';
 
@@ -24,14 +24,6 @@ import type { LoadedIndex, StoreChange } from './stored-assets.ts';
 function prefixRange(prefix: string): IDBKeyRange {
   const [lower, upper] = prefixBounds(prefix);
   return IDBKeyRange.bound(lower, upper, false, true);
-}
-
-function parseUse(value: unknown): StoredAssetUse | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const { bytes, lastUse } = value as Record<string, unknown>;
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0) return null;
-  if (typeof lastUse !== 'number' || !Number.isFinite(lastUse)) return null;
-  return { bytes, lastUse };
 }
 
 /** Keys that are none of ours (another layout) are left alone: they are not counted, nor deleted. */
@@ -59,7 +51,7 @@ export async function loadIndex(db: UseStore): Promise<LoadedIndex> {
   // getAllKeys and getAll over one range in one transaction list the same records in the same order.
   useKeys.forEach((key, i) => {
     const hash = hashOfKey(key, USE_KEY_PREFIX);
-    const use = parseUse(useValues[i]);
+    const use = parseStoredUse(useValues[i]);
     if (hash && use) index.uses.set(hash, use);
   });
   return index;
