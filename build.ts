@@ -27,7 +27,7 @@ import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './build/site-files.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
 import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
-import { MAX_ASSET_SIZE, PIECE_SIZE, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
+import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 
 export interface BuildOptions {
@@ -60,6 +60,8 @@ export interface BuildOptions {
   tracker?: string | null;
   /** Bytes of torrent pieces each visitor keeps in IndexedDB, least recently used evicted first (default 512 MiB). */
   torrentQuota?: number;
+  /** Bytes of verified pieces each visitor's worker keeps in IndexedDB, least recently used assets evicted first (default 256 MiB). */
+  storeQuota?: number;
   /**
    * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
    * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
@@ -113,6 +115,7 @@ interface Settings {
   torrentMode: TorrentMode;
   torrentMinSize: number;
   torrentQuota: number;
+  storeQuota: number;
   /** Resolved tracker: a `ws(s):` URL or a path on the page's origin. */
   tracker: string;
   baseUrl: URL | null;
@@ -128,12 +131,15 @@ function resolveSettings(options: BuildOptions): Settings {
   }
   const torrentQuota = options.torrentQuota ?? TORRENT_STORE_QUOTA_BYTES;
   if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
+  const storeQuota = options.storeQuota ?? PIECE_STORE_QUOTA_BYTES;
+  if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
   return {
     pieceSize: options.pieceSize ?? PIECE_SIZE,
     firstVisit: options.firstVisit ?? 'swap',
     torrentMode,
     torrentMinSize,
     torrentQuota,
+    storeQuota,
     tracker: resolveTracker(options.tracker, options.signal),
     baseUrl: resolveBaseUrl(options.baseUrl),
     minify: options.minify ?? true,
@@ -214,7 +220,7 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
   const { minify } = settings;
   // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
   if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
-  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, minify));
+  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, { storeQuotaBytes: settings.storeQuota }, minify));
   const config: BridgeConfig = {
     build: manifest.build,
     signal: options.signal ?? null,

@@ -2,6 +2,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../protocol/manifest.ts';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import type { WorkerConfig } from '../protocol/worker-config.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -24,9 +25,10 @@ async function bundle(entry: string, define: Record<string, string>, minify: boo
   return file.text;
 }
 
-/** The worker with the manifest inlined: the manifest is exactly as trusted as the worker script. */
-export function bundleWorker(manifest: Manifest, minify = true): Promise<string> {
-  return bundle(here('../sw/index.ts'), { __PEER_CONNECT_MANIFEST__: JSON.stringify(manifest) }, minify);
+/** The worker with the manifest and its settings inlined: both exactly as trusted as the worker script. */
+export function bundleWorker(manifest: Manifest, config: WorkerConfig, minify = true): Promise<string> {
+  const define = { __PEER_CONNECT_MANIFEST__: JSON.stringify(manifest), __PEER_CONNECT_WORKER_CONFIG__: JSON.stringify(config) };
+  return bundle(here('../sw/index.ts'), define, minify);
 }
 
 export function bundleBridge(config: BridgeConfig, minify = true): Promise<string> {

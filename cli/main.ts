@@ -17,7 +17,7 @@ const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
-                     [--exclude <glob>]...   (files kept out of the manifest: served by the origin only)
+                     [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
@@ -67,6 +67,7 @@ async function build(args: string[]): Promise<number> {
       torrents: { type: 'string' },
       'torrent-min-size': { type: 'string' },
       'torrent-quota': { type: 'string' },
+      'store-quota': { type: 'string' },
       tracker: { type: 'string' },
       'base-url': { type: 'string' },
       exclude: { type: 'string', multiple: true },
@@ -87,6 +88,7 @@ async function build(args: string[]): Promise<number> {
     torrents: oneOf(values.torrents, TORRENT_MODES, 'torrents'),
     ...(values['torrent-min-size'] !== undefined ? { torrentMinSize: parseSize(values['torrent-min-size'], 'torrent-min-size') } : {}),
     ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),
+    ...(values['store-quota'] !== undefined ? { storeQuota: parseSize(values['store-quota'], 'store-quota') } : {}),
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
     exclude: values.exclude ?? [],

@@ -6,6 +6,7 @@ import { decodeWorkerToBridge, type BridgeToWorker } from '../protocol/bridge-me
 import { bridgeBuildFromUrl, DEFAULT_SIGNAL_PATH, type BridgeConfig } from '../protocol/bridge-config.ts';
 import { WELCOME_TIMEOUT_MS } from '../protocol/limits.ts';
 import { domReady, reloadOnce, registerWorker, swapInMarkedElements } from './first-visit.ts';
+import { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, PeerPool } from './peer-pool.ts';
 import { servePieceRequest } from './piece-requests.ts';
@@ -43,12 +44,12 @@ function start(): void {
     peerId, swarm, signaling: 'off', peers: 0, connectedPeers: [], bannedPeers: [],
     bytesFromPeers: 0, bytesFromOrigin: 0, bytesFromCache: 0, bytesUploaded: 0, failures: 0, badPieces: 0, uploading,
   });
-  const localHave = new Set<string>();
+  const localHave = new LocalHave({ uploading, signal: () => signal, links: () => pool.links.values() });
 
   const pool = new PeerPool({
     iceServers: config.iceServers,
     parkOffers: uploading,
-    localHave: () => (uploading ? [...localHave] : []),
+    localHave: () => localHave.list(),
     onChange: () => {
       stats.set('peers', pool.links.size);
       stats.set('connectedPeers', [...pool.links.keys()]);
@@ -74,10 +75,10 @@ function start(): void {
         return id;
       },
       joinState: async () => {
-        for (const h of await completeAssets()) localHave.add(h);
+        localHave.addListed(await completeAssets());
         // Join at once, offers after: making them waits for ICE gathering, and every request of
         // a new page waits for the join.
-        return { have: uploading ? [...localHave] : [], offers: [] };
+        return { have: localHave.list(), offers: [] };
       },
       onMessage: (m) => {
         pool.onSignal(m);
@@ -115,10 +116,9 @@ function start(): void {
       if (port && torrent) torrents.serve(torrent, m.size, m.pieces, port);
       else if (port) void servePieceRequest(ctx, m.hash, m.pieces, port);
     } else if (m.pc === 'stored') {
-      if (localHave.has(m.hash) || !uploading) return;
-      localHave.add(m.hash);
-      signal?.announce('have', [m.hash]);
-      for (const link of pool.links.values()) link.sendHave([m.hash]);
+      localHave.stored(m.hash);
+    } else if (m.pc === 'lost') {
+      localHave.lost(m.hashes);
     } else {
       stats.add('bytesFromPeers', m.bytes.peer);
       stats.add('bytesFromOrigin', m.bytes.origin);

@@ -1,7 +1,6 @@
 /** The bridge reads the worker's verified pieces to upload them and lists complete assets to announce. */
 import { createStore, get, keys } from 'idb-keyval';
-import { ASSET_KEY_PREFIX, DB_NAME, pieceKey, STORE_NAME } from '../protocol/store-keys.ts';
-import { HASH_PATTERN } from '../protocol/limits.ts';
+import { ASSET_KEY_PREFIX, DB_NAME, hashOfKey, pieceKey, STORE_NAME } from '../protocol/store-keys.ts';
 
 const store = createStore(DB_NAME, STORE_NAME);
 
@@ -18,10 +17,7 @@ export async function readPiece(hash: string, index: number): Promise<Uint8Array
 export async function completeAssets(): Promise<string[]> {
   try {
     const all = await keys(store);
-    return all
-      .filter((k): k is string => typeof k === 'string' && k.startsWith(ASSET_KEY_PREFIX))
-      .map((k) => k.slice(ASSET_KEY_PREFIX.length))
-      .filter((h) => HASH_PATTERN.test(h));
+    return all.map((k) => hashOfKey(k, ASSET_KEY_PREFIX)).filter((h): h is string => h !== null);
   } catch {
     return [];
   }

@@ -58,7 +58,16 @@ export class PeerLink {
   }
 
   sendHave(hashes: string[]): void {
-    for (let i = 0; i < hashes.length; i += MAX_HAVE_PER_MESSAGE) this.send({ t: 'have', have: hashes.slice(i, i + MAX_HAVE_PER_MESSAGE) });
+    this.sendHashes('have', hashes);
+  }
+
+  /** Assets we no longer hold: the other side stops asking us for them. */
+  sendLost(hashes: string[]): void {
+    this.sendHashes('lost', hashes);
+  }
+
+  private sendHashes(t: 'have' | 'lost', hashes: string[]): void {
+    for (let i = 0; i < hashes.length; i += MAX_HAVE_PER_MESSAGE) this.send({ t, have: hashes.slice(i, i + MAX_HAVE_PER_MESSAGE) });
   }
 
   request(hash: string, piece: number, timeoutMs = PIECE_STALL_TIMEOUT_MS): Promise<ArrayBuffer> {
@@ -128,6 +137,10 @@ export class PeerLink {
       case 'have':
         for (const h of m.have) this.haves.add(h);
         this.hooks.onHave(this, m.have);
+        return;
+      case 'lost':
+        // No longer a holder of these (PeerPool.holders); a request already sent gets `nak missing`.
+        for (const h of m.have) this.haves.delete(h);
         return;
       case 'req':
         if (this.uploads.length >= MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });

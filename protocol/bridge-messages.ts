@@ -17,6 +17,8 @@ export type WorkerToBridge =
   /** The answer to `hello`: the worker has recorded the page's build (`build` is the worker's own). */
   | { pc: 'welcome'; build: string }
   | { pc: 'stored'; hash: string }
+  /** Complete assets the worker deleted (evicted past its quota, or gone with a deploy): stop announcing them. */
+  | { pc: 'lost'; hashes: string[] }
   | { pc: 'served'; path: string; hash: string; bytes: SourceBytes; ms: number; status: number };
 
 /**
@@ -64,6 +66,8 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       return ok({ pc: 'fetch', hash: m.hash, size: m.size, pieces: m.pieces as number[] });
     case 'stored':
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
+    case 'lost':
+      return Array.isArray(m.hashes) && m.hashes.every(isHash) ? ok({ pc: 'lost', hashes: m.hashes as string[] }) : fail('lost: bad hashes');
     case 'hello?':
       return ok({ pc: 'hello?' });
     case 'welcome':

@@ -151,6 +151,18 @@ export const WRITE_BATCH_PIECES = 16;
 /** ...and a piece waits at most this long for its batch (it is already on its way to the page). */
 export const WRITE_BATCH_DELAY_MS = 30;
 
+// ---- the worker's piece store (IndexedDB, sw/store) ----
+
+/**
+ * Bytes of verified pieces the worker keeps in IndexedDB before it evicts whole assets, least
+ * recently used first (default of `--store-quota`). The piece store holds a site's ordinary
+ * assets (images, fonts, scripts, styles; media and files from TORRENT_MIN_SIZE up go to the
+ * torrent store), so 256 MiB keeps all of them for nearly every site: a returning visitor is
+ * served, and seeds, from storage. With the torrent store's 512 MiB the origin stays under 1 GiB,
+ * below what browsers grant an origin before they evict it whole (or, Safari, ask the user).
+ */
+export const PIECE_STORE_QUOTA_BYTES = 256 * 1024 * 1024;
+
 /** Most pieces of one response held in memory ahead of the reader. */
 export const MAX_PIECES_BUFFERED_PER_RESPONSE = 64;
 

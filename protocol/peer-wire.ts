@@ -1,7 +1,7 @@
 /**
  * The data-channel protocol between two bridges. Every frame is binary; the first byte says what
  * follows:
- *   0x01 control: UTF-8 JSON (`have`, `req`, `nak`, `cancel`)
+ *   0x01 control: UTF-8 JSON (`have`, `lost`, `req`, `nak`, `cancel`)
  *   0x02 piece:   u32 big-endian request id, then the piece bytes
  * Binary-only framing means one decoder, whatever the WebRTC stack does with strings.
  */
@@ -10,6 +10,8 @@ import { fail, isRecord, ok, parseJson, type Result } from './result.ts';
 
 export type WireControl =
   | { t: 'have'; have: string[] }
+  /** Assets the sender no longer holds (its worker evicted them or a deploy dropped them); the shape of signaling's `lost`. */
+  | { t: 'lost'; have: string[] }
   | { t: 'req'; id: number; hash: string; piece: number }
   | { t: 'nak'; id: number; reason: string }
   | { t: 'cancel'; id: number };
@@ -45,9 +47,10 @@ function decodeControl(m: unknown): Result<WireControl> {
   if (!isRecord(m)) return fail('control: not an object');
   switch (m.t) {
     case 'have':
-      if (!Array.isArray(m.have) || m.have.length > MAX_HAVE_PER_MESSAGE) return fail('have: bad list');
-      if (!m.have.every((h) => typeof h === 'string' && HASH_PATTERN.test(h))) return fail('have: bad hash');
-      return ok({ t: 'have', have: m.have as string[] });
+    case 'lost':
+      if (!Array.isArray(m.have) || m.have.length > MAX_HAVE_PER_MESSAGE) return fail(`${m.t}: bad list`);
+      if (!m.have.every((h) => typeof h === 'string' && HASH_PATTERN.test(h))) return fail(`${m.t}: bad hash`);
+      return ok({ t: m.t, have: m.have as string[] });
     case 'req':
       if (!isId(m.id) || typeof m.hash !== 'string' || !HASH_PATTERN.test(m.hash)) return fail('req: bad fields');
       if (typeof m.piece !== 'number' || !Number.isInteger(m.piece) || m.piece < 0) return fail('req: bad piece');

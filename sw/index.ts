@@ -8,24 +8,30 @@ import { manifestKeyFor } from '../protocol/manifest.ts';
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { askHello, buildOf, onBridgeScript, onHello } from './client-registry.ts';
+import type { WorkerConfig } from '../protocol/worker-config.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
-import { CompletionTracker } from './completion.ts';
-import { deletePiece, markComplete, readPieces, writePiece } from './piece-store.ts';
 import { decide } from './request-policy.ts';
 import { requestSelfUpdate } from './self-update.ts';
 import { serveAsset, type ServeDeps } from './serve-asset.ts';
+import { PieceStore } from './store/piece-store.ts';
 import { matchesHash } from './verify.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
+declare const __PEER_CONNECT_WORKER_CONFIG__: WorkerConfig;
 const manifest: Manifest = __PEER_CONNECT_MANIFEST__;
-const completion = new CompletionTracker();
+const store = new PieceStore({
+  manifest,
+  quotaBytes: __PEER_CONNECT_WORKER_CONFIG__.storeQuotaBytes,
+  onLost: (hashes) => broadcast({ pc: 'lost', hashes }),
+});
 /** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
 const changed = new Set<string>();
 
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+// Pieces of assets this build no longer lists are deleted (and announced lost) once it controls.
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim().then(() => store.cleanUp())));
 
 self.addEventListener('message', (event) => {
   const source = event.source;
@@ -65,23 +71,12 @@ self.addEventListener('fetch', (event) => {
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
   const inTorrent = asset.torrent !== undefined;
+  // Not evicted while this response reads and stores it.
+  const release = store.hold(asset.hash);
   const deps: ServeDeps = {
-    readPieces: async (hash, indexes) => {
-      if (inTorrent) return [];
-      const found = await readPieces(hash, indexes);
-      found.forEach((data, k) => data && completion.saw(hash, indexes[k]!));
-      return found;
-    },
-    writePiece: async (hash, index, data) => {
-      if (inTorrent) return false;
-      const ok = await writePiece(hash, index, data);
-      if (ok) completion.saw(hash, index);
-      return ok;
-    },
-    deletePiece: (hash, index) => {
-      completion.lost(hash, index);
-      return deletePiece(hash, index);
-    },
+    readPieces: async (hash, indexes) => (inTorrent ? [] : store.readPieces(hash, indexes)),
+    writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
+    deletePiece: (hash, index) => store.deletePiece(hash, index),
     verify: matchesHash,
     openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= manifest.pieceSize),
     fetchOrigin: (u, init) => fetch(u, init),
@@ -100,10 +95,13 @@ self.addEventListener('fetch', (event) => {
       }
       // Piece writes may still be landing after a cancel; they are recorded when they do, and the
       // next response for this asset completes it.
-      if (completion.completes(asset.hash, asset.pieces.length) && (await markComplete(asset.hash, asset.size, asset.pieces.length))) {
+      if (await store.markComplete(asset.hash, asset.size, asset.pieces.length)) {
         await broadcast({ pc: 'stored', hash: asset.hash });
       }
-    })().finally(done);
+    })().finally(() => {
+      release();
+      done();
+    });
   });
   event.respondWith(response);
 });

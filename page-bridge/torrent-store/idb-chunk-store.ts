@@ -114,7 +114,7 @@ export class IdbChunkStore implements AbstractChunkStore {
     const work = this.settle().then(async () => {
       this.space.forget(this.torrentId);
       const lru = await this.space.ready();
-      lru.deleteTorrent(this.torrentId);
+      lru.deleteWhere((u) => u.torrent === this.torrentId);
       await deleteTorrent(this.space.db, this.torrentId);
     });
     this.track(work, cb);
@@ -129,16 +129,17 @@ export class IdbChunkStore implements AbstractChunkStore {
   private async doPut(index: number, bytes: ArrayBuffer): Promise<void> {
     const lru = await this.space.ready();
     // Admission is synchronous, so concurrent puts never count the same free bytes twice.
-    const admission = lru.admit(this.torrentId, index, bytes.byteLength, this.now(), this.quota, this.space.guard);
+    const id = { torrent: this.torrentId, index };
+    const admission = lru.admit(id, bytes.byteLength, this.now(), this.quota, this.space.guard);
     if (!admission) throw new Error(`Chunk ${index} (${bytes.byteLength} bytes) is larger than the quota (${this.quota} bytes)`);
-    const use = lru.find(this.torrentId, index);
+    const use = lru.find(id);
     if (!use) throw new Error('bug: admitted chunk missing from the LRU');
     this.space.notifyEvicted(admission.victims);
     try {
       await writeChunk(this.space.db, use, bytes, admission.victims);
     } catch (err) {
       // Nothing was written or deleted: put the bookkeeping back as it was.
-      lru.delete(this.torrentId, index);
+      lru.delete(id);
       lru.restore(admission.replaced ? [...admission.victims, admission.replaced] : admission.victims);
       throw err;
     }
@@ -172,8 +173,9 @@ export class IdbChunkStore implements AbstractChunkStore {
     }
     // Not in our LRU means another tab wrote it since our load: adopt it so the quota counts it
     // from now on (evicting for it here would be unfair to chunks this tab is using).
-    if (!lru.touch(this.torrentId, index, this.now())) {
-      lru.admit(this.torrentId, index, stored.byteLength, this.now(), Number.POSITIVE_INFINITY, this.space.guard);
+    const id = { torrent: this.torrentId, index };
+    if (!lru.touch(id, this.now())) {
+      lru.admit(id, stored.byteLength, this.now(), Number.POSITIVE_INFINITY, this.space.guard);
     }
     this.space.touched(this.torrentId, index);
     return new Uint8Array(stored, offset, length);

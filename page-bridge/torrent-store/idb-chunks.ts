@@ -4,7 +4,14 @@
  * transaction, so after any crash every chunk has a record and the quota counts every byte.
  */
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import { TORRENT_CHUNK_TAG, TORRENT_USE_TAG, torrentChunkKey, torrentUseKey, type StoredChunkUse } from '../../protocol/store-keys.ts';
+import {
+  parseStoredUse,
+  TORRENT_CHUNK_TAG,
+  TORRENT_USE_TAG,
+  torrentChunkKey,
+  torrentUseKey,
+  type StoredChunkUse,
+} from '../../protocol/store-keys.ts';
 import type { ChunkUse } from './lru.ts';
 
 // Arrays sort after every string and number, so [tag] .. [tag, []] spans all keys of a tag, and
@@ -17,14 +24,6 @@ function parseKey(key: IDBValidKey, tag: string): { torrent: string; index: numb
   const [t, torrent, index] = key as unknown[];
   if (t !== tag || typeof torrent !== 'string' || typeof index !== 'number' || !Number.isInteger(index) || index < 0) return null;
   return { torrent, index };
-}
-
-function parseUse(value: unknown): StoredChunkUse | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const { bytes, lastUse } = value as Record<string, unknown>;
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0) return null;
-  if (typeof lastUse !== 'number' || !Number.isFinite(lastUse)) return null;
-  return { bytes, lastUse };
 }
 
 /**
@@ -51,7 +50,7 @@ export async function loadUses(db: UseStore): Promise<ChunkUse[]> {
   const uses: ChunkUse[] = [];
   useKeys.forEach((key, i) => {
     const id = parseKey(key, TORRENT_USE_TAG);
-    const use = parseUse(useValues[i]);
+    const use = parseStoredUse(useValues[i]);
     const chunk = id && JSON.stringify([id.torrent, id.index]);
     if (id && use && chunk && chunks.delete(chunk)) uses.push({ ...id, ...use });
     else stray.push(key);

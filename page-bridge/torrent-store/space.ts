@@ -9,7 +9,7 @@
  */
 import type { UseStore } from 'idb-keyval';
 import { TORRENT_LRU_FLUSH_MS } from '../../protocol/limits.ts';
-import { ChunkLru, type ChunkUse, type EvictionGuard } from './lru.ts';
+import { chunkKey, newChunkLru, type ChunkId, type ChunkLru, type ChunkUse, type EvictionGuard } from './lru.ts';
 import { loadUses, writeUses } from './idb-chunks.ts';
 
 /** Called when a chunk of an open torrent was evicted to make room. */
@@ -20,9 +20,9 @@ export class TorrentSpace {
   /** The LRU once loaded (null before, or after a failed load), for work that must not load it. */
   loaded: ChunkLru | null = null;
   private readonly open = new Map<string, Set<EvictListener>>();
-  private readonly pending = new Map<string, { torrent: string; index: number }>();
+  private readonly pending = new Map<string, ChunkId>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Puts and gets in flight per chunk (see EvictionGuard.isBusy). */
+  /** Puts and gets in flight per chunk (see acquire). */
   private readonly busy = new Map<string, number>();
 
   constructor(readonly db: UseStore) {}
@@ -30,7 +30,7 @@ export class TorrentSpace {
   /** The LRU, loaded on first use; a failed load is retried by the next caller. */
   ready(): Promise<ChunkLru> {
     if (!this.lru) {
-      this.lru = loadUses(this.db).then((uses) => (this.loaded = new ChunkLru(uses)));
+      this.lru = loadUses(this.db).then((uses) => (this.loaded = newChunkLru(uses)));
       this.lru.catch(() => {
         this.lru = null;
         this.loaded = null;
@@ -52,13 +52,19 @@ export class TorrentSpace {
   }
 
   readonly guard: EvictionGuard = {
-    isPinned: (torrent) => this.open.has(torrent),
-    isBusy: (torrent, index) => this.busy.has(`${torrent}\n${index}`),
+    isPinned: (c) => this.open.has(c.torrent),
+    isBusy: (c) => this.busy.has(chunkKey(c)),
   };
 
-  /** Mark a chunk busy; call the returned function once (see EvictionGuard.isBusy). */
+  /**
+   * Mark a chunk busy (a put or get in flight: never evicted); call the returned function once.
+   * A put not yet committed would otherwise be deleted before WebTorrent marks it verified (which
+   * it does in the put's callback, after we told it the piece was gone), and a get in flight
+   * would fail a stream that saw the piece as present. The quota can so be passed by at most the
+   * chunks in flight.
+   */
   acquire(torrent: string, index: number): () => void {
-    const key = `${torrent}\n${index}`;
+    const key = chunkKey({ torrent, index });
     this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
     return () => {
       const n = (this.busy.get(key) ?? 1) - 1;
@@ -75,7 +81,7 @@ export class TorrentSpace {
   notifyEvicted(victims: readonly ChunkUse[]): void {
     for (const v of victims) {
       const listeners = this.open.get(v.torrent);
-      this.pending.delete(`${v.torrent}\n${v.index}`);
+      this.pending.delete(chunkKey(v));
       if (!listeners) continue;
       for (const onEvict of listeners) {
         try {
@@ -91,7 +97,7 @@ export class TorrentSpace {
 
   /** A read moved this chunk in the LRU; persist its new place soon. */
   touched(torrent: string, index: number): void {
-    this.pending.set(`${torrent}\n${index}`, { torrent, index });
+    this.pending.set(chunkKey({ torrent, index }), { torrent, index });
     this.flushTimer ??= setTimeout(() => void this.flush().catch(() => undefined), TORRENT_LRU_FLUSH_MS);
   }
 
@@ -106,7 +112,7 @@ export class TorrentSpace {
     if (this.pending.size === 0 || !this.lru) return;
     const lru = await this.lru;
     const uses = [...this.pending.values()]
-      .map((p) => lru.find(p.torrent, p.index))
+      .map((p) => lru.find(p))
       .filter((u): u is ChunkUse => u !== undefined);
     this.pending.clear();
     if (uses.length > 0) await writeUses(this.db, uses);

@@ -176,7 +176,7 @@ describe('video with a torrent store smaller than the video', () => {
       console.log(`video quota ${quota} B: stored ${total} B, video chunks ${JSON.stringify(stored[infoHash]?.indexes)} of ${pieces}`);
       assert.ok(total <= quota, `stored ${total} B over the ${quota} B quota`);
       // Which pieces remain depends on the element's and the check's read order (the LRU order
-      // itself is unit-tested in chunk-store-lru.test.ts); that some were evicted is what matters.
+      // itself is unit-tested in byte-lru.test.ts); that some were evicted is what matters.
       const kept = stored[infoHash]?.indexes.length ?? 0;
       assert.ok(kept > 0 && kept < pieces, `expected some but not all of the ${pieces} video pieces kept, got ${kept}`);
     } finally {

@@ -76,6 +76,24 @@ test('an invalid option value is refused by name', () => {
   assert.equal(existsSync(out), false);
 });
 
+test('--store-quota is baked into the worker; the default is 256 MiB; a bad size is refused by name', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    const quota = join(root, 'quota');
+    assert.equal(run('build', demo, '--out', quota, '--store-quota', '1.5MiB').status, 0);
+    assert.match(readFileSync(join(quota, 'peer-connect-sw.js'), 'utf8'), /storeQuotaBytes:1572864\b/);
+    const plain = join(root, 'plain');
+    assert.equal(run('build', demo, '--out', plain).status, 0);
+    assert.match(readFileSync(join(plain, 'peer-connect-sw.js'), 'utf8'), /storeQuotaBytes:268435456\b/);
+    const bad = run('build', demo, '--out', join(root, 'never'), '--store-quota', 'lots');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--store-quota must be a size/);
+    assert.equal(existsSync(join(root, 'never')), false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('building into the site folder itself is refused', () => {
   const r = run('build', demo, '--out', demo);
   assert.equal(r.status, 1);

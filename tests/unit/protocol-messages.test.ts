@@ -294,6 +294,8 @@ describe('peer wire', () => {
   const controls: WireControl[] = [
     { t: 'have', have: [HASH_A, HASH_B] },
     { t: 'have', have: [] },
+    { t: 'lost', have: [HASH_B] },
+    { t: 'lost', have: [] },
     { t: 'req', id: 0, hash: HASH_A, piece: 0 },
     { t: 'req', id: 0xffffffff, hash: HASH_B, piece: 123456 },
     { t: 'nak', id: 7, reason: 'busy' },
@@ -373,6 +375,10 @@ describe('peer wire', () => {
       { t: 'have', have: 'x' },
       { t: 'have', have: ['nothex'] },
       { t: 'have', have: Array.from({ length: MAX_HAVE_PER_MESSAGE + 1 }, () => HASH_A) },
+      { t: 'lost' },
+      { t: 'lost', have: HASH_A },
+      { t: 'lost', have: [HASH_A, 'nothex'] },
+      { t: 'lost', have: Array.from({ length: MAX_HAVE_PER_MESSAGE + 1 }, () => HASH_A) },
       { t: 'req', id: -1, hash: HASH_A, piece: 0 },
       { t: 'req', id: 1.5, hash: HASH_A, piece: 0 },
       { t: 'req', id: 0x100000000, hash: HASH_A, piece: 0 },
@@ -403,6 +409,8 @@ describe('bridge messages', () => {
     const fetch = { pc: 'fetch', hash: HASH_A, size: 100, pieces: [0, 1] };
     assert.deepEqual(expectOk(decodeWorkerToBridge(fetch)), fetch);
     assert.deepEqual(expectOk(decodeWorkerToBridge({ pc: 'stored', hash: HASH_B })), { pc: 'stored', hash: HASH_B });
+    assert.deepEqual(expectOk(decodeWorkerToBridge({ pc: 'lost', hashes: [HASH_A, HASH_B] })), { pc: 'lost', hashes: [HASH_A, HASH_B] });
+    assert.deepEqual(expectOk(decodeWorkerToBridge({ pc: 'lost', hashes: [] })), { pc: 'lost', hashes: [] });
     const served = { pc: 'served', path: 'img/a.jpg', hash: HASH_A, bytes: { peer: 1, origin: 2, cache: 3 }, ms: 12.5, status: 206 };
     assert.deepEqual(expectOk(decodeWorkerToBridge(served)), served);
   });
@@ -419,6 +427,11 @@ describe('bridge messages', () => {
       { pc: 'fetch', hash: HASH_A, size: 1, pieces: [0, -1] },
       { pc: 'fetch', hash: HASH_A, size: 1, pieces: ['0'] },
       { pc: 'stored', hash: 'x' },
+      { pc: 'lost' },
+      { pc: 'lost', hashes: HASH_A },
+      { pc: 'lost', hashes: [HASH_A, 'x'] },
+      { pc: 'lost', hashes: [HASH_A.toUpperCase()] },
+      { pc: 'lost', hashes: [null] },
       { pc: 'served', path: 1, hash: HASH_A, bytes: { peer: 0, origin: 0, cache: 0 }, ms: 1, status: 200 },
       { pc: 'served', path: 'p', hash: HASH_A, bytes: null, ms: 1, status: 200 },
       { pc: 'served', path: 'p', hash: HASH_A, bytes: [], ms: 1, status: 200 },

@@ -1,0 +1,105 @@
+/**
+ * What the bridge does with the worker's `stored` and `lost` (page-bridge/local-have.ts), and
+ * the peer wire's `lost` on a link (page-bridge/peer-link.ts, over a fake simple-peer).
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import type Peer from '@thaunknown/simple-peer/lite.js';
+import { LocalHave, type HaveLink } from '../../page-bridge/local-have.ts';
+import { PeerLink, type PeerLinkHooks } from '../../page-bridge/peer-link.ts';
+import { MAX_HAVE_PER_MESSAGE } from '../../protocol/limits.ts';
+import { decodeFrame, encodeControl, type WireControl } from '../../protocol/peer-wire.ts';
+
+const H1 = '1'.repeat(64);
+const H2 = '2'.repeat(64);
+const H3 = '3'.repeat(64);
+
+function localHave(uploading: boolean): { have: LocalHave; said: string[] } {
+  const said: string[] = [];
+  const link: HaveLink = {
+    sendHave: (h) => void said.push(`link have ${h.join(',')}`),
+    sendLost: (h) => void said.push(`link lost ${h.join(',')}`),
+  };
+  const signal = { announce: (type: 'have' | 'lost', h: string[]): void => void said.push(`signal ${type} ${h.join(',')}`) };
+  return { have: new LocalHave({ uploading, signal: () => signal, links: () => [link] }), said };
+}
+
+describe('LocalHave', () => {
+  it('announces a stored asset once, to the server and the links', () => {
+    const { have, said } = localHave(true);
+    have.addListed([H1]);
+    have.stored(H1); // listed at join already
+    have.stored(H2);
+    have.stored(H2);
+    assert.deepEqual(said, [`signal have ${H2}`, `link have ${H2}`]);
+    assert.deepEqual(have.list(), [H1, H2]);
+  });
+
+  it('takes back only what it announced, and announces it again once stored again', () => {
+    const { have, said } = localHave(true);
+    have.addListed([H1, H2]);
+    have.lost([H2, H3]);
+    assert.deepEqual(said, [`signal lost ${H2}`, `link lost ${H2}`]);
+    assert.deepEqual(have.list(), [H1]);
+    have.lost([H3]);
+    assert.equal(said.length, 2);
+    have.stored(H2);
+    assert.deepEqual(said.slice(2), [`signal have ${H2}`, `link have ${H2}`]);
+  });
+
+  it('a visitor who does not upload announces nothing', () => {
+    const { have, said } = localHave(false);
+    have.addListed([H1]);
+    have.stored(H2);
+    have.lost([H1]);
+    assert.deepEqual(said, []);
+    assert.deepEqual(have.list(), []);
+  });
+});
+
+class FakePeer extends EventEmitter {
+  readonly sent: WireControl[] = [];
+  bufferSize = 0;
+  send(frame: Uint8Array): void {
+    const decoded = decodeFrame(frame);
+    if (decoded.ok && decoded.value.kind === 'control') this.sent.push(decoded.value.message);
+  }
+  destroy(): void {}
+}
+
+function link(readPiece: PeerLinkHooks['readPiece'] = async () => null): { link: PeerLink; peer: FakePeer } {
+  const peer = new FakePeer();
+  const hooks: PeerLinkHooks = {
+    readPiece,
+    onUploaded: () => undefined,
+    onHave: () => undefined,
+    onClose: () => undefined,
+    onSettled: () => undefined,
+    onViolation: (_l, reason) => assert.fail(`violation: ${reason}`),
+  };
+  return { link: new PeerLink('peerAAAAAAAAAAAAAAAA', peer as unknown as Peer, hooks), peer };
+}
+
+describe('PeerLink: lost', () => {
+  it('a `lost` from the other side removes those haves, so it is no longer picked as their holder', () => {
+    const { link: l, peer } = link();
+    peer.emit('data', encodeControl({ t: 'have', have: [H1, H2] }));
+    peer.emit('data', encodeControl({ t: 'lost', have: [H1, H3] }));
+    assert.deepEqual([...l.haves], [H2]);
+  });
+
+  it('sendLost sends `lost` in batches the decoder accepts', () => {
+    const { link: l, peer } = link();
+    const many = Array.from({ length: MAX_HAVE_PER_MESSAGE + 1 }, (_, i) => i.toString(16).padStart(64, '0'));
+    l.sendLost(many);
+    assert.deepEqual(peer.sent.map((m) => (m.t === 'lost' ? m.have.length : -1)), [MAX_HAVE_PER_MESSAGE, 1]);
+  });
+
+  it('a request for a piece no longer stored is answered `nak missing`', async () => {
+    const { peer } = link(async () => null);
+    peer.emit('data', encodeControl({ t: 'req', id: 7, hash: H1, piece: 0 }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(peer.sent, [{ t: 'nak', id: 7, reason: 'missing' }]);
+  });
+});
