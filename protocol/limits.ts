@@ -115,6 +115,12 @@ export const BRIDGE_ACCEPT_TIMEOUT_MS = 1_500;
 export const BRIDGE_HELLO_TIMEOUT_MS = 1_000;
 
 /**
+ * Largest body of an origin refusal (401, 403, 404, 410, 5xx) the worker hands to the page as the
+ * origin's own answer: it is read into memory first (see sw/origin-run.ts). Error pages are small.
+ */
+export const MAX_REFUSAL_BODY_BYTES = 1024 * 1024;
+
+/**
  * Least time between two update checks the worker asks for itself (after a deploy is noticed).
  * Each is a request for the worker script; a burst of changed assets needs one.
  */

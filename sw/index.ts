@@ -11,7 +11,7 @@ import { askHello, buildOf, onBridgeScript, onHello } from './client-registry.ts
 import type { WorkerConfig } from '../protocol/worker-config.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
 import { decide } from './request-policy.ts';
-import { requestSelfUpdate } from './self-update.ts';
+import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset, type ServeDeps } from './serve-asset.ts';
 import { PieceStore } from './store/piece-store.ts';
 import { matchesHash } from './verify.ts';
@@ -35,6 +35,12 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 
 self.addEventListener('message', (event) => {
   const source = event.source;
+  // An older worker of this registration that is still handling events asks us to take over.
+  if (source instanceof ServiceWorker && isSkipWaiting(event.data)) {
+    event.waitUntil(self.skipWaiting());
+    return;
+  }
+  nudgeSuccessor();
   const hello = decodeBridgeToWorker(event.data);
   if (!(source instanceof WindowClient) || !hello.ok) return;
   onHello(source.id, hello.value.build);
@@ -43,6 +49,7 @@ self.addEventListener('message', (event) => {
 });
 
 self.addEventListener('fetch', (event) => {
+  nudgeSuccessor();
   const request = event.request;
   const url = new URL(request.url);
   const scope = self.registration.scope;

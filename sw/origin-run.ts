@@ -8,6 +8,7 @@
  * manifest's size, means the origin's file is another version than the manifest's, and the run
  * fails with `asset-changed` (piece hashes, checked by the caller, catch a same-size change).
  */
+import { MAX_REFUSAL_BODY_BYTES } from '../protocol/limits.ts';
 import { pieceSpan } from '../protocol/pieces.ts';
 import { GatherError, type GatherErrorCode } from './gather-errors.ts';
 
@@ -38,7 +39,7 @@ export async function readOriginRun(run: OriginRun): Promise<void> {
     .catch((e: unknown) => {
       throw new GatherError('origin-failed', `origin unreachable for ${run.url}: ${e instanceof Error ? e.message : String(e)}`);
     });
-  const offset = bodyOffset(response, run, start);
+  const offset = await bodyOffset(response, run, start);
   if (!response.body) throw new GatherError('origin-failed', `origin sent no body for ${run.url}`);
   // A 200 whose length we could not check and whose body ends short is a shorter file, not a cut connection.
   const lengthChecked = response.status === 206 || (response.headers.get('content-length') !== null && !isEncoded(response));
@@ -46,7 +47,7 @@ export async function readOriginRun(run: OriginRun): Promise<void> {
 }
 
 /** File offset of the body's first byte, once the answer is known to be the manifest's file. */
-function bodyOffset(response: Response, run: OriginRun, start: number): number {
+async function bodyOffset(response: Response, run: OriginRun, start: number): Promise<number> {
   const changed = (why: string): GatherError => new GatherError('asset-changed', `${run.url}: ${why}, the manifest says ${run.size} bytes`);
   if (response.status === 416) throw changed('the origin refuses a range inside the file (416)');
   if (response.status === 206) {
@@ -63,7 +64,20 @@ function bodyOffset(response: Response, run: OriginRun, start: number): number {
     if (length !== null && !isEncoded(response) && Number(length) !== run.size) throw changed(`the origin's file has ${length} bytes`);
     return 0;
   }
-  throw new GatherError('origin-status', `origin answered ${response.status} for ${run.url}`, response);
+  throw new GatherError('origin-status', `origin answered ${response.status} for ${run.url}`, await detached(response));
+}
+
+/**
+ * The origin's answer with its body read into memory, so cancelling the gather (which aborts the
+ * fetch, and with it an unread body) cannot break it on its way to the page. Refusals are short
+ * pages; a body past MAX_REFUSAL_BODY_BYTES is no refusal page, and fails as `origin-failed`.
+ */
+async function detached(response: Response): Promise<Response> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > MAX_REFUSAL_BODY_BYTES) throw new GatherError('origin-failed', `origin answered ${response.status} with ${length} bytes`);
+  const body = await response.arrayBuffer().catch(() => null);
+  if (body === null || body.byteLength > MAX_REFUSAL_BODY_BYTES) throw new GatherError('origin-failed', `origin answered ${response.status}, body unreadable`);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 const isEncoded = (response: Response): boolean => (response.headers.get('content-encoding') ?? 'identity') !== 'identity';

@@ -37,8 +37,9 @@ export interface OriginOptions {
   /** Send ETag/Last-Modified and answer conditional requests with 304 (off by default: see top). */
   validators?: boolean;
   /**
-   * Paths the host guards, as Netlify/Cloudflare Access/nginx `auth_basic` do: a request for a path
-   * under `prefix` without the cookie `name=value` gets 401 (with `WWW-Authenticate`).
+   * Paths the host guards with a login cookie, as Netlify's role-based redirects or Cloudflare
+   * Access do: a request for a path under `prefix` without the cookie `name=value` gets 401. No
+   * `WWW-Authenticate` (a Basic challenge would make Chromium wait on a login prompt).
    */
   protect?: { prefix: string; cookie: string };
 }
@@ -252,7 +253,7 @@ export async function startOriginServer(options: OriginOptions): Promise<OriginS
     if (guard && rel.startsWith(guard.prefix) && !(req.headers.cookie ?? '').split(/;\s*/).includes(guard.cookie)) {
       rec.status = 401;
       const body = Buffer.from('members only\n');
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Basic realm="members"', 'content-length': String(body.length) });
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length) });
       rec.bodyBytes += req.method === 'HEAD' ? 0 : body.length;
       res.end(req.method === 'HEAD' ? undefined : body);
       return;

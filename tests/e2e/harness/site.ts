@@ -45,7 +45,7 @@ export interface SiteOptions {
   firstVisit?: 'swap' | 'reload' | 'off';
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota'>;
 }
 
 export interface TestSite {

@@ -130,7 +130,22 @@ export class FakeOrigin {
     const rangeHeader = new Headers(init.headers).get('range');
     this.ranges.push(rangeHeader);
     if (this.mode === 'fail') return new Response('boom', { status: 500 });
-    if (this.mode === 'status') return new Response(`the origin says ${this.statusCode}`, { status: this.statusCode, headers: { 'x-origin': 'own' } });
+    if (this.mode === 'status') {
+      // As a real fetch: aborting the request's signal breaks a body not yet read.
+      const text = new TextEncoder().encode(`the origin says ${this.statusCode}`);
+      const signal = init.signal;
+      const body = new ReadableStream<Uint8Array>({
+        pull: async (controller) => {
+          await sleep(1);
+          if (signal?.aborted) controller.error(new Error('aborted'));
+          else {
+            controller.enqueue(text);
+            controller.close();
+          }
+        },
+      });
+      return new Response(body, { status: this.statusCode, headers: { 'x-origin': 'own' } });
+    }
     let start = 0;
     let end = this.f.data.length - 1;
     let status = 200;
