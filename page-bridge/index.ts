@@ -38,11 +38,15 @@ function start(): void {
   const script = document.currentScript as HTMLScriptElement | null;
   const base = new URL(script?.src ?? location.href);
   const peerId = newId();
+  // The page's build is what its HTML put in our script's URL (the script file could come from a
+  // cache of another deploy); the worker serves only pages of its own build.
+  const pageBuild = bridgeBuildFromUrl(script?.src ?? '') ?? config.build;
   const swarm = config.swarm ?? location.host;
   const uploading = shouldUpload(config.upload);
   const stats = new StatsBoard({
     peerId, swarm, signaling: 'off', peers: 0, connectedPeers: [], bannedPeers: [],
     bytesFromPeers: 0, bytesFromOrigin: 0, bytesFromCache: 0, bytesUploaded: 0, failures: 0, badPieces: 0, uploading,
+    pageBuild, workerBuild: null,
   });
   const localHave = new LocalHave({ uploading, signal: () => signal, links: () => pool.links.values() });
 
@@ -109,6 +113,7 @@ function start(): void {
     if (m.pc === 'hello?') {
       sayHello();
     } else if (m.pc === 'welcome') {
+      stats.set('workerBuild', m.build);
       welcomed();
     } else if (m.pc === 'fetch') {
       const port = event.ports[0];
@@ -128,9 +133,7 @@ function start(): void {
   });
   navigator.serviceWorker?.startMessages();
   // Tell the worker this window listens and which build its page is, now and whenever a new
-  // worker takes control. The page's build is what its HTML put in our script's URL (the script
-  // file could come from a cache of another deploy); the worker serves only pages of its own build.
-  const pageBuild = bridgeBuildFromUrl(script?.src ?? '') ?? config.build;
+  // worker takes control.
   let welcomed: () => void = () => undefined;
   let welcome = Promise.resolve();
   const sayHello = (): void => {

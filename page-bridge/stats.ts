@@ -17,6 +17,14 @@ export interface PeerConnectStats {
   /** Pieces from peers that failed their hash. */
   badPieces: number;
   uploading: boolean;
+  /** The build this page is of (Manifest.build, from our script's URL). */
+  pageBuild: string;
+  /**
+   * The build of the worker controlling the page, from its `welcome`; null before it answered or
+   * without a worker. Another value than `pageBuild` means the worker passes this page's requests
+   * to the network until the worker of this page's build takes over (see "Deploying a new version").
+   */
+  workerBuild: string | null;
 }
 
 export const UPDATE_EVENT = 'peerconnect:update';

@@ -70,18 +70,21 @@ export interface VersionedSite {
  * - `whole.bin`, `partial.bin`: 256 KiB, new random bytes each version.
  * - `grow.bin`: 100 KiB, then 300 KiB; `shrink.bin`: 300 KiB, then 100 KiB (alternating after).
  * - `same.bin`: 640 KiB (10 pieces); each version flips one byte in piece 3 only.
+ * - `keep.bin`: 128 KiB, the same in every version (it keeps its hash, its swarm and its pieces).
  * - `empty.txt`: empty in version 1, text after.
  * - `style.css`, `pic.png`, `index.html`: the visible page of that version.
  */
 export async function writeVersionedSite(count: number): Promise<VersionedSite> {
   const root = await mkdtemp(join(tmpdir(), 'pc-e2e-versions-'));
   const same = new Uint8Array(randomBytes(640 * KIB));
+  const keep = new Uint8Array(randomBytes(128 * KIB));
   const files: VersionedFile[] = [
     { path: 'whole.bin', versions: [] },
     { path: 'partial.bin', versions: [] },
     { path: 'grow.bin', versions: [] },
     { path: 'shrink.bin', versions: [] },
     { path: 'same.bin', versions: [] },
+    { path: 'keep.bin', versions: [] },
     { path: 'empty.txt', versions: [] },
     { path: 'style.css', versions: [] },
     { path: 'pic.png', versions: [] },
@@ -97,6 +100,7 @@ export async function writeVersionedSite(count: number): Promise<VersionedSite> 
       'grow.bin': new Uint8Array(randomBytes((odd ? 100 : 300) * KIB)),
       'shrink.bin': new Uint8Array(randomBytes((odd ? 300 : 100) * KIB)),
       'same.bin': sameV,
+      'keep.bin': keep,
       'empty.txt': v === 1 ? new Uint8Array(0) : Buffer.from(`version ${v}\n`),
       'style.css': Buffer.from(`#title { color: ${titleColour(v)}; }\n/* version ${v} */\n`),
       'pic.png': png(imageWidth(v), [v * 40, 90, 200]),
