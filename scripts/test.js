@@ -2,6 +2,7 @@
 // Runs every test in one `node --test` process (so CI reads one closing summary), inside a
 // loopback-only network namespace when this machine allows it (root + unshare): Chromium gathers
 // WebRTC candidates on every interface, and our tests must never reach beyond 127.0.0.1.
+// Every run type-checks both TypeScript projects first and stops on an error.
 //   node scripts/test.js                       all tests: unit, compliance, e2e, in that order
 //   node scripts/test.js unit|compliance|e2e   one group
 // compliance runs the signaling suite against every runtime (Node, Deno, Bun, workerd), each
@@ -12,6 +13,16 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Type-check first, both projects (the worker has its own lib): tsx only strips types, so
+// without this a type error would run, and land.
+for (const project of ['tsconfig.json', 'sw/tsconfig.json']) {
+  const checked = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--noEmit'], { cwd: root, stdio: 'inherit' });
+  if (checked.status !== 0) {
+    console.error(`type check failed (${project}): fix the errors above; no test was run`);
+    process.exit(checked.status ?? 1);
+  }
+}
 const groups = process.argv[2] ? [process.argv[2]] : ['unit', 'compliance', 'e2e'];
 const files = groups.flatMap((g) => {
   const dir = join('tests', g);

@@ -62,11 +62,16 @@ declare module 'webtorrent' {
     done: boolean;
     numPeers: number;
     files: Array<{ name: string; length: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+    /** `host:port` of a TCP peer (Node only); throws before the `infoHash` event. */
+    addPeer(address: string): boolean;
   }
   export default class WebTorrent extends EventEmitter {
     constructor(options?: WebTorrentOptions);
     seed(input: Uint8Array, options: TorrentOptions, onseed: (torrent: Torrent) => void): Torrent;
     add(torrentId: Uint8Array | string, options: TorrentOptions): Torrent;
     destroy(callback?: (err?: Error) => void): void;
+    /** True once the TCP listener (Node only) is bound; `listening` is emitted then. */
+    listening: boolean;
+    address(): { address: string; family: string; port: number } | null;
   }
 }

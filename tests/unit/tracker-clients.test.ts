@@ -15,7 +15,14 @@ import WebTorrent, { type Torrent } from 'webtorrent';
 import { startSignalServer, type RunningSignalServer } from '../../signal-worker/adapter/node/index.ts';
 import { fireEndOfCandidates, LOOPBACK_RTC_CONFIG } from './tracker-webrtc.ts';
 
-const STEP_TIMEOUT_MS = 10_000;
+/**
+ * A hang guard, not a speed limit (each step takes ~1 s here). On a busy machine Node's WebRTC
+ * (node-datachannel through webrtc-polyfill) intermittently leaves a first attempt half-open
+ * ("Got a remote candidate without ICE transport" on one side, `connected` on the other); WebTorrent
+ * then ignores every new offer from that peer as a duplicate until its 25 s connect timeout drops
+ * the attempt, and the next announce connects. 60 s covers that recovery.
+ */
+const STEP_TIMEOUT_MS = 60_000;
 /**
  * Announce interval given to the test clients. A WebRTC attempt that fails (node-datachannel
  * intermittently refuses a remote description here, see the README) is only retried at the next
