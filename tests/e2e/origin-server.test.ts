@@ -183,13 +183,14 @@ describe('origin server', () => {
       let t = Date.now();
       await get(`${slow.url}/img/pic.jpg`);
       const small = Date.now() - t;
-      assert.ok(small >= 140 && small < 1_000, `latency ${small} ms`);
+      // Lower bounds only: the delay and the throttle are floors; a busy machine may take longer.
+      assert.ok(small >= 140, `latency ${small} ms`);
       t = Date.now();
       const r = await get(`${slow.url}/big.bin`);
       const ms = Date.now() - t;
       assert.equal(r.body.length, BIG);
       // 2 MiB at 2 MiB/s is ~1 s (+150 ms latency).
-      assert.ok(ms >= 1_000 && ms < 3_000, `2 MiB at 2 MiB/s took ${ms} ms`);
+      assert.ok(ms >= 1_000, `2 MiB at 2 MiB/s took ${ms} ms`);
       assert.equal(slow.snapshot().totalBytes, SIZE + BIG);
     } finally {
       await slow.close();

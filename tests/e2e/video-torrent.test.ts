@@ -31,7 +31,7 @@ async function watch(visitor: Visitor, site: TestSite): Promise<Playback> {
   await waitForReady(visitor.page, 20_000);
   const playback = await playVideo(visitor.page);
   assert.equal(playback.error, null, `${visitor.name}: video error\n${visitor.dump(20)}`);
-  assert.ok(playback.firstFrameMs < 15_000, `${visitor.name}: no first frame (${JSON.stringify(playback)})\n${visitor.dump(20)}`);
+  assert.ok(playback.firstFrame, `${visitor.name}: no first frame (${JSON.stringify(playback)})\n${visitor.dump(20)}`);
   assert.ok(playback.seeked, `${visitor.name}: the seek to the middle did not play on: ${JSON.stringify(playback)}`);
   assert.ok(playback.ended, `${visitor.name}: did not play to the end: ${JSON.stringify(playback)}`);
   return playback;

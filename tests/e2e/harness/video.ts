@@ -8,6 +8,8 @@ import { TORRENT_CHUNK_TAG, TORRENT_DB_NAME, TORRENT_STORE_NAME } from '../../..
 
 export interface Playback {
   /** From play() to the first frame that could be shown (`canplay`), in ms. */
+  /** A first frame came (`canplay`) before the hang guard. */
+  firstFrame: boolean;
   firstFrameMs: number;
   duration: number;
   /** The seek (to the middle) completed and playback went on from there. */
@@ -18,7 +20,8 @@ export interface Playback {
 }
 
 /** Plays the page's first <video>: waits for a first frame, seeks to the middle, plays to the end. */
-export function playVideo(page: Page, endMs = 20_000): Promise<Playback> {
+/** `endMs` guards each step against a hang; it is no speed limit (steps take < 1 s here). */
+export function playVideo(page: Page, endMs = 45_000): Promise<Playback> {
   return page.evaluate(async (limit: number) => {
     const video = document.querySelector('video');
     if (!video) throw new Error('no <video> on the page');
@@ -28,7 +31,7 @@ export function playVideo(page: Page, endMs = 20_000): Promise<Playback> {
     const started = performance.now();
     const canPlay = video.readyState >= 3 ? Promise.resolve(true) : once('canplay');
     await video.play();
-    await within(canPlay, limit, false);
+    const firstFrame = await within(canPlay, limit, false);
     const firstFrameMs = performance.now() - started;
     const middle = video.duration / 2;
     const seekedEvent = once('seeked');
@@ -37,7 +40,7 @@ export function playVideo(page: Page, endMs = 20_000): Promise<Playback> {
     await within(once('timeupdate'), limit, false);
     const timeAfterSeek = video.currentTime;
     const ended = video.ended || (await within(once('ended'), limit, false));
-    return { firstFrameMs, duration: video.duration, seeked: seeked && timeAfterSeek >= middle, timeAfterSeek, ended, error: video.error?.message ?? null };
+    return { firstFrame, firstFrameMs, duration: video.duration, seeked: seeked && timeAfterSeek >= middle, timeAfterSeek, ended, error: video.error?.message ?? null };
   }, endMs);
 }
 
