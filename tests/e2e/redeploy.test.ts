@@ -83,7 +83,7 @@ describe('redeploy', () => {
   });
   after(async () => undefined);
 
-  test('a tab open across a deploy gets one whole version of every file, stored, partly stored or not', { timeout: 90_000 }, async () => {
+  test('a tab open across a deploy gets one whole version of every file, stored, partly stored or not', { timeout: 180_000 }, async () => {
     site = await startSite({ siteDir: versions.dir(1) });
     const v1Manifest = site.manifest;
     const v = await launchVisitor('tab');
@@ -121,7 +121,7 @@ describe('redeploy', () => {
 
     // The worker saw the origin change and updates itself; the tab is then served the origin's files.
     // Chromium activates it once this one is idle: at once, or (an event restarted it) after 30 s.
-    await waitUntil('the worker updated itself', 45_000, () =>
+    await waitUntil('the worker updated itself', 120_000, () =>
       v.page.evaluate(() => ((window as Window & { controllerChanged?: boolean }).controllerChanged ? true : undefined)),
     );
     const afterUpdate = await fetchAll(v.page, asks());
