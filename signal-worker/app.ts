@@ -6,11 +6,11 @@
  */
 import { Hono } from 'hono';
 import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
-import type { SignalConnection } from './core/connection.ts';
-import type { SignalLimits } from './core/limits.ts';
-import { SignalHub } from './core/signal-hub.ts';
-import { TrackerHub } from './core/tracker-hub.ts';
-import type { TrackerLimits } from './core/tracker-limits.ts';
+import type { SignalConnection } from './core/signal/signal-connection.ts';
+import type { SignalLimits } from './core/signal/signal-limits.ts';
+import { SignalHub } from './core/signal/signal-hub.ts';
+import { TrackerHub } from './core/tracker/tracker-hub.ts';
+import type { TrackerLimits } from './core/tracker/tracker-limits.ts';
 import { createOriginCheck, type AllowedOrigins } from './origin-policy.ts';
 import { DEFAULT_TRACKER_PATH, mountTracker } from './tracker-route.ts';
 

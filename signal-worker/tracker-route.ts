@@ -7,8 +7,8 @@
  */
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
-import type { TrackerConnection } from './core/tracker-connection.ts';
-import type { TrackerHub } from './core/tracker-hub.ts';
+import type { TrackerConnection } from './core/tracker/tracker-connection.ts';
+import type { TrackerHub } from './core/tracker/tracker-hub.ts';
 
 export const DEFAULT_TRACKER_PATH = '/peer-connect/announce';
 

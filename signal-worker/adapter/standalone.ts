@@ -10,8 +10,8 @@
  *                                 SIGKILL, then never leaves a server behind)
  */
 import { isRecord } from '../../protocol/result.ts';
-import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../core/limits.ts';
-import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../core/tracker-limits.ts';
+import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../core/signal/signal-limits.ts';
+import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../core/tracker/tracker-limits.ts';
 import type { AllowedOrigins } from '../origin-policy.ts';
 
 export const PORT_ENV = 'PORT';

@@ -3,8 +3,8 @@
  * benchmark see it. Every runtime's launcher returns this shape, so a test or a benchmark runs
  * unchanged against Node, Deno, Bun and workerd.
  */
-import type { SignalLimits } from '../../signal-worker/core/limits.ts';
-import type { TrackerLimits } from '../../signal-worker/core/tracker-limits.ts';
+import type { SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
+import type { TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
 import type { AllowedOrigins } from '../../signal-worker/origin-policy.ts';
 
 export type RuntimeName = 'node' | 'deno' | 'bun' | 'workerd';

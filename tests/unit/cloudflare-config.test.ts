@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readConfig } from '../../signal-worker/adapter/cloudflare/config.ts';
-import { DEFAULT_SIGNAL_LIMITS } from '../../signal-worker/core/limits.ts';
-import { DEFAULT_TRACKER_LIMITS } from '../../signal-worker/core/tracker-limits.ts';
+import { DEFAULT_SIGNAL_LIMITS } from '../../signal-worker/core/signal/signal-limits.ts';
+import { DEFAULT_TRACKER_LIMITS } from '../../signal-worker/core/tracker/tracker-limits.ts';
 
 const read = (config: unknown) => readConfig({ PEER_CONNECT_SIGNAL_CONFIG: config });
 

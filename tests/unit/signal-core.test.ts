@@ -7,10 +7,10 @@ import { describe, it } from 'node:test';
 import type { ClientMessage, ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
 import { MAX_SIGNAL_MESSAGE_CHARS } from '../../protocol/limits.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
-import { SignalConnection, type SignalSocket } from '../../signal-worker/core/connection.ts';
-import { resolveSignalLimits, type SignalLimits } from '../../signal-worker/core/limits.ts';
+import { SignalConnection, type SignalSocket } from '../../signal-worker/core/signal/signal-connection.ts';
+import { resolveSignalLimits, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
 import { RandomSet } from '../../signal-worker/core/random-set.ts';
-import { SignalHub } from '../../signal-worker/core/signal-hub.ts';
+import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
 
 class FakeClock implements Clock {
   private time = 1_000_000;

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { SignalConnection, SignalSnapshot, SignalSocket } from '../../signal-worker/core/connection.ts';
-import { SignalHub } from '../../signal-worker/core/signal-hub.ts';
-import { TokenBucket } from '../../signal-worker/core/token-bucket.ts';
+import type { SignalConnection, SignalSnapshot, SignalSocket } from '../../signal-worker/core/signal/signal-connection.ts';
+import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
+import { TokenBucket } from '../../signal-worker/core/socket/token-bucket.ts';
 import { withSwarm } from '../../page-bridge/signal-client.ts';
-import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
-import type { TrackerSnapshot } from '../../signal-worker/core/tracker-connection.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
+import type { TrackerSnapshot } from '../../signal-worker/core/tracker/tracker-connection.ts';
 
 class FakeClock implements Clock {
   time = 1_000_000;

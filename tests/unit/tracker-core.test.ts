@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANNOUNCE_INTERVAL_S } from '../../protocol/limits.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { TrackerConnection, TrackerSocket } from '../../signal-worker/core/tracker-connection.ts';
-import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
-import { resolveTrackerLimits, type TrackerLimits } from '../../signal-worker/core/tracker-limits.ts';
+import type { TrackerConnection, TrackerSocket } from '../../signal-worker/core/tracker/tracker-connection.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
+import { resolveTrackerLimits, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
 
 class FakeClock implements Clock {
   private time = 1_000_000;

@@ -5,8 +5,8 @@
  */
 import { upgradeWebSocket, websocket } from 'hono/bun';
 import { createSignalApp } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
+import { SignalHub } from '../../core/signal/signal-hub.ts';
+import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import { maxFrameBytes, type RunningStandalone, type StandaloneOptions } from '../standalone.ts';
 import { bunApi } from './bun-api.ts';
 

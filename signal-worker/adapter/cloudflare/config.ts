@@ -5,8 +5,8 @@
  */
 import { SWARM_ID_PATTERN } from '../../../protocol/limits.ts';
 import { isRecord } from '../../../protocol/result.ts';
-import { DEFAULT_SIGNAL_LIMITS, resolveSignalLimits, type SignalLimits } from '../../core/limits.ts';
-import { DEFAULT_TRACKER_LIMITS, resolveTrackerLimits, type TrackerLimits } from '../../core/tracker-limits.ts';
+import { DEFAULT_SIGNAL_LIMITS, resolveSignalLimits, type SignalLimits } from '../../core/signal/signal-limits.ts';
+import { DEFAULT_TRACKER_LIMITS, resolveTrackerLimits, type TrackerLimits } from '../../core/tracker/tracker-limits.ts';
 import { createOriginCheck, type AllowedOrigins } from '../../origin-policy.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';
 

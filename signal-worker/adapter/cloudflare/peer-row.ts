@@ -2,7 +2,7 @@
 import { CONN_ID_PATTERN, HASH_PATTERN, PEER_ID_PATTERN, SWARM_ID_PATTERN } from '../../../protocol/limits.ts';
 import { isRecord } from '../../../protocol/result.ts';
 import type { ParkedOffer } from '../../../protocol/signal-messages.ts';
-import type { SignalSnapshot } from '../../core/connection.ts';
+import type { SignalSnapshot } from '../../core/signal/signal-connection.ts';
 
 export type PeerRow = NonNullable<SignalSnapshot['peer']>;
 

@@ -8,8 +8,8 @@
  */
 import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import { encodeMessage } from '../../../protocol/signal-messages.ts';
-import { CLOSE_INTERNAL_ERROR, type SignalConnection, type SignalSocket } from '../../core/connection.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
+import { CLOSE_INTERNAL_ERROR, type SignalConnection, type SignalSocket } from '../../core/signal/signal-connection.ts';
+import { SignalHub } from '../../core/signal/signal-hub.ts';
 import { AlarmClock } from './alarm-clock.ts';
 import { decodeAttachment, type SocketAttachment } from './attachment.ts';
 import { readConfig, type WorkerEnv } from './config.ts';

@@ -9,10 +9,10 @@
 import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import { isBinaryId } from '../../../protocol/tracker-messages.ts';
 import { isRecord } from '../../../protocol/result.ts';
-import { CLOSE_INTERNAL_ERROR } from '../../core/connection.ts';
-import type { TrackerConnection, TrackerSocket } from '../../core/tracker-connection.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
-import type { TrackerMembership } from '../../core/tracker-index.ts';
+import { CLOSE_INTERNAL_ERROR } from '../../core/signal/signal-connection.ts';
+import type { TrackerConnection, TrackerSocket } from '../../core/tracker/tracker-connection.ts';
+import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
+import type { TrackerMembership } from '../../core/tracker/tracker-index.ts';
 import { AlarmClock } from './alarm-clock.ts';
 import { decodeAttachment } from './attachment.ts';
 import { readConfig, type WorkerEnv } from './config.ts';

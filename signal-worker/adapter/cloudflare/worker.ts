@@ -7,8 +7,8 @@
 import { Hono, type Context } from 'hono';
 import { defineWebSocketHelper } from 'hono/ws';
 import { createSignalApp, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
+import { SignalHub } from '../../core/signal/signal-hub.ts';
+import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import { readConfig, type WorkerEnv } from './config.ts';
 import { shardOf } from './shard.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';

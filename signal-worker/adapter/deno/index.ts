@@ -7,8 +7,8 @@
  */
 import { upgradeWebSocket } from 'hono/deno';
 import { createSignalApp } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
+import { SignalHub } from '../../core/signal/signal-hub.ts';
+import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import type { RunningStandalone, StandaloneOptions } from '../standalone.ts';
 import { denoApi } from './deno-api.ts';
 

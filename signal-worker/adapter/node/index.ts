@@ -6,11 +6,11 @@
  */
 import { Hono } from 'hono';
 import { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import type { SignalLimits } from '../../core/limits.ts';
-import type { SignalStats } from '../../core/signal-hub.ts';
-import { TrackerHub, type TrackerStats } from '../../core/tracker-hub.ts';
-import type { TrackerLimits } from '../../core/tracker-limits.ts';
+import { SignalHub } from '../../core/signal/signal-hub.ts';
+import type { SignalLimits } from '../../core/signal/signal-limits.ts';
+import type { SignalStats } from '../../core/signal/signal-hub.ts';
+import { TrackerHub, type TrackerStats } from '../../core/tracker/tracker-hub.ts';
+import type { TrackerLimits } from '../../core/tracker/tracker-limits.ts';
 import type { AllowedOrigins } from '../../origin-policy.ts';
 import { createHostCheck, type AllowedHosts } from './host-policy.ts';
 import { listenWithWebSocket } from './listen.ts';

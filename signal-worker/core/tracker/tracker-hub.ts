@@ -3,7 +3,7 @@
  * drops peers which stopped announcing without closing their socket (a tab frozen in the
  * background, a half-open TCP connection). An adapter calls `accept` per upgraded socket.
  */
-import { timerClock, type Clock, type TimerHandle } from './clock.ts';
+import { timerClock, type Clock, type TimerHandle } from '../clock.ts';
 import { TrackerConnection, type TrackerSnapshot, type TrackerSocket } from './tracker-connection.ts';
 import { TrackerIndex } from './tracker-index.ts';
 import { resolveTrackerLimits, type TrackerLimits } from './tracker-limits.ts';

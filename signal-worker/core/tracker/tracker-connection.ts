@@ -5,11 +5,11 @@
  * not cut the others); abuse of the connection itself (binary frames, oversized frames, rate)
  * gets a `failure reason` and closes that socket alone. Never throws to the runtime.
  */
-import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type TrackerDecodeError, type TrackerResponse } from '../../protocol/tracker-messages.ts';
-import type { Clock } from './clock.ts';
-import { IdleTimer } from './idle-timer.ts';
-import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, type SignalSocket } from './connection.ts';
-import { TokenBucket, type TokenBucketState } from './token-bucket.ts';
+import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type TrackerDecodeError, type TrackerResponse } from '../../../protocol/tracker-messages.ts';
+import type { Clock } from '../clock.ts';
+import { IdleTimer } from '../socket/idle-timer.ts';
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, type SignalSocket } from '../signal/signal-connection.ts';
+import { TokenBucket, type TokenBucketState } from '../socket/token-bucket.ts';
 import type { TrackerIndex, TrackerMembership, TrackerSink } from './tracker-index.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 

@@ -13,7 +13,7 @@ import {
   MAX_PEERS_PER_WANT,
   MAX_SIGNAL_MESSAGE_CHARS,
   MESSAGE_BURST,
-} from '../../protocol/limits.ts';
+} from '../../../protocol/limits.ts';
 
 export interface SignalLimits {
   /** Largest text frame, in UTF-16 code units, checked before parsing. */

@@ -3,12 +3,12 @@
  * the per-connection limits, decodes every frame, and turns any violation into one `error`
  * message followed by closing that socket alone. It never throws to the runtime.
  */
-import { decodeClientMessage, encodeMessage, type ClientMessage, type ParkedOffer, type ServerMessage, type SignalErrorCode } from '../../protocol/signal-messages.ts';
-import type { Clock } from './clock.ts';
-import { IdleTimer } from './idle-timer.ts';
-import type { SignalLimits } from './limits.ts';
+import { decodeClientMessage, encodeMessage, type ClientMessage, type ParkedOffer, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
+import type { Clock } from '../clock.ts';
+import { IdleTimer } from '../socket/idle-timer.ts';
+import type { SignalLimits } from './signal-limits.ts';
 import type { PeerSink, SwarmIndex, SwarmPeer } from './swarm-index.ts';
-import { TokenBucket, type TokenBucketState } from './token-bucket.ts';
+import { TokenBucket, type TokenBucketState } from '../socket/token-bucket.ts';
 
 /** The little the core needs from a runtime's WebSocket. */
 export interface SignalSocket {

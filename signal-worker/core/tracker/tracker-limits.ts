@@ -14,7 +14,7 @@ import {
   TRACKER_MIN_ANNOUNCE_INTERVAL_S,
   TRACKER_PEER_TTL_MS,
   TRACKER_SWEEP_INTERVAL_MS,
-} from '../../protocol/limits.ts';
+} from '../../../protocol/limits.ts';
 
 export interface TrackerLimits {
   /** Largest text frame, in UTF-16 code units, checked before parsing. */

@@ -3,9 +3,9 @@
  * server's whole state, with no sockets in it. Other peers are reached only through `PeerSink`,
  * so this file runs the same on every runtime and in unit tests.
  */
-import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../protocol/signal-messages.ts';
-import type { SignalLimits } from './limits.ts';
-import { RandomSet } from './random-set.ts';
+import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../../protocol/signal-messages.ts';
+import type { SignalLimits } from './signal-limits.ts';
+import { RandomSet } from '../random-set.ts';
 
 /** How the index reaches a peer other than the one whose message it is handling. */
 export interface PeerSink {

@@ -8,8 +8,8 @@
  * refused past the bound (not LRU-evicted), a peer_id belongs to one connection, a seeder's
  * offers go only to peers still downloading, and `downloaded` counts real completions.
  */
-import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../protocol/tracker-messages.ts';
-import { RandomSet } from './random-set.ts';
+import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../../protocol/tracker-messages.ts';
+import { RandomSet } from '../random-set.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** How the index reaches a connection (one per WebSocket; it may hold many peers). */

@@ -3,9 +3,9 @@
  * An adapter calls `accept` for each upgraded socket and feeds it frames; nothing here knows
  * which runtime it is in.
  */
-import { timerClock, type Clock } from './clock.ts';
-import { SignalConnection, type SignalSnapshot, type SignalSocket } from './connection.ts';
-import { resolveSignalLimits, type SignalLimits } from './limits.ts';
+import { timerClock, type Clock } from '../clock.ts';
+import { SignalConnection, type SignalSnapshot, type SignalSocket } from './signal-connection.ts';
+import { resolveSignalLimits, type SignalLimits } from './signal-limits.ts';
 import { SwarmIndex } from './swarm-index.ts';
 
 export interface SignalHubOptions {
