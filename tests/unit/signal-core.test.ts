@@ -8,7 +8,8 @@ import type { ClientMessage, ParkedOffer, ServerMessage } from '../../protocol/s
 import { MAX_SIGNAL_MESSAGE_CHARS } from '../../protocol/limits.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
 import { SignalConnection, type SignalSocket } from '../../signal-worker/core/signal/signal-connection.ts';
-import { resolveSignalLimits, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
+import { checkLimits, resolveLimits } from '../../signal-worker/core/socket/limits.ts';
+import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
 import { RandomSet } from '../../signal-worker/core/random-set.ts';
 import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
 
@@ -386,9 +387,16 @@ describe('signal core: limits', () => {
   });
 
   it('lets options lower limits but not raise them', () => {
-    assert.equal(resolveSignalLimits({ maxPeersPerSwarm: 5 }).maxPeersPerSwarm, 5);
-    assert.throws(() => resolveSignalLimits({ maxPeersPerSwarm: 1_000_000 }), RangeError);
-    assert.throws(() => resolveSignalLimits({ idleTimeoutMs: 0 }), RangeError);
+    const resolve = (overrides: Partial<SignalLimits>): SignalLimits => resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, overrides);
+    assert.equal(resolve({ maxPeersPerSwarm: 5 }).maxPeersPerSwarm, 5);
+    assert.throws(() => resolve({ maxPeersPerSwarm: 1_000_000 }), RangeError);
+    assert.throws(() => resolve({ idleTimeoutMs: 0 }), RangeError);
+    // The same check as a value, for a config decoder: the code says which rule refused it.
+    const codeOf = (overrides: Partial<SignalLimits>): string | null => {
+      const checked = checkLimits('signal', DEFAULT_SIGNAL_LIMITS, overrides);
+      return checked.ok ? null : checked.code;
+    };
+    assert.deepEqual([codeOf({ maxPeersPerSwarm: 5 }), codeOf({ maxPeersPerSwarm: 1_000_000 }), codeOf({ idleTimeoutMs: Number.NaN })], [null, 'limit-raised', 'limit-not-positive']);
   });
 });
 

@@ -9,7 +9,8 @@ import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protoc
 import type { Clock } from '../../signal-worker/core/clock.ts';
 import type { TrackerConnection, TrackerSocket } from '../../signal-worker/core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
-import { resolveTrackerLimits, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
+import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
+import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
 
 class FakeClock implements Clock {
   private time = 1_000_000;
@@ -348,8 +349,9 @@ describe('tracker limits', () => {
   });
 
   it('refuses to raise a limit past the protocol', () => {
-    assert.throws(() => resolveTrackerLimits({ maxMessageChars: MAX_TRACKER_MESSAGE_CHARS + 1 }), RangeError);
-    assert.throws(() => resolveTrackerLimits({ maxOffers: 0 }), RangeError);
+    const resolve = (overrides: Partial<TrackerLimits>): TrackerLimits => resolveLimits('tracker', DEFAULT_TRACKER_LIMITS, overrides);
+    assert.throws(() => resolve({ maxMessageChars: MAX_TRACKER_MESSAGE_CHARS + 1 }), RangeError);
+    assert.throws(() => resolve({ maxOffers: 0 }), RangeError);
   });
 });
 

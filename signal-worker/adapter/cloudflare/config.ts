@@ -5,8 +5,9 @@
  */
 import { SWARM_ID_PATTERN } from '../../../protocol/limits.ts';
 import { isRecord } from '../../../protocol/result.ts';
-import { DEFAULT_SIGNAL_LIMITS, resolveSignalLimits, type SignalLimits } from '../../core/signal/signal-limits.ts';
-import { DEFAULT_TRACKER_LIMITS, resolveTrackerLimits, type TrackerLimits } from '../../core/tracker/tracker-limits.ts';
+import { resolveLimits } from '../../core/socket/limits.ts';
+import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../../core/signal/signal-limits.ts';
+import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../../core/tracker/tracker-limits.ts';
 import { createOriginCheck, type AllowedOrigins } from '../../origin-policy.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';
 
@@ -41,8 +42,8 @@ export function readConfig(env: Pick<WorkerEnv, 'PEER_CONNECT_SIGNAL_CONFIG'>): 
   const limits = numbers(value.limits, Object.keys(DEFAULT_SIGNAL_LIMITS), 'limits') as Partial<SignalLimits>;
   const trackerLimits = numbers(value.trackerLimits, Object.keys(DEFAULT_TRACKER_LIMITS), 'trackerLimits') as Partial<TrackerLimits>;
   // The hubs would throw these same range errors, but only once built: on Cloudflare, at the first request.
-  checked('limits', () => resolveSignalLimits(limits));
-  checked('trackerLimits', () => resolveTrackerLimits(trackerLimits));
+  checked('limits', () => resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, limits));
+  checked('trackerLimits', () => resolveLimits('tracker', DEFAULT_TRACKER_LIMITS, trackerLimits));
   return { limits, trackerLimits, allowedOrigins: origins(value.allowedOrigins), healthSwarms: swarms(value.healthSwarms) };
 }
 

@@ -5,7 +5,8 @@
  */
 import { timerClock, type Clock } from '../clock.ts';
 import { SignalConnection, type SignalSnapshot, type SignalSocket } from './signal-connection.ts';
-import { resolveSignalLimits, type SignalLimits } from './signal-limits.ts';
+import { resolveLimits } from '../socket/limits.ts';
+import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from './signal-limits.ts';
 import { SwarmIndex } from './swarm-index.ts';
 
 export interface SignalHubOptions {
@@ -32,7 +33,7 @@ export class SignalHub {
   private readonly onChange: ((connection: SignalConnection) => void) | undefined;
 
   constructor(options: SignalHubOptions = {}) {
-    this.limits = resolveSignalLimits(options.limits);
+    this.limits = resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, options.limits);
     this.clock = options.clock ?? timerClock;
     this.index = new SwarmIndex(this.limits, options.random);
     this.onChange = options.onChange;

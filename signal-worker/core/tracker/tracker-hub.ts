@@ -6,7 +6,8 @@
 import { timerClock, type Clock, type TimerHandle } from '../clock.ts';
 import { TrackerConnection, type TrackerSnapshot, type TrackerSocket } from './tracker-connection.ts';
 import { TrackerIndex } from './tracker-index.ts';
-import { resolveTrackerLimits, type TrackerLimits } from './tracker-limits.ts';
+import { resolveLimits } from '../socket/limits.ts';
+import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from './tracker-limits.ts';
 
 export interface TrackerHubOptions {
   limits?: Partial<TrackerLimits>;
@@ -30,7 +31,7 @@ export class TrackerHub {
   private stopped = false;
 
   constructor(options: TrackerHubOptions = {}) {
-    this.limits = resolveTrackerLimits(options.limits);
+    this.limits = resolveLimits('tracker', DEFAULT_TRACKER_LIMITS, options.limits);
     this.clock = options.clock ?? timerClock;
     this.index = new TrackerIndex(this.limits, options.random);
   }
