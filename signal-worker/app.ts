@@ -79,7 +79,7 @@ function socketEvents<T>(hub: SignalHub): WSEvents<T> {
   };
   const disconnect = (): void => {
     gone = true;
-    connection?.closed();
+    connection?.socketClosed();
   };
   return {
     onOpen: (_event, ws) => void connect(ws),

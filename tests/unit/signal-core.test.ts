@@ -3,11 +3,12 @@
  * and every violation is exercised deterministically and instantly.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import type { ClientMessage, ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
 import { MAX_SIGNAL_MESSAGE_CHARS } from '../../protocol/limits.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
-import { SignalConnection, type SignalSocket } from '../../signal-worker/core/signal/signal-connection.ts';
+import type { SignalConnection } from '../../signal-worker/core/signal/signal-connection.ts';
+import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
 import { checkLimits, resolveLimits } from '../../signal-worker/core/socket/limits.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
 import { RandomSet } from '../../signal-worker/core/random-set.ts';
@@ -45,7 +46,7 @@ class FakeClock implements Clock {
   }
 }
 
-class FakeSocket implements SignalSocket {
+class FakeSocket implements ClientSocket {
   readonly sent: ServerMessage[] = [];
   closedWith: { code: number; reason: string } | null = null;
   failSends = false;
@@ -241,11 +242,11 @@ describe('signal core: join, have, want, relay, leave', () => {
     const { hub, join } = setup();
     const a = join('a', { have: [hash(1)], offers: [offer('a1')] });
     const b = join('b');
-    a.conn.closed();
+    a.conn.socketClosed();
     b.send({ type: 'want', hash: hash(1), exclude: [] });
     assert.deepEqual(b.socket.last(), { type: 'peers', hash: hash(1), peers: [] });
     assert.deepEqual(hub.stats(), { swarms: 1, peers: 1, connections: 1 });
-    b.conn.closed();
+    b.conn.socketClosed();
     assert.deepEqual(hub.stats(), { swarms: 0, peers: 0, connections: 0 });
     // The id is free again, and the rejoined peer starts with no offers from before.
     join('a', { have: [hash(1)] });
@@ -382,7 +383,7 @@ describe('signal core: limits', () => {
   it('stops the idle timer of a connection that closes', () => {
     const { clock, join } = setup({ idleTimeoutMs: 1000 });
     const a = join('a');
-    a.conn.closed();
+    a.conn.socketClosed();
     assert.equal(clock.pendingTimers, 0);
   });
 
@@ -463,6 +464,34 @@ describe('signal core: malformed input closes only that connection', () => {
     a.conn.receive(JSON.stringify({ type: 'ping' }));
     a.conn.receive(new Uint8Array(3));
     assert.equal(a.socket.sent.length, count);
+  });
+});
+
+describe('signal core: a bug of ours closes only that connection', () => {
+  it('tells the client `internal`, closes it with 1011 and keeps serving the others', () => {
+    const logged = mock.method(console, 'error', () => undefined);
+    try {
+      // A random source that throws stands for any bug met while handling a frame.
+      const hub = new SignalHub({ clock: new FakeClock(), random: () => { throw new Error('a bug'); } });
+      const open = (name: string, have: string[]): Client => {
+        const socket = new FakeSocket();
+        const conn = hub.accept(socket);
+        const client: Client = { socket, conn, send: (m) => conn.receive(JSON.stringify(m)) };
+        client.send({ type: 'join', swarm: 'example.org', peerId: peerId(name), have, offers: [], introduce: 0 });
+        return client;
+      };
+      const holder = open('holder', [hash(1)]);
+      const asker = open('asker', []);
+      asker.send({ type: 'want', hash: hash(1), exclude: [] });
+      assert.deepEqual(asker.socket.last(), { type: 'error', code: 'internal', message: 'internal error' });
+      assert.deepEqual(asker.socket.closedWith, { code: 1011, reason: 'internal-error' });
+      assert.equal(asker.conn.isClosed, true);
+      assertStillWorks(holder);
+      assert.deepEqual(hub.stats(), { swarms: 1, peers: 1, connections: 1 });
+      assert.equal(logged.mock.callCount(), 1, 'the bug is logged');
+    } finally {
+      logged.mock.restore();
+    }
   });
 });
 

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { SignalConnection, SignalSnapshot, SignalSocket } from '../../signal-worker/core/signal/signal-connection.ts';
+import type { SignalConnection, SignalSnapshot } from '../../signal-worker/core/signal/signal-connection.ts';
+import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
 import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
 import { TokenBucket } from '../../signal-worker/core/socket/token-bucket.ts';
 import { withSwarm } from '../../page-bridge/signal-client.ts';
@@ -47,7 +48,7 @@ class FakeClock implements Clock {
   }
 }
 
-class FakeSocket implements SignalSocket {
+class FakeSocket implements ClientSocket {
   readonly sent: Array<Record<string, unknown>> = [];
   closedWith: { code: number; reason: string } | null = null;
   heardAt: number | null = null;
@@ -126,7 +127,7 @@ describe('signaling connection snapshot and restore', () => {
     changes.length = 0;
     asker.conn.receive(JSON.stringify({ type: 'ping' }));
     assert.deepEqual(changes, [], 'a ping changes nothing stored');
-    holder.conn.closed();
+    holder.conn.socketClosed();
     assert.deepEqual(changes, [`${peerId('holder')}:closed`]);
   });
 

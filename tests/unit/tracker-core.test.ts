@@ -3,12 +3,15 @@
  * offer forwarding, answer relay, scrape, events, sweeping and every limit run instantly.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANNOUNCE_INTERVAL_S } from '../../protocol/limits.ts';
+import type { Result } from '../../protocol/result.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { TrackerConnection, TrackerSocket } from '../../signal-worker/core/tracker/tracker-connection.ts';
+import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
+import type { TrackerConnection } from '../../signal-worker/core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
+import { TrackerIndex, type TrackerSink } from '../../signal-worker/core/tracker/tracker-index.ts';
 import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
 import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
 
@@ -42,7 +45,7 @@ class FakeClock implements Clock {
 
 type Message = Record<string, unknown>;
 
-class FakeSocket implements TrackerSocket {
+class FakeSocket implements ClientSocket {
   readonly sent: Message[] = [];
   closedWith: { code: number; reason: string } | null = null;
   send(text: string): void {
@@ -355,6 +358,52 @@ describe('tracker limits', () => {
   });
 });
 
+describe('tracker index refusals', () => {
+  it('carry a code for each rule, and the message the client is sent', () => {
+    const index = new TrackerIndex({ maxPeersPerSwarm: 1, maxSwarms: 1, maxMembershipsPerConnection: 2 }, () => 0.5);
+    const sink: TrackerSink = { deliver: () => undefined };
+    const other: TrackerSink = { deliver: () => undefined };
+    const request = (peer: string, hash = HASH_A) => ({ action: 'announce' as const, infoHash: hash, peerId: id(peer), event: 'started' as const, left: 0, numwant: 0, offers: [], answer: null });
+    const refusal = (outcome: Result<unknown, string>): [string, string] | null => (outcome.ok ? null : [outcome.code, outcome.error]);
+    const first = index.announce(request('a'), sink, 0);
+    assert.deepEqual(first.ok && { complete: first.value.complete, incomplete: first.value.incomplete }, { complete: 1, incomplete: 0 });
+    assert.deepEqual(refusal(index.announce(request('a'), other, 0)), ['peer-id-in-use', 'peer_id is in use by another connection']);
+    assert.deepEqual(refusal(index.announce(request('b'), sink, 0)), ['swarm-full', 'swarm is full']);
+    assert.deepEqual(refusal(index.announce(request('a', HASH_B), other, 0)), ['tracker-full', 'tracker is full']);
+    const answer = { toPeerId: id('a'), offerId: id('o'), answer: { type: 'answer' as const, sdp: 'v=0' } };
+    assert.deepEqual(refusal(index.relayAnswer(HASH_A, id('x'), other, answer, 0)), ['not-in-swarm', 'answer from a peer that has not announced in this swarm']);
+    const crowded = new TrackerIndex({ maxPeersPerSwarm: 10, maxSwarms: 10, maxMembershipsPerConnection: 1 }, () => 0.5);
+    assert.equal(crowded.announce(request('a'), sink, 0).ok, true);
+    assert.deepEqual(refusal(crowded.announce(request('a', HASH_B), sink, 0)), ['too-many-torrents', 'more than 1 torrents on one connection']);
+  });
+});
+
+describe('tracker: a bug of ours', () => {
+  it('sends a failure reason, closes that socket with 1011 and keeps serving the others', () => {
+    const logged = mock.method(console, 'error', () => undefined);
+    try {
+      // A random source that throws stands for any bug met while handling a frame.
+      const hub = new TrackerHub({ clock: new FakeClock(), random: () => { throw new Error('a bug'); } });
+      const connect = () => {
+        const socket = new FakeSocket();
+        const conn = hub.accept(socket);
+        return { socket, send: (m: Message) => conn.receive(JSON.stringify(m)) };
+      };
+      const a = connect();
+      a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), event: 'started', left: 100 });
+      const b = connect();
+      b.send({ action: 'announce', info_hash: HASH_A, peer_id: id('b'), event: 'started', left: 100, numwant: 1, offers: [offer(1)] });
+      assert.deepEqual(b.socket.last(), { 'failure reason': 'internal error' });
+      assert.deepEqual(b.socket.closedWith, { code: 1011, reason: 'internal-error' });
+      a.send({ action: 'scrape', info_hash: HASH_A });
+      assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 0, incomplete: 1, downloaded: 0 });
+      assert.equal(logged.mock.callCount(), 1, 'the bug is logged');
+    } finally {
+      logged.mock.restore();
+    }
+  });
+});
+
 describe('tracker malformed input', () => {
   const cases: Array<[string, unknown, RegExp]> = [
     ['not JSON', '{', /invalid JSON/],
@@ -389,7 +438,7 @@ describe('tracker malformed input', () => {
 
   it('names the torrent in an announce failure once info_hash was valid', () => {
     const result = decodeTrackerRequest(JSON.stringify({ action: 'announce', info_hash: HASH_A, peer_id: 'short' }));
-    assert.deepEqual(result, { ok: false, error: { reason: 'invalid peer_id', action: 'announce', infoHash: HASH_A } });
+    assert.deepEqual(result, { ok: false, error: 'invalid peer_id', code: 'malformed', action: 'announce', infoHash: HASH_A });
   });
 
   it('converts ids between hex and binary strings both ways', () => {

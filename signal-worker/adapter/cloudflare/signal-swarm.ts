@@ -8,7 +8,8 @@
  */
 import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import { encodeMessage } from '../../../protocol/signal-messages.ts';
-import { CLOSE_INTERNAL_ERROR, type SignalConnection, type SignalSocket } from '../../core/signal/signal-connection.ts';
+import { CLOSE_INTERNAL_ERROR, type ClientSocket } from '../../core/socket/client-socket.ts';
+import type { SignalConnection } from '../../core/signal/signal-connection.ts';
 import { SignalHub } from '../../core/signal/signal-hub.ts';
 import { AlarmClock } from './alarm-clock.ts';
 import { decodeAttachment, type SocketAttachment } from './attachment.ts';
@@ -120,7 +121,7 @@ export class SignalSwarm {
    * sending first, closing from `webSocketMessage` instead of `alarm`). Only sockets that stay
    * silent from the start are affected: ours send `join` at once.
    */
-  private socketFor(ws: HibernatableWebSocket): SignalSocket {
+  private socketFor(ws: HibernatableWebSocket): ClientSocket {
     return {
       send: (text) => ws.send(text),
       close: (code, reason) => ws.close(code, reason),
@@ -137,7 +138,7 @@ export class SignalSwarm {
   private socketGone(ws: HibernatableWebSocket): void {
     const key = this.keyOfSocket(ws);
     const entry = key === null ? undefined : this.entries.get(key);
-    entry?.connection.closed();
+    entry?.connection.socketClosed();
     this.flush();
   }
 

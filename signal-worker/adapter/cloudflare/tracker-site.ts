@@ -9,8 +9,8 @@
 import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import { isBinaryId } from '../../../protocol/tracker-messages.ts';
 import { isRecord } from '../../../protocol/result.ts';
-import { CLOSE_INTERNAL_ERROR } from '../../core/signal/signal-connection.ts';
-import type { TrackerConnection, TrackerSocket } from '../../core/tracker/tracker-connection.ts';
+import { CLOSE_INTERNAL_ERROR, type ClientSocket } from '../../core/socket/client-socket.ts';
+import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import type { TrackerMembership } from '../../core/tracker/tracker-index.ts';
 import { AlarmClock } from './alarm-clock.ts';
@@ -120,7 +120,7 @@ export class TrackerSite {
 }
 
 /** A socket that never sent a frame is closed on time but its TCP lingers: see `SignalSwarm.socketFor`. */
-function socketFor(ws: HibernatableWebSocket): TrackerSocket {
+function socketFor(ws: HibernatableWebSocket): ClientSocket {
   return { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) };
 }
 

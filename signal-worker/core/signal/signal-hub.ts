@@ -4,8 +4,11 @@
  * which runtime it is in.
  */
 import { timerClock, type Clock } from '../clock.ts';
-import { SignalConnection, type SignalSnapshot, type SignalSocket } from './signal-connection.ts';
+import type { ClientSocket } from '../socket/client-socket.ts';
+import { ConnectionSet } from '../socket/connection-set.ts';
+import { frameRules } from '../socket/frame-gate.ts';
 import { resolveLimits } from '../socket/limits.ts';
+import { SignalConnection, type SignalContext, type SignalSnapshot } from './signal-connection.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from './signal-limits.ts';
 import { SwarmIndex } from './swarm-index.ts';
 
@@ -27,46 +30,36 @@ export interface SignalStats {
 
 export class SignalHub {
   readonly limits: SignalLimits;
-  private readonly clock: Clock;
-  private readonly index: SwarmIndex;
-  private readonly connections = new Set<SignalConnection>();
-  private readonly onChange: ((connection: SignalConnection) => void) | undefined;
+  private readonly connections = new ConnectionSet<SignalConnection>();
+  private readonly context: SignalContext;
 
   constructor(options: SignalHubOptions = {}) {
     this.limits = resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, options.limits);
-    this.clock = options.clock ?? timerClock;
-    this.index = new SwarmIndex(this.limits, options.random);
-    this.onChange = options.onChange;
+    this.context = {
+      index: new SwarmIndex(this.limits, options.random),
+      rules: frameRules('signaling', this.limits, this.limits.idleTimeoutMs),
+      clock: options.clock ?? timerClock,
+      onEnd: this.connections.delete,
+      onChange: options.onChange,
+    };
   }
 
   /** `swarm`: the swarm the socket's URL named, when the server is sharded by it. */
-  accept(socket: SignalSocket, options: { swarm?: string } = {}): SignalConnection {
-    return this.track(new SignalConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c), this.options(options.swarm)));
+  accept(socket: ClientSocket, options: { swarm?: string } = {}): SignalConnection {
+    return this.connections.add(new SignalConnection(socket, this.context, options));
   }
 
   /** Rebuilds a connection from `SignalConnection.snapshot()` on a socket that stayed open. */
-  restore(socket: SignalSocket, snapshot: SignalSnapshot, options: { swarm?: string } = {}): SignalConnection {
-    return this.track(
-      new SignalConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c), { ...this.options(options.swarm), restored: snapshot }),
-    );
-  }
-
-  private options(swarm: string | undefined): { swarm?: string; onChange?: (connection: SignalConnection) => void } {
-    return { ...(swarm !== undefined ? { swarm } : {}), ...(this.onChange ? { onChange: this.onChange } : {}) };
-  }
-
-  private track(connection: SignalConnection): SignalConnection {
-    // A restore the lowered limits refuse ends inside the constructor.
-    if (!connection.isClosed) this.connections.add(connection);
-    return connection;
+  restore(socket: ClientSocket, snapshot: SignalSnapshot, options: { swarm?: string } = {}): SignalConnection {
+    return this.connections.add(new SignalConnection(socket, this.context, { ...options, restored: snapshot }));
   }
 
   stats(): SignalStats {
-    return { ...this.index.stats(), connections: this.connections.size };
+    return { ...this.context.index.stats(), connections: this.connections.size };
   }
 
   /** Closes every connection (server shutdown). */
   shutdown(): void {
-    for (const connection of [...this.connections]) connection.shutdown();
+    this.connections.shutdown();
   }
 }

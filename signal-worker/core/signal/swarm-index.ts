@@ -3,6 +3,7 @@
  * server's whole state, with no sockets in it. Other peers are reached only through `PeerSink`,
  * so this file runs the same on every runtime and in unit tests.
  */
+import { fail, ok, type Failure, type Result, type Success } from '../../../protocol/result.ts';
 import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../../protocol/signal-messages.ts';
 import type { SignalLimits } from './signal-limits.ts';
 import { RandomSet } from '../random-set.ts';
@@ -34,8 +35,13 @@ export class SwarmPeer {
   ) {}
 }
 
-export type IndexError = { ok: false; code: SignalErrorCode; message: string };
-export type JoinResult = { ok: true; peer: SwarmPeer; swarmSize: number } | IndexError;
+export interface Joined {
+  peer: SwarmPeer;
+  swarmSize: number;
+}
+
+/** `addHaves` succeeds once per `have` message: one shared value, not one per call. */
+const ADDED: Success<void> = Object.freeze(ok(undefined));
 type Limits = Pick<SignalLimits, 'maxHavePerPeer' | 'maxPeersPerSwarm' | 'maxParkedOffers' | 'maxPeersPerWant'>;
 
 export class SwarmIndex {
@@ -51,14 +57,10 @@ export class SwarmIndex {
     return { swarms: this.swarms.size, peers: this.peerCount };
   }
 
-  join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): JoinResult {
+  join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): Result<Joined, SignalErrorCode> {
     const existing = this.swarms.get(swarmId);
-    if (existing?.peers.has(peerId)) {
-      return { ok: false, code: 'duplicate-peer-id', message: `peer id ${peerId} is already in swarm ${swarmId}` };
-    }
-    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) {
-      return { ok: false, code: 'swarm-full', message: `swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers` };
-    }
+    if (existing?.peers.has(peerId)) return fail(`peer id ${peerId} is already in swarm ${swarmId}`, 'duplicate-peer-id');
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail(`swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers`, 'swarm-full');
     if (new Set(have).size > this.limits.maxHavePerPeer) return this.tooManyHaves();
     const swarm = existing ?? this.createSwarm(swarmId);
     const peer = new SwarmPeer(swarm, peerId, sink);
@@ -66,12 +68,12 @@ export class SwarmIndex {
     this.peerCount++;
     this.addHaves(peer, have);
     this.parkOffers(peer, offers);
-    return { ok: true, peer, swarmSize: swarm.peers.size };
+    return ok({ peer, swarmSize: swarm.peers.size });
   }
 
   /** Records more complete assets; refuses (changing nothing) past maxHavePerPeer distinct. */
-  addHaves(peer: SwarmPeer, hashes: readonly string[]): { ok: true } | IndexError {
-    if (peer.left) return { ok: true };
+  addHaves(peer: SwarmPeer, hashes: readonly string[]): Result<void, SignalErrorCode> {
+    if (peer.left) return ADDED;
     const fresh = new Set(hashes.filter((h) => !peer.haves.has(h)));
     if (peer.haves.size + fresh.size > this.limits.maxHavePerPeer) return this.tooManyHaves();
     for (const hash of fresh) {
@@ -81,7 +83,7 @@ export class SwarmIndex {
       holders.add(peer);
     }
     this.updateOffering(peer);
-    return { ok: true };
+    return ADDED;
   }
 
   removeHaves(peer: SwarmPeer, hashes: readonly string[]): void {
@@ -177,7 +179,7 @@ export class SwarmIndex {
     return swarm;
   }
 
-  private tooManyHaves(): IndexError {
-    return { ok: false, code: 'too-many-haves', message: `more than ${this.limits.maxHavePerPeer} assets announced` };
+  private tooManyHaves(): Failure<'too-many-haves'> {
+    return fail(`more than ${this.limits.maxHavePerPeer} assets announced`, 'too-many-haves');
   }
 }

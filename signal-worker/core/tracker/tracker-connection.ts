@@ -1,129 +1,84 @@
 /**
- * One WebSocket of the WebTorrent tracker: rate and size limits, decoding, and dispatch to the
- * index. A malformed request gets a `failure reason` and the connection stays open, as with
- * bittorrent-tracker (one socket carries every torrent of a client, so one bad announce must
- * not cut the others); abuse of the connection itself (binary frames, oversized frames, rate)
- * gets a `failure reason` and closes that socket alone. Never throws to the runtime.
+ * One WebSocket of the WebTorrent tracker. Frames reach it through the shared socket layer
+ * (rate, idle and size checks, ../socket/); abuse of the connection itself (binary, oversized,
+ * too many frames, silence) gets a `failure reason` and closes that socket alone. A malformed or
+ * refused request gets a `failure reason` and the connection stays open, as with
+ * bittorrent-tracker: one socket carries every torrent of a client, so one bad announce must not
+ * cut the others.
  */
-import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type TrackerDecodeError, type TrackerResponse } from '../../../protocol/tracker-messages.ts';
+import type { Failure } from '../../../protocol/result.ts';
+import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type TrackerRefusal, type TrackerResponse } from '../../../protocol/tracker-messages.ts';
 import type { Clock } from '../clock.ts';
-import { IdleTimer } from '../socket/idle-timer.ts';
-import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, type SignalSocket } from '../signal/signal-connection.ts';
-import { TokenBucket, type TokenBucketState } from '../socket/token-bucket.ts';
-import type { TrackerIndex, TrackerMembership, TrackerSink } from './tracker-index.ts';
+import type { ClientSocket } from '../socket/client-socket.ts';
+import type { FrameRules, GateState } from '../socket/frame-gate.ts';
+import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';
+import type { TrackerIndex, TrackerIndexCode, TrackerMembership, TrackerSink } from './tracker-index.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
-/** The same two calls the signaling core needs from a runtime's socket. */
-export type TrackerSocket = SignalSocket;
-
 /** A tracker connection as plain data (see `SignalSnapshot` for why). */
-export interface TrackerSnapshot {
-  lastSeen: number;
-  bucket: TokenBucketState;
+export interface TrackerSnapshot extends GateState {
   memberships: TrackerMembership[];
 }
 
-export class TrackerConnection implements TrackerSink {
-  private closed = false;
-  private readonly bucket: TokenBucket;
-  private readonly idle: IdleTimer;
+/** What every connection of one hub shares. */
+export interface TrackerContext {
+  index: TrackerIndex;
+  limits: TrackerLimits;
+  rules: FrameRules;
+  clock: Clock;
+  onEnd: (connection: TrackerConnection) => void;
+}
 
+/** Why a tracker request or connection was refused. */
+export type TrackerErrorCode = 'malformed' | TrackerIndexCode | SocketErrorCode;
+
+export class TrackerConnection extends SocketConnection<TrackerErrorCode> implements TrackerSink {
   constructor(
-    private readonly socket: TrackerSocket,
-    private readonly index: TrackerIndex,
-    private readonly limits: TrackerLimits,
-    private readonly clock: Clock,
-    private readonly onEnd: (connection: TrackerConnection) => void = () => {},
+    socket: ClientSocket,
+    private readonly context: TrackerContext,
     restored?: TrackerSnapshot,
   ) {
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now(), restored?.bucket);
-    this.idle = new IdleTimer(
-      clock,
-      limits.peerTtlMs,
-      () => {
-        if (!this.closed) this.violate(`nothing received for ${limits.peerTtlMs} ms`);
-      },
-      restored?.lastSeen,
-    );
-    for (const membership of restored?.memberships ?? []) index.restore(this, membership);
+    super(socket, context.clock, context.rules, restored);
+    for (const membership of restored?.memberships ?? []) context.index.restore(this, membership);
   }
 
   snapshot(): TrackerSnapshot {
-    return { lastSeen: this.idle.lastSeenAt, bucket: this.bucket.snapshot(), memberships: this.index.memberships(this) };
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** One frame: a string for a text frame, anything else is a binary frame. */
-  receive(data: unknown): void {
-    if (this.closed) return;
-    try {
-      this.handleFrame(data);
-    } catch (err) {
-      // A bug in our code, not the client's: close this socket only, keep serving the others.
-      console.error('tracker: internal error handling a frame', err);
-      this.end();
-      this.closeSocket(CLOSE_INTERNAL_ERROR, 'internal-error');
-    }
-  }
-
-  /** The runtime reports the socket closed or errored: its peers leave every swarm. */
-  socketClosed(): void {
-    this.end();
-  }
-
-  shutdown(): void {
-    if (this.closed) return;
-    this.end();
-    this.closeSocket(CLOSE_GOING_AWAY, 'server-closing');
+    return { ...this.gateState(), memberships: this.context.index.memberships(this) };
   }
 
   deliver(response: TrackerResponse): void {
-    if (this.closed) return;
-    try {
-      this.socket.send(encodeTrackerResponse(response));
-    } catch {
-      // The socket died under us; its close event may still be on its way.
-      this.end();
-      this.closeSocket(CLOSE_INTERNAL_ERROR, 'send-failed');
-    }
+    this.sendText(encodeTrackerResponse(response));
   }
 
-  private handleFrame(data: unknown): void {
-    const now = this.clock.now();
-    this.idle.touch(now);
-    if (!this.bucket.take(now)) return this.violate(`more than ${this.limits.messagesPerSecond} messages per second`);
-    if (typeof data !== 'string') return this.violate('binary frames are not part of the tracker protocol');
-    // Checked before parsing so a huge frame costs no JSON.parse.
-    if (data.length > this.limits.maxMessageChars) return this.violate(`message longer than ${this.limits.maxMessageChars} characters`);
-    const decoded = decodeTrackerRequest(data);
-    if (!decoded.ok) return this.fail(decoded.error);
+  protected handleText(text: string, now: number): void {
+    const decoded = decodeTrackerRequest(text);
+    if (!decoded.ok) return this.refuse(decoded);
     const request = decoded.value;
+    const { index, limits } = this.context;
     if (request.action === 'scrape') {
-      return this.deliver({ action: 'scrape', files: this.index.scrape(request.infoHashes), flags: { min_request_interval: this.limits.minAnnounceIntervalS } });
+      return this.deliver({ action: 'scrape', files: index.scrape(request.infoHashes), flags: { min_request_interval: limits.minAnnounceIntervalS } });
     }
     if (request.answer) {
       // An answer gets no response (bittorrent-tracker's client expects none).
-      const relayed = this.index.relayAnswer(request.infoHash, request.peerId, this, request.answer, now);
-      return relayed.ok ? undefined : this.fail({ reason: relayed.reason, action: 'announce', infoHash: request.infoHash });
+      const relayed = index.relayAnswer(request.infoHash, request.peerId, this, request.answer, now);
+      return relayed.ok ? undefined : this.refuse({ ...relayed, action: 'announce', infoHash: request.infoHash });
     }
     this.announce(request, now);
   }
 
   private announce(request: AnnounceRequest, now: number): void {
-    const capped = { ...request, numwant: Math.min(request.numwant, this.limits.maxOffers) };
+    const { index, limits } = this.context;
+    const capped = { ...request, numwant: Math.min(request.numwant, limits.maxOffers) };
     // The response goes out before the offers are forwarded, as bittorrent-tracker orders them.
-    const outcome = this.index.announce(capped, this, now);
-    if (!outcome.ok) return this.fail({ reason: outcome.reason, action: 'announce', infoHash: request.infoHash });
+    const outcome = index.announce(capped, this, now);
+    if (!outcome.ok) return this.refuse({ ...outcome, action: 'announce', infoHash: request.infoHash });
     this.deliver({
       action: 'announce',
       info_hash: request.infoHash,
-      interval: this.limits.announceIntervalS,
-      'min interval': this.limits.minAnnounceIntervalS,
-      complete: outcome.complete,
-      incomplete: outcome.incomplete,
+      interval: limits.announceIntervalS,
+      'min interval': limits.minAnnounceIntervalS,
+      complete: outcome.value.complete,
+      incomplete: outcome.value.incomplete,
     });
   }
 
@@ -131,33 +86,24 @@ export class TrackerConnection implements TrackerSink {
    * A refused request. With `action` and `info_hash` the client shows it as a warning for that
    * torrent; without them bittorrent-tracker's client treats the socket as broken and reconnects.
    */
-  private fail(error: TrackerDecodeError): void {
-    const response: Extract<TrackerResponse, { 'failure reason': string }> = { 'failure reason': error.reason.slice(0, 200) };
-    if (error.action) response.action = error.action;
-    if (error.infoHash !== undefined) response.info_hash = error.infoHash;
+  private refuse(refusal: TrackerRefusal<TrackerErrorCode>): void {
+    const response: Extract<TrackerResponse, { 'failure reason': string }> = { 'failure reason': refusal.error.slice(0, 200) };
+    if (refusal.action) response.action = refusal.action;
+    if (refusal.infoHash !== undefined) response.info_hash = refusal.infoHash;
     this.deliver(response);
   }
 
-  private violate(reason: string): void {
-    this.fail({ reason });
-    this.end();
-    this.closeSocket(CLOSE_POLICY_VIOLATION, reason.slice(0, 100));
+  protected tell(failure: Failure<TrackerErrorCode>): void {
+    this.refuse(failure);
   }
 
-  /** Leaves every swarm and stops the timer, once. Does not touch the socket. */
-  private end(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.idle.stop();
-    this.index.dropSink(this);
-    this.onEnd(this);
+  protected closeReason(failure: Failure<TrackerErrorCode>): string {
+    return failure.error.slice(0, 100);
   }
 
-  private closeSocket(code: number, reason: string): void {
-    try {
-      this.socket.close(code, reason);
-    } catch {
-      // Already closing or closed.
-    }
+  /** Every peer of this connection leaves its swarm (bittorrent-tracker's synthetic `stopped`). */
+  protected leave(): void {
+    this.context.index.dropSink(this);
+    this.context.onEnd(this);
   }
 }

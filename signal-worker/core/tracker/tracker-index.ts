@@ -8,6 +8,7 @@
  * refused past the bound (not LRU-evicted), a peer_id belongs to one connection, a seeder's
  * offers go only to peers still downloading, and `downloaded` counts real completions.
  */
+import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../../protocol/tracker-messages.ts';
 import { RandomSet } from '../random-set.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
@@ -17,7 +18,13 @@ export interface TrackerSink {
   deliver(response: TrackerResponse): void;
 }
 
-interface Swarm {
+/** What an announce response reports of a swarm. */
+export interface SwarmCounts {
+  readonly complete: number;
+  readonly incomplete: number;
+}
+
+interface Swarm extends SwarmCounts {
   readonly infoHash: BinaryId;
   readonly peers: Map<BinaryId, TrackerPeer>;
   /** The same peers, for O(1) random choice of whom to forward an offer to. */
@@ -46,7 +53,13 @@ export interface TrackerMembership {
   lastSeen: number;
 }
 
-export type AnnounceOutcome = { ok: true; complete: number; incomplete: number } | { ok: false; reason: string };
+/** Why the index refused an announce or an answer (the wire carries only the message, as `failure reason`). */
+export type TrackerIndexCode = 'peer-id-in-use' | 'swarm-full' | 'tracker-full' | 'too-many-torrents' | 'not-in-swarm';
+
+const NO_PEERS: SwarmCounts = Object.freeze({ complete: 0, incomplete: 0 });
+/** `relayAnswer` succeeds once per answer: one shared value, not one per call. */
+const RELAYED: Success<void> = Object.freeze(ok(undefined));
+
 type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
 
 export class TrackerIndex {
@@ -68,12 +81,12 @@ export class TrackerIndex {
    * Applies one announce (not an answer) from `sink`, then forwards its offers to up to
    * `request.numwant` random other peers of the swarm. Returns the counts for the response.
    */
-  announce(request: AnnounceRequest, sink: TrackerSink, now: number): AnnounceOutcome {
+  announce(request: AnnounceRequest, sink: TrackerSink, now: number): Result<SwarmCounts, TrackerIndexCode> {
     const swarm = this.swarms.get(request.infoHash);
     const existing = swarm?.peers.get(request.peerId);
     // Peer ids travel with every forwarded offer, so anyone in the swarm knows them: a second
     // connection claiming one would steal the answers meant for it.
-    if (existing && existing.sink !== sink) return { ok: false, reason: 'peer_id is in use by another connection' };
+    if (existing && existing.sink !== sink) return fail('peer_id is in use by another connection', 'peer-id-in-use');
 
     if (request.event === 'stopped') {
       if (existing) this.remove(existing);
@@ -84,7 +97,7 @@ export class TrackerIndex {
     if (!peer) {
       const joined = this.join(request, sink, swarm, now);
       if (!joined.ok) return joined;
-      peer = joined.peer;
+      peer = joined.value;
     } else {
       peer.lastSeen = now;
       if (!peer.complete && (request.left === 0 || request.event === 'completed')) {
@@ -101,16 +114,16 @@ export class TrackerIndex {
    * connection (it was sent the offer as a member); a target that has left is not an error: the
    * offerer's own offer timeout cleans up, exactly as with bittorrent-tracker.
    */
-  relayAnswer(infoHash: BinaryId, fromPeerId: BinaryId, sink: TrackerSink, answer: TrackerAnswer, now: number): { ok: true } | { ok: false; reason: string } {
+  relayAnswer(infoHash: BinaryId, fromPeerId: BinaryId, sink: TrackerSink, answer: TrackerAnswer, now: number): Result<void, TrackerIndexCode> {
     const swarm = this.swarms.get(infoHash);
     const from = swarm?.peers.get(fromPeerId);
-    if (!swarm || !from || from.sink !== sink) return { ok: false, reason: 'answer from a peer that has not announced in this swarm' };
+    if (!swarm || !from || from.sink !== sink) return fail('answer from a peer that has not announced in this swarm', 'not-in-swarm');
     from.lastSeen = now;
     const to = swarm.peers.get(answer.toPeerId);
     if (to && to !== from) {
       to.sink.deliver({ action: 'announce', info_hash: infoHash, peer_id: fromPeerId, offer_id: answer.offerId, answer: answer.answer });
     }
-    return { ok: true };
+    return RELAYED;
   }
 
   scrape(infoHashes: readonly BinaryId[]): Record<BinaryId, ScrapeFile> {
@@ -166,17 +179,17 @@ export class TrackerIndex {
     return swept;
   }
 
-  private join(request: AnnounceRequest, sink: TrackerSink, existing: Swarm | undefined, now: number): { ok: true; peer: TrackerPeer } | { ok: false; reason: string } {
+  private join(request: AnnounceRequest, sink: TrackerSink, existing: Swarm | undefined, now: number): Result<TrackerPeer, TrackerIndexCode> {
     if (this.membershipCount(sink) >= this.limits.maxMembershipsPerConnection) {
-      return { ok: false, reason: `more than ${this.limits.maxMembershipsPerConnection} torrents on one connection` };
+      return fail(`more than ${this.limits.maxMembershipsPerConnection} torrents on one connection`, 'too-many-torrents');
     }
-    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return { ok: false, reason: 'swarm is full' };
-    if (!existing && this.swarms.size >= this.limits.maxSwarms) return { ok: false, reason: 'tracker is full' };
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail('swarm is full', 'swarm-full');
+    if (!existing && this.swarms.size >= this.limits.maxSwarms) return fail('tracker is full', 'tracker-full');
     const swarm = existing ?? this.createSwarm(request.infoHash);
     // An unknown peer sending `completed` or `update` is treated as `started`, as bittorrent-tracker does.
     const peer = new TrackerPeer(swarm, request.peerId, sink, request.left === 0, now);
     this.admit(peer);
-    return { ok: true, peer };
+    return ok(peer);
   }
 
   /** Enters a new peer in its swarm's tables, its connection's list and the counts. */
@@ -227,8 +240,9 @@ export class TrackerIndex {
     if (swarm.peers.size === 0) this.swarms.delete(swarm.infoHash);
   }
 
-  private counts(swarm: Swarm | undefined): AnnounceOutcome {
-    return { ok: true, complete: swarm?.complete ?? 0, incomplete: swarm?.incomplete ?? 0 };
+  /** The swarm itself, read through `SwarmCounts`: no copy per announce. */
+  private counts(swarm: Swarm | undefined): Success<SwarmCounts> {
+    return ok(swarm ?? NO_PEERS);
   }
 
   private createSwarm(infoHash: BinaryId): Swarm {
