@@ -13,7 +13,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../signal-worker/app.ts';
+import { DEFAULT_SIGNAL_PATH } from '../../protocol/bridge-config.ts';
+import { DEFAULT_TRACKER_PATH } from '../../protocol/manifest.ts';
+import { DEFAULT_HEALTH_PATH } from '../../signal-worker/app.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
 import { RuntimeUnavailable, type LaunchOptions, type RuntimeServer } from './types.ts';
 

@@ -5,21 +5,19 @@
  */
 import { upgradeWebSocket, websocket } from 'hono/bun';
 import { createSignalApp } from '../../app.ts';
-import { SignalHub } from '../../core/signal/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
-import { maxFrameBytes, type RunningStandalone, type StandaloneOptions } from '../standalone.ts';
+import { SignalHubs } from '../../signal-hubs.ts';
+import { type RunningStandalone, type StandaloneOptions } from '../standalone.ts';
 import { bunApi } from './bun-api.ts';
 
 export async function startBunSignalServer(options: StandaloneOptions): Promise<RunningStandalone> {
-  const hub = new SignalHub({ limits: options.limits });
-  const tracker = new TrackerHub({ limits: options.trackerLimits });
-  const app = createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins: options.allowedOrigins });
+  const hubs = new SignalHubs(options);
+  const app = createSignalApp({ upgradeWebSocket, hubs, allowedOrigins: options.allowedOrigins });
   const server = bunApi().serve({
     hostname: options.host,
     port: options.port,
     fetch: (request, bunServer) => app.fetch(request, bunServer),
     // Bun's default cap is 16 MiB, buffered before the core could refuse it.
-    websocket: { ...websocket, maxPayloadLength: maxFrameBytes(hub.limits, tracker.limits) },
+    websocket: { ...websocket, maxPayloadLength: hubs.maxFrameBytes },
   });
   let closing: Promise<void> | null = null;
   return {
@@ -27,8 +25,7 @@ export async function startBunSignalServer(options: StandaloneOptions): Promise<
     port: server.port,
     close: () =>
       (closing ??= (async () => {
-        hub.shutdown();
-        tracker.shutdown();
+        hubs.shutdown();
         await server.stop(true);
       })()),
   };

@@ -6,9 +6,9 @@
  */
 import { Hono, type Context } from 'hono';
 import { defineWebSocketHelper } from 'hono/ws';
-import { createSignalApp, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-import { SignalHub } from '../../core/signal/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
+import { DEFAULT_TRACKER_PATH } from '../../../protocol/manifest.ts';
+import { createSignalApp, DEFAULT_HEALTH_PATH } from '../../app.ts';
+import { SignalHubs } from '../../signal-hubs.ts';
 import { readConfig, type WorkerEnv } from './config.ts';
 import { shardOf } from './shard.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';
@@ -73,8 +73,7 @@ function buildApp(env: WorkerEnv): Hono<{ Bindings: WorkerEnv }> {
   const inner = createSignalApp({
     upgradeWebSocket: forwardUpgrade,
     allowedOrigins: config.allowedOrigins,
-    hub: new SignalHub({ limits: config.limits }),
-    tracker: new TrackerHub({ limits: config.trackerLimits }),
+    hubs: new SignalHubs(config),
   });
   app.route('/', inner);
   return app;

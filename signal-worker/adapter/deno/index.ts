@@ -7,15 +7,13 @@
  */
 import { upgradeWebSocket } from 'hono/deno';
 import { createSignalApp } from '../../app.ts';
-import { SignalHub } from '../../core/signal/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
+import { SignalHubs } from '../../signal-hubs.ts';
 import type { RunningStandalone, StandaloneOptions } from '../standalone.ts';
 import { denoApi } from './deno-api.ts';
 
 export async function startDenoSignalServer(options: StandaloneOptions): Promise<RunningStandalone> {
-  const hub = new SignalHub({ limits: options.limits });
-  const tracker = new TrackerHub({ limits: options.trackerLimits });
-  const app = createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins: options.allowedOrigins });
+  const hubs = new SignalHubs(options);
+  const app = createSignalApp({ upgradeWebSocket, hubs, allowedOrigins: options.allowedOrigins });
   let listening!: (port: number) => void;
   const bound = new Promise<number>((resolve) => (listening = resolve));
   // onListen replaces Deno's own "Listening on ..." line, which the launcher would not read.
@@ -27,8 +25,7 @@ export async function startDenoSignalServer(options: StandaloneOptions): Promise
     port,
     close: () =>
       (closing ??= (async () => {
-        hub.shutdown();
-        tracker.shutdown();
+        hubs.shutdown();
         await server.shutdown();
       })()),
   };

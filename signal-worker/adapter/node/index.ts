@@ -5,11 +5,13 @@
  * (host-policy.ts) and nosniff.
  */
 import { Hono } from 'hono';
-import { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-import { SignalHub } from '../../core/signal/signal-hub.ts';
+import { DEFAULT_SIGNAL_PATH } from '../../../protocol/bridge-config.ts';
+import { DEFAULT_TRACKER_PATH } from '../../../protocol/manifest.ts';
+import { createSignalApp } from '../../app.ts';
+import { SignalHubs } from '../../signal-hubs.ts';
 import type { SignalLimits } from '../../core/signal/signal-limits.ts';
 import type { SignalStats } from '../../core/signal/signal-hub.ts';
-import { TrackerHub, type TrackerStats } from '../../core/tracker/tracker-hub.ts';
+import type { TrackerStats } from '../../core/tracker/tracker-hub.ts';
 import type { TrackerLimits } from '../../core/tracker/tracker-limits.ts';
 import type { AllowedOrigins } from '../../origin-policy.ts';
 import { createHostCheck, type AllowedHosts } from './host-policy.ts';
@@ -17,14 +19,11 @@ import { listenWithWebSocket } from './listen.ts';
 import { siteGuard } from './site-guard.ts';
 import { serveStaticSite } from './static-site.ts';
 
-export { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
 export type { AllowedOrigins } from '../../origin-policy.ts';
 export type { AllowedHosts } from './host-policy.ts';
 export type { SignalLimits, SignalStats, TrackerLimits, TrackerStats };
 
 const DEFAULT_HOST = '127.0.0.1';
-/** A UTF-16 code unit is at most 3 UTF-8 bytes, so this never cuts a frame the core would accept. */
-const UTF8_BYTES_PER_CHAR = 3;
 
 export interface SignalServerOptions {
   /** 0 (default) picks a free port. */
@@ -34,7 +33,6 @@ export interface SignalServerOptions {
   allowedOrigins?: AllowedOrigins;
   limits?: Partial<SignalLimits>;
   trackerLimits?: Partial<TrackerLimits>;
-  path?: string;
 }
 
 export interface RunningSignalServer {
@@ -49,21 +47,19 @@ export interface RunningSignalServer {
 }
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
-  const hub = new SignalHub({ limits: options.limits ?? {} });
-  const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
-  const path = options.path ?? DEFAULT_SIGNAL_PATH;
+  const hubs = new SignalHubs(options);
   const listening = await listenWithWebSocket(
-    { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
-    ({ upgradeWebSocket }) => createSignalApp({ upgradeWebSocket, hub, tracker, path, allowedOrigins: options.allowedOrigins ?? '*' }),
+    { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxPayloadBytes: hubs.maxFrameBytes },
+    ({ upgradeWebSocket }) => createSignalApp({ upgradeWebSocket, hubs, allowedOrigins: options.allowedOrigins ?? '*' }),
   );
   const wsOrigin = listening.origin.replace(/^http/, 'ws');
   return {
-    url: `${wsOrigin}${path}`,
+    url: `${wsOrigin}${DEFAULT_SIGNAL_PATH}`,
     trackerUrl: `${wsOrigin}${DEFAULT_TRACKER_PATH}`,
     port: listening.port,
-    stats: () => hub.stats(),
-    trackerStats: () => tracker.stats(),
-    close: () => closeAll(hub, tracker, listening.close),
+    stats: () => hubs.signal.stats(),
+    trackerStats: () => hubs.tracker.stats(),
+    close: () => closeAll(hubs, listening.close),
   };
 }
 
@@ -101,18 +97,17 @@ export interface RunningSiteServer {
 
 export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
   const hostAllowed = createHostCheck(options.allowedHosts ?? []);
-  const hub = new SignalHub({ limits: options.limits ?? {} });
-  const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
+  const hubs = new SignalHubs(options);
   const withSignal = options.signal ?? true;
   const host = options.host ?? DEFAULT_HOST;
   const listening = await listenWithWebSocket(
-    { host, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
+    { host, port: options.port ?? 0, maxPayloadBytes: hubs.maxFrameBytes },
     ({ upgradeWebSocket, origin, port }) => {
       const app = new Hono();
       app.use(siteGuard(hostAllowed));
       if (withSignal) {
         const allowedOrigins = options.allowedOrigins ?? ownOrigins(origin, host, port);
-        app.route('/', createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins }));
+        app.route('/', createSignalApp({ upgradeWebSocket, hubs, allowedOrigins }));
       }
       app.get('*', serveStaticSite(options.root));
       return app;
@@ -123,9 +118,9 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     port: listening.port,
     signalUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_SIGNAL_PATH}` : '',
     trackerUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_TRACKER_PATH}` : '',
-    stats: () => hub.stats(),
-    trackerStats: () => tracker.stats(),
-    close: () => closeAll(hub, tracker, listening.close),
+    stats: () => hubs.signal.stats(),
+    trackerStats: () => hubs.tracker.stats(),
+    close: () => closeAll(hubs, listening.close),
   };
 }
 
@@ -135,13 +130,7 @@ function ownOrigins(origin: string, host: string, port: number): string[] {
   return loopback ? [origin, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`] : [origin];
 }
 
-/** ws has one frame cap for the whole server, so it is the larger of the two routes' limits. */
-function maxPayloadBytes(hub: SignalHub, tracker: TrackerHub): number {
-  return Math.max(hub.limits.maxMessageChars, tracker.limits.maxMessageChars) * UTF8_BYTES_PER_CHAR;
-}
-
-async function closeAll(hub: SignalHub, tracker: TrackerHub, closeServer: () => Promise<void>): Promise<void> {
-  hub.shutdown();
-  tracker.shutdown();
+async function closeAll(hubs: SignalHubs, closeServer: () => Promise<void>): Promise<void> {
+  hubs.shutdown();
   await closeServer();
 }
