@@ -13,7 +13,8 @@ import type { SignalConnection } from '../../core/signal/signal-connection.ts';
 import { SignalHub } from '../../core/signal/signal-hub.ts';
 import { AlarmClock } from './alarm-clock.ts';
 import { decodeAttachment, type SocketAttachment } from './attachment.ts';
-import { readConfig, type WorkerEnv } from './config.ts';
+import { readSignalConfig } from '../signal-config.ts';
+import type { WorkerEnv } from './worker-env.ts';
 import { decodePeerRow, type PeerRow } from './peer-row.ts';
 import { SocketRows } from './socket-rows.ts';
 import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
@@ -44,7 +45,7 @@ export class SignalSwarm {
     env: WorkerEnv,
   ) {
     this.clock = new AlarmClock(ctx.storage);
-    this.hub = new SignalHub({ limits: readConfig(env).limits, clock: this.clock, onChange: (c) => this.dirty.add(c) });
+    this.hub = new SignalHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).limits, clock: this.clock, onChange: (c) => this.dirty.add(c) });
     this.rows = new SocketRows(ctx.storage.sql, 'signal_peers');
     const { WebSocketRequestResponsePair } = workersGlobals();
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));

@@ -15,7 +15,8 @@ import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import type { TrackerMembership } from '../../core/tracker/tracker-index.ts';
 import { AlarmClock } from './alarm-clock.ts';
 import { decodeAttachment } from './attachment.ts';
-import { readConfig, type WorkerEnv } from './config.ts';
+import { readSignalConfig } from '../signal-config.ts';
+import type { WorkerEnv } from './worker-env.ts';
 import { closeQuietly, finishClose } from './signal-swarm.ts';
 import { SocketRows } from './socket-rows.ts';
 import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
@@ -38,7 +39,7 @@ export class TrackerSite {
     env: WorkerEnv,
   ) {
     this.clock = new AlarmClock(ctx.storage);
-    this.hub = new TrackerHub({ limits: readConfig(env).trackerLimits, clock: this.clock });
+    this.hub = new TrackerHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).trackerLimits, clock: this.clock });
     this.rows = new SocketRows(ctx.storage.sql, 'tracker_connections');
     this.wake();
   }
