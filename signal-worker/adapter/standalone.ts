@@ -9,43 +9,24 @@
  *   PEER_CONNECT_EXIT_WITH_STDIN  "1": exit when stdin ends (a launcher that dies, even by
  *                                 SIGKILL, then never leaves a server behind)
  */
-import type { SignalLimits } from '../core/signal/signal-limits.ts';
-import type { TrackerLimits } from '../core/tracker/tracker-limits.ts';
-import type { AllowedOrigins } from '../origin-policy.ts';
 import { readSignalConfig, SIGNAL_CONFIG_VAR, SignalConfigError } from './signal-config.ts';
+import { DEFAULT_HOST, type SignalServerOptions } from './signal-server.ts';
 
 export const PORT_ENV = 'PORT';
 export const EXIT_WITH_STDIN_ENV = 'PEER_CONNECT_EXIT_WITH_STDIN';
 /** Same default as `peer-connect signal`. */
 export const DEFAULT_STANDALONE_PORT = 8787;
-export const STANDALONE_HOST = '127.0.0.1';
 
 const LISTENING_PREFIX = 'peer-connect signal listening on ';
-
-export interface StandaloneOptions {
-  host: string;
-  port: number;
-  allowedOrigins: AllowedOrigins;
-  limits: Partial<SignalLimits>;
-  trackerLimits: Partial<TrackerLimits>;
-}
-
-/** What an entry's start function returns. */
-export interface RunningStandalone {
-  /** `http://127.0.0.1:PORT` */
-  origin: string;
-  port: number;
-  close(): Promise<void>;
-}
 
 /**
  * Reads PORT and PEER_CONNECT_SIGNAL_CONFIG (signal-config.ts, the decoder every runtime uses).
  * A malformed value is an operator's mistake, so it throws a `SignalConfigError` at start-up,
  * naming the variable, rather than running with something unintended.
  */
-export function readStandaloneOptions(getEnv: (name: string) => string | undefined): StandaloneOptions {
+export function readStandaloneOptions(getEnv: (name: string) => string | undefined): Required<SignalServerOptions> {
   const config = readSignalConfig(getEnv(SIGNAL_CONFIG_VAR));
-  return { host: STANDALONE_HOST, port: parsePort(getEnv(PORT_ENV)), allowedOrigins: config.allowedOrigins, limits: config.limits, trackerLimits: config.trackerLimits };
+  return { host: DEFAULT_HOST, port: parsePort(getEnv(PORT_ENV)), allowedOrigins: config.allowedOrigins, limits: config.limits, trackerLimits: config.trackerLimits };
 }
 
 /** The line an entry prints once it accepts connections. */
