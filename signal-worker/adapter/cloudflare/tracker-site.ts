@@ -6,20 +6,18 @@
  * torrents (info_hash, peer_id, complete, last announce) are rewritten to its storage row after
  * every frame it sends, and after each sweep; the attachment carries the rest, as for signaling.
  */
-import { DEFAULT_HEALTH_PATH } from '../../app.ts';
-import { isBinaryId } from '../../../protocol/tracker-messages.ts';
 import { isRecord } from '../../../protocol/result.ts';
-import { CLOSE_INTERNAL_ERROR, type ClientSocket } from '../../core/socket/client-socket.ts';
+import { isBinaryId } from '../../../protocol/tracker-messages.ts';
+import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import type { TrackerMembership } from '../../core/tracker/tracker-index.ts';
-import { AlarmClock } from './alarm-clock.ts';
-import { decodeAttachment } from './attachment.ts';
 import { readSignalConfig } from '../signal-config.ts';
-import type { WorkerEnv } from './worker-env.ts';
-import { closeQuietly, finishClose } from './signal-swarm.ts';
+import { AlarmClock } from './alarm-clock.ts';
+import { acceptHibernatable, clientSocket, closeLost, finishClose, isUpgrade, keyOfSocket, wokenSockets } from './hibernation.ts';
 import { SocketRows } from './socket-rows.ts';
-import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
+import type { WorkerEnv } from './worker-env.ts';
+import type { DurableObjectState, HibernatableWebSocket } from './workers-types.ts';
 
 interface Entry {
   ws: HibernatableWebSocket;
@@ -48,22 +46,18 @@ export class TrackerSite {
     if (new URL(request.url).pathname === DEFAULT_HEALTH_PATH) {
       return Response.json({ ok: true, runtime: 'workerd', object: 'tracker', tracker: this.hub.stats(), wokeAt: this.wokeAt, restoredConnections: this.restored });
     }
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return new Response('this route speaks WebSocket only (WebTorrent tracker)', { status: 426 });
-    }
-    const pair = new (workersGlobals().WebSocketPair)();
-    const ws = pair[1];
-    this.ctx.acceptWebSocket(ws);
-    const key = crypto.randomUUID();
-    this.entries.set(key, { ws, connection: this.hub.accept(socketFor(ws)) });
+    if (!isUpgrade(request)) return new Response('this route speaks WebSocket only (WebTorrent tracker)', { status: 426 });
+    const { ws, key, response } = acceptHibernatable(this.ctx);
+    // No lastHeardAt: the runtime answers no tracker frame by itself.
+    this.entries.set(key, { ws, connection: this.hub.accept(clientSocket(ws)) });
     this.save(key);
-    return upgradeResponse(pair[0]);
+    return response;
   }
 
   webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void {
-    const key = decodeAttachment(ws.deserializeAttachment())?.key;
-    const entry = key === undefined ? undefined : this.entries.get(key);
-    if (key === undefined || !entry) return closeQuietly(ws, CLOSE_INTERNAL_ERROR, 'state-lost');
+    const key = keyOfSocket(ws);
+    const entry = key === null ? undefined : this.entries.get(key);
+    if (key === null || !entry) return closeLost(ws);
     entry.connection.receive(message);
     this.save(key);
   }
@@ -84,23 +78,21 @@ export class TrackerSite {
   }
 
   private wake(): void {
-    const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, attachment: decodeAttachment(ws.deserializeAttachment()) }));
-    const rows = this.rows.loadAndPrune(new Set(sockets.flatMap((s) => (s.attachment ? [s.attachment.key] : []))));
-    for (const { ws, attachment } of sockets) {
-      const memberships = attachment ? decodeMemberships(rows.get(attachment.key)) : null;
-      if (!attachment || !memberships) {
-        closeQuietly(ws, CLOSE_INTERNAL_ERROR, 'state-lost');
+    for (const { ws, attachment, row } of wokenSockets(this.ctx, this.rows)) {
+      const memberships = decodeMemberships(row);
+      if (!memberships) {
+        closeLost(ws);
         continue;
       }
-      const connection = this.hub.restore(socketFor(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, memberships });
+      const connection = this.hub.restore(clientSocket(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, memberships });
       this.entries.set(attachment.key, { ws, connection });
       this.restored++;
     }
   }
 
   private socketGone(ws: HibernatableWebSocket): void {
-    const key = decodeAttachment(ws.deserializeAttachment())?.key;
-    if (key === undefined) return;
+    const key = keyOfSocket(ws);
+    if (key === null) return;
     this.entries.get(key)?.connection.socketClosed();
     this.save(key);
   }
@@ -118,11 +110,6 @@ export class TrackerSite {
     entry.ws.serializeAttachment({ key, ...clock });
     this.rows.put(key, JSON.stringify(memberships));
   }
-}
-
-/** A socket that never sent a frame is closed on time but its TCP lingers: see `SignalSwarm.socketFor`. */
-function socketFor(ws: HibernatableWebSocket): ClientSocket {
-  return { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) };
 }
 
 function decodeMemberships(text: string | undefined): TrackerMembership[] | null {
