@@ -4,6 +4,7 @@
  * which runtime it is in.
  */
 import { timerClock, type Clock } from '../clock.ts';
+import type { IndexStats } from '../swarm-table.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
@@ -21,9 +22,7 @@ export interface SignalHubOptions {
   onChange?: (connection: SignalConnection) => void;
 }
 
-export interface SignalStats {
-  swarms: number;
-  peers: number;
+export interface SignalStats extends IndexStats {
   /** Open connections, joined or not yet. */
   connections: number;
 }

@@ -7,6 +7,7 @@ import { fail, ok, type Failure, type Result, type Success } from '../../../prot
 import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../../protocol/signal-messages.ts';
 import type { SignalLimits } from './signal-limits.ts';
 import { RandomSet } from '../random-set.ts';
+import { SwarmTable, type IndexStats } from '../swarm-table.ts';
 
 /** How the index reaches a peer other than the one whose message it is handling. */
 export interface PeerSink {
@@ -45,16 +46,15 @@ const ADDED: Success<void> = Object.freeze(ok(undefined));
 type Limits = Pick<SignalLimits, 'maxHavePerPeer' | 'maxPeersPerSwarm' | 'maxParkedOffers' | 'maxPeersPerWant'>;
 
 export class SwarmIndex {
-  private readonly swarms = new Map<string, Swarm>();
-  private peerCount = 0;
+  private readonly swarms = new SwarmTable<Swarm, SwarmPeer>((id) => ({ id, peers: new Map(), holders: new Map(), offering: new RandomSet() }));
 
   constructor(
     private readonly limits: Limits,
     private readonly random: () => number = Math.random,
   ) {}
 
-  stats(): { swarms: number; peers: number } {
-    return { swarms: this.swarms.size, peers: this.peerCount };
+  stats(): IndexStats {
+    return this.swarms.stats();
   }
 
   join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): Result<Joined, SignalErrorCode> {
@@ -62,10 +62,9 @@ export class SwarmIndex {
     if (existing?.peers.has(peerId)) return fail(`peer id ${peerId} is already in swarm ${swarmId}`, 'duplicate-peer-id');
     if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail(`swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers`, 'swarm-full');
     if (new Set(have).size > this.limits.maxHavePerPeer) return this.tooManyHaves();
-    const swarm = existing ?? this.createSwarm(swarmId);
+    const swarm = this.swarms.open(swarmId);
     const peer = new SwarmPeer(swarm, peerId, sink);
-    swarm.peers.set(peerId, peer);
-    this.peerCount++;
+    this.swarms.addPeer(swarm, peerId, peer);
     this.addHaves(peer, have);
     this.parkOffers(peer, offers);
     return ok({ peer, swarmSize: swarm.peers.size });
@@ -165,18 +164,7 @@ export class SwarmIndex {
     this.removeHaves(peer, [...peer.haves]);
     peer.offers = [];
     peer.swarm.offering.delete(peer);
-    const swarm = peer.swarm;
-    if (swarm.peers.get(peer.peerId) === peer) {
-      swarm.peers.delete(peer.peerId);
-      this.peerCount--;
-    }
-    if (swarm.peers.size === 0) this.swarms.delete(swarm.id);
-  }
-
-  private createSwarm(id: string): Swarm {
-    const swarm: Swarm = { id, peers: new Map(), holders: new Map(), offering: new RandomSet() };
-    this.swarms.set(id, swarm);
-    return swarm;
+    this.swarms.removePeer(peer.swarm, peer.peerId, peer);
   }
 
   private tooManyHaves(): Failure<'too-many-haves'> {

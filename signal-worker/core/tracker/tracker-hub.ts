@@ -4,6 +4,7 @@
  * background, a half-open TCP connection). An adapter calls `accept` per upgraded socket.
  */
 import { timerClock, type Clock, type TimerHandle } from '../clock.ts';
+import type { IndexStats } from '../swarm-table.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
@@ -19,9 +20,8 @@ export interface TrackerHubOptions {
   random?: () => number;
 }
 
-export interface TrackerStats {
-  swarms: number;
-  peers: number;
+export interface TrackerStats extends IndexStats {
+  /** Open connections (each may hold many peers). */
   connections: number;
 }
 

@@ -11,6 +11,7 @@
 import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../../protocol/tracker-messages.ts';
 import { RandomSet } from '../random-set.ts';
+import { SwarmTable, type IndexStats } from '../swarm-table.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** How the index reaches a connection (one per WebSocket; it may hold many peers). */
@@ -25,7 +26,8 @@ export interface SwarmCounts {
 }
 
 interface Swarm extends SwarmCounts {
-  readonly infoHash: BinaryId;
+  /** The torrent's info_hash. */
+  readonly id: BinaryId;
   readonly peers: Map<BinaryId, TrackerPeer>;
   /** The same peers, for O(1) random choice of whom to forward an offer to. */
   readonly members: RandomSet<TrackerPeer>;
@@ -63,18 +65,17 @@ const RELAYED: Success<void> = Object.freeze(ok(undefined));
 type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
 
 export class TrackerIndex {
-  private readonly swarms = new Map<BinaryId, Swarm>();
+  private readonly swarms = new SwarmTable<Swarm, TrackerPeer>((id) => ({ id, peers: new Map(), members: new RandomSet(), complete: 0, incomplete: 0, downloaded: 0 }));
   /** Every peer a connection announced, so closing it (or counting its memberships) is O(its peers). */
   private readonly bySink = new Map<TrackerSink, Set<TrackerPeer>>();
-  private peerCount = 0;
 
   constructor(
     private readonly limits: Limits,
     private readonly random: () => number = Math.random,
   ) {}
 
-  stats(): { swarms: number; peers: number } {
-    return { swarms: this.swarms.size, peers: this.peerCount };
+  stats(): IndexStats {
+    return this.swarms.stats();
   }
 
   /**
@@ -145,7 +146,7 @@ export class TrackerIndex {
 
   /** What `sink` has announced, for a snapshot of its connection. */
   memberships(sink: TrackerSink): TrackerMembership[] {
-    return [...(this.bySink.get(sink) ?? [])].map((p) => ({ infoHash: p.swarm.infoHash, peerId: p.peerId, complete: p.complete, lastSeen: p.lastSeen }));
+    return [...(this.bySink.get(sink) ?? [])].map((p) => ({ infoHash: p.swarm.id, peerId: p.peerId, complete: p.complete, lastSeen: p.lastSeen }));
   }
 
   /**
@@ -153,7 +154,7 @@ export class TrackerIndex {
    * announced, so only a peer id another connection holds by now is skipped (false).
    */
   restore(sink: TrackerSink, membership: TrackerMembership): boolean {
-    const swarm = this.swarms.get(membership.infoHash) ?? this.createSwarm(membership.infoHash);
+    const swarm = this.swarms.open(membership.infoHash);
     if (swarm.peers.has(membership.peerId)) return false;
     this.admit(new TrackerPeer(swarm, membership.peerId, sink, membership.complete, membership.lastSeen));
     return true;
@@ -168,7 +169,7 @@ export class TrackerIndex {
   /** Removes peers not heard from since `olderThan`; returns how many went. */
   sweep(olderThan: number): number {
     let swept = 0;
-    for (const swarm of [...this.swarms.values()]) {
+    for (const swarm of this.swarms.all()) {
       for (const peer of [...swarm.peers.values()]) {
         if (peer.lastSeen < olderThan) {
           this.remove(peer);
@@ -185,7 +186,7 @@ export class TrackerIndex {
     }
     if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail('swarm is full', 'swarm-full');
     if (!existing && this.swarms.size >= this.limits.maxSwarms) return fail('tracker is full', 'tracker-full');
-    const swarm = existing ?? this.createSwarm(request.infoHash);
+    const swarm = existing ?? this.swarms.open(request.infoHash);
     // An unknown peer sending `completed` or `update` is treated as `started`, as bittorrent-tracker does.
     const peer = new TrackerPeer(swarm, request.peerId, sink, request.left === 0, now);
     this.admit(peer);
@@ -195,14 +196,13 @@ export class TrackerIndex {
   /** Enters a new peer in its swarm's tables, its connection's list and the counts. */
   private admit(peer: TrackerPeer): void {
     const swarm = peer.swarm;
-    swarm.peers.set(peer.peerId, peer);
+    this.swarms.addPeer(swarm, peer.peerId, peer);
     swarm.members.add(peer);
     if (peer.complete) swarm.complete++;
     else swarm.incomplete++;
     let own = this.bySink.get(peer.sink);
     if (!own) this.bySink.set(peer.sink, (own = new Set()));
     own.add(peer);
-    this.peerCount++;
   }
 
   private markComplete(peer: TrackerPeer): void {
@@ -230,24 +230,15 @@ export class TrackerIndex {
 
   private remove(peer: TrackerPeer): void {
     const swarm = peer.swarm;
-    if (swarm.peers.get(peer.peerId) !== peer) return;
-    swarm.peers.delete(peer.peerId);
+    if (!this.swarms.removePeer(swarm, peer.peerId, peer)) return;
     swarm.members.delete(peer);
     if (peer.complete) swarm.complete--;
     else swarm.incomplete--;
     this.bySink.get(peer.sink)?.delete(peer);
-    this.peerCount--;
-    if (swarm.peers.size === 0) this.swarms.delete(swarm.infoHash);
   }
 
   /** The swarm itself, read through `SwarmCounts`: no copy per announce. */
   private counts(swarm: Swarm | undefined): Success<SwarmCounts> {
     return ok(swarm ?? NO_PEERS);
-  }
-
-  private createSwarm(infoHash: BinaryId): Swarm {
-    const swarm: Swarm = { infoHash, peers: new Map(), members: new RandomSet(), complete: 0, incomplete: 0, downloaded: 0 };
-    this.swarms.set(infoHash, swarm);
-    return swarm;
   }
 }
