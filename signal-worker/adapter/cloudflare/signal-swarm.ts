@@ -12,11 +12,10 @@ import type { SignalConnection } from '../../core/signal/signal-connection.ts';
 import { SignalHub } from '../../core/signal/signal-hub.ts';
 import type { ClientSocket } from '../../core/socket/client-socket.ts';
 import { readSignalConfig } from '../signal-config.ts';
-import { AlarmClock } from './alarm-clock.ts';
 import type { SocketAttachment } from './attachment.ts';
-import { acceptHibernatable, clientSocket, closeLost, finishClose, isUpgrade, keyOfSocket, wokenSockets } from './hibernation.ts';
+import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
+import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
 import { decodePeerRow, type PeerRow } from './peer-row.ts';
-import { SocketRows } from './socket-rows.ts';
 import type { WorkerEnv } from './worker-env.ts';
 import { workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
 
@@ -24,30 +23,19 @@ import { workersGlobals, type DurableObjectState, type HibernatableWebSocket } f
 const PING = encodeMessage({ type: 'ping' });
 const PONG = encodeMessage({ type: 'pong' });
 
-interface Entry {
-  ws: HibernatableWebSocket;
-  connection: SignalConnection;
+interface Entry extends SocketEntry<SignalConnection> {
   urlSwarm: string | undefined;
 }
 
-export class SignalSwarm {
-  private readonly clock: AlarmClock;
+export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
   private readonly hub: SignalHub;
-  private readonly rows: SocketRows;
-  private readonly entries = new Map<string, Entry>();
   private readonly keys = new Map<SignalConnection, string>();
   /** Connections whose row must be rewritten (or deleted) before the handler returns. */
   private readonly dirty = new Set<SignalConnection>();
-  private readonly wokeAt = Date.now();
-  private restored = 0;
 
-  constructor(
-    private readonly ctx: DurableObjectState,
-    env: WorkerEnv,
-  ) {
-    this.clock = new AlarmClock(ctx.storage);
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, 'signal_peers');
     this.hub = new SignalHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).limits, clock: this.clock, onChange: (c) => this.dirty.add(c) });
-    this.rows = new SocketRows(ctx.storage.sql, 'signal_peers');
     const { WebSocketRequestResponsePair } = workersGlobals();
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.wake();
@@ -67,27 +55,10 @@ export class SignalSwarm {
     return response;
   }
 
-  webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void {
-    const key = keyOfSocket(ws);
-    const entry = key === null ? undefined : this.entries.get(key);
-    if (key === null || !entry) return closeLost(ws);
-    entry.connection.receive(message);
+  /** A peer's row is rewritten only when its state changed (`dirty`); its attachment after every frame. */
+  protected persist(key: string | null): void {
     this.flush();
-    if (!entry.connection.isClosed) this.saveAttachment(key);
-  }
-
-  webSocketClose(ws: HibernatableWebSocket, code: number, reason: string): void {
-    this.socketGone(ws);
-    finishClose(ws, code, reason);
-  }
-
-  webSocketError(ws: HibernatableWebSocket): void {
-    this.socketGone(ws);
-  }
-
-  alarm(): void {
-    this.clock.fire();
-    this.flush();
+    if (key !== null) this.saveAttachment(key);
   }
 
   /** Rebuilds every connection from the sockets that stayed open while the object was away. */
@@ -117,13 +88,6 @@ export class SignalSwarm {
     this.entries.set(key, entry);
     this.keys.set(entry.connection, key);
     if (entry.connection.isClosed) this.dirty.add(entry.connection);
-  }
-
-  private socketGone(ws: HibernatableWebSocket): void {
-    const key = keyOfSocket(ws);
-    const entry = key === null ? undefined : this.entries.get(key);
-    entry?.connection.socketClosed();
-    this.flush();
   }
 
   /** Writes the rows of connections whose peer state changed; forgets the ones that ended. */

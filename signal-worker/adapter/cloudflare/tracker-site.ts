@@ -13,32 +13,17 @@ import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts
 import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import type { TrackerMembership } from '../../core/tracker/tracker-index.ts';
 import { readSignalConfig } from '../signal-config.ts';
-import { AlarmClock } from './alarm-clock.ts';
-import { acceptHibernatable, clientSocket, closeLost, finishClose, isUpgrade, keyOfSocket, wokenSockets } from './hibernation.ts';
-import { SocketRows } from './socket-rows.ts';
+import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
+import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
 import type { WorkerEnv } from './worker-env.ts';
-import type { DurableObjectState, HibernatableWebSocket } from './workers-types.ts';
+import type { DurableObjectState } from './workers-types.ts';
 
-interface Entry {
-  ws: HibernatableWebSocket;
-  connection: TrackerConnection;
-}
-
-export class TrackerSite {
-  private readonly clock: AlarmClock;
+export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntry<TrackerConnection>> {
   private readonly hub: TrackerHub;
-  private readonly rows: SocketRows;
-  private readonly entries = new Map<string, Entry>();
-  private readonly wokeAt = Date.now();
-  private restored = 0;
 
-  constructor(
-    private readonly ctx: DurableObjectState,
-    env: WorkerEnv,
-  ) {
-    this.clock = new AlarmClock(ctx.storage);
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, 'tracker_connections');
     this.hub = new TrackerHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).trackerLimits, clock: this.clock });
-    this.rows = new SocketRows(ctx.storage.sql, 'tracker_connections');
     this.wake();
   }
 
@@ -54,27 +39,13 @@ export class TrackerSite {
     return response;
   }
 
-  webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void {
-    const key = keyOfSocket(ws);
-    const entry = key === null ? undefined : this.entries.get(key);
-    if (key === null || !entry) return closeLost(ws);
-    entry.connection.receive(message);
-    this.save(key);
-  }
-
-  webSocketClose(ws: HibernatableWebSocket, code: number, reason: string): void {
-    this.socketGone(ws);
-    finishClose(ws, code, reason);
-  }
-
-  webSocketError(ws: HibernatableWebSocket): void {
-    this.socketGone(ws);
-  }
-
-  /** Idle closes and the sweep run here; a sweep may drop torrents of any socket, so all rows are rewritten. */
-  alarm(): void {
-    this.clock.fire();
-    for (const key of [...this.entries.keys()]) this.save(key);
+  /**
+   * A connection's row after every frame it sends; after an alarm every row, since a sweep may
+   * drop torrents of any socket.
+   */
+  protected persist(key: string | null): void {
+    if (key !== null) return this.save(key);
+    for (const each of [...this.entries.keys()]) this.save(each);
   }
 
   private wake(): void {
@@ -88,13 +59,6 @@ export class TrackerSite {
       this.entries.set(attachment.key, { ws, connection });
       this.restored++;
     }
-  }
-
-  private socketGone(ws: HibernatableWebSocket): void {
-    const key = keyOfSocket(ws);
-    if (key === null) return;
-    this.entries.get(key)?.connection.socketClosed();
-    this.save(key);
   }
 
   /** Attachment and row after anything that may have changed them; an ended connection's row goes. */
