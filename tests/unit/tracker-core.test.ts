@@ -7,82 +7,25 @@ import { describe, it, mock } from 'node:test';
 import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANNOUNCE_INTERVAL_S } from '../../protocol/limits.ts';
 import type { Result } from '../../protocol/result.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
-import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
 import type { TrackerConnection } from '../../signal-worker/core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
 import { TrackerIndex, type TrackerSink } from '../../signal-worker/core/tracker/tracker-index.ts';
 import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
 import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
-
-class FakeClock implements Clock {
-  private time = 1_000_000;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.callback();
-    }
-    this.time = until;
-  }
-}
+import { binaryIdOf, FakeClock, FakeTrackerSocket } from './signal-fakes.ts';
 
 type Message = Record<string, unknown>;
 
-class FakeSocket implements ClientSocket {
-  readonly sent: Message[] = [];
-  closedWith: { code: number; reason: string } | null = null;
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Message);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  /** A method, so an earlier `closedWith === null` assertion does not narrow later reads. */
-  closeCode(): number | undefined {
-    return this.closedWith?.code;
-  }
-  last(): Message | undefined {
-    return this.sent[this.sent.length - 1];
-  }
-  offers(): Message[] {
-    return this.sent.filter((m) => m.offer !== undefined);
-  }
-  answers(): Message[] {
-    return this.sent.filter((m) => m.answer !== undefined);
-  }
-  failures(): Message[] {
-    return this.sent.filter((m) => m['failure reason'] !== undefined);
-  }
-}
-
-/** A 20-char binary id from a short label, with bytes above 0x7f so JSON round trips are exercised. */
-const id = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+const id = binaryIdOf;
 const HASH_A = id('torrent-a');
 const HASH_B = id('torrent-b');
 const offer = (n: number): { offer: { type: 'offer'; sdp: string }; offer_id: string } => ({ offer: { type: 'offer', sdp: `v=0 offer ${n}` }, offer_id: id(`offer${n}`) });
 
-function setup(limits: Partial<TrackerLimits> = {}) {
+function setup(limits: Partial<TrackerLimits> = {}, random = () => 0.37) {
   const clock = new FakeClock();
-  const hub = new TrackerHub({ clock, limits, random: () => 0.37 });
+  const hub = new TrackerHub({ clock, limits, random });
   const connect = () => {
-    const socket = new FakeSocket();
+    const socket = new FakeTrackerSocket();
     const conn: TrackerConnection = hub.accept(socket);
     return { socket, conn, send: (m: Message | string) => conn.receive(typeof m === 'string' ? m : JSON.stringify(m)) };
   };
@@ -383,16 +326,13 @@ describe('tracker: a bug of ours', () => {
     const logged = mock.method(console, 'error', () => undefined);
     try {
       // A random source that throws stands for any bug met while handling a frame.
-      const hub = new TrackerHub({ clock: new FakeClock(), random: () => { throw new Error('a bug'); } });
-      const connect = () => {
-        const socket = new FakeSocket();
-        const conn = hub.accept(socket);
-        return { socket, send: (m: Message) => conn.receive(JSON.stringify(m)) };
-      };
+      const { connect, announce } = setup({}, () => {
+        throw new Error('a bug');
+      });
       const a = connect();
-      a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), event: 'started', left: 100 });
+      announce(a, 'a');
       const b = connect();
-      b.send({ action: 'announce', info_hash: HASH_A, peer_id: id('b'), event: 'started', left: 100, numwant: 1, offers: [offer(1)] });
+      announce(b, 'b', { numwant: 1, offers: [offer(1)] });
       assert.deepEqual(b.socket.last(), { 'failure reason': 'internal error' });
       assert.deepEqual(b.socket.closedWith, { code: 1011, reason: 'internal-error' });
       a.send({ action: 'scrape', info_hash: HASH_A });
