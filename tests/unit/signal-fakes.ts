@@ -3,6 +3,7 @@
  * signal-restore and tracker-core tests): a clock whose timers fire only when told, sockets that
  * record what the core sent and how it closed them, and small builders of valid ids.
  */
+import { mock } from 'node:test';
 import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
 import type { Clock } from '../../signal-worker/core/clock.ts';
 import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
@@ -112,3 +113,19 @@ export const offer = (name: string): ParkedOffer => ({ connId: `conn-${name}`.pa
 
 /** A 20-char tracker binary id from a short label, with bytes above 0x7f so JSON round trips are exercised. */
 export const binaryIdOf = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+
+/** A random source that throws: stands for any bug of ours met while handling a frame. */
+export function buggyRandom(): number {
+  throw new Error('a bug');
+}
+
+/** Runs `run` with console.error silenced, and returns how many times it was called. */
+export function consoleErrorsDuring(run: () => void): number {
+  const logged = mock.method(console, 'error', () => undefined);
+  try {
+    run();
+    return logged.mock.callCount();
+  } finally {
+    logged.mock.restore();
+  }
+}
