@@ -6,15 +6,13 @@
  * torrents (info_hash, peer_id, complete, last announce) are rewritten to its storage row after
  * every frame it sends, and after each sweep; the attachment carries the rest, as for signaling.
  */
-import { isRecord } from '../../../protocol/result.ts';
-import { isBinaryId } from '../../../protocol/tracker-messages.ts';
 import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
-import type { TrackerMembership } from '../../core/tracker/tracker-index.ts';
 import { readSignalConfig } from '../signal-config.ts';
 import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
 import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
+import { decodeMembershipRow } from './membership-row.ts';
 import type { WorkerEnv } from './worker-env.ts';
 import type { DurableObjectState } from './workers-types.ts';
 
@@ -50,7 +48,7 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
 
   private wake(): void {
     for (const { ws, attachment, row } of wokenSockets(this.ctx, this.rows)) {
-      const memberships = decodeMemberships(row);
+      const memberships = row === undefined ? null : decodeMembershipRow(row);
       if (!memberships) {
         closeLost(ws);
         continue;
@@ -74,21 +72,4 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
     entry.ws.serializeAttachment({ key, ...clock });
     this.rows.put(key, JSON.stringify(memberships));
   }
-}
-
-function decodeMemberships(text: string | undefined): TrackerMembership[] | null {
-  if (text === undefined) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(value)) return null;
-  const out: TrackerMembership[] = [];
-  for (const m of value) {
-    if (!isRecord(m) || !isBinaryId(m.infoHash) || !isBinaryId(m.peerId) || typeof m.complete !== 'boolean' || typeof m.lastSeen !== 'number') return null;
-    out.push({ infoHash: m.infoHash, peerId: m.peerId, complete: m.complete, lastSeen: m.lastSeen });
-  }
-  return out;
 }
