@@ -1,22 +1,19 @@
 /**
  * What `peer-connect deploy` checks before wrangler uploads anything: the signaling config the
  * Worker will run, read from the wrangler config being deployed and decoded by the Worker's own
- * decoder (`readConfig`), so a config the Worker would answer 500 to never reaches Cloudflare and
+ * decoder (`decodeSignalConfig`), so a config the Worker would answer 500 to never reaches Cloudflare and
  * an open origin list is said out loud, as `peer-connect signal` says it. Pure: the caller reads
  * the file.
  */
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { isRecord } from '../protocol/result.ts';
-import { readConfig, type WorkerConfig } from '../signal-worker/adapter/cloudflare/config.ts';
-
-/** The wrangler var the Worker reads its config from (config.ts). */
-export const CONFIG_VAR = 'PEER_CONNECT_SIGNAL_CONFIG';
+import { decodeSignalConfig, SIGNAL_CONFIG_VAR, type SignalConfig } from '../signal-worker/adapter/signal-config.ts';
 
 /**
  * The Worker's config as deployed from the wrangler config `text` (read from `path`, named in
  * errors). Throws when the file is not JSONC or the Worker would refuse the var.
  */
-export function deployedSignalConfig(text: string, path: string): WorkerConfig {
+export function deployedSignalConfig(text: string, path: string): SignalConfig {
   // Wrangler reads TOML too; this check cannot, and a check skipped in silence would be worse.
   if (/\.toml$/i.test(path)) throw new Error(`${path}: only wrangler.json or wrangler.jsonc configs can be checked before deploying; convert it to JSONC`);
   const errors: ParseError[] = [];
@@ -27,18 +24,16 @@ export function deployedSignalConfig(text: string, path: string): WorkerConfig {
   if (!isRecord(root)) throw new Error(`${path}: a wrangler config must be a JSON object`);
   // The top-level vars: deploy passes wrangler no --env, so those are the ones uploaded.
   const vars = isRecord(root.vars) ? root.vars : {};
-  try {
-    return readConfig({ [CONFIG_VAR]: vars[CONFIG_VAR] });
-  } catch (error) {
-    throw new Error(`${path}: vars.${CONFIG_VAR} would make the Worker answer every request with 500: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const config = decodeSignalConfig(vars[SIGNAL_CONFIG_VAR]);
+  if (!config.ok) throw new Error(`${path}: vars.${SIGNAL_CONFIG_VAR} would make the Worker answer every request with 500: ${config.error}`);
+  return config.value;
 }
 
 /** What is wrong with a config that lets any page use the server, and the fix. */
 export function openOriginsProblem(path: string): string {
   return (
     `${path} deploys allowedOrigins "*": the Worker will accept pages from any origin. ` +
-    `Set vars.${CONFIG_VAR}.allowedOrigins to your site's origins, e.g. {"allowedOrigins": ["https://your-site.example"]}`
+    `Set vars.${SIGNAL_CONFIG_VAR}.allowedOrigins to your site's origins, e.g. {"allowedOrigins": ["https://your-site.example"]}`
   );
 }
 

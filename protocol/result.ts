@@ -1,8 +1,31 @@
-/** Errors are values at boundaries: decoders return one of these instead of throwing. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+/**
+ * Errors are values at boundaries: decoders (and the signaling server's core) return one of these
+ * instead of throwing. `error` says what went wrong to a person (a log line, a message on the
+ * wire). Where a caller acts on which failure it was, the failure also carries a `code` from the
+ * caller's own list (`C`): `Result<T>` has none, `Result<T, C>` always has one.
+ */
+export type Result<T, C extends string = never> = Success<T> | ([C] extends [never] ? { ok: false; error: string } : Failure<C>);
 
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = <T = never>(error: string): Result<T> => ({ ok: false, error });
+export interface Success<T> {
+  ok: true;
+  value: T;
+}
+
+/** A failure with a code. */
+export interface Failure<C extends string = string> {
+  ok: false;
+  error: string;
+  code: C;
+}
+
+export const ok = <T>(value: T): Success<T> => ({ ok: true, value });
+
+/** `fail(error)`: a failure without a code, as decoders return; `fail(error, code)`: with one. */
+export function fail<T = never>(error: string): Result<T>;
+export function fail<C extends string>(error: string, code: C): Failure<C>;
+export function fail(error: string, code?: string): { ok: false; error: string; code?: string } {
+  return code === undefined ? { ok: false, error } : { ok: false, error, code };
+}
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -90,15 +90,6 @@ export const SIGNAL_ERROR_CODES = [
 ] as const;
 export type SignalErrorCode = (typeof SIGNAL_ERROR_CODES)[number];
 
-export class SignalProtocolError extends Error {
-  constructor(
-    readonly code: SignalErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const str = (v: unknown, pattern: RegExp): v is string => typeof v === 'string' && pattern.test(v);
 
 function decodeSdp(v: unknown): Result<Sdp> {

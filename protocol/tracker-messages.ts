@@ -2,11 +2,11 @@
  * The WebTorrent WebSocket tracker protocol, as bittorrent-tracker's server and client speak it
  * (lib/server/parse-websocket.js, lib/client/websocket-tracker.js). JSON text frames; info_hash,
  * peer_id, to_peer_id and offer_id are 20 raw bytes sent as "binary strings" (one char per byte).
- * `decodeTrackerRequest` is the only way in; a malformed request becomes a `TrackerDecodeError`
+ * `decodeTrackerRequest` is the only way in; a malformed request becomes a `TrackerRefusal`
  * carrying what the server needs to answer it with a `failure reason` the client will read.
  */
 import { MAX_SDP_CHARS, TRACKER_BINARY_ID_PATTERN, TRACKER_MAX_OFFERS, TRACKER_MAX_SCRAPE_HASHES } from './limits.ts';
-import { isRecord } from './result.ts';
+import { isRecord, type Failure, type Success } from './result.ts';
 
 /** A 20-byte id as a binary string (what goes over the wire and keys the server's maps). */
 export type BinaryId = string;
@@ -51,14 +51,17 @@ export interface ScrapeRequest {
 
 export type TrackerRequest = AnnounceRequest | ScrapeRequest;
 
-/** Why a request was refused, with what is known of it so the reply reaches the right torrent. */
-export interface TrackerDecodeError {
-  reason: string;
+/**
+ * A refused request: a failure (`error` is the `failure reason`) with what is known of the
+ * request, so the reply reaches the right torrent.
+ */
+export interface TrackerRefusal<C extends string = 'malformed'> extends Failure<C> {
   action?: 'announce' | 'scrape';
   infoHash?: BinaryId;
 }
 
-export type TrackerDecodeResult = { ok: true; value: TrackerRequest } | { ok: false; error: TrackerDecodeError };
+/** A Result whose failure also names the request's action and torrent when known. */
+export type TrackerDecodeResult = Success<TrackerRequest> | TrackerRefusal;
 
 // ---- server → client ----
 
@@ -104,18 +107,18 @@ export function decodeTrackerRequest(text: string): TrackerDecodeResult {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return refuse({ reason: 'invalid JSON' });
+    return refuse('invalid JSON');
   }
-  if (!isRecord(parsed)) return refuse({ reason: 'request must be a JSON object' });
+  if (!isRecord(parsed)) return refuse('request must be a JSON object');
   if (parsed.action === 'announce') return decodeAnnounce(parsed);
   if (parsed.action === 'scrape') return decodeScrape(parsed);
-  return refuse({ reason: `invalid action in WS request: ${String(parsed.action).slice(0, 32)}` });
+  return refuse(`invalid action in WS request: ${String(parsed.action).slice(0, 32)}`);
 }
 
 function decodeAnnounce(m: Record<string, unknown>): TrackerDecodeResult {
   const infoHash = m.info_hash;
-  if (!isBinaryId(infoHash)) return refuse({ reason: 'invalid info_hash', action: 'announce' });
-  const bad = (reason: string): TrackerDecodeResult => refuse({ reason, action: 'announce', infoHash });
+  if (!isBinaryId(infoHash)) return refuse('invalid info_hash', 'announce');
+  const bad = (reason: string): TrackerDecodeResult => refuse(reason, 'announce', infoHash);
   if (!isBinaryId(m.peer_id)) return bad('invalid peer_id');
 
   const event = decodeEvent(m.event);
@@ -164,11 +167,11 @@ function decodeScrape(m: Record<string, unknown>): TrackerDecodeResult {
   // bittorrent-tracker answers a scrape without info_hash with every torrent it tracks; that
   // lists every swarm to anyone, so here it is refused.
   const raw = typeof m.info_hash === 'string' ? [m.info_hash] : m.info_hash;
-  if (!Array.isArray(raw) || raw.length === 0) return refuse({ reason: 'scrape needs info_hash', action: 'scrape' });
-  if (raw.length > TRACKER_MAX_SCRAPE_HASHES) return refuse({ reason: `more than ${TRACKER_MAX_SCRAPE_HASHES} info_hash in one scrape`, action: 'scrape' });
+  if (!Array.isArray(raw) || raw.length === 0) return refuse('scrape needs info_hash', 'scrape');
+  if (raw.length > TRACKER_MAX_SCRAPE_HASHES) return refuse(`more than ${TRACKER_MAX_SCRAPE_HASHES} info_hash in one scrape`, 'scrape');
   const infoHashes: BinaryId[] = [];
   for (const hash of raw) {
-    if (!isBinaryId(hash)) return refuse({ reason: 'invalid info_hash', action: 'scrape' });
+    if (!isBinaryId(hash)) return refuse('invalid info_hash', 'scrape');
     infoHashes.push(hash);
   }
   return { ok: true, value: { action: 'scrape', infoHashes: [...new Set(infoHashes)] } };
@@ -187,6 +190,9 @@ function decodeSdp<T extends 'offer' | 'answer'>(value: unknown, type: T): Track
   return { type, sdp: value.sdp };
 }
 
-function refuse(error: TrackerDecodeError): TrackerDecodeResult {
-  return { ok: false, error };
+function refuse(error: string, action?: 'announce' | 'scrape', infoHash?: BinaryId): TrackerRefusal {
+  const refusal: TrackerRefusal = { ok: false, error, code: 'malformed' };
+  if (action) refusal.action = action;
+  if (infoHash !== undefined) refusal.infoHash = infoHash;
+  return refusal;
 }

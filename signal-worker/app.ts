@@ -1,90 +1,62 @@
 /**
- * The signaling server as a hono app: the WebSocket route, the WebTorrent tracker route
- * (tracker-route.ts) and a health route. It takes the
- * runtime's `upgradeWebSocket` (hono's neutral helper shape), so every runtime adapter builds the
- * same app and only maps its own socket type.
+ * The signaling server as a hono app: the signaling route, the WebTorrent tracker route and a
+ * health route. It takes the runtime's `upgradeWebSocket` (hono's neutral helper shape), so
+ * every runtime adapter builds the same app and only maps its own socket type.
  */
 import { Hono } from 'hono';
-import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws';
-import type { SignalConnection } from './core/connection.ts';
-import type { SignalLimits } from './core/limits.ts';
-import { SignalHub } from './core/signal-hub.ts';
-import { TrackerHub } from './core/tracker-hub.ts';
-import type { TrackerLimits } from './core/tracker-limits.ts';
+import type { UpgradeWebSocket } from 'hono/ws';
+import { DEFAULT_SIGNAL_PATH } from '../protocol/bridge-config.ts';
+import { DEFAULT_TRACKER_PATH } from '../protocol/manifest.ts';
 import { createOriginCheck, type AllowedOrigins } from './origin-policy.ts';
-import { DEFAULT_TRACKER_PATH, mountTracker } from './tracker-route.ts';
+import type { SignalHubs } from './signal-hubs.ts';
+import { mountSocketRoute } from './socket-route.ts';
 
-export { DEFAULT_TRACKER_PATH } from './tracker-route.ts';
-
-export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';
 export const DEFAULT_HEALTH_PATH = '/peer-connect/health';
+
+/** The path this app serves the tracker on, for tests/unit/build-torrent.test.ts: the build's default announce path must be it. */
+export { DEFAULT_TRACKER_PATH };
 
 export interface SignalAppOptions<T> {
   upgradeWebSocket: UpgradeWebSocket<T>;
+  hubs: SignalHubs;
   /** `'*'` or the exact page origins allowed to connect (default `'*'`). */
   allowedOrigins?: AllowedOrigins;
-  /** Share a hub (for stats or shutdown); otherwise one is made from `limits`. */
-  hub?: SignalHub;
-  limits?: Partial<SignalLimits>;
-  path?: string;
-  healthPath?: string;
-  /** The WebTorrent tracker's hub (shared for stats or shutdown); `false` leaves the tracker out. */
-  tracker?: TrackerHub | false;
-  trackerLimits?: Partial<TrackerLimits>;
-  trackerPath?: string;
 }
 
 export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
-  const hub = options.hub ?? new SignalHub({ limits: options.limits ?? {} });
-  const tracker = options.tracker === false ? null : (options.tracker ?? new TrackerHub({ limits: options.trackerLimits ?? {} }));
+  const { hubs, upgradeWebSocket } = options;
   const originAllowed = createOriginCheck(options.allowedOrigins ?? '*');
   const app = new Hono();
 
-  app.get(options.healthPath ?? DEFAULT_HEALTH_PATH, (c) => {
+  app.get(DEFAULT_HEALTH_PATH, (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json({ ok: true, ...hub.stats(), ...(tracker ? { tracker: tracker.stats() } : {}) });
+    return c.json({ ok: true, ...hubs.stats() });
   });
 
-  if (tracker) {
-    mountTracker(app, { upgradeWebSocket: options.upgradeWebSocket, hub: tracker, originAllowed, path: options.trackerPath ?? DEFAULT_TRACKER_PATH });
-  }
+  // The tracker has its own path rather than one socket dispatching on `action`: the two
+  // protocols differ in framing (binary-string ids, `failure reason` vs typed errors), in limits
+  // and in who connects (Node and desktop WebTorrent clients as well as pages), and WebTorrent
+  // connects to the announce URL as written in the torrent, so a dedicated URL costs nothing and
+  // keeps each decoder strict.
+  mountSocketRoute(app, {
+    path: DEFAULT_TRACKER_PATH,
+    upgradeWebSocket,
+    // A page on a foreign origin may not use this tracker through its visitors' browsers. No
+    // Origin at all means a non-browser client (Node or desktop WebTorrent), which could send
+    // any Origin it liked, so refusing it would stop only honest ones.
+    originRefusal: (origin) => (origin === undefined || originAllowed(origin) ? null : { 'failure reason': 'this origin may not use this tracker' }),
+    accept: (socket) => hubs.tracker.accept(socket),
+    notUpgraded: 'this route speaks WebSocket only (WebTorrent tracker)',
+  });
 
-  app.get(
-    options.path ?? DEFAULT_SIGNAL_PATH,
-    async (c, next) => {
-      // Refused before the upgrade, so a foreign page never gets an open socket at all.
-      if (!originAllowed(c.req.header('origin'))) {
-        return c.json({ type: 'error', code: 'origin-not-allowed', message: 'this origin may not use this signaling server' }, 403);
-      }
-      await next();
-    },
-    options.upgradeWebSocket(() => socketEvents<T>(hub)),
-    // Reached only when the request was not a WebSocket upgrade.
-    (c) => c.text('this route speaks WebSocket only', 426, { Upgrade: 'websocket' }),
-  );
+  mountSocketRoute(app, {
+    path: DEFAULT_SIGNAL_PATH,
+    upgradeWebSocket,
+    originRefusal: (origin) =>
+      originAllowed(origin) ? null : { type: 'error', code: 'origin-not-allowed', message: 'this origin may not use this signaling server' },
+    accept: (socket) => hubs.signal.accept(socket),
+    notUpgraded: 'this route speaks WebSocket only',
+  });
 
   return app;
-}
-
-/** Maps one hono WebSocket onto one core connection. */
-function socketEvents<T>(hub: SignalHub): WSEvents<T> {
-  let connection: SignalConnection | null = null;
-  let gone = false;
-  // Created on the first event, not only in onOpen: some runtimes (Cloudflare) never fire onOpen.
-  const connect = (ws: WSContext<T>): SignalConnection | null => {
-    if (!connection && !gone) {
-      connection = hub.accept({ send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) });
-    }
-    return connection;
-  };
-  const disconnect = (): void => {
-    gone = true;
-    connection?.closed();
-  };
-  return {
-    onOpen: (_event, ws) => void connect(ws),
-    onMessage: (event, ws) => connect(ws)?.receive(event.data),
-    onClose: disconnect,
-    onError: disconnect,
-  };
 }

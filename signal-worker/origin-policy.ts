@@ -23,6 +23,16 @@ export function createOriginCheck(allowed: AllowedOrigins): (origin: string | un
   };
 }
 
+/** Whether `entry` can be in an origin list: an absolute URL with a real origin (`https://site.example`). */
+export function isOrigin(entry: string): boolean {
+  try {
+    normaliseOrigin(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function normaliseOrigin(value: string): string {
   const origin = new URL(value).origin;
   if (origin === 'null') throw new TypeError(`not an origin: ${value}`);

@@ -13,9 +13,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../signal-worker/app.ts';
+import { DEFAULT_SIGNAL_PATH } from '../../protocol/bridge-config.ts';
+import { DEFAULT_TRACKER_PATH } from '../../protocol/manifest.ts';
+import { DEFAULT_HEALTH_PATH } from '../../signal-worker/app.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
-import { RuntimeUnavailable, type LaunchOptions, type RuntimeServer } from './types.ts';
+import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
+import { launchConfig, RuntimeUnavailable, type LaunchOptions, type RuntimeServer } from './types.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const WRANGLER = join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -42,17 +45,12 @@ async function launchOnce(options: LaunchOptions): Promise<RuntimeServer> {
   if (!existsSync(WRANGLER)) throw new RuntimeUnavailable('workerd', `${WRANGLER} is missing (run npm install)`);
   const dir = mkdtempSync(join(tmpdir(), 'pc-workerd-'));
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const config = JSON.stringify({
-    limits: options.limits ?? {},
-    trackerLimits: options.trackerLimits ?? {},
-    allowedOrigins: options.allowedOrigins ?? '*',
-    healthSwarms: options.healthSwarms ?? [],
-  });
+  const config = JSON.stringify(launchConfig(options));
   const configPath = join(dir, 'wrangler.json');
   writeFileSync(configPath, JSON.stringify(localConfig()));
   const args = [
     WRANGLER, 'dev', '--config', configPath, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', join(dir, 'state'), '--var', `PEER_CONNECT_SIGNAL_CONFIG:${config}`, '--show-interactive-dev-session=false',
+    '--persist-to', join(dir, 'state'), '--var', `${SIGNAL_CONFIG_VAR}:${config}`, '--show-interactive-dev-session=false',
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,

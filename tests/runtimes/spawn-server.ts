@@ -8,10 +8,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../signal-worker/app.ts';
-import { CONFIG_ENV, EXIT_WITH_STDIN_ENV, parseListeningLine, PORT_ENV, type StandaloneConfig } from '../../signal-worker/adapter/standalone.ts';
+import { DEFAULT_SIGNAL_PATH } from '../../protocol/bridge-config.ts';
+import { DEFAULT_TRACKER_PATH } from '../../protocol/manifest.ts';
+import { DEFAULT_HEALTH_PATH } from '../../signal-worker/app.ts';
+import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
+import { EXIT_WITH_STDIN_ENV, parseListeningLine, PORT_ENV } from '../../signal-worker/adapter/standalone.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
-import { RuntimeUnavailable, type LaunchOptions, type RuntimeName, type RuntimeServer } from './types.ts';
+import { launchConfig, RuntimeUnavailable, type LaunchOptions, type RuntimeName, type RuntimeServer } from './types.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -39,8 +42,7 @@ process.once('exit', () => {
 export async function launchStandalone(command: StandaloneCommand, options: LaunchOptions = {}): Promise<RuntimeServer> {
   const { runtime } = command;
   if (!existsSync(command.command)) throw new RuntimeUnavailable(runtime, `${command.command} is missing (run npm install)`);
-  const config: StandaloneConfig = { limits: options.limits ?? {}, trackerLimits: options.trackerLimits ?? {}, allowedOrigins: options.allowedOrigins ?? '*' };
-  const env: NodeJS.ProcessEnv = { ...process.env, [PORT_ENV]: '0', [CONFIG_ENV]: JSON.stringify(config), [EXIT_WITH_STDIN_ENV]: '1', ...command.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, [PORT_ENV]: '0', [SIGNAL_CONFIG_VAR]: JSON.stringify(launchConfig(options)), [EXIT_WITH_STDIN_ENV]: '1', ...command.env };
   // Set by node --test for its own children; a runtime that is a Node process must not see it.
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(command.command, command.args, { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });

@@ -3,22 +3,28 @@
  * benchmark see it. Every runtime's launcher returns this shape, so a test or a benchmark runs
  * unchanged against Node, Deno, Bun and workerd.
  */
-import type { SignalLimits } from '../../signal-worker/core/limits.ts';
-import type { TrackerLimits } from '../../signal-worker/core/tracker-limits.ts';
-import type { AllowedOrigins } from '../../signal-worker/origin-policy.ts';
+import type { SignalConfig } from '../../signal-worker/adapter/signal-config.ts';
 
 export type RuntimeName = 'node' | 'deno' | 'bun' | 'workerd';
 export const RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun', 'workerd'];
 
-export interface LaunchOptions {
-  limits?: Partial<SignalLimits>;
-  trackerLimits?: Partial<TrackerLimits>;
-  /** Default `'*'`. */
-  allowedOrigins?: AllowedOrigins;
-  /** workerd only: the swarms whose per-swarm health the Worker answers (default none). */
-  healthSwarms?: readonly string[];
+/**
+ * The server's config (PEER_CONNECT_SIGNAL_CONFIG, the same JSON for every runtime; only workerd
+ * reads `healthSwarms`) and how long to wait for it.
+ */
+export interface LaunchOptions extends Partial<SignalConfig> {
   /** Give up starting after this long (default 30 s). */
   startTimeoutMs?: number;
+}
+
+/** The PEER_CONNECT_SIGNAL_CONFIG value every launcher passes: the options' config, defaults filled in. */
+export function launchConfig(options: LaunchOptions): SignalConfig {
+  return {
+    limits: options.limits ?? {},
+    trackerLimits: options.trackerLimits ?? {},
+    allowedOrigins: options.allowedOrigins ?? '*',
+    healthSwarms: options.healthSwarms ?? [],
+  };
 }
 
 export interface RuntimeServer {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import worker from '../../signal-worker/adapter/cloudflare/worker.ts';
-import type { WorkerEnv } from '../../signal-worker/adapter/cloudflare/config.ts';
+import type { WorkerEnv } from '../../signal-worker/adapter/cloudflare/worker-env.ts';
 import type { DurableObjectNamespace, DurableObjectStub } from '../../signal-worker/adapter/cloudflare/workers-types.ts';
 
 const LISTED = 'listed.example';

@@ -4,92 +4,26 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClientMessage, ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
+import type { ClientMessage, ParkedOffer } from '../../protocol/signal-messages.ts';
 import { MAX_SIGNAL_MESSAGE_CHARS } from '../../protocol/limits.ts';
-import type { Clock } from '../../signal-worker/core/clock.ts';
-import { SignalConnection, type SignalSocket } from '../../signal-worker/core/connection.ts';
-import { resolveSignalLimits, type SignalLimits } from '../../signal-worker/core/limits.ts';
+import type { SignalConnection } from '../../signal-worker/core/signal/signal-connection.ts';
+import { checkLimits, resolveLimits } from '../../signal-worker/core/socket/limits.ts';
+import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
 import { RandomSet } from '../../signal-worker/core/random-set.ts';
-import { SignalHub } from '../../signal-worker/core/signal-hub.ts';
-
-class FakeClock implements Clock {
-  private time = 1_000_000;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-  /** Moves time forward, firing due timers in order (timers set by timers included). */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.callback();
-    }
-    this.time = until;
-  }
-}
-
-class FakeSocket implements SignalSocket {
-  readonly sent: ServerMessage[] = [];
-  closedWith: { code: number; reason: string } | null = null;
-  failSends = false;
-  send(text: string): void {
-    if (this.failSends) throw new Error('socket is gone');
-    this.sent.push(JSON.parse(text) as ServerMessage);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  last(): ServerMessage | undefined {
-    return this.sent[this.sent.length - 1];
-  }
-  ofType<T extends ServerMessage['type']>(type: T): Array<Extract<ServerMessage, { type: T }>> {
-    return this.sent.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
-  }
-}
+import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
+import { buggyRandom, consoleErrorsDuring, FakeClock, FakeSignalSocket, hash, offer, peerId, seededRandom } from './signal-fakes.ts';
 
 interface Client {
-  socket: FakeSocket;
+  socket: FakeSignalSocket;
   conn: SignalConnection;
   send(message: ClientMessage | Record<string, unknown>): void;
 }
 
-const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
-const hash = (n: number): string => n.toString(16).padStart(64, '0');
-const offer = (name: string): ParkedOffer => ({ connId: `conn-${name}`.padEnd(8, '0'), sdp: { type: 'offer', sdp: `v=0 offer ${name}` } });
-
-/** A seeded PRNG (mulberry32) so holder choice is random but repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function setup(limits: Partial<SignalLimits> = {}) {
+function setup(limits: Partial<SignalLimits> = {}, random = seededRandom(42)) {
   const clock = new FakeClock();
-  const hub = new SignalHub({ limits, clock, random: seeded(42) });
+  const hub = new SignalHub({ limits, clock, random });
   const connect = (): Client => {
-    const socket = new FakeSocket();
+    const socket = new FakeSignalSocket();
     const conn = hub.accept(socket);
     return { socket, conn, send: (m) => conn.receive(JSON.stringify(m)) };
   };
@@ -240,11 +174,11 @@ describe('signal core: join, have, want, relay, leave', () => {
     const { hub, join } = setup();
     const a = join('a', { have: [hash(1)], offers: [offer('a1')] });
     const b = join('b');
-    a.conn.closed();
+    a.conn.socketClosed();
     b.send({ type: 'want', hash: hash(1), exclude: [] });
     assert.deepEqual(b.socket.last(), { type: 'peers', hash: hash(1), peers: [] });
     assert.deepEqual(hub.stats(), { swarms: 1, peers: 1, connections: 1 });
-    b.conn.closed();
+    b.conn.socketClosed();
     assert.deepEqual(hub.stats(), { swarms: 0, peers: 0, connections: 0 });
     // The id is free again, and the rejoined peer starts with no offers from before.
     join('a', { have: [hash(1)] });
@@ -381,14 +315,21 @@ describe('signal core: limits', () => {
   it('stops the idle timer of a connection that closes', () => {
     const { clock, join } = setup({ idleTimeoutMs: 1000 });
     const a = join('a');
-    a.conn.closed();
+    a.conn.socketClosed();
     assert.equal(clock.pendingTimers, 0);
   });
 
   it('lets options lower limits but not raise them', () => {
-    assert.equal(resolveSignalLimits({ maxPeersPerSwarm: 5 }).maxPeersPerSwarm, 5);
-    assert.throws(() => resolveSignalLimits({ maxPeersPerSwarm: 1_000_000 }), RangeError);
-    assert.throws(() => resolveSignalLimits({ idleTimeoutMs: 0 }), RangeError);
+    const resolve = (overrides: Partial<SignalLimits>): SignalLimits => resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, overrides);
+    assert.equal(resolve({ maxPeersPerSwarm: 5 }).maxPeersPerSwarm, 5);
+    assert.throws(() => resolve({ maxPeersPerSwarm: 1_000_000 }), RangeError);
+    assert.throws(() => resolve({ idleTimeoutMs: 0 }), RangeError);
+    // The same check as a value, for a config decoder: the code says which rule refused it.
+    const codeOf = (overrides: Partial<SignalLimits>): string | null => {
+      const checked = checkLimits('signal', DEFAULT_SIGNAL_LIMITS, overrides);
+      return checked.ok ? null : checked.code;
+    };
+    assert.deepEqual([codeOf({ maxPeersPerSwarm: 5 }), codeOf({ maxPeersPerSwarm: 1_000_000 }), codeOf({ idleTimeoutMs: Number.NaN })], [null, 'limit-raised', 'limit-not-positive']);
   });
 });
 
@@ -458,9 +399,26 @@ describe('signal core: malformed input closes only that connection', () => {
   });
 });
 
+describe('signal core: a bug of ours closes only that connection', () => {
+  it('tells the client `internal`, closes it with 1011 and keeps serving the others', () => {
+    const logged = consoleErrorsDuring(() => {
+      const { hub, join } = setup({}, buggyRandom);
+      const holder = join('holder', { have: [hash(1)] });
+      const asker = join('asker');
+      asker.send({ type: 'want', hash: hash(1), exclude: [] });
+      assert.deepEqual(asker.socket.last(), { type: 'error', code: 'internal', message: 'internal error' });
+      assert.deepEqual(asker.socket.closedWith, { code: 1011, reason: 'internal-error' });
+      assert.equal(asker.conn.isClosed, true);
+      assertStillWorks(holder);
+      assert.deepEqual(hub.stats(), { swarms: 1, peers: 1, connections: 1 });
+    });
+    assert.equal(logged, 1, 'the bug is logged');
+  });
+});
+
 describe('RandomSet', () => {
   it('samples distinct accepted members, from small and from large sets', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     for (const size of [3, 10, 1000]) {
       const set = new RandomSet<number>();
       for (let i = 0; i < size; i++) set.add(i);
@@ -474,7 +432,7 @@ describe('RandomSet', () => {
   it('samples a large set by probing, uniformly enough, and survives a degenerate random source', () => {
     const set = new RandomSet<number>();
     for (let i = 0; i < 1000; i++) set.add(i);
-    const random = seeded(3);
+    const random = seededRandom(3);
     const counts = new Array<number>(10).fill(0);
     for (let round = 0; round < 2000; round++) {
       const picked = set.sample(4, (n) => n >= 2, 2, random);
@@ -499,7 +457,7 @@ describe('RandomSet', () => {
     set.delete('zz');
     set.add('b');
     assert.equal(set.size, 3);
-    assert.deepEqual(set.sample(10, () => true, 0, seeded(1)).sort(), ['b', 'c', 'd']);
+    assert.deepEqual(set.sample(10, () => true, 0, seededRandom(1)).sort(), ['b', 'c', 'd']);
     assert.equal(set.has('a'), false);
   });
 });

@@ -7,80 +7,25 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
-import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { SignalConnection, SignalSnapshot, SignalSocket } from '../../signal-worker/core/connection.ts';
-import { SignalHub } from '../../signal-worker/core/signal-hub.ts';
-import { TokenBucket } from '../../signal-worker/core/token-bucket.ts';
+import type { ParkedOffer } from '../../protocol/signal-messages.ts';
+import type { SignalConnection, SignalSnapshot } from '../../signal-worker/core/signal/signal-connection.ts';
+import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
+import { TokenBucket } from '../../signal-worker/core/socket/token-bucket.ts';
 import { withSwarm } from '../../page-bridge/signal-client.ts';
-import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
-import type { TrackerSnapshot } from '../../signal-worker/core/tracker-connection.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
+import type { TrackerSnapshot } from '../../signal-worker/core/tracker/tracker-connection.ts';
+import { binaryIdOf, FakeClock, FakeSignalSocket, FakeTrackerSocket, hash, offer, peerId } from './signal-fakes.ts';
 
-class FakeClock implements Clock {
-  time = 1_000_000;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.callback();
-    }
-    this.time = until;
-  }
-}
-
-class FakeSocket implements SignalSocket {
-  readonly sent: Array<Record<string, unknown>> = [];
-  closedWith: { code: number; reason: string } | null = null;
-  heardAt: number | null = null;
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Record<string, unknown>);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  lastHeardAt(): number | null {
-    return this.heardAt;
-  }
-  closeReason(): string | null {
-    return this.closedWith?.reason ?? null;
-  }
-  of(type: string): Array<Record<string, unknown>> {
-    return this.sent.filter((m) => m.type === type);
-  }
-}
-
-const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
-const hash = (n: number): string => n.toString(16).padStart(64, '0');
-const offer = (name: string): ParkedOffer => ({ connId: `conn-${name}`.padEnd(8, '0'), sdp: { type: 'offer', sdp: `v=0 offer ${name}` } });
 /** What storage does to a snapshot: only plain JSON survives. */
 const throughStorage = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 const LIMITS = { idleTimeoutMs: 10_000, messagesPerSecond: 1, messageBurst: 5 };
 
-function joined(hub: SignalHub, name: string, have: string[], offers: ParkedOffer[], swarm = 'site.example'): { socket: FakeSocket; conn: SignalConnection } {
-  const socket = new FakeSocket();
+function joined(hub: SignalHub, name: string, have: string[], offers: ParkedOffer[], swarm = 'site.example'): { socket: FakeSignalSocket; conn: SignalConnection } {
+  const socket = new FakeSignalSocket();
   const conn = hub.accept(socket);
   conn.receive(JSON.stringify({ type: 'join', swarm, peerId: peerId(name), have, offers, introduce: 0 }));
-  assert.equal(socket.of('joined').length, 1, JSON.stringify(socket.sent));
+  assert.equal(socket.ofType('joined').length, 1, JSON.stringify(socket.sent));
   return { socket, conn };
 }
 
@@ -102,11 +47,11 @@ describe('signaling connection snapshot and restore', () => {
 
     const newcomer = joined(after, 'newcomer', [], []);
     newcomer.conn.receive(JSON.stringify({ type: 'want', hash: hash(2), exclude: [] }));
-    assert.deepEqual(newcomer.socket.of('peers')[0], { type: 'peers', hash: hash(2), peers: [{ peerId: peerId('holder'), offer: offer('a') }] });
-    assert.deepEqual(holder.socket.of('offer-used').at(-1), { type: 'offer-used', connId: offer('a').connId, by: peerId('newcomer') });
+    assert.deepEqual(newcomer.socket.ofType('peers')[0], { type: 'peers', hash: hash(2), peers: [{ peerId: peerId('holder'), offer: offer('a') }] });
+    assert.deepEqual(holder.socket.ofType('offer-used').at(-1), { type: 'offer-used', connId: offer('a').connId, by: peerId('newcomer') });
     // The restored peer relays too, both ways.
     restored.receive(JSON.stringify({ type: 'signal', to: peerId('newcomer'), connId: 'conn-xyz0', sdp: { type: 'answer', sdp: 'v=0 a' } }));
-    assert.equal(newcomer.socket.of('signal').length, 1);
+    assert.equal(newcomer.socket.ofType('signal').length, 1);
   });
 
   it('reports every change worth storing: join, have, lost, offers, an offer handed out, the end', () => {
@@ -126,7 +71,7 @@ describe('signaling connection snapshot and restore', () => {
     changes.length = 0;
     asker.conn.receive(JSON.stringify({ type: 'ping' }));
     assert.deepEqual(changes, [], 'a ping changes nothing stored');
-    holder.conn.closed();
+    holder.conn.socketClosed();
     assert.deepEqual(changes, [`${peerId('holder')}:closed`]);
   });
 
@@ -140,7 +85,7 @@ describe('signaling connection snapshot and restore', () => {
     const after = new SignalHub({ limits: LIMITS, clock });
     const restored = after.restore(client.socket, snapshot);
     restored.receive(JSON.stringify({ type: 'ping' }));
-    assert.equal(client.socket.of('error').at(-1)?.code, 'rate-limited');
+    assert.equal(client.socket.ofType('error').at(-1)?.code, 'rate-limited');
     assert.equal(client.socket.closedWith?.code, 1008);
   });
 
@@ -171,33 +116,33 @@ describe('signaling connection snapshot and restore', () => {
     const after = new SignalHub({ limits: { ...LIMITS, maxHavePerPeer: 2 }, clock });
     const restored = after.restore(big.socket, snapshot);
     assert.equal(restored.isClosed, true);
-    assert.equal(big.socket.of('error').at(-1)?.code, 'too-many-haves');
+    assert.equal(big.socket.ofType('error').at(-1)?.code, 'too-many-haves');
     assert.deepEqual(after.stats(), { swarms: 0, peers: 0, connections: 0 });
   });
 
   it('an unjoined connection restores unjoined and must still join first', () => {
     const clock = new FakeClock();
     const before = new SignalHub({ limits: LIMITS, clock });
-    const socket = new FakeSocket();
+    const socket = new FakeSignalSocket();
     const snapshot = throughStorage(before.accept(socket).snapshot());
     assert.equal(snapshot.peer, null);
     const restored = new SignalHub({ limits: LIMITS, clock }).restore(socket, snapshot);
     restored.receive(JSON.stringify({ type: 'want', hash: hash(1), exclude: [] }));
-    assert.equal(socket.of('error').at(-1)?.code, 'not-joined');
+    assert.equal(socket.ofType('error').at(-1)?.code, 'not-joined');
   });
 });
 
 describe('the swarm named by the socket URL', () => {
   it('refuses a join for another swarm with a clear error and accepts the named one', () => {
     const hub = new SignalHub({ limits: LIMITS, clock: new FakeClock() });
-    const wrong = new FakeSocket();
+    const wrong = new FakeSignalSocket();
     hub.accept(wrong, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'b.example', peerId: peerId('x'), have: [], offers: [] }));
-    assert.equal(wrong.of('error')[0]?.code, 'malformed');
-    assert.match(String(wrong.of('error')[0]?.message), /differs from the swarm in the socket's URL \(\?swarm=a\.example\)/);
+    assert.equal(wrong.ofType('error')[0]?.code, 'malformed');
+    assert.match(String(wrong.ofType('error')[0]?.message), /differs from the swarm in the socket's URL \(\?swarm=a\.example\)/);
     assert.equal(wrong.closedWith?.code, 1008);
-    const right = new FakeSocket();
+    const right = new FakeSignalSocket();
     hub.accept(right, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'a.example', peerId: peerId('y'), have: [], offers: [] }));
-    assert.equal(right.of('joined').length, 1);
+    assert.equal(right.ofType('joined').length, 1);
   });
 });
 
@@ -224,7 +169,7 @@ describe('token bucket state', () => {
 });
 
 describe('tracker connection snapshot and restore', () => {
-  const id = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+  const id = binaryIdOf;
   const announce = (peer: string, extra: Record<string, unknown> = {}) =>
     JSON.stringify({ action: 'announce', info_hash: id('torrent'), peer_id: id(peer), event: 'started', left: 100, numwant: 1, offers: [], ...extra });
 
@@ -232,16 +177,16 @@ describe('tracker connection snapshot and restore', () => {
     const clock = new FakeClock();
     const limits = { peerTtlMs: 60_000, sweepIntervalMs: 1_000 };
     const before = new TrackerHub({ limits, clock });
-    const seeder = before.accept(new FakeSocket());
+    const seeder = before.accept(new FakeTrackerSocket());
     seeder.receive(announce('seeder', { left: 0 }));
     const snapshot: TrackerSnapshot = throughStorage(seeder.snapshot());
     assert.deepEqual(snapshot.memberships, [{ infoHash: id('torrent'), peerId: id('seeder'), complete: true, lastSeen: clock.now() }]);
 
     const after = new TrackerHub({ limits, clock });
-    const restoredSocket = new FakeSocket();
+    const restoredSocket = new FakeTrackerSocket();
     after.restore(restoredSocket, snapshot);
     assert.deepEqual(after.stats(), { swarms: 1, peers: 1, connections: 1 });
-    const leecher = new FakeSocket();
+    const leecher = new FakeTrackerSocket();
     after.accept(leecher).receive(announce('leecher', { offers: [{ offer_id: id('offer1'), offer: { type: 'offer', sdp: 'v=0 o' } }] }));
     assert.equal(leecher.sent[0]?.complete, 1, 'the restored seeder is counted');
     assert.equal(restoredSocket.sent.filter((m) => m.offer !== undefined).length, 1, 'and gets the offer');
@@ -251,8 +196,8 @@ describe('tracker connection snapshot and restore', () => {
     const clock = new FakeClock();
     const limits = { peerTtlMs: 10_000, sweepIntervalMs: 1_000 };
     const hub = new TrackerHub({ limits, clock });
-    assert.equal(clock.pending, 0, 'an unused hub arms nothing');
-    const socket = new FakeSocket();
+    assert.equal(clock.pendingTimers, 0, 'an unused hub arms nothing');
+    const socket = new FakeTrackerSocket();
     const snapshot: TrackerSnapshot = {
       lastSeen: clock.now(),
       bucket: { tokens: 5, last: clock.now() },
@@ -264,6 +209,6 @@ describe('tracker connection snapshot and restore', () => {
     assert.equal(hub.stats().peers, 0, 'swept 10 s after its stored announce, not after the restore');
     conn.socketClosed();
     clock.advance(5_000);
-    assert.equal(clock.pending, 0, 'no sweep timer left once the last connection is gone');
+    assert.equal(clock.pendingTimers, 0, 'no sweep timer left once the last connection is gone');
   });
 });

@@ -12,88 +12,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import { decodeServerMessage, type ClientMessage, type ServerMessage } from '../../protocol/signal-messages.ts';
 import { fileBody } from '../../signal-worker/adapter/node/file-body.ts';
 import { startSignalServer, startSiteServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
 import { createOriginCheck } from '../../signal-worker/origin-policy.ts';
-
-const WAIT_MS = 3000;
-const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
-
-/** A signaling client that queues decoded server messages and the close, for awaiting in order. */
-class TestClient {
-  private readonly inbox: ServerMessage[] = [];
-  private wake: (() => void) | null = null;
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: WebSocket.RawData) => {
-      const decoded = decodeServerMessage(String(data));
-      assert.ok(decoded.ok, `server sent an undecodable message: ${String(data)}`);
-      this.inbox.push(decoded.value);
-      this.wake?.();
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  static open(url: string, origin?: string): Promise<TestClient> {
-    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new TestClient(ws)));
-      ws.once('error', reject);
-    });
-  }
-
-  send(message: ClientMessage): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  /** The next message, which must be of `type`. */
-  async next<T extends ServerMessage['type']>(type: T): Promise<Extract<ServerMessage, { type: T }>> {
-    const deadline = Date.now() + WAIT_MS;
-    while (this.inbox.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${type} message within ${WAIT_MS} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-    const message = this.inbox.shift() as ServerMessage;
-    assert.equal(message.type, type, `expected ${type}, got ${JSON.stringify(message)}`);
-    return message as Extract<ServerMessage, { type: T }>;
-  }
-
-  async join(swarm: string, name: string, extra: Partial<Extract<ClientMessage, { type: 'join' }>> = {}): Promise<void> {
-    this.send({ type: 'join', swarm, peerId: peerId(name), have: [], offers: [], introduce: 0, ...extra });
-    await this.next('joined');
-  }
-}
-
-/** Resolves with the HTTP status of a refused upgrade, or rejects if the upgrade succeeded. */
-function upgradeStatus(url: string, origin?: string): Promise<number> {
-  const ws = new WebSocket(url, origin === undefined ? {} : { origin });
-  return new Promise((resolve, reject) => {
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once('open', () => {
-      ws.terminate();
-      reject(new Error('upgrade unexpectedly succeeded'));
-    });
-    ws.once('error', () => {}); // the refusal also surfaces as an error; the status is what we check
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), WAIT_MS).unref())]);
-}
+import { refusedUpgradeStatus, SignalClient } from '../compliance/support/signal-client.ts';
+import { withTimeout } from '../compliance/support/wait.ts';
 
 describe('startSignalServer', () => {
   it('listens on 127.0.0.1 with ws:// URLs on the signal and tracker paths', async () => {
@@ -102,6 +25,7 @@ describe('startSignalServer', () => {
       assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+\/peer-connect\/signal$/);
       assert.equal(server.trackerUrl, server.url.replace(/\/signal$/, '/announce'));
       assert.ok(server.port > 0);
+      assert.equal(server.origin, `http://127.0.0.1:${server.port}`);
     } finally {
       await server.close();
     }
@@ -126,12 +50,12 @@ describe('createOriginCheck', () => {
 describe('close()', () => {
   it('terminates open sockets so the process can exit', async () => {
     const server = await startSignalServer({});
-    const client = await TestClient.open(server.url);
-    await client.join('closing.example', 'stays');
+    const client = await SignalClient.connect(server.url, 'closing.example');
+    await client.join('stays');
     await withTimeout(server.close(), 'server.close()');
     const { code } = await withTimeout(client.closed, 'client close');
     assert.notEqual(code, 1000);
-    await assert.rejects(TestClient.open(server.url));
+    await assert.rejects(SignalClient.connect(server.url, 'closing.example'));
   });
 });
 
@@ -278,11 +202,11 @@ describe('startSiteServer', () => {
 
   it('speaks signaling on the same port, for its own origin only', async () => {
     assert.equal(site.signalUrl, `ws://127.0.0.1:${site.port}/peer-connect/signal`);
-    const own = await TestClient.open(site.signalUrl, new URL(site.url).origin);
-    await own.join('site.example', 'own');
-    const viaLocalhost = await TestClient.open(site.signalUrl, `http://localhost:${site.port}`);
-    await viaLocalhost.join('site.example', 'localhost');
-    assert.equal(await upgradeStatus(site.signalUrl, 'https://elsewhere.example'), 403);
+    const own = await SignalClient.connect(site.signalUrl, 'site.example', new URL(site.url).origin);
+    await own.join('own');
+    const viaLocalhost = await SignalClient.connect(site.signalUrl, 'site.example', `http://localhost:${site.port}`);
+    await viaLocalhost.join('localhost');
+    assert.equal(await refusedUpgradeStatus(site.signalUrl, 'https://elsewhere.example'), 403);
     assert.equal(site.stats().peers, 2);
     own.ws.close();
     viaLocalhost.ws.close();

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebTorrent, { type Torrent } from 'webtorrent';
 import { startSignalServer, type RunningSignalServer } from '../../signal-worker/adapter/node/index.ts';
+import { nextEvent, withTimeout } from '../compliance/support/wait.ts';
 import { fireEndOfCandidates, LOOPBACK_RTC_CONFIG } from './tracker-webrtc.ts';
 
 /**
@@ -30,21 +31,9 @@ const STEP_TIMEOUT_MS = 60_000;
  */
 const TEST_INTERVAL_S = 2;
 
-/** The next `event` from `emitter` that `accept`s, or a rejection naming what did not happen. */
+/** The next `event` from `emitter` that `accept`s, within STEP_TIMEOUT_MS unless told otherwise. */
 function next<T>(emitter: EventEmitter, event: string, what: string, accept: (value: T) => boolean = () => true, ms = STEP_TIMEOUT_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-    }, ms);
-    const on = (value: T): void => {
-      if (!accept(value)) return;
-      clearTimeout(timer);
-      emitter.off(event, on);
-      resolve(value);
-    };
-    emitter.on(event, on);
-  });
+  return nextEvent(emitter, event, what, accept, ms);
 }
 
 describe('two Node WebTorrent clients through our tracker only', () => {
@@ -73,6 +62,7 @@ describe('two Node WebTorrent clients through our tracker only', () => {
     const seeded = await withTimeout(
       new Promise<Torrent>((resolve) => seeder.seed(data, { name: 'random.bin', announce: [server.trackerUrl], path: join(dir, 'seeder') }, resolve)),
       'the seeder to hash the file',
+      STEP_TIMEOUT_MS,
     );
     const hashed = performance.now();
     // Separate paths: WebTorrent's fs store would otherwise find the seeder's file and skip the transfer.
@@ -91,11 +81,3 @@ describe('two Node WebTorrent clients through our tracker only', () => {
     assert.deepEqual(server.trackerStats(), { swarms: 1, peers: 2, connections: 1 }, 'both clients share one pooled socket');
   });
 });
-
-function withTimeout<T>(promise: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

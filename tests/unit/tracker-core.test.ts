@@ -5,80 +5,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANNOUNCE_INTERVAL_S } from '../../protocol/limits.ts';
+import type { Result } from '../../protocol/result.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
-import type { Clock } from '../../signal-worker/core/clock.ts';
-import type { TrackerConnection, TrackerSocket } from '../../signal-worker/core/tracker-connection.ts';
-import { TrackerHub } from '../../signal-worker/core/tracker-hub.ts';
-import { resolveTrackerLimits, type TrackerLimits } from '../../signal-worker/core/tracker-limits.ts';
-
-class FakeClock implements Clock {
-  private time = 1_000_000;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.callback();
-    }
-    this.time = until;
-  }
-}
+import type { TrackerConnection } from '../../signal-worker/core/tracker/tracker-connection.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
+import { TrackerIndex, type TrackerSink } from '../../signal-worker/core/tracker/tracker-index.ts';
+import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
+import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
+import { binaryIdOf, buggyRandom, consoleErrorsDuring, FakeClock, FakeTrackerSocket } from './signal-fakes.ts';
 
 type Message = Record<string, unknown>;
 
-class FakeSocket implements TrackerSocket {
-  readonly sent: Message[] = [];
-  closedWith: { code: number; reason: string } | null = null;
-  send(text: string): void {
-    this.sent.push(JSON.parse(text) as Message);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  /** A method, so an earlier `closedWith === null` assertion does not narrow later reads. */
-  closeCode(): number | undefined {
-    return this.closedWith?.code;
-  }
-  last(): Message | undefined {
-    return this.sent[this.sent.length - 1];
-  }
-  offers(): Message[] {
-    return this.sent.filter((m) => m.offer !== undefined);
-  }
-  answers(): Message[] {
-    return this.sent.filter((m) => m.answer !== undefined);
-  }
-  failures(): Message[] {
-    return this.sent.filter((m) => m['failure reason'] !== undefined);
-  }
-}
-
-/** A 20-char binary id from a short label, with bytes above 0x7f so JSON round trips are exercised. */
-const id = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+const id = binaryIdOf;
 const HASH_A = id('torrent-a');
 const HASH_B = id('torrent-b');
 const offer = (n: number): { offer: { type: 'offer'; sdp: string }; offer_id: string } => ({ offer: { type: 'offer', sdp: `v=0 offer ${n}` }, offer_id: id(`offer${n}`) });
 
-function setup(limits: Partial<TrackerLimits> = {}) {
+function setup(limits: Partial<TrackerLimits> = {}, random = () => 0.37) {
   const clock = new FakeClock();
-  const hub = new TrackerHub({ clock, limits, random: () => 0.37 });
+  const hub = new TrackerHub({ clock, limits, random });
   const connect = () => {
-    const socket = new FakeSocket();
+    const socket = new FakeTrackerSocket();
     const conn: TrackerConnection = hub.accept(socket);
     return { socket, conn, send: (m: Message | string) => conn.receive(typeof m === 'string' ? m : JSON.stringify(m)) };
   };
@@ -348,8 +295,46 @@ describe('tracker limits', () => {
   });
 
   it('refuses to raise a limit past the protocol', () => {
-    assert.throws(() => resolveTrackerLimits({ maxMessageChars: MAX_TRACKER_MESSAGE_CHARS + 1 }), RangeError);
-    assert.throws(() => resolveTrackerLimits({ maxOffers: 0 }), RangeError);
+    const resolve = (overrides: Partial<TrackerLimits>): TrackerLimits => resolveLimits('tracker', DEFAULT_TRACKER_LIMITS, overrides);
+    assert.throws(() => resolve({ maxMessageChars: MAX_TRACKER_MESSAGE_CHARS + 1 }), RangeError);
+    assert.throws(() => resolve({ maxOffers: 0 }), RangeError);
+  });
+});
+
+describe('tracker index refusals', () => {
+  it('carry a code for each rule, and the message the client is sent', () => {
+    const index = new TrackerIndex({ maxPeersPerSwarm: 1, maxSwarms: 1, maxMembershipsPerConnection: 2 }, () => 0.5);
+    const sink: TrackerSink = { deliver: () => undefined };
+    const other: TrackerSink = { deliver: () => undefined };
+    const request = (peer: string, hash = HASH_A) => ({ action: 'announce' as const, infoHash: hash, peerId: id(peer), event: 'started' as const, left: 0, numwant: 0, offers: [], answer: null });
+    const refusal = (outcome: Result<unknown, string>): [string, string] | null => (outcome.ok ? null : [outcome.code, outcome.error]);
+    const first = index.announce(request('a'), sink, 0);
+    assert.deepEqual(first.ok && { complete: first.value.complete, incomplete: first.value.incomplete }, { complete: 1, incomplete: 0 });
+    assert.deepEqual(refusal(index.announce(request('a'), other, 0)), ['peer-id-in-use', 'peer_id is in use by another connection']);
+    assert.deepEqual(refusal(index.announce(request('b'), sink, 0)), ['swarm-full', 'swarm is full']);
+    assert.deepEqual(refusal(index.announce(request('a', HASH_B), other, 0)), ['tracker-full', 'tracker is full']);
+    const answer = { toPeerId: id('a'), offerId: id('o'), answer: { type: 'answer' as const, sdp: 'v=0' } };
+    assert.deepEqual(refusal(index.relayAnswer(HASH_A, id('x'), other, answer, 0)), ['not-in-swarm', 'answer from a peer that has not announced in this swarm']);
+    const crowded = new TrackerIndex({ maxPeersPerSwarm: 10, maxSwarms: 10, maxMembershipsPerConnection: 1 }, () => 0.5);
+    assert.equal(crowded.announce(request('a'), sink, 0).ok, true);
+    assert.deepEqual(refusal(crowded.announce(request('a', HASH_B), sink, 0)), ['too-many-torrents', 'more than 1 torrents on one connection']);
+  });
+});
+
+describe('tracker: a bug of ours', () => {
+  it('sends a failure reason, closes that socket with 1011 and keeps serving the others', () => {
+    const logged = consoleErrorsDuring(() => {
+      const { connect, announce } = setup({}, buggyRandom);
+      const a = connect();
+      announce(a, 'a');
+      const b = connect();
+      announce(b, 'b', { numwant: 1, offers: [offer(1)] });
+      assert.deepEqual(b.socket.last(), { 'failure reason': 'internal error' });
+      assert.deepEqual(b.socket.closedWith, { code: 1011, reason: 'internal-error' });
+      a.send({ action: 'scrape', info_hash: HASH_A });
+      assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 0, incomplete: 1, downloaded: 0 });
+    });
+    assert.equal(logged, 1, 'the bug is logged');
   });
 });
 
@@ -387,7 +372,7 @@ describe('tracker malformed input', () => {
 
   it('names the torrent in an announce failure once info_hash was valid', () => {
     const result = decodeTrackerRequest(JSON.stringify({ action: 'announce', info_hash: HASH_A, peer_id: 'short' }));
-    assert.deepEqual(result, { ok: false, error: { reason: 'invalid peer_id', action: 'announce', infoHash: HASH_A } });
+    assert.deepEqual(result, { ok: false, error: 'invalid peer_id', code: 'malformed', action: 'announce', infoHash: HASH_A });
   });
 
   it('converts ids between hex and binary strings both ways', () => {

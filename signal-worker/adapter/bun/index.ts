@@ -4,32 +4,23 @@
  * finds the server (needed to upgrade) in the fetch's second argument, so both are passed here.
  */
 import { upgradeWebSocket, websocket } from 'hono/bun';
-import { createSignalApp } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
-import { maxFrameBytes, type RunningStandalone, type StandaloneOptions } from '../standalone.ts';
+import { httpOrigin, serveSignalApp, type Listen, type RunningSignalServer, type SignalServerOptions } from '../signal-server.ts';
 import { bunApi } from './bun-api.ts';
 
-export async function startBunSignalServer(options: StandaloneOptions): Promise<RunningStandalone> {
-  const hub = new SignalHub({ limits: options.limits });
-  const tracker = new TrackerHub({ limits: options.trackerLimits });
-  const app = createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins: options.allowedOrigins });
+export type { RunningSignalServer, SignalServerOptions };
+
+export function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
+  return serveSignalApp(listenOnBun, options);
+}
+
+const listenOnBun: Listen = async ({ host, port, maxFrameBytes }, build) => {
+  const app = build(upgradeWebSocket);
   const server = bunApi().serve({
-    hostname: options.host,
-    port: options.port,
+    hostname: host,
+    port,
     fetch: (request, bunServer) => app.fetch(request, bunServer),
     // Bun's default cap is 16 MiB, buffered before the core could refuse it.
-    websocket: { ...websocket, maxPayloadLength: maxFrameBytes(hub.limits, tracker.limits) },
+    websocket: { ...websocket, maxPayloadLength: maxFrameBytes },
   });
-  let closing: Promise<void> | null = null;
-  return {
-    origin: `http://${options.host}:${server.port}`,
-    port: server.port,
-    close: () =>
-      (closing ??= (async () => {
-        hub.shutdown();
-        tracker.shutdown();
-        await server.stop(true);
-      })()),
-  };
-}
+  return { origin: httpOrigin(host, server.port), port: server.port, close: () => server.stop(true) };
+};

@@ -5,9 +5,9 @@
  */
 import { stopOnProcessSignals } from '../process-lifecycle.ts';
 import { listeningLine, readStandaloneOptions } from '../standalone.ts';
-import { startBunSignalServer } from './index.ts';
+import { startSignalServer } from './index.ts';
 
-const server = await startBunSignalServer(readStandaloneOptions((name) => process.env[name]));
+const server = await startSignalServer(readStandaloneOptions((name) => process.env[name]));
 console.log(listeningLine(server.origin));
 
 stopOnProcessSignals(() => server.close());

@@ -5,7 +5,7 @@
  * deploy may meet attachments an older version wrote.
  */
 import { isRecord } from '../../../protocol/result.ts';
-import type { TokenBucketState } from '../../core/token-bucket.ts';
+import type { TokenBucketState } from '../../core/socket/token-bucket.ts';
 
 export interface SocketAttachment {
   key: string;

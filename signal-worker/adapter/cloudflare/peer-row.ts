@@ -1,18 +1,15 @@
 /** A joined peer's stored row (`SignalSnapshot.peer`), checked on the way back in. */
 import { CONN_ID_PATTERN, HASH_PATTERN, PEER_ID_PATTERN, SWARM_ID_PATTERN } from '../../../protocol/limits.ts';
-import { isRecord } from '../../../protocol/result.ts';
+import { isRecord, parseJson } from '../../../protocol/result.ts';
 import type { ParkedOffer } from '../../../protocol/signal-messages.ts';
-import type { SignalSnapshot } from '../../core/connection.ts';
+import type { SignalSnapshot } from '../../core/signal/signal-connection.ts';
 
 export type PeerRow = NonNullable<SignalSnapshot['peer']>;
 
 export function decodePeerRow(text: string): PeerRow | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return null;
+  const value = parsed.value;
   if (!isRecord(value) || typeof value.swarm !== 'string' || !SWARM_ID_PATTERN.test(value.swarm)) return null;
   if (typeof value.peerId !== 'string' || !PEER_ID_PATTERN.test(value.peerId)) return null;
   if (!Array.isArray(value.have) || !value.have.every((h): h is string => typeof h === 'string' && HASH_PATTERN.test(h))) return null;

@@ -5,14 +5,14 @@
  * (unsharded, within one object's limits). `*` cannot be a swarm id, so it cannot collide.
  */
 import { SWARM_ID_PATTERN } from '../../../protocol/limits.ts';
-import type { Result } from '../../../protocol/result.ts';
+import { fail, ok, type Result } from '../../../protocol/result.ts';
 
 export const UNSHARDED = '*';
 
 /** The object name for a request URL, or why the URL is refused. */
 export function shardOf(url: URL): Result<string> {
   const swarm = url.searchParams.get('swarm');
-  if (swarm === null) return { ok: true, value: UNSHARDED };
-  if (!SWARM_ID_PATTERN.test(swarm)) return { ok: false, error: `?swarm= must match ${SWARM_ID_PATTERN.source}` };
-  return { ok: true, value: swarm };
+  if (swarm === null) return ok(UNSHARDED);
+  if (!SWARM_ID_PATTERN.test(swarm)) return fail(`?swarm= must match ${SWARM_ID_PATTERN.source}`);
+  return ok(swarm);
 }

@@ -6,45 +6,36 @@
  * `ping` is answered by the runtime itself (`setWebSocketAutoResponse`), so a swarm whose peers
  * only keep their sockets alive costs no wake-ups; the idle check reads when that last happened.
  */
-import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import { encodeMessage } from '../../../protocol/signal-messages.ts';
-import { CLOSE_INTERNAL_ERROR, type SignalConnection, type SignalSocket } from '../../core/connection.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { AlarmClock } from './alarm-clock.ts';
-import { decodeAttachment, type SocketAttachment } from './attachment.ts';
-import { readConfig, type WorkerEnv } from './config.ts';
+import { DEFAULT_HEALTH_PATH } from '../../app.ts';
+import type { SignalConnection } from '../../core/signal/signal-connection.ts';
+import { SignalHub } from '../../core/signal/signal-hub.ts';
+import type { ClientSocket } from '../../core/socket/client-socket.ts';
+import { readSignalConfig } from '../signal-config.ts';
+import type { SocketAttachment } from './attachment.ts';
+import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
+import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
 import { decodePeerRow, type PeerRow } from './peer-row.ts';
-import { SocketRows } from './socket-rows.ts';
-import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
+import type { WorkerEnv } from './worker-env.ts';
+import { workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
 
 /** Byte for byte what the page bridge sends (`encodeMessage` of a ping) and what the core answers. */
 const PING = encodeMessage({ type: 'ping' });
 const PONG = encodeMessage({ type: 'pong' });
 
-interface Entry {
-  ws: HibernatableWebSocket;
-  connection: SignalConnection;
+interface Entry extends SocketEntry<SignalConnection> {
   urlSwarm: string | undefined;
 }
 
-export class SignalSwarm {
-  private readonly clock: AlarmClock;
+export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
   private readonly hub: SignalHub;
-  private readonly rows: SocketRows;
-  private readonly entries = new Map<string, Entry>();
   private readonly keys = new Map<SignalConnection, string>();
   /** Connections whose row must be rewritten (or deleted) before the handler returns. */
   private readonly dirty = new Set<SignalConnection>();
-  private readonly wokeAt = Date.now();
-  private restored = 0;
 
-  constructor(
-    private readonly ctx: DurableObjectState,
-    env: WorkerEnv,
-  ) {
-    this.clock = new AlarmClock(ctx.storage);
-    this.hub = new SignalHub({ limits: readConfig(env).limits, clock: this.clock, onChange: (c) => this.dirty.add(c) });
-    this.rows = new SocketRows(ctx.storage.sql, 'signal_peers');
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, 'signal_peers');
+    this.hub = new SignalHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).limits, clock: this.clock, onChange: (c) => this.dirty.add(c) });
     const { WebSocketRequestResponsePair } = workersGlobals();
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.wake();
@@ -55,50 +46,28 @@ export class SignalSwarm {
     if (url.pathname === DEFAULT_HEALTH_PATH) {
       return Response.json({ ok: true, runtime: 'workerd', object: 'signal', ...this.hub.stats(), wokeAt: this.wokeAt, restoredConnections: this.restored });
     }
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('this route speaks WebSocket only', { status: 426 });
+    if (!isUpgrade(request)) return new Response('this route speaks WebSocket only', { status: 426 });
     const urlSwarm = url.searchParams.get('swarm') ?? undefined;
-    const pair = new (workersGlobals().WebSocketPair)();
-    const ws = pair[1];
-    this.ctx.acceptWebSocket(ws);
-    const key = crypto.randomUUID();
+    const { ws, key, response } = acceptHibernatable(this.ctx);
     const connection = this.hub.accept(this.socketFor(ws), urlSwarm === undefined ? {} : { swarm: urlSwarm });
     this.register(key, { ws, connection, urlSwarm });
     this.saveAttachment(key);
-    return upgradeResponse(pair[0]);
+    return response;
   }
 
-  webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void {
-    const key = this.keyOfSocket(ws);
-    const entry = key === null ? undefined : this.entries.get(key);
-    if (key === null || !entry) return closeQuietly(ws, CLOSE_INTERNAL_ERROR, 'state-lost');
-    entry.connection.receive(message);
+  /** A peer's row is rewritten only when its state changed (`dirty`); its attachment after every frame. */
+  protected persist(key: string | null): void {
     this.flush();
-    if (!entry.connection.isClosed) this.saveAttachment(key);
-  }
-
-  webSocketClose(ws: HibernatableWebSocket, code: number, reason: string): void {
-    this.socketGone(ws);
-    finishClose(ws, code, reason);
-  }
-
-  webSocketError(ws: HibernatableWebSocket): void {
-    this.socketGone(ws);
-  }
-
-  alarm(): void {
-    this.clock.fire();
-    this.flush();
+    if (key !== null) this.saveAttachment(key);
   }
 
   /** Rebuilds every connection from the sockets that stayed open while the object was away. */
   private wake(): void {
-    const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, attachment: decodeAttachment(ws.deserializeAttachment()) }));
-    const rows = this.rows.loadAndPrune(new Set(sockets.flatMap((s) => (s.attachment ? [s.attachment.key] : []))));
-    for (const { ws, attachment } of sockets) {
-      const peer: PeerRow | null = attachment?.joined ? decodePeerRow(rows.get(attachment.key) ?? '') : null;
-      if (!attachment || (attachment.joined && !peer)) {
-        // Nothing to rebuild it from: the client reconnects and joins again, as after any close.
-        closeQuietly(ws, CLOSE_INTERNAL_ERROR, 'state-lost');
+    for (const { ws, attachment, row } of wokenSockets(this.ctx, this.rows)) {
+      const peer: PeerRow | null = attachment.joined ? decodePeerRow(row ?? '') : null;
+      // A joined peer without its row: the client reconnects and joins again, as after any close.
+      if (attachment.joined && !peer) {
+        closeLost(ws);
         continue;
       }
       const snapshot = { lastSeen: attachment.lastSeen, bucket: attachment.bucket, peer };
@@ -110,35 +79,15 @@ export class SignalSwarm {
     this.flush();
   }
 
-  /**
-   * Known workerd limit (measured on bare `workerd serve` 1.20260426.1 with compatibility dates
-   * 2026-04-26 and 2024-01-01, on Miniflare 4.20260426.0 and under wrangler dev 4.86): when the server closes a hibernatable
-   * socket whose client never sent a frame, the client gets our close frame and answers it, the
-   * object gets `webSocketClose`, yet workerd keeps the TCP connection open until it exits, so
-   * the client's close event waits for its own timeout. One frame from the client (even a ping the
-   * runtime answers) avoids it; nothing the object can call does (a second close, closing without
-   * sending first, closing from `webSocketMessage` instead of `alarm`). Only sockets that stay
-   * silent from the start are affected: ours send `join` at once.
-   */
-  private socketFor(ws: HibernatableWebSocket): SignalSocket {
-    return {
-      send: (text) => ws.send(text),
-      close: (code, reason) => ws.close(code, reason),
-      lastHeardAt: () => this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? null,
-    };
+  /** See `clientSocket` for a workerd limit on closing sockets that never sent a frame. */
+  private socketFor(ws: HibernatableWebSocket): ClientSocket {
+    return clientSocket(ws, () => this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? null);
   }
 
   private register(key: string, entry: Entry): void {
     this.entries.set(key, entry);
     this.keys.set(entry.connection, key);
     if (entry.connection.isClosed) this.dirty.add(entry.connection);
-  }
-
-  private socketGone(ws: HibernatableWebSocket): void {
-    const key = this.keyOfSocket(ws);
-    const entry = key === null ? undefined : this.entries.get(key);
-    entry?.connection.closed();
-    this.flush();
   }
 
   /** Writes the rows of connections whose peer state changed; forgets the ones that ended. */
@@ -166,27 +115,5 @@ export class SignalSwarm {
     if (entry.urlSwarm !== undefined) attachment.urlSwarm = entry.urlSwarm;
     if (entry.connection.peerId !== null) attachment.joined = true;
     entry.ws.serializeAttachment(attachment);
-  }
-
-  private keyOfSocket(ws: HibernatableWebSocket): string | null {
-    return decodeAttachment(ws.deserializeAttachment())?.key ?? null;
-  }
-}
-
-/**
- * Answers a client's close frame. Measured under wrangler dev 4.86 with compatibility date
- * 2026-04-26: without this the client never gets our close frame and ends with 1006, although
- * web_socket_auto_reply_to_close is documented as the default from 2026-04-07.
- */
-export function finishClose(ws: HibernatableWebSocket, code: number, reason: string): void {
-  // 1005 (no code) and 1006 (no close frame) are reported to us but may not be sent.
-  closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
-}
-
-export function closeQuietly(ws: HibernatableWebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason);
-  } catch {
-    // Already closing.
   }
 }

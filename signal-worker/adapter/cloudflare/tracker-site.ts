@@ -7,39 +7,21 @@
  * every frame it sends, and after each sweep; the attachment carries the rest, as for signaling.
  */
 import { DEFAULT_HEALTH_PATH } from '../../app.ts';
-import { isBinaryId } from '../../../protocol/tracker-messages.ts';
-import { isRecord } from '../../../protocol/result.ts';
-import { CLOSE_INTERNAL_ERROR } from '../../core/connection.ts';
-import type { TrackerConnection, TrackerSocket } from '../../core/tracker-connection.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
-import type { TrackerMembership } from '../../core/tracker-index.ts';
-import { AlarmClock } from './alarm-clock.ts';
-import { decodeAttachment } from './attachment.ts';
-import { readConfig, type WorkerEnv } from './config.ts';
-import { closeQuietly, finishClose } from './signal-swarm.ts';
-import { SocketRows } from './socket-rows.ts';
-import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
+import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts';
+import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
+import { readSignalConfig } from '../signal-config.ts';
+import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
+import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
+import { decodeMembershipRow } from './membership-row.ts';
+import type { WorkerEnv } from './worker-env.ts';
+import type { DurableObjectState } from './workers-types.ts';
 
-interface Entry {
-  ws: HibernatableWebSocket;
-  connection: TrackerConnection;
-}
-
-export class TrackerSite {
-  private readonly clock: AlarmClock;
+export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntry<TrackerConnection>> {
   private readonly hub: TrackerHub;
-  private readonly rows: SocketRows;
-  private readonly entries = new Map<string, Entry>();
-  private readonly wokeAt = Date.now();
-  private restored = 0;
 
-  constructor(
-    private readonly ctx: DurableObjectState,
-    env: WorkerEnv,
-  ) {
-    this.clock = new AlarmClock(ctx.storage);
-    this.hub = new TrackerHub({ limits: readConfig(env).trackerLimits, clock: this.clock });
-    this.rows = new SocketRows(ctx.storage.sql, 'tracker_connections');
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, 'tracker_connections');
+    this.hub = new TrackerHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).trackerLimits, clock: this.clock });
     this.wake();
   }
 
@@ -47,61 +29,34 @@ export class TrackerSite {
     if (new URL(request.url).pathname === DEFAULT_HEALTH_PATH) {
       return Response.json({ ok: true, runtime: 'workerd', object: 'tracker', tracker: this.hub.stats(), wokeAt: this.wokeAt, restoredConnections: this.restored });
     }
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return new Response('this route speaks WebSocket only (WebTorrent tracker)', { status: 426 });
-    }
-    const pair = new (workersGlobals().WebSocketPair)();
-    const ws = pair[1];
-    this.ctx.acceptWebSocket(ws);
-    const key = crypto.randomUUID();
-    this.entries.set(key, { ws, connection: this.hub.accept(socketFor(ws)) });
+    if (!isUpgrade(request)) return new Response('this route speaks WebSocket only (WebTorrent tracker)', { status: 426 });
+    const { ws, key, response } = acceptHibernatable(this.ctx);
+    // No lastHeardAt: the runtime answers no tracker frame by itself.
+    this.entries.set(key, { ws, connection: this.hub.accept(clientSocket(ws)) });
     this.save(key);
-    return upgradeResponse(pair[0]);
+    return response;
   }
 
-  webSocketMessage(ws: HibernatableWebSocket, message: string | ArrayBuffer): void {
-    const key = decodeAttachment(ws.deserializeAttachment())?.key;
-    const entry = key === undefined ? undefined : this.entries.get(key);
-    if (key === undefined || !entry) return closeQuietly(ws, CLOSE_INTERNAL_ERROR, 'state-lost');
-    entry.connection.receive(message);
-    this.save(key);
-  }
-
-  webSocketClose(ws: HibernatableWebSocket, code: number, reason: string): void {
-    this.socketGone(ws);
-    finishClose(ws, code, reason);
-  }
-
-  webSocketError(ws: HibernatableWebSocket): void {
-    this.socketGone(ws);
-  }
-
-  /** Idle closes and the sweep run here; a sweep may drop torrents of any socket, so all rows are rewritten. */
-  alarm(): void {
-    this.clock.fire();
-    for (const key of [...this.entries.keys()]) this.save(key);
+  /**
+   * A connection's row after every frame it sends; after an alarm every row, since a sweep may
+   * drop torrents of any socket.
+   */
+  protected persist(key: string | null): void {
+    if (key !== null) return this.save(key);
+    for (const each of [...this.entries.keys()]) this.save(each);
   }
 
   private wake(): void {
-    const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, attachment: decodeAttachment(ws.deserializeAttachment()) }));
-    const rows = this.rows.loadAndPrune(new Set(sockets.flatMap((s) => (s.attachment ? [s.attachment.key] : []))));
-    for (const { ws, attachment } of sockets) {
-      const memberships = attachment ? decodeMemberships(rows.get(attachment.key)) : null;
-      if (!attachment || !memberships) {
-        closeQuietly(ws, CLOSE_INTERNAL_ERROR, 'state-lost');
+    for (const { ws, attachment, row } of wokenSockets(this.ctx, this.rows)) {
+      const memberships = row === undefined ? null : decodeMembershipRow(row);
+      if (!memberships) {
+        closeLost(ws);
         continue;
       }
-      const connection = this.hub.restore(socketFor(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, memberships });
+      const connection = this.hub.restore(clientSocket(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, memberships });
       this.entries.set(attachment.key, { ws, connection });
       this.restored++;
     }
-  }
-
-  private socketGone(ws: HibernatableWebSocket): void {
-    const key = decodeAttachment(ws.deserializeAttachment())?.key;
-    if (key === undefined) return;
-    this.entries.get(key)?.connection.socketClosed();
-    this.save(key);
   }
 
   /** Attachment and row after anything that may have changed them; an ended connection's row goes. */
@@ -117,26 +72,4 @@ export class TrackerSite {
     entry.ws.serializeAttachment({ key, ...clock });
     this.rows.put(key, JSON.stringify(memberships));
   }
-}
-
-/** A socket that never sent a frame is closed on time but its TCP lingers: see `SignalSwarm.socketFor`. */
-function socketFor(ws: HibernatableWebSocket): TrackerSocket {
-  return { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) };
-}
-
-function decodeMemberships(text: string | undefined): TrackerMembership[] | null {
-  if (text === undefined) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(value)) return null;
-  const out: TrackerMembership[] = [];
-  for (const m of value) {
-    if (!isRecord(m) || !isBinaryId(m.infoHash) || !isBinaryId(m.peerId) || typeof m.complete !== 'boolean' || typeof m.lastSeen !== 'number') return null;
-    out.push({ infoHash: m.infoHash, peerId: m.peerId, complete: m.complete, lastSeen: m.lastSeen });
-  }
-  return out;
 }

@@ -6,10 +6,11 @@
  */
 import { Hono, type Context } from 'hono';
 import { defineWebSocketHelper } from 'hono/ws';
-import { createSignalApp, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
-import { readConfig, type WorkerEnv } from './config.ts';
+import { DEFAULT_TRACKER_PATH } from '../../../protocol/manifest.ts';
+import { createSignalApp, DEFAULT_HEALTH_PATH } from '../../app.ts';
+import { SignalHubs } from '../../signal-hubs.ts';
+import { decodeSignalConfig, SIGNAL_CONFIG_VAR, type SignalConfig } from '../signal-config.ts';
+import type { WorkerEnv } from './worker-env.ts';
 import { shardOf } from './shard.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';
 
@@ -54,9 +55,9 @@ function mountHealth(app: Hono<{ Bindings: WorkerEnv }>, healthSwarms: ReadonlyS
     if (!shard.ok) return c.json({ ok: false, error: shard.error }, 400);
     if (!healthSwarms.has(shard.value)) {
       const error =
-        `no health for swarm ${JSON.stringify(shard.value)}: it is not in PEER_CONNECT_SIGNAL_CONFIG.healthSwarms. ` +
+        `no health for swarm ${JSON.stringify(shard.value)}: it is not in ${SIGNAL_CONFIG_VAR}.healthSwarms. ` +
         'Asking would wake (or create) its Durable Object, so only listed swarms are answered; ' +
-        'add it to "healthSwarms" in vars.PEER_CONNECT_SIGNAL_CONFIG (wrangler.jsonc) and deploy.';
+        `add it to "healthSwarms" in vars.${SIGNAL_CONFIG_VAR} (wrangler.jsonc) and deploy.`;
       return c.json({ ok: false, error }, 404);
     }
     const namespace = c.req.query('route') === 'tracker' ? c.env.TRACKER_SITES : c.env.SIGNAL_SWARMS;
@@ -64,8 +65,7 @@ function mountHealth(app: Hono<{ Bindings: WorkerEnv }>, healthSwarms: ReadonlyS
   });
 }
 
-function buildApp(env: WorkerEnv): Hono<{ Bindings: WorkerEnv }> {
-  const config = readConfig(env);
+function buildApp(config: SignalConfig): Hono<{ Bindings: WorkerEnv }> {
   const app = new Hono<{ Bindings: WorkerEnv }>();
   mountHealth(app, new Set(config.healthSwarms));
   // These hubs never accept a socket (every upgrade goes to an object); they exist only because
@@ -73,8 +73,7 @@ function buildApp(env: WorkerEnv): Hono<{ Bindings: WorkerEnv }> {
   const inner = createSignalApp({
     upgradeWebSocket: forwardUpgrade,
     allowedOrigins: config.allowedOrigins,
-    hub: new SignalHub({ limits: config.limits }),
-    tracker: new TrackerHub({ limits: config.trackerLimits }),
+    hubs: new SignalHubs(config),
   });
   app.route('/', inner);
   return app;
@@ -84,11 +83,11 @@ let app: Hono<{ Bindings: WorkerEnv }> | null = null;
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: unknown): Response | Promise<Response> {
-    try {
-      // Built on the first request, not at load: the config is in `env`, which only requests see.
-      app ??= buildApp(env);
-    } catch (error) {
-      return new Response(`peer-connect: bad configuration: ${error instanceof Error ? error.message : String(error)}`, { status: 500 });
+    // Built on the first request, not at load: the config is in `env`, which only requests see.
+    if (!app) {
+      const config = decodeSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG);
+      if (!config.ok) return new Response(`peer-connect: bad configuration: ${config.error}`, { status: 500 });
+      app = buildApp(config.value);
     }
     return app.fetch(request, env, ctx as never);
   },

@@ -6,30 +6,21 @@
  * it; the core's own `too-large` check still refuses it, with the error code and a 1008 close.
  */
 import { upgradeWebSocket } from 'hono/deno';
-import { createSignalApp } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import { TrackerHub } from '../../core/tracker-hub.ts';
-import type { RunningStandalone, StandaloneOptions } from '../standalone.ts';
+import { httpOrigin, serveSignalApp, type Listen, type RunningSignalServer, type SignalServerOptions } from '../signal-server.ts';
 import { denoApi } from './deno-api.ts';
 
-export async function startDenoSignalServer(options: StandaloneOptions): Promise<RunningStandalone> {
-  const hub = new SignalHub({ limits: options.limits });
-  const tracker = new TrackerHub({ limits: options.trackerLimits });
-  const app = createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins: options.allowedOrigins });
+export type { RunningSignalServer, SignalServerOptions };
+
+export function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
+  return serveSignalApp(listenOnDeno, options);
+}
+
+const listenOnDeno: Listen = async ({ host, port }, build) => {
+  const app = build(upgradeWebSocket);
   let listening!: (port: number) => void;
   const bound = new Promise<number>((resolve) => (listening = resolve));
   // onListen replaces Deno's own "Listening on ..." line, which the launcher would not read.
-  const server = denoApi().serve({ hostname: options.host, port: options.port, onListen: (addr) => listening(addr.port) }, (request) => app.fetch(request));
-  const port = await bound;
-  let closing: Promise<void> | null = null;
-  return {
-    origin: `http://${options.host}:${port}`,
-    port,
-    close: () =>
-      (closing ??= (async () => {
-        hub.shutdown();
-        tracker.shutdown();
-        await server.shutdown();
-      })()),
-  };
-}
+  const server = denoApi().serve({ hostname: host, port, onListen: (addr) => listening(addr.port) }, (request) => app.fetch(request));
+  const boundPort = await bound;
+  return { origin: httpOrigin(host, boundPort), port: boundPort, close: () => server.shutdown() };
+};

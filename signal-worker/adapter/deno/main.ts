@@ -6,10 +6,10 @@
  */
 import { EXIT_WITH_STDIN_ENV, listeningLine, readStandaloneOptions } from '../standalone.ts';
 import { denoApi } from './deno-api.ts';
-import { startDenoSignalServer } from './index.ts';
+import { startSignalServer } from './index.ts';
 
 const deno = denoApi();
-const server = await startDenoSignalServer(readStandaloneOptions((name) => deno.env.get(name)));
+const server = await startSignalServer(readStandaloneOptions((name) => deno.env.get(name)));
 console.log(listeningLine(server.origin));
 
 const stop = (): void => {

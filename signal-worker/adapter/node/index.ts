@@ -1,147 +1,17 @@
 /**
- * The Node adapter: the signaling server on its own port, or together with a static site on one
- * origin (what `peer-connect serve <dir>` and `npm start` run). Binds 127.0.0.1 unless told otherwise.
- * Every route of the site server sits behind site-guard.ts: the Host check against DNS rebinding
- * (host-policy.ts) and nosniff.
+ * The Node adapter: `startSignalServer`, the same name, options and return type as every other
+ * runtime's index.ts, on @hono/node-server and @hono/node-ws. Node alone also serves a built
+ * site with signaling on its origin (`startSiteServer`, site-server.ts: `peer-connect serve`).
  */
-import { Hono } from 'hono';
-import { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-import { SignalHub } from '../../core/signal-hub.ts';
-import type { SignalLimits } from '../../core/limits.ts';
-import type { SignalStats } from '../../core/signal-hub.ts';
-import { TrackerHub, type TrackerStats } from '../../core/tracker-hub.ts';
-import type { TrackerLimits } from '../../core/tracker-limits.ts';
-import type { AllowedOrigins } from '../../origin-policy.ts';
-import { createHostCheck, type AllowedHosts } from './host-policy.ts';
+import { serveSignalApp, type Listen, type RunningSignalServer, type SignalServerOptions } from '../signal-server.ts';
 import { listenWithWebSocket } from './listen.ts';
-import { siteGuard } from './site-guard.ts';
-import { serveStaticSite } from './static-site.ts';
 
-export { createSignalApp, DEFAULT_SIGNAL_PATH, DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../app.ts';
-export type { AllowedOrigins } from '../../origin-policy.ts';
-export type { AllowedHosts } from './host-policy.ts';
-export type { SignalLimits, SignalStats, TrackerLimits, TrackerStats };
+export type { RunningSignalServer, SignalServerOptions };
+export { startSiteServer, type RunningSiteServer, type SiteServerOptions } from './site-server.ts';
 
-const DEFAULT_HOST = '127.0.0.1';
-/** A UTF-16 code unit is at most 3 UTF-8 bytes, so this never cuts a frame the core would accept. */
-const UTF8_BYTES_PER_CHAR = 3;
-
-export interface SignalServerOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  host?: string;
-  /** Default `'*'`: a bare signaling server is meant to be used from other origins. */
-  allowedOrigins?: AllowedOrigins;
-  limits?: Partial<SignalLimits>;
-  trackerLimits?: Partial<TrackerLimits>;
-  path?: string;
+export function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
+  return serveSignalApp(listenOnNode, options);
 }
 
-export interface RunningSignalServer {
-  /** `ws://host:port/peer-connect/signal` */
-  url: string;
-  /** `ws://host:port/peer-connect/announce`: the WebTorrent tracker, an announce URL for torrents. */
-  trackerUrl: string;
-  port: number;
-  stats(): SignalStats;
-  trackerStats(): TrackerStats;
-  close(): Promise<void>;
-}
-
-export async function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
-  const hub = new SignalHub({ limits: options.limits ?? {} });
-  const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
-  const path = options.path ?? DEFAULT_SIGNAL_PATH;
-  const listening = await listenWithWebSocket(
-    { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
-    ({ upgradeWebSocket }) => createSignalApp({ upgradeWebSocket, hub, tracker, path, allowedOrigins: options.allowedOrigins ?? '*' }),
-  );
-  const wsOrigin = listening.origin.replace(/^http/, 'ws');
-  return {
-    url: `${wsOrigin}${path}`,
-    trackerUrl: `${wsOrigin}${DEFAULT_TRACKER_PATH}`,
-    port: listening.port,
-    stats: () => hub.stats(),
-    trackerStats: () => tracker.stats(),
-    close: () => closeAll(hub, tracker, listening.close),
-  };
-}
-
-export interface SiteServerOptions {
-  /** The built site directory. */
-  root: string;
-  port?: number;
-  host?: string;
-  /** Serve the signaling route on the same origin (default true). */
-  signal?: boolean;
-  /** Default: this server's own origin (with `localhost` and `127.0.0.1` both accepted on loopback). */
-  allowedOrigins?: AllowedOrigins;
-  /**
-   * Host names answered besides IP literals and `localhost` (default none); `'*'` for any, behind
-   * a proxy that checks Host itself. Other names get 421, against DNS rebinding (host-policy.ts).
-   * A malformed name throws before anything is bound.
-   */
-  allowedHosts?: AllowedHosts;
-  limits?: Partial<SignalLimits>;
-  trackerLimits?: Partial<TrackerLimits>;
-}
-
-export interface RunningSiteServer {
-  /** `http://host:port/` */
-  url: string;
-  port: number;
-  /** `ws://host:port/peer-connect/signal`, or '' when signal is off. */
-  signalUrl: string;
-  /** `ws://host:port/peer-connect/announce` (served with the signaling route), or '' when signal is off. */
-  trackerUrl: string;
-  stats(): SignalStats;
-  trackerStats(): TrackerStats;
-  close(): Promise<void>;
-}
-
-export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
-  const hostAllowed = createHostCheck(options.allowedHosts ?? []);
-  const hub = new SignalHub({ limits: options.limits ?? {} });
-  const tracker = new TrackerHub({ limits: options.trackerLimits ?? {} });
-  const withSignal = options.signal ?? true;
-  const host = options.host ?? DEFAULT_HOST;
-  const listening = await listenWithWebSocket(
-    { host, port: options.port ?? 0, maxPayloadBytes: maxPayloadBytes(hub, tracker) },
-    ({ upgradeWebSocket, origin, port }) => {
-      const app = new Hono();
-      app.use(siteGuard(hostAllowed));
-      if (withSignal) {
-        const allowedOrigins = options.allowedOrigins ?? ownOrigins(origin, host, port);
-        app.route('/', createSignalApp({ upgradeWebSocket, hub, tracker, allowedOrigins }));
-      }
-      app.get('*', serveStaticSite(options.root));
-      return app;
-    },
-  );
-  return {
-    url: `${listening.origin}/`,
-    port: listening.port,
-    signalUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_SIGNAL_PATH}` : '',
-    trackerUrl: withSignal ? `${listening.origin.replace(/^http/, 'ws')}${DEFAULT_TRACKER_PATH}` : '',
-    stats: () => hub.stats(),
-    trackerStats: () => tracker.stats(),
-    close: () => closeAll(hub, tracker, listening.close),
-  };
-}
-
-/** The origins a page served by this server can have: both loopback spellings on a loopback host. */
-function ownOrigins(origin: string, host: string, port: number): string[] {
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  return loopback ? [origin, `http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`] : [origin];
-}
-
-/** ws has one frame cap for the whole server, so it is the larger of the two routes' limits. */
-function maxPayloadBytes(hub: SignalHub, tracker: TrackerHub): number {
-  return Math.max(hub.limits.maxMessageChars, tracker.limits.maxMessageChars) * UTF8_BYTES_PER_CHAR;
-}
-
-async function closeAll(hub: SignalHub, tracker: TrackerHub, closeServer: () => Promise<void>): Promise<void> {
-  hub.shutdown();
-  tracker.shutdown();
-  await closeServer();
-}
+const listenOnNode: Listen = ({ host, port, maxFrameBytes }, build) =>
+  listenWithWebSocket({ host, port, maxPayloadBytes: maxFrameBytes }, ({ upgradeWebSocket }) => build(upgradeWebSocket));

@@ -9,6 +9,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
+import { httpOrigin } from '../signal-server.ts';
 
 export interface NodeListenOptions {
   host: string;
@@ -47,7 +48,7 @@ export async function listenWithWebSocket(options: NodeListenOptions, build: (co
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const origin = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const origin = httpOrigin(options.host, port);
 
   const root = new Hono();
   const nodeWs = createNodeWebSocket({ app: root });

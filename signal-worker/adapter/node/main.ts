@@ -8,8 +8,7 @@ import { stopOnProcessSignals } from '../process-lifecycle.ts';
 import { listeningLine, readStandaloneOptions } from '../standalone.ts';
 import { startSignalServer } from './index.ts';
 
-const options = readStandaloneOptions((name) => process.env[name]);
-const server = await startSignalServer(options);
-console.log(listeningLine(`http://${options.host}:${server.port}`));
+const server = await startSignalServer(readStandaloneOptions((name) => process.env[name]));
+console.log(listeningLine(server.origin));
 
 stopOnProcessSignals(() => server.close());

@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import Client, { type AnnounceUpdate, type ScrapeData, type TrackerPeer } from 'bittorrent-tracker/client';
 import { fireEndOfCandidates, LOOPBACK_RTC_CONFIG } from '../../unit/tracker-webrtc.ts';
 import type { CaseContext, ComplianceCase } from '../support/case.ts';
-import { withTimeout } from '../support/wait.ts';
+import { nextEvent, withTimeout } from '../support/wait.ts';
 
 const STEP_TIMEOUT_MS = 10_000;
 
@@ -107,21 +107,9 @@ function client({ server, t, defer }: CaseContext, infoHash: string, peerId: str
   return c;
 }
 
-/** The next `event` from `emitter` that `accept`s, or a rejection naming what did not happen. */
+/** The next `event` from `emitter` that `accept`s, within STEP_TIMEOUT_MS. */
 function next<T>(emitter: EventEmitter, event: string, what: string, accept: (value: T) => boolean = () => true): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms waiting for ${what}`));
-    }, STEP_TIMEOUT_MS);
-    const on = (value: T): void => {
-      if (!accept(value)) return;
-      clearTimeout(timer);
-      emitter.off(event, on);
-      resolve(value);
-    };
-    emitter.on(event, on);
-  });
+  return nextEvent(emitter, event, what, accept, STEP_TIMEOUT_MS);
 }
 
 /** The first peer of `client` whose data channel opens (a failed attempt is retried at the next announce). */

@@ -1,12 +1,14 @@
 /**
- * A signaling client for the compliance cases: real WebSocket (ws), decoded server messages
- * queued for awaiting in order, and the close with its code and reason.
+ * A signaling client for the compliance cases (and the Node adapter's unit tests): real
+ * WebSocket (ws), decoded server messages queued for awaiting in order, and the close with its
+ * code and reason.
  */
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { decodeServerMessage, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
 import { GOOD_ORIGIN } from './config.ts';
+import { Inbox } from './inbox.ts';
 import { WAIT_MS, withTimeout } from './wait.ts';
 
 export interface Closed {
@@ -22,8 +24,7 @@ export const peerId = (name: string): string => `peer-${name}`.padEnd(16, '0');
 export const hash = (n: number): string => n.toString(16).padStart(64, '0');
 
 export class SignalClient {
-  private readonly inbox: ServerMessage[] = [];
-  private wake: (() => void) | null = null;
+  private readonly inbox = new Inbox<ServerMessage>();
   readonly closed: Promise<Closed>;
 
   private constructor(
@@ -33,7 +34,6 @@ export class SignalClient {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       const decoded = decodeServerMessage(isBinary ? '<binary>' : String(data));
       this.inbox.push(decoded.ok ? decoded.value : { type: 'error', code: 'internal', message: `undecodable from server: ${String(data).slice(0, 200)}` });
-      this.wake?.();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
@@ -43,13 +43,18 @@ export class SignalClient {
    * the socket by it before any message is read; the others ignore the query.
    */
   static open(server: RuntimeServer, swarm: string, origin: string = GOOD_ORIGIN): Promise<SignalClient> {
-    const ws = new WebSocket(`${server.url}?swarm=${encodeURIComponent(swarm)}`, { origin });
+    return SignalClient.connect(server.url, swarm, origin, server.runtime);
+  }
+
+  /** A socket to the signaling route at `url` for `swarm`, with no Origin unless one is given. */
+  static connect(url: string, swarm: string, origin?: string, target = url): Promise<SignalClient> {
+    const ws = new WebSocket(`${url}?swarm=${encodeURIComponent(swarm)}`, origin === undefined ? {} : { origin });
     return withTimeout(
       new Promise((resolve, reject) => {
         ws.once('open', () => resolve(new SignalClient(ws, swarm)));
         ws.once('error', reject);
       }),
-      `a signaling socket to ${server.runtime}`,
+      `a signaling socket to ${target}`,
     );
   }
 
@@ -64,20 +69,7 @@ export class SignalClient {
 
   /** The next message, which must be of `type`. */
   async next<T extends ServerMessage['type']>(type: T, ms = WAIT_MS): Promise<Extract<ServerMessage, { type: T }>> {
-    const deadline = Date.now() + ms;
-    while (this.inbox.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${type} message within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-    const message = this.inbox.shift() as ServerMessage;
+    const message = await this.inbox.next(`${type} message`, ms);
     assert.equal(message.type, type, `expected ${type}, got ${JSON.stringify(message)}`);
     return message as Extract<ServerMessage, { type: T }>;
   }

@@ -1,11 +1,13 @@
 /**
- * A raw WebTorrent-tracker client for the compliance cases: JSON frames as bittorrent-tracker's
- * client sends them, replies queued for awaiting in order, and the close.
+ * A raw WebTorrent-tracker client for the compliance cases (and the Node adapter's unit tests):
+ * JSON frames as bittorrent-tracker's client sends them, replies queued for awaiting in order,
+ * and the close.
  */
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { isRecord } from '../../../protocol/result.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
+import { Inbox } from './inbox.ts';
 import { closeFrameOf, type Closed } from './signal-client.ts';
 import { WAIT_MS, withTimeout } from './wait.ts';
 
@@ -15,8 +17,7 @@ export type TrackerReply = Record<string, unknown>;
 export const binaryId = (tag: string): string => tag.repeat(19) + '\u00ff';
 
 export class TrackerClient {
-  private readonly inbox: TrackerReply[] = [];
-  private wake: (() => void) | null = null;
+  private readonly inbox = new Inbox<TrackerReply>();
   readonly closed: Promise<Closed>;
 
   private constructor(readonly ws: WebSocket) {
@@ -28,20 +29,24 @@ export class TrackerClient {
         parsed = { 'test-client': `not JSON: ${String(data).slice(0, 200)}` };
       }
       this.inbox.push(isRecord(parsed) ? parsed : { 'test-client': `not an object: ${String(data).slice(0, 200)}` });
-      this.wake?.();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
   /** No Origin, as a Node or desktop WebTorrent client connects, unless one is given. */
   static open(server: RuntimeServer, origin?: string): Promise<TrackerClient> {
-    const ws = new WebSocket(server.trackerUrl, origin === undefined ? {} : { origin });
+    return TrackerClient.connect(server.trackerUrl, origin, server.runtime);
+  }
+
+  /** A socket to the tracker route at `url`, with no Origin unless one is given. */
+  static connect(url: string, origin?: string, target = url): Promise<TrackerClient> {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
     return withTimeout(
       new Promise((resolve, reject) => {
         ws.once('open', () => resolve(new TrackerClient(ws)));
         ws.once('error', reject);
       }),
-      `a tracker socket to ${server.runtime}`,
+      `a tracker socket to ${target}`,
     );
   }
 
@@ -53,21 +58,8 @@ export class TrackerClient {
     this.ws.send(data);
   }
 
-  async next(ms = WAIT_MS): Promise<TrackerReply> {
-    const deadline = Date.now() + ms;
-    while (this.inbox.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no tracker reply within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-    return this.inbox.shift() as TrackerReply;
+  next(ms = WAIT_MS): Promise<TrackerReply> {
+    return this.inbox.next('tracker reply', ms);
   }
 
   /** Announces `peer` in `infoHash` (no offers) and returns the server's counts. */

@@ -8,8 +8,10 @@
  * refused past the bound (not LRU-evicted), a peer_id belongs to one connection, a seeder's
  * offers go only to peers still downloading, and `downloaded` counts real completions.
  */
-import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../protocol/tracker-messages.ts';
-import { RandomSet } from './random-set.ts';
+import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
+import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../../protocol/tracker-messages.ts';
+import { RandomSet } from '../random-set.ts';
+import { SwarmTable, type IndexStats } from '../swarm-table.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** How the index reaches a connection (one per WebSocket; it may hold many peers). */
@@ -17,8 +19,15 @@ export interface TrackerSink {
   deliver(response: TrackerResponse): void;
 }
 
-interface Swarm {
-  readonly infoHash: BinaryId;
+/** What an announce response reports of a swarm. */
+export interface SwarmCounts {
+  readonly complete: number;
+  readonly incomplete: number;
+}
+
+interface Swarm extends SwarmCounts {
+  /** The torrent's info_hash. */
+  readonly id: BinaryId;
   readonly peers: Map<BinaryId, TrackerPeer>;
   /** The same peers, for O(1) random choice of whom to forward an offer to. */
   readonly members: RandomSet<TrackerPeer>;
@@ -46,34 +55,39 @@ export interface TrackerMembership {
   lastSeen: number;
 }
 
-export type AnnounceOutcome = { ok: true; complete: number; incomplete: number } | { ok: false; reason: string };
+/** Why the index refused an announce or an answer (the wire carries only the message, as `failure reason`). */
+export type TrackerIndexCode = 'peer-id-in-use' | 'swarm-full' | 'tracker-full' | 'too-many-torrents' | 'not-in-swarm';
+
+const NO_PEERS: SwarmCounts = Object.freeze({ complete: 0, incomplete: 0 });
+/** `relayAnswer` succeeds once per answer: one shared value, not one per call. */
+const RELAYED: Success<void> = Object.freeze(ok(undefined));
+
 type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
 
 export class TrackerIndex {
-  private readonly swarms = new Map<BinaryId, Swarm>();
+  private readonly swarms = new SwarmTable<Swarm, TrackerPeer>((id) => ({ id, peers: new Map(), members: new RandomSet(), complete: 0, incomplete: 0, downloaded: 0 }));
   /** Every peer a connection announced, so closing it (or counting its memberships) is O(its peers). */
   private readonly bySink = new Map<TrackerSink, Set<TrackerPeer>>();
-  private peerCount = 0;
 
   constructor(
     private readonly limits: Limits,
     private readonly random: () => number = Math.random,
   ) {}
 
-  stats(): { swarms: number; peers: number } {
-    return { swarms: this.swarms.size, peers: this.peerCount };
+  stats(): IndexStats {
+    return this.swarms.stats();
   }
 
   /**
    * Applies one announce (not an answer) from `sink`, then forwards its offers to up to
    * `request.numwant` random other peers of the swarm. Returns the counts for the response.
    */
-  announce(request: AnnounceRequest, sink: TrackerSink, now: number): AnnounceOutcome {
+  announce(request: AnnounceRequest, sink: TrackerSink, now: number): Result<SwarmCounts, TrackerIndexCode> {
     const swarm = this.swarms.get(request.infoHash);
     const existing = swarm?.peers.get(request.peerId);
     // Peer ids travel with every forwarded offer, so anyone in the swarm knows them: a second
     // connection claiming one would steal the answers meant for it.
-    if (existing && existing.sink !== sink) return { ok: false, reason: 'peer_id is in use by another connection' };
+    if (existing && existing.sink !== sink) return fail('peer_id is in use by another connection', 'peer-id-in-use');
 
     if (request.event === 'stopped') {
       if (existing) this.remove(existing);
@@ -84,7 +98,7 @@ export class TrackerIndex {
     if (!peer) {
       const joined = this.join(request, sink, swarm, now);
       if (!joined.ok) return joined;
-      peer = joined.peer;
+      peer = joined.value;
     } else {
       peer.lastSeen = now;
       if (!peer.complete && (request.left === 0 || request.event === 'completed')) {
@@ -101,16 +115,16 @@ export class TrackerIndex {
    * connection (it was sent the offer as a member); a target that has left is not an error: the
    * offerer's own offer timeout cleans up, exactly as with bittorrent-tracker.
    */
-  relayAnswer(infoHash: BinaryId, fromPeerId: BinaryId, sink: TrackerSink, answer: TrackerAnswer, now: number): { ok: true } | { ok: false; reason: string } {
+  relayAnswer(infoHash: BinaryId, fromPeerId: BinaryId, sink: TrackerSink, answer: TrackerAnswer, now: number): Result<void, TrackerIndexCode> {
     const swarm = this.swarms.get(infoHash);
     const from = swarm?.peers.get(fromPeerId);
-    if (!swarm || !from || from.sink !== sink) return { ok: false, reason: 'answer from a peer that has not announced in this swarm' };
+    if (!swarm || !from || from.sink !== sink) return fail('answer from a peer that has not announced in this swarm', 'not-in-swarm');
     from.lastSeen = now;
     const to = swarm.peers.get(answer.toPeerId);
     if (to && to !== from) {
       to.sink.deliver({ action: 'announce', info_hash: infoHash, peer_id: fromPeerId, offer_id: answer.offerId, answer: answer.answer });
     }
-    return { ok: true };
+    return RELAYED;
   }
 
   scrape(infoHashes: readonly BinaryId[]): Record<BinaryId, ScrapeFile> {
@@ -132,7 +146,7 @@ export class TrackerIndex {
 
   /** What `sink` has announced, for a snapshot of its connection. */
   memberships(sink: TrackerSink): TrackerMembership[] {
-    return [...(this.bySink.get(sink) ?? [])].map((p) => ({ infoHash: p.swarm.infoHash, peerId: p.peerId, complete: p.complete, lastSeen: p.lastSeen }));
+    return [...(this.bySink.get(sink) ?? [])].map((p) => ({ infoHash: p.swarm.id, peerId: p.peerId, complete: p.complete, lastSeen: p.lastSeen }));
   }
 
   /**
@@ -140,7 +154,7 @@ export class TrackerIndex {
    * announced, so only a peer id another connection holds by now is skipped (false).
    */
   restore(sink: TrackerSink, membership: TrackerMembership): boolean {
-    const swarm = this.swarms.get(membership.infoHash) ?? this.createSwarm(membership.infoHash);
+    const swarm = this.swarms.open(membership.infoHash);
     if (swarm.peers.has(membership.peerId)) return false;
     this.admit(new TrackerPeer(swarm, membership.peerId, sink, membership.complete, membership.lastSeen));
     return true;
@@ -155,7 +169,7 @@ export class TrackerIndex {
   /** Removes peers not heard from since `olderThan`; returns how many went. */
   sweep(olderThan: number): number {
     let swept = 0;
-    for (const swarm of [...this.swarms.values()]) {
+    for (const swarm of this.swarms.all()) {
       for (const peer of [...swarm.peers.values()]) {
         if (peer.lastSeen < olderThan) {
           this.remove(peer);
@@ -166,30 +180,29 @@ export class TrackerIndex {
     return swept;
   }
 
-  private join(request: AnnounceRequest, sink: TrackerSink, existing: Swarm | undefined, now: number): { ok: true; peer: TrackerPeer } | { ok: false; reason: string } {
+  private join(request: AnnounceRequest, sink: TrackerSink, existing: Swarm | undefined, now: number): Result<TrackerPeer, TrackerIndexCode> {
     if (this.membershipCount(sink) >= this.limits.maxMembershipsPerConnection) {
-      return { ok: false, reason: `more than ${this.limits.maxMembershipsPerConnection} torrents on one connection` };
+      return fail(`more than ${this.limits.maxMembershipsPerConnection} torrents on one connection`, 'too-many-torrents');
     }
-    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return { ok: false, reason: 'swarm is full' };
-    if (!existing && this.swarms.size >= this.limits.maxSwarms) return { ok: false, reason: 'tracker is full' };
-    const swarm = existing ?? this.createSwarm(request.infoHash);
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail('swarm is full', 'swarm-full');
+    if (!existing && this.swarms.size >= this.limits.maxSwarms) return fail('tracker is full', 'tracker-full');
+    const swarm = existing ?? this.swarms.open(request.infoHash);
     // An unknown peer sending `completed` or `update` is treated as `started`, as bittorrent-tracker does.
     const peer = new TrackerPeer(swarm, request.peerId, sink, request.left === 0, now);
     this.admit(peer);
-    return { ok: true, peer };
+    return ok(peer);
   }
 
   /** Enters a new peer in its swarm's tables, its connection's list and the counts. */
   private admit(peer: TrackerPeer): void {
     const swarm = peer.swarm;
-    swarm.peers.set(peer.peerId, peer);
+    this.swarms.addPeer(swarm, peer.peerId, peer);
     swarm.members.add(peer);
     if (peer.complete) swarm.complete++;
     else swarm.incomplete++;
     let own = this.bySink.get(peer.sink);
     if (!own) this.bySink.set(peer.sink, (own = new Set()));
     own.add(peer);
-    this.peerCount++;
   }
 
   private markComplete(peer: TrackerPeer): void {
@@ -217,23 +230,15 @@ export class TrackerIndex {
 
   private remove(peer: TrackerPeer): void {
     const swarm = peer.swarm;
-    if (swarm.peers.get(peer.peerId) !== peer) return;
-    swarm.peers.delete(peer.peerId);
+    if (!this.swarms.removePeer(swarm, peer.peerId, peer)) return;
     swarm.members.delete(peer);
     if (peer.complete) swarm.complete--;
     else swarm.incomplete--;
     this.bySink.get(peer.sink)?.delete(peer);
-    this.peerCount--;
-    if (swarm.peers.size === 0) this.swarms.delete(swarm.infoHash);
   }
 
-  private counts(swarm: Swarm | undefined): AnnounceOutcome {
-    return { ok: true, complete: swarm?.complete ?? 0, incomplete: swarm?.incomplete ?? 0 };
-  }
-
-  private createSwarm(infoHash: BinaryId): Swarm {
-    const swarm: Swarm = { infoHash, peers: new Map(), members: new RandomSet(), complete: 0, incomplete: 0, downloaded: 0 };
-    this.swarms.set(infoHash, swarm);
-    return swarm;
+  /** The swarm itself, read through `SwarmCounts`: no copy per announce. */
+  private counts(swarm: Swarm | undefined): Success<SwarmCounts> {
+    return ok(swarm ?? NO_PEERS);
   }
 }

@@ -3,9 +3,11 @@
  * server's whole state, with no sockets in it. Other peers are reached only through `PeerSink`,
  * so this file runs the same on every runtime and in unit tests.
  */
-import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../protocol/signal-messages.ts';
-import type { SignalLimits } from './limits.ts';
-import { RandomSet } from './random-set.ts';
+import { fail, ok, type Failure, type Result, type Success } from '../../../protocol/result.ts';
+import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../../protocol/signal-messages.ts';
+import type { SignalLimits } from './signal-limits.ts';
+import { RandomSet } from '../random-set.ts';
+import { SwarmTable, type IndexStats } from '../swarm-table.ts';
 
 /** How the index reaches a peer other than the one whose message it is handling. */
 export interface PeerSink {
@@ -34,44 +36,43 @@ export class SwarmPeer {
   ) {}
 }
 
-export type IndexError = { ok: false; code: SignalErrorCode; message: string };
-export type JoinResult = { ok: true; peer: SwarmPeer; swarmSize: number } | IndexError;
+export interface Joined {
+  peer: SwarmPeer;
+  swarmSize: number;
+}
+
+/** `addHaves` succeeds once per `have` message: one shared value, not one per call. */
+const ADDED: Success<void> = Object.freeze(ok(undefined));
 type Limits = Pick<SignalLimits, 'maxHavePerPeer' | 'maxPeersPerSwarm' | 'maxParkedOffers' | 'maxPeersPerWant'>;
 
 export class SwarmIndex {
-  private readonly swarms = new Map<string, Swarm>();
-  private peerCount = 0;
+  private readonly swarms = new SwarmTable<Swarm, SwarmPeer>((id) => ({ id, peers: new Map(), holders: new Map(), offering: new RandomSet() }));
 
   constructor(
     private readonly limits: Limits,
     private readonly random: () => number = Math.random,
   ) {}
 
-  stats(): { swarms: number; peers: number } {
-    return { swarms: this.swarms.size, peers: this.peerCount };
+  stats(): IndexStats {
+    return this.swarms.stats();
   }
 
-  join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): JoinResult {
+  join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): Result<Joined, SignalErrorCode> {
     const existing = this.swarms.get(swarmId);
-    if (existing?.peers.has(peerId)) {
-      return { ok: false, code: 'duplicate-peer-id', message: `peer id ${peerId} is already in swarm ${swarmId}` };
-    }
-    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) {
-      return { ok: false, code: 'swarm-full', message: `swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers` };
-    }
+    if (existing?.peers.has(peerId)) return fail(`peer id ${peerId} is already in swarm ${swarmId}`, 'duplicate-peer-id');
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail(`swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers`, 'swarm-full');
     if (new Set(have).size > this.limits.maxHavePerPeer) return this.tooManyHaves();
-    const swarm = existing ?? this.createSwarm(swarmId);
+    const swarm = this.swarms.open(swarmId);
     const peer = new SwarmPeer(swarm, peerId, sink);
-    swarm.peers.set(peerId, peer);
-    this.peerCount++;
+    this.swarms.addPeer(swarm, peerId, peer);
     this.addHaves(peer, have);
     this.parkOffers(peer, offers);
-    return { ok: true, peer, swarmSize: swarm.peers.size };
+    return ok({ peer, swarmSize: swarm.peers.size });
   }
 
   /** Records more complete assets; refuses (changing nothing) past maxHavePerPeer distinct. */
-  addHaves(peer: SwarmPeer, hashes: readonly string[]): { ok: true } | IndexError {
-    if (peer.left) return { ok: true };
+  addHaves(peer: SwarmPeer, hashes: readonly string[]): Result<void, SignalErrorCode> {
+    if (peer.left) return ADDED;
     const fresh = new Set(hashes.filter((h) => !peer.haves.has(h)));
     if (peer.haves.size + fresh.size > this.limits.maxHavePerPeer) return this.tooManyHaves();
     for (const hash of fresh) {
@@ -81,7 +82,7 @@ export class SwarmIndex {
       holders.add(peer);
     }
     this.updateOffering(peer);
-    return { ok: true };
+    return ADDED;
   }
 
   removeHaves(peer: SwarmPeer, hashes: readonly string[]): void {
@@ -163,21 +164,10 @@ export class SwarmIndex {
     this.removeHaves(peer, [...peer.haves]);
     peer.offers = [];
     peer.swarm.offering.delete(peer);
-    const swarm = peer.swarm;
-    if (swarm.peers.get(peer.peerId) === peer) {
-      swarm.peers.delete(peer.peerId);
-      this.peerCount--;
-    }
-    if (swarm.peers.size === 0) this.swarms.delete(swarm.id);
+    this.swarms.removePeer(peer.swarm, peer.peerId, peer);
   }
 
-  private createSwarm(id: string): Swarm {
-    const swarm: Swarm = { id, peers: new Map(), holders: new Map(), offering: new RandomSet() };
-    this.swarms.set(id, swarm);
-    return swarm;
-  }
-
-  private tooManyHaves(): IndexError {
-    return { ok: false, code: 'too-many-haves', message: `more than ${this.limits.maxHavePerPeer} assets announced` };
+  private tooManyHaves(): Failure<'too-many-haves'> {
+    return fail(`more than ${this.limits.maxHavePerPeer} assets announced`, 'too-many-haves');
   }
 }

@@ -1,8 +1,6 @@
 /**
- * The server-side limits, as one object so tests (and operators) can lower them. Defaults come
- * from protocol/limits.ts; an override may lower a limit but never raise it past the protocol's
- * value, because clients are built against those values (a raised limit would accept traffic a
- * conforming client never sends, which only helps abusers).
+ * The signaling server's limits, as one object so tests (and operators) can lower them
+ * (`resolveLimits` in ../socket/limits.ts: lowered, never raised past protocol/limits.ts).
  */
 import {
   IDLE_TIMEOUT_MS,
@@ -13,7 +11,7 @@ import {
   MAX_PEERS_PER_WANT,
   MAX_SIGNAL_MESSAGE_CHARS,
   MESSAGE_BURST,
-} from '../../protocol/limits.ts';
+} from '../../../protocol/limits.ts';
 
 export interface SignalLimits {
   /** Largest text frame, in UTF-16 code units, checked before parsing. */
@@ -44,20 +42,3 @@ export const DEFAULT_SIGNAL_LIMITS: Readonly<SignalLimits> = Object.freeze({
   messageBurst: MESSAGE_BURST,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
 });
-
-/**
- * Merges overrides onto the defaults. A raised or non-positive limit is a configuration bug, so it
- * throws at start-up (exceptions are for bugs) rather than being clamped silently.
- */
-export function resolveSignalLimits(overrides: Partial<SignalLimits> = {}): SignalLimits {
-  const limits: SignalLimits = { ...DEFAULT_SIGNAL_LIMITS };
-  for (const key of Object.keys(DEFAULT_SIGNAL_LIMITS) as Array<keyof SignalLimits>) {
-    const value = overrides[key];
-    if (value === undefined) continue;
-    const max = DEFAULT_SIGNAL_LIMITS[key];
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`signal limit ${key} must be a positive number, got ${value}`);
-    if (value > max) throw new RangeError(`signal limit ${key} may be lowered, not raised: ${value} > ${max}`);
-    limits[key] = value;
-  }
-  return limits;
-}

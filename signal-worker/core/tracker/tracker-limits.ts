@@ -1,6 +1,6 @@
 /**
- * The tracker's limits as one object so tests (and operators) can lower them. As with the
- * signaling limits, an override may lower a limit, never raise it past protocol/limits.ts.
+ * The tracker's limits as one object so tests (and operators) can lower them (`resolveLimits` in
+ * ../socket/limits.ts: lowered, never raised past protocol/limits.ts).
  */
 import {
   MAX_MESSAGES_PER_SECOND,
@@ -14,7 +14,7 @@ import {
   TRACKER_MIN_ANNOUNCE_INTERVAL_S,
   TRACKER_PEER_TTL_MS,
   TRACKER_SWEEP_INTERVAL_MS,
-} from '../../protocol/limits.ts';
+} from '../../../protocol/limits.ts';
 
 export interface TrackerLimits {
   /** Largest text frame, in UTF-16 code units, checked before parsing. */
@@ -50,17 +50,3 @@ export const DEFAULT_TRACKER_LIMITS: Readonly<TrackerLimits> = Object.freeze({
   peerTtlMs: TRACKER_PEER_TTL_MS,
   sweepIntervalMs: TRACKER_SWEEP_INTERVAL_MS,
 });
-
-/** Merges overrides onto the defaults; a raised or non-positive limit is a configuration bug and throws. */
-export function resolveTrackerLimits(overrides: Partial<TrackerLimits> = {}): TrackerLimits {
-  const limits: TrackerLimits = { ...DEFAULT_TRACKER_LIMITS };
-  for (const key of Object.keys(DEFAULT_TRACKER_LIMITS) as Array<keyof TrackerLimits>) {
-    const value = overrides[key];
-    if (value === undefined) continue;
-    const max = DEFAULT_TRACKER_LIMITS[key];
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`tracker limit ${key} must be a positive number, got ${value}`);
-    if (value > max) throw new RangeError(`tracker limit ${key} may be lowered, not raised: ${value} > ${max}`);
-    limits[key] = value;
-  }
-  return limits;
-}

@@ -3,10 +3,15 @@
  * drops peers which stopped announcing without closing their socket (a tab frozen in the
  * background, a half-open TCP connection). An adapter calls `accept` per upgraded socket.
  */
-import { timerClock, type Clock, type TimerHandle } from './clock.ts';
-import { TrackerConnection, type TrackerSnapshot, type TrackerSocket } from './tracker-connection.ts';
+import { timerClock, type Clock, type TimerHandle } from '../clock.ts';
+import type { IndexStats } from '../swarm-table.ts';
+import type { ClientSocket } from '../socket/client-socket.ts';
+import { ConnectionSet } from '../socket/connection-set.ts';
+import { frameRules } from '../socket/frame-gate.ts';
+import { resolveLimits } from '../socket/limits.ts';
+import { TrackerConnection, type TrackerContext, type TrackerSnapshot } from './tracker-connection.ts';
 import { TrackerIndex } from './tracker-index.ts';
-import { resolveTrackerLimits, type TrackerLimits } from './tracker-limits.ts';
+import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from './tracker-limits.ts';
 
 export interface TrackerHubOptions {
   limits?: Partial<TrackerLimits>;
@@ -15,9 +20,8 @@ export interface TrackerHubOptions {
   random?: () => number;
 }
 
-export interface TrackerStats {
-  swarms: number;
-  peers: number;
+export interface TrackerStats extends IndexStats {
+  /** Open connections (each may hold many peers). */
   connections: number;
 }
 
@@ -25,32 +29,31 @@ export class TrackerHub {
   readonly limits: TrackerLimits;
   private readonly clock: Clock;
   private readonly index: TrackerIndex;
-  private readonly connections = new Set<TrackerConnection>();
+  private readonly connections = new ConnectionSet<TrackerConnection>();
+  private readonly context: TrackerContext;
   private sweepTimer: TimerHandle | null = null;
-  private stopped = false;
 
   constructor(options: TrackerHubOptions = {}) {
-    this.limits = resolveTrackerLimits(options.limits);
+    this.limits = resolveLimits('tracker', DEFAULT_TRACKER_LIMITS, options.limits);
     this.clock = options.clock ?? timerClock;
     this.index = new TrackerIndex(this.limits, options.random);
+    // A connection silent for the peer TTL has no live peer left, so that is its idle timeout.
+    const rules = frameRules('tracker', this.limits, this.limits.peerTtlMs);
+    this.context = { index: this.index, limits: this.limits, rules, clock: this.clock, onEnd: this.connections.delete };
   }
 
-  accept(socket: TrackerSocket): TrackerConnection {
-    return this.track(new TrackerConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c)));
+  accept(socket: ClientSocket): TrackerConnection {
+    return this.track(new TrackerConnection(socket, this.context));
   }
 
   /** Rebuilds a connection from `TrackerConnection.snapshot()` on a socket that stayed open. */
-  restore(socket: TrackerSocket, snapshot: TrackerSnapshot): TrackerConnection {
-    return this.track(new TrackerConnection(socket, this.index, this.limits, this.clock, (c) => this.connections.delete(c), snapshot));
+  restore(socket: ClientSocket, snapshot: TrackerSnapshot): TrackerConnection {
+    return this.track(new TrackerConnection(socket, this.context, snapshot));
   }
 
   private track(connection: TrackerConnection): TrackerConnection {
-    if (this.stopped) {
-      connection.shutdown();
-      return connection;
-    }
     this.connections.add(connection);
-    if (this.sweepTimer === null) this.armSweep();
+    if (this.connections.size > 0 && this.sweepTimer === null) this.armSweep();
     return connection;
   }
 
@@ -60,19 +63,18 @@ export class TrackerHub {
 
   /** Closes every connection and stops the sweep (server shutdown). */
   shutdown(): void {
-    this.stopped = true;
     if (this.sweepTimer !== null) this.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
-    for (const connection of [...this.connections]) connection.shutdown();
+    this.connections.shutdown();
   }
 
   private armSweep(): void {
     this.sweepTimer = this.clock.setTimeout(() => {
       this.sweepTimer = null;
-      if (this.stopped) return;
       this.index.sweep(this.clock.now() - this.limits.peerTtlMs);
       // Peers live only on open connections, so with none there is nothing to sweep: a hub
-      // nobody uses holds no timer (and a Cloudflare object sets no alarm).
+      // nobody uses holds no timer (and a Cloudflare object sets no alarm). After shutdown
+      // there are none.
       if (this.connections.size > 0) this.armSweep();
     }, this.limits.sweepIntervalMs);
   }

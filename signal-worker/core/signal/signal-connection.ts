@@ -1,0 +1,163 @@
+/**
+ * One signaling connection: the per-socket state machine in front of the swarm index. Frames
+ * reach it through the shared socket layer (rate, idle and size checks, ../socket/); it decodes
+ * them and turns any violation into one `error` message followed by closing that socket alone.
+ */
+import { decodeClientMessage, encodeMessage, type ClientMessage, type ParkedOffer, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
+import { fail, type Failure } from '../../../protocol/result.ts';
+import type { Clock } from '../clock.ts';
+import type { ClientSocket } from '../socket/client-socket.ts';
+import type { FrameRules, GateState } from '../socket/frame-gate.ts';
+import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';
+import type { PeerSink, SwarmIndex, SwarmPeer } from './swarm-index.ts';
+
+/**
+ * Everything a connection holds, as plain data: a runtime that evicts idle objects while their
+ * sockets stay open (Cloudflare's WebSocket hibernation) stores it and rebuilds the connection.
+ */
+export interface SignalSnapshot extends GateState {
+  /** Null until `join` succeeded. */
+  peer: { swarm: string; peerId: string; have: string[]; offers: ParkedOffer[] } | null;
+}
+
+/** What every connection of one hub shares. */
+export interface SignalContext {
+  index: SwarmIndex;
+  rules: FrameRules;
+  clock: Clock;
+  onEnd: (connection: SignalConnection) => void;
+  /** Called when what `snapshot()` returns changed beyond the gate's state, or the connection ended. */
+  onChange?: ((connection: SignalConnection) => void) | undefined;
+}
+
+export interface SignalConnectionOptions {
+  /** The swarm the socket was opened for (a sharded server routes by it): any other `join` is refused. */
+  swarm?: string;
+  /** Rebuilds the connection as it was when this snapshot was taken. */
+  restored?: SignalSnapshot;
+}
+
+type JoinMessage = Extract<ClientMessage, { type: 'join' }>;
+
+export class SignalConnection extends SocketConnection<SignalErrorCode> implements PeerSink {
+  private peer: SwarmPeer | null = null;
+
+  constructor(
+    socket: ClientSocket,
+    private readonly context: SignalContext,
+    private readonly options: SignalConnectionOptions = {},
+  ) {
+    super(socket, context.clock, context.rules, options.restored);
+    if (options.restored?.peer) this.rejoin(options.restored.peer);
+  }
+
+  /** The joined peer id, or null before `join` succeeds. */
+  get peerId(): string | null {
+    return this.peer?.peerId ?? null;
+  }
+
+  deliver(message: ServerMessage): void {
+    this.sendText(encodeMessage(message));
+    // Another peer's `want` consumed one of our parked offers.
+    if (message.type === 'offer-used') this.changed();
+  }
+
+  /** The part of the snapshot that changes with every frame, cheap enough to take after each. */
+  clockState(): GateState {
+    return this.gateState();
+  }
+
+  snapshot(): SignalSnapshot {
+    const peer = this.peer;
+    return {
+      ...this.gateState(),
+      peer: peer && !peer.left ? { swarm: peer.swarm.id, peerId: peer.peerId, have: [...peer.haves], offers: peer.offers.map((o) => ({ ...o })) } : null,
+    };
+  }
+
+  protected handleText(text: string): void {
+    // Never `too-large` here: the gate already refused anything longer than maxMessageChars,
+    // which the limits keep at or below the decoder's own size limit.
+    const decoded = decodeClientMessage(text);
+    if (!decoded.ok) return this.violate(fail(decoded.error, 'malformed'));
+    this.dispatch(decoded.value);
+  }
+
+  private dispatch(message: ClientMessage): void {
+    if (message.type === 'join') {
+      return this.peer ? this.violate(fail('join sent twice', 'already-joined')) : this.join(message);
+    }
+    const peer = this.peer;
+    if (!peer) return this.violate(fail(`${message.type} before join`, 'not-joined'));
+    switch (message.type) {
+      case 'ping':
+        return this.send({ type: 'pong' });
+      case 'have': {
+        const added = this.context.index.addHaves(peer, message.have);
+        return added.ok ? this.changed() : this.violate(added);
+      }
+      case 'lost':
+        this.context.index.removeHaves(peer, message.have);
+        return this.changed();
+      case 'offers':
+        this.context.index.parkOffers(peer, message.offers);
+        return this.changed();
+      case 'want': {
+        const peers = this.context.index.want(peer, message.hash, message.exclude);
+        return this.send({ type: 'peers', hash: message.hash, peers });
+      }
+      case 'signal':
+        // A target that has left is not an error: the sender's connect attempt simply times out.
+        this.context.index.relay(peer, message.to, message.connId, message.sdp);
+        return;
+    }
+  }
+
+  private join(message: JoinMessage): void {
+    const expected = this.options.swarm;
+    if (expected !== undefined && message.swarm !== expected) {
+      return this.violate(fail(`join.swarm differs from the swarm in the socket's URL (?swarm=${expected})`, 'malformed'));
+    }
+    const joined = this.context.index.join(message.swarm, message.peerId, this, message.have, message.offers);
+    if (!joined.ok) return this.violate(joined);
+    this.peer = joined.value.peer;
+    const peers = this.context.index.introduce(joined.value.peer, message.introduce);
+    this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.value.swarmSize, peers });
+    this.changed();
+  }
+
+  /** Back into the index as the snapshot had it, without `joined` or introductions: the client saw those. */
+  private rejoin(peer: NonNullable<SignalSnapshot['peer']>): void {
+    const joined = this.context.index.join(peer.swarm, peer.peerId, this, peer.have, peer.offers);
+    // Possible only if the limits were lowered since: the client rejoins as after any refusal.
+    if (!joined.ok) return this.violate(joined);
+    this.peer = joined.value.peer;
+  }
+
+  protected tell(failure: Failure<SignalErrorCode | SocketErrorCode>): void {
+    this.send({ type: 'error', code: wireCode(failure.code), message: failure.error.slice(0, 200) });
+  }
+
+  protected closeReason(failure: Failure<SignalErrorCode | SocketErrorCode>): string {
+    return wireCode(failure.code);
+  }
+
+  protected leave(): void {
+    if (this.peer) this.context.index.leave(this.peer);
+    this.context.onEnd(this);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.context.onChange?.(this);
+  }
+
+  private send(message: ServerMessage): void {
+    this.sendText(encodeMessage(message));
+  }
+}
+
+/** A binary frame is simply not a signaling message; every other socket-layer code is on the wire as is. */
+function wireCode(code: SignalErrorCode | SocketErrorCode): SignalErrorCode {
+  return code === 'binary' ? 'malformed' : code;
+}

@@ -1,0 +1,131 @@
+/**
+ * The fakes the signaling server's core is tested with, for both protocols (signal-core,
+ * signal-restore and tracker-core tests): a clock whose timers fire only when told, sockets that
+ * record what the core sent and how it closed them, and small builders of valid ids.
+ */
+import { mock } from 'node:test';
+import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
+import type { Clock } from '../../signal-worker/core/clock.ts';
+import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
+
+export { seededRandom } from '../../bench/lib/seeded-random.ts';
+export { hash, peerId } from '../compliance/support/signal-client.ts';
+
+/** A clock that stands still until `advance` moves it, firing due timers in order. */
+export class FakeClock implements Clock {
+  private time = 1_000_000;
+  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
+  private nextId = 1;
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(callback: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.push({ at: this.time + ms, callback, id });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+
+  /** Timers set and not yet fired or cleared. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Moves time forward, firing due timers in order (timers set by timers included). */
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.callback();
+    }
+    this.time = until;
+  }
+}
+
+/** A socket that keeps every message the core sent it (parsed) and the close it got. */
+export class FakeSocket<M extends object = Record<string, unknown>> implements ClientSocket {
+  readonly sent: M[] = [];
+  closedWith: { code: number; reason: string } | null = null;
+  /** Makes `send` throw, as a socket that died under the core does. */
+  failSends = false;
+  /** What `lastHeardAt` reports: a ping the runtime answered without the core (Cloudflare). */
+  heardAt: number | null = null;
+
+  send(text: string): void {
+    if (this.failSends) throw new Error('socket is gone');
+    this.sent.push(JSON.parse(text) as M);
+  }
+
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+
+  lastHeardAt(): number | null {
+    return this.heardAt;
+  }
+
+  last(): M | undefined {
+    return this.sent[this.sent.length - 1];
+  }
+
+  /** Methods, so an earlier `closedWith === null` assertion does not narrow later reads. */
+  closeCode(): number | undefined {
+    return this.closedWith?.code;
+  }
+
+  closeReason(): string | null {
+    return this.closedWith?.reason ?? null;
+  }
+}
+
+/** A signaling client's socket. */
+export class FakeSignalSocket extends FakeSocket<ServerMessage> {
+  ofType<T extends ServerMessage['type']>(type: T): Array<Extract<ServerMessage, { type: T }>> {
+    return this.sent.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
+  }
+}
+
+/** A tracker client's socket. */
+export class FakeTrackerSocket extends FakeSocket {
+  offers(): Array<Record<string, unknown>> {
+    return this.sent.filter((m) => m.offer !== undefined);
+  }
+
+  answers(): Array<Record<string, unknown>> {
+    return this.sent.filter((m) => m.answer !== undefined);
+  }
+
+  failures(): Array<Record<string, unknown>> {
+    return this.sent.filter((m) => m['failure reason'] !== undefined);
+  }
+}
+
+/** A parked offer with a valid connId, made from a short name. */
+export const offer = (name: string): ParkedOffer => ({ connId: `conn-${name}`.padEnd(8, '0'), sdp: { type: 'offer', sdp: `v=0 offer ${name}` } });
+
+/** A 20-char tracker binary id from a short label, with bytes above 0x7f so JSON round trips are exercised. */
+export const binaryIdOf = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);
+
+/** A random source that throws: stands for any bug of ours met while handling a frame. */
+export function buggyRandom(): number {
+  throw new Error('a bug');
+}
+
+/** Runs `run` with console.error silenced, and returns how many times it was called. */
+export function consoleErrorsDuring(run: () => void): number {
+  const logged = mock.method(console, 'error', () => undefined);
+  try {
+    run();
+    return logged.mock.callCount();
+  } finally {
+    logged.mock.restore();
+  }
+}
