@@ -69,7 +69,7 @@ async function withLimit<T>(work: Promise<T>, ms: number, what: string): Promise
 const oneLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/;? ?last output:$/, '').slice(0, 300);
 
 async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: number) => number): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
-  const load = forkChild('edge-load-child.ts');
+  const load = forkChild(new URL('./lib/edge-load-child.ts', import.meta.url));
   try {
     await nextMessage<EdgeLoadReply, 'ready'>(load, ['ready'], cap(30_000));
     await sleep(SETTLE_MS);

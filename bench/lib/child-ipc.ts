@@ -1,10 +1,11 @@
-/** Forking a bench/lib child under tsx and waiting for its IPC replies, with a time limit on each. */
+/** Forking a benchmark's child process under tsx and waiting for its IPC replies, with a time limit on each. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export function forkChild(file: string, args: readonly string[] = []): ChildProcess {
-  return fork(fileURLToPath(new URL(`./${file}`, import.meta.url)), [...args], {
-    execArgv: ['--import', 'tsx'],
+/** `file`: the child's module, e.g. `new URL('./load-child.ts', import.meta.url)`. `exposeGc`: so it can collect before reading its memory. */
+export function forkChild(file: URL, args: readonly string[] = [], options: { exposeGc?: boolean } = {}): ChildProcess {
+  return fork(fileURLToPath(file), [...args], {
+    execArgv: ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
