@@ -10,13 +10,13 @@
 import { cpus, loadavg } from 'node:os';
 import { Budget, sleep } from './lib/budget.ts';
 import { endChild, forkChild, nextMessage } from './lib/child-ipc.ts';
-import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './lib/edge-ipc.ts';
-import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
-import { startServer, type EdgeServerName, type ServerUnderTest } from './lib/edge-servers.ts';
+import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './edge-load/ipc.ts';
+import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './edge-load/report.ts';
+import { startServer, type EdgeServerName, type ServerUnderTest } from './edge-load/servers.ts';
 import { progress } from './lib/log.ts';
-import { sampleCpu, windowCpu, type CpuSample } from './lib/proc-cpu.ts';
-import { openFilesLimit, serverOpenFiles } from './lib/proc-fds.ts';
-import { runtimeVersions } from './lib/runtime-versions.ts';
+import { sampleCpu, windowCpu, type CpuSample } from './edge-load/proc-cpu.ts';
+import { openFilesLimit, serverOpenFiles } from './edge-load/proc-fds.ts';
+import { runtimeVersions } from './edge-load/runtime-versions.ts';
 import { RUNTIMES } from '../tests/runtimes/types.ts';
 
 /**
@@ -69,7 +69,7 @@ async function withLimit<T>(work: Promise<T>, ms: number, what: string): Promise
 const oneLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/;? ?last output:$/, '').slice(0, 300);
 
 async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: number) => number): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
-  const load = forkChild(new URL('./lib/edge-load-child.ts', import.meta.url));
+  const load = forkChild(new URL('./edge-load/load-child.ts', import.meta.url));
   try {
     await nextMessage<EdgeLoadReply, 'ready'>(load, ['ready'], cap(30_000));
     await sleep(SETTLE_MS);

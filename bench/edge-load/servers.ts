@@ -6,9 +6,9 @@
  */
 import { launchRuntime } from '../../tests/runtimes/launch.ts';
 import type { RuntimeName, RuntimeServer } from '../../tests/runtimes/types.ts';
-import { endChild, forkChild, nextMessage } from './child-ipc.ts';
+import { endChild, forkChild, nextMessage } from '../lib/child-ipc.ts';
 import { treeRssBytes } from './proc-rss.ts';
-import type { ServerKind, ServerReply, ServerRequest } from './signal-ipc.ts';
+import type { ServerKind, ServerReply, ServerRequest } from '../lib/signal-ipc.ts';
 
 export type EdgeServerName = RuntimeName | 'bittorrent-tracker';
 
@@ -55,7 +55,7 @@ const workerdPart = { label: 'the two workerd processes alone (wrangler\'s proxy
 /** bittorrent-tracker in a Node child of its own (bench/lib/signal-server-child.ts, as bench/signaling.ts runs it). */
 async function startTracker(startTimeoutMs: number): Promise<ServerUnderTest> {
   const name = 'bittorrent-tracker';
-  const child = forkChild(new URL('./signal-server-child.ts', import.meta.url), ['tracker' satisfies ServerKind]);
+  const child = forkChild(new URL('../lib/signal-server-child.ts', import.meta.url), ['tracker' satisfies ServerKind]);
   const stop = (): Promise<void> => endChild(child, () => child.send({ type: 'stop' } satisfies ServerRequest), 2_000);
   try {
     const ready = await nextMessage<ServerReply, 'ready'>(child, ['ready'], startTimeoutMs);

@@ -1,14 +1,14 @@
 /**
  * The load generator of bench/edge-load.ts, in its own Node process so the server's process is
  * measured alone: on `join` it opens N WebSockets (a bounded number at a time) and announces
- * each into one of M swarms; on `go` it runs paced announce rounds (edge-tracker-client.ts) for a
+ * each into one of M swarms; on `go` it runs paced announce rounds (tracker-client.ts) for a
  * warm-up and a counted window, waits for the rounds in flight, closes every socket and exits.
  */
-import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './edge-ipc.ts';
-import { TrackerSwarmClient } from './edge-tracker-client.ts';
-import { counters, LoadPeer, openSocket, type Json } from './load-peer.ts';
+import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
+import { TrackerSwarmClient } from './tracker-client.ts';
+import { counters, LoadPeer, openSocket, type Json } from '../lib/load-peer.ts';
 import { PeerPacer } from './peer-pacer.ts';
-import { sleep } from './budget.ts';
+import { sleep } from '../lib/budget.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
 /**

@@ -1,4 +1,4 @@
-/** Messages between bench/edge-load.ts and its load child (edge-load-child.ts), over fork IPC. */
+/** Messages between bench/edge-load.ts and its load child (edge-load/load-child.ts), over fork IPC. */
 
 export interface EdgeLoadPlan {
   /** The WebTorrent tracker's WebSocket URL (ours: `/peer-connect/announce`; bittorrent-tracker: `/`). */
