@@ -11,7 +11,7 @@ import { MAX_PEERS_PER_WANT } from '../protocol/limits.ts';
 import { Budget } from './lib/budget.ts';
 import { forkChild, nextMessage } from './lib/child-ipc.ts';
 import { progress } from './lib/log.ts';
-import { signalingTable, type SignalCell } from './lib/signaling-report.ts';
+import { signalingTable, type SignalCell } from './signaling/report.ts';
 import type { LoadPlan, LoadReply, LoadRequest, LoadResult, ServerKind, ServerReply, ServerRequest } from './lib/signal-ipc.ts';
 
 const BUDGET_MS = 150_000;
@@ -31,7 +31,7 @@ async function memory(server: ChildProcess): Promise<{ rss: number; heapUsed: nu
 
 async function cell(kind: ServerKind, peers: number): Promise<SignalCell> {
   const server = forkChild(new URL('./lib/signal-server-child.ts', import.meta.url), [kind], { exposeGc: true });
-  const load = forkChild(new URL('./lib/signal-load-child.ts', import.meta.url));
+  const load = forkChild(new URL('./signaling/load-child.ts', import.meta.url));
   try {
     const { url } = await nextMessage<ServerReply, 'ready'>(server, ['ready'], CHILD_TIMEOUT_MS);
     const before = await memory(server);
