@@ -1,14 +1,14 @@
 /**
- * Node side of the transport probe: bundles bench/lib/probe-page.ts for the browser (the same
+ * Node side of the transport probe: bundles bench/transport/probe/page.ts for the browser (the same
  * esbuild settings as the product's bridge bundle), injects it into a visitor's page, and
  * connects two pages' probes by relaying their SDP through Node (no signaling server involved).
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { PieceSource, ProbeKind, ProbeWindow, RunResult } from './probe-api.ts';
+import type { PieceSource, ProbeKind, ProbeWindow, RunResult } from './api.ts';
 
-const ENTRY = fileURLToPath(new URL('./probe-page.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./page.ts', import.meta.url));
 const OPEN_TIMEOUT_MS = 10_000;
 
 let bundled: Promise<string> | null = null;

@@ -1,5 +1,5 @@
 /**
- * What the transport probe (bench/lib/probe-page.ts, bundled and injected into a visitor's page)
+ * What the transport probe (bench/transport/probe/page.ts, bundled and injected into a visitor's page)
  * exposes as `window.__pcProbe`. Types only, shared by the page bundle and the Node side.
  *
  * Two kinds of connection between the same two browsers, each set up by Node relaying SDP:

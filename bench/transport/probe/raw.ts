@@ -1,9 +1,9 @@
 /**
  * Browser side of the raw baseline: one plain RTCPeerConnection with one data channel and the
  * least code that can move bytes, so whatever ours loses against it is ours. Runs in a page
- * (bundled by probe-bundle.ts); no imports from the product.
+ * (bundled by bundle.ts); no imports from the product.
  */
-import type { RunResult } from './probe-api.ts';
+import type { RunResult } from './api.ts';
 
 /** Keep at most this queued on the channel: the product's own MAX_UPLOAD_BUFFERED_BYTES, so the two compare like with like. */
 const HIGH_WATER = 1024 * 1024;

@@ -5,10 +5,10 @@
  * like the real bridge, from the worker's IndexedDB (page-bridge/local-pieces.ts).
  */
 import Peer, { type SignalData } from '@thaunknown/simple-peer/lite.js';
-import { PeerLink } from '../../page-bridge/peer-link.ts';
-import { readPiece } from '../../page-bridge/local-pieces.ts';
-import { PIECE_SIZE } from '../../protocol/limits.ts';
-import type { PieceSource, RunResult } from './probe-api.ts';
+import { PeerLink } from '../../../page-bridge/peer-link.ts';
+import { readPiece } from '../../../page-bridge/local-pieces.ts';
+import { PIECE_SIZE } from '../../../protocol/limits.ts';
+import type { PieceSource, RunResult } from './api.ts';
 
 let peer: Peer | null = null;
 let link: PeerLink | null = null;

@@ -1,10 +1,10 @@
 /**
- * Entry of the transport probe bundle (see probe-bundle.ts): puts `window.__pcProbe` on the page.
+ * Entry of the transport probe bundle (see bundle.ts): puts `window.__pcProbe` on the page.
  * Browser code; bundled with esbuild, never run by Node.
  */
-import type { ProbeApi, ProbeWindow } from './probe-api.ts';
-import { rawAccept, rawAnswer, rawArm, rawFetch, rawOffer, rawOpened, rawResult, rawSend, rawServe } from './probe-raw.ts';
-import { linkAccept, linkAnswer, linkFetch, linkOffer, linkOpened, linkServe } from './probe-link.ts';
+import type { ProbeApi, ProbeWindow } from './api.ts';
+import { rawAccept, rawAnswer, rawArm, rawFetch, rawOffer, rawOpened, rawResult, rawSend, rawServe } from './raw.ts';
+import { linkAccept, linkAnswer, linkFetch, linkOffer, linkOpened, linkServe } from './link.ts';
 
 const api: ProbeApi = {
   offer: (kind) => (kind === 'raw' ? rawOffer() : linkOffer()),
