@@ -11,10 +11,10 @@ import { Budget } from './lib/budget.ts';
 import { progress } from './lib/log.ts';
 import { NETWORKS } from './lib/network.ts';
 import { createShaper, describeShaping } from './lib/shaper.ts';
-import { FIRST_PAGE, runRep, type Sample, type Variant } from './lib/video-cells.ts';
-import { failures, firstFrameTable, timelineTable, VARIANT_LABEL } from './lib/video-report.ts';
-import { demoVideoSite, largeVideoSite, type VideoSite } from './lib/video-sites.ts';
-import { startVideoTarget } from './lib/video-targets.ts';
+import { FIRST_PAGE, runRep, type Sample, type Variant } from './video/cells.ts';
+import { failures, firstFrameTable, timelineTable, VARIANT_LABEL } from './video/report.ts';
+import { demoVideoSite, largeVideoSite, type VideoSite } from './video/sites.ts';
+import { startVideoTarget } from './video/targets.ts';
 
 const REPS = 3;
 /** The issue allows this benchmark 4 min; closing and printing take a few seconds. */

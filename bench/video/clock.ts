@@ -12,7 +12,7 @@
  * worker got the fetch event) and the bridge's `peer-connect:<step>` User Timing marks.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import type { VideoIds } from './video-targets.ts';
+import type { VideoIds } from './targets.ts';
 
 const CLOCK = '__peerConnectBenchVideo';
 const MEDIA_EVENTS = ['loadstart', 'loadedmetadata', 'loadeddata', 'canplay', 'playing'] as const;

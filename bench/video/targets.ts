@@ -8,8 +8,8 @@
 import { urlPathFor } from '../../protocol/manifest.ts';
 import { startOriginServer, type OriginServer } from '../../tests/e2e/harness/origin-server.ts';
 import { startSite } from '../../tests/e2e/harness/site.ts';
-import type { OriginNetwork } from './network.ts';
-import type { Shaper } from './shaper.ts';
+import type { OriginNetwork } from '../lib/network.ts';
+import type { Shaper } from '../lib/shaper.ts';
 
 export interface VideoIds {
   /** Path in the site, e.g. `media/test-pattern.webm` (the manifest key). */

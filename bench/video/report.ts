@@ -3,12 +3,12 @@
  * video's origin bytes), and, per video, where the time goes until the first frame: the median
  * moment of each step on the page's clock, for the plain origin and PeerConnect's viewers.
  */
-import { kb, ms, pct, ratio } from './format.ts';
-import { table } from './markdown.ts';
-import { median } from './stats.ts';
-import type { VideoClock } from './video-clock.ts';
-import type { Sample, Variant } from './video-cells.ts';
-import type { VideoSite } from './video-sites.ts';
+import { kb, ms, pct, ratio } from '../lib/format.ts';
+import { table } from '../lib/markdown.ts';
+import { median } from '../lib/stats.ts';
+import type { VideoClock } from './clock.ts';
+import type { Sample, Variant } from './cells.ts';
+import type { VideoSite } from './sites.ts';
 
 export const VARIANT_LABEL: Record<Variant, string> = {
   'plain-first': 'plain origin, first page',

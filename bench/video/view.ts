@@ -1,16 +1,16 @@
 /**
  * One viewer watching the video: reads the pages before it (so the worker is installed and
  * controls the video page), opens the video page, which plays the video at once (see
- * video-clock.ts), waits for `canplay`, then for the whole video to be buffered (bounded), then
+ * clock.ts), waits for `canplay`, then for the whole video to be buffered (bounded), then
  * for its origin traffic to go quiet, and reads the page's timeline and what the origin sent it.
  * Every wait has a deadline; a failure is a value, so one stuck viewer cannot sink the run.
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
 import { waitForReady } from '../../tests/e2e/harness/site.ts';
-import { sleep } from './budget.ts';
-import { installVideoClock, readVideoClock, videoState, type VideoClock } from './video-clock.ts';
-import { originVideoUse, type VideoTarget } from './video-targets.ts';
-import { waitVisitorQuiet } from './visitor-origin.ts';
+import { sleep } from '../lib/budget.ts';
+import { installVideoClock, readVideoClock, videoState, type VideoClock } from './clock.ts';
+import { originVideoUse, type VideoTarget } from './targets.ts';
+import { waitVisitorQuiet } from '../lib/visitor-origin.ts';
 
 export interface ViewPlan {
   /** Pages read before the video page ([] for a first visit to it). */
