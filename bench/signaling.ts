@@ -8,11 +8,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { MAX_PEERS_PER_WANT } from '../protocol/limits.ts';
-import { Budget } from './lib/budget.ts';
-import { forkChild, nextMessage } from './lib/child-ipc.ts';
-import { progress } from './lib/log.ts';
+import { Budget } from './lib/run/budget.ts';
+import { forkChild, nextMessage } from './lib/run/child-ipc.ts';
+import { progress } from './lib/run/log.ts';
 import { signalingTable, type SignalCell } from './signaling/report.ts';
-import type { LoadPlan, LoadReply, LoadRequest, LoadResult, ServerKind, ServerReply, ServerRequest } from './lib/signal-ipc.ts';
+import type { LoadPlan, LoadReply, LoadRequest, LoadResult, ServerKind, ServerReply, ServerRequest } from './lib/signaling/ipc.ts';
 
 const BUDGET_MS = 150_000;
 /** `PC_SIGNAL_PEERS=300` for a quick development run on a shared machine. */
@@ -30,7 +30,7 @@ async function memory(server: ChildProcess): Promise<{ rss: number; heapUsed: nu
 }
 
 async function cell(kind: ServerKind, peers: number): Promise<SignalCell> {
-  const server = forkChild(new URL('./lib/signal-server-child.ts', import.meta.url), [kind], { exposeGc: true });
+  const server = forkChild(new URL('./lib/signaling/server-child.ts', import.meta.url), [kind], { exposeGc: true });
   const load = forkChild(new URL('./signaling/load-child.ts', import.meta.url));
   try {
     const { url } = await nextMessage<ServerReply, 'ready'>(server, ['ready'], CHILD_TIMEOUT_MS);

@@ -6,9 +6,9 @@
  */
 import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
 import { TrackerSwarmClient } from './tracker-client.ts';
-import { counters, LoadPeer, openSocket, type Json } from '../lib/load-peer.ts';
+import { counters, LoadPeer, openSocket, type Json } from '../lib/signaling/load-peer.ts';
 import { PeerPacer } from './peer-pacer.ts';
-import { sleep } from '../lib/budget.ts';
+import { sleep } from '../lib/run/budget.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
 /**

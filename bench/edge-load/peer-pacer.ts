@@ -4,7 +4,7 @@
  * picking peers at random would let an unlucky peer burst past that and be cut off, so the
  * benchmark would measure the rate limiter instead of the relay.
  */
-import { sleep } from '../lib/budget.ts';
+import { sleep } from '../lib/run/budget.ts';
 
 interface Slot<P> {
   peer: P;

@@ -2,12 +2,12 @@
  * bench/edge-load.ts's output: one row per server and peer count, each with its ratio to
  * bittorrent-tracker's row at the same peer count, then peers per process and what was refused.
  */
-import { ms1, ratio } from '../lib/format.ts';
+import { ms1, ratio } from '../lib/report/format.ts';
 import type { EdgeJoinResult, EdgeLoadResult } from './ipc.ts';
 import type { EdgeServerName } from './servers.ts';
-import { table } from '../lib/markdown.ts';
+import { table } from '../lib/report/markdown.ts';
 import type { WindowCpu } from './proc-cpu.ts';
-import { percentile } from '../lib/stats.ts';
+import { percentile } from '../lib/report/stats.ts';
 
 export interface EdgeMeasured {
   ok: true;

@@ -1,14 +1,14 @@
 /**
  * The servers bench/edge-load.ts compares, behind one shape: our signaling app started for real
  * in each runtime by tests/runtimes/launch.ts, and bittorrent-tracker's WebSocket server alone in
- * a Node child (bench/lib/signal-server-child.ts). A server that cannot start throws, with the
+ * a Node child (bench/lib/signaling/server-child.ts). A server that cannot start throws, with the
  * reason, so its row says why instead of disappearing.
  */
 import { launchRuntime } from '../../tests/runtimes/launch.ts';
 import type { RuntimeName, RuntimeServer } from '../../tests/runtimes/types.ts';
-import { endChild, forkChild, nextMessage } from '../lib/child-ipc.ts';
+import { endChild, forkChild, nextMessage } from '../lib/run/child-ipc.ts';
 import { treeRssBytes } from './proc-rss.ts';
-import type { ServerKind, ServerReply, ServerRequest } from '../lib/signal-ipc.ts';
+import type { ServerKind, ServerReply, ServerRequest } from '../lib/signaling/ipc.ts';
 
 export type EdgeServerName = RuntimeName | 'bittorrent-tracker';
 
@@ -52,10 +52,10 @@ const launchOnce = (name: RuntimeName, startTimeoutMs: number): Promise<RuntimeS
  */
 const workerdPart = { label: 'the two workerd processes alone (wrangler\'s proxy worker and the runtime)', rssBytes: () => treeRssBytes(process.pid, 'workerd') };
 
-/** bittorrent-tracker in a Node child of its own (bench/lib/signal-server-child.ts, as bench/signaling.ts runs it). */
+/** bittorrent-tracker in a Node child of its own (bench/lib/signaling/server-child.ts, as bench/signaling.ts runs it). */
 async function startTracker(startTimeoutMs: number): Promise<ServerUnderTest> {
   const name = 'bittorrent-tracker';
-  const child = forkChild(new URL('../lib/signal-server-child.ts', import.meta.url), ['tracker' satisfies ServerKind]);
+  const child = forkChild(new URL('../lib/signaling/server-child.ts', import.meta.url), ['tracker' satisfies ServerKind]);
   const stop = (): Promise<void> => endChild(child, () => child.send({ type: 'stop' } satisfies ServerRequest), 2_000);
   try {
     const ready = await nextMessage<ServerReply, 'ready'>(child, ['ready'], startTimeoutMs);

@@ -6,9 +6,9 @@
  * tracker relays back. All peers live in this one process, so both relay legs are timed on one
  * clock: offer (A's announce sent → B has the offer) and answer (B's answer sent → A has it).
  */
-import { fakeSdp } from '../lib/fake-sdp.ts';
+import { fakeSdp } from '../lib/signaling/fake-sdp.ts';
 import type { Refusals } from './ipc.ts';
-import { Replies, within, type Json, type LoadPeer } from '../lib/load-peer.ts';
+import { Replies, within, type Json, type LoadPeer } from '../lib/signaling/load-peer.ts';
 
 /** Bytes left to download: every peer is a leecher, so an offer may go to any other peer (ours skips seeder → seeder). */
 const LEFT = 1_000_000;

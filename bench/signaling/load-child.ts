@@ -4,11 +4,11 @@
  * runs a bounded number of lookups (bounded in time too) with a fixed number outstanding, and
  * reports counts and relay latencies. Every socket is closed before it exits.
  */
-import { counters, LoadPeer, openSocket, type Json } from '../lib/load-peer.ts';
+import { counters, LoadPeer, openSocket, type Json } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 import { oursDriver } from './load-ours.ts';
 import { trackerDriver } from './load-tracker.ts';
-import type { LoadPlan, LoadReply, LoadRequest } from '../lib/signal-ipc.ts';
+import type { LoadPlan, LoadReply, LoadRequest } from '../lib/signaling/ipc.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
 const LOOKUP_TIMEOUT_MS = 2_000;

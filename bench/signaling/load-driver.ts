@@ -1,5 +1,5 @@
 /** What the load child needs from one signaling protocol (load-ours.ts, load-tracker.ts). */
-import type { Json, LoadPeer } from '../lib/load-peer.ts';
+import type { Json, LoadPeer } from '../lib/signaling/load-peer.ts';
 
 export interface LookupOutcome {
   /** Answer relay latencies, ms: answer sent by one peer → received by the other. */

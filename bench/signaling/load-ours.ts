@@ -3,8 +3,8 @@
  * and two parked offers; a lookup is `want` → `peers` with up to 4 parked offers → one `signal`
  * answer per offer, relayed to its holder, which parks a fresh offer on `offer-used`.
  */
-import { fakeSdp } from '../lib/fake-sdp.ts';
-import { Replies, within, type Json, type LoadPeer } from '../lib/load-peer.ts';
+import { fakeSdp } from '../lib/signaling/fake-sdp.ts';
+import { Replies, within, type Json, type LoadPeer } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 
 const PARKED = 2;

@@ -4,8 +4,8 @@
  * forwards each to a random peer of the swarm → each answers with an announce carrying `answer`
  * and `to_peer_id` → the tracker relays the answer back.
  */
-import { fakeSdp } from '../lib/fake-sdp.ts';
-import { Replies, within, type Json, type LoadPeer } from '../lib/load-peer.ts';
+import { fakeSdp } from '../lib/signaling/fake-sdp.ts';
+import { Replies, within, type Json, type LoadPeer } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 
 /** The protocol's ids are 20-character binary strings; ASCII ones are valid. */

@@ -1,8 +1,8 @@
 /** The signaling benchmark's table: one row per server and peer count, and ratio rows ours / tracker. */
-import { ms1 } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
-import type { LoadResult, ServerKind } from '../lib/signal-ipc.ts';
-import { percentile } from '../lib/stats.ts';
+import { ms1 } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
+import type { LoadResult, ServerKind } from '../lib/signaling/ipc.ts';
+import { percentile } from '../lib/report/stats.ts';
 
 export interface SignalCell {
   kind: ServerKind;

@@ -1,8 +1,8 @@
 /** The transport benchmark's tables: throughput ladder with ratios to raw, per-piece timeline, pass-through. */
-import { ms1, ratio } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
+import { ms1, ratio } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
 import type { RunResult } from './probe/api.ts';
-import { median, p90 } from '../lib/stats.ts';
+import { median, p90 } from '../lib/report/stats.ts';
 import type { PieceTimeline } from './wire-tap.ts';
 import type { WorkerFetch } from './worker-fetch.ts';
 

@@ -6,7 +6,7 @@
  *   requester sends req → uploader receives it → uploader sends the piece → requester receives it
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { median, percentile } from '../lib/stats.ts';
+import { median, percentile } from '../lib/report/stats.ts';
 
 export interface TapRecord {
   t: number;

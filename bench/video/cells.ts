@@ -7,14 +7,14 @@
  * repetition, so a drift (a warming disk cache, a busy core) favours none.
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { Budget } from '../lib/budget.ts';
-import { progress } from '../lib/log.ts';
-import type { OriginNetwork } from '../lib/network.ts';
-import type { Shaper } from '../lib/shaper.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import { progress } from '../lib/run/log.ts';
+import type { OriginNetwork } from '../lib/origin/network.ts';
+import type { Shaper } from '../lib/origin/shaper.ts';
 import type { VideoSite } from './sites.ts';
 import { startVideoTarget, type VideoTarget } from './targets.ts';
 import { viewVideo, type VideoView } from './view.ts';
-import { closeAll, launchLight } from '../lib/visitors.ts';
+import { closeAll, launchLight } from '../lib/browser/visitors.ts';
 
 /**
  * - `plain-first` / `first`: the video page is the visitor's first page (plain; PeerConnect's

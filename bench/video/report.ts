@@ -3,9 +3,9 @@
  * video's origin bytes), and, per video, where the time goes until the first frame: the median
  * moment of each step on the page's clock, for the plain origin and PeerConnect's viewers.
  */
-import { kb, ms, pct, ratio } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
-import { median } from '../lib/stats.ts';
+import { kb, ms, pct, ratio } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
+import { median } from '../lib/report/stats.ts';
 import type { VideoClock } from './clock.ts';
 import type { Sample, Variant } from './cells.ts';
 import type { VideoSite } from './sites.ts';

@@ -2,14 +2,14 @@
  * What a video viewer is pointed at: a site folder built with PeerConnect (harness `startSite`:
  * real build, its own signaling server and tracker, so a fresh swarm each time) or served plain
  * (the unbuilt folder, same counting origin server, no worker), under one network condition.
- * Like bench/lib/site-targets.ts, plus what the page's clock needs to pick the video out of
+ * Like bench/lib/origin/site-targets.ts, plus what the page's clock needs to pick the video out of
  * the bridge's messages and marks: its SHA-256 and its torrent's info hash.
  */
 import { urlPathFor } from '../../protocol/manifest.ts';
 import { startOriginServer, type OriginServer } from '../../tests/e2e/harness/origin-server.ts';
 import { startSite } from '../../tests/e2e/harness/site.ts';
-import type { OriginNetwork } from '../lib/network.ts';
-import type { Shaper } from '../lib/shaper.ts';
+import type { OriginNetwork } from '../lib/origin/network.ts';
+import type { Shaper } from '../lib/origin/shaper.ts';
 
 export interface VideoIds {
   /** Path in the site, e.g. `media/test-pattern.webm` (the manifest key). */

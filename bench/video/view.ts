@@ -7,10 +7,10 @@
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
 import { waitForReady } from '../../tests/e2e/harness/site.ts';
-import { sleep } from '../lib/budget.ts';
+import { sleep } from '../lib/run/budget.ts';
 import { installVideoClock, readVideoClock, videoState, type VideoClock } from './clock.ts';
 import { originVideoUse, type VideoTarget } from './targets.ts';
-import { waitVisitorQuiet } from '../lib/visitor-origin.ts';
+import { waitVisitorQuiet } from '../lib/origin/visitor-origin.ts';
 
 export interface ViewPlan {
   /** Pages read before the video page ([] for a first visit to it). */

@@ -9,7 +9,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_SITE } from '../../tests/e2e/harness/site.ts';
+import { DEMO_SITE } from '../../../tests/e2e/harness/site.ts';
 import { padJpeg } from './jpeg-comment.ts';
 import { seededRandom } from './seeded-random.ts';
 

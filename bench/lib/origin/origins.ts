@@ -4,8 +4,8 @@
  * plain origin a site owner has today: the same demo site, unbuilt, from the same counting
  * origin server, no worker, no bridge.
  */
-import { startOriginServer, type OriginOptions, type OriginServer } from '../../tests/e2e/harness/origin-server.ts';
-import { DEMO_SITE, startSite, type TestSite } from '../../tests/e2e/harness/site.ts';
+import { startOriginServer, type OriginOptions, type OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
+import { DEMO_SITE, startSite, type TestSite } from '../../../tests/e2e/harness/site.ts';
 import type { OriginNetwork } from './network.ts';
 import type { Shaper } from './shaper.ts';
 

@@ -3,13 +3,13 @@
  * pages, each until complete. What the origin sent it is counted by the origin server and split
  * at the moment the first page was complete and the visitor's origin traffic had gone quiet.
  */
-import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import { sleep } from './budget.ts';
+import type { Visitor } from '../../../tests/e2e/harness/browser.ts';
+import { sleep } from '../run/budget.ts';
 import { authoredImages } from './page-images.ts';
 import { installPageTiming } from './page-timing.ts';
 import { visitPage, type PageVisit } from './page-visit.ts';
-import type { Target } from './site-targets.ts';
-import { originCount, type OriginCount } from './visitor-origin.ts';
+import type { Target } from '../origin/site-targets.ts';
+import { originCount, type OriginCount } from '../origin/visitor-origin.ts';
 
 export interface SessionResult {
   /** 0-based arrival order. */

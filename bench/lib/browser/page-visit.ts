@@ -5,11 +5,11 @@
  * deadline; a failure is a value, so one stuck visitor cannot sink a whole run. Returns once the
  * visitor's origin traffic has gone quiet, so what follows can be counted apart.
  */
-import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { OriginServer } from '../../tests/e2e/harness/origin-server.ts';
-import { stats, waitForImages, waitForReady } from '../../tests/e2e/harness/site.ts';
+import type { Visitor } from '../../../tests/e2e/harness/browser.ts';
+import type { OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
+import { stats, waitForImages, waitForReady } from '../../../tests/e2e/harness/site.ts';
 import { readPageTimes, type PageTimes } from './page-timing.ts';
-import { waitVisitorQuiet } from './visitor-origin.ts';
+import { waitVisitorQuiet } from '../origin/visitor-origin.ts';
 
 export interface PageVisit extends PageTimes {
   path: string;

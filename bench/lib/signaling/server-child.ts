@@ -6,8 +6,8 @@
  * Run with --expose-gc: memory is read after a full collection, so garbage does not count.
  */
 import { Server as TrackerServer } from 'bittorrent-tracker';
-import { startSignalServer } from '../../signal-worker/adapter/node/index.ts';
-import type { ServerKind, ServerReply, ServerRequest } from './signal-ipc.ts';
+import { startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
+import type { ServerKind, ServerReply, ServerRequest } from './ipc.ts';
 
 const HOST = '127.0.0.1';
 

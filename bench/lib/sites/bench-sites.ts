@@ -5,7 +5,7 @@
  * page is read 1/k as often as the first), as real traffic is, from a fixed seed: visitor k
  * reads the same pages in every run and with or without PeerConnect.
  */
-import { DEMO_SITE } from '../../tests/e2e/harness/site.ts';
+import { DEMO_SITE } from '../../../tests/e2e/harness/site.ts';
 import { ALBUMS, albumPage, generateLargeSite, PHOTOS_PER_ALBUM } from './large-site.ts';
 import { seededRandom } from './seeded-random.ts';
 

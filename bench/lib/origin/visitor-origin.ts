@@ -3,8 +3,8 @@
  * that browser carries, its service worker's included), split at a moment in time, so a first
  * visit and the navigations after it are reported apart.
  */
-import type { OriginServer } from '../../tests/e2e/harness/origin-server.ts';
-import { sleep } from './budget.ts';
+import type { OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
+import { sleep } from '../run/budget.ts';
 
 export interface OriginCount {
   bytes: number;

@@ -3,7 +3,7 @@
  * `launchVisitor`, fresh profile), with flags that trim what a headless reader does not need,
  * launched and closed a few at a time so start-up does not starve the visitors already running.
  */
-import { launchVisitor, type Visitor } from '../../tests/e2e/harness/browser.ts';
+import { launchVisitor, type Visitor } from '../../../tests/e2e/harness/browser.ts';
 
 /**
  * - one renderer process per browser: a visitor has one tab, and its service worker runs in that

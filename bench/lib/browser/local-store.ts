@@ -5,8 +5,8 @@
  * still writing the previous copy, or stray pieces would come back.
  */
 import type { Page } from 'playwright-core';
-import { ASSET_KEY_PREFIX, DB_NAME, STORE_NAME, pieceKey } from '../../protocol/store-keys.ts';
-import { sleep } from '../lib/budget.ts';
+import { ASSET_KEY_PREFIX, DB_NAME, STORE_NAME, pieceKey } from '../../../protocol/store-keys.ts';
+import { sleep } from '../run/budget.ts';
 
 interface StoreArgs {
   db: string;
