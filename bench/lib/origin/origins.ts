@@ -20,7 +20,8 @@ export interface OriginChoice {
   validators: boolean;
 }
 
-const originOptions = (net: OriginNetwork, shaper: Shaper, choice: OriginChoice): Omit<OriginOptions, 'root'> => ({
+/** The origin server's options for one network condition (its per-response throttle only when tc is not used). */
+export const originOptions = (net: OriginNetwork, shaper: Shaper, choice: OriginChoice): Omit<OriginOptions, 'root'> => ({
   latencyMs: net.latencyMs,
   validators: choice.validators,
   ...(shaper.bytesPerSecond ? { bytesPerSecond: shaper.bytesPerSecond } : {}),

@@ -6,8 +6,9 @@
  */
 import { startOriginServer, type OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
 import { startSite } from '../../../tests/e2e/harness/site.ts';
-import { urlPathFor } from '../../../protocol/manifest.ts';
+import { urlPathFor, type Manifest } from '../../../protocol/manifest.ts';
 import type { OriginNetwork } from './network.ts';
+import { originOptions } from './origins.ts';
 import type { Shaper } from './shaper.ts';
 
 export type TargetKind = 'peerconnect' | 'plain';
@@ -15,6 +16,8 @@ export type TargetKind = 'peerconnect' | 'plain';
 export interface Target {
   kind: TargetKind;
   origin: OriginServer;
+  /** The built site's manifest; null on the plain origin. */
+  manifest: Manifest | null;
   /** Absolute URL of a site path (`posts/a.html`). */
   url(path: string): string;
   close(): Promise<void>;
@@ -31,23 +34,19 @@ export interface TargetNetwork {
  */
 export async function startTarget(kind: TargetKind, siteDir: string, network: TargetNetwork): Promise<Target> {
   const { net, shaper } = network;
-  const originOptions = {
-    latencyMs: net.latencyMs,
-    validators: true,
-    ...(shaper.bytesPerSecond ? { bytesPerSecond: shaper.bytesPerSecond } : {}),
-  };
+  const options = originOptions(net, shaper, { validators: true });
   if (kind === 'peerconnect') {
-    const site = await startSite({ siteDir, firstVisit: 'swap', origin: originOptions });
+    const site = await startSite({ siteDir, firstVisit: 'swap', origin: options });
     await shaper.limitPort(site.origin.port).catch(async (err: unknown) => {
       await site.close();
       throw err;
     });
-    return { kind, origin: site.origin, url: (p) => site.url(p), close: () => site.close() };
+    return { kind, origin: site.origin, manifest: site.manifest, url: (p) => site.url(p), close: () => site.close() };
   }
-  const origin = await startOriginServer({ root: siteDir, ...originOptions });
+  const origin = await startOriginServer({ root: siteDir, ...options });
   await shaper.limitPort(origin.port).catch(async (err: unknown) => {
     await origin.close();
     throw err;
   });
-  return { kind, origin, url: (p) => `${origin.url}/${urlPathFor(p)}`, close: () => origin.close() };
+  return { kind, origin, manifest: null, url: (p) => `${origin.url}/${urlPathFor(p)}`, close: () => origin.close() };
 }
