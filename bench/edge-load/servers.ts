@@ -5,9 +5,9 @@
  * reason, so its row says why instead of disappearing.
  */
 import { launchRuntime } from '../../tests/runtimes/launch.ts';
+import { treeRssBytes } from '../../tests/runtimes/process-tree.ts';
 import type { RuntimeName, RuntimeServer } from '../../tests/runtimes/types.ts';
 import { endChild, forkChild, nextMessage } from '../lib/run/child-ipc.ts';
-import { treeRssBytes } from './proc-rss.ts';
 import type { ServerKind, ServerReply, ServerRequest } from '../lib/signaling/ipc.ts';
 
 export type EdgeServerName = RuntimeName | 'bittorrent-tracker';
