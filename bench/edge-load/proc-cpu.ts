@@ -5,24 +5,19 @@
  * cores other work took, since a throughput number on a busy machine means little without that.
  */
 import { spawnSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { processTree } from '../../tests/runtimes/process-tree.ts';
 
 const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-interface ProcStat {
-  pid: number;
-  parent: number;
-  /** utime + stime, seconds. */
-  cpu: number;
-}
-
-async function stat(pid: number): Promise<ProcStat | null> {
+/** utime + stime of one process, seconds; null once it is gone. */
+async function cpuSeconds(pid: number): Promise<number | null> {
   try {
     const text = await readFile(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may contain spaces: fields start after the last ')'.
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // After the name: state(0) ppid(1) … utime(11) stime(12).
-    return { pid, parent: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND };
+    return (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
   } catch {
     return null;
   }
@@ -30,19 +25,9 @@ async function stat(pid: number): Promise<ProcStat | null> {
 
 /** CPU seconds used so far by every descendant of `root` (not `root` itself), per pid. */
 export async function descendantsCpu(root: number): Promise<Map<number, number>> {
-  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
-  const stats = (await Promise.all(pids.map(stat))).filter((s): s is ProcStat => s !== null);
-  const tree = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const s of stats) {
-      if (tree.has(s.parent) && !tree.has(s.pid)) {
-        tree.add(s.pid);
-        grew = true;
-      }
-    }
-  }
-  return new Map(stats.filter((s) => s.pid !== root && tree.has(s.pid)).map((s) => [s.pid, s.cpu]));
+  const pids = (await processTree(root)).filter((pid) => pid !== root);
+  const read = await Promise.all(pids.map(async (pid) => [pid, await cpuSeconds(pid)] as const));
+  return new Map(read.filter((r): r is readonly [number, number] => r[1] !== null));
 }
 
 /** CPU seconds every core of the machine has spent busy (not idle or waiting for I/O) since boot. */

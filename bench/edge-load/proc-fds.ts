@@ -4,7 +4,7 @@
  * peers it can hold before `accept` fails, whatever its memory.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { descendantsCpu } from './proc-cpu.ts';
+import { processTree } from '../../tests/runtimes/process-tree.ts';
 
 /**
  * Open files of the server under test: every descendant of this process except `exclude` (the
@@ -12,7 +12,7 @@ import { descendantsCpu } from './proc-cpu.ts';
  * what runs out first.
  */
 export async function serverOpenFiles(exclude: number): Promise<{ busiest: number }> {
-  const pids = [...(await descendantsCpu(process.pid)).keys()].filter((pid) => pid !== exclude);
+  const pids = (await processTree(process.pid)).filter((pid) => pid !== process.pid && pid !== exclude);
   const counts = await Promise.all(pids.map((pid) => readdir(`/proc/${pid}/fd`).then((fds) => fds.length, () => 0)));
   return { busiest: Math.max(0, ...counts) };
 }
