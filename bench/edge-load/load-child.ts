@@ -6,7 +6,7 @@
  */
 import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
 import { TrackerSwarmClient } from './tracker-client.ts';
-import { counters, LoadPeer, openSocket, type Json } from '../lib/signaling/load-peer.ts';
+import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
 import { PeerPacer } from './peer-pacer.ts';
 import { sleep } from '../lib/run/budget.ts';
 
@@ -42,16 +42,7 @@ async function joinAll(plan: EdgeLoadPlan, client: TrackerSwarmClient): Promise<
       const ws = await openSocket(plan.url, Math.min(OPEN_TIMEOUT_MS, Math.max(1, deadline - performance.now())));
       if (!ws) continue;
       const peer = new LoadPeer(i, i % plan.swarms, client.peerId(i), ws);
-      ws.on('message', (data) => {
-        counters.received++;
-        let m: unknown;
-        try {
-          m = JSON.parse(String(data));
-        } catch {
-          return;
-        }
-        if (m && typeof m === 'object') client.onMessage(peer, m as Json);
-      });
+      peer.onJson((m) => client.onMessage(peer, m));
       ws.on('close', (code) => {
         if (!closing) client.onClose(code);
       });

@@ -4,7 +4,7 @@
  * runs a bounded number of lookups (bounded in time too) with a fixed number outstanding, and
  * reports counts and relay latencies. Every socket is closed before it exits.
  */
-import { counters, LoadPeer, openSocket, type Json } from '../lib/signaling/load-peer.ts';
+import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 import { oursDriver } from './load-ours.ts';
 import { trackerDriver } from './load-tracker.ts';
@@ -32,16 +32,7 @@ async function joinAll(plan: LoadPlan, driver: Driver): Promise<{ peers: LoadPee
         continue;
       }
       const peer = new LoadPeer(i, i % plan.swarms, driver.peerId(i), ws);
-      ws.on('message', (data) => {
-        counters.received++;
-        let m: unknown;
-        try {
-          m = JSON.parse(String(data));
-        } catch {
-          return;
-        }
-        if (m && typeof m === 'object') driver.onMessage(peer, m as Json);
-      });
+      peer.onJson((m) => driver.onMessage(peer, m));
       ws.on('error', () => undefined);
       const ok = await Promise.race([driver.join(peer), new Promise<boolean>((r) => setTimeout(() => r(false), OPEN_TIMEOUT_MS))]);
       if (ok) peers.push(peer);

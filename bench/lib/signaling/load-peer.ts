@@ -17,6 +17,20 @@ export class LoadPeer {
     counters.sent++;
     this.ws.send(JSON.stringify(message));
   }
+
+  /** Counts every message the server sends this peer and hands each JSON object to `handle` (anything else is dropped). */
+  onJson(handle: (message: Json) => void): void {
+    this.ws.on('message', (data) => {
+      counters.received++;
+      let m: unknown;
+      try {
+        m = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      if (m && typeof m === 'object') handle(m as Json);
+    });
+  }
 }
 
 /** Opens a socket; resolves null if it does not open within `timeoutMs`. */
