@@ -8,15 +8,15 @@
  *   PC_EDGE_PEERS=200 PC_EDGE_SERVERS=bittorrent-tracker,node node --import tsx bench/edge-load.ts
  */
 import { cpus, loadavg } from 'node:os';
-import { Budget, sleep } from './lib/budget.ts';
-import { endChild, forkChild, nextMessage } from './lib/child-ipc.ts';
-import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './lib/edge-ipc.ts';
-import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './lib/edge-report.ts';
-import { startServer, type EdgeServerName, type ServerUnderTest } from './lib/edge-servers.ts';
-import { progress } from './lib/log.ts';
-import { sampleCpu, windowCpu, type CpuSample } from './lib/proc-cpu.ts';
-import { openFilesLimit, serverOpenFiles } from './lib/proc-fds.ts';
-import { runtimeVersions } from './lib/runtime-versions.ts';
+import { Budget, sleep } from './lib/run/budget.ts';
+import { endChild, forkChild, nextMessage } from './lib/run/child-ipc.ts';
+import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './edge-load/ipc.ts';
+import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './edge-load/report.ts';
+import { startServer, type EdgeServerName, type ServerUnderTest } from './edge-load/servers.ts';
+import { progress } from './lib/run/log.ts';
+import { sampleCpu, windowCpu, type CpuSample } from './edge-load/proc-cpu.ts';
+import { openFilesLimit, serverOpenFiles } from './edge-load/proc-fds.ts';
+import { runtimeVersions } from './edge-load/runtime-versions.ts';
 import { RUNTIMES } from '../tests/runtimes/types.ts';
 
 /**
@@ -69,7 +69,7 @@ async function withLimit<T>(work: Promise<T>, ms: number, what: string): Promise
 const oneLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/;? ?last output:$/, '').slice(0, 300);
 
 async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: number) => number): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
-  const load = forkChild('edge-load-child.ts');
+  const load = forkChild(new URL('./edge-load/load-child.ts', import.meta.url));
   try {
     await nextMessage<EdgeLoadReply, 'ready'>(load, ['ready'], cap(30_000));
     await sleep(SETTLE_MS);
@@ -145,7 +145,7 @@ function describe(): string {
       `each announce \`started\` with ${OFFERS} offers (what WebTorrent sends), 200 sockets opening at a time. Then ${CONCURRENCY} announces outstanding, ` +
       `each peer in turn and none more often than every ${MIN_ANNOUNCE_GAP_MS} ms (so no socket nears our 50 messages/s limit): an announce with ${OFFERS} fresh offers → ` +
       `the announce response, and each offer forwarded to a random other peer of the swarm → that peer answers at once (an announce with \`answer\`) → the answer relayed back. ` +
-      `Every peer is a leecher (\`left\` > 0). SDPs are ~650-character strings shaped like Chromium's (bench/lib/fake-sdp.ts). ` +
+      `Every peer is a leecher (\`left\` > 0). SDPs are ~650-character strings shaped like Chromium's (bench/lib/signaling/fake-sdp.ts). ` +
       `${WARMUP_MS / 1000} s warm-up, then a ${WINDOW_MS / 1000} s counted window.`,
     '',
     '- **messages/s**: every WebSocket message the clients sent plus every one they received inside the window (17 per round: announce, response, 5 offers forwarded, 5 answers sent, 5 relayed). ' +

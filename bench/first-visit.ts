@@ -7,11 +7,11 @@
  */
 import type { OriginServer } from '../tests/e2e/harness/origin-server.ts';
 import { expectedImageCount, type TestSite } from '../tests/e2e/harness/site.ts';
-import { Budget } from './lib/budget.ts';
-import { progress } from './lib/log.ts';
-import { NETWORKS, type OriginNetwork } from './lib/network.ts';
-import { startPeerConnectSite, startPlainOrigin } from './lib/origins.ts';
-import { createShaper, describeShaping } from './lib/shaper.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { NETWORKS, type OriginNetwork } from './lib/origin/network.ts';
+import { startPeerConnectSite, startPlainOrigin } from './lib/origin/origins.ts';
+import { createShaper, describeShaping } from './lib/origin/shaper.ts';
 import { runCell, type CellResult, type CellTarget } from './first-visit/cell.ts';
 import { firstVisitSection, VARIANT_LABEL } from './first-visit/report.ts';
 import type { Variant } from './first-visit/visit.ts';

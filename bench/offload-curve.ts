@@ -10,12 +10,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoSite, largeSite, type BenchSite } from './lib/bench-sites.ts';
-import { Budget } from './lib/budget.ts';
-import { progress } from './lib/log.ts';
-import { NETWORKS } from './lib/network.ts';
-import { createShaper } from './lib/shaper.ts';
-import type { TargetNetwork } from './lib/site-targets.ts';
+import { demoSite, largeSite, type BenchSite } from './lib/sites/bench-sites.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { NETWORKS } from './lib/origin/network.ts';
+import { createShaper } from './lib/origin/shaper.ts';
+import type { TargetNetwork } from './lib/origin/site-targets.ts';
 import { offloadChart, type SiteRows } from './offload-curve/chart.ts';
 import { BATCH_WIDTH, runPattern, type Pattern, type RunResult, type RunSpec } from './offload-curve/patterns.ts';
 import { PATTERN_LABEL, splitTable, totalsTable } from './offload-curve/report.ts';

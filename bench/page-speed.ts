@@ -10,11 +10,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoSite, largeSite, type BenchSite } from './lib/bench-sites.ts';
-import { Budget } from './lib/budget.ts';
-import { progress } from './lib/log.ts';
-import { NETWORKS } from './lib/network.ts';
-import { createShaper, describeShaping } from './lib/shaper.ts';
+import { demoSite, largeSite, type BenchSite } from './lib/sites/bench-sites.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { NETWORKS } from './lib/origin/network.ts';
+import { createShaper, describeShaping } from './lib/origin/shaper.ts';
 import { routeOf, runCells, type Sample } from './page-speed/cells.ts';
 import { speedChart } from './page-speed/chart.ts';
 import { speedTable, VARIANT_LABEL } from './page-speed/report.ts';

@@ -6,13 +6,13 @@
  * load comes from another child process, over loopback. Prints markdown on stdout.
  *   node --import tsx bench/signaling.ts
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { MAX_PEERS_PER_WANT } from '../protocol/limits.ts';
-import { Budget } from './lib/budget.ts';
-import { progress } from './lib/log.ts';
-import { signalingTable, type SignalCell } from './lib/signaling-report.ts';
-import type { LoadPlan, LoadReply, LoadRequest, LoadResult, ServerKind, ServerReply, ServerRequest } from './lib/signal-ipc.ts';
+import { Budget } from './lib/run/budget.ts';
+import { forkChild, nextMessage } from './lib/run/child-ipc.ts';
+import { progress } from './lib/run/log.ts';
+import { signalingTable, type SignalCell } from './signaling/report.ts';
+import type { LoadPlan, LoadReply, LoadRequest, LoadResult, ServerKind, ServerReply, ServerRequest } from './lib/signaling/ipc.ts';
 
 const BUDGET_MS = 150_000;
 /** `PC_SIGNAL_PEERS=300` for a quick development run on a shared machine. */
@@ -24,61 +24,27 @@ const PHASE_LIMIT_MS = 8_000;
 const CHILD_TIMEOUT_MS = 60_000;
 const KINDS: readonly ServerKind[] = ['ours', 'tracker'];
 
-const child = (file: string, args: string[], gc: boolean): ChildProcess =>
-  fork(fileURLToPath(new URL(`./lib/${file}`, import.meta.url)), args, {
-    execArgv: ['--import', 'tsx', ...(gc ? ['--expose-gc'] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-
-/** The next IPC message matching `pick`, or an error after `ms` (or if the child exits). */
-function next<T>(proc: ChildProcess, pick: (m: unknown) => m is T, ms = CHILD_TIMEOUT_MS): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no reply from child within ${ms} ms`)), ms);
-    const onMessage = (m: unknown): void => {
-      if (pick(m)) done(null, m);
-    };
-    const onExit = (code: number | null): void => done(new Error(`child exited (${code})`));
-    const done = (err: Error | null, value?: T): void => {
-      clearTimeout(timer);
-      proc.off('message', onMessage);
-      proc.off('close', onExit);
-      if (err) reject(err);
-      else resolve(value as T);
-    };
-    proc.on('message', onMessage);
-    // 'close', not 'exit': a child that sends its result and exits at once can have its 'exit'
-    // seen before its last IPC message is emitted (seen once on a loaded machine); 'close' comes
-    // after the IPC channel has drained.
-    proc.on('close', onExit);
-  });
-}
-
-const isServer = <K extends ServerReply['type']>(type: K) => (m: unknown): m is Extract<ServerReply, { type: K }> =>
-  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
-const isLoad = <K extends LoadReply['type']>(type: K) => (m: unknown): m is Extract<LoadReply, { type: K | 'error' }> =>
-  typeof m === 'object' && m !== null && ((m as { type?: unknown }).type === type || (m as { type?: unknown }).type === 'error');
-
 async function memory(server: ChildProcess): Promise<{ rss: number; heapUsed: number }> {
   server.send({ type: 'mem' } satisfies ServerRequest);
-  return next(server, isServer('mem'));
+  return nextMessage<ServerReply, 'mem'>(server, ['mem'], CHILD_TIMEOUT_MS);
 }
 
 async function cell(kind: ServerKind, peers: number): Promise<SignalCell> {
-  const server = child('signal-server-child.ts', [kind], true);
-  const load = child('signal-load-child.ts', [], false);
+  const server = forkChild(new URL('./lib/signaling/server-child.ts', import.meta.url), [kind], { exposeGc: true });
+  const load = forkChild(new URL('./signaling/load-child.ts', import.meta.url));
   try {
-    const { url } = await next(server, isServer('ready'));
+    const { url } = await nextMessage<ServerReply, 'ready'>(server, ['ready'], CHILD_TIMEOUT_MS);
     const before = await memory(server);
     const plan: LoadPlan = {
       kind, url, peers, swarms: SWARMS, lookups: LOOKUPS, concurrency: LOOKUP_CONCURRENCY,
       timeLimitMs: PHASE_LIMIT_MS, offersPerLookup: MAX_PEERS_PER_WANT,
     };
     load.send({ type: 'start', plan } satisfies LoadRequest);
-    const joined = await next(load, isLoad('joined'));
+    const joined = await nextMessage<LoadReply, 'joined' | 'error'>(load, ['joined', 'error'], CHILD_TIMEOUT_MS);
     if (joined.type === 'error') throw new Error(joined.message);
     const after = await memory(server);
     load.send({ type: 'go' } satisfies LoadRequest);
-    const r = await next(load, isLoad('result'));
+    const r = await nextMessage<LoadReply, 'result' | 'error'>(load, ['result', 'error'], CHILD_TIMEOUT_MS);
     if (r.type === 'error') throw new Error(r.message);
     const result: LoadResult = r.result;
     const connected = peers - joined.failed;

@@ -18,15 +18,15 @@ import { startSite, waitForReady, type TestSite } from '../tests/e2e/harness/sit
 import { loadavg } from 'node:os';
 import { urlPathFor } from '../protocol/manifest.ts';
 import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
-import { Budget, sleep } from './lib/budget.ts';
-import { progress } from './lib/log.ts';
-import { LARGE_FILES, makeBigSite, SMALL_FILE, WARM_FILE, type BigFile } from './lib/big-site.ts';
-import type { RunResult } from './lib/probe-api.ts';
-import { connectProbes, injectProbe, probe } from './lib/probe-bundle.ts';
-import { addWireTap, pieceTimeline, takeTap, type PieceTimeline } from './lib/wire-tap.ts';
-import { workerFetch } from './lib/worker-fetch.ts';
-import { forgetAsset, waitStored } from './ttfb/local-store.ts';
-import { passThroughTable, throughputTable, timelineTable, type FullRun, type PassSample, type Rung } from './lib/transport-report.ts';
+import { Budget, sleep } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { LARGE_FILES, makeBigSite, SMALL_FILE, WARM_FILE, type BigFile } from './transport/big-site.ts';
+import type { RunResult } from './transport/probe/api.ts';
+import { connectProbes, injectProbe, probe } from './transport/probe/bundle.ts';
+import { addWireTap, pieceTimeline, takeTap, type PieceTimeline } from './transport/wire-tap.ts';
+import { workerFetch } from './transport/worker-fetch.ts';
+import { forgetAsset, waitStored } from './lib/browser/local-store.ts';
+import { passThroughTable, throughputTable, timelineTable, type FullRun, type PassSample, type Rung } from './transport/report.ts';
 
 /** scripts/bench.js gives each file up to 8 min; this one and signaling share 6 min. */
 const BUDGET_MS = 200_000;

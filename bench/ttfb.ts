@@ -9,15 +9,15 @@ import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
 import type { OriginServer } from '../tests/e2e/harness/origin-server.ts';
 import { stats, viewPage, waitForImages, waitForReady, type TestSite } from '../tests/e2e/harness/site.ts';
 import { urlPathFor } from '../protocol/manifest.ts';
-import { Budget, sleep } from './lib/budget.ts';
-import { progress } from './lib/log.ts';
-import { NETWORKS, type OriginNetwork } from './lib/network.ts';
-import { startPeerConnectSite, startPlainOrigin } from './lib/origins.ts';
-import { createShaper, describeShaping } from './lib/shaper.ts';
+import { Budget, sleep } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { NETWORKS, type OriginNetwork } from './lib/origin/network.ts';
+import { startPeerConnectSite, startPlainOrigin } from './lib/origin/origins.ts';
+import { createShaper, describeShaping } from './lib/origin/shaper.ts';
 import { SOURCE_LABEL, ttfbTable } from './ttfb/report.ts';
 import { measureStage, REPS, type BenchAsset, type Sample, type Source } from './ttfb/stage.ts';
 import { timedFetch } from './ttfb/timed-fetch.ts';
-import { waitStored } from './ttfb/local-store.ts';
+import { waitStored } from './lib/browser/local-store.ts';
 
 const ASSETS = [
   { id: 'small', key: 'img/thumbs/lighthouse-point.jpg' },

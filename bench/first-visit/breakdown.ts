@@ -3,9 +3,9 @@
  * from the first navigation start, and the origin's bytes by kind. This is what explains a
  * mode that is slower or costlier than it should be.
  */
-import { kb, ms } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
-import { median } from '../lib/stats.ts';
+import { kb, ms } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
+import { median } from '../lib/report/stats.ts';
 import type { CellResult } from './cell.ts';
 import { ORIGIN_KINDS, ORIGIN_KIND_LABEL } from './origin-kinds.ts';
 import type { VisitResult } from './visit.ts';

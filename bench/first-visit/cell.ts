@@ -5,7 +5,7 @@
 import type { OriginServer } from '../../tests/e2e/harness/origin-server.ts';
 import { launchVisitor, type Visitor } from '../../tests/e2e/harness/browser.ts';
 import { storedCounts } from '../../tests/e2e/harness/site.ts';
-import { sleep } from '../lib/budget.ts';
+import { sleep } from '../lib/run/budget.ts';
 import { bytesByKind, type OriginKind } from './origin-kinds.ts';
 import { visitHomePage, type Variant, type VisitResult } from './visit.ts';
 

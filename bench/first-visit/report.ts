@@ -1,7 +1,7 @@
 /** The first-visit tables: medians per variant, ratios to the plain origin, the winners, the raw runs. */
-import { kb, ms, pct, ratio } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
-import { median } from '../lib/stats.ts';
+import { kb, ms, pct, ratio } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
+import { median } from '../lib/report/stats.ts';
 import { originBytesTable, timelineTable } from './breakdown.ts';
 import type { CellResult } from './cell.ts';
 import type { Variant } from './visit.ts';

@@ -2,7 +2,7 @@
  * Per-visitor averages over a set of visitors' sessions: what a row of the offload tables and a
  * point of the chart are. Failed sessions are left out (and counted), never averaged in.
  */
-import type { SessionResult } from '../lib/session.ts';
+import type { SessionResult } from '../lib/browser/session.ts';
 
 export interface Averages {
   visitors: number;

@@ -1,5 +1,5 @@
 /** The offload figure: origin KB per visitor against N, one panel per site: PeerConnect in both arrival patterns, and the plain origin. */
-import { lineChart, PALETTE, svgDocument, type Series } from '../lib/svg-chart.ts';
+import { lineChart, PALETTE, svgDocument, type Series } from '../lib/report/svg-chart.ts';
 import type { Arrival } from './patterns.ts';
 import { PATTERN_LABEL } from './report.ts';
 import type { Row } from './rows.ts';

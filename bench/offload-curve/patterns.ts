@@ -7,13 +7,13 @@
  * a fresh build, signaling server and so swarm) and closes every browser it started.
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { Budget } from '../lib/budget.ts';
-import { routeFor, type BenchSite } from '../lib/bench-sites.ts';
-import { kb } from '../lib/format.ts';
-import { progress } from '../lib/log.ts';
-import { runSession, type SessionResult } from '../lib/session.ts';
-import { startTarget, type Target, type TargetKind, type TargetNetwork } from '../lib/site-targets.ts';
-import { closeAll, launchLight, launchMany } from '../lib/visitors.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import { routeFor, type BenchSite } from '../lib/sites/bench-sites.ts';
+import { kb } from '../lib/report/format.ts';
+import { progress } from '../lib/run/log.ts';
+import { runSession, type SessionResult } from '../lib/browser/session.ts';
+import { startTarget, type Target, type TargetKind, type TargetNetwork } from '../lib/origin/site-targets.ts';
+import { closeAll, launchLight, launchMany } from '../lib/browser/visitors.ts';
 
 /** How PeerConnect visitors arrive (the table's rows). */
 export type Arrival = 'sequential' | 'together';

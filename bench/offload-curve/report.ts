@@ -1,6 +1,6 @@
 /** The offload tables: per site, per arrival pattern and N, PeerConnect against the plain origin. */
-import { kb, pct, ratio } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
+import { kb, pct, ratio } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
 import type { Averages } from './aggregate.ts';
 import { BATCH_WIDTH, type Pattern } from './patterns.ts';
 import type { Row } from './rows.ts';

@@ -8,7 +8,7 @@
  * depend only on the pages it reads (the same for visitor k in every run), never on who else is
  * there or when, so its first N visitors are the baseline for both patterns.
  */
-import type { TargetKind } from '../lib/site-targets.ts';
+import type { TargetKind } from '../lib/origin/site-targets.ts';
 import { averages, type Averages } from './aggregate.ts';
 import type { Arrival, Pattern, RunResult } from './patterns.ts';
 

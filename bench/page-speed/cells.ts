@@ -6,12 +6,12 @@
  * and signaling server per run, so no stale peer from the run before can be offered).
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { Budget } from '../lib/budget.ts';
-import type { BenchSite } from '../lib/bench-sites.ts';
-import { progress } from '../lib/log.ts';
-import { runSession, type SessionResult } from '../lib/session.ts';
-import { startTarget, type Target, type TargetNetwork } from '../lib/site-targets.ts';
-import { launchLight } from '../lib/visitors.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
+import { progress } from '../lib/run/log.ts';
+import { runSession, type SessionResult } from '../lib/browser/session.ts';
+import { startTarget, type Target, type TargetNetwork } from '../lib/origin/site-targets.ts';
+import { launchLight } from '../lib/browser/visitors.ts';
 
 export type Variant = 'plain' | 'peer' | 'alone';
 export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone'];

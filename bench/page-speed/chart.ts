@@ -1,7 +1,7 @@
 /** The page-speed figure: median time to the largest image and to the load event, per network, page and variant. */
-import type { BenchSite } from '../lib/bench-sites.ts';
-import type { OriginNetwork } from '../lib/network.ts';
-import { barChart, PALETTE, svgDocument, type Panel } from '../lib/svg-chart.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
+import type { OriginNetwork } from '../lib/origin/network.ts';
+import { barChart, PALETTE, svgDocument, type Panel } from '../lib/report/svg-chart.ts';
 import { VARIANTS, type Sample } from './cells.ts';
 import { VARIANT_LABEL } from './report.ts';
 import { PAGE_KINDS, summarize, type Cell } from './summary.ts';

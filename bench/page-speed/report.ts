@@ -1,7 +1,7 @@
 /** The page-speed table for one network: medians, and each PeerConnect variant against the plain origin. */
-import type { BenchSite } from '../lib/bench-sites.ts';
-import { deltaMs, kb, ms, pct, ratio } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
+import { deltaMs, kb, ms, pct, ratio } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
 import { routeOf, VARIANTS, type Sample, type Variant } from './cells.ts';
 import { PAGE_KINDS, summarize } from './summary.ts';
 

@@ -3,10 +3,10 @@
  * longest over (the path most runs agree on) and the worker's own time for it. A response that
  * waited out a deadline shows up here with that deadline's length.
  */
-import type { BenchSite } from '../lib/bench-sites.ts';
-import { ms } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
-import { median } from '../lib/stats.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
+import { ms } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
+import { median } from '../lib/report/stats.ts';
 import { routeOf, type Sample, type Variant } from './cells.ts';
 import { VARIANT_LABEL } from './report.ts';
 import { PAGE_KINDS } from './summary.ts';

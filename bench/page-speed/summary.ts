@@ -1,6 +1,6 @@
 /** Medians per network, site, page and variant: what the page-speed table rows and chart bars are. */
-import type { BenchSite } from '../lib/bench-sites.ts';
-import { median } from '../lib/stats.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
+import { median } from '../lib/report/stats.ts';
 import type { Sample, Variant } from './cells.ts';
 
 export type PageKind = 'first' | 'navigation';

@@ -1,7 +1,7 @@
 /** The TTFB tables: per asset and source, median and p90, and the difference and ratio to a plain origin fetch. */
-import { deltaMs, ms, ms1, ratio } from '../lib/format.ts';
-import { table } from '../lib/markdown.ts';
-import { median, p90 } from '../lib/stats.ts';
+import { deltaMs, ms, ms1, ratio } from '../lib/report/format.ts';
+import { table } from '../lib/report/markdown.ts';
+import { median, p90 } from '../lib/report/stats.ts';
 import type { BenchAsset, Sample, Source } from './stage.ts';
 
 export const SOURCE_LABEL: Record<Source, string> = {

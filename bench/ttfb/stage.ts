@@ -4,9 +4,9 @@
  * forgotten locally and ends once the worker has stored it again.
  */
 import type { Page } from 'playwright-core';
-import type { Budget } from '../lib/budget.ts';
-import { sleep } from '../lib/budget.ts';
-import { forgetAsset, waitStored } from './local-store.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import { sleep } from '../lib/run/budget.ts';
+import { forgetAsset, waitStored } from '../lib/browser/local-store.ts';
 import { timedFetch, type FetchTiming } from './timed-fetch.ts';
 
 export type Source = 'plain' | 'cache' | 'peer' | 'origin' | 'signal-down';

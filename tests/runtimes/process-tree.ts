@@ -26,11 +26,16 @@ export async function processTree(pid: number): Promise<number[]> {
   return tree;
 }
 
-/** VmRSS summed over the tree, in bytes; a process that exits while being read counts 0. */
-export async function treeRssBytes(pid: number): Promise<number> {
+/**
+ * VmRSS summed over the tree, in bytes; a process that exits while being read counts 0. With
+ * `name`, only the processes called that (bench/edge-load.ts: `workerd` alone, without the
+ * wrangler tooling around it).
+ */
+export async function treeRssBytes(pid: number, name?: string): Promise<number> {
   const sizes = await Promise.all(
     (await processTree(pid)).map(async (member) => {
       const status = await readFile(`/proc/${member}/status`, 'utf8').catch(() => '');
+      if (name !== undefined && /^Name:\s+(.*)$/m.exec(status)?.[1] !== name) return 0;
       const kib = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
       return kib === undefined ? 0 : Number(kib) * 1024;
     }),

@@ -8,7 +8,7 @@ import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.
 import type { Clock } from '../../signal-worker/core/clock.ts';
 import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
 
-export { seededRandom } from '../../bench/lib/seeded-random.ts';
+export { seededRandom } from '../../bench/lib/sites/seeded-random.ts';
 export { hash, peerId } from '../compliance/support/signal-client.ts';
 
 /** A clock that stands still until `advance` moves it, firing due timers in order. */

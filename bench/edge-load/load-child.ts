@@ -1,0 +1,156 @@
+/**
+ * The load generator of bench/edge-load.ts, in its own Node process so the server's process is
+ * measured alone: on `join` it opens N WebSockets (a bounded number at a time) and announces
+ * each into one of M swarms; on `go` it runs paced announce rounds (tracker-client.ts) for a
+ * warm-up and a counted window, waits for the rounds in flight, closes every socket and exits.
+ */
+import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
+import { TrackerSwarmClient } from './tracker-client.ts';
+import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
+import { PeerPacer } from './peer-pacer.ts';
+import { sleep } from '../lib/run/budget.ts';
+
+const OPEN_TIMEOUT_MS = 10_000;
+/**
+ * How long one peer's `started` announce may wait for its response. Joining is not what is
+ * measured, and a slow server (workerd under wrangler dev answers a join in seconds while
+ * hundreds open at once) must not lose peers the measured loop would have used.
+ */
+const JOIN_REPLY_TIMEOUT_MS = 10_000;
+/** Sockets the server may close during the join before the load stops opening more: it is failing, not slow. */
+const JOIN_CLOSES_TO_STOP = 100;
+/** Sockets opening at once: a burst of thousands would only measure the accept queue. */
+const JOIN_CONCURRENCY = 200;
+
+const reply = (m: EdgeLoadReply): void => {
+  process.send?.(m);
+};
+
+/** Set once the load closes its own sockets, so their closes are not counted as the server's. */
+let closing = false;
+
+const closedByServer = (client: TrackerSwarmClient): number => Object.values(client.refusals.closed).reduce((a, b) => a + b, 0);
+
+async function joinAll(plan: EdgeLoadPlan, client: TrackerSwarmClient): Promise<{ peers: LoadPeer[]; join: EdgeJoinResult }> {
+  const t0 = performance.now();
+  const deadline = t0 + plan.joinLimitMs;
+  const peers: LoadPeer[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.peers && performance.now() < deadline && closedByServer(client) < JOIN_CLOSES_TO_STOP) {
+      const i = next++;
+      const ws = await openSocket(plan.url, Math.min(OPEN_TIMEOUT_MS, Math.max(1, deadline - performance.now())));
+      if (!ws) continue;
+      const peer = new LoadPeer(i, i % plan.swarms, client.peerId(i), ws);
+      peer.onJson((m) => client.onMessage(peer, m));
+      ws.on('close', (code) => {
+        if (!closing) client.onClose(code);
+      });
+      ws.on('error', () => undefined);
+      const ok = await client.join(peer, Math.max(1, Math.min(JOIN_REPLY_TIMEOUT_MS, deadline - performance.now())));
+      if (ok) {
+        peers.push(peer);
+      } else {
+        // Not joined: not part of the load, and its close is ours, not the server's.
+        ws.removeAllListeners('close');
+        ws.terminate();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: JOIN_CONCURRENCY }, worker));
+  const ms = performance.now() - t0;
+  return { peers, join: { ms, connected: peers.length, failed: plan.peers - peers.length } };
+}
+
+async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPeer[]): Promise<EdgeLoadResult> {
+  const pacer = new PeerPacer(peers, plan.minAnnounceGapMs);
+  const offerMs: number[] = [];
+  const answerMs: number[] = [];
+  let rounds = 0;
+  let incomplete = 0;
+  let lost = 0;
+  const t0 = performance.now();
+  const windowStart = t0 + plan.warmupMs;
+  const windowEnd = windowStart + plan.windowMs;
+  // The parent reads the server's CPU time at the same two moments.
+  const reading = (edge: 'start' | 'end') => {
+    reply({ type: 'window', edge });
+    return { at: performance.now(), sent: counters.sent, received: counters.received };
+  };
+  let atStart = { at: t0, sent: 0, received: 0 };
+  let atEnd: ReturnType<typeof reading> | null = null;
+  // Counters are read on the clock, not when a round happens to end; a busy event loop may run a
+  // timer late, so the window is what elapsed between the two readings, not what was planned.
+  const startTimer = setTimeout(() => (atStart = reading('start')), windowStart - t0);
+  const endTimer = setTimeout(() => (atEnd = reading('end')), windowEnd - t0);
+
+  const worker = async (): Promise<void> => {
+    while (performance.now() < windowEnd) {
+      const peer = await pacer.take();
+      if (!peer) {
+        await sleep(2);
+        continue;
+      }
+      const startedAt = performance.now();
+      if (startedAt >= windowEnd) break;
+      const counted = startedAt >= windowStart;
+      const outcome = await client.round(peer);
+      pacer.release(peer, startedAt);
+      if (!counted) continue;
+      rounds++;
+      if (!outcome.complete) incomplete++;
+      lost += outcome.lost;
+      offerMs.push(...outcome.offerMs);
+      answerMs.push(...outcome.answerMs);
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  // The last round can end in the same loop turn as the window, before its timer ran.
+  const end = atEnd ?? reading('end');
+  const windowMs = end.at - atStart.at;
+  return {
+    rounds,
+    roundsIncomplete: incomplete,
+    sent: end.sent - atStart.sent,
+    received: end.received - atStart.received,
+    windowMs,
+    offerLatencies: offerMs.sort((a, b) => a - b),
+    answerLatencies: answerMs.sort((a, b) => a - b),
+    offersLost: lost,
+    roundCap: (peers.length * 1000) / plan.minAnnounceGapMs,
+    refusals: client.refusals,
+  };
+}
+
+let plan: EdgeLoadPlan | null = null;
+let client: TrackerSwarmClient | null = null;
+let joined: LoadPeer[] = [];
+
+process.on('message', (m: EdgeLoadRequest) => {
+  void (async () => {
+    try {
+      if (m.type === 'join') {
+        plan = m.plan;
+        client = new TrackerSwarmClient(plan.offersPerAnnounce, plan.roundTimeoutMs);
+        const { peers, join } = await joinAll(plan, client);
+        joined = peers;
+        reply({ type: 'joined', join });
+      } else if (m.type === 'go' && plan && client) {
+        const result = await run(plan, client, joined);
+        closing = true;
+        // Exit only once the result is through the IPC pipe: it carries every latency (megabytes
+        // at 5000 peers), and closing thousands of sockets first would keep the loop busy meanwhile.
+        process.send?.({ type: 'result', result } satisfies EdgeLoadReply, undefined, {}, () => {
+          for (const p of joined) p.ws.terminate();
+          process.exit(0);
+        });
+      }
+    } catch (e) {
+      reply({ type: 'error', message: (e as Error).stack ?? String(e) });
+      process.exit(1);
+    }
+  })();
+});
+reply({ type: 'ready' });

@@ -1,0 +1,65 @@
+/**
+ * One visitor's reading session: the home page (its first visit), then navigations to other
+ * pages, each until complete. What the origin sent it is counted by the origin server and split
+ * at the moment the first page was complete and the visitor's origin traffic had gone quiet.
+ */
+import type { Visitor } from '../../../tests/e2e/harness/browser.ts';
+import { sleep } from '../run/budget.ts';
+import { authoredImages } from './page-images.ts';
+import { installPageTiming } from './page-timing.ts';
+import { visitPage, type PageVisit } from './page-visit.ts';
+import type { Target } from '../origin/site-targets.ts';
+import { originCount, type OriginCount } from '../origin/visitor-origin.ts';
+
+export interface SessionResult {
+  /** 0-based arrival order. */
+  index: number;
+  visitor: string;
+  ok: boolean;
+  error?: string;
+  pages: PageVisit[];
+  firstOrigin: OriginCount;
+  navOrigin: OriginCount;
+  firstPeerBytes: number;
+  navPeerBytes: number;
+  navigations: number;
+  wallMs: number;
+}
+
+/** The bridge announces a stored asset on its next message after the worker's `stored`. */
+const ANNOUNCE_GRACE_MS = 300;
+
+export async function runSession(visitor: Visitor, index: number, target: Target, siteDir: string, route: readonly string[], perPageMs: number): Promise<SessionResult> {
+  const t0 = Date.now();
+  const pages: PageVisit[] = [];
+  const name = visitor.name;
+  let boundary = Number.POSITIVE_INFINITY;
+  let error: string | undefined;
+  await installPageTiming(visitor.context);
+  for (const [i, path] of route.entries()) {
+    const view = await visitPage(visitor, target.url(path), path, {
+      peerConnect: target.kind === 'peerconnect',
+      minImages: authoredImages(siteDir, path),
+      timeoutMs: perPageMs,
+      origin: target.origin,
+    });
+    pages.push(view);
+    if (!view.ok) {
+      error = `${path}: ${view.error}`;
+      break;
+    }
+    // visitPage returned once this visitor's origin traffic was quiet: later requests are the navigations'.
+    if (i === 0) boundary = Date.now();
+  }
+  if (target.kind === 'peerconnect') await sleep(ANNOUNCE_GRACE_MS);
+  const [first, ...navs] = pages;
+  return {
+    index, visitor: name, ok: error === undefined, ...(error ? { error } : {}), pages,
+    firstOrigin: originCount(target.origin, name, 0, boundary),
+    navOrigin: originCount(target.origin, name, boundary),
+    firstPeerBytes: first?.peerBytes ?? 0,
+    navPeerBytes: navs.reduce((n, p) => n + p.peerBytes, 0),
+    navigations: navs.length,
+    wallMs: Date.now() - t0,
+  };
+}
