@@ -86,7 +86,7 @@ export function passThroughTable(samples: readonly PassSample[], reps: number): 
   }
   return [
     'The same browser process: one tab controlled by the PeerConnect worker, one tab on a plain origin with no worker serving the same files; ' +
-      '`fetch()` with `cache: no-store`, alternating between the tabs, ms.',
+      '`fetch()` (the origin sends `no-cache` and no validators: every fetch reaches it), alternating between the tabs, ms.',
     '',
     table(
       ['request', 'n worker', 'n plain', 'worker median', 'worker p90', 'plain median', 'plain p90', 'added (median)', '× median', '× p90'],

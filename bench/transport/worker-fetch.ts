@@ -37,7 +37,10 @@ export function workerFetch(page: Page, url: string, manifestKey: string | null,
     if (manifestKey !== null) addEventListener('peerconnect:served', onServed);
     const startAt = now();
     try {
-      const response = await fetch(url, { cache: 'no-store', signal: controller.signal });
+      // The default cache mode: the worker passes `no-store` to the network (a page demanding a
+      // fresh copy), and these origins send `no-cache` without validators, so the browser's HTTP
+      // cache never answers a request anyway.
+      const response = await fetch(url, { signal: controller.signal });
       const body = await response.arrayBuffer();
       const endAt = now();
       const s = manifestKey === null ? null : await Promise.race([served, new Promise<null>((r) => setTimeout(() => r(null), servedWaitMs))]);

@@ -38,7 +38,10 @@ export async function timedFetch(page: Page, url: string, manifestKey: string | 
     if (manifestKey !== null) addEventListener('peerconnect:served', onServed);
     try {
       const t0 = performance.now();
-      const response = await fetch(url, { cache: 'no-store', signal: controller.signal });
+      // The default cache mode: the worker passes `no-store` to the network (a page demanding a
+      // fresh copy), and these origins send `no-cache` without validators, so the browser's HTTP
+      // cache never answers a request anyway.
+      const response = await fetch(url, { signal: controller.signal });
       if (!response.body) throw new Error('no body');
       const reader = response.body.getReader();
       const head = await reader.read();
