@@ -3,7 +3,8 @@
  * pieces for the worker and uploads stored pieces to others. Exposed as `window.peerConnect`.
  */
 import { decodeWorkerToBridge, type BridgeToWorker } from '../protocol/bridge-messages.ts';
-import { bridgeBuildFromUrl, DEFAULT_SIGNAL_PATH, type BridgeConfig } from '../protocol/bridge-config.ts';
+import { bridgeBuildFromUrl, type BridgeConfig } from '../protocol/bridge-config.ts';
+import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
 import { WELCOME_TIMEOUT_MS } from '../protocol/limits.ts';
 import { domReady, reloadOnce, registerWorker, swapInMarkedElements } from './first-visit.ts';
 import { LocalHave } from './local-have.ts';
