@@ -6,7 +6,8 @@
  * the peer path (protocol/bridge-messages.ts).
  */
 import { decodeWorkerFeedback, STORED_PEER_ID, WEB_SEED_PEER_ID, type BridgeReply } from '../../protocol/bridge-messages.ts';
-import { consecutiveRuns, pieceSpan } from '../../protocol/pieces.ts';
+import { PieceCutter } from '../../protocol/piece-cutter.ts';
+import { consecutiveRuns } from '../../protocol/pieces.ts';
 import type { TorrentFile } from 'webtorrent/dist/webtorrent.min.js';
 import type { PieceSource } from './piece-sources.ts';
 
@@ -67,39 +68,14 @@ export async function serveFromTorrent(
     return port.close();
   }
   ready.reading(true);
-  let posted = false;
+  const posting: RunPosting = { ready, post, pieceSize: request.pieceSize, posted: false, cancelled: () => cancelled };
   try {
     for (const run of consecutiveRuns(request.pieces)) {
       if (cancelled) break;
       const start = run.first * request.pieceSize;
       const end = Math.min(request.size, (run.last + 1) * request.pieceSize) - 1;
       iterator = ready.file[Symbol.asyncIterator]({ start, end });
-      let index = run.first;
-      let span = pieceSpan(index, request.size, request.pieceSize);
-      let buffer = new Uint8Array(span.end - span.start);
-      let filled = 0;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done || cancelled) break;
-        let chunk = next.value;
-        while (chunk.byteLength > 0) {
-          const n = Math.min(chunk.byteLength, buffer.byteLength - filled);
-          buffer.set(chunk.subarray(0, n), filled);
-          filled += n;
-          chunk = chunk.subarray(n);
-          if (filled < buffer.byteLength) continue;
-          const source = ready.sourceOf(Math.floor(span.start / ready.pieceLength));
-          post({ pc: 'piece', index, data: buffer.buffer as ArrayBuffer, peerId: SOURCE_PEER_IDS[source] }, [buffer.buffer]);
-          // The worker can answer the media element from here on: the end of the torrent's part.
-          if (!posted) markStep('first-piece-posted', ready.infoHash);
-          posted = true;
-          index++;
-          if (index > run.last) break;
-          span = pieceSpan(index, request.size, request.pieceSize);
-          buffer = new Uint8Array(span.end - span.start);
-          filled = 0;
-        }
-      }
+      await postRun(iterator, new PieceCutter({ size: request.size, pieceSize: request.pieceSize, ...run }), posting);
     }
   } catch (error) {
     // A stream that failed (store error, torrent destroyed): the worker takes what is left from the origin.
@@ -107,5 +83,31 @@ export async function serveFromTorrent(
   } finally {
     ready.reading(false);
     port.close();
+  }
+}
+
+/** What posting a request's runs shares: `posted` turns true with its first piece. */
+interface RunPosting {
+  ready: TorrentReadTarget;
+  post: (reply: BridgeReply, transfer: Transferable[]) => void;
+  pieceSize: number;
+  posted: boolean;
+  cancelled: () => boolean;
+}
+
+/** Reads one run to the iterator's end and posts each manifest piece as soon as it is whole. */
+async function postRun(iterator: AsyncIterator<Uint8Array>, cutter: PieceCutter, posting: RunPosting): Promise<void> {
+  const { ready, post, pieceSize } = posting;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done || posting.cancelled()) return;
+    for (const piece of cutter.push(next.value)) {
+      const source = ready.sourceOf(Math.floor((piece.index * pieceSize) / ready.pieceLength));
+      const data = piece.data.buffer as ArrayBuffer;
+      post({ pc: 'piece', index: piece.index, data, peerId: SOURCE_PEER_IDS[source] }, [data]);
+      // The worker can answer the media element from here on: the end of the torrent's part.
+      if (!posting.posted) markStep('first-piece-posted', ready.infoHash);
+      posting.posted = true;
+    }
   }
 }
