@@ -23,7 +23,14 @@ export interface PoolOptions {
   onChange: () => void;
   /** Hashes to tell a new link we have. */
   localHave: () => string[];
+  /** Makes each WebRTC peer; default simple-peer (non-trickle). Tests pass fakes. */
+  createPeer?: PeerFactory;
 }
+
+/** One WebRTC peer: `initiator` makes the offer; ICE servers from the build's config. */
+export type PeerFactory = (options: { initiator: boolean; iceServers: RTCIceServer[] }) => Peer;
+
+const simplePeer: PeerFactory = ({ initiator, iceServers }) => new Peer({ initiator, trickle: false, config: { iceServers } });
 
 type Attempt = { peer: Peer; remote: string | null; timer: ReturnType<typeof setTimeout> | undefined; wantFor?: string };
 
@@ -190,7 +197,7 @@ export class PeerPool {
   }
 
   private newPeer(initiator: boolean): Peer {
-    return new Peer({ initiator, trickle: false, config: { iceServers: this.options.iceServers } });
+    return (this.options.createPeer ?? simplePeer)({ initiator, iceServers: this.options.iceServers });
   }
 
   private wire(connId: string, attempt: Attempt): void {

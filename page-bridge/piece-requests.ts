@@ -5,14 +5,23 @@
  * banned. Anything this cannot get is reported, and the worker takes it from the origin.
  */
 import { BRIDGE_ACCEPT_TIMEOUT_MS, MAX_WANT_EXCLUDE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
+import type { PeerCandidate } from '../protocol/signal-messages.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
-import type { SignalClient } from './signal-client.ts';
 import { WorkerPort } from './worker-port.ts';
+
+/** What finding holders through the signaling server takes (page-bridge/signal-client.ts). */
+export interface HolderLookup {
+  /** True once joined, false if not within `ms` (or the server already failed us). */
+  whenOpen(ms: number): Promise<boolean>;
+  /** Up to a few holders of `hash`, none of `exclude`; [] when unanswered. */
+  want(hash: string, exclude: string[]): Promise<PeerCandidate[]>;
+}
 
 export interface RequestContext {
   pool: PeerPool;
-  signal: SignalClient | null;
+  /** Null when this browser has no signaling: only links already open are asked. */
+  signal: HolderLookup | null;
   onFailure(): void;
   onBadPiece(peerId: string): void;
 }

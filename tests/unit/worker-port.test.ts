@@ -5,8 +5,8 @@ import { WorkerPort } from '../../page-bridge/worker-port.ts';
 import { settle, workerEnd } from './support/worker-end.ts';
 
 describe('WorkerPort', () => {
-  it('posts each reply as the worker decodes it, a piece\'s bytes transferred', async () => {
-    const worker = workerEnd();
+  it('posts each reply as the worker decodes it, a piece\'s bytes transferred', async (t) => {
+    const worker = workerEnd(t);
     const port = new WorkerPort(worker.port);
     const data = new Uint8Array([1, 2, 3]).buffer;
     port.accepted(2);
@@ -21,21 +21,19 @@ describe('WorkerPort', () => {
       { pc: 'piece-failed', index: 5, reason: 'peers failed' },
       { pc: 'no-peers', reason: 'signaling off' },
     ]);
-    worker.close();
   });
 
-  it('hands on a bad-piece report with its index and peer', async () => {
-    const worker = workerEnd();
+  it('hands on a bad-piece report with its index and peer', async (t) => {
+    const worker = workerEnd(t);
     const bad: Array<[number, string]> = [];
     new WorkerPort(worker.port, { onBadPiece: (index, peerId) => bad.push([index, peerId]) });
     worker.send({ pc: 'bad-piece', index: 3, peerId: 'liar' });
     await settle();
     assert.deepEqual(bad, [[3, 'liar']]);
-    worker.close();
   });
 
-  it('after the worker cancels: cancelled, told once, and later replies are dropped', async () => {
-    const worker = workerEnd();
+  it('after the worker cancels: cancelled, told once, and later replies are dropped', async (t) => {
+    const worker = workerEnd(t);
     let cancels = 0;
     const port = new WorkerPort(worker.port, { onCancel: () => cancels++ });
     port.accepted(1);
@@ -49,17 +47,15 @@ describe('WorkerPort', () => {
     await settle();
     assert.equal(worker.replies.length, 1);
     assert.equal(data.byteLength, 8, 'a dropped piece is not transferred either');
-    worker.close();
   });
 
-  it('ignores feedback it cannot decode', async () => {
-    const worker = workerEnd();
+  it('ignores feedback it cannot decode', async (t) => {
+    const worker = workerEnd(t);
     let called = 0;
     const port = new WorkerPort(worker.port, { onCancel: () => called++, onBadPiece: () => called++ });
     for (const junk of [null, 'cancel', { pc: 'bad-piece', index: -1, peerId: 'x' }, { pc: 'stop' }]) worker.send(junk);
     await settle();
     assert.equal(called, 0);
     assert.equal(port.cancelled, false);
-    worker.close();
   });
 });

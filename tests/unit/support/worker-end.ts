@@ -3,6 +3,7 @@
  * (Node has it), the bridge gets `port`, the test reads every reply the worker would receive,
  * decoded as the worker decodes them, and sends the worker's feedback.
  */
+import type { TestContext } from 'node:test';
 import { decodeBridgeReply, type BridgeReply, type WorkerFeedback } from '../../../protocol/bridge-messages.ts';
 
 export interface WorkerEnd {
@@ -14,11 +15,18 @@ export interface WorkerEnd {
   received(count: number, ms?: number): Promise<BridgeReply[]>;
   /** Posts the worker's feedback (`cancel`, `bad-piece`), or anything else a page could post, to the bridge. */
   send(feedback: WorkerFeedback | unknown): void;
-  close(): void;
 }
 
-export function workerEnd(): WorkerEnd {
+/**
+ * Closed when test `t` ends, passed or failed: an open port keeps Node's event loop alive, so a
+ * failed test that never reached its own close would hang the run.
+ */
+export function workerEnd(t: TestContext): WorkerEnd {
   const channel = new MessageChannel();
+  t.after(() => {
+    channel.port1.close();
+    channel.port2.close();
+  });
   const replies: BridgeReply[] = [];
   let wake: () => void = () => undefined;
   channel.port2.onmessage = (event: MessageEvent) => {
@@ -46,10 +54,6 @@ export function workerEnd(): WorkerEnd {
       return replies.slice(0, count);
     },
     send: (feedback) => channel.port2.postMessage(feedback),
-    close: () => {
-      channel.port1.close();
-      channel.port2.close();
-    },
   };
 }
 
