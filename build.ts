@@ -6,7 +6,6 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { getMimeType } from 'hono/utils/mime';
 import { buildId } from './build/build-id.ts';
 import { checkOutDir, isInside } from './build/check-out-dir.ts';
 import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './build/exclude.ts';
@@ -26,6 +25,7 @@ import {
 import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './build/site-files.ts';
 import { walkSite, type SiteFile } from './build/walk-site.ts';
+import { contentTypeFor } from './protocol/content-types.ts';
 import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
@@ -153,7 +153,7 @@ async function makeManifest(assetFiles: SiteFile[], settings: Settings): Promise
   const torrentFiles = new Map<string, Uint8Array>();
   for (const file of assetFiles) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
-    const asset: ManifestAsset = { hash, size, pieces, type: contentType(file.path) };
+    const asset: ManifestAsset = { hash, size, pieces, type: contentTypeFor(file.path) };
     if (wantsTorrent(asset, settings.torrentMode, settings.torrentMinSize)) {
       const made = await makeTorrent(file.absolute, size, {
         assetPath: file.path,
@@ -234,21 +234,3 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
   };
   await writeFile(join(outDir, BRIDGE_FILE), await bundleBridge(config, minify));
 }
-
-/**
- * Audio and video types hono's table lacks. They matter twice: the worker answers with the
- * manifest's type (a `<audio>` given `application/octet-stream` may refuse to play), and media
- * types decide which files get a torrent.
- */
-const MEDIA_TYPES: Record<string, string> = {
-  ogg: 'audio/ogg',
-  m4a: 'audio/mp4',
-  flac: 'audio/flac',
-  wav: 'audio/wav',
-  m4v: 'video/mp4',
-  mov: 'video/quicktime',
-  mkv: 'video/x-matroska',
-};
-
-const contentType = (path: string): string =>
-  getMimeType(path) ?? MEDIA_TYPES[/\.([^./]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';

@@ -9,7 +9,8 @@
 import createTorrent from 'create-torrent';
 import parseTorrent from 'parse-torrent';
 import { TORRENT_MAX_PIECE_LENGTH, TORRENT_MIN_PIECE_LENGTH, TORRENT_TARGET_PIECES } from '../protocol/limits.ts';
-import { DEFAULT_TRACKER_PATH, urlPathFor } from '../protocol/manifest.ts';
+import { urlPathFor } from '../protocol/manifest.ts';
+import { DEFAULT_TRACKER_PATH } from '../protocol/routes.ts';
 
 /** Which files get a torrent: `media` = audio/video of any size and any file ≥ the minimum size; `large` = only the latter. */
 export type TorrentMode = 'media' | 'large' | 'off';

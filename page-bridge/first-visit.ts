@@ -4,7 +4,8 @@
  * written; with it, we put them back once the worker controls the page, and their bytes come
  * through the worker (from peers). `reload` instead reloads once, controlled.
  */
-import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
+import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import { FIRST_VISIT_SWAP_TIMEOUT_MS, WELCOME_TIMEOUT_MS } from '../protocol/limits.ts';
 
 export type WorkerStatus = 'controlled' | 'bypassed' | 'unsupported' | 'failed' | 'timeout';
 
@@ -55,4 +56,27 @@ export function reloadOnce(wasControlled: boolean, status: WorkerStatus): boolea
   sessionStorage.setItem(RELOAD_FLAG, '1');
   location.reload();
   return true;
+}
+
+export interface FirstVisitOptions {
+  firstVisit: BridgeConfig['firstVisit'];
+  workerUrl: URL;
+  /** Whether a worker controlled the page when the bridge started (then this is no first visit). */
+  wasControlled: boolean;
+  /** Resolves when the worker answered the page's hello, or after `ms` (worker-hello.ts). */
+  welcomedWithin(ms: number): Promise<void>;
+}
+
+/**
+ * Registers the worker and makes the page P2P: resolves once the worker controls it (or cannot)
+ * and the marked elements are back, or never in `reload` mode when the page reloads.
+ */
+export async function readyForFirstVisit(options: FirstVisitOptions): Promise<void> {
+  const status = await registerWorker(options.workerUrl);
+  if (options.firstVisit === 'reload' && reloadOnce(options.wasControlled, status)) return new Promise<void>(() => undefined);
+  // The elements put back next are fetched through the worker: it must know this page first,
+  // or they go to the origin (it serves only pages whose build it knows).
+  if (status === 'controlled') await options.welcomedWithin(WELCOME_TIMEOUT_MS);
+  await domReady();
+  swapInMarkedElements();
 }

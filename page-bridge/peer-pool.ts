@@ -4,11 +4,18 @@
  */
 import Peer, { type SignalData } from '@thaunknown/simple-peer/lite.js';
 import { CONNECT_TIMEOUT_MS, MAX_CONNECTIONS, OFFER_ANSWER_TIMEOUT_MS, PARKED_OFFERS } from '../protocol/limits.ts';
-import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage } from '../protocol/signal-messages.ts';
+import type { ClientMessage, ParkedOffer, PeerCandidate, Sdp, ServerMessage } from '../protocol/signal-messages.ts';
 import { PeerLink, type PeerLinkHooks } from './peer-link.ts';
-import type { SignalClient } from './signal-client.ts';
+
+/** Where the pool's offers and answers go: the signaling client (page-bridge/signal-client.ts). */
+export interface SignalSender {
+  /** False when the message could not be sent (not joined). */
+  send(message: ClientMessage): boolean;
+}
 
 export interface PoolOptions {
+  /** The signaling client; null when this browser has none (no WebSocket or no WebRTC). */
+  signal: SignalSender | null;
   iceServers: RTCIceServer[];
   /** Whether to park offers for newcomers (false when not uploading). */
   parkOffers: boolean;
@@ -16,7 +23,14 @@ export interface PoolOptions {
   onChange: () => void;
   /** Hashes to tell a new link we have. */
   localHave: () => string[];
+  /** Makes each WebRTC peer; default simple-peer (non-trickle). Tests pass fakes. */
+  createPeer?: PeerFactory;
 }
+
+/** One WebRTC peer: `initiator` makes the offer; ICE servers from the build's config. */
+export type PeerFactory = (options: { initiator: boolean; iceServers: RTCIceServer[] }) => Peer;
+
+const simplePeer: PeerFactory = ({ initiator, iceServers }) => new Peer({ initiator, trickle: false, config: { iceServers } });
 
 type Attempt = { peer: Peer; remote: string | null; timer: ReturnType<typeof setTimeout> | undefined; wantFor?: string };
 
@@ -32,7 +46,6 @@ export class PeerPool {
   private readonly parked = new Map<string, Attempt>();
   private readonly attempts = new Map<string, Attempt>();
   private readonly connectWaiters = new Map<string, Array<(link: PeerLink | null) => void>>();
-  signal: SignalClient | null = null;
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -139,7 +152,7 @@ export class PeerPool {
   private async replenish(): Promise<void> {
     if (!this.options.parkOffers || this.parked.size >= PARKED_OFFERS || this.capacity() <= 0) return;
     const offer = await this.makeOffer();
-    if (offer) this.signal?.send({ type: 'offers', offers: [offer] });
+    if (offer) this.options.signal?.send({ type: 'offers', offers: [offer] });
   }
 
   private makeOffer(): Promise<ParkedOffer | null> {
@@ -164,7 +177,7 @@ export class PeerPool {
     this.attempts.set(connId, attempt);
     this.wire(connId, attempt);
     peer.on('signal', (data: SignalData) => {
-      if (data.type === 'answer' && data.sdp) this.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'answer', sdp: data.sdp } });
+      if (data.type === 'answer' && data.sdp) this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'answer', sdp: data.sdp } });
     });
     attempt.timer = setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS);
     peer.signal(offer);
@@ -178,13 +191,13 @@ export class PeerPool {
     this.attempts.set(connId, attempt);
     this.wire(connId, attempt);
     peer.on('signal', (data: SignalData) => {
-      if (data.type === 'offer' && data.sdp) this.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'offer', sdp: data.sdp } });
+      if (data.type === 'offer' && data.sdp) this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'offer', sdp: data.sdp } });
     });
     attempt.timer = setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS * 2);
   }
 
   private newPeer(initiator: boolean): Peer {
-    return new Peer({ initiator, trickle: false, config: { iceServers: this.options.iceServers } });
+    return (this.options.createPeer ?? simplePeer)({ initiator, iceServers: this.options.iceServers });
   }
 
   private wire(connId: string, attempt: Attempt): void {

@@ -4,15 +4,24 @@
  * the worker's port as it arrives. The worker verifies; when it reports a bad piece, the sender is
  * banned. Anything this cannot get is reported, and the worker takes it from the origin.
  */
-import { decodeWorkerFeedback, type BridgeReply } from '../protocol/bridge-messages.ts';
 import { BRIDGE_ACCEPT_TIMEOUT_MS, MAX_WANT_EXCLUDE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
+import type { PeerCandidate } from '../protocol/signal-messages.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
-import type { SignalClient } from './signal-client.ts';
+import { WorkerPort } from './worker-port.ts';
+
+/** What finding holders through the signaling server takes (page-bridge/signal-client.ts). */
+export interface HolderLookup {
+  /** True once joined, false if not within `ms` (or the server already failed us). */
+  whenOpen(ms: number): Promise<boolean>;
+  /** Up to a few holders of `hash`, none of `exclude`; [] when unanswered. */
+  want(hash: string, exclude: string[]): Promise<PeerCandidate[]>;
+}
 
 export interface RequestContext {
   pool: PeerPool;
-  signal: SignalClient | null;
+  /** Null when this browser has no signaling: only links already open are asked. */
+  signal: HolderLookup | null;
   onFailure(): void;
   onBadPiece(peerId: string): void;
 }
@@ -20,25 +29,11 @@ export interface RequestContext {
 /** Attempts per piece across different peers before the origin takes over. */
 const TRIES_PER_PIECE = 2;
 
-export async function servePieceRequest(ctx: RequestContext, hash: string, pieces: number[], port: MessagePort): Promise<void> {
-  let cancelled = false;
-  const post = (reply: BridgeReply, transfer: Transferable[] = []): void => {
-    if (!cancelled) port.postMessage(reply, transfer);
-  };
-  port.onmessage = (event: MessageEvent) => {
-    const feedback = decodeWorkerFeedback(event.data);
-    if (!feedback.ok) return;
-    if (feedback.value.pc === 'cancel') {
-      cancelled = true;
-      port.close();
-    } else {
-      ctx.onBadPiece(feedback.value.peerId);
-    }
-  };
-
+export async function servePieceRequest(ctx: RequestContext, hash: string, pieces: number[], messagePort: MessagePort): Promise<void> {
+  const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId) });
   const holders = await findHolders(ctx, hash);
-  if (holders.length === 0) return post({ pc: 'no-peers', reason: ctx.signal ? 'no holder reachable' : 'signaling off' });
-  post({ pc: 'accepted', peers: holders.length });
+  if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
+  port.accepted(holders.length);
 
   const queue = pieces.map((index) => ({ index, tries: 0, tried: new Set<string>() }));
   const running = new Set<Promise<void>>();
@@ -48,15 +43,15 @@ export async function servePieceRequest(ctx: RequestContext, hash: string, piece
       .filter((l) => !tried.has(l.peerId) && l.inFlight < PIECES_IN_FLIGHT_PER_PEER)
       .sort((a, b) => a.inFlight - b.inFlight)[0];
 
-  while (!cancelled && (queue.length > 0 || running.size > 0)) {
+  while (!port.cancelled && (queue.length > 0 || running.size > 0)) {
     let started = false;
-    for (let i = 0; i < queue.length && !cancelled; i++) {
+    for (let i = 0; i < queue.length && !port.cancelled; i++) {
       const item = queue[i]!;
       const link = pickLink(item.tried);
       if (!link) {
         if (ctx.pool.holders(hash).every((l) => item.tried.has(l.peerId))) {
           queue.splice(i--, 1);
-          post({ pc: 'piece-failed', index: item.index, reason: 'no holder left' });
+          port.pieceFailed(item.index, 'no holder left');
         }
         continue;
       }
@@ -66,11 +61,11 @@ export async function servePieceRequest(ctx: RequestContext, hash: string, piece
       started = true;
       const task = link
         .request(hash, item.index)
-        .then((data) => post({ pc: 'piece', index: item.index, data, peerId: link.peerId }, [data]))
+        .then((data) => port.piece(item.index, data, link.peerId))
         .catch(() => {
           ctx.onFailure();
           if (item.tries < TRIES_PER_PIECE) queue.push(item);
-          else post({ pc: 'piece-failed', index: item.index, reason: 'peers failed' });
+          else port.pieceFailed(item.index, 'peers failed');
         })
         .finally(() => running.delete(task));
       running.add(task);
@@ -80,7 +75,7 @@ export async function servePieceRequest(ctx: RequestContext, hash: string, piece
       // Holders exist but are busy with other responses' pieces: wait for a free slot. The
       // worker's deadlines bound this wait; past them it cancels and the origin serves the rest.
       if (ctx.pool.holders(hash).length === 0) {
-        for (const item of queue.splice(0)) post({ pc: 'piece-failed', index: item.index, reason: 'no holder left' });
+        for (const item of queue.splice(0)) port.pieceFailed(item.index, 'no holder left');
       } else await ctx.pool.requestSettled();
     }
   }

@@ -37,7 +37,11 @@ export class SignalClient {
   private readonly openWaiters: Array<(open: boolean) => void> = [];
   private stopped = false;
 
-  constructor(private readonly options: SignalClientOptions) {
+  /** Connects only on start(): what its callbacks reach (the peer pool) may be made after it. */
+  constructor(private readonly options: SignalClientOptions) {}
+
+  /** Opens the socket and joins; from then on reconnects until stop(). */
+  start(): void {
     this.connect();
   }
 

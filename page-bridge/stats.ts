@@ -1,4 +1,6 @@
 /** The bridge's counters, exposed as `window.peerConnect.stats()` and the `peerconnect:update` event. */
+import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
+
 export interface PeerConnectStats {
   peerId: string;
   swarm: string;
@@ -30,9 +32,21 @@ export interface PeerConnectStats {
 export const UPDATE_EVENT = 'peerconnect:update';
 export const SERVED_EVENT = 'peerconnect:served';
 
+/** What a page's stats start from: its ids, whether it uploads, its build. */
+export type StatsStart = Pick<PeerConnectStats, 'peerId' | 'swarm' | 'uploading' | 'pageBuild'>;
+
 export class StatsBoard {
   private scheduled = false;
-  constructor(readonly values: PeerConnectStats) {}
+  readonly values: PeerConnectStats;
+
+  constructor(start: StatsStart) {
+    this.values = {
+      ...start,
+      signaling: 'off', peers: 0, connectedPeers: [], bannedPeers: [],
+      bytesFromPeers: 0, bytesFromOrigin: 0, bytesFromCache: 0, bytesUploaded: 0, failures: 0, badPieces: 0,
+      workerBuild: null,
+    };
+  }
 
   add(key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces', n: number): void {
     this.values[key] += n;
@@ -42,6 +56,24 @@ export class StatsBoard {
   set<K extends keyof PeerConnectStats>(key: K, value: PeerConnectStats[K]): void {
     this.values[key] = value;
     this.changed();
+  }
+
+  /** The pool's open links and banned peers changed. */
+  setPeers(connected: string[], banned: string[]): void {
+    this.values.peers = connected.length;
+    this.values.connectedPeers = connected;
+    this.values.bannedPeers = banned;
+    this.changed();
+  }
+
+  /** One response the worker finished: its bytes counted, and the report re-dispatched as SERVED_EVENT for the page. */
+  served(report: Extract<WorkerToBridge, { pc: 'served' }>): void {
+    const { bytes } = report;
+    this.values.bytesFromPeers += bytes.peer;
+    this.values.bytesFromOrigin += bytes.origin;
+    this.values.bytesFromCache += bytes.cache;
+    this.changed();
+    window.dispatchEvent(new CustomEvent(SERVED_EVENT, { detail: report }));
   }
 
   snapshot(): PeerConnectStats {

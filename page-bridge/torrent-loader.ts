@@ -10,6 +10,7 @@ import { manifestKeyFor } from '../protocol/manifest.ts';
 import { TORRENT_DB_NAME, TORRENT_STORE_NAME } from '../protocol/store-keys.ts';
 import type { TorrentClientApi, TorrentClientModule, TorrentClientStats } from './torrent/api.ts';
 import { storedTorrentIds } from './torrent-store/idb-chunks.ts';
+import { WorkerPort } from './worker-port.ts';
 
 export interface TorrentLoaderOptions {
   config: BridgeConfig;
@@ -33,8 +34,9 @@ export class TorrentLoader {
       (client) => client.serve({ torrent, size, pieceSize: torrent.pieceSize, pieces, port }),
       (error: unknown) => {
         // Without the module the worker goes to the origin at once rather than wait out a deadline.
-        port.postMessage({ pc: 'no-peers', reason: `torrent client unavailable: ${String(error)}` });
-        port.close();
+        const reply = new WorkerPort(port);
+        reply.noPeers(`torrent client unavailable: ${String(error)}`);
+        reply.close();
       },
     );
   }

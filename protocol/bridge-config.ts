@@ -4,7 +4,7 @@ import { isBuildId } from './manifest.ts';
 export interface BridgeConfig {
   /** The manifest's `build` id: the build this bridge (and its worker) came from. */
   build: string;
-  /** WebSocket URL of the signaling server; null = `/peer-connect/signal` on the page's origin. */
+  /** WebSocket URL of the signaling server; null = DEFAULT_SIGNAL_PATH (protocol/routes.ts) on the page's origin. */
   signal: string | null;
   /** Swarm id; null = the page's host. */
   swarm: string | null;
@@ -43,7 +43,6 @@ export const TORRENT_CLIENT_FILE = 'peer-connect-torrent.js';
  * answer WebTorrent's web-seed fetch by asking WebTorrent.
  */
 export const WEB_SEED_QUERY = 'peer-connect-web-seed';
-export const DEFAULT_SIGNAL_PATH = '/peer-connect/signal';
 
 /**
  * The query parameter that carries the build id on every page's bridge script:

@@ -169,9 +169,6 @@ export const WRITE_BATCH_DELAY_MS = 30;
  */
 export const PIECE_STORE_QUOTA_BYTES = 256 * 1024 * 1024;
 
-/** Most pieces of one response held in memory ahead of the reader. */
-export const MAX_PIECES_BUFFERED_PER_RESPONSE = 64;
-
 // ---- WebTorrent WebSocket tracker (JSON, the protocol of bittorrent-tracker's ws server) ----
 
 /**

@@ -35,9 +35,6 @@ export interface ManifestTorrent {
   announce: string;
 }
 
-/** Where the tracker is when the build is told nothing: the signaling app's tracker route, same origin. */
-export const DEFAULT_TRACKER_PATH = '/peer-connect/announce';
-
 export const INFO_HASH_PATTERN = /^[0-9a-f]{40}$/;
 
 /** A build id: lowercase hex, 16 to 64 digits (the build writes 20; see `Manifest.build`). */

@@ -49,8 +49,6 @@ export class PieceGatherer {
   private readonly controller = new AbortController();
   private finished = false;
   private readonly limits: { accept: number; firstPiece: number; stall: number };
-  /** Storage writes in flight; `settled()` waits for them before the asset is announced. */
-  private readonly writes: Array<Promise<boolean>> = [];
   /**
    * Settles once this gather knows which version of the file it serves, so a response commits
    * its headers only after it (see serveAsset) and a changed file is served whole from the origin
@@ -306,20 +304,18 @@ export class PieceGatherer {
     void this.fromPeers(missing);
   }
 
+  /**
+   * A verified piece to the worker's store. Not awaited: the store records each write when it
+   * lands, and decides on its own when the asset is complete (sw/store/), so a response never
+   * waits on storage.
+   */
   private store(index: number, data: ArrayBuffer): void {
-    this.writes.push(this.deps.writePiece(this.asset.hash, index, data));
+    void this.deps.writePiece(this.asset.hash, index, data).catch(() => false); // not stored: fetched again next time
   }
 
-  /** Drops the pieces (already read) while keeping the byte counts and pending writes. */
-  releasePieces(): this {
+  /** Drops the pieces (already read) while keeping the byte counts. */
+  releasePieces(): void {
     this.slots.clear();
-    return this;
-  }
-
-  /** True once every piece of this gather is in storage (verified), after pending writes finish. */
-  async allStored(): Promise<boolean> {
-    const results = await Promise.all(this.writes);
-    return results.every(Boolean);
   }
 
   private resolve(index: number, data: Uint8Array, source: Source): void {

@@ -9,12 +9,12 @@ import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { askHello, buildOf, onBridgeScript, onHello } from './client-registry.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
-import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import { broadcast } from './bridge-session.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
-import { serveAsset, type ServeDeps } from './serve-asset.ts';
+import { serveAsset } from './serve-asset.ts';
+import { afterServe, serveDeps, type AssetRequest, type WorkerRuntime } from './serve-deps.ts';
 import { PieceStore } from './store/piece-store.ts';
-import { matchesHash } from './verify.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
@@ -27,6 +27,14 @@ const store = new PieceStore({
 });
 /** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
 const changed = new Set<string>();
+const runtime: WorkerRuntime = {
+  store,
+  pieceSize: manifest.pieceSize,
+  onAssetChanged: (hash) => {
+    changed.add(hash);
+    requestSelfUpdate();
+  },
+};
 
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
 self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
@@ -74,38 +82,14 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (!asset || key === null) return;
-  const clientId = event.clientId;
-  // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
-  // keeping a second copy here would double what a video costs in storage.
-  const inTorrent = asset.torrent !== undefined;
+  const served: AssetRequest = { clientId: event.clientId, key, asset };
   // Not evicted while this response reads and stores it.
   const release = store.hold(asset.hash);
-  const deps: ServeDeps = {
-    readPieces: async (hash, indexes) => (inTorrent ? [] : store.readPieces(hash, indexes)),
-    writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
-    deletePiece: (hash, index) => store.deletePiece(hash, index),
-    verify: matchesHash,
-    openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= manifest.pieceSize),
-    fetchOrigin: (u, init) => fetch(u, init),
-    passThrough: (r) => fetch(r),
-    onAssetChanged: (hash) => {
-      changed.add(hash);
-      requestSelfUpdate();
-    },
-  };
+  // The event stays open until the response is done with storage and messages.
   let done: () => void = () => undefined;
   event.waitUntil(new Promise<void>((resolve) => (done = resolve)));
-  const response = serveAsset(request, asset, manifest.pieceSize, deps, (outcome) => {
-    void (async () => {
-      if (outcome) {
-        await tell(clientId, { pc: 'served', path: key, hash: asset.hash, bytes: outcome.bytes, ms: outcome.ms, status: outcome.status });
-      }
-      // Piece writes may still be landing after a cancel; they are recorded when they do, and the
-      // next response for this asset completes it.
-      if (await store.markComplete(asset.hash, asset.size, asset.pieces.length)) {
-        await broadcast({ pc: 'stored', hash: asset.hash });
-      }
-    })().finally(() => {
+  const response = serveAsset(request, asset, manifest.pieceSize, serveDeps(runtime, served), (outcome) => {
+    void afterServe(runtime, served, outcome).finally(() => {
       release();
       done();
     });

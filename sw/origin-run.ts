@@ -9,17 +9,12 @@
  * fails with `asset-changed` (piece hashes, checked by the caller, catch a same-size change).
  */
 import { MAX_REFUSAL_BODY_BYTES } from '../protocol/limits.ts';
+import { PieceCutter, type PieceRun } from '../protocol/piece-cutter.ts';
 import { pieceSpan } from '../protocol/pieces.ts';
 import { GatherError, type GatherErrorCode } from './gather-errors.ts';
 
-export interface OriginRun {
+export interface OriginRun extends PieceRun {
   url: string;
-  /** The manifest's size of the file, in bytes. */
-  size: number;
-  pieceSize: number;
-  /** First and last piece index of the run, inclusive. */
-  first: number;
-  last: number;
   fetchOrigin: (url: string, init: RequestInit) => Promise<Response>;
   signal: AbortSignal;
   onPiece: (index: number, data: Uint8Array) => Promise<void>;
@@ -83,39 +78,15 @@ async function detached(response: Response): Promise<Response> {
 const isEncoded = (response: Response): boolean => (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
 
 async function cutIntoPieces(body: ReadableStream<Uint8Array>, firstOffset: number, run: OriginRun, shortBody: GatherErrorCode): Promise<void> {
-  let offset = firstOffset;
-  let index = run.first;
-  let span = pieceSpan(index, run.size, run.pieceSize);
-  let buffer = new Uint8Array(span.end - span.start);
-  let filled = 0;
+  const cutter = new PieceCutter(run, firstOffset);
   const reader = body.getReader();
   try {
-    while (index <= run.last) {
+    while (!cutter.complete) {
       const { done, value } = await reader.read().catch((e: unknown) => {
         throw new GatherError('origin-failed', `origin body for ${run.url} broke off: ${e instanceof Error ? e.message : String(e)}`);
       });
-      if (done) throw new GatherError(shortBody, `origin body for ${run.url} ended early at ${offset}`);
-      let chunk = value;
-      if (offset < span.start) {
-        const skip = Math.min(span.start - offset, chunk.length);
-        chunk = chunk.subarray(skip);
-        offset += skip;
-      }
-      while (chunk.length > 0 && index <= run.last) {
-        const take = Math.min(buffer.length - filled, chunk.length);
-        buffer.set(chunk.subarray(0, take), filled);
-        filled += take;
-        offset += take;
-        chunk = chunk.subarray(take);
-        if (filled === buffer.length) {
-          await run.onPiece(index, buffer);
-          index++;
-          if (index > run.last) break;
-          span = pieceSpan(index, run.size, run.pieceSize);
-          buffer = new Uint8Array(span.end - span.start);
-          filled = 0;
-        }
-      }
+      if (done) throw new GatherError(shortBody, `origin body for ${run.url} ended early at ${cutter.position}`);
+      for (const piece of cutter.push(value)) await run.onPiece(piece.index, piece.data);
     }
   } finally {
     // We may have stopped early (a 200 with bytes past the run): release the connection.

@@ -23,11 +23,10 @@ export interface ServeDeps extends GatherDeps {
   passThrough(request: Request): Promise<Response>;
 }
 
+/** What one fully read response served: its bytes by source, its status, how long it took. */
 export interface ServeOutcome {
   bytes: SourceBytes;
   status: number;
-  /** True when this response made every piece of the asset present in storage. */
-  complete: boolean;
   ms: number;
 }
 
@@ -54,7 +53,7 @@ export async function serveAsset(
   if (asset.size === 0) {
     headers.set('Content-Length', '0');
     headers.set(SOURCE_HEADER, 'cache');
-    onDone({ bytes: { peer: 0, origin: 0, cache: 0 }, status: 200, complete: false, ms: 0 });
+    onDone({ bytes: { peer: 0, origin: 0, cache: 0 }, status: 200, ms: 0 });
     return new Response(null, { status: 200, headers });
   }
   const first = range ? range.start : 0;
@@ -93,8 +92,7 @@ export async function serveAsset(
         next++;
         if (next === indexes.length) {
           controller.close();
-          const complete = indexes.length === asset.pieces.length && (await gatherer.allStored());
-          onDone({ bytes: gatherer.bytes, status, complete, ms: Date.now() - started });
+          onDone({ bytes: gatherer.bytes, status, ms: Date.now() - started });
         }
       } catch (error) {
         gatherer.cancel();

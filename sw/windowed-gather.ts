@@ -12,7 +12,6 @@ import { PieceGatherer, type GatherDeps, type GatheredPiece } from './gather-pie
 
 export class WindowedGatherer {
   private readonly windows = new Map<number, PieceGatherer>();
-  private readonly finished: PieceGatherer[] = [];
   private readonly totals: SourceBytes = { peer: 0, origin: 0, cache: 0 };
   private cancelled = false;
   private committed = false;
@@ -68,12 +67,6 @@ export class WindowedGatherer {
     for (const g of this.windows.values()) g.cancel();
   }
 
-  /** True once every piece gathered is in storage (see PieceGatherer.allStored). */
-  async allStored(): Promise<boolean> {
-    const all = [...this.finished, ...this.windows.values()];
-    return (await Promise.all(all.map((g) => g.allStored()))).every(Boolean);
-  }
-
   private open(w: number): PieceGatherer | undefined {
     const existing = this.windows.get(w);
     if (existing || this.cancelled) return existing;
@@ -88,13 +81,13 @@ export class WindowedGatherer {
     return gatherer;
   }
 
-  /** A window fully read: keep its byte counts and pending-store promise, drop its pieces. */
+  /** A window fully read: keep its byte counts, drop its pieces. */
   private retire(w: number, g: PieceGatherer): void {
     this.windows.delete(w);
     this.totals.peer += g.bytes.peer;
     this.totals.origin += g.bytes.origin;
     this.totals.cache += g.bytes.cache;
     g.cancel();
-    this.finished.push(g.releasePieces());
+    g.releasePieces();
   }
 }

@@ -2,12 +2,14 @@
  * Answers one worker `fetch` from a torrent: reads the requested manifest pieces through
  * WebTorrent's file iterator (which selects those torrent pieces first and yields bytes as soon as
  * each torrent piece passed its SHA-1), cuts them into the manifest's pieces and posts each to the
- * worker, which checks it against its own SHA-256 before a byte is used. Same port protocol as
- * the peer path (protocol/bridge-messages.ts).
+ * worker, which checks it against its own SHA-256 before a byte is used. Same port protocol, and
+ * the same code for it, as the peer path (page-bridge/worker-port.ts).
  */
-import { decodeWorkerFeedback, STORED_PEER_ID, WEB_SEED_PEER_ID, type BridgeReply } from '../../protocol/bridge-messages.ts';
-import { consecutiveRuns, pieceSpan } from '../../protocol/pieces.ts';
+import { STORED_PEER_ID, WEB_SEED_PEER_ID } from '../../protocol/bridge-messages.ts';
+import { PieceCutter } from '../../protocol/piece-cutter.ts';
+import { consecutiveRuns } from '../../protocol/pieces.ts';
 import type { TorrentFile } from 'webtorrent/dist/webtorrent.min.js';
+import { WorkerPort } from '../worker-port.ts';
 import type { PieceSource } from './piece-sources.ts';
 
 /** The `peerId` a piece is posted with: the worker counts `web-seed` as origin bytes, `stored` as cache. */
@@ -41,71 +43,62 @@ export interface TorrentReadTarget {
 export async function serveFromTorrent(
   target: Promise<TorrentReadTarget>,
   request: { size: number; pieceSize: number; pieces: number[] },
-  port: MessagePort,
+  messagePort: MessagePort,
 ): Promise<void> {
-  let cancelled = false;
   let iterator: AsyncIterator<Uint8Array> | null = null;
-  const post = (reply: BridgeReply, transfer: Transferable[] = []): void => port.postMessage(reply, transfer);
   let ready: TorrentReadTarget | null = null;
-  port.onmessage = (event: MessageEvent) => {
-    const feedback = decodeWorkerFeedback(event.data);
-    if (!feedback.ok) return;
-    if (feedback.value.pc === 'cancel') {
-      cancelled = true;
-      void iterator?.return?.();
-    } else if (ready) {
-      ready.forget(Math.floor((feedback.value.index * request.pieceSize) / ready.pieceLength));
-    }
-  };
+  const port = new WorkerPort(messagePort, {
+    onCancel: () => void iterator?.return?.(),
+    onBadPiece: (index) => ready?.forget(Math.floor((index * request.pieceSize) / ready.pieceLength)),
+  });
   // Accepted before the torrent is even loaded: the worker's next deadline (first piece) then
   // covers loading WebTorrent, the .torrent and the first bytes.
-  post({ pc: 'accepted', peers: 0 });
+  port.accepted(0);
   try {
     ready = await target;
   } catch (error) {
-    post({ pc: 'no-peers', reason: `torrent unavailable: ${String(error)}` });
+    port.noPeers(`torrent unavailable: ${String(error)}`);
     return port.close();
   }
   ready.reading(true);
-  let posted = false;
+  const posting: RunPosting = { ready, port, pieceSize: request.pieceSize, posted: false };
   try {
     for (const run of consecutiveRuns(request.pieces)) {
-      if (cancelled) break;
+      if (port.cancelled) break;
       const start = run.first * request.pieceSize;
       const end = Math.min(request.size, (run.last + 1) * request.pieceSize) - 1;
       iterator = ready.file[Symbol.asyncIterator]({ start, end });
-      let index = run.first;
-      let span = pieceSpan(index, request.size, request.pieceSize);
-      let buffer = new Uint8Array(span.end - span.start);
-      let filled = 0;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done || cancelled) break;
-        let chunk = next.value;
-        while (chunk.byteLength > 0) {
-          const n = Math.min(chunk.byteLength, buffer.byteLength - filled);
-          buffer.set(chunk.subarray(0, n), filled);
-          filled += n;
-          chunk = chunk.subarray(n);
-          if (filled < buffer.byteLength) continue;
-          const source = ready.sourceOf(Math.floor(span.start / ready.pieceLength));
-          post({ pc: 'piece', index, data: buffer.buffer as ArrayBuffer, peerId: SOURCE_PEER_IDS[source] }, [buffer.buffer]);
-          // The worker can answer the media element from here on: the end of the torrent's part.
-          if (!posted) markStep('first-piece-posted', ready.infoHash);
-          posted = true;
-          index++;
-          if (index > run.last) break;
-          span = pieceSpan(index, request.size, request.pieceSize);
-          buffer = new Uint8Array(span.end - span.start);
-          filled = 0;
-        }
-      }
+      await postRun(iterator, new PieceCutter({ size: request.size, pieceSize: request.pieceSize, ...run }), posting);
     }
   } catch (error) {
     // A stream that failed (store error, torrent destroyed): the worker takes what is left from the origin.
-    if (!cancelled) post({ pc: 'no-peers', reason: `torrent read failed: ${String(error)}` });
+    port.noPeers(`torrent read failed: ${String(error)}`);
   } finally {
     ready.reading(false);
     port.close();
+  }
+}
+
+/** What posting a request's runs shares: `posted` turns true with its first piece. */
+interface RunPosting {
+  ready: TorrentReadTarget;
+  port: WorkerPort;
+  pieceSize: number;
+  posted: boolean;
+}
+
+/** Reads one run to the iterator's end and posts each manifest piece as soon as it is whole. */
+async function postRun(iterator: AsyncIterator<Uint8Array>, cutter: PieceCutter, posting: RunPosting): Promise<void> {
+  const { ready, port, pieceSize } = posting;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done || port.cancelled) return;
+    for (const piece of cutter.push(next.value)) {
+      const source = ready.sourceOf(Math.floor((piece.index * pieceSize) / ready.pieceLength));
+      port.piece(piece.index, piece.data.buffer as ArrayBuffer, SOURCE_PEER_IDS[source]);
+      // The worker can answer the media element from here on: the end of the torrent's part.
+      if (!posting.posted) markStep('first-piece-posted', ready.infoHash);
+      posting.posted = true;
+    }
   }
 }

@@ -3,13 +3,12 @@
  * the peer wire's `lost` on a link (page-bridge/peer-link.ts, over a fake simple-peer).
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import type Peer from '@thaunknown/simple-peer/lite.js';
 import { LocalHave, type HaveLink } from '../../page-bridge/local-have.ts';
-import { PeerLink, type PeerLinkHooks } from '../../page-bridge/peer-link.ts';
+import { PeerLink } from '../../page-bridge/peer-link.ts';
 import { MAX_HAVE_PER_MESSAGE } from '../../protocol/limits.ts';
-import { decodeFrame, encodeControl, type WireControl } from '../../protocol/peer-wire.ts';
+import { encodeControl } from '../../protocol/peer-wire.ts';
+import { countingHooks, FakePeer } from './support/bridge-fakes.ts';
 
 const H1 = '1'.repeat(64);
 const H2 = '2'.repeat(64);
@@ -58,34 +57,19 @@ describe('LocalHave', () => {
   });
 });
 
-class FakePeer extends EventEmitter {
-  readonly sent: WireControl[] = [];
-  bufferSize = 0;
-  send(frame: Uint8Array): void {
-    const decoded = decodeFrame(frame);
-    if (decoded.ok && decoded.value.kind === 'control') this.sent.push(decoded.value.message);
-  }
-  destroy(): void {}
-}
-
-function link(readPiece: PeerLinkHooks['readPiece'] = async () => null): { link: PeerLink; peer: FakePeer } {
-  const peer = new FakePeer();
-  const hooks: PeerLinkHooks = {
-    readPiece,
-    onUploaded: () => undefined,
-    onHave: () => undefined,
-    onClose: () => undefined,
-    onSettled: () => undefined,
-    onViolation: (_l, reason) => assert.fail(`violation: ${reason}`),
-  };
-  return { link: new PeerLink('peerAAAAAAAAAAAAAAAA', peer as unknown as Peer, hooks), peer };
+/** A link over a fake channel the test writes to (`receive`) and reads from (`sent`). */
+function link(): { link: PeerLink; peer: FakePeer } {
+  const peer = new FakePeer(false, 'other');
+  const hooks = countingHooks();
+  hooks.onViolation = (_l, reason) => assert.fail(`violation: ${reason}`);
+  return { link: new PeerLink('peerAAAAAAAAAAAAAAAA', peer, hooks), peer };
 }
 
 describe('PeerLink: lost', () => {
   it('a `lost` from the other side removes those haves, so it is no longer picked as their holder', () => {
     const { link: l, peer } = link();
-    peer.emit('data', encodeControl({ t: 'have', have: [H1, H2] }));
-    peer.emit('data', encodeControl({ t: 'lost', have: [H1, H3] }));
+    peer.receive(encodeControl({ t: 'have', have: [H1, H2] }));
+    peer.receive(encodeControl({ t: 'lost', have: [H1, H3] }));
     assert.deepEqual([...l.haves], [H2]);
   });
 
@@ -97,8 +81,8 @@ describe('PeerLink: lost', () => {
   });
 
   it('a request for a piece no longer stored is answered `nak missing`', async () => {
-    const { peer } = link(async () => null);
-    peer.emit('data', encodeControl({ t: 'req', id: 7, hash: H1, piece: 0 }));
+    const { peer } = link(); // it stores nothing
+    peer.receive(encodeControl({ t: 'req', id: 7, hash: H1, piece: 0 }));
     await new Promise((resolve) => setTimeout(resolve, 0));
     assert.deepEqual(peer.sent, [{ t: 'nak', id: 7, reason: 'missing' }]);
   });

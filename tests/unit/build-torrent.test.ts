@@ -25,7 +25,8 @@ import {
 import { parseSize } from '../../cli/main.ts';
 import { WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, TORRENT_MIN_SIZE } from '../../protocol/limits.ts';
-import { DEFAULT_TRACKER_PATH, validateManifest, type Manifest, type ManifestAsset } from '../../protocol/manifest.ts';
+import { validateManifest, type Manifest, type ManifestAsset } from '../../protocol/manifest.ts';
+import { DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { DEFAULT_TRACKER_PATH as SERVED_TRACKER_PATH } from '../../signal-worker/app.ts';
 
 const MiB = 1024 * 1024;

@@ -49,7 +49,7 @@ describe('PieceGatherer', () => {
     assert.deepEqual(origin.ranges, [rangeFor(f, 3, 3)]);
     assert.equal(pieces[3]!.source, 'origin');
     assert.deepEqual(g.bytes, { cache: SIZE - PIECE, peer: 0, origin: PIECE });
-    assert.equal(await g.allStored(), true);
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
     assert.deepEqual(store.get(3), slice(f, 3), 'the good piece replaced the bad one');
   });
 
@@ -66,7 +66,7 @@ describe('PieceGatherer', () => {
     assert.equal(origin.bytesSent, SIZE - 4 * PIECE, 'no byte fetched twice or needlessly');
     assert.deepEqual(sourcesOf(pieces), ['cache', 'cache', 'origin', 'origin', 'cache', 'origin', 'origin', 'cache', 'origin', 'origin']);
     assert.deepEqual(g.bytes, { cache: 4 * PIECE, peer: 0, origin: SIZE - 4 * PIECE });
-    assert.equal(await g.allStored(), true);
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
     assert.deepEqual([...store.written].sort((a, b) => a - b), [2, 3, 5, 6, 8, 9]);
   });
 
@@ -90,7 +90,7 @@ describe('PieceGatherer', () => {
     const { bytes } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.equal(origin.ranges.length, 3);
-    assert.equal(await g.allStored(), true);
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
   });
 
   it('bridge answers no-peers: everything missing comes from the origin', T, async () => {
@@ -138,7 +138,7 @@ describe('PieceGatherer', () => {
     assert.deepEqual(g.bytes, { cache: 0, peer: SIZE, origin: 0 });
     assert.equal(origin.ranges.length, 0);
     assert.equal(origin.bytesSent, 0);
-    assert.equal(await g.allStored(), true);
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
     for (const i of allIndexes(f)) assert.deepEqual(store.get(i), slice(f, i), `piece ${i} stored`);
     assert.equal(bridge.closed, true, 'the session is closed once every piece arrived');
     assert.deepEqual(bridge.reports, []);
@@ -171,7 +171,7 @@ describe('PieceGatherer', () => {
     assert.equal(pieces[2]!.source, 'origin');
     assert.deepEqual(origin.ranges, [rangeFor(f, 2, 2)]);
     assert.deepEqual(g.bytes, { cache: 0, peer: SIZE - PIECE, origin: PIECE });
-    assert.equal(await g.allStored(), true);
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
     for (const w of writes) assert.deepEqual(w.data, slice(f, w.index), `only verified bytes are stored (piece ${w.index})`);
     assert.deepEqual(store.get(2), slice(f, 2));
   });
@@ -342,7 +342,7 @@ describe('serveAsset', () => {
     assert.ok(outcome);
     assert.deepEqual(outcome.bytes, { cache: 0, peer: 0, origin: SIZE });
     assert.equal(outcome.status, 200);
-    assert.equal(outcome.complete, true);
+    assert.ok(store.holdsAll(f), 'a whole-file response leaves every piece stored');
   });
 
   it('200 from cache says so', T, async () => {
@@ -371,7 +371,8 @@ describe('serveAsset', () => {
     assert.deepEqual(origin.ranges, [rangeFor(f, 0, 4)], 'only the pieces covering the range');
     const outcome = await done;
     assert.equal(outcome?.status, 206);
-    assert.equal(outcome?.complete, false, 'a range does not make the asset complete');
+    assert.deepEqual(store.stored(), [0, 1, 2, 3, 4], 'a range stores only its pieces');
+    assert.equal(store.holdsAll(f), false, 'a range does not make the asset complete');
   });
 
   it('206 for a suffix range inside the last partial piece', T, async () => {
@@ -506,7 +507,7 @@ describe('serveAsset', () => {
     assert.deepEqual(outcome.bytes, { cache: 2 * PIECE, peer: 3 * PIECE, origin: SIZE - 5 * PIECE });
     assert.equal(outcome.bytes.cache + outcome.bytes.peer + outcome.bytes.origin, SIZE);
     assert.equal(outcome.status, 200);
-    assert.equal(outcome.complete, true);
+    assert.ok(store.holdsAll(f), 'cache, peer and origin pieces together complete the asset in the store');
     assert.ok(outcome.ms >= 0);
     assert.deepEqual([...origin.ranges].sort(), [rangeFor(f, 5, 5), rangeFor(f, 6, 9)].sort());
   });
@@ -569,7 +570,7 @@ describe('WindowedGatherer: a long range window by window', () => {
     const joined = Buffer.concat(out);
     assert.ok(joined.equals(Buffer.from(f.data)), 'bytes differ');
     assert.deepEqual(g.bytes, { peer: f.asset.size, origin: 0, cache: 0 });
-    assert.equal(await g.allStored(), true);
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
     assert.equal(origin.ranges.length, 0);
   });
 

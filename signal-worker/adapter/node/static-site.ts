@@ -1,7 +1,8 @@
 /**
  * Serves a built static site from a directory: index.html for directories, Content-Type from the
- * extension, single byte ranges with 206 and 416. Only files whose real path is inside the root's,
- * never a URL with a dot segment but `.well-known` (site-path.ts). Written here rather than using
+ * extension (protocol/content-types.ts, the build's table), single byte ranges with 206 and 416.
+ * Only files whose real path is inside the root's, never a URL with a dot segment but
+ * `.well-known` (site-path.ts). Written here rather than using
  * @hono/node-server's serveStatic (1.19), whose Range handling answers 206 for unsatisfiable
  * ranges (no 416), reads `bytes=-N` as the first N bytes instead of the last, and sends
  * Accept-Ranges only on ranged responses; video seeking and the worker's origin fallback need all three.
@@ -10,25 +11,10 @@ import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Context, Handler } from 'hono';
-import { getMimeType, mimes } from 'hono/utils/mime';
+import { contentTypeFor } from '../../../protocol/content-types.ts';
 import { parseRange } from '../../../protocol/pieces.ts';
 import { fileBody } from './file-body.ts';
 import { directoryLocation, siteSegments } from './site-path.ts';
-
-/** Types hono's table lacks that a static site plausibly ships. */
-const EXTRA_TYPES: Record<string, string> = {
-  mov: 'video/quicktime',
-  m4v: 'video/mp4',
-  m4a: 'audio/mp4',
-  wav: 'audio/wav',
-  flac: 'audio/flac',
-  ogg: 'audio/ogg',
-  jxl: 'image/jxl',
-  apng: 'image/apng',
-  vtt: 'text/vtt; charset=utf-8',
-  md: 'text/markdown; charset=utf-8',
-};
-const TYPES: Record<string, string> = { ...mimes, ...EXTRA_TYPES };
 
 export function serveStaticSite(rootDir: string): Handler {
   const root = resolve(rootDir);
@@ -82,7 +68,8 @@ async function statInside(realRoot: string, path: string): Promise<{ real: strin
 function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Response {
   const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
   const headers: Record<string, string> = {
-    'Content-Type': getMimeType(name, TYPES) ?? 'application/octet-stream',
+    // The table the build wrote into the manifest: the worker answers a peer-served file with the same type.
+    'Content-Type': contentTypeFor(name),
     'Accept-Ranges': 'bytes',
     'Last-Modified': new Date(mtimeMs).toUTCString(),
     ETag: etag,

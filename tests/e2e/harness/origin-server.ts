@@ -1,8 +1,9 @@
 /**
  * A real static origin for the end-to-end tests and benchmarks: node:http on 127.0.0.1, serving
- * one directory the way a static host does (Content-Type by extension, single `Range`, 416), and
- * counting exactly what it sends, per request, so a test can prove how many asset bytes the
- * origin served without trusting the page's own counters.
+ * one directory the way a static host does (Content-Type by extension from the table the build
+ * and `serve` use, protocol/content-types.ts; single `Range`, 416), and counting exactly what it
+ * sends, per request, so a test can prove how many asset bytes the origin served without
+ * trusting the page's own counters.
  *
  * Caching choice. Real static hosts differ: Netlify/Vercel send `max-age=0, must-revalidate`
  * plus an ETag, GitHub Pages `max-age=600`, plain S3 nothing (then browsers cache heuristically
@@ -23,9 +24,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+// The table `peer-connect serve` and the build use: a test compares the worker with what a real host sends.
+import { contentTypeFor } from '../../../protocol/content-types.ts';
 
 export interface OriginOptions {
   /** Directory to serve. */
@@ -91,48 +94,6 @@ export interface OriginServer {
 
 export const VISITOR_UA_TAG = 'PeerConnectVisitor';
 const VISITOR_RE = new RegExp(`${VISITOR_UA_TAG}/([A-Za-z0-9_.-]+)`);
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.htm': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.mp4': 'video/mp4',
-  '.m4v': 'video/mp4',
-  '.webm': 'video/webm',
-  '.ogv': 'video/ogg',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.mp3': 'audio/mpeg',
-  '.m4a': 'audio/mp4',
-  '.wav': 'audio/wav',
-  '.flac': 'audio/flac',
-  '.wasm': 'application/wasm',
-  '.pdf': 'application/pdf',
-  '.torrent': 'application/x-bittorrent',
-};
-
-export function contentTypeFor(path: string): string {
-  return TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
-}
 
 type RangeResult = { start: number; end: number } | 'unsatisfiable' | null;
 

@@ -56,6 +56,21 @@ export class MemStore {
     const b = this.map.get(`${this.hash}:${index}`);
     return b ? new Uint8Array(b) : undefined;
   }
+  /** Indexes of this asset's stored pieces, ascending. */
+  stored(): number[] {
+    const prefix = `${this.hash}:`;
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).map((k) => Number(k.slice(prefix.length))).sort((a, b) => a - b);
+  }
+  /**
+   * Every piece of `f` is stored, byte for byte: what makes the worker's store mark the asset
+   * complete and announce it (sw/store/), so a test asks the store, not the gather.
+   */
+  holdsAll(f: Fixture): boolean {
+    return f.asset.pieces.every((_, i) => {
+      const b = this.get(i);
+      return b !== undefined && Buffer.from(b).equals(Buffer.from(slice(f, i)));
+    });
+  }
   readPieces = async (hash: string, indexes: readonly number[]): Promise<Array<ArrayBuffer | undefined>> =>
     indexes.map((i) => {
       const b = this.map.get(`${hash}:${i}`);

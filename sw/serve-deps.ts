@@ -1,0 +1,61 @@
+/**
+ * What one response for a manifest asset runs on in the worker, and what follows it. serveAsset
+ * (serve-asset.ts) takes its runtime as ServeDeps so it runs in Node tests; this is the real
+ * one: the worker's piece store, a bridge session asked of the requesting window, the network.
+ */
+import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
+import type { ManifestAsset } from '../protocol/manifest.ts';
+import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
+import type { PieceStore } from './store/piece-store.ts';
+import { matchesHash } from './verify.ts';
+
+/** One request the worker answers: which window asked, for which asset (by manifest key). */
+export interface AssetRequest {
+  clientId: string;
+  key: string;
+  asset: ManifestAsset;
+}
+
+/** What every response of this worker shares. */
+export interface WorkerRuntime {
+  store: PieceStore;
+  /** The manifest's piece size: an asset of one piece goes to the origin when no bridge is ready. */
+  pieceSize: number;
+  /** The origin's file is not the manifest's (a deploy happened): called once per gather that finds it. */
+  onAssetChanged(hash: string): void;
+}
+
+export function serveDeps(runtime: WorkerRuntime, { clientId, asset }: AssetRequest): ServeDeps {
+  const { store } = runtime;
+  // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
+  // keeping a second copy here would double what a video costs in storage.
+  const inTorrent = asset.torrent !== undefined;
+  return {
+    readPieces: async (hash, indexes) => (inTorrent ? [] : store.readPieces(hash, indexes)),
+    writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
+    deletePiece: (hash, index) => store.deletePiece(hash, index),
+    verify: matchesHash,
+    openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize),
+    fetchOrigin: (u, init) => fetch(u, init),
+    passThrough: (r) => fetch(r),
+    onAssetChanged: (hash) => runtime.onAssetChanged(hash),
+  };
+}
+
+/**
+ * After a response (`outcome` null when it was not fully read): tells the page what it was
+ * served (its bridge's counters), then, once every piece of the asset is stored, every window,
+ * whose bridges announce it.
+ */
+export async function afterServe(runtime: WorkerRuntime, { clientId, key, asset }: AssetRequest, outcome: ServeOutcome | null): Promise<void> {
+  if (outcome) {
+    const served: WorkerToBridge = { pc: 'served', path: key, hash: asset.hash, bytes: outcome.bytes, ms: outcome.ms, status: outcome.status };
+    await tell(clientId, served);
+  }
+  // Piece writes may still be landing after a cancel; they are recorded when they do, and the
+  // next response for this asset completes it.
+  if (await runtime.store.markComplete(asset.hash, asset.size, asset.pieces.length)) {
+    await broadcast({ pc: 'stored', hash: asset.hash });
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * page-bridge/piece-requests.ts: one worker request served from other visitors. The pool is real
+ * (on fake WebRTC peers joined to the other visitors' own PeerLinks), the worker's end is a real
+ * MessageChannel; what is checked is what the worker receives on its port and what the other
+ * visitors are asked.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { servePieceRequest, type RequestContext } from '../../page-bridge/piece-requests.ts';
+import type { BridgeReply } from '../../protocol/bridge-messages.ts';
+import { PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
+import { attachVisitor, connectHolder, FakeLookup, testPool, tick, until, type StoredPieces, type TestPool } from './support/bridge-fakes.ts';
+import { settle, workerEnd } from './support/worker-end.ts';
+
+const H = 'c'.repeat(64);
+const PIECES = Array.from({ length: 10 }, (_, i) => new Uint8Array(500).fill(i + 1));
+/** Every piece of H, except those in `missing` (answered `nak missing`). */
+const holding = (missing: number[] = []): StoredPieces => new Map([[H, PIECES.map((p, i) => (missing.includes(i) ? undefined : p))]]);
+
+interface Setup extends TestPool {
+  ctx: RequestContext;
+  lookup: FakeLookup;
+  failures: () => number;
+  banned: string[];
+}
+
+function setup(options: { signaling?: boolean } = {}): Setup {
+  const t = testPool();
+  const lookup = new FakeLookup();
+  let failures = 0;
+  const banned: string[] = [];
+  const ctx: RequestContext = {
+    pool: t.pool,
+    signal: options.signaling === false ? null : lookup,
+    onFailure: () => void failures++,
+    onBadPiece: (peerId) => void banned.push(peerId),
+  };
+  return { ...t, ctx, lookup, failures: () => failures, banned };
+}
+
+/** The pieces among `replies`, as index → [bytes, peerId]. */
+const piecesOf = (replies: BridgeReply[]): Map<number, [Uint8Array, string]> =>
+  new Map(replies.flatMap((r) => (r.pc === 'piece' ? [[r.index, [new Uint8Array(r.data), r.peerId]] as const] : [])));
+
+describe('servePieceRequest: finding holders', () => {
+  it('no open link and no signaling in this browser: `no-peers` at once', async (t) => {
+    const s = setup({ signaling: false });
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0, 1], worker.port);
+    assert.deepEqual(await worker.received(1), [{ pc: 'no-peers', reason: 'signaling off' }]);
+  });
+
+  it('signaling not joined in time: `no-peers`, and the server is not asked', async (t) => {
+    const s = setup();
+    s.lookup.open = false;
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0], worker.port);
+    assert.deepEqual(await worker.received(1), [{ pc: 'no-peers', reason: 'no holder reachable' }]);
+    assert.deepEqual(s.lookup.wants, []);
+  });
+
+  it('no link holds it: the server is asked, leaving out linked and banned peers, and the holder it names serves', async (t) => {
+    const s = setup();
+    await connectHolder(s.pool, s.peers, 'linked-but-empty');
+    s.pool.ban('banned-one');
+    s.lookup.candidates = [{ peerId: 'named', offer: { connId: 'c1', sdp: { type: 'offer', sdp: 'o' } } }];
+    const worker = workerEnd(t);
+    const made = s.peers.made.length;
+    const serving = servePieceRequest(s.ctx, H, [0, 1], worker.port);
+    await until(() => s.peers.made.length > made, 'a connection to the named holder');
+    attachVisitor(s.peers.last(), 'named', holding());
+    await serving;
+    assert.deepEqual(s.lookup.wants, [{ hash: H, exclude: ['linked-but-empty', 'banned-one'] }]);
+    const replies = await worker.received(3);
+    assert.deepEqual(replies[0], { pc: 'accepted', peers: 1 });
+    assert.deepEqual([...piecesOf(replies).values()].map(([, peer]) => peer), ['named', 'named']);
+  });
+});
+
+describe('servePieceRequest: pieces', () => {
+  it('from a linked holder: `accepted`, then each piece with its bytes and the holder\'s id', async (t) => {
+    const s = setup();
+    await connectHolder(s.pool, s.peers, 'holder', holding());
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [2, 3, 4], worker.port);
+    const replies = await worker.received(4);
+    assert.deepEqual(replies[0], { pc: 'accepted', peers: 1 });
+    const pieces = piecesOf(replies);
+    assert.deepEqual([...pieces.keys()].sort(), [2, 3, 4]);
+    for (const [index, [bytes, peer]] of pieces) {
+      assert.deepEqual(bytes, PIECES[index]);
+      assert.equal(peer, 'holder');
+    }
+    assert.equal(s.failures(), 0);
+  });
+
+  it('a piece one holder refuses is asked of another; the failure is counted', async (t) => {
+    const s = setup();
+    await connectHolder(s.pool, s.peers, 'partial', holding([1]));
+    await connectHolder(s.pool, s.peers, 'full', holding());
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [1, 0, 2], worker.port);
+    const pieces = piecesOf(await worker.received(4));
+    assert.deepEqual([...pieces.keys()].sort(), [0, 1, 2]);
+    assert.equal(pieces.get(1)?.[1], 'full');
+    assert.equal(s.failures(), 1);
+  });
+
+  it('a piece no holder has is `piece-failed` (the worker takes it from the origin); the others still come', async (t) => {
+    const s = setup();
+    await connectHolder(s.pool, s.peers, 'partial', holding([1]));
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0, 1, 2], worker.port);
+    const replies = await worker.received(4);
+    assert.deepEqual(replies.filter((r) => r.pc === 'piece-failed'), [{ pc: 'piece-failed', index: 1, reason: 'no holder left' }]);
+    assert.deepEqual([...piecesOf(replies).keys()].sort(), [0, 2]);
+  });
+
+  it(`more pieces than a link takes at once: at most ${PIECES_IN_FLIGHT_PER_PEER} in flight, the rest as slots free up`, async (t) => {
+    const s = setup();
+    const holder = await connectHolder(s.pool, s.peers, 'holder', holding());
+    let reading = 0;
+    let most = 0;
+    holder.farHooks.readPiece = async (_hash, index) => {
+      most = Math.max(most, ++reading);
+      await tick(5);
+      reading--;
+      return PIECES[index] ?? null;
+    };
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, PIECES.map((_, i) => i), worker.port);
+    assert.equal(piecesOf(await worker.received(11)).size, 10);
+    assert.equal(most, PIECES_IN_FLIGHT_PER_PEER);
+  });
+});
+
+describe('servePieceRequest: the worker\'s feedback', () => {
+  it('a bad-piece report names the peer to ban', async (t) => {
+    const s = setup();
+    await connectHolder(s.pool, s.peers, 'liar', holding());
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0], worker.port);
+    await worker.received(2);
+    worker.send({ pc: 'bad-piece', index: 0, peerId: 'liar' });
+    await settle();
+    assert.deepEqual(s.banned, ['liar']);
+  });
+
+  it('after a cancel nothing more is posted and nothing more is asked of peers', async (t) => {
+    const s = setup();
+    const holder = await connectHolder(s.pool, s.peers, 'holder', holding());
+    const reads: Array<() => void> = [];
+    holder.farHooks.readPiece = async (_hash, index) => {
+      await new Promise<void>((resolve) => reads.push(resolve));
+      return PIECES[index] ?? null;
+    };
+    const worker = workerEnd(t);
+    const serving = servePieceRequest(s.ctx, H, PIECES.map((_, i) => i), worker.port);
+    await worker.received(1);
+    await until(() => reads.length === PIECES_IN_FLIGHT_PER_PEER, 'the first requests');
+    worker.send({ pc: 'cancel' });
+    await settle();
+    for (const read of reads) read();
+    await serving;
+    await settle();
+    assert.deepEqual(worker.replies.map((r) => r.pc), ['accepted']);
+    assert.equal(reads.length, PIECES_IN_FLIGHT_PER_PEER, 'no request after the cancel');
+  });
+});
