@@ -3,18 +3,15 @@
  * health route. It takes the runtime's `upgradeWebSocket` (hono's neutral helper shape), so
  * every runtime adapter builds the same app and only maps its own socket type.
  */
+import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../protocol/routes.ts';
 import { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
-import { DEFAULT_SIGNAL_PATH } from '../protocol/bridge-config.ts';
-import { DEFAULT_TRACKER_PATH } from '../protocol/manifest.ts';
 import { createOriginCheck, type AllowedOrigins } from './origin-policy.ts';
 import type { SignalHubs } from './signal-hubs.ts';
 import { mountSocketRoute } from './socket-route.ts';
 
-export const DEFAULT_HEALTH_PATH = '/peer-connect/health';
 
 /** The path this app serves the tracker on, for tests/unit/build-torrent.test.ts: the build's default announce path must be it. */
-export { DEFAULT_TRACKER_PATH };
 
 export interface SignalAppOptions<T> {
   upgradeWebSocket: UpgradeWebSocket<T>;

@@ -7,15 +7,13 @@
  * and the suite runs it in a loopback-only namespace anyway (only the `Request.cf` lookup is
  * tried and fails fast into wrangler's placeholder).
  */
+import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_SIGNAL_PATH } from '../../protocol/bridge-config.ts';
-import { DEFAULT_TRACKER_PATH } from '../../protocol/manifest.ts';
-import { DEFAULT_HEALTH_PATH } from '../../signal-worker/app.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
 import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
 import { launchConfig, RuntimeUnavailable, type LaunchOptions, type RuntimeServer } from './types.ts';

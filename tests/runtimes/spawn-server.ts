@@ -3,14 +3,12 @@
  * process and waits for its listening line: the one launcher every runtime's launch-*.ts uses,
  * so they differ only in the command they run.
  */
+import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SIGNAL_PATH } from '../../protocol/bridge-config.ts';
-import { DEFAULT_TRACKER_PATH } from '../../protocol/manifest.ts';
-import { DEFAULT_HEALTH_PATH } from '../../signal-worker/app.ts';
 import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
 import { EXIT_WITH_STDIN_ENV, parseListeningLine, PORT_ENV } from '../../signal-worker/adapter/standalone.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';

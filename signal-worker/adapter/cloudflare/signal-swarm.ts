@@ -6,8 +6,8 @@
  * `ping` is answered by the runtime itself (`setWebSocketAutoResponse`), so a swarm whose peers
  * only keep their sockets alive costs no wake-ups; the idle check reads when that last happened.
  */
+import { DEFAULT_HEALTH_PATH } from '../../../protocol/routes.ts';
 import { encodeMessage } from '../../../protocol/signal-messages.ts';
-import { DEFAULT_HEALTH_PATH } from '../../app.ts';
 import type { SignalConnection } from '../../core/signal/signal-connection.ts';
 import { SignalHub } from '../../core/signal/signal-hub.ts';
 import type { ClientSocket } from '../../core/socket/client-socket.ts';

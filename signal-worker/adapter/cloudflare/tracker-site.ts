@@ -6,7 +6,7 @@
  * torrents (info_hash, peer_id, complete, last announce) are rewritten to its storage row after
  * every frame it sends, and after each sweep; the attachment carries the rest, as for signaling.
  */
-import { DEFAULT_HEALTH_PATH } from '../../app.ts';
+import { DEFAULT_HEALTH_PATH } from '../../../protocol/routes.ts';
 import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import { readSignalConfig } from '../signal-config.ts';

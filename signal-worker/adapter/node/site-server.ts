@@ -3,9 +3,8 @@
  * one origin, on Node. Binds 127.0.0.1 unless told otherwise. Every route sits behind
  * site-guard.ts: the Host check against DNS rebinding (host-policy.ts) and nosniff.
  */
+import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
 import { Hono } from 'hono';
-import { DEFAULT_SIGNAL_PATH } from '../../../protocol/bridge-config.ts';
-import { DEFAULT_TRACKER_PATH } from '../../../protocol/manifest.ts';
 import { createSignalApp } from '../../app.ts';
 import type { SignalStats } from '../../core/signal/signal-hub.ts';
 import type { TrackerStats } from '../../core/tracker/tracker-hub.ts';
