@@ -9,6 +9,7 @@ import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_M
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
 import { asGatherError, GatherError } from './gather-errors.ts';
+import { Deadline, realTimers, type TimerSource } from './deadline.ts';
 import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
@@ -32,6 +33,8 @@ export interface GatherDeps {
   /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
   onAssetChanged?(hash: string): void;
   timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
+  /** The deadlines' time (sw/deadline.ts); real timers unless a test brings its own clock. */
+  timers?: TimerSource;
 }
 
 /** A torrent's bytes pass through the bridge whether they came from peers, the web seed or storage. */
@@ -45,7 +48,8 @@ export class PieceGatherer {
   readonly badPeers = new Set<string>();
   private readonly slots = new Map<number, Slot>();
   private session: { report(f: WorkerFeedback): void; close(): void } | null = null;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The one deadline: when it expires, everything still expected from peers goes to the origin. */
+  private readonly deadline: Deadline;
   private readonly controller = new AbortController();
   private finished = false;
   private readonly limits: { accept: number; firstPiece: number; stall: number };
@@ -79,6 +83,7 @@ export class PieceGatherer {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
     this.unresolved = this.slots.size;
     this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
+    this.deadline = new Deadline(deps.timers ?? realTimers, () => this.abandonPeers());
     this.proof = new Promise<void>((resolve, reject) => {
       this.settleProof = (error) => {
         if (this.proven) return;
@@ -158,14 +163,12 @@ export class PieceGatherer {
     this.arm(this.limits.accept);
   }
 
-  /** (Re)starts the one deadline: when it fires, everything still expected from peers goes to the origin. */
   private arm(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.abandonPeers(), ms);
+    this.deadline.arm(ms);
   }
 
   private abandonPeers(): void {
-    clearTimeout(this.timer);
+    this.deadline.clear();
     this.session?.close();
     this.session = null;
     this.fromOrigin(this.pending('peer'));
@@ -199,7 +202,7 @@ export class PieceGatherer {
         this.resolve(reply.index, new Uint8Array(reply.data), sourceOf(reply.peerId));
         this.store(reply.index, reply.data);
         if (this.expectedFromPeers === 0) {
-          clearTimeout(this.timer);
+          this.deadline.clear();
           this.session?.close();
           this.session = null;
         }
@@ -300,7 +303,7 @@ export class PieceGatherer {
     for (const i of missing) this.setState(this.slots.get(i)!, 'wait');
     this.session?.close();
     this.session = null;
-    clearTimeout(this.timer);
+    this.deadline.clear();
     void this.fromPeers(missing);
   }
 
@@ -339,7 +342,7 @@ export class PieceGatherer {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.timer);
+    this.deadline.clear();
     this.session?.close();
     this.session = null;
   }

@@ -9,15 +9,28 @@ import { describe, it } from 'node:test';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
 import { serveAsset, SOURCE_HEADER, type ServeDeps, type ServeOutcome } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
+import { FakeTimers } from './support/fake-timers.ts';
 import type { BridgeReply } from '../../protocol/bridge-messages.ts';
 import type { GatherDeps } from '../../sw/gather-pieces.ts';
 import {
-  allIndexes, bufferOf, deps, FakeBridge, FakeOrigin, gatherAll, makeAsset, MemStore, PEER, PIECE, pieceReply, range, rangeFor, SIZE, slice, sleep, sourcesOf, T, URL_, type Fixture,
+  allIndexes, bufferOf, deps, matchesHash, verifyNow, FakeBridge, FakeOrigin, gatherAll, makeAsset, MemStore, PEER, PIECE, pieceReply, range, rangeFor, SIZE, slice, sleep, sourcesOf, T, URL_, type Fixture,
 } from './support/sw-fakes.ts';
 
 // ---------------------------------------------------------------- PieceGatherer
 
 describe('PieceGatherer', () => {
+  it('the tests\' synchronous hash check agrees with the worker\'s WebCrypto one', T, async () => {
+    const f = await makeAsset(3 * PIECE + 5);
+    for (const i of [0, 1, 2, 3]) {
+      const piece = slice(f, i);
+      const wrong = piece.slice();
+      wrong[0] = (wrong[0]! + 1) & 0xff;
+      for (const [data, hex] of [[piece, f.asset.pieces[i]!], [wrong, f.asset.pieces[i]!]] as const) {
+        assert.equal(await verifyNow(data, hex), await matchesHash(data, hex));
+      }
+    }
+  });
+
   it('everything cached: all from cache, no bridge, no origin', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
@@ -98,11 +111,16 @@ describe('PieceGatherer', () => {
     const store = new MemStore(f.asset.hash);
     store.put(0, slice(f, 0));
     const origin = new FakeOrigin(f);
-    const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'no-peers', reason: 'no signaling' } }]);
-    const started = Date.now();
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { accept: 5_000, firstPiece: 5_000, stall: 5_000 }));
-    const { bytes } = await gatherAll(g);
-    assert.ok(Date.now() - started < 2_000, 'no-peers is acted on at once, not after a deadline');
+    const clock = new FakeTimers();
+    const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'no-peers', reason: 'no signaling' } }], clock);
+    const d = { ...deps(store, origin, bridge, { accept: 5_000, firstPiece: 5_000, stall: 5_000 }), timers: clock };
+    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
+    const all = gatherAll(g);
+    await clock.advance(4);
+    assert.deepEqual(origin.ranges, [], 'nothing from the origin before the bridge answered');
+    await clock.advance(1);
+    assert.deepEqual(origin.ranges, [rangeFor(f, 1, 9)], 'no-peers is acted on at once, not after a deadline');
+    const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(bridge.requests[0]?.pieces, range(1, 9), 'the bridge is asked only for missing pieces');
     assert.equal(bridge.requests[0]?.hash, f.asset.hash);
@@ -216,13 +234,16 @@ describe('PieceGatherer', () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
-    const bridge = new FakeBridge(() => []);
-    const started = Date.now();
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { accept: 60, firstPiece: 5_000, stall: 5_000 }));
-    const { bytes } = await gatherAll(g);
-    const ms = Date.now() - started;
+    const clock = new FakeTimers();
+    const bridge = new FakeBridge(() => [], clock);
+    const d = { ...deps(store, origin, bridge, { accept: 60, firstPiece: 5_000, stall: 5_000 }), timers: clock };
+    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
+    const all = gatherAll(g);
+    await clock.advance(59);
+    assert.deepEqual(origin.ranges, [], 'the origin waits for the accept deadline');
+    await clock.advance(1);
+    const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
-    assert.ok(ms >= 55 && ms < 2_000, `took ${ms} ms`);
     assert.deepEqual(origin.ranges, [rangeFor(f, 0, 9)]);
     assert.equal(bridge.closed, true);
   });
@@ -231,13 +252,16 @@ describe('PieceGatherer', () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
-    const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'accepted', peers: 3 } }]);
-    const started = Date.now();
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { accept: 40, firstPiece: 150, stall: 5_000 }));
-    const { bytes } = await gatherAll(g);
-    const ms = Date.now() - started;
+    const clock = new FakeTimers();
+    const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'accepted', peers: 3 } }], clock);
+    const d = { ...deps(store, origin, bridge, { accept: 40, firstPiece: 150, stall: 5_000 }), timers: clock };
+    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
+    const all = gatherAll(g);
+    await clock.advance(5 + 149);
+    assert.deepEqual(origin.ranges, [], 'the accept deadline (40) was replaced by the first-piece one (150) when the bridge accepted');
+    await clock.advance(1);
+    const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
-    assert.ok(ms >= 140 && ms < 2_000, `waited for the first-piece deadline, not the accept one (${ms} ms)`);
     assert.equal(g.bytes.origin, SIZE);
     assert.equal(bridge.closed, true);
   });
@@ -247,15 +271,19 @@ describe('PieceGatherer', () => {
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
     const lateReplies: BridgeReply[] = [];
-    const bridge = new FakeBridge(() => [
-      { at: 1, reply: { pc: 'accepted', peers: 1 } },
-      { at: 5, reply: pieceReply(f, 0) },
-      { at: 10, reply: pieceReply(f, 1) },
-      { at: 15, reply: pieceReply(f, 5) },
-    ]);
+    const clock = new FakeTimers();
+    const bridge = new FakeBridge(
+      () => [
+        { at: 1, reply: { pc: 'accepted', peers: 1 } },
+        { at: 5, reply: pieceReply(f, 0) },
+        { at: 10, reply: pieceReply(f, 1) },
+        { at: 15, reply: pieceReply(f, 5) },
+      ],
+      clock,
+    );
     // Capture the reply callback so we can send a piece after the session was closed.
     let late: ((r: BridgeReply) => void) | undefined;
-    const d = deps(store, origin, bridge, { accept: 1_000, firstPiece: 1_000, stall: 80 });
+    const d = { ...deps(store, origin, bridge, { accept: 1_000, firstPiece: 1_000, stall: 80 }), timers: clock };
     d.openBridge = async (request, onReply) => {
       late = (r) => {
         lateReplies.push(r);
@@ -263,12 +291,13 @@ describe('PieceGatherer', () => {
       };
       return bridge.openBridge(request, onReply);
     };
-    const started = Date.now();
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
-    const { bytes, pieces } = await gatherAll(g);
-    const ms = Date.now() - started;
+    const all = gatherAll(g);
+    await clock.advance(15 + 79);
+    assert.deepEqual(origin.ranges, [], 'no gap of 80 yet: the last piece came at 15');
+    await clock.advance(1);
+    const { bytes, pieces } = await all;
     assert.deepEqual(bytes, f.data);
-    assert.ok(ms >= 80 && ms < 2_000, `took ${ms} ms`);
     assert.deepEqual(sourcesOf(pieces), ['peer', 'peer', 'origin', 'origin', 'origin', 'peer', 'origin', 'origin', 'origin', 'origin']);
     assert.deepEqual([...origin.ranges].sort(), [rangeFor(f, 2, 4), rangeFor(f, 6, 9)].sort());
     assert.deepEqual(g.bytes, { cache: 0, peer: 3 * PIECE, origin: SIZE - 3 * PIECE });

@@ -4,14 +4,26 @@
  * speaks Range (206), ignores it (200), fails (500), or answers with any status.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { BridgeReply, WorkerFeedback } from '../../../protocol/bridge-messages.ts';
 import { toHex } from '../../../protocol/hex.ts';
 import type { ManifestAsset } from '../../../protocol/manifest.ts';
 import { pieceSpan } from '../../../protocol/pieces.ts';
 import type { GatherDeps, GatheredPiece, PieceGatherer, Source } from '../../../sw/gather-pieces.ts';
+import { realTimers, type TimerSource } from '../../../sw/deadline.ts';
 import type { ServeDeps } from '../../../sw/serve-asset.ts';
 import { matchesHash } from '../../../sw/verify.ts';
+
+/**
+ * The worker's check (SHA-256 of the piece against the manifest's hex), computed synchronously:
+ * `matchesHash` awaits WebCrypto's thread pool, which a test on a fake clock cannot wait for
+ * deterministically. tests/unit/sw-gather.test.ts checks that it agrees with `matchesHash`.
+ */
+export const verifyNow = async (data: ArrayBuffer | Uint8Array, expectedHex: string): Promise<boolean> =>
+  createHash('sha256').update(data instanceof ArrayBuffer ? new Uint8Array(data) : data).digest('hex') === expectedHex;
+
+/** The real check, for the test that both agree. */
+export { matchesHash };
 
 export const PIECE = 16 * 1024;
 export const URL_ = 'https://site.example/media/clip.bin';
@@ -95,22 +107,25 @@ export class FakeBridge {
   closed = false;
   readonly reports: WorkerFeedback[] = [];
   readonly requests: Array<{ hash: string; size: number; pieces: number[] }> = [];
-  private readonly timers: Array<ReturnType<typeof setTimeout>> = [];
-  constructor(private readonly plan: (pieces: number[]) => Step[]) {}
+  /** `clock`: schedule the replies on a test's fake clock instead of real timers. */
+  constructor(
+    private readonly plan: (pieces: number[]) => Step[],
+    private readonly clock?: TimerSource,
+  ) {}
   openBridge: GatherDeps['openBridge'] = async (request, onReply) => {
     this.opened++;
     this.requests.push({ hash: request.hash, size: request.size, pieces: [...request.pieces] });
     // Each session (a windowed gather opens several) stops on its own close.
     let sessionClosed = false;
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    const clock = this.clock ?? realTimers;
+    const timers: unknown[] = [];
     for (const step of this.plan([...request.pieces])) {
       timers.push(
-        setTimeout(() => {
+        clock.set(() => {
           if (!sessionClosed) onReply(step.reply);
         }, step.at),
       );
     }
-    this.timers.push(...timers);
     return {
       report: (f: WorkerFeedback) => {
         this.reports.push(f);
@@ -118,7 +133,7 @@ export class FakeBridge {
       close: () => {
         sessionClosed = true;
         this.closed = true;
-        for (const t of timers) clearTimeout(t);
+        for (const t of timers) clock.clear(t);
       },
     };
   };
@@ -223,7 +238,7 @@ export function deps(
     readPieces: store.readPieces,
     writePiece: store.writePiece,
     deletePiece: store.deletePiece,
-    verify: matchesHash,
+    verify: verifyNow,
     openBridge: bridge ? bridge.openBridge : async () => null,
     fetchOrigin: origin.fetchOrigin,
     passThrough: async (request) => {
