@@ -65,6 +65,8 @@ export interface FirstVisitOptions {
   wasControlled: boolean;
   /** Resolves when the worker answered the page's hello, or after `ms` (worker-hello.ts). */
   welcomedWithin(ms: number): Promise<void>;
+  /** How the registration settled (shown in `stats().worker`). */
+  onStatus(status: WorkerStatus): void;
 }
 
 /**
@@ -73,6 +75,7 @@ export interface FirstVisitOptions {
  */
 export async function readyForFirstVisit(options: FirstVisitOptions): Promise<void> {
   const status = await registerWorker(options.workerUrl);
+  options.onStatus(status);
   if (options.firstVisit === 'reload' && reloadOnce(options.wasControlled, status)) return new Promise<void>(() => undefined);
   // The elements put back next are fetched through the worker: it must know this page first,
   // or they go to the origin (it serves only pages whose build it knows).

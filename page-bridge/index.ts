@@ -76,7 +76,13 @@ function start(): void {
 
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
   const workerUrl = new URL(config.workerFile, base);
-  const ready = readyForFirstVisit({ firstVisit: config.firstVisit, workerUrl, wasControlled, welcomedWithin: (ms) => hello.welcomedWithin(ms) });
+  const ready = readyForFirstVisit({
+    firstVisit: config.firstVisit,
+    workerUrl,
+    wasControlled,
+    welcomedWithin: (ms) => hello.welcomedWithin(ms),
+    onStatus: (status) => stats.set('worker', status),
+  });
   // On a page the worker already controls, the media's torrents start with the document, not
   // with the worker's registration and the swap: a viewer's play() then finds them ready.
   if (wasControlled) void domReady().then(() => torrents.prepareFor(document));

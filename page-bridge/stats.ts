@@ -1,4 +1,5 @@
 /** The bridge's counters, exposed as `window.peerConnect.stats()` and the `peerconnect:update` event. */
+import type { WorkerStatus } from './first-visit.ts';
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 
 export interface PeerConnectStats {
@@ -27,6 +28,12 @@ export interface PeerConnectStats {
    * to the network until the worker of this page's build takes over (see "Deploying a new version").
    */
   workerBuild: string | null;
+  /**
+   * The page's worker registration: `registering` until it settles; `controlled`; `bypassed` (a
+   * hard reload skipped the worker: nothing will control this page); `timeout` (no worker took
+   * control in time); `failed` (the registration failed); `unsupported` (no service workers).
+   */
+  worker: WorkerStatus | 'registering';
 }
 
 export const UPDATE_EVENT = 'peerconnect:update';
@@ -45,6 +52,7 @@ export class StatsBoard {
       signaling: 'off', peers: 0, connectedPeers: [], bannedPeers: [],
       bytesFromPeers: 0, bytesFromOrigin: 0, bytesFromCache: 0, bytesUploaded: 0, failures: 0, badPieces: 0,
       workerBuild: null,
+      worker: 'registering',
     };
   }
 
