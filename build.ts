@@ -7,6 +7,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { buildId } from './build/build-id.ts';
+import { encodePageSet } from './protocol/page-set.ts';
 import { checkOutDir, isInside } from './build/check-out-dir.ts';
 import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './build/exclude.ts';
 import { hostRules } from './build/host-protection.ts';
@@ -98,7 +99,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const rules = [...host.rules, ...optionRules(options.exclude ?? [])];
   const { kept, excluded } = applyExclusions(paths.filter(mayBeAsset), rules);
   const assetPaths = new Set(kept);
-  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => assetPaths.has(f.path)), settings);
+  const pages = paths.filter(isHtml);
+  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => assetPaths.has(f.path)), pages, settings);
 
   await prepareOutDir(plan.value, manifest.build);
   const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
@@ -147,7 +149,7 @@ function resolveSettings(options: BuildOptions): Settings {
 }
 
 /** Hashes every asset (sorted, as the walk lists them) and makes the torrents the mode asks for. */
-async function makeManifest(assetFiles: SiteFile[], settings: Settings): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
+async function makeManifest(assetFiles: SiteFile[], pages: string[], settings: Settings): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
   const { pieceSize, tracker } = settings;
   const assets: Record<string, ManifestAsset> = {};
   const torrentFiles = new Map<string, Uint8Array>();
@@ -172,6 +174,7 @@ async function makeManifest(assetFiles: SiteFile[], settings: Settings): Promise
     build: buildId({ version: MANIFEST_VERSION, pieceSize, assets }),
     builtAt: new Date().toISOString(),
     assets,
+    pages: encodePageSet(pages),
   };
   return { manifest, torrentFiles };
 }

@@ -121,6 +121,13 @@ export const BRIDGE_HELLO_TIMEOUT_MS = 1_000;
 export const MAX_REFUSAL_BODY_BYTES = 1024 * 1024;
 
 /**
+ * How long the worker holds the requests of a page it saw navigated to (one of the build's own
+ * pages) until the page names its build: its request for our script comes as the head is parsed,
+ * a few ms after the first bytes; a page that never does (it has no script after all) waits once.
+ */
+export const PAGE_BUILD_TIMEOUT_MS = 1_000;
+
+/**
  * Least time between two update checks the worker asks for itself (after a deploy is noticed).
  * Each is a request for the worker script; a burst of changed assets needs one.
  */

@@ -55,6 +55,11 @@ export interface Manifest {
   builtAt: string;
   /** Keyed by the path relative to the worker's scope, decoded (`img/café.jpg`, no leading slash). */
   assets: Record<string, ManifestAsset>;
+  /**
+   * The build's HTML pages, as protocol/page-set.ts encodes them (base64 of sorted 32-bit hashes):
+   * a navigation to one of these is a page that will name its build. Absent in older builds.
+   */
+  pages?: string;
 }
 
 export const MANIFEST_VERSION = 1;
@@ -72,6 +77,7 @@ export function validateManifest(input: unknown): Result<Manifest> {
   if (!isBuildId(build)) return fail('manifest: bad build');
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
   if (!isRecord(assets)) return fail('manifest: assets is not an object');
+  if (input.pages !== undefined && (typeof input.pages !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.pages))) return fail('manifest: bad pages');
   for (const [path, asset] of Object.entries(assets)) {
     const checked = validateAsset(path, asset, pieceSize);
     if (!checked.ok) return checked;

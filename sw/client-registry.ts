@@ -24,15 +24,54 @@ interface ClientInfo {
 
 const clients = new Map<string, ClientInfo>();
 const waiters = new Map<string, Array<() => void>>();
+/**
+ * Windows navigating to one of the build's pages (protocol/page-set.ts) that have not named their
+ * build yet, with who waits for it. Their requests are held until it is named (our script's
+ * request comes as the head is parsed) or PAGE_BUILD_TIMEOUT_MS passes.
+ */
+const naming = new Map<string, { since: number; list: Array<() => void> }>();
+/** A navigation whose page never asked for anything is forgotten after this long. */
+const NAMING_FORGET_MS = 60_000;
+
+/** A navigation to one of the build's pages creates `clientId`: it will name its build soon. */
+export function expectBuild(clientId: string, now = Date.now()): void {
+  for (const [id, entry] of naming) if (now - entry.since > NAMING_FORGET_MS) naming.delete(id);
+  if (clientId && !clients.has(clientId) && !naming.has(clientId)) naming.set(clientId, { since: now, list: [] });
+}
+
+/** The page's build once it names it, or undefined if it has not within `ms` (or is not expected to). */
+export const isNamingBuild = (clientId: string): boolean => naming.has(clientId);
+
+export function whenBuildKnown(clientId: string, ms: number): Promise<string | null | undefined> {
+  const list = naming.get(clientId)?.list;
+  if (!list) return Promise.resolve(buildOf(clientId));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      naming.delete(clientId); // it never named one: no bridge after all; never hold it again
+      resolve(buildOf(clientId));
+    }, ms);
+    list.push(() => {
+      clearTimeout(timer);
+      resolve(buildOf(clientId));
+    });
+  });
+}
+
+function named(clientId: string): void {
+  for (const wake of naming.get(clientId)?.list ?? []) wake();
+  naming.delete(clientId);
+}
 
 /** The page asked for our bridge script: its build is in the URL, a hello will follow. */
 export function onBridgeScript(clientId: string, build: string | null): void {
   if (!clientId || clients.get(clientId)?.bridge === 'ready') return;
   clients.set(clientId, { build, bridge: 'expected' });
+  named(clientId);
 }
 
 export function onHello(clientId: string, build: string | null): void {
   clients.set(clientId, { build, bridge: 'ready' });
+  named(clientId);
   for (const wake of waiters.get(clientId) ?? []) wake();
   waiters.delete(clientId);
 }

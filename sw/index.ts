@@ -1,13 +1,17 @@
 /**
  * The service worker. Answers GET requests for manifest assets from pages of its own build only
  * (sw/request-policy.ts); everything else (navigations, other origins, unknown paths, non-GET,
- * pages of another build or not yet known) is not touched, not even re-fetched.
+ * pages of another build or not yet known) is not touched, not even re-fetched. A page of the
+ * build that was just navigated to is known to name its build soon: its first requests are held
+ * for that (at most PAGE_BUILD_TIMEOUT_MS), then answered or fetched as the page made them.
  */
 import type { Manifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type WorkerToBridge } from '../protocol/bridge-messages.ts';
-import { askHello, buildOf, onBridgeScript, onHello } from './client-registry.ts';
+import { askHello, buildOf, expectBuild, isNamingBuild, onBridgeScript, onHello, whenBuildKnown } from './client-registry.ts';
+import { PAGE_BUILD_TIMEOUT_MS } from '../protocol/limits.ts';
+import { PageSet } from '../protocol/page-set.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
 import { broadcast } from './bridge-session.ts';
 import { decide } from './request-policy.ts';
@@ -25,6 +29,7 @@ const store = new PieceStore({
   quotaBytes: __PEER_CONNECT_WORKER_CONFIG__.storeQuotaBytes,
   onLost: (hashes) => broadcast({ pc: 'lost', hashes }),
 });
+const pages = new PageSet(manifest.pages);
 /** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
 const changed = new Set<string>();
 const runtime: WorkerRuntime = {
@@ -61,38 +66,70 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   const scope = self.registration.scope;
-  if (request.method === 'GET' && url.origin + url.pathname === scope + BRIDGE_FILE) {
+  if (request.method !== 'GET' || !(url.origin + url.pathname).startsWith(scope)) return;
+  const inScope = decodeURIComponentSafe(url.pathname.slice(new URL(scope).pathname.length));
+  if (request.mode === 'navigate') {
+    // Not answered (a worker answering navigations loses the browser's HTTP-auth prompt), but a
+    // page of this build will name its build: hold its first requests until it does.
+    if (inScope !== null && pages.hasUrl(inScope)) expectBuild(event.resultingClientId);
+    return;
+  }
+  if (inScope === BRIDGE_FILE) {
     onBridgeScript(event.clientId, bridgeBuildFromUrl(request.url));
     return;
   }
-  const key = request.method === 'GET' ? manifestKeyFor(request.url, scope) : null;
+  const key = manifestKeyFor(request.url, scope);
   const asset = key === null ? undefined : manifest.assets[key];
-  const verdict = decide({
-    method: request.method,
-    mode: request.mode,
-    cache: request.cache,
-    headers: request.headers,
-    isAsset: asset !== undefined,
-    assetChanged: asset !== undefined && changed.has(asset.hash),
-    pageBuild: buildOf(event.clientId),
-    workerBuild: manifest.build,
-  });
-  if (!verdict.serve) {
-    if (verdict.reason === 'unknown-page') void askHello(event.clientId);
+  if (!asset || key === null) return;
+  const judge = (pageBuild: string | null | undefined) =>
+    decide({
+      method: request.method,
+      mode: request.mode,
+      cache: request.cache,
+      headers: request.headers,
+      isAsset: true,
+      assetChanged: changed.has(asset.hash),
+      pageBuild,
+      workerBuild: manifest.build,
+    });
+  const verdict = judge(buildOf(event.clientId));
+  const served: AssetRequest = { clientId: event.clientId, key, asset };
+  if (verdict.serve) return respond(event, served);
+  if (verdict.reason !== 'unknown-page') return;
+  if (!isNamingBuild(event.clientId)) {
+    void askHello(event.clientId);
     return;
   }
-  if (!asset || key === null) return;
-  const served: AssetRequest = { clientId: event.clientId, key, asset };
+  // A page of this build, navigated to, that has not named its build yet: decide once it has.
+  event.respondWith(
+    whenBuildKnown(event.clientId, PAGE_BUILD_TIMEOUT_MS).then((build) => (judge(build).serve ? answer(event, served) : fetch(request))),
+  );
+});
+
+/** Answers `event` from the worker (stored pieces, peers, the origin): see serve-asset.ts. */
+function respond(event: FetchEvent, served: AssetRequest): void {
+  event.respondWith(answer(event, served));
+}
+
+function answer(event: FetchEvent, served: AssetRequest): Promise<Response> {
+  const { asset } = served;
   // Not evicted while this response reads and stores it.
   const release = store.hold(asset.hash);
   // The event stays open until the response is done with storage and messages.
   let done: () => void = () => undefined;
   event.waitUntil(new Promise<void>((resolve) => (done = resolve)));
-  const response = serveAsset(request, asset, manifest.pieceSize, serveDeps(runtime, served), (outcome) => {
+  return serveAsset(event.request, asset, manifest.pieceSize, serveDeps(runtime, served), (outcome) => {
     void afterServe(runtime, served, outcome).finally(() => {
       release();
       done();
     });
   });
-  event.respondWith(response);
-});
+}
+
+function decodeURIComponentSafe(path: string): string | null {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+}
