@@ -6,14 +6,14 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { buildId } from './build/build-id.ts';
+import { buildId } from './builder/build-id.ts';
 import { encodePageSet } from './protocol/page-set.ts';
-import { checkOutDir, isInside } from './build/check-out-dir.ts';
-import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './build/exclude.ts';
-import { hostRules } from './build/host-protection.ts';
-import { diskOutDirView, prepareOutDir } from './build/out-dir.ts';
-import { bundleBridge, bundleTorrentClient, bundleWorker } from './build/bundle.ts';
-import { hashFile } from './build/hash-file.ts';
+import { checkOutDir, isInside } from './builder/check-out-dir.ts';
+import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './builder/exclude.ts';
+import { hostRules } from './builder/host-protection.ts';
+import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
+import { bundleBridge, bundleTorrentClient, bundleWorker } from './builder/bundle.ts';
+import { hashFile } from './builder/hash-file.ts';
 import {
   makeTorrent,
   resolveBaseUrl,
@@ -22,10 +22,10 @@ import {
   torrentFileFor,
   wantsTorrent,
   type TorrentMode,
-} from './build/make-torrent.ts';
-import { rewriteHtml, type FirstVisitMode } from './build/rewrite-html.ts';
-import { isHtml, isOurs, mayBeAsset } from './build/site-files.ts';
-import { walkSite, type SiteFile } from './build/walk-site.ts';
+} from './builder/make-torrent.ts';
+import { rewriteHtml, type FirstVisitMode } from './builder/rewrite-html.ts';
+import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
+import { walkSite, type SiteFile } from './builder/walk-site.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
 import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
@@ -36,7 +36,7 @@ export interface BuildOptions {
   /**
    * Where the built site goes. It is emptied first, so it must be a new or empty folder or an
    * earlier build's output (it holds `.peer-connect-build`), and not a filesystem root, the site,
-   * or a folder containing the site (see build/check-out-dir.ts). A folder inside the site is fine.
+   * or a folder containing the site (see builder/check-out-dir.ts). A folder inside the site is fine.
    */
   outDir: string;
   /** WebSocket URL of the signaling server. Default: `/peer-connect/signal` on the site's own origin. */
@@ -66,8 +66,8 @@ export interface BuildOptions {
   /**
    * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
    * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
-   * the origin only. See build/exclude.ts. What the site's `.htaccess`, `.htpasswd` and `_headers`
-   * protect is kept out as well, without being asked (build/host-protection.ts).
+   * the origin only. See builder/exclude.ts. What the site's `.htaccess`, `.htpasswd` and `_headers`
+   * protect is kept out as well, without being asked (builder/host-protection.ts).
    */
   exclude?: string[];
 }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { describeReason, type ExcludedFile, type ExclusionReason } from '../build/exclude.ts';
+import { describeReason, type ExcludedFile, type ExclusionReason } from '../builder/exclude.ts';
 
 /**
  * What `peer-connect build` prints about exclusions: one summary line, then one line per rule

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../build.ts';
-import { TORRENT_MODES } from '../build/make-torrent.ts';
+import { TORRENT_MODES } from '../builder/make-torrent.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { exclusionSummary } from './exclusion-summary.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';

@@ -245,7 +245,7 @@ export const TORRENT_STORE_QUOTA_BYTES = 512 * 1024 * 1024;
  */
 export const TORRENT_LRU_FLUSH_MS = 1_000;
 
-// ---- torrents made by the build (build/make-torrent.ts) ----
+// ---- torrents made by the build (builder/make-torrent.ts) ----
 
 /**
  * Default of `--torrent-min-size`: a file this large or larger gets a torrent whatever its type.

@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildSite } from '../../build.ts';
-import { BUILD_MARKER_FILE, buildMarkerText } from '../../build/check-out-dir.ts';
+import { BUILD_MARKER_FILE, buildMarkerText } from '../../builder/check-out-dir.ts';
 import { tempSite } from './build-helpers.ts';
 
 describe('buildSite: the output folder', { timeout: 120_000 }, () => {

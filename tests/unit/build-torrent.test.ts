@@ -21,7 +21,7 @@ import {
   TORRENT_DIR,
   torrentPieceLength,
   wantsTorrent,
-} from '../../build/make-torrent.ts';
+} from '../../builder/make-torrent.ts';
 import { parseSize } from '../../cli/main.ts';
 import { WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, TORRENT_MIN_SIZE } from '../../protocol/limits.ts';

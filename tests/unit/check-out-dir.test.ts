@@ -13,7 +13,7 @@ import {
   isInside,
   type FolderState,
   type OutDirView,
-} from '../../build/check-out-dir.ts';
+} from '../../builder/check-out-dir.ts';
 import type { Result } from '../../protocol/result.ts';
 
 /**

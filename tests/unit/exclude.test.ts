@@ -1,7 +1,7 @@
 /** Which candidate assets `--exclude` keeps out of the manifest (pure: paths in, paths out). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyExclusions, optionRules } from '../../build/exclude.ts';
+import { applyExclusions, optionRules } from '../../builder/exclude.ts';
 
 const PATHS = [
   'a.pdf',

@@ -8,9 +8,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyExclusions, describeReason } from '../../build/exclude.ts';
-import { hostRules, htaccessRules } from '../../build/host-protection.ts';
-import { htaccessProtections } from '../../build/htaccess.ts';
+import { applyExclusions, describeReason } from '../../builder/exclude.ts';
+import { hostRules, htaccessRules } from '../../builder/host-protection.ts';
+import { htaccessProtections } from '../../builder/htaccess.ts';
 
 const directives = (text: string): string[] => htaccessProtections(text).map((p) => p.directive);
 

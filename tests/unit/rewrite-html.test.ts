@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse, parseFragment, serialize } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
-import { rewriteHtml, type RewriteOptions } from '../../build/rewrite-html.ts';
+import { rewriteHtml, type RewriteOptions } from '../../builder/rewrite-html.ts';
 import { scriptTag, WRAP_CLOSE, WRAP_OPEN } from './build-helpers.ts';
 
 type Element = DefaultTreeAdapterMap['element'];

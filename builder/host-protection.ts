@@ -1,6 +1,6 @@
 /**
  * Exclusion rules from what the site itself says its host protects: Apache's `.htaccess` (auth
- * directives, see build/htaccess.ts) and `.htpasswd`, and a Netlify `_headers` block with a
+ * directives, see builder/htaccess.ts) and `.htpasswd`, and a Netlify `_headers` block with a
  * `Basic-Auth` header (https://docs.netlify.com/site-deploys/password-protected-deploys/, parsed
  * and matched by Netlify's own @netlify/headers-parser). Reads those files; the rest is pure.
  */

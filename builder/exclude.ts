@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 
-/** Why a file is kept out of the manifest: an `--exclude` glob, or a protection the site's host configuration sets (build/host-protection.ts). */
+/** Why a file is kept out of the manifest: an `--exclude` glob, or a protection the site's host configuration sets (builder/host-protection.ts). */
 export type ExclusionReason =
   | { kind: 'option'; pattern: string }
   /** `section`: the `<Files>`/`<FilesMatch>` line the directive is in, or null when it covers the whole folder. */
