@@ -7,29 +7,36 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { buildId } from './builder/build-id.ts';
-import { encodePageSet } from './protocol/page-set.ts';
-import { checkOutDir, isInside } from './builder/check-out-dir.ts';
-import { applyExclusions, optionRules, type ExcludedFile, type ExclusionReason } from './builder/exclude.ts';
-import { hostRules } from './builder/host-protection.ts';
-import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
 import { bundleBridge, bundleTorrentClient, bundleWorker } from './builder/bundle.ts';
+import { checkOutDir, isInside } from './builder/check-out-dir.ts';
+import { applyExclusions, type ExcludedFile, type ExclusionReason, optionRules } from './builder/exclude.ts';
 import { hashFile } from './builder/hash-file.ts';
+import { hostRules } from './builder/host-protection.ts';
 import {
   makeTorrent,
   resolveBaseUrl,
   resolveTracker,
   TORRENT_MODES,
+  type TorrentMode,
   torrentFileFor,
   wantsTorrent,
-  type TorrentMode,
 } from './builder/make-torrent.ts';
-import { rewriteHtml, type FirstVisitMode } from './builder/rewrite-html.ts';
+import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
+import { type FirstVisitMode, rewriteHtml } from './builder/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
-import { walkSite, type SiteFile } from './builder/walk-site.ts';
+import { type SiteFile, walkSite } from './builder/walk-site.ts';
+import {
+  BRIDGE_FILE,
+  type BridgeConfig,
+  type BridgeTorrent,
+  bridgeScriptSrc,
+  TORRENT_CLIENT_FILE,
+  WORKER_FILE,
+} from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
-import { BRIDGE_FILE, bridgeScriptSrc, TORRENT_CLIENT_FILE, WORKER_FILE, type BridgeConfig, type BridgeTorrent } from './protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
+import { encodePageSet } from './protocol/page-set.ts';
 
 export interface BuildOptions {
   siteDir: string;
@@ -100,7 +107,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const { kept, excluded } = applyExclusions(paths.filter(mayBeAsset), rules);
   const assetPaths = new Set(kept);
   const pages = paths.filter(isHtml);
-  const { manifest, torrentFiles } = await makeManifest(files.filter((f) => assetPaths.has(f.path)), pages, settings);
+  const { manifest, torrentFiles } = await makeManifest(
+    files.filter((f) => assetPaths.has(f.path)),
+    pages,
+    settings,
+  );
 
   await prepareOutDir(plan.value, manifest.build);
   const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
@@ -149,7 +160,11 @@ function resolveSettings(options: BuildOptions): Settings {
 }
 
 /** Hashes every asset (sorted, as the walk lists them) and makes the torrents the mode asks for. */
-async function makeManifest(assetFiles: SiteFile[], pages: string[], settings: Settings): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
+async function makeManifest(
+  assetFiles: SiteFile[],
+  pages: string[],
+  settings: Settings,
+): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
   const { pieceSize, tracker } = settings;
   const assets: Record<string, ManifestAsset> = {};
   const torrentFiles = new Map<string, Uint8Array>();
@@ -180,7 +195,12 @@ async function makeManifest(assetFiles: SiteFile[], pages: string[], settings: S
 }
 
 /** Copies every site file but ours; HTML pages get the bridge tag (and first-visit markup). */
-async function copySite(files: SiteFile[], outDir: string, manifest: Manifest, firstVisit: FirstVisitMode): Promise<{ htmlPages: string[]; swapped: number }> {
+async function copySite(
+  files: SiteFile[],
+  outDir: string,
+  manifest: Manifest,
+  firstVisit: FirstVisitMode,
+): Promise<{ htmlPages: string[]; swapped: number }> {
   let swapped = 0;
   const htmlPages: string[] = [];
   for (const file of files) {

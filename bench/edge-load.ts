@@ -8,16 +8,16 @@
  *   PC_EDGE_PEERS=200 PC_EDGE_SERVERS=bittorrent-tracker,node node --import tsx bench/edge-load.ts
  */
 import { cpus, loadavg } from 'node:os';
+import { RUNTIMES } from '../tests/runtimes/types.ts';
+import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './edge-load/ipc.ts';
+import { type CpuSample, sampleCpu, windowCpu } from './edge-load/proc-cpu.ts';
+import { openFilesLimit, serverOpenFiles } from './edge-load/proc-fds.ts';
+import { BASELINE, capacityLines, type EdgeCell, edgeTable, missingLines, partLines, refusalLines } from './edge-load/report.ts';
+import { runtimeVersions } from './edge-load/runtime-versions.ts';
+import { type EdgeServerName, type ServerUnderTest, startServer } from './edge-load/servers.ts';
 import { Budget, sleep } from './lib/run/budget.ts';
 import { endChild, forkChild, nextMessage } from './lib/run/child-ipc.ts';
-import type { EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest } from './edge-load/ipc.ts';
-import { BASELINE, capacityLines, edgeTable, missingLines, partLines, refusalLines, type EdgeCell } from './edge-load/report.ts';
-import { startServer, type EdgeServerName, type ServerUnderTest } from './edge-load/servers.ts';
 import { progress } from './lib/run/log.ts';
-import { sampleCpu, windowCpu, type CpuSample } from './edge-load/proc-cpu.ts';
-import { openFilesLimit, serverOpenFiles } from './edge-load/proc-fds.ts';
-import { runtimeVersions } from './edge-load/runtime-versions.ts';
-import { RUNTIMES } from '../tests/runtimes/types.ts';
 
 /**
  * The whole file; the issue asks for ≤ 6 minutes. Every wait below is also cut to what is left of
@@ -66,9 +66,17 @@ async function withLimit<T>(work: Promise<T>, ms: number, what: string): Promise
 }
 
 /** A runtime's error may carry its last output lines; the table gets the first line, whole. */
-const oneLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/;? ?last output:$/, '').slice(0, 300);
+const oneLine = (err: unknown): string =>
+  ((err as Error).message ?? String(err))
+    .split('\n')[0]!
+    .replace(/;? ?last output:$/, '')
+    .slice(0, 300);
 
-async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: number) => number): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
+async function measure(
+  server: ServerUnderTest,
+  plan: EdgeLoadPlan,
+  cap: (ms: number) => number,
+): Promise<Omit<Extract<EdgeCell['outcome'], { ok: true }>, 'ok'>> {
   const load = forkChild(new URL('./edge-load/load-child.ts', import.meta.url));
   try {
     await nextMessage<EdgeLoadReply, 'ready'>(load, ['ready'], cap(30_000));
@@ -81,7 +89,10 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
     const joined = await nextMessage<EdgeLoadReply, 'joined' | 'error'>(load, ['joined', 'error'], cap(joinLimitMs + 15_000));
     if (joined.type === 'error') throw new Error(joined.message);
     if (joined.join.connected === 0) throw new Error('no peer could join');
-    if (!(await server.alive())) throw new Error(`the server stopped serving while peers joined (its health route no longer answers); ${joined.join.connected} of ${plan.peers} had joined in ${(joined.join.ms / 1000).toFixed(1)} s`);
+    if (!(await server.alive()))
+      throw new Error(
+        `the server stopped serving while peers joined (its health route no longer answers); ${joined.join.connected} of ${plan.peers} had joined in ${(joined.join.ms / 1000).toFixed(1)} s`,
+      );
     await sleep(SETTLE_MS);
     const rssLoaded = await server.rssBytes();
     const partLoaded = await server.part?.rssBytes();
@@ -92,18 +103,35 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
     };
     load.on('message', onWindow);
     load.send({ type: 'go' } satisfies EdgeLoadRequest);
-    const done = await nextMessage<EdgeLoadReply, 'result' | 'error'>(load, ['result', 'error'], cap(WARMUP_MS + WINDOW_MS + ROUND_TIMEOUT_MS + 20_000));
+    const done = await nextMessage<EdgeLoadReply, 'result' | 'error'>(
+      load,
+      ['result', 'error'],
+      cap(WARMUP_MS + WINDOW_MS + ROUND_TIMEOUT_MS + 20_000),
+    );
     load.off('message', onWindow);
     if (done.type === 'error') throw new Error(done.message);
     if (!(await server.alive())) {
       // Its numbers would describe a dead server; what happened on the way is the finding.
       const closed = Object.entries(done.result.refusals.closed).map(([code, n]) => `${n} sockets closed by the server with code ${code}`);
-      throw new Error(`the server stopped serving during the run (its health route no longer answers); ${joined.join.connected} of ${plan.peers} peers had joined in ${(joined.join.ms / 1000).toFixed(1)} s${closed.length ? `; ${closed.join(', ')}` : ''}`);
+      throw new Error(
+        `the server stopped serving during the run (its health route no longer answers); ${joined.join.connected} of ${plan.peers} peers had joined in ${(joined.join.ms / 1000).toFixed(1)} s${closed.length ? `; ${closed.join(', ')}` : ''}`,
+      );
     }
     const [start, end] = await Promise.all(samples);
     const cpu = start && end && load.pid !== undefined ? windowCpu(start, end, load.pid) : null;
-    const part = server.part && partIdle !== undefined && partLoaded !== undefined ? { label: server.part.label, idle: partIdle, loaded: partLoaded } : undefined;
-    return { join: joined.join, rssIdle, rssLoaded, result: done.result, cpu, openFiles: { idle: filesIdle.busiest, loaded: filesLoaded.busiest }, ...(part ? { part } : {}) };
+    const part =
+      server.part && partIdle !== undefined && partLoaded !== undefined
+        ? { label: server.part.label, idle: partIdle, loaded: partLoaded }
+        : undefined;
+    return {
+      join: joined.join,
+      rssIdle,
+      rssLoaded,
+      result: done.result,
+      cpu,
+      openFiles: { idle: filesIdle.busiest, loaded: filesLoaded.busiest },
+      ...(part ? { part } : {}),
+    };
   } finally {
     await endChild(load, () => load.kill(), 2_000);
   }
@@ -111,11 +139,20 @@ async function measure(server: ServerUnderTest, plan: EdgeLoadPlan, cap: (ms: nu
 
 async function cell(name: EdgeServerName, peers: number, budget: Budget): Promise<EdgeCell> {
   const cap = (ms: number): number => Math.max(1, Math.min(ms, budget.remainingMs()));
-  const why = (err: unknown): string => (budget.remainingMs() === 0 ? 'stopped: the benchmark\'s time budget ran out in this row' : oneLine(err));
+  const why = (err: unknown): string =>
+    budget.remainingMs() === 0 ? "stopped: the benchmark's time budget ran out in this row" : oneLine(err);
   const swarms = Math.ceil(peers / PEERS_PER_SWARM);
   const plan: EdgeLoadPlan = {
-    url: '', peers, swarms, offersPerAnnounce: OFFERS, concurrency: CONCURRENCY, minAnnounceGapMs: MIN_ANNOUNCE_GAP_MS,
-    warmupMs: WARMUP_MS, windowMs: WINDOW_MS, roundTimeoutMs: ROUND_TIMEOUT_MS, joinLimitMs: JOIN_LIMIT_MS,
+    url: '',
+    peers,
+    swarms,
+    offersPerAnnounce: OFFERS,
+    concurrency: CONCURRENCY,
+    minAnnounceGapMs: MIN_ANNOUNCE_GAP_MS,
+    warmupMs: WARMUP_MS,
+    windowMs: WINDOW_MS,
+    roundTimeoutMs: ROUND_TIMEOUT_MS,
+    joinLimitMs: JOIN_LIMIT_MS,
   };
   let server: ServerUnderTest;
   try {
@@ -137,7 +174,7 @@ function describe(): string {
   return [
     `Our signaling app (signal-worker/app.ts, hono) started for real on each runtime by tests/runtimes/launch.ts, its WebTorrent tracker route (\`/peer-connect/announce\`) under load; ` +
       `bittorrent-tracker's own server (\`new Server({udp:false, http:false, ws:true, stats:false})\`) alone in a Node child. Versions: ${runtimeVersions()}. ` +
-      'Deno and Bun run their own adapters\' entries (Deno.serve, Bun.serve), Node the @hono/node-server one; workerd runs the Cloudflare adapter (each site\'s tracker one Durable Object with hibernatable WebSockets; all peers here are one site, so one object) under `wrangler dev`, ' +
+      "Deno and Bun run their own adapters' entries (Deno.serve, Bun.serve), Node the @hono/node-server one; workerd runs the Cloudflare adapter (each site's tracker one Durable Object with hibernatable WebSockets; all peers here are one site, so one object) under `wrangler dev`, " +
       'which puts its proxy worker (a second workerd process) in front of the worker, so every frame crosses one more local hop than on the other runtimes. ' +
       'One server at a time, each in its own process(es); the load in one separate Node process (ws 8, no compression), over 127.0.0.1, on the same 2 shared cores.',
     '',
@@ -152,14 +189,14 @@ function describe(): string {
       '"(pacing cap)" would mean the per-peer pacing, not the server, bounded it.',
     '- **relay p50/p99**: offer (A sends its announce → B has the offer) and answer (B sends → A has it), pooled, for rounds started in the window; both ends are in the load process, one clock. Split in the next column.',
     `- **incomplete rounds**: the response or one of the ${OFFERS} answers not back within ${ROUND_TIMEOUT_MS / 1000} s. **refused**: \`failure reason\` replies plus sockets closed by the server, whole run (details below).`,
-    '- **CPU server / load / others**: cores busy over the window, in % of one core (/proc): the server\'s process tree, the load process, and everything else on the machine (other people\'s work on the shared cores). ' +
-      'Each server runs its JavaScript on one thread, so near 100% it is saturated (workerd\'s tree also holds wrangler\'s Node and the proxy); a load near 100% means the load generator, not the server, was the limit; ' +
+    "- **CPU server / load / others**: cores busy over the window, in % of one core (/proc): the server's process tree, the load process, and everything else on the machine (other people's work on the shared cores). " +
+      "Each server runs its JavaScript on one thread, so near 100% it is saturated (workerd's tree also holds wrangler's Node and the proxy); a load near 100% means the load generator, not the server, was the limit; " +
       'a large "others" means the row ran on less than its share of the machine.',
     `- **RSS**: the server's process tree as the kernel counts it (/proc VmRSS), ${SETTLE_MS / 1000} s after start-up with no peer, and ${SETTLE_MS / 1000} s after the last peer joined; ` +
       'RSS/peer = the difference ÷ peers connected. No garbage collection is forced in any row: workerd, Deno and Bun cannot be made to collect from outside the process, ' +
       'so Node and bittorrent-tracker are not forced either; RSS includes garbage not yet collected and heap the runtime keeps after a collection. ' +
       'Both Node rows run under tsx (`node --import tsx`), which adds to their idle RSS, not to RSS per peer.',
-    '- **÷ bt**: this row ÷ bittorrent-tracker\'s row at the same N (messages/s: higher is better; p99 and RSS/peer: lower is better).',
+    "- **÷ bt**: this row ÷ bittorrent-tracker's row at the same N (messages/s: higher is better; p99 and RSS/peer: lower is better).",
   ].join('\n');
 }
 
@@ -193,7 +230,7 @@ async function main(): Promise<void> {
     for (const name of SERVERS) {
       const swarms = Math.ceil(peers / PEERS_PER_SWARM);
       if (budget.short(CELL_NEED_MS)) {
-        cells.push({ server: name, peers, swarms, outcome: { ok: false, reason: 'skipped: the benchmark\'s time budget ran out' } });
+        cells.push({ server: name, peers, swarms, outcome: { ok: false, reason: "skipped: the benchmark's time budget ran out" } });
         continue;
       }
       const overFiles = predictedOverFileLimit(cells, name, peers, fileLimit);
@@ -218,7 +255,7 @@ async function main(): Promise<void> {
     '',
     edgeTable(cells),
     '',
-    'Concurrent peers per server (one process; workerd: wrangler\'s process tree), at the largest N each held:',
+    "Concurrent peers per server (one process; workerd: wrangler's process tree), at the largest N each held:",
     '',
     ...capacityLines(cells),
     '',

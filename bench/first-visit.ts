@@ -7,14 +7,14 @@
  */
 import type { OriginServer } from '../tests/e2e/harness/origin-server.ts';
 import { expectedImageCount, type TestSite } from '../tests/e2e/harness/site.ts';
-import { Budget } from './lib/run/budget.ts';
-import { progress } from './lib/run/log.ts';
+import { type CellResult, type CellTarget, runCell } from './first-visit/cell.ts';
+import { firstVisitSection, VARIANT_LABEL } from './first-visit/report.ts';
+import type { Variant } from './first-visit/visit.ts';
 import { NETWORKS, type OriginNetwork } from './lib/origin/network.ts';
 import { startPeerConnectSite, startPlainOrigin } from './lib/origin/origins.ts';
 import { createShaper, describeShaping } from './lib/origin/shaper.ts';
-import { runCell, type CellResult, type CellTarget } from './first-visit/cell.ts';
-import { firstVisitSection, VARIANT_LABEL } from './first-visit/report.ts';
-import type { Variant } from './first-visit/visit.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
 
 const REPS = 3;
 const VARIANTS: readonly Variant[] = ['plain', 'swap', 'reload', 'off'];
@@ -76,7 +76,9 @@ async function runNetwork(net: OriginNetwork, budget: Budget): Promise<{ results
           const target = servers.targets.find((t) => t.variant === variant)!;
           const r = await runCell(target, `fv-${net.id}-${variant}-r${rep}`, rep, servers.minImages);
           const v = r.visit;
-          progress(`${net.id} ${variant} rep ${rep + 1}: ${r.ok && v ? `origin ${r.originBytes} B / ${r.originRequests} req, load ${Math.round(v.loadMs)} ms, images ${Math.round(v.imagesMs)} ms (${v.images}), p2p ${(r.p2pShare * 100).toFixed(0)}%, ${v.navType}` : `FAILED ${r.error}`}`);
+          progress(
+            `${net.id} ${variant} rep ${rep + 1}: ${r.ok && v ? `origin ${r.originBytes} B / ${r.originRequests} req, load ${Math.round(v.loadMs)} ms, images ${Math.round(v.imagesMs)} ms (${v.images}), p2p ${(r.p2pShare * 100).toFixed(0)}%, ${v.navType}` : `FAILED ${r.error}`}`,
+          );
           results.push(r);
         }
       }
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     `Visitor 1 (fresh browser) opens \`${PAGE}\` and waits until every image is complete; it stays open as the seeder. ` +
       `Visitor 2 (fresh browser) then opens \`${PAGE}\`; the numbers are visitor 2's, median of ${REPS} runs. ` +
       'Origin KB and requests: everything the origin server sent visitor 2 (HTML, worker, bridge, CSS, JS, font, images), counted by the server. ' +
-      'Load event and all images: from the first navigation start (for `reload`, of the document before the reload) to the final document\'s load event, ' +
+      "Load event and all images: from the first navigation start (for `reload`, of the document before the reload) to the final document's load event, " +
       'and to the last image `load` event (every image complete, naturalWidth > 0, lazy ones scrolled into view). ' +
       'P2P share: bytes from peers ÷ (bytes from peers + all origin bytes). ' +
       'Every origin answers `Cache-Control: no-cache` with ETag/Last-Modified (as Netlify/Vercel do), so a reload may revalidate with 304s; each visitor is a fresh browser profile. ' +
@@ -108,7 +110,10 @@ async function main(): Promise<void> {
     progress(`first-visit: ${net.label}`);
     const { results, shaping, skipped } = await runNetwork(net, budget);
     out.push(firstVisitSection(`${net.label[0]!.toUpperCase()}${net.label.slice(1)}`, results, VARIANTS));
-    out.push(`Network: ${net.latencyMs} ms before each origin response; ${shaping}. Signaling and peers: loopback, no added latency.${skipped ? ` **${skipped} runs skipped: time budget.**` : ''}`, '');
+    out.push(
+      `Network: ${net.latencyMs} ms before each origin response; ${shaping}. Signaling and peers: loopback, no added latency.${skipped ? ` **${skipped} runs skipped: time budget.**` : ''}`,
+      '',
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -10,14 +10,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoSite, largeSite, type BenchSite } from './lib/sites/bench-sites.ts';
-import { Budget } from './lib/run/budget.ts';
-import { progress } from './lib/run/log.ts';
 import { NETWORKS } from './lib/origin/network.ts';
 import { createShaper } from './lib/origin/shaper.ts';
 import type { TargetNetwork } from './lib/origin/site-targets.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { type BenchSite, demoSite, largeSite } from './lib/sites/bench-sites.ts';
 import { offloadChart, type SiteRows } from './offload-curve/chart.ts';
-import { BATCH_WIDTH, runPattern, type Pattern, type RunResult, type RunSpec } from './offload-curve/patterns.ts';
+import { BATCH_WIDTH, type Pattern, type RunResult, type RunSpec, runPattern } from './offload-curve/patterns.ts';
 import { PATTERN_LABEL, splitTable, totalsTable } from './offload-curve/report.ts';
 import { rowFor } from './offload-curve/rows.ts';
 
@@ -42,7 +42,14 @@ const CHART = join(dirname(fileURLToPath(import.meta.url)), 'charts', 'offload-c
  */
 function plan(sites: readonly BenchSite[], network: TargetNetwork): RunSpec[] {
   const maxN = NS[NS.length - 1]!;
-  const spec = (site: BenchSite, kind: RunSpec['kind'], pattern: Pattern, n: number): RunSpec => ({ site, kind, pattern, n, pagesPerVisitor: PAGES_PER_VISITOR, network });
+  const spec = (site: BenchSite, kind: RunSpec['kind'], pattern: Pattern, n: number): RunSpec => ({
+    site,
+    kind,
+    pattern,
+    n,
+    pagesPerVisitor: PAGES_PER_VISITOR,
+    network,
+  });
   return [
     ...sites.flatMap((s) => [spec(s, 'peerconnect', 'sequential', maxN), spec(s, 'plain', 'batched', maxN)]),
     ...NS.filter((n) => n > 1).flatMap((n) => sites.map((s) => spec(s, 'peerconnect', 'together', n))),
@@ -68,9 +75,13 @@ function siteSection(site: BenchSite, allRuns: readonly RunResult[], allNotRun: 
   const runs = allRuns.filter((r) => r.siteId === site.id);
   const notRun = allNotRun.filter((r) => r.site.id === site.id).map((r) => `${r.kind} ${PATTERN_LABEL[r.pattern]} N=${r.n}`);
   const rows = (['sequential', 'together'] as const).flatMap((p) => NS.map((n) => rowFor(runs, p, n)));
-  const failures = runs.flatMap((r) => r.sessions.filter((s) => !s.ok).map((s) => `- ${r.kind} ${PATTERN_LABEL[r.pattern]} N=${r.n}, ${s.visitor}: ${s.error ?? ''}`));
+  const failures = runs.flatMap((r) =>
+    r.sessions.filter((s) => !s.ok).map((s) => `- ${r.kind} ${PATTERN_LABEL[r.pattern]} N=${r.n}, ${s.visitor}: ${s.error ?? ''}`),
+  );
   const skipped = runs.filter((r) => r.skipped > 0).map((r) => `${r.kind} ${PATTERN_LABEL[r.pattern]}: ${r.skipped} visitors`);
-  const walls = runs.map((r) => `${r.kind === 'plain' ? 'plain' : 'PeerConnect'} ${PATTERN_LABEL[r.pattern]} N=${r.n}: ${(r.wallMs / 1000).toFixed(0)} s`);
+  const walls = runs.map(
+    (r) => `${r.kind === 'plain' ? 'plain' : 'PeerConnect'} ${PATTERN_LABEL[r.pattern]} N=${r.n}: ${(r.wallMs / 1000).toFixed(0)} s`,
+  );
   const markdown = [
     `### ${site.label[0]!.toUpperCase()}${site.label.slice(1)}`,
     '',
@@ -116,33 +127,42 @@ async function main(): Promise<void> {
     await network.shaper.close();
   }
   await mkdir(dirname(CHART), { recursive: true });
-  await writeFile(CHART, offloadChart(chartSites, NS, 'Origin bytes per visitor (mean over N visitors), counted by the origin server. Solid: PeerConnect; dashed: plain origin.'));
+  await writeFile(
+    CHART,
+    offloadChart(
+      chartSites,
+      NS,
+      'Origin bytes per visitor (mean over N visitors), counted by the origin server. Solid: PeerConnect; dashed: plain origin.',
+    ),
+  );
   const wall = ((Date.now() - t0) / 1000).toFixed(0);
-  process.stdout.write(`${[
-    '## Offload curve: origin bytes per visitor as the audience grows',
-    '',
-    `N fresh visitors (N = ${NS.join(', ')}; each its own Chromium process with a fresh profile, all on this 2-core machine) each read two pages of a site, ` +
-      `arriving **one after another** (each starts when the one before has finished its pages; all stay open, so all seed) or **all at once** (all launched first, then all open the home page at the same moment). ` +
-      'PeerConnect: the site built with the default `swap` first-visit mode, its own signaling server (a fresh swarm for every run). ' +
-      'Plain origin: the unbuilt site from the same counting server, no worker. Bytes and requests are what the origin server itself sent each visitor ' +
-      '(by the `PeerConnectVisitor/<name>` tag in every request\'s User-Agent, the worker\'s own fetches included): HTML, scripts, CSS, font, images. ' +
-      'A first visit is everything until the home page was complete and the visitor\'s origin traffic had been quiet for 250 ms; the rest is the navigation\'s. ' +
-      'P2P share: bytes from peers ÷ (bytes from peers + origin bytes), from the bridge\'s counters. ' +
-      'Failed peer requests: the bridge\'s count of piece requests to peers that failed (timeout, refusal, closed link). ' +
-      'Worker\'s origin fetches: the origin\'s `Range` requests, which only the worker makes: asset bytes it could not get from peers (nobody had them yet, or not by its deadline); the rest of the origin bytes are the HTML, the two PeerConnect scripts and what the browser loaded before the worker controlled the page. ' +
-      'The origin is unthrottled, sends `Cache-Control: no-cache` with ETag/Last-Modified (a navigation revalidates what it already has with 304s), and each visitor starts with an empty cache. ' +
-      `"One after another": the rows for N < ${NS[NS.length - 1]} are the first N visitors of one run of ${NS[NS.length - 1]} (visitor k meets exactly what it would in a run of N ≥ k). ` +
-      'All at once: a run of its own for each N (N = 1 is the same single visitor as above). ' +
-      `Plain origin: one run of the same ${NS[NS.length - 1]} visitors (visitor k reads the same pages as PeerConnect's visitor k), ${BATCH_WIDTH} at a time, first N visitors for both patterns: ` +
-      'with no worker and a fresh profile each, a visitor\'s bytes from the origin depend only on the pages it reads, never on who else is there or when. ' +
-      'Caveat for "all at once" at large N: 20 browsers share 2 cores here, which a real audience (one device each) never does; set-up and hashing slow down tenfold, and the worker\'s peer deadlines (2.5 s to the first piece) can fire where they would not on separate devices.',
-    '',
-    '![Origin KB per visitor against N, both sites](charts/offload-curve.svg)',
-    '',
-    ...sections,
-    `Wall time of this benchmark: ${wall} s.`,
-    '',
-  ].join('\n')}\n`);
+  process.stdout.write(
+    `${[
+      '## Offload curve: origin bytes per visitor as the audience grows',
+      '',
+      `N fresh visitors (N = ${NS.join(', ')}; each its own Chromium process with a fresh profile, all on this 2-core machine) each read two pages of a site, ` +
+        `arriving **one after another** (each starts when the one before has finished its pages; all stay open, so all seed) or **all at once** (all launched first, then all open the home page at the same moment). ` +
+        'PeerConnect: the site built with the default `swap` first-visit mode, its own signaling server (a fresh swarm for every run). ' +
+        'Plain origin: the unbuilt site from the same counting server, no worker. Bytes and requests are what the origin server itself sent each visitor ' +
+        "(by the `PeerConnectVisitor/<name>` tag in every request's User-Agent, the worker's own fetches included): HTML, scripts, CSS, font, images. " +
+        "A first visit is everything until the home page was complete and the visitor's origin traffic had been quiet for 250 ms; the rest is the navigation's. " +
+        "P2P share: bytes from peers ÷ (bytes from peers + origin bytes), from the bridge's counters. " +
+        "Failed peer requests: the bridge's count of piece requests to peers that failed (timeout, refusal, closed link). " +
+        "Worker's origin fetches: the origin's `Range` requests, which only the worker makes: asset bytes it could not get from peers (nobody had them yet, or not by its deadline); the rest of the origin bytes are the HTML, the two PeerConnect scripts and what the browser loaded before the worker controlled the page. " +
+        'The origin is unthrottled, sends `Cache-Control: no-cache` with ETag/Last-Modified (a navigation revalidates what it already has with 304s), and each visitor starts with an empty cache. ' +
+        `"One after another": the rows for N < ${NS[NS.length - 1]} are the first N visitors of one run of ${NS[NS.length - 1]} (visitor k meets exactly what it would in a run of N ≥ k). ` +
+        'All at once: a run of its own for each N (N = 1 is the same single visitor as above). ' +
+        `Plain origin: one run of the same ${NS[NS.length - 1]} visitors (visitor k reads the same pages as PeerConnect's visitor k), ${BATCH_WIDTH} at a time, first N visitors for both patterns: ` +
+        "with no worker and a fresh profile each, a visitor's bytes from the origin depend only on the pages it reads, never on who else is there or when. " +
+        'Caveat for "all at once" at large N: 20 browsers share 2 cores here, which a real audience (one device each) never does; set-up and hashing slow down tenfold, and the worker\'s peer deadlines (2.5 s to the first piece) can fire where they would not on separate devices.',
+      '',
+      '![Origin KB per visitor against N, both sites](charts/offload-curve.svg)',
+      '',
+      ...sections,
+      `Wall time of this benchmark: ${wall} s.`,
+      '',
+    ].join('\n')}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

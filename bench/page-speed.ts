@@ -10,11 +10,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoSite, largeSite, type BenchSite } from './lib/sites/bench-sites.ts';
-import { Budget } from './lib/run/budget.ts';
-import { progress } from './lib/run/log.ts';
 import { NETWORKS } from './lib/origin/network.ts';
 import { createShaper, describeShaping } from './lib/origin/shaper.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
+import { type BenchSite, demoSite, largeSite } from './lib/sites/bench-sites.ts';
 import { routeOf, runCells, type Sample } from './page-speed/cells.ts';
 import { speedChart } from './page-speed/chart.ts';
 import { speedTable, VARIANT_LABEL } from './page-speed/report.ts';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         '',
         speedTable(samples, net.id, sites),
         '',
-        'Where PeerConnect\'s time goes: the response the worker took longest over, per page (its `peerconnect:served` report; time from the request reaching the worker to its last byte):',
+        "Where PeerConnect's time goes: the response the worker took longest over, per page (its `peerconnect:served` report; time from the request reaching the worker to its last byte):",
         '',
         slowestTable(samples, net.id, sites),
         '',
@@ -67,30 +67,44 @@ async function main(): Promise<void> {
     for (const s of sites) await s.close();
   }
   await mkdir(dirname(CHART), { recursive: true });
-  await writeFile(CHART, speedChart(samples, NETWORKS, sites, `Median of ${REPS} fresh visitors per bar; ms from navigation start, on the page's clock.`));
-  const failed = samples.filter((s) => !s.session.ok).map((s) => `- ${s.network} ${s.site} ${s.variant} rep ${s.rep + 1}: ${s.session.error ?? ''}`);
-  process.stdout.write(`${[
-    '## Page speed: time to load, with and without PeerConnect',
-    '',
-    `A fresh visitor (own Chromium process and profile) opens a site's home page (its first visit) and then one more page (a navigation, in the same tab): ` +
-      `${sites.map((s) => `${s.id}: ${routeOf(s).map((p) => `\`${p}\``).join(' → ')}`).join('; ')}. ` +
-      'Load event: `loadEventStart` of the page\'s navigation timing. Largest image: the `load` event of the page\'s largest image by pixel area (the hero photo, the LCP candidate). ' +
-      'Both in ms from that page\'s navigation start, on the page\'s own clock; each view ends once every image is complete (lazy ones scrolled into view). ' +
-      `Medians of ${REPS} runs per cell, each a new visitor, variants in rotating order. "added" = median − plain median, "×" = median ÷ plain median. ` +
-      'Origin KB: what the origin server sent this visitor for that page (HTML, scripts, CSS, font, images). ' +
-      `Variants: ${Object.values(VARIANT_LABEL).join('; ')}. ` +
-      '"One peer": a seeder visitor read the same two pages first and stays open; each measured visitor is closed after its run, so the seeder is the only peer. ' +
-      '"No peers": a fresh build and signaling server per run, and nobody else in the swarm: every asset is asked of the swarm, found nowhere, and fetched from the origin through the worker. ' +
-      'PeerConnect uses the default `swap` first-visit mode: a first visit\'s images start only once the worker controls the page. ' +
-      'The origin sends `Cache-Control: no-cache` with ETag/Last-Modified, so the navigation revalidates the CSS/font it already has.',
-    '',
-    '![Median time to the largest image and to the load event, per network, page and variant](charts/page-speed.svg)',
-    '',
-    ...sections,
-    ...(failed.length ? ['Failed runs (left out of the medians):', '', ...failed, ''] : []),
-    `Wall time of this benchmark: ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
-    '',
-  ].join('\n')}\n`);
+  await writeFile(
+    CHART,
+    speedChart(samples, NETWORKS, sites, `Median of ${REPS} fresh visitors per bar; ms from navigation start, on the page's clock.`),
+  );
+  const failed = samples
+    .filter((s) => !s.session.ok)
+    .map((s) => `- ${s.network} ${s.site} ${s.variant} rep ${s.rep + 1}: ${s.session.error ?? ''}`);
+  process.stdout.write(
+    `${[
+      '## Page speed: time to load, with and without PeerConnect',
+      '',
+      `A fresh visitor (own Chromium process and profile) opens a site's home page (its first visit) and then one more page (a navigation, in the same tab): ` +
+        `${sites
+          .map(
+            (s) =>
+              `${s.id}: ${routeOf(s)
+                .map((p) => `\`${p}\``)
+                .join(' → ')}`,
+          )
+          .join('; ')}. ` +
+        "Load event: `loadEventStart` of the page's navigation timing. Largest image: the `load` event of the page's largest image by pixel area (the hero photo, the LCP candidate). " +
+        "Both in ms from that page's navigation start, on the page's own clock; each view ends once every image is complete (lazy ones scrolled into view). " +
+        `Medians of ${REPS} runs per cell, each a new visitor, variants in rotating order. "added" = median − plain median, "×" = median ÷ plain median. ` +
+        'Origin KB: what the origin server sent this visitor for that page (HTML, scripts, CSS, font, images). ' +
+        `Variants: ${Object.values(VARIANT_LABEL).join('; ')}. ` +
+        '"One peer": a seeder visitor read the same two pages first and stays open; each measured visitor is closed after its run, so the seeder is the only peer. ' +
+        '"No peers": a fresh build and signaling server per run, and nobody else in the swarm: every asset is asked of the swarm, found nowhere, and fetched from the origin through the worker. ' +
+        "PeerConnect uses the default `swap` first-visit mode: a first visit's images start only once the worker controls the page. " +
+        'The origin sends `Cache-Control: no-cache` with ETag/Last-Modified, so the navigation revalidates the CSS/font it already has.',
+      '',
+      '![Median time to the largest image and to the load event, per network, page and variant](charts/page-speed.svg)',
+      '',
+      ...sections,
+      ...(failed.length ? ['Failed runs (left out of the medians):', '', ...failed, ''] : []),
+      `Wall time of this benchmark: ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
+      '',
+    ].join('\n')}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

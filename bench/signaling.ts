@@ -11,12 +11,12 @@ import { MAX_PEERS_PER_WANT } from '../protocol/limits.ts';
 import { Budget } from './lib/run/budget.ts';
 import { forkChild, nextMessage } from './lib/run/child-ipc.ts';
 import { progress } from './lib/run/log.ts';
-import { signalingTable, type SignalCell } from './signaling/report.ts';
 import type { LoadPlan, LoadReply, LoadRequest, LoadResult, ServerKind, ServerReply, ServerRequest } from './lib/signaling/ipc.ts';
+import { type SignalCell, signalingTable } from './signaling/report.ts';
 
 const BUDGET_MS = 150_000;
 /** `PC_SIGNAL_PEERS=300` for a quick development run on a shared machine. */
-const PEER_COUNTS = (process.env.PC_SIGNAL_PEERS ?? "1000,5000").split(",").map(Number);
+const PEER_COUNTS = (process.env.PC_SIGNAL_PEERS ?? '1000,5000').split(',').map(Number);
 const SWARMS = 10;
 const LOOKUPS = 20_000;
 const LOOKUP_CONCURRENCY = 100;
@@ -36,8 +36,14 @@ async function cell(kind: ServerKind, peers: number): Promise<SignalCell> {
     const { url } = await nextMessage<ServerReply, 'ready'>(server, ['ready'], CHILD_TIMEOUT_MS);
     const before = await memory(server);
     const plan: LoadPlan = {
-      kind, url, peers, swarms: SWARMS, lookups: LOOKUPS, concurrency: LOOKUP_CONCURRENCY,
-      timeLimitMs: PHASE_LIMIT_MS, offersPerLookup: MAX_PEERS_PER_WANT,
+      kind,
+      url,
+      peers,
+      swarms: SWARMS,
+      lookups: LOOKUPS,
+      concurrency: LOOKUP_CONCURRENCY,
+      timeLimitMs: PHASE_LIMIT_MS,
+      offersPerLookup: MAX_PEERS_PER_WANT,
     };
     load.send({ type: 'start', plan } satisfies LoadRequest);
     const joined = await nextMessage<LoadReply, 'joined' | 'error'>(load, ['joined', 'error'], CHILD_TIMEOUT_MS);
@@ -48,7 +54,14 @@ async function cell(kind: ServerKind, peers: number): Promise<SignalCell> {
     if (r.type === 'error') throw new Error(r.message);
     const result: LoadResult = r.result;
     const connected = peers - joined.failed;
-    return { kind, peers, connected, result, rssPerPeer: (after.rss - before.rss) / connected, heapPerPeer: (after.heapUsed - before.heapUsed) / connected };
+    return {
+      kind,
+      peers,
+      connected,
+      result,
+      rssPerPeer: (after.rss - before.rss) / connected,
+      heapPerPeer: (after.heapUsed - before.heapUsed) / connected,
+    };
   } finally {
     load.kill();
     server.send({ type: 'stop' } satisfies ServerRequest);
@@ -80,7 +93,7 @@ async function main(): Promise<void> {
       `Then lookups, ${LOOKUP_CONCURRENCY} outstanding, random requester, at most ${LOOKUPS} or ${PHASE_LIMIT_MS / 1000} s: ` +
       `ours: \`want\` → \`peers\` with ${MAX_PEERS_PER_WANT} parked offers (+ \`offer-used\` to each holder, which parks a fresh offer) → ${MAX_PEERS_PER_WANT} \`signal\` answers relayed to the holders; ` +
       `tracker: announce with ${MAX_PEERS_PER_WANT} offers → forwarded to ${MAX_PEERS_PER_WANT} random peers → each announces an \`answer\` → relayed back. ` +
-      'SDPs are ~650-character strings shaped like Chromium\'s. Messages/s counts every WebSocket message the clients sent plus every one they received. ' +
+      "SDPs are ~650-character strings shaped like Chromium's. Messages/s counts every WebSocket message the clients sent plus every one they received. " +
       'Relay latency: an answer sent by one peer → received by the other (same process clock). Memory per peer: server process RSS and V8 heap after a full GC, ' +
       'with N peers joined minus before any connection, divided by N.',
     '',

@@ -12,21 +12,22 @@
  *   full path         B fetch() → B worker → B bridge → A bridge (IndexedDB) → wire → B bridge →
  *                     MessageChannel → B worker (SHA-256 verify, IndexedDB write) → response stream
  */
-import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
-import { startOriginServer, type OriginServer } from '../tests/e2e/harness/origin-server.ts';
-import { startSite, waitForReady, type TestSite } from '../tests/e2e/harness/site.ts';
+
 import { loadavg } from 'node:os';
-import { urlPathFor } from '../protocol/manifest.ts';
 import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
+import { urlPathFor } from '../protocol/manifest.ts';
+import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
+import { type OriginServer, startOriginServer } from '../tests/e2e/harness/origin-server.ts';
+import { startSite, type TestSite, waitForReady } from '../tests/e2e/harness/site.ts';
+import { forgetAsset, waitStored } from './lib/browser/local-store.ts';
 import { Budget, sleep } from './lib/run/budget.ts';
 import { progress } from './lib/run/log.ts';
-import { LARGE_FILES, makeBigSite, SMALL_FILE, WARM_FILE, type BigFile } from './transport/big-site.ts';
+import { type BigFile, LARGE_FILES, makeBigSite, SMALL_FILE, WARM_FILE } from './transport/big-site.ts';
 import type { RunResult } from './transport/probe/api.ts';
 import { connectProbes, injectProbe, probe } from './transport/probe/bundle.ts';
-import { addWireTap, pieceTimeline, takeTap, type PieceTimeline } from './transport/wire-tap.ts';
+import { type FullRun, type PassSample, passThroughTable, type Rung, throughputTable, timelineTable } from './transport/report.ts';
+import { addWireTap, type PieceTimeline, pieceTimeline, takeTap } from './transport/wire-tap.ts';
 import { workerFetch } from './transport/worker-fetch.ts';
-import { forgetAsset, waitStored } from './lib/browser/local-store.ts';
-import { passThroughTable, throughputTable, timelineTable, type FullRun, type PassSample, type Rung } from './transport/report.ts';
 
 /** scripts/bench.js gives each file up to 8 min; this one and signaling share 6 min. */
 const BUDGET_MS = 200_000;
@@ -61,7 +62,8 @@ function probeSteps(a: Visitor, b: Visitor, idbHash: string): Step[] {
   const pb = probe(b.page);
   const steps: Step[] = [
     {
-      id: 'raw-stream', label: 'raw RTCDataChannel stream (64 KiB messages, ≤ 1 MiB queued)',
+      id: 'raw-stream',
+      label: 'raw RTCDataChannel stream (64 KiB messages, ≤ 1 MiB queued)',
       run: async () => {
         await pb.rawArm(PROBE_BYTES);
         await pa.rawSend(PROBE_BYTES, PIECE_SIZE);
@@ -70,7 +72,11 @@ function probeSteps(a: Visitor, b: Visitor, idbHash: string): Step[] {
     },
   ];
   for (const w of WINDOWS) {
-    steps.push({ id: `raw-rr-${w}`, label: `raw request/response, ${w} in flight (memory)`, run: () => pb.rawFetch(PROBE_PIECES, w, RUN_TIMEOUT_MS) });
+    steps.push({
+      id: `raw-rr-${w}`,
+      label: `raw request/response, ${w} in flight (memory)`,
+      run: () => pb.rawFetch(PROBE_PIECES, w, RUN_TIMEOUT_MS),
+    });
   }
   for (const source of ['memory', 'idb'] as const) {
     for (const w of WINDOWS) {
@@ -103,7 +109,12 @@ async function fullRun(a: Visitor, b: Visitor, site: TestSite, f: BigFile): Prom
   return { key: f.key, size: f.size, fetch, timeline, tailMs: fetch.endAt - lastIn };
 }
 
-async function ladder(a: Visitor, b: Visitor, site: TestSite, budget: Budget): Promise<{ rungs: Rung[]; timelines: Map<string, PieceTimeline>; full: FullRun[] }> {
+async function ladder(
+  a: Visitor,
+  b: Visitor,
+  site: TestSite,
+  budget: Budget,
+): Promise<{ rungs: Rung[]; timelines: Map<string, PieceTimeline>; full: FullRun[] }> {
   await connectProbes('raw', a.page, b.page);
   await connectProbes('link', a.page, b.page);
   await probe(a.page).rawServe(PIECE_SIZE);
@@ -114,7 +125,8 @@ async function ladder(a: Visitor, b: Visitor, site: TestSite, budget: Budget): P
   const full: FullRun[] = [];
   // Opens B's link to A (signaling + WebRTC) so no timed fetch includes a connection set-up.
   const warm = await workerFetch(b.page, `/${urlPathFor(WARM_FILE.key)}`, WARM_FILE.key, RUN_TIMEOUT_MS);
-  if (warm.peerBytes !== WARM_FILE.size) progress(`transport: warm-up came ${warm.peerBytes ?? 0} bytes from peers (want all ${WARM_FILE.size})`);
+  if (warm.peerBytes !== WARM_FILE.size)
+    progress(`transport: warm-up came ${warm.peerBytes ?? 0} bytes from peers (want all ${WARM_FILE.size})`);
   for (let round = 0; round < ROUNDS && !budget.short(ROUND_RESERVE_MS); round++) {
     progress(`transport: round ${round + 1}/${ROUNDS}`);
     for (const [k, step] of steps.entries()) {
@@ -138,7 +150,10 @@ async function passThrough(b: Visitor, plain: OriginServer): Promise<PassSample[
   const paths = { html: () => '/index.html', query: (i: number) => `/${urlPathFor(SMALL_FILE.key)}?v=${i}` };
   for (let i = 0; i < PASS_REPS; i++) {
     for (const what of ['html', 'query'] as const) {
-      for (const [worker, page] of [[true, b.page], [false, plainTab]] as const) {
+      for (const [worker, page] of [
+        [true, b.page],
+        [false, plainTab],
+      ] as const) {
         const r = await workerFetch(page, paths[what](i), null, 10_000);
         if (r.ok) samples.push({ what, worker, ms: r.totalMs });
       }
@@ -193,8 +208,8 @@ async function main(): Promise<void> {
     'Two Chromium processes (A uploads, B downloads) on loopback, the same two for every row. ' +
       `MB/s = 10^6 bytes per second on the receiver's clock; up to ${ROUNDS} rounds, each running every row once, in table order (rows interleaved, so load drift hits all alike); median (min–max). ` +
       `Probe rows move ${PROBE_BYTES / 2 ** 20} MiB (${PROBE_PIECES} pieces of ${PIECE_SIZE / 1024} KiB). ` +
-      'Full-path rows are `fetch()` of a generated file of random bytes from B\'s page, every byte from A (checked from the worker\'s report), ' +
-      'B\'s copy forgotten before each run, the link already open. A wire tap (a wrapper around RTCDataChannel send/onmessage, in both ' +
+      "Full-path rows are `fetch()` of a generated file of random bytes from B's page, every byte from A (checked from the worker's report), " +
+      "B's copy forgotten before each run, the link already open. A wire tap (a wrapper around RTCDataChannel send/onmessage, in both " +
       'browsers, for every row) time-stamps each request and piece frame.',
     '',
     throughputTable(rungs, full),

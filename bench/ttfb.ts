@@ -5,19 +5,20 @@
  * Prints markdown on stdout.
  *   node --import tsx bench/ttfb.ts      (scripts/bench.js runs it in a network namespace)
  */
+
+import { urlPathFor } from '../protocol/manifest.ts';
 import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
 import type { OriginServer } from '../tests/e2e/harness/origin-server.ts';
-import { stats, viewPage, waitForImages, waitForReady, type TestSite } from '../tests/e2e/harness/site.ts';
-import { urlPathFor } from '../protocol/manifest.ts';
-import { Budget, sleep } from './lib/run/budget.ts';
-import { progress } from './lib/run/log.ts';
+import { stats, type TestSite, viewPage, waitForImages, waitForReady } from '../tests/e2e/harness/site.ts';
+import { waitStored } from './lib/browser/local-store.ts';
 import { NETWORKS, type OriginNetwork } from './lib/origin/network.ts';
 import { startPeerConnectSite, startPlainOrigin } from './lib/origin/origins.ts';
 import { createShaper, describeShaping } from './lib/origin/shaper.ts';
+import { Budget, sleep } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
 import { SOURCE_LABEL, ttfbTable } from './ttfb/report.ts';
-import { measureStage, REPS, type BenchAsset, type Sample, type Source } from './ttfb/stage.ts';
+import { type BenchAsset, measureStage, REPS, type Sample, type Source } from './ttfb/stage.ts';
 import { timedFetch } from './ttfb/timed-fetch.ts';
-import { waitStored } from './lib/browser/local-store.ts';
 
 const ASSETS = [
   { id: 'small', key: 'img/thumbs/lighthouse-point.jpg' },
@@ -54,7 +55,9 @@ interface NetworkRun {
 async function runNetwork(net: OriginNetwork, budget: Budget): Promise<NetworkRun> {
   const shaper = await createShaper(net.bitsPerSecond);
   const samples: Sample[] = [];
-  const notes: string[] = [`Network: ${net.latencyMs} ms before each origin response; ${describeShaping(shaper.kind)}. Signaling and peers: loopback, no added latency.`];
+  const notes: string[] = [
+    `Network: ${net.latencyMs} ms before each origin response; ${describeShaping(shaper.kind)}. Signaling and peers: loopback, no added latency.`,
+  ];
   const visitors: Visitor[] = [];
   const launch = async (name: string): Promise<Visitor> => {
     const v = await launchVisitor(`tt-${net.id}-${name}`);
@@ -135,13 +138,20 @@ async function main(): Promise<void> {
       'Plain origin: the same file from the unbuilt site, no worker. PeerConnect sources: local cache = pieces already in IndexedDB; ' +
       'peer = forgotten locally, another browser holds it; origin fallback = forgotten locally, signaling up but nobody else holds it; ' +
       'signaling down = the signaling server stopped before the page loaded. "first bytes from" is the worker\'s `x-peer-connect-source` header; ' +
-      'the byte split is from the worker\'s `peerconnect:served` reports.',
+      "the byte split is from the worker's `peerconnect:served` reports.",
     '',
   ];
   for (const net of NETWORKS) {
     progress(`ttfb: ${net.label}`);
     const { assets, samples, notes } = await runNetwork(net, budget);
-    out.push(`### ${net.label[0]!.toUpperCase()}${net.label.slice(1)}`, '', ttfbTable(assets, SOURCES, samples), '', ...notes.map((n) => `- ${n}`), '');
+    out.push(
+      `### ${net.label[0]!.toUpperCase()}${net.label.slice(1)}`,
+      '',
+      ttfbTable(assets, SOURCES, samples),
+      '',
+      ...notes.map((n) => `- ${n}`),
+      '',
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -7,10 +7,11 @@
  * User Timing marks. Prints markdown on stdout.
  *   node --import tsx bench/video.ts      (scripts/bench.js runs it in a network namespace)
  */
-import { Budget } from './lib/run/budget.ts';
-import { progress } from './lib/run/log.ts';
+
 import { NETWORKS } from './lib/origin/network.ts';
 import { createShaper, describeShaping } from './lib/origin/shaper.ts';
+import { Budget } from './lib/run/budget.ts';
+import { progress } from './lib/run/log.ts';
 import { FIRST_PAGE, runRep, type Sample, type Variant } from './video/cells.ts';
 import { failures, firstFrameTable, timelineTable, VARIANT_LABEL } from './video/report.ts';
 import { demoVideoSite, largeVideoSite, type VideoSite } from './video/sites.ts';
@@ -62,7 +63,12 @@ async function main(): Promise<void> {
         '',
         firstFrameTable(samples, net.id, sites, REPS),
         '',
-        ...sites.flatMap((site) => [`Where the time goes, ${site.label} (median ms from the video page's navigation start; "n/m": only n of m runs had that step):`, '', timelineTable(samples, net.id, site), '']),
+        ...sites.flatMap((site) => [
+          `Where the time goes, ${site.label} (median ms from the video page's navigation start; "n/m": only n of m runs had that step):`,
+          '',
+          timelineTable(samples, net.id, site),
+          '',
+        ]),
         `- Network: ${net.latencyMs} ms before each origin response; ${describeShaping(shaper.kind)}. Signaling, tracker and peers: loopback, no added latency.`,
         ...(skipped ? [`- **${skipped} runs skipped: time budget.**`] : []),
         '',
@@ -72,28 +78,30 @@ async function main(): Promise<void> {
     for (const s of sites) await s.close();
   }
   const failed = failures(samples);
-  process.stdout.write(`${[
-    '## Video: time to first frame',
-    '',
-    `Videos: ${sites.map((s) => s.label).join('; ')}, each on \`media.html\` of the demo site (which also has an \`<audio>\` with \`preload="metadata"\`, a torrent too). ` +
-      'Each viewer is a fresh browser (own Chromium process and profile); viewers run one after another. ' +
-      'The page plays the video (muted) the moment the `<video>` is in the document: the earliest a viewer could press play ' +
-      '(with PeerConnect, once the bridge has put it back in: `swap` mode). ' +
-      '**First frame = the video\'s `canplay` event**, in ms from the video page\'s navigation start, on the page\'s own clock; ' +
-      '"play() → first frame" is from the play() call; "frame presented" is the first `requestVideoFrameCallback`. ' +
-      `Medians of ${REPS} runs. "× plain" = median ÷ the plain origin's median for the same page view (first or second page). ` +
-      'Origin KB (video): what the origin server sent this viewer of the video file, counted by the server (with PeerConnect: web-seed ranges and worker fallbacks), ' +
-      'once the whole video was buffered (or its length + 2 s after `canplay`: "buffered" says how much was); "of the file" = ÷ its size. ' +
-      `Viewers: ${Object.values(VARIANT_LABEL).join('; ')}. ` +
-      `"Second page": the viewer read \`${FIRST_PAGE}\` first, so the worker controls the video page. ` +
-      'Each PeerConnect viewer 1 (and first-page viewer) gets a fresh build and signaling server/tracker, so it has no peers; viewer 2 joins the same swarm as its viewer 1, which stays open on the video page.',
-    '',
-    ...sections,
-    ...notes.map((n) => `- ${n}`),
-    ...(failed.length ? ['Failed runs (left out of the medians):', '', ...failed, ''] : []),
-    `Wall time of this benchmark: ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
-    '',
-  ].join('\n')}\n`);
+  process.stdout.write(
+    `${[
+      '## Video: time to first frame',
+      '',
+      `Videos: ${sites.map((s) => s.label).join('; ')}, each on \`media.html\` of the demo site (which also has an \`<audio>\` with \`preload="metadata"\`, a torrent too). ` +
+        'Each viewer is a fresh browser (own Chromium process and profile); viewers run one after another. ' +
+        'The page plays the video (muted) the moment the `<video>` is in the document: the earliest a viewer could press play ' +
+        '(with PeerConnect, once the bridge has put it back in: `swap` mode). ' +
+        "**First frame = the video's `canplay` event**, in ms from the video page's navigation start, on the page's own clock; " +
+        '"play() → first frame" is from the play() call; "frame presented" is the first `requestVideoFrameCallback`. ' +
+        `Medians of ${REPS} runs. "× plain" = median ÷ the plain origin's median for the same page view (first or second page). ` +
+        'Origin KB (video): what the origin server sent this viewer of the video file, counted by the server (with PeerConnect: web-seed ranges and worker fallbacks), ' +
+        'once the whole video was buffered (or its length + 2 s after `canplay`: "buffered" says how much was); "of the file" = ÷ its size. ' +
+        `Viewers: ${Object.values(VARIANT_LABEL).join('; ')}. ` +
+        `"Second page": the viewer read \`${FIRST_PAGE}\` first, so the worker controls the video page. ` +
+        'Each PeerConnect viewer 1 (and first-page viewer) gets a fresh build and signaling server/tracker, so it has no peers; viewer 2 joins the same swarm as its viewer 1, which stays open on the video page.',
+      '',
+      ...sections,
+      ...notes.map((n) => `- ${n}`),
+      ...(failed.length ? ['Failed runs (left out of the medians):', '', ...failed, ''] : []),
+      `Wall time of this benchmark: ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
+      '',
+    ].join('\n')}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import type { Manifest } from '../protocol/manifest.ts';
+import { build } from 'esbuild';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import type { Manifest } from '../protocol/manifest.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));

@@ -4,8 +4,9 @@
  * Pure: the filesystem is seen through `OutDirView`, so the rules are tested on fake paths and a
  * real root is never at stake in a test.
  */
-import nodePath from 'node:path';
+
 import type { PlatformPath } from 'node:path';
+import nodePath from 'node:path';
 import { fail, isRecord, ok, parseJson, type Result } from '../protocol/result.ts';
 
 /**
@@ -54,7 +55,8 @@ export function checkOutDir(site: string, out: string, view: OutDirView, path: P
   const real = { site: view.realPath(written.site), out: view.realPath(written.out) };
   if (isRoot(real.out, path)) return fail(rootMessage(out, real.out));
   const siteState = view.state(real.site);
-  if (siteState === 'missing' || siteState === 'not-a-folder') return fail(`the site folder ${site} ${siteState === 'missing' ? 'does not exist' : 'is not a folder'}`);
+  if (siteState === 'missing' || siteState === 'not-a-folder')
+    return fail(`the site folder ${site} ${siteState === 'missing' ? 'does not exist' : 'is not a folder'}`);
   for (const pair of [written, real]) {
     if (isInside(pair.site, pair.out, path)) {
       return fail(

@@ -34,8 +34,12 @@ export interface ExcludedFile {
  */
 export function optionRules(patterns: readonly string[]): ExclusionRule[] {
   return patterns.map((raw) => {
-    const pattern = raw.trim().replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
-    if (pattern === '') throw new Error(`--exclude ${JSON.stringify(raw)} is empty: give a glob relative to the site root, e.g. --exclude 'members/**'`);
+    const pattern = raw
+      .trim()
+      .replace(/^(\.?\/)+/, '')
+      .replace(/\/+$/, '');
+    if (pattern === '')
+      throw new Error(`--exclude ${JSON.stringify(raw)} is empty: give a glob relative to the site root, e.g. --exclude 'members/**'`);
     if (pattern.split('/').includes('..')) throw new Error(`--exclude ${raw} leaves the site: globs are relative to the site root`);
     const isMatch = picomatch(pattern, { dot: true });
     return { reason: { kind: 'option', pattern: raw }, matches: (path) => selfOrFolders(path).some((p) => isMatch(p)) };

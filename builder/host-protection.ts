@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllHeaders, type Header } from '@netlify/headers-parser';
+import { type Header, parseAllHeaders } from '@netlify/headers-parser';
 import { urlPathFor } from '../protocol/manifest.ts';
 import type { ExclusionReason, ExclusionRule } from './exclude.ts';
 import { htaccessProtections } from './htaccess.ts';

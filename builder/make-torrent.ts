@@ -68,7 +68,12 @@ export function resolveTracker(tracker: string | null | undefined, signal: strin
   }
   const signalUrl = signal != null ? isUrl(signal) : null;
   if (signalUrl) {
-    const scheme = signalUrl.protocol === 'https:' || signalUrl.protocol === 'wss:' ? 'wss:' : signalUrl.protocol === 'http:' || signalUrl.protocol === 'ws:' ? 'ws:' : null;
+    const scheme =
+      signalUrl.protocol === 'https:' || signalUrl.protocol === 'wss:'
+        ? 'wss:'
+        : signalUrl.protocol === 'http:' || signalUrl.protocol === 'ws:'
+          ? 'ws:'
+          : null;
     if (scheme) return `${scheme}//${signalUrl.host}${DEFAULT_TRACKER_PATH}`;
   }
   return DEFAULT_TRACKER_PATH;

@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { BUILD_MARKER_FILE, buildMarkerText, isBuildMarker, type FolderState, type OutDirPlan, type OutDirView } from './check-out-dir.ts';
+import { BUILD_MARKER_FILE, buildMarkerText, type FolderState, isBuildMarker, type OutDirPlan, type OutDirView } from './check-out-dir.ts';
 
 /** Synchronous, as the check is: a handful of stat calls before a build that reads every file anyway. */
 export const diskOutDirView: OutDirView = { realPath: realExistingPath, state: folderState };

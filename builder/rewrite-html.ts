@@ -4,8 +4,9 @@
  * text (valid UTF-8 round-trips exactly); any other page as latin1, one char per byte, which
  * round-trips every byte of any ASCII-compatible charset. A BOM is kept first.
  */
-import { html, parse } from 'parse5';
+
 import type { DefaultTreeAdapterMap } from 'parse5';
+import { html, parse } from 'parse5';
 import { BRIDGE_FILE } from '../protocol/bridge-config.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
 
@@ -65,7 +66,11 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   let wraps = options.firstVisit === 'swap' ? findWraps(document, source, refersToAsset) : [];
   let applied = applySplices(source, [...fixed, ...wraps]);
   // A wrapper the parser would put elsewhere is dropped, and the page spliced again without it.
-  for (let bad = misplacedWraps(applied.text, wraps, applied.offsets); bad.size > 0; bad = misplacedWraps(applied.text, wraps, applied.offsets)) {
+  for (
+    let bad = misplacedWraps(applied.text, wraps, applied.offsets);
+    bad.size > 0;
+    bad = misplacedWraps(applied.text, wraps, applied.offsets)
+  ) {
     wraps = wraps.filter((w) => !bad.has(w));
     applied = applySplices(source, [...fixed, ...wraps]);
   }

@@ -18,7 +18,7 @@ export const isOurs = (path: string): boolean =>
   path === WORKER_FILE ||
   path === BRIDGE_FILE ||
   path === TORRENT_CLIENT_FILE ||
-  path.startsWith(TORRENT_DIR + '/') ||
+  path.startsWith(`${TORRENT_DIR}/`) ||
   path.split('/').at(-1) === BUILD_MARKER_FILE;
 
 /**
@@ -27,7 +27,8 @@ export const isOurs = (path: string): boolean =>
  * `.well-known/` at the root is the exception (RFC 8615: meant to be fetched), but not a hidden
  * name inside it.
  */
-export const isHidden = (path: string): boolean => path.split('/').some((segment, i) => segment.startsWith('.') && !(i === 0 && segment === '.well-known'));
+export const isHidden = (path: string): boolean =>
+  path.split('/').some((segment, i) => segment.startsWith('.') && !(i === 0 && segment === '.well-known'));
 
 /**
  * Netlify's and Cloudflare Pages' configuration files, read by the host from the site's root

@@ -10,8 +10,9 @@
  * MathML (a `<noscript>` there is a foreign element, not raw text:
  * https://html.spec.whatwg.org/multipage/parsing.html#parsing-main-inforeign).
  */
-import { html, parse } from 'parse5';
+
 import type { DefaultTreeAdapterMap } from 'parse5';
+import { html, parse } from 'parse5';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -47,7 +48,12 @@ export function findWraps(document: Document, source: string, refersToAsset: (el
       const original = source.slice(loc.startOffset, loc.endOffset);
       // A `</noscript` in the text would close our wrapper early.
       if (!/<\/noscript/i.test(original) && !holds(node, NOT_RECREATABLE)) {
-        wraps.push({ at: loc.startOffset, end: loc.endOffset, text: `<noscript ${SWAP_ATTRIBUTE}>${original}</noscript>`, ancestors: ancestorsOf(node) });
+        wraps.push({
+          at: loc.startOffset,
+          end: loc.endOffset,
+          text: `<noscript ${SWAP_ATTRIBUTE}>${original}</noscript>`,
+          ancestors: ancestorsOf(node),
+        });
       }
       return;
     }

@@ -5,7 +5,7 @@
  * an open origin list is said out loud, as `peer-connect signal` says it. Pure: the caller reads
  * the file.
  */
-import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import { isRecord } from '../protocol/result.ts';
 import { decodeSignalConfig, SIGNAL_CONFIG_VAR, type SignalConfig } from '../signal-worker/adapter/signal-config.ts';
 
@@ -15,7 +15,8 @@ import { decodeSignalConfig, SIGNAL_CONFIG_VAR, type SignalConfig } from '../sig
  */
 export function deployedSignalConfig(text: string, path: string): SignalConfig {
   // Wrangler reads TOML too; this check cannot, and a check skipped in silence would be worse.
-  if (/\.toml$/i.test(path)) throw new Error(`${path}: only wrangler.json or wrangler.jsonc configs can be checked before deploying; convert it to JSONC`);
+  if (/\.toml$/i.test(path))
+    throw new Error(`${path}: only wrangler.json or wrangler.jsonc configs can be checked before deploying; convert it to JSONC`);
   const errors: ParseError[] = [];
   // The options wrangler itself reads JSONC with: comments and trailing commas allowed.
   const root: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
@@ -25,7 +26,8 @@ export function deployedSignalConfig(text: string, path: string): SignalConfig {
   // The top-level vars: deploy passes wrangler no --env, so those are the ones uploaded.
   const vars = isRecord(root.vars) ? root.vars : {};
   const config = decodeSignalConfig(vars[SIGNAL_CONFIG_VAR]);
-  if (!config.ok) throw new Error(`${path}: vars.${SIGNAL_CONFIG_VAR} would make the Worker answer every request with 500: ${config.error}`);
+  if (!config.ok)
+    throw new Error(`${path}: vars.${SIGNAL_CONFIG_VAR} would make the Worker answer every request with 500: ${config.error}`);
   return config.value;
 }
 

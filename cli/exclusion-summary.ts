@@ -9,7 +9,9 @@ import { describeReason, type ExcludedFile, type ExclusionReason } from '../buil
  */
 export function exclusionSummary(excluded: readonly ExcludedFile[], rules: readonly ExclusionReason[]): string[] {
   if (rules.length === 0) return [];
-  const lines = [`kept ${excluded.length} file${excluded.length === 1 ? '' : 's'} out of the manifest (copied, served by the origin only, never by peers):`];
+  const lines = [
+    `kept ${excluded.length} file${excluded.length === 1 ? '' : 's'} out of the manifest (copied, served by the origin only, never by peers):`,
+  ];
   for (const rule of rules) {
     const count = excluded.filter((e) => isDeepStrictEqual(e.reason, rule)).length;
     lines.push(`  ${describeReason(rule)}: ${count === 0 ? 'no file matched' : `${count} file${count === 1 ? '' : 's'}`}`);

@@ -3,15 +3,15 @@
  * run the signaling server alone, deploy it to Cloudflare Workers, or run the demo.
  */
 import { rm } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../builder/make-torrent.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
-import { exclusionSummary } from './exclusion-summary.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 import { deploy } from './deploy.ts';
+import { exclusionSummary } from './exclusion-summary.ts';
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
@@ -41,7 +41,9 @@ export function parseSize(value: string, name: string): number {
   const unit = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
   const bytes = match && unit ? Number(match[1]) * unit : NaN;
   if (!Number.isInteger(bytes) || bytes < 1) {
-    throw new Error(`--${name} must be a size in bytes, or with KiB, MiB or GiB (e.g. 8MiB), at least 1 byte, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `--${name} must be a size in bytes, or with KiB, MiB or GiB (e.g. 8MiB), at least 1 byte, got ${JSON.stringify(value)}`,
+    );
   }
   return bytes;
 }
@@ -157,7 +159,11 @@ async function signal(args: string[]): Promise<number> {
   });
   const origins = values['allow-origin'];
   if (!origins) console.warn('no --allow-origin given: accepting pages from any origin');
-  const server = await startSignalServer({ port: port(values.port, 8787), host: values.host ?? '127.0.0.1', allowedOrigins: origins ?? '*' });
+  const server = await startSignalServer({
+    port: port(values.port, 8787),
+    host: values.host ?? '127.0.0.1',
+    allowedOrigins: origins ?? '*',
+  });
   console.log(`signaling at ${server.url}`);
   return waitForever(server.close);
 }
@@ -170,8 +176,10 @@ async function demo(args: string[]): Promise<number> {
   await rm(out, { recursive: true, force: true });
   await build([join(root, 'demo', 'site'), '--out', out]);
   const server = await startSiteServer({ root: out, port: port(values.port ?? process.env.PORT, 8080), host: '127.0.0.1', signal: true });
-  console.log(`\nPeerConnect demo: open ${server.url} in two browser windows (or two profiles).\n` +
-    `The panel at the bottom right shows where each byte came from. Ctrl-C to stop.`);
+  console.log(
+    `\nPeerConnect demo: open ${server.url} in two browser windows (or two profiles).\n` +
+      `The panel at the bottom right shows where each byte came from. Ctrl-C to stop.`,
+  );
   return waitForever(server.close);
 }
 
@@ -198,4 +206,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

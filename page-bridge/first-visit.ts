@@ -27,10 +27,14 @@ export async function registerWorker(workerUrl: URL): Promise<WorkerStatus> {
   if (registration.active && !registration.installing && !registration.waiting) return 'bypassed';
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('timeout'), FIRST_VISIT_SWAP_TIMEOUT_MS);
-    navigator.serviceWorker.addEventListener('controllerchange', () => {
-      clearTimeout(timer);
-      resolve('controlled');
-    }, { once: true });
+    navigator.serviceWorker.addEventListener(
+      'controllerchange',
+      () => {
+        clearTimeout(timer);
+        resolve('controlled');
+      },
+      { once: true },
+    );
   });
 }
 

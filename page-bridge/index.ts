@@ -2,15 +2,15 @@
  * The page bridge: registers the worker, joins the swarm, holds the peer connections, fetches
  * pieces for the worker and uploads stored pieces to others. Exposed as `window.peerConnect`.
  */
-import { bridgeBuildFromUrl, type BridgeConfig } from '../protocol/bridge-config.ts';
-import { readyForFirstVisit, domReady } from './first-visit.ts';
+import { type BridgeConfig, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
+import { domReady, readyForFirstVisit } from './first-visit.ts';
 import { newId } from './peer-pool.ts';
-import { servePieceRequest, type RequestContext } from './piece-requests.ts';
-import { StatsBoard, type PeerConnectStats } from './stats.ts';
+import { type RequestContext, servePieceRequest } from './piece-requests.ts';
+import { type PeerConnectStats, StatsBoard } from './stats.ts';
 import { joinSwarm } from './swarm.ts';
-import { shouldUpload } from './upload-policy.ts';
 import type { TorrentClientStats } from './torrent/api.ts';
 import { TorrentLoader } from './torrent-loader.ts';
+import { shouldUpload } from './upload-policy.ts';
 import { WorkerHello } from './worker-hello.ts';
 import { listenToWorker } from './worker-messages.ts';
 

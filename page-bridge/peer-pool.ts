@@ -36,7 +36,10 @@ type Attempt = { peer: Peer; remote: string | null; timer: ReturnType<typeof set
 
 export const newId = (bytes = 15): string => {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+  return btoa(String.fromCharCode(...raw))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replaceAll('=', '');
 };
 
 export class PeerPool {
@@ -177,7 +180,8 @@ export class PeerPool {
     this.attempts.set(connId, attempt);
     this.wire(connId, attempt);
     peer.on('signal', (data: SignalData) => {
-      if (data.type === 'answer' && data.sdp) this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'answer', sdp: data.sdp } });
+      if (data.type === 'answer' && data.sdp)
+        this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'answer', sdp: data.sdp } });
     });
     attempt.timer = setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS);
     peer.signal(offer);
@@ -191,7 +195,8 @@ export class PeerPool {
     this.attempts.set(connId, attempt);
     this.wire(connId, attempt);
     peer.on('signal', (data: SignalData) => {
-      if (data.type === 'offer' && data.sdp) this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'offer', sdp: data.sdp } });
+      if (data.type === 'offer' && data.sdp)
+        this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'offer', sdp: data.sdp } });
     });
     attempt.timer = setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS * 2);
   }

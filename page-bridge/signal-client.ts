@@ -4,9 +4,9 @@
  */
 import { INTRODUCE_ON_JOIN, MAX_HAVE_PER_MESSAGE, PING_INTERVAL_MS } from '../protocol/limits.ts';
 import {
+  type ClientMessage,
   decodeServerMessage,
   encodeMessage,
-  type ClientMessage,
   type ParkedOffer,
   type PeerCandidate,
   type ServerMessage,
@@ -118,7 +118,9 @@ export class SignalClient {
       const { have, offers } = await this.options.joinState();
       if (socket.readyState !== WebSocket.OPEN) return;
       const { swarm, peerId } = this.options;
-      socket.send(encodeMessage({ type: 'join', swarm, peerId, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers, introduce: INTRODUCE_ON_JOIN }));
+      socket.send(
+        encodeMessage({ type: 'join', swarm, peerId, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers, introduce: INTRODUCE_ON_JOIN }),
+      );
       this.pendingHave = have.slice(MAX_HAVE_PER_MESSAGE);
     };
     socket.onmessage = (event: MessageEvent) => {

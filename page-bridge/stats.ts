@@ -1,6 +1,7 @@
 /** The bridge's counters, exposed as `window.peerConnect.stats()` and the `peerconnect:update` event. */
-import type { WorkerStatus } from './first-visit.ts';
+
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
+import type { WorkerStatus } from './first-visit.ts';
 
 export interface PeerConnectStats {
   peerId: string;
@@ -49,8 +50,16 @@ export class StatsBoard {
   constructor(start: StatsStart) {
     this.values = {
       ...start,
-      signaling: 'off', peers: 0, connectedPeers: [], bannedPeers: [],
-      bytesFromPeers: 0, bytesFromOrigin: 0, bytesFromCache: 0, bytesUploaded: 0, failures: 0, badPieces: 0,
+      signaling: 'off',
+      peers: 0,
+      connectedPeers: [],
+      bannedPeers: [],
+      bytesFromPeers: 0,
+      bytesFromOrigin: 0,
+      bytesFromCache: 0,
+      bytesUploaded: 0,
+      failures: 0,
+      badPieces: 0,
       workerBuild: null,
       worker: 'registering',
     };

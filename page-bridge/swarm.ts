@@ -68,7 +68,10 @@ function signalClient({ config, peerId, swarm, stats }: SwarmOptions, localHave:
     },
     onMessage: (m) => {
       pool().onSignal(m);
-      if (m.type === 'joined') void pool().offersForJoin().then((offers) => offers.length > 0 && signal.send({ type: 'offers', offers }));
+      if (m.type === 'joined')
+        void pool()
+          .offersForJoin()
+          .then((offers) => offers.length > 0 && signal.send({ type: 'offers', offers }));
     },
     onState: (s) => stats.set('signaling', s),
   });

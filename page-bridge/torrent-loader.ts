@@ -64,7 +64,11 @@ export class TorrentLoader {
       const torrent = key === null ? undefined : byPath.get(key);
       if (torrent) wanted.add(torrent);
     }
-    if (wanted.size > 0) void this.load().then((client) => client.seed([...wanted]), () => undefined);
+    if (wanted.size > 0)
+      void this.load().then(
+        (client) => client.seed([...wanted]),
+        () => undefined,
+      );
     return wanted.size;
   }
 
@@ -99,7 +103,10 @@ export class TorrentLoader {
           onUploaded: (n) => this.options.onUploaded(n),
         }),
       );
-      void this.client.then((api) => (this.api = api), () => undefined);
+      void this.client.then(
+        (api) => (this.api = api),
+        () => undefined,
+      );
       this.client.catch(() => (this.client = null));
     }
     return this.client;

@@ -4,7 +4,7 @@
  * copied; the worker's feedback comes in decoded. The peer path (piece-requests.ts) and the
  * torrent path (torrent/serve-from-torrent.ts) both answer through it.
  */
-import { decodeWorkerFeedback, type BridgeReply } from '../protocol/bridge-messages.ts';
+import { type BridgeReply, decodeWorkerFeedback } from '../protocol/bridge-messages.ts';
 
 export interface WorkerFeedbackHandlers {
   /** The worker found piece `index`, sent as from `peerId`, wrong (its SHA-256 or length). */

@@ -67,7 +67,9 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
     case 'stored':
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
     case 'lost':
-      return Array.isArray(m.hashes) && m.hashes.every(isHash) ? ok({ pc: 'lost', hashes: m.hashes as string[] }) : fail('lost: bad hashes');
+      return Array.isArray(m.hashes) && m.hashes.every(isHash)
+        ? ok({ pc: 'lost', hashes: m.hashes as string[] })
+        : fail('lost: bad hashes');
     case 'hello?':
       return ok({ pc: 'hello?' });
     case 'welcome':
@@ -77,7 +79,14 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       if (typeof m.path !== 'string' || !isHash(m.hash) || !isRecord(b)) return fail('served: bad fields');
       if (!isIndex(b.peer) || !isIndex(b.origin) || !isIndex(b.cache)) return fail('served: bad bytes');
       if (typeof m.ms !== 'number' || !isIndex(m.status)) return fail('served: bad fields');
-      return ok({ pc: 'served', path: m.path, hash: m.hash, bytes: { peer: b.peer, origin: b.origin, cache: b.cache }, ms: m.ms, status: m.status });
+      return ok({
+        pc: 'served',
+        path: m.path,
+        hash: m.hash,
+        bytes: { peer: b.peer, origin: b.origin, cache: b.cache },
+        ms: m.ms,
+        status: m.status,
+      });
     }
     default:
       return fail('unknown message');
@@ -95,7 +104,9 @@ export function decodeBridgeReply(m: unknown): Result<BridgeReply> {
       if (!isIndex(m.index) || !(m.data instanceof ArrayBuffer) || typeof m.peerId !== 'string') return fail('piece: bad fields');
       return ok({ pc: 'piece', index: m.index, data: m.data, peerId: m.peerId });
     case 'piece-failed':
-      return isIndex(m.index) ? ok({ pc: 'piece-failed', index: m.index, reason: String(m.reason).slice(0, 200) }) : fail('piece-failed: bad index');
+      return isIndex(m.index)
+        ? ok({ pc: 'piece-failed', index: m.index, reason: String(m.reason).slice(0, 200) })
+        : fail('piece-failed: bad index');
     default:
       return fail('unknown reply');
   }

@@ -224,6 +224,7 @@ export const TRACKER_MAX_MEMBERSHIPS_PER_CONNECTION = 256;
 export const TRACKER_MAX_SCRAPE_HASHES = 64;
 
 /** info_hash, peer_id, to_peer_id and offer_id are 20 bytes sent as a JSON "binary string". */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a binary id is any 20 bytes as latin1, control characters included
 export const TRACKER_BINARY_ID_PATTERN = /^[\u0000-\u00ff]{20}$/;
 
 // ---- WebTorrent chunk store (IndexedDB, page-bridge/torrent-store) ----

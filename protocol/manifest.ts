@@ -77,7 +77,8 @@ export function validateManifest(input: unknown): Result<Manifest> {
   if (!isBuildId(build)) return fail('manifest: bad build');
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
   if (!isRecord(assets)) return fail('manifest: assets is not an object');
-  if (input.pages !== undefined && (typeof input.pages !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.pages))) return fail('manifest: bad pages');
+  if (input.pages !== undefined && (typeof input.pages !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.pages)))
+    return fail('manifest: bad pages');
   for (const [path, asset] of Object.entries(assets)) {
     const checked = validateAsset(path, asset, pieceSize);
     if (!checked.ok) return checked;

@@ -41,7 +41,7 @@ export function encodePageSet(pageFiles: Iterable<string>): string {
   const hashes = [...new Set([...pageFiles].map((p) => fnv1a(pageKey(p))))].sort((a, b) => a - b);
   const bytes = new Uint8Array(hashes.length * 4);
   const view = new DataView(bytes.buffer);
-  hashes.forEach((h, i) => view.setUint32(i * 4, h));
+  for (const [i, h] of hashes.entries()) view.setUint32(i * 4, h);
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
@@ -61,7 +61,12 @@ export class PageSet {
     const n = Math.floor(binary.length / 4);
     this.hashes = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
-      this.hashes[i] = ((binary.charCodeAt(4 * i) << 24) | (binary.charCodeAt(4 * i + 1) << 16) | (binary.charCodeAt(4 * i + 2) << 8) | binary.charCodeAt(4 * i + 3)) >>> 0;
+      this.hashes[i] =
+        ((binary.charCodeAt(4 * i) << 24) |
+          (binary.charCodeAt(4 * i + 1) << 16) |
+          (binary.charCodeAt(4 * i + 2) << 8) |
+          binary.charCodeAt(4 * i + 3)) >>>
+        0;
     }
   }
 

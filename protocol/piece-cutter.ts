@@ -39,7 +39,8 @@ export class PieceCutter {
   ) {
     this.index = run.first;
     this.span = pieceSpan(run.first, run.size, run.pieceSize);
-    if (firstOffset > this.span.start) throw new RangeError(`bytes from ${firstOffset} cannot make piece ${run.first}, which starts at ${this.span.start}`);
+    if (firstOffset > this.span.start)
+      throw new RangeError(`bytes from ${firstOffset} cannot make piece ${run.first}, which starts at ${this.span.start}`);
     this.offset = firstOffset;
     this.buffer = new Uint8Array(this.span.end - this.span.start);
   }

@@ -6,7 +6,7 @@
  * carrying what the server needs to answer it with a `failure reason` the client will read.
  */
 import { MAX_SDP_CHARS, TRACKER_BINARY_ID_PATTERN, TRACKER_MAX_OFFERS, TRACKER_MAX_SCRAPE_HASHES } from './limits.ts';
-import { isRecord, type Failure, type Success } from './result.ts';
+import { type Failure, isRecord, type Success } from './result.ts';
 
 /** A 20-byte id as a binary string (what goes over the wire and keys the server's maps). */
 export type BinaryId = string;

@@ -38,11 +38,15 @@ if (!inNamespace && canUnshare) {
   process.exit(result.status ?? 1);
 }
 if (!inNamespace) {
-  console.warn('warning: not root or no unshare: benchmarks run on the host network (browsers still use loopback only), and the origin bandwidth cap falls back to a per-response throttle');
+  console.warn(
+    'warning: not root or no unshare: benchmarks run on the host network (browsers still use loopback only), and the origin bandwidth cap falls back to a per-response throttle',
+  );
 }
 
 const only = process.argv.slice(2);
-const allFiles = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).sort();
+const allFiles = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 const files = allFiles.filter((f) => only.length === 0 || only.includes(f.slice(0, -'.ts'.length)));
 if (files.length === 0 || files.length < only.length) {
   console.error(only.length ? `no benchmark among bench/{${only.join(',')}}.ts` : 'no benchmarks in bench/');
@@ -140,14 +144,17 @@ for (const file of files) {
   } else {
     failed = true;
     const why = r.timedOut ? `stopped after ${took} (time limit)` : `exited with ${r.code ?? r.signal} after ${took}`;
-    sections.set(file, `${r.out.trim() ? `${r.out.trim()}\n\n` : `## bench/${file}\n\n`}**bench/${file} ${why}; its output above, if any, is partial.**\n`);
+    sections.set(
+      file,
+      `${r.out.trim() ? `${r.out.trim()}\n\n` : `## bench/${file}\n\n`}**bench/${file} ${why}; its output above, if any, is partial.**\n`,
+    );
   }
 }
 
 const doc = [
   '# PeerConnect benchmarks',
   '',
-  'Written by `npm run bench` (scripts/bench.js) from the benchmarks\' own printed output; do not edit by hand.',
+  "Written by `npm run bench` (scripts/bench.js) from the benchmarks' own printed output; do not edit by hand.",
   '',
   machineInfo(),
   `- Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s`,

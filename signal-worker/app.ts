@@ -3,13 +3,13 @@
  * health route. It takes the runtime's `upgradeWebSocket` (hono's neutral helper shape), so
  * every runtime adapter builds the same app and only maps its own socket type.
  */
-import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../protocol/routes.ts';
+
 import { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
-import { createOriginCheck, type AllowedOrigins } from './origin-policy.ts';
+import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../protocol/routes.ts';
+import { type AllowedOrigins, createOriginCheck } from './origin-policy.ts';
 import type { SignalHubs } from './signal-hubs.ts';
 import { mountSocketRoute } from './socket-route.ts';
-
 
 /** The path this app serves the tracker on, for tests/unit/build-torrent.test.ts: the build's default announce path must be it. */
 
@@ -41,7 +41,8 @@ export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
     // A page on a foreign origin may not use this tracker through its visitors' browsers. No
     // Origin at all means a non-browser client (Node or desktop WebTorrent), which could send
     // any Origin it liked, so refusing it would stop only honest ones.
-    originRefusal: (origin) => (origin === undefined || originAllowed(origin) ? null : { 'failure reason': 'this origin may not use this tracker' }),
+    originRefusal: (origin) =>
+      origin === undefined || originAllowed(origin) ? null : { 'failure reason': 'this origin may not use this tracker' },
     accept: (socket) => hubs.tracker.accept(socket),
     notUpgraded: 'this route speaks WebSocket only (WebTorrent tracker)',
   });
@@ -50,7 +51,9 @@ export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
     path: DEFAULT_SIGNAL_PATH,
     upgradeWebSocket,
     originRefusal: (origin) =>
-      originAllowed(origin) ? null : { type: 'error', code: 'origin-not-allowed', message: 'this origin may not use this signaling server' },
+      originAllowed(origin)
+        ? null
+        : { type: 'error', code: 'origin-not-allowed', message: 'this origin may not use this signaling server' },
     accept: (socket) => hubs.signal.accept(socket),
     notUpgraded: 'this route speaks WebSocket only',
   });

@@ -2,7 +2,7 @@
  * The worker's side of one piece request to a page bridge, over a MessageChannel. The bridge
  * sends pieces as they arrive (transferred); the worker reports bad pieces and cancels when done.
  */
-import { decodeBridgeReply, type BridgeReply, type WorkerFeedback, type WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { type BridgeReply, decodeBridgeReply, type WorkerFeedback, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 
 import { readyBridge } from './client-registry.ts';
 

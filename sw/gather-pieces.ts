@@ -4,12 +4,12 @@
  * delivered by the deadlines or delivered wrong. Pieces come out in order, as soon as each is
  * verified. Runtime APIs (storage, bridge, fetch, timers) are injected, so this runs in Node tests.
  */
-import { STORED_PEER_ID, WEB_SEED_PEER_ID, type BridgeReply, type SourceBytes, type WorkerFeedback } from '../protocol/bridge-messages.ts';
+import { type BridgeReply, type SourceBytes, STORED_PEER_ID, WEB_SEED_PEER_ID, type WorkerFeedback } from '../protocol/bridge-messages.ts';
 import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
-import { asGatherError, GatherError } from './gather-errors.ts';
 import { Deadline, realTimers, type TimerSource } from './deadline.ts';
+import { asGatherError, GatherError } from './gather-errors.ts';
 import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
@@ -40,7 +40,12 @@ export interface GatherDeps {
 /** A torrent's bytes pass through the bridge whether they came from peers, the web seed or storage. */
 const sourceOf = (peerId: string): Source => (peerId === WEB_SEED_PEER_ID ? 'origin' : peerId === STORED_PEER_ID ? 'cache' : 'peer');
 
-type Slot = { state: 'wait' | 'peer' | 'origin' | 'done'; piece?: GatheredPiece; waiters: Array<(p: GatheredPiece | Error) => void>; error?: Error };
+type Slot = {
+  state: 'wait' | 'peer' | 'origin' | 'done';
+  piece?: GatheredPiece;
+  waiters: Array<(p: GatheredPiece | Error) => void>;
+  error?: Error;
+};
 
 export class PieceGatherer {
   readonly bytes: SourceBytes = { peer: 0, origin: 0, cache: 0 };
@@ -187,7 +192,7 @@ export class PieceGatherer {
         return;
       case 'piece': {
         const slot = this.slots.get(reply.index);
-        if (!slot || slot.state !== 'peer') return;
+        if (slot?.state !== 'peer') return;
         this.arm(this.limits.stall);
         const expected = this.asset.pieces[reply.index] ?? '';
         const span = pieceSpan(reply.index, this.asset.size, this.pieceSize);
@@ -245,7 +250,8 @@ export class PieceGatherer {
             if (!following) this.store(index, data.slice().buffer as ArrayBuffer);
             return;
           }
-          if (!this.mayFollow(first, last)) throw new GatherError('asset-changed', `${url}: the origin's piece ${index} is not the manifest's`);
+          if (!this.mayFollow(first, last))
+            throw new GatherError('asset-changed', `${url}: the origin's piece ${index} is not the manifest's`);
           following = true;
           this.originBarred = new GatherError('asset-changed', `${url}: the response follows the origin's new version`);
           deps.onAssetChanged?.(asset.hash);

@@ -5,19 +5,20 @@
  * build that was just navigated to is known to name its build soon: its first requests are held
  * for that (at most PAGE_BUILD_TIMEOUT_MS), then answered or fetched as the page made them.
  */
-import type { Manifest } from '../protocol/manifest.ts';
-import { manifestKeyFor } from '../protocol/manifest.ts';
+
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type WorkerToBridge } from '../protocol/bridge-messages.ts';
-import { askHello, buildOf, expectBuild, isNamingBuild, onBridgeScript, onHello, whenBuildKnown } from './client-registry.ts';
 import { PAGE_BUILD_TIMEOUT_MS } from '../protocol/limits.ts';
+import type { Manifest } from '../protocol/manifest.ts';
+import { manifestKeyFor } from '../protocol/manifest.ts';
 import { PageSet } from '../protocol/page-set.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
 import { broadcast } from './bridge-session.ts';
+import { askHello, buildOf, expectBuild, isNamingBuild, onBridgeScript, onHello, whenBuildKnown } from './client-registry.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
-import { afterServe, serveDeps, type AssetRequest, type WorkerRuntime } from './serve-deps.ts';
+import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { PieceStore } from './store/piece-store.ts';
 
 declare const self: ServiceWorkerGlobalScope;

@@ -71,13 +71,19 @@ async function detached(response: Response): Promise<Response> {
   const length = Number(response.headers.get('content-length') ?? 0);
   if (length > MAX_REFUSAL_BODY_BYTES) throw new GatherError('origin-failed', `origin answered ${response.status} with ${length} bytes`);
   const body = await response.arrayBuffer().catch(() => null);
-  if (body === null || body.byteLength > MAX_REFUSAL_BODY_BYTES) throw new GatherError('origin-failed', `origin answered ${response.status}, body unreadable`);
+  if (body === null || body.byteLength > MAX_REFUSAL_BODY_BYTES)
+    throw new GatherError('origin-failed', `origin answered ${response.status}, body unreadable`);
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 const isEncoded = (response: Response): boolean => (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
 
-async function cutIntoPieces(body: ReadableStream<Uint8Array>, firstOffset: number, run: OriginRun, shortBody: GatherErrorCode): Promise<void> {
+async function cutIntoPieces(
+  body: ReadableStream<Uint8Array>,
+  firstOffset: number,
+  run: OriginRun,
+  shortBody: GatherErrorCode,
+): Promise<void> {
   const cutter = new PieceCutter(run, firstOffset);
   const reader = body.getReader();
   try {

@@ -10,9 +10,9 @@
  * `x-peer-connect-source` says where the first bytes came from (the exact split is reported after).
  */
 import type { SourceBytes } from '../protocol/bridge-messages.ts';
+import { GATHER_WINDOW_PIECES } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
-import { GATHER_WINDOW_PIECES } from '../protocol/limits.ts';
 import { isGatherError } from './gather-errors.ts';
 import type { GatherDeps, GatheredPiece } from './gather-pieces.ts';
 import { WindowedGatherer } from './windowed-gather.ts';

@@ -48,9 +48,20 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset }: AssetRequ
  * served (its bridge's counters), then, once every piece of the asset is stored, every window,
  * whose bridges announce it.
  */
-export async function afterServe(runtime: WorkerRuntime, { clientId, key, asset }: AssetRequest, outcome: ServeOutcome | null): Promise<void> {
+export async function afterServe(
+  runtime: WorkerRuntime,
+  { clientId, key, asset }: AssetRequest,
+  outcome: ServeOutcome | null,
+): Promise<void> {
   if (outcome) {
-    const served: WorkerToBridge = { pc: 'served', path: key, hash: asset.hash, bytes: outcome.bytes, ms: outcome.ms, status: outcome.status };
+    const served: WorkerToBridge = {
+      pc: 'served',
+      path: key,
+      hash: asset.hash,
+      bytes: outcome.bytes,
+      ms: outcome.ms,
+      status: outcome.status,
+    };
     await tell(clientId, served);
   }
   // Piece writes may still be landing after a cancel; they are recorded when they do, and the

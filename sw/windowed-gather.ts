@@ -8,7 +8,7 @@
  */
 import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
-import { PieceGatherer, type GatherDeps, type GatheredPiece } from './gather-pieces.ts';
+import { type GatherDeps, type GatheredPiece, PieceGatherer } from './gather-pieces.ts';
 
 export class WindowedGatherer {
   private readonly windows = new Map<number, PieceGatherer>();

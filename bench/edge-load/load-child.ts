@@ -4,11 +4,12 @@
  * each into one of M swarms; on `go` it runs paced announce rounds (tracker-client.ts) for a
  * warm-up and a counted window, waits for the rounds in flight, closes every socket and exits.
  */
-import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
-import { TrackerSwarmClient } from './tracker-client.ts';
-import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
-import { PeerPacer } from './peer-pacer.ts';
+
 import { sleep } from '../lib/run/budget.ts';
+import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
+import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
+import { PeerPacer } from './peer-pacer.ts';
+import { TrackerSwarmClient } from './tracker-client.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
 /**

@@ -13,7 +13,14 @@ import { processTree } from '../../tests/runtimes/process-tree.ts';
  */
 export async function serverOpenFiles(exclude: number): Promise<{ busiest: number }> {
   const pids = (await processTree(process.pid)).filter((pid) => pid !== process.pid && pid !== exclude);
-  const counts = await Promise.all(pids.map((pid) => readdir(`/proc/${pid}/fd`).then((fds) => fds.length, () => 0)));
+  const counts = await Promise.all(
+    pids.map((pid) =>
+      readdir(`/proc/${pid}/fd`).then(
+        (fds) => fds.length,
+        () => 0,
+      ),
+    ),
+  );
   return { busiest: Math.max(0, ...counts) };
 }
 

@@ -3,11 +3,11 @@
  * bittorrent-tracker's row at the same peer count, then peers per process and what was refused.
  */
 import { ms1, ratio } from '../lib/report/format.ts';
-import type { EdgeJoinResult, EdgeLoadResult } from './ipc.ts';
-import type { EdgeServerName } from './servers.ts';
 import { table } from '../lib/report/markdown.ts';
-import type { WindowCpu } from './proc-cpu.ts';
 import { percentile } from '../lib/report/stats.ts';
+import type { EdgeJoinResult, EdgeLoadResult } from './ipc.ts';
+import type { WindowCpu } from './proc-cpu.ts';
+import type { EdgeServerName } from './servers.ts';
 
 export interface EdgeMeasured {
   ok: true;
@@ -97,7 +97,23 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
     ]);
   }
   return table(
-    ['server', 'peers in swarms', 'connected', 'messages/s', '÷ bt', 'relay p50 ms', 'relay p99 ms', '÷ bt', 'p99 offer / answer ms', 'incomplete rounds', 'refused', 'CPU % server / load / others', 'RSS idle → with peers, MiB', 'RSS/peer KiB', '÷ bt'],
+    [
+      'server',
+      'peers in swarms',
+      'connected',
+      'messages/s',
+      '÷ bt',
+      'relay p50 ms',
+      'relay p99 ms',
+      '÷ bt',
+      'p99 offer / answer ms',
+      'incomplete rounds',
+      'refused',
+      'CPU % server / load / others',
+      'RSS idle → with peers, MiB',
+      'RSS/peer KiB',
+      '÷ bt',
+    ],
     rows,
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
@@ -108,13 +124,15 @@ export function capacityLines(cells: readonly EdgeCell[]): string[] {
   const lines: string[] = [];
   for (const server of [...new Set(cells.map((c) => c.server))]) {
     const held = cells.filter((c) => c.server === server && c.outcome.ok).sort((a, b) => b.peers - a.peers)[0];
-    if (!held || !held.outcome.ok) {
+    if (!held?.outcome.ok) {
       lines.push(`- ${server}: not measured (see below).`);
       continue;
     }
     const o = held.outcome;
     const m = metrics(o);
-    const own = o.part ? `; ${o.part.label}: ${mib(o.part.loaded)} MiB, ${kib((o.part.loaded - o.part.idle) / o.join.connected)} KiB per peer` : '';
+    const own = o.part
+      ? `; ${o.part.label}: ${mib(o.part.loaded)} MiB, ${kib((o.part.loaded - o.part.idle) / o.join.connected)} KiB per peer`
+      : '';
     lines.push(
       `- ${server}: ${o.join.connected.toLocaleString('en-US')} concurrent peers on one server at ${mib(o.rssLoaded)} MiB RSS ` +
         `(${mib(o.rssIdle)} MiB with none, ${kib(m.rssPerPeer)} KiB per peer${own}), ${((o.openFiles.loaded - o.openFiles.idle) / o.join.connected).toFixed(1)} open files per peer, ` +

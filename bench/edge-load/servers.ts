@@ -36,7 +36,11 @@ async function startRuntime(name: RuntimeName, startTimeoutMs: number): Promise<
     name,
     trackerUrl: server.trackerUrl,
     rssBytes: () => server.rssBytes(),
-    alive: () => fetch(server.healthUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false),
+    alive: () =>
+      fetch(server.healthUrl, { signal: AbortSignal.timeout(5_000) }).then(
+        (r) => r.ok,
+        () => false,
+      ),
     stop: () => server.stop(),
     ...(name === 'workerd' ? { part: workerdPart } : {}),
   };
@@ -50,7 +54,10 @@ const launchOnce = (name: RuntimeName, startTimeoutMs: number): Promise<RuntimeS
  * tree; the workerd processes alone are the runtime's share, without the tooling. They are this
  * process's descendants (through wrangler), so another suite's workerd is never counted.
  */
-const workerdPart = { label: 'the two workerd processes alone (wrangler\'s proxy worker and the runtime)', rssBytes: () => treeRssBytes(process.pid, 'workerd') };
+const workerdPart = {
+  label: "the two workerd processes alone (wrangler's proxy worker and the runtime)",
+  rssBytes: () => treeRssBytes(process.pid, 'workerd'),
+};
 
 /** bittorrent-tracker in a Node child of its own (bench/lib/signaling/server-child.ts, as bench/signaling.ts runs it). */
 async function startTracker(startTimeoutMs: number): Promise<ServerUnderTest> {
@@ -61,7 +68,13 @@ async function startTracker(startTimeoutMs: number): Promise<ServerUnderTest> {
     const ready = await nextMessage<ServerReply, 'ready'>(child, ['ready'], startTimeoutMs);
     const pid = child.pid;
     if (pid === undefined) throw new Error(`${name} child has no pid`);
-    return { name, trackerUrl: ready.url, rssBytes: () => treeRssBytes(pid), alive: async () => child.exitCode === null && child.signalCode === null, stop };
+    return {
+      name,
+      trackerUrl: ready.url,
+      rssBytes: () => treeRssBytes(pid),
+      alive: async () => child.exitCode === null && child.signalCode === null,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -7,8 +7,8 @@
  * clock: offer (A's announce sent → B has the offer) and answer (B's answer sent → A has it).
  */
 import { fakeSdp } from '../lib/signaling/fake-sdp.ts';
+import { type Json, type LoadPeer, Replies, within } from '../lib/signaling/load-peer.ts';
 import type { Refusals } from './ipc.ts';
-import { Replies, within, type Json, type LoadPeer } from '../lib/signaling/load-peer.ts';
 
 /** Bytes left to download: every peer is a leecher, so an offer may go to any other peer (ours skips seeder → seeder). */
 const LEFT = 1_000_000;
@@ -63,7 +63,11 @@ export class TrackerSwarmClient {
     // Only the response matters: the first peers of a swarm have nobody to forward offers to.
     const { responded, settled } = this.announce(peer, 'started');
     void within(settled, this.roundTimeoutMs, undefined).then(() => this.forget(responded));
-    return within(responded.then(() => responded.round.responded), timeoutMs, false);
+    return within(
+      responded.then(() => responded.round.responded),
+      timeoutMs,
+      false,
+    );
   }
 
   /** A re-announce with fresh offers; resolves when the response and every answer are back, or at the round timeout. */

@@ -7,9 +7,8 @@ import { kb, ms } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
 import { median } from '../lib/report/stats.ts';
 import type { CellResult } from './cell.ts';
-import { ORIGIN_KINDS, ORIGIN_KIND_LABEL } from './origin-kinds.ts';
-import type { VisitResult } from './visit.ts';
-import type { Variant } from './visit.ts';
+import { ORIGIN_KIND_LABEL, ORIGIN_KINDS } from './origin-kinds.ts';
+import type { Variant, VisitResult } from './visit.ts';
 
 const first = (v: VisitResult, name: string): number => v.marks.find(([n]) => n === name)?.[1] ?? Number.NaN;
 const last = (v: VisitResult, name: string): number => [...v.marks].reverse().find(([n]) => n === name)?.[1] ?? Number.NaN;

@@ -2,12 +2,13 @@
  * One measurement: visitor 1 (fresh browser) views the home page, stays open as the seeder;
  * visitor 2 (fresh browser) views it; the origin's own counts say what visitor 2 cost it.
  */
-import type { OriginServer } from '../../tests/e2e/harness/origin-server.ts';
+
 import { launchVisitor, type Visitor } from '../../tests/e2e/harness/browser.ts';
+import type { OriginServer } from '../../tests/e2e/harness/origin-server.ts';
 import { storedCounts } from '../../tests/e2e/harness/site.ts';
 import { sleep } from '../lib/run/budget.ts';
 import { bytesByKind, type OriginKind } from './origin-kinds.ts';
-import { visitHomePage, type Variant, type VisitResult } from './visit.ts';
+import { type Variant, type VisitResult, visitHomePage } from './visit.ts';
 
 export interface CellTarget {
   variant: Variant;
@@ -72,12 +73,26 @@ export async function runCell(target: CellTarget, runId: string, rep: number, mi
     const snap = target.origin.snapshot({ visitor: names[1] });
     const share = visit.peerBytes / (visit.peerBytes + snap.totalBytes);
     return {
-      variant: target.variant, rep, ok: true, originBytes: snap.totalBytes, originRequests: snap.totalRequests,
-      originByKind: bytesByKind(snap), visit, p2pShare: share,
+      variant: target.variant,
+      rep,
+      ok: true,
+      originBytes: snap.totalBytes,
+      originRequests: snap.totalRequests,
+      originByKind: bytesByKind(snap),
+      visit,
+      p2pShare: share,
     };
   } catch (err) {
     const dump = visitors.map((v) => v.dump(8)).join('\n');
-    return { variant: target.variant, rep, ok: false, error: `${(err as Error).message.split('\n')[0]}\n${dump}`, originBytes: Number.NaN, originRequests: Number.NaN, p2pShare: Number.NaN };
+    return {
+      variant: target.variant,
+      rep,
+      ok: false,
+      error: `${(err as Error).message.split('\n')[0]}\n${dump}`,
+      originBytes: Number.NaN,
+      originRequests: Number.NaN,
+      p2pShare: Number.NaN,
+    };
   } finally {
     for (const v of visitors.reverse()) await v.close();
   }

@@ -94,10 +94,16 @@ type ClockWindow = Window & { __peerConnectBenchClock?: { lastImageAt: number; i
  */
 export async function waitForServedReports(page: Page, ms: number): Promise<void> {
   await page
-    .waitForFunction(() => {
-      const throughWorker = performance.getEntriesByType('resource').filter((e) => (e as PerformanceResourceTiming).workerStart > 0).length;
-      return ((window as ClockWindow).__peerConnectBenchClock?.served.length ?? 0) >= throughWorker;
-    }, undefined, { timeout: ms, polling: 50 })
+    .waitForFunction(
+      () => {
+        const throughWorker = performance
+          .getEntriesByType('resource')
+          .filter((e) => (e as PerformanceResourceTiming).workerStart > 0).length;
+        return ((window as ClockWindow).__peerConnectBenchClock?.served.length ?? 0) >= throughWorker;
+      },
+      undefined,
+      { timeout: ms, polling: 50 },
+    )
     .catch(() => undefined);
 }
 

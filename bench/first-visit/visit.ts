@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
 import { stats, waitForImages, waitForReady } from '../../tests/e2e/harness/site.ts';
-import { installPageClock, readPageTimes, waitForServedReports, type PageTimes } from './page-clock.ts';
+import { installPageClock, type PageTimes, readPageTimes, waitForServedReports } from './page-clock.ts';
 
 export type Variant = 'swap' | 'reload' | 'off' | 'plain';
 
@@ -35,7 +35,13 @@ async function waitForFinalPage(page: Page, variant: Variant, deadline: number):
   }
 }
 
-export async function visitHomePage(visitor: Visitor, url: string, variant: Variant, minImages: number, timeoutMs: number): Promise<VisitResult> {
+export async function visitHomePage(
+  visitor: Visitor,
+  url: string,
+  variant: Variant,
+  minImages: number,
+  timeoutMs: number,
+): Promise<VisitResult> {
   const deadline = Date.now() + timeoutMs;
   await installPageClock(visitor.context);
   const page = visitor.page;

@@ -40,14 +40,32 @@ export function averages(sessions: readonly SessionResult[]): Averages {
     visitors: sessions.length,
     ok: ok.length,
     bytes: per(first.origin + nav.origin, ok.length),
-    requests: per(sum((s) => s.firstOrigin.requests + s.navOrigin.requests), ok.length),
-    rangeBytes: per(sum((s) => s.firstOrigin.rangeBytes + s.navOrigin.rangeBytes), ok.length),
-    peerFailures: per(sum((s) => s.pages.reduce((n, p) => n + p.peerFailures, 0)), ok.length),
-    rangeRequests: per(sum((s) => s.firstOrigin.rangeRequests + s.navOrigin.rangeRequests), ok.length),
+    requests: per(
+      sum((s) => s.firstOrigin.requests + s.navOrigin.requests),
+      ok.length,
+    ),
+    rangeBytes: per(
+      sum((s) => s.firstOrigin.rangeBytes + s.navOrigin.rangeBytes),
+      ok.length,
+    ),
+    peerFailures: per(
+      sum((s) => s.pages.reduce((n, p) => n + p.peerFailures, 0)),
+      ok.length,
+    ),
+    rangeRequests: per(
+      sum((s) => s.firstOrigin.rangeRequests + s.navOrigin.rangeRequests),
+      ok.length,
+    ),
     firstBytes: per(first.origin, ok.length),
-    firstRequests: per(sum((s) => s.firstOrigin.requests), ok.length),
+    firstRequests: per(
+      sum((s) => s.firstOrigin.requests),
+      ok.length,
+    ),
     navBytes: per(nav.origin, navs),
-    navRequests: per(sum((s) => s.navOrigin.requests), navs),
+    navRequests: per(
+      sum((s) => s.navOrigin.requests),
+      navs,
+    ),
     p2pShare: share(first.peer + nav.peer, first.origin + nav.origin),
     firstP2pShare: share(first.peer, first.origin),
     navP2pShare: share(nav.peer, nav.origin),

@@ -7,13 +7,13 @@
  * a fresh build, signaling server and so swarm) and closes every browser it started.
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { Budget } from '../lib/run/budget.ts';
-import { routeFor, type BenchSite } from '../lib/sites/bench-sites.ts';
-import { kb } from '../lib/report/format.ts';
-import { progress } from '../lib/run/log.ts';
 import { runSession, type SessionResult } from '../lib/browser/session.ts';
-import { startTarget, type Target, type TargetKind, type TargetNetwork } from '../lib/origin/site-targets.ts';
 import { closeAll, launchLight, launchMany } from '../lib/browser/visitors.ts';
+import { startTarget, type Target, type TargetKind, type TargetNetwork } from '../lib/origin/site-targets.ts';
+import { kb } from '../lib/report/format.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import { progress } from '../lib/run/log.ts';
+import { type BenchSite, routeFor } from '../lib/sites/bench-sites.ts';
 
 /** How PeerConnect visitors arrive (the table's rows). */
 export type Arrival = 'sequential' | 'together';
@@ -86,7 +86,9 @@ async function group(run: Run, from: number, width: number, sessions: SessionRes
   run.visitors.push(...launched);
   sessions.push(...(await Promise.all(launched.map((v, k) => run.session(v, from + k)))));
   const failed = sessions.slice(from).filter((s) => !s.ok);
-  progress(`${run.tag} visitors ${from + 1}-${from + width}: ${width - failed.length}/${width} ok${failed[0] ? `; first failure: ${failed[0].error ?? ''}` : ''}`);
+  progress(
+    `${run.tag} visitors ${from + 1}-${from + width}: ${width - failed.length}/${width} ok${failed[0] ? `; first failure: ${failed[0].error ?? ''}` : ''}`,
+  );
 }
 
 export async function runPattern(spec: RunSpec, budget: Budget): Promise<RunResult> {
@@ -94,7 +96,9 @@ export async function runPattern(spec: RunSpec, budget: Budget): Promise<RunResu
   const tag = `${spec.site.id}-${spec.kind === 'peerconnect' ? 'pc' : 'plain'}-${spec.pattern}${spec.n}`;
   const target: Target = await startTarget(spec.kind, spec.site.dir, spec.network);
   const run: Run = {
-    spec, tag, visitors: [],
+    spec,
+    tag,
+    visitors: [],
     session: (v, i) => runSession(v, i, target, spec.site.dir, routeFor(spec.site, i, spec.pagesPerVisitor), PER_PAGE_MS),
   };
   const sessions: SessionResult[] = [];
@@ -117,5 +121,14 @@ export async function runPattern(spec: RunSpec, budget: Budget): Promise<RunResu
     await closeAll(run.visitors);
     await target.close();
   }
-  return { siteId: spec.site.id, kind: spec.kind, pattern: spec.pattern, n: spec.n, pagesPerVisitor: spec.pagesPerVisitor, sessions, wallMs: Date.now() - t0, skipped };
+  return {
+    siteId: spec.site.id,
+    kind: spec.kind,
+    pattern: spec.pattern,
+    n: spec.n,
+    pagesPerVisitor: spec.pagesPerVisitor,
+    sessions,
+    wallMs: Date.now() - t0,
+    skipped,
+  };
 }

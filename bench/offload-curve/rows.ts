@@ -9,7 +9,7 @@
  * there or when, so its first N visitors are the baseline for both patterns.
  */
 import type { TargetKind } from '../lib/origin/site-targets.ts';
-import { averages, type Averages } from './aggregate.ts';
+import { type Averages, averages } from './aggregate.ts';
 import type { Arrival, Pattern, RunResult } from './patterns.ts';
 
 export interface Row {
@@ -38,5 +38,11 @@ export function rowFor(runs: readonly RunResult[], pattern: Arrival, n: number):
     return { pattern, n, peerConnect: firstN(seq, n), plain, peerConnectWallMs: wall };
   }
   const run = find(runs, 'peerconnect', 'together', n);
-  return { pattern, n, peerConnect: run && run.sessions.length === n ? averages(run.sessions) : null, plain, peerConnectWallMs: run?.wallMs ?? Number.NaN };
+  return {
+    pattern,
+    n,
+    peerConnect: run && run.sessions.length === n ? averages(run.sessions) : null,
+    plain,
+    peerConnectWallMs: run?.wallMs ?? Number.NaN,
+  };
 }

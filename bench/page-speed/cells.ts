@@ -6,12 +6,12 @@
  * and signaling server per run, so no stale peer from the run before can be offered).
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { Budget } from '../lib/run/budget.ts';
-import type { BenchSite } from '../lib/sites/bench-sites.ts';
-import { progress } from '../lib/run/log.ts';
 import { runSession, type SessionResult } from '../lib/browser/session.ts';
-import { startTarget, type Target, type TargetNetwork } from '../lib/origin/site-targets.ts';
 import { launchLight } from '../lib/browser/visitors.ts';
+import { startTarget, type Target, type TargetNetwork } from '../lib/origin/site-targets.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import { progress } from '../lib/run/log.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
 
 export type Variant = 'plain' | 'peer' | 'alone';
 export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone'];
@@ -40,7 +40,12 @@ async function measure(target: Target, site: BenchSite, name: string): Promise<S
   }
 }
 
-export async function runCells(site: BenchSite, network: TargetNetwork, reps: number, budget: Budget): Promise<{ samples: Sample[]; skipped: number; notes: string[] }> {
+export async function runCells(
+  site: BenchSite,
+  network: TargetNetwork,
+  reps: number,
+  budget: Budget,
+): Promise<{ samples: Sample[]; skipped: number; notes: string[] }> {
   const samples: Sample[] = [];
   const notes: string[] = [];
   let skipped = 0;
@@ -72,7 +77,9 @@ export async function runCells(site: BenchSite, network: TargetNetwork, reps: nu
           }
         } else session = await measure(variant === 'plain' ? plain : withPeer, site, name);
         const p = session.pages;
-        progress(`${name}: ${session.ok ? p.map((x) => `${x.path} load ${Math.round(x.loadMs)} ms, largest image ${Math.round(x.largestImageMs)} ms, peers ${Math.round(x.peerBytes / 1024)} KB`).join('; ') : `FAILED ${session.error ?? ''}`}`);
+        progress(
+          `${name}: ${session.ok ? p.map((x) => `${x.path} load ${Math.round(x.loadMs)} ms, largest image ${Math.round(x.largestImageMs)} ms, peers ${Math.round(x.peerBytes / 1024)} KB`).join('; ') : `FAILED ${session.error ?? ''}`}`,
+        );
         samples.push({ network: network.net.id, site: site.id, variant, rep, session });
       }
     }

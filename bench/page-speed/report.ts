@@ -1,8 +1,9 @@
 /** The page-speed table for one network: medians, and each PeerConnect variant against the plain origin. */
-import type { BenchSite } from '../lib/sites/bench-sites.ts';
+
 import { deltaMs, kb, ms, pct, ratio } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
-import { routeOf, VARIANTS, type Sample, type Variant } from './cells.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
+import { routeOf, type Sample, VARIANTS, type Variant } from './cells.ts';
 import { PAGE_KINDS, summarize } from './summary.ts';
 
 export const VARIANT_LABEL: Record<Variant, string> = {
@@ -21,16 +22,37 @@ export function speedTable(samples: readonly Sample[], network: string, sites: r
         const c = summarize(samples, network, site.id, page, variant);
         const base = variant === 'plain';
         rows.push([
-          site.id, `${page === 'first' ? 'first visit' : 'navigation'} \`${route[i]}\``, VARIANT_LABEL[variant], `${c.ok}/${c.runs}`,
-          ms(c.loadMs), base ? '' : deltaMs(c.loadMs, plain.loadMs), ratio(c.loadMs, plain.loadMs),
-          ms(c.largestImageMs), base ? '' : deltaMs(c.largestImageMs, plain.largestImageMs), ratio(c.largestImageMs, plain.largestImageMs),
-          kb(c.originBytes), pct(c.p2pShare),
+          site.id,
+          `${page === 'first' ? 'first visit' : 'navigation'} \`${route[i]}\``,
+          VARIANT_LABEL[variant],
+          `${c.ok}/${c.runs}`,
+          ms(c.loadMs),
+          base ? '' : deltaMs(c.loadMs, plain.loadMs),
+          ratio(c.loadMs, plain.loadMs),
+          ms(c.largestImageMs),
+          base ? '' : deltaMs(c.largestImageMs, plain.largestImageMs),
+          ratio(c.largestImageMs, plain.largestImageMs),
+          kb(c.originBytes),
+          pct(c.p2pShare),
         ]);
       }
     });
   }
   return table(
-    ['site', 'page', 'variant', 'runs ok', 'load event ms', 'added', '× plain', 'largest image ms', 'added', '× plain', 'origin KB', 'P2P share'],
+    [
+      'site',
+      'page',
+      'variant',
+      'runs ok',
+      'load event ms',
+      'added',
+      '× plain',
+      'largest image ms',
+      'added',
+      '× plain',
+      'origin KB',
+      'P2P share',
+    ],
     rows,
     ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );

@@ -3,10 +3,11 @@
  * longest over (the path most runs agree on) and the worker's own time for it. A response that
  * waited out a deadline shows up here with that deadline's length.
  */
-import type { BenchSite } from '../lib/sites/bench-sites.ts';
+
 import { ms } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
 import { median } from '../lib/report/stats.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
 import { routeOf, type Sample, type Variant } from './cells.ts';
 import { VARIANT_LABEL } from './report.ts';
 import { PAGE_KINDS } from './summary.ts';
@@ -26,16 +27,22 @@ export function slowestTable(samples: readonly Sample[], network: string, sites:
         for (const s of slowest) byPath.set(s.path, [...(byPath.get(s.path) ?? []), s.ms]);
         const [path, times] = [...byPath].sort((a, b) => b[1].length - a[1].length)[0] ?? ['–', []];
         rows.push([
-          site.id, `${page === 'first' ? 'first visit' : 'navigation'} \`${routeOf(site)[i]}\``, VARIANT_LABEL[variant],
-          path === '–' ? '–' : `\`${path}\` (${times.length}/${slowest.length} runs)`, ms(median(times)),
+          site.id,
+          `${page === 'first' ? 'first visit' : 'navigation'} \`${routeOf(site)[i]}\``,
+          VARIANT_LABEL[variant],
+          path === '–' ? '–' : `\`${path}\` (${times.length}/${slowest.length} runs)`,
+          ms(median(times)),
           ms(median(slowest.map((s) => s.ms))),
         ]);
       }
     });
   }
-  return table(
-    ['site', 'page', 'variant', 'slowest worker response', 'its worker ms (median)', 'slowest of any path, ms (median)'],
-    rows,
-    ['l', 'l', 'l', 'l', 'r', 'r'],
-  );
+  return table(['site', 'page', 'variant', 'slowest worker response', 'its worker ms (median)', 'slowest of any path, ms (median)'], rows, [
+    'l',
+    'l',
+    'l',
+    'l',
+    'r',
+    'r',
+  ]);
 }

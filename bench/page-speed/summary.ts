@@ -1,6 +1,7 @@
 /** Medians per network, site, page and variant: what the page-speed table rows and chart bars are. */
-import type { BenchSite } from '../lib/sites/bench-sites.ts';
+
 import { median } from '../lib/report/stats.ts';
+import type { BenchSite } from '../lib/sites/bench-sites.ts';
 import type { Sample, Variant } from './cells.ts';
 
 export type PageKind = 'first' | 'navigation';
@@ -23,9 +24,15 @@ export function summarize(samples: readonly Sample[], network: string, site: Ben
   const mine = samples.filter((s) => s.network === network && s.site === site && s.variant === variant);
   const ok = mine.filter((s) => s.session.ok);
   const view = (s: Sample) => s.session.pages[page === 'first' ? 0 : 1];
-  const m = (f: (s: Sample) => number | undefined): number => median(ok.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)));
+  const m = (f: (s: Sample) => number | undefined): number =>
+    median(ok.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)));
   return {
-    network, site, page, variant, runs: mine.length, ok: ok.length,
+    network,
+    site,
+    page,
+    variant,
+    runs: mine.length,
+    ok: ok.length,
     loadMs: m((s) => view(s)?.loadMs),
     largestImageMs: m((s) => view(s)?.largestImageMs),
     originBytes: m((s) => (page === 'first' ? s.session.firstOrigin.bytes : s.session.navOrigin.bytes)),

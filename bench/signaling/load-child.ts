@@ -4,11 +4,12 @@
  * runs a bounded number of lookups (bounded in time too) with a fixed number outstanding, and
  * reports counts and relay latencies. Every socket is closed before it exits.
  */
+
+import type { LoadPlan, LoadReply, LoadRequest } from '../lib/signaling/ipc.ts';
 import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 import { oursDriver } from './load-ours.ts';
 import { trackerDriver } from './load-tracker.ts';
-import type { LoadPlan, LoadReply, LoadRequest } from '../lib/signaling/ipc.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
 const LOOKUP_TIMEOUT_MS = 2_000;
@@ -65,8 +66,13 @@ async function lookups(plan: LoadPlan, driver: Driver, peers: LoadPeer[]) {
   await Promise.all(Array.from({ length: plan.concurrency }, worker));
   const phaseMs = performance.now() - t0;
   return {
-    lookupsDone: done, lookupsTimedOut: timedOut, relays: latencies.length,
-    sent: counters.sent, received: counters.received, phaseMs, latencies: latencies.sort((a, b) => a - b),
+    lookupsDone: done,
+    lookupsTimedOut: timedOut,
+    relays: latencies.length,
+    sent: counters.sent,
+    received: counters.received,
+    phaseMs,
+    latencies: latencies.sort((a, b) => a - b),
   };
 }
 

@@ -4,7 +4,7 @@
  * answer per offer, relayed to its holder, which parks a fresh offer on `offer-used`.
  */
 import { fakeSdp } from '../lib/signaling/fake-sdp.ts';
-import { Replies, within, type Json, type LoadPeer } from '../lib/signaling/load-peer.ts';
+import { type Json, Replies, within } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 
 const PARKED = 2;
@@ -20,7 +20,13 @@ export function oursDriver(lookupTimeoutMs: number): Driver {
     peerId: (i) => `bench-peer-${i.toString().padStart(8, '0')}`,
     join(peer) {
       const ok = joined.wait(peer);
-      peer.send({ type: 'join', swarm: `bench-${peer.swarm}`, peerId: peer.id, have: [hashFor(peer.swarm)], offers: Array.from({ length: PARKED }, offer) });
+      peer.send({
+        type: 'join',
+        swarm: `bench-${peer.swarm}`,
+        peerId: peer.id,
+        have: [hashFor(peer.swarm)],
+        offers: Array.from({ length: PARKED }, offer),
+      });
       return ok;
     },
     async lookup(peer) {

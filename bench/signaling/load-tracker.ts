@@ -5,7 +5,7 @@
  * and `to_peer_id` → the tracker relays the answer back.
  */
 import { fakeSdp } from '../lib/signaling/fake-sdp.ts';
-import { Replies, within, type Json, type LoadPeer } from '../lib/signaling/load-peer.ts';
+import { type Json, type LoadPeer, Replies, within } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 
 /** The protocol's ids are 20-character binary strings; ASCII ones are valid. */
@@ -17,7 +17,14 @@ export function trackerDriver(offersPerLookup: number, lookupTimeoutMs: number):
   const announced = new Replies<boolean>();
   const answers = new Map<string, { sentAt: number; done: (ms: number) => void }>();
   const byId = new Map<string, LoadPeer>();
-  const base = (peer: LoadPeer): Json => ({ action: 'announce', info_hash: infoHashFor(peer.swarm), peer_id: peer.id, uploaded: 0, downloaded: 0, left: 0 });
+  const base = (peer: LoadPeer): Json => ({
+    action: 'announce',
+    info_hash: infoHashFor(peer.swarm),
+    peer_id: peer.id,
+    uploaded: 0,
+    downloaded: 0,
+    left: 0,
+  });
   return {
     peerId: (i) => `-BN0001-${i.toString().padStart(12, '0')}`,
     join(peer) {
@@ -29,7 +36,11 @@ export function trackerDriver(offersPerLookup: number, lookupTimeoutMs: number):
     async lookup(peer) {
       const ids = Array.from({ length: offersPerLookup }, offerId);
       const relayed = ids.map((id) => new Promise<number>((done) => answers.set(id, { sentAt: Number.NaN, done })));
-      peer.send({ ...base(peer), numwant: offersPerLookup, offers: ids.map((offer_id) => ({ offer: { type: 'offer', sdp: fakeSdp('offer') }, offer_id })) });
+      peer.send({
+        ...base(peer),
+        numwant: offersPerLookup,
+        offers: ids.map((offer_id) => ({ offer: { type: 'offer', sdp: fakeSdp('offer') }, offer_id })),
+      });
       const latencies = await within(Promise.all(relayed), lookupTimeoutMs, null);
       if (!latencies) for (const id of ids) answers.delete(id);
       return { latencies: latencies ?? [], complete: latencies !== null };
@@ -40,7 +51,12 @@ export function trackerDriver(offersPerLookup: number, lookupTimeoutMs: number):
         // A holder answering a forwarded offer: the relay latency starts now.
         const a = answers.get(m.offer_id);
         if (a) a.sentAt = performance.now();
-        return peer.send({ ...base(peer), to_peer_id: m.peer_id, offer_id: m.offer_id, answer: { type: 'answer', sdp: fakeSdp('answer') } });
+        return peer.send({
+          ...base(peer),
+          to_peer_id: m.peer_id,
+          offer_id: m.offer_id,
+          answer: { type: 'answer', sdp: fakeSdp('answer') },
+        });
       }
       if (m.answer !== undefined && typeof m.offer_id === 'string') {
         const a = answers.get(m.offer_id);

@@ -1,8 +1,8 @@
 /** The signaling benchmark's table: one row per server and peer count, and ratio rows ours / tracker. */
 import { ms1 } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
-import type { LoadResult, ServerKind } from '../lib/signaling/ipc.ts';
 import { percentile } from '../lib/report/stats.ts';
+import type { LoadResult, ServerKind } from '../lib/signaling/ipc.ts';
 
 export interface SignalCell {
   kind: ServerKind;
@@ -49,8 +49,17 @@ export function signalingTable(cells: readonly SignalCell[]): string {
     for (const c of byKind.values()) {
       const m = metrics(c);
       rows.push([
-        `${LABEL[c.kind]}`, `${c.connected}/${peers}`, `${ms1(c.result.joinMs / 1000)} s`, `${c.result.lookupsDone}${c.result.lookupsTimedOut ? ` (+${c.result.lookupsTimedOut} incomplete)` : ''}`,
-        n0(m.lookupsPerSec), n0(m.relaysPerSec), n0(m.messagesPerSec), ms1(m.p50), ms1(m.p99), kib(m.rss), kib(m.heap),
+        `${LABEL[c.kind]}`,
+        `${c.connected}/${peers}`,
+        `${ms1(c.result.joinMs / 1000)} s`,
+        `${c.result.lookupsDone}${c.result.lookupsTimedOut ? ` (+${c.result.lookupsTimedOut} incomplete)` : ''}`,
+        n0(m.lookupsPerSec),
+        n0(m.relaysPerSec),
+        n0(m.messagesPerSec),
+        ms1(m.p50),
+        ms1(m.p99),
+        kib(m.rss),
+        kib(m.heap),
       ]);
     }
     const ours = byKind.get('ours');
@@ -59,13 +68,34 @@ export function signalingTable(cells: readonly SignalCell[]): string {
       const a = metrics(ours);
       const b = metrics(tracker);
       rows.push([
-        `**ours / tracker, ${peers} peers**`, '', r(ours.result.joinMs, tracker.result.joinMs), '', r(a.lookupsPerSec, b.lookupsPerSec), r(a.relaysPerSec, b.relaysPerSec),
-        r(a.messagesPerSec, b.messagesPerSec), r(a.p50, b.p50), r(a.p99, b.p99), r(a.rss, b.rss), r(a.heap, b.heap),
+        `**ours / tracker, ${peers} peers**`,
+        '',
+        r(ours.result.joinMs, tracker.result.joinMs),
+        '',
+        r(a.lookupsPerSec, b.lookupsPerSec),
+        r(a.relaysPerSec, b.relaysPerSec),
+        r(a.messagesPerSec, b.messagesPerSec),
+        r(a.p50, b.p50),
+        r(a.p99, b.p99),
+        r(a.rss, b.rss),
+        r(a.heap, b.heap),
       ]);
     }
   }
   return table(
-    ['server', 'peers joined', 'join time', 'lookups done', 'lookups/s', 'answers relayed/s', 'messages/s', 'relay p50 ms', 'relay p99 ms', 'RSS/peer KiB', 'heap/peer KiB'],
+    [
+      'server',
+      'peers joined',
+      'join time',
+      'lookups done',
+      'lookups/s',
+      'answers relayed/s',
+      'messages/s',
+      'relay p50 ms',
+      'relay p99 ms',
+      'RSS/peer KiB',
+      'heap/peer KiB',
+    ],
     rows,
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );

@@ -1,8 +1,8 @@
 /** The transport benchmark's tables: throughput ladder with ratios to raw, per-piece timeline, pass-through. */
 import { ms1, ratio } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
-import type { RunResult } from './probe/api.ts';
 import { median, p90 } from '../lib/report/stats.ts';
+import type { RunResult } from './probe/api.ts';
 import type { PieceTimeline } from './wire-tap.ts';
 import type { WorkerFetch } from './worker-fetch.ts';
 
@@ -37,7 +37,12 @@ export function throughputTable(rungs: readonly Rung[], full: readonly FullRun[]
     const ok = r.runs.filter((x) => x.ok);
     const rates = ok.map((x) => mbps(x.bytes, x.ms));
     const errors = r.runs.filter((x) => !x.ok).map((x) => x.error ?? 'failed');
-    return [r.label, `${ok.length}/${r.runs.length}${errors.length ? ` (${[...new Set(errors)].join(', ')})` : ''}`, spread(rates), ratio(median(rates), raw)];
+    return [
+      r.label,
+      `${ok.length}/${r.runs.length}${errors.length ? ` (${[...new Set(errors)].join(', ')})` : ''}`,
+      spread(rates),
+      ratio(median(rates), raw),
+    ];
   });
   for (const size of [...new Set(full.map((f) => f.size))]) {
     const runs = full.filter((f) => f.size === size);
@@ -55,8 +60,15 @@ export function timelineTable(timelines: ReadonlyMap<string, PieceTimeline>, ful
   const rows: string[][] = [];
   const row = (label: string, t: PieceTimeline, extra: string): void => {
     rows.push([
-      label, String(t.pieces), pair(t.reqTransit), pair(t.uploaderTurnaround), pair(t.pieceTransit),
-      f1(t.uploaderBacklog), f1(t.queuedAfterSend / 1024), `${Math.round(t.uploaderIdleShare * 100)}%`, extra,
+      label,
+      String(t.pieces),
+      pair(t.reqTransit),
+      pair(t.uploaderTurnaround),
+      pair(t.pieceTransit),
+      f1(t.uploaderBacklog),
+      f1(t.queuedAfterSend / 1024),
+      `${Math.round(t.uploaderIdleShare * 100)}%`,
+      extra,
     ]);
   };
   for (const [id, t] of timelines) row(id, t, '–');
@@ -67,7 +79,17 @@ export function timelineTable(timelines: ReadonlyMap<string, PieceTimeline>, ful
     row(`full path ${largest / 2 ** 20} MiB`, last.timeline, extra);
   }
   return table(
-    ['row', 'pieces', 'req B→A', 'A: req in → piece sent', 'piece A→B', 'A backlog (reqs)', 'A queued after send (KiB)', 'A idle', 'full path (ms)'],
+    [
+      'row',
+      'pieces',
+      'req B→A',
+      'A: req in → piece sent',
+      'piece A→B',
+      'A backlog (reqs)',
+      'A queued after send (KiB)',
+      'A idle',
+      'full path (ms)',
+    ],
     rows,
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
   );
@@ -75,13 +97,24 @@ export function timelineTable(timelines: ReadonlyMap<string, PieceTimeline>, ful
 
 export function passThroughTable(samples: readonly PassSample[], reps: number): string {
   const rows: string[][] = [];
-  const labels = { html: 'HTML page (`/index.html`, not in the manifest)', query: 'manifest file with a query string (`/data/small.json?v=N`)' };
+  const labels = {
+    html: 'HTML page (`/index.html`, not in the manifest)',
+    query: 'manifest file with a query string (`/data/small.json?v=N`)',
+  };
   for (const what of ['html', 'query'] as const) {
     const w = samples.filter((s) => s.what === what && s.worker).map((s) => s.ms);
     const n = samples.filter((s) => s.what === what && !s.worker).map((s) => s.ms);
     rows.push([
-      labels[what], `${w.length}/${reps}`, `${n.length}/${reps}`, ms1(median(w)), ms1(p90(w)), ms1(median(n)), ms1(p90(n)),
-      ms1(median(w) - median(n)), ratio(median(w), median(n)), ratio(p90(w), p90(n)),
+      labels[what],
+      `${w.length}/${reps}`,
+      `${n.length}/${reps}`,
+      ms1(median(w)),
+      ms1(p90(w)),
+      ms1(median(n)),
+      ms1(p90(n)),
+      ms1(median(w) - median(n)),
+      ratio(median(w), median(n)),
+      ratio(p90(w), p90(n)),
     ]);
   }
   return [

@@ -60,10 +60,15 @@ function installWireTap(max: number): void {
       return get.call(this);
     },
     set(this: RTCDataChannel, fn: ((ev: MessageEvent) => unknown) | null) {
-      set.call(this, fn ? (ev: MessageEvent) => {
-        log('in', ev.data, 0);
-        return fn.call(this, ev);
-      } : null);
+      set.call(
+        this,
+        fn
+          ? (ev: MessageEvent) => {
+              log('in', ev.data, 0);
+              return fn.call(this, ev);
+            }
+          : null,
+      );
     },
   });
 }

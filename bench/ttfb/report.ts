@@ -19,7 +19,10 @@ function headerSummary(samples: readonly Sample[]): string {
     const k = s.timing.ok ? (s.timing.source ?? 'network') : 'failed';
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
 }
 
 /** Share of bytes by source over all samples, from the worker's own reports. */
@@ -51,15 +54,40 @@ export function ttfbTable(assets: readonly BenchAsset[], sources: readonly Sourc
       const total = ok.map((s) => s.timing.totalMs);
       const firstRep = ok.find((s) => s.rep === 0)?.timing.ttfbMs ?? Number.NaN;
       rows.push([
-        `${asset.id} (${Math.round(asset.size / 1024)} KB)`, SOURCE_LABEL[source], `${ok.length}/${all.length}`,
-        source === 'plain' ? '–' : headerSummary(all), source === 'plain' ? '–' : splitSummary(ok),
-        ms1(median(ttfb)), ms1(p90(ttfb)), ms1(firstRep), source === 'plain' ? '' : deltaMs(median(ttfb), plainTtfb), ratio(median(ttfb), plainTtfb),
-        ms(median(total)), ms(p90(total)), source === 'plain' ? '' : deltaMs(median(total), plainTotal), ratio(median(total), plainTotal),
+        `${asset.id} (${Math.round(asset.size / 1024)} KB)`,
+        SOURCE_LABEL[source],
+        `${ok.length}/${all.length}`,
+        source === 'plain' ? '–' : headerSummary(all),
+        source === 'plain' ? '–' : splitSummary(ok),
+        ms1(median(ttfb)),
+        ms1(p90(ttfb)),
+        ms1(firstRep),
+        source === 'plain' ? '' : deltaMs(median(ttfb), plainTtfb),
+        ratio(median(ttfb), plainTtfb),
+        ms(median(total)),
+        ms(p90(total)),
+        source === 'plain' ? '' : deltaMs(median(total), plainTotal),
+        ratio(median(total), plainTotal),
       ]);
     }
   }
   return table(
-    ['asset', 'source', 'ok', 'first bytes from (header)', 'bytes peer/origin/cache %', 'TTFB median', 'TTFB p90', 'TTFB 1st', 'TTFB added', 'TTFB × plain', 'total median', 'total p90', 'total added', 'total × plain'],
+    [
+      'asset',
+      'source',
+      'ok',
+      'first bytes from (header)',
+      'bytes peer/origin/cache %',
+      'TTFB median',
+      'TTFB p90',
+      'TTFB 1st',
+      'TTFB added',
+      'TTFB × plain',
+      'total median',
+      'total p90',
+      'total added',
+      'total × plain',
+    ],
     rows,
     ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );

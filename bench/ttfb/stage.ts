@@ -4,10 +4,10 @@
  * forgotten locally and ends once the worker has stored it again.
  */
 import type { Page } from 'playwright-core';
+import { forgetAsset, waitStored } from '../lib/browser/local-store.ts';
 import type { Budget } from '../lib/run/budget.ts';
 import { sleep } from '../lib/run/budget.ts';
-import { forgetAsset, waitStored } from '../lib/browser/local-store.ts';
-import { timedFetch, type FetchTiming } from './timed-fetch.ts';
+import { type FetchTiming, timedFetch } from './timed-fetch.ts';
 
 export type Source = 'plain' | 'cache' | 'peer' | 'origin' | 'signal-down';
 
@@ -34,7 +34,13 @@ const FETCH_TIMEOUT_MS = 20_000;
 /** Do not start a fetch with less than this left in the budget. */
 const FETCH_RESERVE_MS = 25_000;
 
-export async function measureStage(page: Page, source: Source, assets: readonly BenchAsset[], budget: Budget, samples: Sample[]): Promise<number> {
+export async function measureStage(
+  page: Page,
+  source: Source,
+  assets: readonly BenchAsset[],
+  budget: Budget,
+  samples: Sample[],
+): Promise<number> {
   const viaWorker = source !== 'plain';
   const forgetFirst = viaWorker && source !== 'cache';
   let skipped = 0;

@@ -52,10 +52,16 @@ export async function timedFetch(page: Page, url: string, manifestKey: string | 
         bytes += chunk.value?.byteLength ?? 0;
       }
       const t2 = performance.now();
-      const bySource = manifestKey === null ? null : await Promise.race([split, new Promise<null>((r) => setTimeout(() => r(null), servedWaitMs))]);
+      const bySource =
+        manifestKey === null ? null : await Promise.race([split, new Promise<null>((r) => setTimeout(() => r(null), servedWaitMs))]);
       return {
-        ok: response.ok, ttfbMs: t1 - t0, totalMs: t2 - t0, bytes, status: response.status,
-        source: response.headers.get('x-peer-connect-source'), split: bySource,
+        ok: response.ok,
+        ttfbMs: t1 - t0,
+        totalMs: t2 - t0,
+        bytes,
+        status: response.status,
+        source: response.headers.get('x-peer-connect-source'),
+        split: bySource,
       };
     } catch (e) {
       return { ok: false, ttfbMs: Number.NaN, totalMs: Number.NaN, bytes: 0, status: 0, source: null, split: null, error: String(e) };

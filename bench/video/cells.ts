@@ -7,14 +7,14 @@
  * repetition, so a drift (a warming disk cache, a busy core) favours none.
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
-import type { Budget } from '../lib/run/budget.ts';
-import { progress } from '../lib/run/log.ts';
+import { closeAll, launchLight } from '../lib/browser/visitors.ts';
 import type { OriginNetwork } from '../lib/origin/network.ts';
 import type { Shaper } from '../lib/origin/shaper.ts';
+import type { Budget } from '../lib/run/budget.ts';
+import { progress } from '../lib/run/log.ts';
 import type { VideoSite } from './sites.ts';
 import { startVideoTarget, type VideoTarget } from './targets.ts';
-import { viewVideo, type VideoView } from './view.ts';
-import { closeAll, launchLight } from '../lib/browser/visitors.ts';
+import { type VideoView, viewVideo } from './view.ts';
 
 /**
  * - `plain-first` / `first`: the video page is the visitor's first page (plain; PeerConnect's
@@ -80,7 +80,12 @@ async function runGroup(ctx: RepContext, group: Group, rep: number): Promise<Sam
       const visitor = await launchLight(name);
       open.push(visitor);
       const first = variant === 'plain-first' || variant === 'first';
-      const view = await viewVideo(visitor, target, { before: first ? [] : [FIRST_PAGE], page: ctx.site.page, timeoutMs: VIEW_TIMEOUT_MS, bufferMs: bufferMs(ctx.site) });
+      const view = await viewVideo(visitor, target, {
+        before: first ? [] : [FIRST_PAGE],
+        page: ctx.site.page,
+        timeoutMs: VIEW_TIMEOUT_MS,
+        bufferMs: bufferMs(ctx.site),
+      });
       progress(`${name}: ${describe(view)}`);
       samples.push({ network: ctx.net.id, site: ctx.site.id, variant, rep, view });
     }

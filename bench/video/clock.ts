@@ -90,45 +90,54 @@ export function videoState(page: Page): Promise<{ canplay: boolean; failed: stri
 }
 
 export function readVideoClock(page: Page, video: VideoIds): Promise<VideoClock> {
-  return page.evaluate(({ name, key, hash, infoHash, events }) => {
-    type Raw = { events: Record<string, number>; fetches: Array<[number, string]>; appearedAt: number | null; frameAt: number | null; playError: string | null };
-    const clock = (window as unknown as Record<string, Raw | undefined>)[name];
-    const nan = Number.NaN;
-    const ofVideo = performance.getEntriesByType('resource').filter((e) => {
-      try {
-        return decodeURIComponent(new URL(e.name).pathname) === `/${key}`;
-      } catch {
-        return false;
+  return page.evaluate(
+    ({ name, key, hash, infoHash, events }) => {
+      type Raw = {
+        events: Record<string, number>;
+        fetches: Array<[number, string]>;
+        appearedAt: number | null;
+        frameAt: number | null;
+        playError: string | null;
+      };
+      const clock = (window as unknown as Record<string, Raw | undefined>)[name];
+      const nan = Number.NaN;
+      const ofVideo = performance.getEntriesByType('resource').filter((e) => {
+        try {
+          return decodeURIComponent(new URL(e.name).pathname) === `/${key}`;
+        } catch {
+          return false;
+        }
+      }) as PerformanceResourceTiming[];
+      const direct = ofVideo.filter((e) => new URL(e.name).search === '').sort((a, b) => a.startTime - b.startTime)[0];
+      const webSeed = ofVideo.filter((e) => new URL(e.name).search !== '').sort((a, b) => a.startTime - b.startTime);
+      const marks: Record<string, number> = {};
+      for (const m of performance.getEntriesByType('mark') as PerformanceMark[]) {
+        if (!m.name.startsWith('peer-connect:')) continue;
+        const forHash = (m.detail as { infoHash?: string } | null)?.infoHash;
+        if (forHash !== undefined && forHash !== infoHash) continue;
+        const step = m.name.slice('peer-connect:'.length);
+        marks[step] = Math.min(marks[step] ?? Infinity, m.startTime);
       }
-    }) as PerformanceResourceTiming[];
-    const direct = ofVideo.filter((e) => new URL(e.name).search === '').sort((a, b) => a.startTime - b.startTime)[0];
-    const webSeed = ofVideo.filter((e) => new URL(e.name).search !== '').sort((a, b) => a.startTime - b.startTime);
-    const marks: Record<string, number> = {};
-    for (const m of performance.getEntriesByType('mark') as PerformanceMark[]) {
-      if (!m.name.startsWith('peer-connect:')) continue;
-      const forHash = (m.detail as { infoHash?: string } | null)?.infoHash;
-      if (forHash !== undefined && forHash !== infoHash) continue;
-      const step = m.name.slice('peer-connect:'.length);
-      marks[step] = Math.min(marks[step] ?? Infinity, m.startTime);
-    }
-    const at = (x: number | null | undefined): number => (typeof x === 'number' ? x : nan);
-    return {
-      playMs: at(clock?.appearedAt),
-      events: Object.fromEntries(events.map((e) => [e, at(clock?.events[e])])) as VideoClock['events'],
-      frameMs: at(clock?.frameAt),
-      request: {
-        startMs: direct ? direct.startTime : nan,
-        workerStartMs: direct && direct.workerStart > 0 ? direct.workerStart : nan,
-        responseStartMs: direct ? direct.responseStart : nan,
-        responseEndMs: direct ? direct.responseEnd : nan,
-      },
-      bridgeFetchMs: at(clock?.fetches.find((f) => f[1] === hash)?.[0]),
-      marks,
-      webSeedRequests: webSeed.length,
-      webSeedFirstMs: webSeed[0] ? webSeed[0].startTime : nan,
-      controlled: navigator.serviceWorker?.controller != null,
-      playError: clock?.playError ?? null,
-      mediaError: document.querySelector('video')?.error?.message ?? null,
-    };
-  }, { name: CLOCK, key: video.key, hash: video.hash, infoHash: video.infoHash, events: [...MEDIA_EVENTS] });
+      const at = (x: number | null | undefined): number => (typeof x === 'number' ? x : nan);
+      return {
+        playMs: at(clock?.appearedAt),
+        events: Object.fromEntries(events.map((e) => [e, at(clock?.events[e])])) as VideoClock['events'],
+        frameMs: at(clock?.frameAt),
+        request: {
+          startMs: direct ? direct.startTime : nan,
+          workerStartMs: direct && direct.workerStart > 0 ? direct.workerStart : nan,
+          responseStartMs: direct ? direct.responseStart : nan,
+          responseEndMs: direct ? direct.responseEnd : nan,
+        },
+        bridgeFetchMs: at(clock?.fetches.find((f) => f[1] === hash)?.[0]),
+        marks,
+        webSeedRequests: webSeed.length,
+        webSeedFirstMs: webSeed[0] ? webSeed[0].startTime : nan,
+        controlled: navigator.serviceWorker?.controller != null,
+        playError: clock?.playError ?? null,
+        mediaError: document.querySelector('video')?.error?.message ?? null,
+      };
+    },
+    { name: CLOCK, key: video.key, hash: video.hash, infoHash: video.infoHash, events: [...MEDIA_EVENTS] },
+  );
 }

@@ -6,8 +6,8 @@
 import { kb, ms, pct, ratio } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
 import { median } from '../lib/report/stats.ts';
-import type { VideoClock } from './clock.ts';
 import type { Sample, Variant } from './cells.ts';
+import type { VideoClock } from './clock.ts';
 import type { VideoSite } from './sites.ts';
 
 export const VARIANT_LABEL: Record<Variant, string> = {
@@ -23,7 +23,11 @@ const BASELINE: Record<Variant, Variant> = { 'plain-first': 'plain-first', first
 
 const okClocks = (samples: readonly Sample[]): VideoClock[] => samples.flatMap((s) => (s.view.ok && s.view.clock ? [s.view.clock] : []));
 const med = (samples: readonly Sample[], pick: (c: VideoClock) => number): number =>
-  median(okClocks(samples).map(pick).filter((x) => Number.isFinite(x)));
+  median(
+    okClocks(samples)
+      .map(pick)
+      .filter((x) => Number.isFinite(x)),
+  );
 
 /** `reps`: runs planned per row, so a row cut short by the time budget shows it ("2/3"). */
 export function firstFrameTable(samples: readonly Sample[], network: string, sites: readonly VideoSite[], reps: number): string {
@@ -39,16 +43,35 @@ export function firstFrameTable(samples: readonly Sample[], network: string, sit
       const bytes = median(ok.map((s) => s.view.originBytes));
       const buffered = median(ok.map((s) => s.view.buffered));
       rows.push([
-        site.id, VARIANT_LABEL[variant], `${ok.length}/${Math.max(reps, mine.length)}`,
-        ms(canplay), ratio(canplay, med(base, (c) => c.events.canplay)),
+        site.id,
+        VARIANT_LABEL[variant],
+        `${ok.length}/${Math.max(reps, mine.length)}`,
+        ms(canplay),
+        ratio(
+          canplay,
+          med(base, (c) => c.events.canplay),
+        ),
         ms(med(mine, (c) => c.events.canplay - c.playMs)),
         ms(med(mine, (c) => c.frameMs)),
-        kb(bytes), pct(bytes / site.bytes), pct(buffered),
+        kb(bytes),
+        pct(bytes / site.bytes),
+        pct(buffered),
       ]);
     }
   }
   return table(
-    ['video', 'viewer', 'runs ok', 'first frame ms', '× plain', 'play() → first frame ms', 'frame presented ms', 'origin KB (video)', 'of the file', 'buffered'],
+    [
+      'video',
+      'viewer',
+      'runs ok',
+      'first frame ms',
+      '× plain',
+      'play() → first frame ms',
+      'frame presented ms',
+      'origin KB (video)',
+      'of the file',
+      'buffered',
+    ],
     rows,
     ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
@@ -59,13 +82,16 @@ interface Step {
   pick(c: VideoClock): number;
 }
 
-const mark = (step: string) => (c: VideoClock): number => c.marks[step] ?? Number.NaN;
+const mark =
+  (step: string) =>
+  (c: VideoClock): number =>
+    c.marks[step] ?? Number.NaN;
 
 const STEPS: readonly Step[] = [
   { label: '`<video>` in the page, play() called', pick: (c) => c.playMs },
   { label: 'video request sent (Resource Timing `startTime`)', pick: (c) => c.request.startMs },
   { label: 'worker fetch event (`workerStart`)', pick: (c) => c.request.workerStartMs },
-  { label: 'bridge receives the worker\'s fetch', pick: (c) => c.bridgeFetchMs },
+  { label: "bridge receives the worker's fetch", pick: (c) => c.bridgeFetchMs },
   { label: 'torrent module imported (`torrent-module`)', pick: mark('torrent-module') },
   { label: '.torrent fetched (`torrent-file`)', pick: mark('torrent-file') },
   { label: 'torrent ready, store checked (`torrent-ready`)', pick: mark('torrent-ready') },
@@ -92,8 +118,22 @@ function cell(samples: readonly Sample[], step: Step): string {
 export function timelineTable(samples: readonly Sample[], network: string, site: VideoSite): string {
   const mine = samples.filter((s) => s.network === network && s.site === site.id);
   const columns = (['plain', 'v1', 'v2', 'first'] as const).filter((v) => mine.some((s) => s.variant === v));
-  const short: Record<Variant, string> = { 'plain-first': 'plain, first page', first: 'viewer 1, first page', plain: 'plain origin', v1: 'viewer 1 (web seed)', v2: 'viewer 2 (peer)' };
-  const rows = STEPS.map((step) => [step.label, ...columns.map((v) => cell(mine.filter((s) => s.variant === v), step))]);
+  const short: Record<Variant, string> = {
+    'plain-first': 'plain, first page',
+    first: 'viewer 1, first page',
+    plain: 'plain origin',
+    v1: 'viewer 1 (web seed)',
+    v2: 'viewer 2 (peer)',
+  };
+  const rows = STEPS.map((step) => [
+    step.label,
+    ...columns.map((v) =>
+      cell(
+        mine.filter((s) => s.variant === v),
+        step,
+      ),
+    ),
+  ]);
   return table(['step (ms from navigation start)', ...columns.map((v) => short[v])], rows, ['l', ...columns.map(() => 'r' as const)]);
 }
 

@@ -34,8 +34,14 @@ const DEMO_SECONDS = 3;
 export async function demoVideoSite(): Promise<VideoSite> {
   const bytes = (await stat(join(DEMO_SITE, DEMO_VIDEO))).size;
   return {
-    id: 'demo', label: `demo video (${DEMO_VIDEO}, ${kib(bytes)}, ${DEMO_SECONDS} s)`, dir: DEMO_SITE, page: PAGE, video: DEMO_VIDEO,
-    bytes, seconds: DEMO_SECONDS, close: async () => undefined,
+    id: 'demo',
+    label: `demo video (${DEMO_VIDEO}, ${kib(bytes)}, ${DEMO_SECONDS} s)`,
+    dir: DEMO_SITE,
+    page: PAGE,
+    video: DEMO_VIDEO,
+    bytes,
+    seconds: DEMO_SECONDS,
+    close: async () => undefined,
   };
 }
 
@@ -60,15 +66,43 @@ export async function largeVideoSite(): Promise<VideoSite | { skipped: string }>
     await cp(DEMO_SITE, dir, { recursive: true });
     const chunk = join(dir, 'chunk.webm');
     const list = join(dir, 'chunks.txt');
-    await run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${CHUNK_SECONDS},noise=alls=40:allf=t`,
-      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8',
-      '-b:v', BITRATE, '-minrate', BITRATE, '-maxrate', BITRATE, '-bufsize', '2M', '-g', '30', '-an', chunk,
-    ], { timeout: FFMPEG_TIMEOUT_MS });
+    await run(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=1280x720:rate=30:duration=${CHUNK_SECONDS},noise=alls=40:allf=t`,
+        '-c:v',
+        'libvpx',
+        '-deadline',
+        'realtime',
+        '-cpu-used',
+        '8',
+        '-b:v',
+        BITRATE,
+        '-minrate',
+        BITRATE,
+        '-maxrate',
+        BITRATE,
+        '-bufsize',
+        '2M',
+        '-g',
+        '30',
+        '-an',
+        chunk,
+      ],
+      { timeout: FFMPEG_TIMEOUT_MS },
+    );
     await writeFile(list, `file '${chunk}'\n`.repeat(CHUNKS));
     const video = join(dir, LARGE_VIDEO);
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', video], { timeout: FFMPEG_TIMEOUT_MS });
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', video], {
+      timeout: FFMPEG_TIMEOUT_MS,
+    });
     await rm(chunk);
     await rm(list);
     // The same page, pointing at the larger video (the build wraps it for first visits as usual).
@@ -77,10 +111,21 @@ export async function largeVideoSite(): Promise<VideoSite | { skipped: string }>
     await writeFile(join(dir, PAGE), html.replace(`src="${DEMO_VIDEO}"`, `src="${LARGE_VIDEO}"`));
     const bytes = (await stat(video)).size;
     const seconds = CHUNK_SECONDS * CHUNKS;
-    return { id: 'large', label: `generated video (${LARGE_VIDEO}, ${kib(bytes)}, ${seconds} s, 1280×720 VP8 at ${BITRATE}bit/s)`, dir, page: PAGE, video: LARGE_VIDEO, bytes, seconds, close };
+    return {
+      id: 'large',
+      label: `generated video (${LARGE_VIDEO}, ${kib(bytes)}, ${seconds} s, 1280×720 VP8 at ${BITRATE}bit/s)`,
+      dir,
+      page: PAGE,
+      video: LARGE_VIDEO,
+      bytes,
+      seconds,
+      close,
+    };
   } catch (err) {
     await close();
-    return { skipped: `the larger video could not be made (${String((err as Error).message ?? err).split('\n')[0]}): only the demo video was measured` };
+    return {
+      skipped: `the larger video could not be made (${String((err as Error).message ?? err).split('\n')[0]}): only the demo video was measured`,
+    };
   }
 }
 

@@ -20,7 +20,13 @@ export interface VideoTarget extends Target {
   video: VideoIds;
 }
 
-export async function startVideoTarget(kind: TargetKind, siteDir: string, videoKey: string, net: OriginNetwork, shaper: Shaper): Promise<VideoTarget> {
+export async function startVideoTarget(
+  kind: TargetKind,
+  siteDir: string,
+  videoKey: string,
+  net: OriginNetwork,
+  shaper: Shaper,
+): Promise<VideoTarget> {
   const target = await startTarget(kind, siteDir, { net, shaper });
   if (!target.manifest) return { ...target, video: { key: videoKey, hash: null, infoHash: null } };
   const asset = target.manifest.assets[videoKey];

@@ -7,10 +7,10 @@
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
 import { waitForReady } from '../../tests/e2e/harness/site.ts';
-import { sleep } from '../lib/run/budget.ts';
-import { installVideoClock, readVideoClock, videoState, type VideoClock } from './clock.ts';
-import { originVideoUse, type VideoTarget } from './targets.ts';
 import { waitVisitorQuiet } from '../lib/origin/visitor-origin.ts';
+import { sleep } from '../lib/run/budget.ts';
+import { installVideoClock, readVideoClock, type VideoClock, videoState } from './clock.ts';
+import { originVideoUse, type VideoTarget } from './targets.ts';
 
 export interface ViewPlan {
   /** Pages read before the video page ([] for a first visit to it). */
@@ -76,8 +76,13 @@ export async function viewVideo(visitor: Visitor, target: VideoTarget, plan: Vie
   } catch (err) {
     const use = originVideoUse(target, visitor.name);
     return {
-      ok: false, error: (err as Error).message.split('\n')[0] ?? 'unknown error', clock: null,
-      originBytes: use.bytes, originRequests: use.requests, buffered, wallMs: Date.now() - t0,
+      ok: false,
+      error: (err as Error).message.split('\n')[0] ?? 'unknown error',
+      clock: null,
+      originBytes: use.bytes,
+      originRequests: use.requests,
+      buffered,
+      wallMs: Date.now() - t0,
     };
   }
 }

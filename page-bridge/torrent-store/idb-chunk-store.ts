@@ -10,14 +10,14 @@
 import { createStore, type UseStore } from 'idb-keyval';
 import { TORRENT_STORE_QUOTA_BYTES } from '../../protocol/limits.ts';
 import { TORRENT_DB_NAME, TORRENT_STORE_NAME } from '../../protocol/store-keys.ts';
-import { deleteChunks, readChunk, writeChunk, deleteTorrent } from './idb-chunks.ts';
-import { spaceFor, type EvictListener, type TorrentSpace } from './space.ts';
+import { deleteChunks, deleteTorrent, readChunk, writeChunk } from './idb-chunks.ts';
+import { type EvictListener, spaceFor, type TorrentSpace } from './space.ts';
 import {
-  ChunkNotFoundError,
   type AbstractChunkStore,
   type ChunkCallback,
   type ChunkGetCallback,
   type ChunkGetOptions,
+  ChunkNotFoundError,
   type ChunkStoreOptions,
 } from './types.ts';
 
@@ -105,7 +105,10 @@ export class IdbChunkStore implements AbstractChunkStore {
   close(cb: ChunkCallback = noop): void {
     if (this.closed) return fail(cb, closedError());
     this.closed = true;
-    this.track(this.settle().then(() => this.space.flush()), cb);
+    this.track(
+      this.settle().then(() => this.space.flush()),
+      cb,
+    );
   }
 
   destroy(cb: ChunkCallback = noop): void {

@@ -6,11 +6,11 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval';
 import {
   parseStoredUse,
+  type StoredChunkUse,
   TORRENT_CHUNK_TAG,
   TORRENT_USE_TAG,
   torrentChunkKey,
   torrentUseKey,
-  type StoredChunkUse,
 } from '../../protocol/store-keys.ts';
 import type { ChunkUse } from './lru.ts';
 

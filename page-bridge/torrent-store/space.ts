@@ -9,8 +9,8 @@
  */
 import type { UseStore } from 'idb-keyval';
 import { TORRENT_LRU_FLUSH_MS } from '../../protocol/limits.ts';
-import { chunkKey, newChunkLru, type ChunkId, type ChunkLru, type ChunkUse, type EvictionGuard } from './lru.ts';
 import { loadUses, writeUses } from './idb-chunks.ts';
+import { type ChunkId, type ChunkLru, type ChunkUse, chunkKey, type EvictionGuard, newChunkLru } from './lru.ts';
 
 /** Called when a chunk of an open torrent was evicted to make room. */
 export type EvictListener = (index: number) => void;
@@ -111,9 +111,7 @@ export class TorrentSpace {
     this.flushTimer = null;
     if (this.pending.size === 0 || !this.lru) return;
     const lru = await this.lru;
-    const uses = [...this.pending.values()]
-      .map((p) => lru.find(p))
-      .filter((u): u is ChunkUse => u !== undefined);
+    const uses = [...this.pending.values()].map((p) => lru.find(p)).filter((u): u is ChunkUse => u !== undefined);
     this.pending.clear();
     if (uses.length > 0) await writeUses(this.db, uses);
   }

@@ -220,7 +220,15 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
       await Promise.allSettled(torrents.map((t) => entryFor(t)));
     },
     stats(): TorrentClientStats {
-      const stats: TorrentClientStats = { torrents: added.length, peers: 0, bytesFromPeers: 0, bytesFromWebSeed: 0, uploaded, badPieces: 0, bannedPeers: [] };
+      const stats: TorrentClientStats = {
+        torrents: added.length,
+        peers: 0,
+        bytesFromPeers: 0,
+        bytesFromWebSeed: 0,
+        uploaded,
+        badPieces: 0,
+        bannedPeers: [],
+      };
       for (const entry of added) {
         stats.badPieces += entry.badPieces;
         stats.bannedPeers.push(...entry.banned);

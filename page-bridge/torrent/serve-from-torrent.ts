@@ -5,10 +5,11 @@
  * worker, which checks it against its own SHA-256 before a byte is used. Same port protocol, and
  * the same code for it, as the peer path (page-bridge/worker-port.ts).
  */
+
+import type { TorrentFile } from 'webtorrent/dist/webtorrent.min.js';
 import { STORED_PEER_ID, WEB_SEED_PEER_ID } from '../../protocol/bridge-messages.ts';
 import { PieceCutter } from '../../protocol/piece-cutter.ts';
 import { consecutiveRuns } from '../../protocol/pieces.ts';
-import type { TorrentFile } from 'webtorrent/dist/webtorrent.min.js';
 import { WorkerPort } from '../worker-port.ts';
 import type { PieceSource } from './piece-sources.ts';
 

@@ -13,7 +13,7 @@ import { fail, isRecord, ok, type Result } from '../../protocol/result.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../core/signal/signal-limits.ts';
 import { checkLimits, type LimitSet } from '../core/socket/limits.ts';
 import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../core/tracker/tracker-limits.ts';
-import { isOrigin, type AllowedOrigins } from '../origin-policy.ts';
+import { type AllowedOrigins, isOrigin } from '../origin-policy.ts';
 
 /** The variable (or Worker var) the config is read from. */
 export const SIGNAL_CONFIG_VAR = 'PEER_CONNECT_SIGNAL_CONFIG';
@@ -32,7 +32,17 @@ export interface SignalConfig {
   healthSwarms: readonly string[];
 }
 
-export const CONFIG_ERROR_CODES = ['not-json', 'not-an-object', 'unknown-key', 'not-a-number', 'limit-not-positive', 'limit-raised', 'bad-origin', 'bad-swarm-id', 'bad-port'] as const;
+export const CONFIG_ERROR_CODES = [
+  'not-json',
+  'not-an-object',
+  'unknown-key',
+  'not-a-number',
+  'limit-not-positive',
+  'limit-raised',
+  'bad-origin',
+  'bad-swarm-id',
+  'bad-port',
+] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
 const KEYS: ReadonlyArray<keyof SignalConfig> = ['limits', 'trackerLimits', 'allowedOrigins', 'healthSwarms'];
@@ -64,7 +74,12 @@ export function decodeSignalConfig(raw: unknown): Result<SignalConfig, ConfigErr
   if (!allowedOrigins.ok) return allowedOrigins;
   const healthSwarms = decodeSwarms(config.healthSwarms);
   if (!healthSwarms.ok) return healthSwarms;
-  return ok({ limits: limits.value, trackerLimits: trackerLimits.value, allowedOrigins: allowedOrigins.value, healthSwarms: healthSwarms.value });
+  return ok({
+    limits: limits.value,
+    trackerLimits: trackerLimits.value,
+    allowedOrigins: allowedOrigins.value,
+    healthSwarms: healthSwarms.value,
+  });
 }
 
 /** `decodeSignalConfig` where a bad config must stop start-up: throws a `SignalConfigError`. */
@@ -86,7 +101,12 @@ function parsed(raw: unknown): Result<unknown, ConfigErrorCode> {
 }
 
 /** Known limit names with numbers, in the range `checkLimits` allows (the hubs would refuse the rest, later). */
-function decodeLimits<L extends LimitSet<L>>(value: unknown, field: string, name: string, defaults: Readonly<L>): Result<Partial<L>, ConfigErrorCode> {
+function decodeLimits<L extends LimitSet<L>>(
+  value: unknown,
+  field: string,
+  name: string,
+  defaults: Readonly<L>,
+): Result<Partial<L>, ConfigErrorCode> {
   if (value === undefined) return ok({});
   if (!isRecord(value)) return fail(`${SIGNAL_CONFIG_VAR}.${field} must be an object`, 'not-an-object');
   const out: Record<string, number> = {};
@@ -106,7 +126,8 @@ function decodeOrigins(value: unknown): Result<AllowedOrigins, ConfigErrorCode> 
     return fail(`${SIGNAL_CONFIG_VAR}.allowedOrigins must be '*' or a list of origins`, 'bad-origin');
   }
   const bad = value.find((origin) => !isOrigin(origin));
-  if (bad !== undefined) return fail(`${SIGNAL_CONFIG_VAR}.allowedOrigins: ${JSON.stringify(bad)} is not an origin (like "https://site.example")`, 'bad-origin');
+  if (bad !== undefined)
+    return fail(`${SIGNAL_CONFIG_VAR}.allowedOrigins: ${JSON.stringify(bad)} is not an origin (like "https://site.example")`, 'bad-origin');
   return ok(value);
 }
 

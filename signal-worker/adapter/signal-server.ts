@@ -4,9 +4,10 @@
  * the same names. A runtime supplies only its `Listen`; the set-up and shut-down around it are
  * here: both hubs from one config, one frame cap, and on close every socket before the listener.
  */
-import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
+
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
+import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { createSignalApp } from '../app.ts';
 import type { SignalStats } from '../core/signal/signal-hub.ts';
 import type { SignalLimits } from '../core/signal/signal-limits.ts';

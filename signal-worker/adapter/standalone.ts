@@ -26,7 +26,13 @@ const LISTENING_PREFIX = 'peer-connect signal listening on ';
  */
 export function readStandaloneOptions(getEnv: (name: string) => string | undefined): Required<SignalServerOptions> {
   const config = readSignalConfig(getEnv(SIGNAL_CONFIG_VAR));
-  return { host: DEFAULT_HOST, port: parsePort(getEnv(PORT_ENV)), allowedOrigins: config.allowedOrigins, limits: config.limits, trackerLimits: config.trackerLimits };
+  return {
+    host: DEFAULT_HOST,
+    port: parsePort(getEnv(PORT_ENV)),
+    allowedOrigins: config.allowedOrigins,
+    limits: config.limits,
+    trackerLimits: config.trackerLimits,
+  };
 }
 
 /** The line an entry prints once it accepts connections. */

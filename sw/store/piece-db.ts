@@ -10,13 +10,13 @@ import {
   assetKey,
   assetPiecesPrefix,
   hashOfKey,
-  parsePieceKey,
   PIECE_KEY_PREFIX,
+  parsePieceKey,
+  parseStoredUse,
   pieceKey,
   prefixBounds,
   USE_KEY_PREFIX,
   useKey,
-  parseStoredUse,
 } from '../../protocol/store-keys.ts';
 import type { LoadedIndex, StoreChange } from './stored-assets.ts';
 
@@ -73,6 +73,9 @@ export async function applyChange(db: UseStore, change: StoreChange): Promise<vo
 
 /** The stored bytes of each piece, undefined where there is none. One read transaction. */
 export async function readPieceBytes(db: UseStore, hash: string, indexes: readonly number[]): Promise<Array<ArrayBuffer | undefined>> {
-  const values = await getMany<unknown>(indexes.map((i) => pieceKey(hash, i)), db);
+  const values = await getMany<unknown>(
+    indexes.map((i) => pieceKey(hash, i)),
+    db,
+  );
   return values.map((v) => (v instanceof ArrayBuffer ? v : undefined));
 }

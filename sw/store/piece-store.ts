@@ -18,13 +18,13 @@ import type { Manifest } from '../../protocol/manifest.ts';
 import { DB_NAME, STORE_NAME } from '../../protocol/store-keys.ts';
 import { applyChange, loadIndex, readPieceBytes } from './piece-db.ts';
 import {
-  deployAssets,
-  StoredAssets,
   type AssetGuard,
   type DeployAssets,
+  deployAssets,
   type PieceWrite,
   type Plan,
   type StoredAssetInfo,
+  StoredAssets,
 } from './stored-assets.ts';
 
 export interface PieceStoreOptions {
@@ -88,7 +88,15 @@ export class PieceStore {
   writePiece(hash: string, index: number, data: ArrayBuffer): Promise<boolean> {
     const release = this.hold(hash); // not evicted between admission and commit
     return new Promise((resolve) => {
-      this.pending.push({ hash, index, data, done: (stored) => (release(), resolve(stored)) });
+      this.pending.push({
+        hash,
+        index,
+        data,
+        done: (stored) => {
+          release();
+          resolve(stored);
+        },
+      });
       if (this.pending.length >= WRITE_BATCH_PIECES) void this.flush();
       else this.scheduleFlush();
     });
@@ -151,7 +159,7 @@ export class PieceStore {
       await this.commit(plan);
       return plan.stored;
     }, null);
-    batch.forEach((w, k) => w.done(stored?.[k] ?? false));
+    for (const [k, w] of batch.entries()) w.done(stored?.[k] ?? false);
   }
 
   /** Bytes and order as the store counts them, least recently used first (tests, diagnostics). */
@@ -166,10 +174,12 @@ export class PieceStore {
 
   /** Runs `op` after every change queued before it; a failure reloads the bookkeeping next time. */
   private run<T>(op: (book: StoredAssets) => Promise<T>, failed: T): Promise<T> {
-    const result = this.queue.then(async () => op((this.book ??= await this.load()))).catch(() => {
-      this.book = null;
-      return failed;
-    });
+    const result = this.queue
+      .then(async () => op((this.book ??= await this.load())))
+      .catch(() => {
+        this.book = null;
+        return failed;
+      });
     this.queue = result;
     return result;
   }

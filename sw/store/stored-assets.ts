@@ -10,7 +10,7 @@
 import { ByteLru, type LruGuard } from '../../protocol/byte-lru.ts';
 import type { Manifest } from '../../protocol/manifest.ts';
 import { pieceSpan } from '../../protocol/pieces.ts';
-import { assetKey, pieceKey, useKey, type StoredAsset, type StoredAssetUse } from '../../protocol/store-keys.ts';
+import { assetKey, pieceKey, type StoredAsset, type StoredAssetUse, useKey } from '../../protocol/store-keys.ts';
 
 export interface AssetId {
   hash: string;
@@ -187,7 +187,10 @@ export class StoredAssets {
     const bytes = (this.lru.find({ hash: w.hash })?.bytes ?? 0) + w.data.byteLength;
     const admission = this.lru.admit({ hash: w.hash }, bytes, now, quota, guard);
     if (!admission) return false;
-    this.drop(admission.victims.map((v) => v.hash), plan);
+    this.drop(
+      admission.victims.map((v) => v.hash),
+      plan,
+    );
     state.pieces.add(w.index);
     this.assets.set(w.hash, state);
     this.dirty.add(w.hash);
@@ -237,7 +240,10 @@ export class StoredAssets {
   /** Evict down to the quota what busy assets kept above it. */
   planTrim(quota: number, guard: AssetGuard): Plan {
     const plan: Plan = { change: noChange(), lost: [] };
-    this.drop(this.lru.trim(quota, guard).map((v) => v.hash), plan);
+    this.drop(
+      this.lru.trim(quota, guard).map((v) => v.hash),
+      plan,
+    );
     return plan;
   }
 
@@ -245,7 +251,10 @@ export class StoredAssets {
   planCleanUp(): Plan {
     const plan: Plan = { change: noChange(), lost: [] };
     const stale = this.lru.entries().filter((e) => this.deploy.pieceCount(e.hash) === undefined);
-    this.drop(stale.map((e) => e.hash), plan);
+    this.drop(
+      stale.map((e) => e.hash),
+      plan,
+    );
     return plan;
   }
 

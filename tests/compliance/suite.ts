@@ -13,7 +13,7 @@ import { originCases } from './cases/origin.ts';
 import { signalCases } from './cases/signal.ts';
 import { trackerCases } from './cases/tracker.ts';
 import { webTorrentClientCases } from './cases/webtorrent-client.ts';
-import { runCase, type ComplianceCase } from './support/case.ts';
+import { type ComplianceCase, runCase } from './support/case.ts';
 import { COMPLIANCE_LAUNCH } from './support/config.ts';
 
 export const COMPLIANCE_CASES: readonly ComplianceCase[] = [
@@ -32,7 +32,8 @@ export function registerComplianceSuite(runtime: RuntimeName): void {
     let started: Promise<Started>;
     const server = async (): Promise<RuntimeServer> => {
       const result = await started;
-      if (!result.ok) throw new Error(`${runtime} did not start, so this case could not run: ${result.error.message}`, { cause: result.error });
+      if (!result.ok)
+        throw new Error(`${runtime} did not start, so this case could not run: ${result.error.message}`, { cause: result.error });
       return result.server;
     };
 
@@ -51,7 +52,9 @@ export function registerComplianceSuite(runtime: RuntimeName): void {
     it(`${runtime} starts and listens on 127.0.0.1`, async (t) => {
       const result = await started;
       if (!result.ok) throw result.error;
-      t.diagnostic(`${runtime} listening after ${result.ms.toFixed(0)} ms, ${((await result.server.rssBytes()) / 2 ** 20).toFixed(1)} MiB resident`);
+      t.diagnostic(
+        `${runtime} listening after ${result.ms.toFixed(0)} ms, ${((await result.server.rssBytes()) / 2 ** 20).toFixed(1)} MiB resident`,
+      );
       assert.match(result.server.url, /^ws:\/\/127\.0\.0\.1:\d+\/peer-connect\/signal$/);
       assert.equal(result.server.trackerUrl, result.server.url.replace(/\/signal$/, '/announce'));
       assert.equal(result.server.runtime, runtime);

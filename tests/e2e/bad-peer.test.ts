@@ -3,8 +3,9 @@
  * stored; its bridge uploads from IndexedDB without re-checking), and visitor 2 must still see
  * only correct bytes, count the bad pieces, and ban visitor 1.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import {
   assetBytes,
@@ -16,9 +17,9 @@ import {
   startSite,
   stats,
   storedCounts,
+  type TestSite,
   viewPages,
   waitUntil,
-  type TestSite,
 } from './harness/site.ts';
 
 const PAGES = ['gallery.html'];
@@ -77,6 +78,8 @@ describe('bad peer', () => {
     assert.ok(!st.connectedPeers.includes(liar), `banned v1 ${liar} still in v2 connectedPeers ${JSON.stringify(st.connectedPeers)}`);
     // The good bytes had to come from somewhere: with the only peer lying, that is the origin.
     assert.ok(use.assetBytes >= total * 0.9, `origin sent v2 only ${use.assetBytes} of ${total} B though its only peer lied`);
-    for (const v of visitors) if (v.errors.length) console.log(`${v.name} console errors:\n${v.errors.map((e) => `  ${e.type}: ${e.text.slice(0, 300)}`).join('\n')}`);
+    for (const v of visitors)
+      if (v.errors.length)
+        console.log(`${v.name} console errors:\n${v.errors.map((e) => `  ${e.type}: ${e.text.slice(0, 300)}`).join('\n')}`);
   });
 });

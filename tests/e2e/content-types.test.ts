@@ -5,15 +5,16 @@
  * `cache: 'no-store'`, which the worker passes to the network, so the origin answers. A second
  * visitor gets the same files from the first, and still the origin's type.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeFiles } from '../unit/build-helpers.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { settle, startSite, viewPage, type TestSite } from './harness/site.ts';
+import { settle, startSite, type TestSite, viewPage } from './harness/site.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lecture</title></head>
@@ -79,7 +80,7 @@ describe('content types', () => {
     await rm(siteDir, { recursive: true, force: true });
   });
 
-  test('the worker sends the origin\'s Content-Type, for bytes from the origin and from a peer', { timeout: 90_000 }, async () => {
+  test("the worker sends the origin's Content-Type, for bytes from the origin and from a peer", { timeout: 90_000 }, async () => {
     assert.ok(site);
     // v1 has nobody to ask; v2 asks v1 (`cache`: the page's own <track> already brought the file
     // into v2's worker, from v1).
@@ -92,7 +93,10 @@ describe('content types', () => {
       console.log(`content types ${name}: ${JSON.stringify(answers)}`);
       for (const a of answers) {
         assert.equal(a.originSource, null, `${a.path}: the no-store fetch went to the network`);
-        assert.ok(sources[name].includes(a.source ?? 'none'), `${name} ${a.path}: answered by the worker from ${a.source}, expected ${sources[name].join(' or ')}`);
+        assert.ok(
+          sources[name].includes(a.source ?? 'none'),
+          `${name} ${a.path}: answered by the worker from ${a.source}, expected ${sources[name].join(' or ')}`,
+        );
         assert.equal(a.workerType, a.originType, `${name} ${a.path}: the worker's type is the origin's`);
         assert.equal(a.workerType, site.manifest.assets[a.path]?.type, `${name} ${a.path}: the manifest's type`);
       }

@@ -3,8 +3,9 @@
  * server gone, or with the only peer vanishing mid-transfer, the page still completes from the
  * origin, with correct bytes, within a bounded time.
  */
-import { afterEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import {
   assetBytes,
@@ -16,12 +17,12 @@ import {
   settle,
   startSite,
   stats,
+  type TestSite,
   viewPages,
   waitForImages,
   waitForReady,
   waitUntil,
   withTimeout,
-  type TestSite,
 } from './harness/site.ts';
 
 const PAGES = ['index.html', 'gallery.html'];
@@ -63,7 +64,9 @@ describe('fallback', () => {
       const ms = Date.now() - t0;
       await waitForReady(v2.page, 5_000);
       const s = await stats(v2.page);
-      console.log(`fallback/no-signaling: v2 ${path}: ${images} images complete in ${ms} ms; signaling ${s.signaling}; stats ${JSON.stringify(s)}`);
+      console.log(
+        `fallback/no-signaling: v2 ${path}: ${images} images complete in ${ms} ms; signaling ${s.signaling}; stats ${JSON.stringify(s)}`,
+      );
       for (const k of await loadedAssets(v2.page, site)) keys.add(k);
     }
     await settle(site);
@@ -107,7 +110,15 @@ describe('fallback', () => {
       const send = proto.send;
       let big = 0;
       const sizeOf = (d: unknown): number =>
-        typeof d === 'string' ? d.length : d instanceof Blob ? d.size : d instanceof ArrayBuffer ? d.byteLength : ArrayBuffer.isView(d) ? d.byteLength : 0;
+        typeof d === 'string'
+          ? d.length
+          : d instanceof Blob
+            ? d.size
+            : d instanceof ArrayBuffer
+              ? d.byteLength
+              : ArrayBuffer.isView(d)
+                ? d.byteLength
+                : 0;
       proto.send = function (this: RTCDataChannel, data: string | Blob | ArrayBuffer | ArrayBufferView) {
         if (sizeOf(data) > 4096) {
           big++;
@@ -122,29 +133,41 @@ describe('fallback', () => {
     const usedBefore = originUse(site, 'v2').byPath[big]?.bytes ?? 0;
 
     const t0 = Date.now();
-    const result = v2.page.evaluate(async (path: string) => {
-      const r = await fetch(path);
-      // The worker answers once the first piece is verified: from here v1 has delivered something.
-      (window as Window & { __pcFirstPiece?: boolean }).__pcFirstPiece = true;
-      const body = await r.arrayBuffer();
-      const digest = await crypto.subtle.digest('SHA-256', body);
-      return {
-        status: r.status,
-        source: r.headers.get('x-peer-connect-source'),
-        bytes: body.byteLength,
-        sha256: Array.from(new Uint8Array(digest), (x) => x.toString(16).padStart(2, '0')).join(''),
-      };
-    }, `/${big.split('/').map(encodeURIComponent).join('/')}`);
+    const result = v2.page.evaluate(
+      async (path: string) => {
+        const r = await fetch(path);
+        // The worker answers once the first piece is verified: from here v1 has delivered something.
+        (window as Window & { __pcFirstPiece?: boolean }).__pcFirstPiece = true;
+        const body = await r.arrayBuffer();
+        const digest = await crypto.subtle.digest('SHA-256', body);
+        return {
+          status: r.status,
+          source: r.headers.get('x-peer-connect-source'),
+          bytes: body.byteLength,
+          sha256: Array.from(new Uint8Array(digest), (x) => x.toString(16).padStart(2, '0')).join(''),
+        };
+      },
+      `/${big.split('/').map(encodeURIComponent).join('/')}`,
+    );
     let doneAt = 0;
     void result.then(
       () => (doneAt = Date.now()),
       () => (doneAt = Date.now()),
     );
-    await waitUntil('v1 starts stalling', 15_000, async () => (v1.log.some((l) => l.text.includes('PC-TEST: v1 stalled')) ? true : undefined), 20);
+    await waitUntil(
+      'v1 starts stalling',
+      15_000,
+      async () => (v1.log.some((l) => l.text.includes('PC-TEST: v1 stalled')) ? true : undefined),
+      20,
+    );
     // Pieces v1 queued before it stalled sit in its channel buffer until sent; closing its browser
     // before one reaches v2 would make this a no-peer test. Wait for v2's response to start.
-    await waitUntil('v2 has its first piece', 15_000, async () =>
-      (await v2.page.evaluate(() => (window as Window & { __pcFirstPiece?: boolean }).__pcFirstPiece)) ? true : undefined, 10);
+    await waitUntil(
+      'v2 has its first piece',
+      15_000,
+      async () => ((await v2.page.evaluate(() => (window as Window & { __pcFirstPiece?: boolean }).__pcFirstPiece)) ? true : undefined),
+      10,
+    );
     const closedAt = Date.now();
     await v1.closeBrowser();
     const got = await withTimeout(`v2 fetch of ${big} after its peer vanished`, 15_000, result);
@@ -152,7 +175,9 @@ describe('fallback', () => {
     await settle(site);
     const fromOrigin = (originUse(site, 'v2').byPath[big]?.bytes ?? 0) - usedBefore;
     const st = await stats(v2.page);
-    console.log(`fallback/peer-vanishes: ${big} (${bigAsset.size} B, ${bigAsset.pieces.length} pieces) in ${ms} ms; first bytes from ${got.source}; origin sent ${fromOrigin} B of it; v2 stats ${JSON.stringify(st)}`);
+    console.log(
+      `fallback/peer-vanishes: ${big} (${bigAsset.size} B, ${bigAsset.pieces.length} pieces) in ${ms} ms; first bytes from ${got.source}; origin sent ${fromOrigin} B of it; v2 stats ${JSON.stringify(st)}`,
+    );
     assert.equal(got.status, 200);
     assert.equal(got.bytes, bigAsset.size);
     assert.equal(got.sha256, await diskSha256(site, big));

@@ -4,10 +4,11 @@
  * never comes (it would hold the images back for the whole swap timeout): images go straight
  * to the origin at once, and the page is complete and correct.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { checkAssets, describeBad, startSite, stats, viewPage, waitForImages, type TestSite } from './harness/site.ts';
+import { checkAssets, describeBad, startSite, stats, type TestSite, viewPage, waitForImages } from './harness/site.ts';
 
 describe('hard reload', () => {
   let site: TestSite | undefined;

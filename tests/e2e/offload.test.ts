@@ -3,10 +3,22 @@
  * from peers, not from the origin. Measured by the origin server's own byte counts per visitor,
  * against the sizes of the manifest assets the visitor's pages actually used.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { assetBytes, checkAssets, describeBad, originUse, pct, settle, startSite, sumStats, viewPages, type TestSite } from './harness/site.ts';
+import {
+  assetBytes,
+  checkAssets,
+  describeBad,
+  originUse,
+  pct,
+  settle,
+  startSite,
+  sumStats,
+  type TestSite,
+  viewPages,
+} from './harness/site.ts';
 
 const PAGES = ['index.html', 'gallery.html'];
 const MIN_OFFLOAD = 0.9;
@@ -14,7 +26,8 @@ const MIN_OFFLOAD = 0.9;
 describe('offload', () => {
   let site: TestSite | undefined;
   const visitors: Visitor[] = [];
-  const measured: Array<{ name: string; total: number; fromOriginByOrigin: number; fromPeersByPage: number; fromOriginByPage: number }> = [];
+  const measured: Array<{ name: string; total: number; fromOriginByOrigin: number; fromPeersByPage: number; fromOriginByPage: number }> =
+    [];
 
   before(async () => {
     site = await startSite();
@@ -33,7 +46,9 @@ describe('offload', () => {
     await settle(site);
     const total1 = assetBytes(site, s1.keys);
     const use1 = originUse(site, 'v1', s1.keys);
-    console.log(`offload v1 (first visitor): ${s1.keys.length} assets, ${total1} B; origin sent ${use1.assetBytes} B of assets + ${use1.otherBytes} B other; pages ${s1.pageStats.map((p) => `${p.path} ${p.ms} ms`).join(', ')}`);
+    console.log(
+      `offload v1 (first visitor): ${s1.keys.length} assets, ${total1} B; origin sent ${use1.assetBytes} B of assets + ${use1.otherBytes} B other; pages ${s1.pageStats.map((p) => `${p.path} ${p.ms} ms`).join(', ')}`,
+    );
     // A first visitor has nobody to ask: if the origin did not send its assets, something else did (a bug in the counting).
     assert.ok(use1.assetBytes >= total1 * 0.9, `first visitor got only ${use1.assetBytes} of ${total1} asset bytes from the origin`);
 
@@ -53,7 +68,13 @@ describe('offload', () => {
           `pages ${s.pageStats.map((p) => `${p.path} ${p.ms} ms`).join(', ')}; origin by path ${JSON.stringify(use.byPath)}`,
       );
       // Kept for the counters test below (a separate test, so a counting bug does not read as an offload failure).
-      measured.push({ name, total, fromOriginByOrigin: use.assetBytes, fromPeersByPage: fromPeers, fromOriginByPage: sumStats(s, 'bytesFromOrigin') });
+      measured.push({
+        name,
+        total,
+        fromOriginByOrigin: use.assetBytes,
+        fromPeersByPage: fromPeers,
+        fromOriginByPage: sumStats(s, 'bytesFromOrigin'),
+      });
       // The page must really have used the site's images, or the ratio below means nothing.
       assert.ok(s.keys.length >= 5 && total > 500_000, `${name} used only ${s.keys.length} assets / ${total} B: ${JSON.stringify(s.keys)}`);
       assert.ok(
@@ -66,9 +87,13 @@ describe('offload', () => {
       const unsourced = checks.filter((c) => c.source === null).map((c) => c.key);
       assert.deepEqual(unsourced, [], `${name}: responses without x-peer-connect-source`);
     }
-    const uploaded = await v1.page.evaluate(() => (window as Window & { peerConnect?: { stats(): { bytesUploaded: number } } }).peerConnect?.stats().bytesUploaded ?? 0);
+    const uploaded = await v1.page.evaluate(
+      () => (window as Window & { peerConnect?: { stats(): { bytesUploaded: number } } }).peerConnect?.stats().bytesUploaded ?? 0,
+    );
     console.log(`offload v1 uploaded ${uploaded} B (gallery tab's counter)`);
-    for (const v of visitors) if (v.errors.length) console.log(`${v.name} console errors:\n${v.errors.map((e) => `  ${e.type}: ${e.text.slice(0, 300)}`).join('\n')}`);
+    for (const v of visitors)
+      if (v.errors.length)
+        console.log(`${v.name} console errors:\n${v.errors.map((e) => `  ${e.type}: ${e.text.slice(0, 300)}`).join('\n')}`);
   });
 
   test("the pages' own counters agree with the origin's counts", async () => {

@@ -3,13 +3,14 @@
  * HTTP requests: Range semantics, Content-Type, caching headers, and exact byte accounting
  * (including a client that hangs up mid-body, and throttling).
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOriginServer, VISITOR_UA_TAG, type OriginServer } from './harness/origin-server.ts';
+import { after, before, describe, test } from 'node:test';
+import { type OriginServer, startOriginServer, VISITOR_UA_TAG } from './harness/origin-server.ts';
 
 interface Reply {
   status: number;

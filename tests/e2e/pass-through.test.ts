@@ -4,13 +4,14 @@
  * even when the worker holds the file; a controlled page without our bridge (a host's own page,
  * HTML the build did not process) is not held waiting for a bridge that will never come.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { startSite, storedDigests, waitForReady, waitUntil, type TestSite } from './harness/site.ts';
-import { sha256, writeVersionedSite, type VersionedSite } from './harness/versioned-site.ts';
+import { startSite, storedDigests, type TestSite, waitForReady, waitUntil } from './harness/site.ts';
+import { sha256, type VersionedSite, writeVersionedSite } from './harness/versioned-site.ts';
 
 interface Got {
   status: number;
@@ -48,7 +49,9 @@ describe('pass-through', () => {
     const expected = sha256(versions.file('whole.bin').versions[0]!);
     const hash = site.manifest.assets['whole.bin']!.hash;
     await fetchIn({});
-    await waitUntil('whole.bin stored', 10_000, async () => ((await storedDigests(visitor.page))[`a:${hash}`] !== undefined ? true : undefined));
+    await waitUntil('whole.bin stored', 10_000, async () =>
+      (await storedDigests(visitor.page))[`a:${hash}`] !== undefined ? true : undefined,
+    );
     await site.origin.idle();
     // The control: a plain request is answered from the worker's store, the origin sees nothing.
     const plainBefore = originRequests('whole.bin');

@@ -6,14 +6,15 @@
  * A protected file left in the manifest by mistake, asked of the origin by the worker, reaches a
  * stranger as the origin's own 401, not as a network error.
  */
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { settle, startSite, waitForReady, type TestSite } from './harness/site.ts';
+import { settle, startSite, type TestSite, waitForReady } from './harness/site.ts';
 import { sha256, writeVersionedSite } from './harness/versioned-site.ts';
 
 const COOKIE = { name: 'member', value: 'yes' };
@@ -32,7 +33,12 @@ const fetchIn = (page: Page, path: string): Promise<Got> =>
     const r = await fetch(p);
     const body = await r.arrayBuffer();
     const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => b.toString(16).padStart(2, '0')).join('');
-    return { status: r.status, sha256: hex, text: r.status === 200 ? '' : new TextDecoder().decode(body), source: r.headers.get('x-peer-connect-source') };
+    return {
+      status: r.status,
+      sha256: hex,
+      text: r.status === 200 ? '' : new TextDecoder().decode(body),
+      source: r.headers.get('x-peer-connect-source'),
+    };
   }, path);
 
 describe('private files', () => {
@@ -65,7 +71,7 @@ describe('private files', () => {
     assert.equal(worker.includes('agenda.bin'), true, 'the control: the worker script does name assets');
   });
 
-  test('a member reads it, a stranger gets the origin\'s 401 while the member is online', { timeout: 90_000 }, async () => {
+  test("a member reads it, a stranger gets the origin's 401 while the member is online", { timeout: 90_000 }, async () => {
     const member = await launchVisitor('member');
     visitors.push(member);
     await member.context.addCookies([{ ...COOKIE, url: site.origin.url }]);
@@ -76,7 +82,7 @@ describe('private files', () => {
     assert.equal(own.sha256, sha256(MINUTES));
     assert.equal(own.source, null, 'the origin answered, not the worker');
     const agenda = await fetchIn(member.page, 'members/agenda.bin');
-    assert.equal(agenda.status, 200, 'the worker asks the origin with the page\'s cookies');
+    assert.equal(agenda.status, 200, "the worker asks the origin with the page's cookies");
     assert.equal(agenda.sha256, sha256(AGENDA));
     await settle(site);
 
@@ -88,10 +94,10 @@ describe('private files', () => {
     assert.equal(got.status, 401, `stranger got ${got.status} (${got.source ?? 'network'})`);
     assert.equal(got.text, 'members only\n');
     const snap = site.origin.snapshot({ visitor: 'stranger' });
-    assert.equal(snap.byPath.get('/members/minutes.pdf')?.requests, 1, 'the stranger\'s request went to the origin');
+    assert.equal(snap.byPath.get('/members/minutes.pdf')?.requests, 1, "the stranger's request went to the origin");
   });
 
-  test('a protected file left in the manifest: a stranger no peer can serve gets the origin\'s own 401', { timeout: 60_000 }, async () => {
+  test("a protected file left in the manifest: a stranger no peer can serve gets the origin's own 401", { timeout: 60_000 }, async () => {
     const alone = await launchVisitor('alone');
     visitors.push(alone);
     for (const v of visitors.filter((x) => x !== alone)) await v.closeBrowser(); // no peer holds it
@@ -99,6 +105,6 @@ describe('private files', () => {
     await waitForReady(alone.page);
     const got = await fetchIn(alone.page, 'members/agenda.bin');
     assert.equal(got.status, 401, `got ${got.status}`);
-    assert.equal(got.text, 'members only\n', 'the origin\'s own body');
+    assert.equal(got.text, 'members only\n', "the origin's own body");
   });
 });

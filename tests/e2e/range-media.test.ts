@@ -3,14 +3,15 @@
  * origin, from local pieces, or from a peer; and real <video>/<audio> elements (which send
  * `Range: bytes=0-`) playing through the worker.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page, Response } from 'playwright-core';
-import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { WEB_SEED_QUERY } from '../../protocol/bridge-config.ts';
-import { originUse, settle, startSite, viewPages, waitForReady, waitUntil, type TestSite } from './harness/site.ts';
+import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { originUse, settle, startSite, type TestSite, viewPages, waitForReady, waitUntil } from './harness/site.ts';
 
 interface RangeReply {
   status: number;
@@ -125,12 +126,22 @@ describe('range and media', () => {
     const peerSources = await checkRanges(v2.page, site, cold, 'v2 via peer');
     await settle(site);
     const after = originUse(site, 'v2').byPath[cold]?.bytes ?? 0;
-    console.log(`range: ${cold} (${site.manifest.assets[cold]?.size} B) sources cold ${coldSources.join(' ')} | warm ${warmSources.join(' ')} | v2 ${peerSources.join(' ')}; origin sent v2 ${after - before} B of it`);
-    assert.ok(warmSources.every((s) => s.endsWith(':cache')), `warm ranges not from cache: ${warmSources.join(' ')}`);
-    assert.ok(peerSources.some((s) => s.endsWith(':peer')), `no v2 range came from the peer: ${peerSources.join(' ')}`);
+    console.log(
+      `range: ${cold} (${site.manifest.assets[cold]?.size} B) sources cold ${coldSources.join(' ')} | warm ${warmSources.join(' ')} | v2 ${peerSources.join(' ')}; origin sent v2 ${after - before} B of it`,
+    );
+    assert.ok(
+      warmSources.every((s) => s.endsWith(':cache')),
+      `warm ranges not from cache: ${warmSources.join(' ')}`,
+    );
+    assert.ok(
+      peerSources.some((s) => s.endsWith(':peer')),
+      `no v2 range came from the peer: ${peerSources.join(' ')}`,
+    );
   });
 
-  test('Range requests for a torrent asset: 206 and 416 from the web seed, then from a peer, for ranges nothing has downloaded yet', { timeout: 100_000 }, async () => {
+  test('Range requests for a torrent asset: 206 and 416 from the web seed, then from a peer, for ranges nothing has downloaded yet', {
+    timeout: 100_000,
+  }, async () => {
     assert.ok(site);
     const key = Object.keys(site.manifest.assets).find((k) => site?.manifest.assets[k]?.torrent && /\.webm$/.test(k));
     assert.ok(key, 'no video with a torrent in the manifest');
@@ -146,7 +157,10 @@ describe('range and media', () => {
     await settle(site);
     const after = originUse(site, 't2').byPath[key]?.bytes ?? 0;
     console.log(`range (torrent): ${key} t1 ${fromWebSeed.join(' ')} | t2 ${fromPeer.join(' ')}; origin sent t2 ${after - before} B of it`);
-    assert.ok(fromPeer.some((s) => s.endsWith(':peer')), `no t2 range came from a torrent peer: ${fromPeer.join(' ')}`);
+    assert.ok(
+      fromPeer.some((s) => s.endsWith(':peer')),
+      `no t2 range came from a torrent peer: ${fromPeer.join(' ')}`,
+    );
   });
 
   test('<video> and <audio> on media.html play through the worker with correct 206s', { timeout: 100_000 }, async () => {
@@ -166,7 +180,13 @@ describe('range and media', () => {
         // The torrent's web seed (WebTorrent in the bridge reading the origin): the worker must let it through.
         if (url.search === `?${WEB_SEED_QUERY}`) return void webSeed.push({ url: key, fromSW: r.fromServiceWorker() });
         const h = r.headers();
-        seen.push({ url: key, status: r.status(), contentRange: h['content-range'] ?? null, source: h['x-peer-connect-source'] ?? null, fromSW: r.fromServiceWorker() });
+        seen.push({
+          url: key,
+          status: r.status(),
+          contentRange: h['content-range'] ?? null,
+          source: h['x-peer-connect-source'] ?? null,
+          fromSW: r.fromServiceWorker(),
+        });
       });
       await v.page.goto(site.url('media.html'));
       await waitForReady(v.page, 20_000);
@@ -185,13 +205,24 @@ describe('range and media', () => {
         );
         return st.every((m) => m.readyState >= 2 && m.time > 0) ? st : undefined;
       }).catch(async (e: Error) => {
-        const st = await v.page.evaluate(() => Array.from(document.querySelectorAll('video, audio'), (el) => ({ src: (el as HTMLMediaElement).currentSrc, readyState: (el as HTMLMediaElement).readyState, err: (el as HTMLMediaElement).error?.message ?? null })));
+        const st = await v.page.evaluate(() =>
+          Array.from(document.querySelectorAll('video, audio'), (el) => ({
+            src: (el as HTMLMediaElement).currentSrc,
+            readyState: (el as HTMLMediaElement).readyState,
+            err: (el as HTMLMediaElement).error?.message ?? null,
+          })),
+        );
         throw new Error(`${e.message}: ${JSON.stringify(st)} responses ${JSON.stringify(seen)}\n${v.dump(30)}`);
       });
       await settle(site);
       const use = originUse(site, name, mediaKeys);
-      const originMedia = site.origin.snapshot({ visitor: name }).requests.filter((r) => mediaKeys.includes(r.path.slice(1))).map((r) => `${r.path} ${r.range ?? 'no-range'} ${r.status} ${r.bodyBytes}B`);
-      console.log(`media ${name}: ${JSON.stringify(played)}; page saw ${JSON.stringify(seen)}; origin saw ${JSON.stringify(originMedia)} (${use.pageAssetBytes} B)`);
+      const originMedia = site.origin
+        .snapshot({ visitor: name })
+        .requests.filter((r) => mediaKeys.includes(r.path.slice(1)))
+        .map((r) => `${r.path} ${r.range ?? 'no-range'} ${r.status} ${r.bodyBytes}B`);
+      console.log(
+        `media ${name}: ${JSON.stringify(played)}; page saw ${JSON.stringify(seen)}; origin saw ${JSON.stringify(originMedia)} (${use.pageAssetBytes} B)`,
+      );
       for (const m of played) {
         const key = decodeURIComponent(new URL(m.src).pathname.slice(1));
         const size: number = site.manifest.assets[key]?.size ?? -1;
@@ -208,10 +239,16 @@ describe('range and media', () => {
           assert.ok(Number(cr[1]) <= Number(cr[2]) && Number(cr[2]) < size);
         }
       }
-      assert.ok(webSeed.every((r) => !r.fromSW), `${name}: the worker answered a web-seed request: ${JSON.stringify(webSeed)}`);
+      assert.ok(
+        webSeed.every((r) => !r.fromSW),
+        `${name}: the worker answered a web-seed request: ${JSON.stringify(webSeed)}`,
+      );
       if (name === 'm2') {
         // The second visitor's media streamed (at least partly) from its peer, m1.
-        assert.ok(seen.some((r) => r.source === 'peer'), `m2: no media response came from a peer: ${JSON.stringify(seen)}`);
+        assert.ok(
+          seen.some((r) => r.source === 'peer'),
+          `m2: no media response came from a peer: ${JSON.stringify(seen)}`,
+        );
       }
     }
   });

@@ -4,13 +4,14 @@
  * origin's current one): never pieces of two versions, never cut to the old size, never a failure
  * where the origin serves the file; a page of a new build never shows an old build's assets.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Manifest } from '../../protocol/manifest.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { startSite, storedDigests, waitForReady, waitUntil, wrongStoredPieces, type TestSite } from './harness/site.ts';
-import { imageWidth, sha256, titleColour, writeVersionedSite, type VersionedSite } from './harness/versioned-site.ts';
+import { startSite, storedDigests, type TestSite, waitForReady, waitUntil, wrongStoredPieces } from './harness/site.ts';
+import { imageWidth, sha256, titleColour, type VersionedSite, writeVersionedSite } from './harness/versioned-site.ts';
 
 interface Fetched {
   path: string;
@@ -30,8 +31,18 @@ async function fetchAll(page: Page, asks: Array<{ path: string; range?: string }
       try {
         const r = await fetch(path, range ? { headers: { Range: range } } : {});
         const body = await r.arrayBuffer();
-        const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => b.toString(16).padStart(2, '0')).join('');
-        out.push({ path, range: range ?? null, status: r.status, sha256: hex, bytes: body.byteLength, source: r.headers.get('x-peer-connect-source'), error: null });
+        const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', body)), (b) => b.toString(16).padStart(2, '0')).join(
+          '',
+        );
+        out.push({
+          path,
+          range: range ?? null,
+          status: r.status,
+          sha256: hex,
+          bytes: body.byteLength,
+          source: r.headers.get('x-peer-connect-source'),
+          error: null,
+        });
       } catch (e) {
         out.push({ path, range: range ?? null, status: 0, sha256: '', bytes: 0, source: null, error: String(e) });
       }
@@ -65,7 +76,10 @@ function versionsOf(site: VersionedSite, got: Fetched): number[] {
 }
 
 const PATHS = ['whole.bin', 'partial.bin', 'grow.bin', 'shrink.bin', 'same.bin', 'empty.txt', 'style.css'];
-const asks = (): Array<{ path: string; range?: string }> => [...PATHS.map((path) => ({ path })), ...PATHS.map((path) => ({ path, range: 'bytes=100-70000' }))];
+const asks = (): Array<{ path: string; range?: string }> => [
+  ...PATHS.map((path) => ({ path })),
+  ...PATHS.map((path) => ({ path, range: 'bytes=100-70000' })),
+];
 
 describe('redeploy', () => {
   let versions: VersionedSite;
@@ -110,14 +124,20 @@ describe('redeploy', () => {
     for (const got of before) {
       assert.equal(got.error, null, `${got.path} ${got.range ?? ''}: ${got.error}`);
       assert.ok([200, 206, 416].includes(got.status), `${got.path} ${got.range ?? ''}: status ${got.status}`);
-      assert.equal(versionsOf(versions, got).length > 0, true, `${got.path} ${got.range ?? ''}: ${got.bytes} bytes that are no version of the file (source ${got.source})`);
+      assert.equal(
+        versionsOf(versions, got).length > 0,
+        true,
+        `${got.path} ${got.range ?? ''}: ${got.bytes} bytes that are no version of the file (source ${got.source})`,
+      );
     }
     // Nothing holds version 1 of these but the origin did: the origin's version, whole.
     for (const path of ['partial.bin', 'grow.bin', 'shrink.bin', 'same.bin']) {
       const got = before.find((g) => g.path === path && g.range === null)!;
       assert.ok(versionsOf(versions, got).includes(2), `${path}: the origin's current file`);
     }
-    console.log(`redeploy/open tab: before the worker updates: ${before.map((g) => `${g.path}${g.range ? '[range]' : ''}=v${versionsOf(versions, g).join('/')}(${g.source ?? 'network'})`).join(' ')}`);
+    console.log(
+      `redeploy/open tab: before the worker updates: ${before.map((g) => `${g.path}${g.range ? '[range]' : ''}=v${versionsOf(versions, g).join('/')}(${g.source ?? 'network'})`).join(' ')}`,
+    );
 
     // The worker saw the origin change and updates itself; the tab is then served the origin's files.
     // Chromium activates it once this one is idle: at once, or (an event restarted it) after 30 s.
@@ -133,7 +153,7 @@ describe('redeploy', () => {
     assert.deepEqual(wrong, [], 'no stored piece differs from the piece its key names');
   });
 
-  test('a navigation right after a deploy never shows the new page with the old build\'s assets', { timeout: 120_000 }, async () => {
+  test("a navigation right after a deploy never shows the new page with the old build's assets", { timeout: 120_000 }, async () => {
     // Two rounds, each a fresh site and visitor: one deploy under a controlled tab, then at once a
     // navigation. (Deploying again in the same tab would first wait for Chromium to activate the
     // new worker, which it does once the old one is idle: at once, or after its 30 s idle timer.)
@@ -157,7 +177,7 @@ describe('redeploy', () => {
       const img = await waitUntil('the image decoded', 10_000, () =>
         v.page.evaluate(() => {
           const pic = document.getElementById('pic') as HTMLImageElement | null;
-          return pic && pic.complete && pic.naturalWidth > 0 ? pic.naturalWidth : undefined;
+          return pic?.complete && pic.naturalWidth > 0 ? pic.naturalWidth : undefined;
         }),
       );
       console.log(`redeploy/navigation round ${round}: heading "${shown.text}", colour ${shown.colour}, image width ${img}`);

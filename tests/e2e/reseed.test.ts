@@ -8,10 +8,26 @@
  * explain the seeding; a new tab in the same process could still be fed by a live worker.
  * The plain reload of the same tab (same process) is tested too.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { assetBytes, checkAssets, describeBad, originUse, pct, settle, startSite, stats, storedCounts, sumStats, viewPages, waitForReady, waitUntil, type TestSite } from './harness/site.ts';
+import {
+  assetBytes,
+  checkAssets,
+  describeBad,
+  originUse,
+  pct,
+  settle,
+  startSite,
+  stats,
+  storedCounts,
+  sumStats,
+  type TestSite,
+  viewPages,
+  waitForReady,
+  waitUntil,
+} from './harness/site.ts';
 
 const PAGES = ['index.html', 'gallery.html'];
 const MIN_OFFLOAD = 0.9;
@@ -74,7 +90,10 @@ describe('reseed after reload', () => {
         `v2 fromPeers ${sumStats(s2, 'bytesFromPeers')}; reloaded v1 uploaded ${uploaded} B; v1 first session used ${assetBytes(site, s1.keys)} B`,
     );
     assert.ok(s2.keys.length >= 5 && total > 500_000, `v2 used only ${s2.keys.length} assets / ${total} B`);
-    assert.ok(offload >= MIN_OFFLOAD, `offload ${pct(offload)}: origin sent ${use.assetBytes} of ${total} B; by path ${JSON.stringify(use.byPath)}\n${v2.dump(30)}`);
+    assert.ok(
+      offload >= MIN_OFFLOAD,
+      `offload ${pct(offload)}: origin sent ${use.assetBytes} of ${total} B; by path ${JSON.stringify(use.byPath)}\n${v2.dump(30)}`,
+    );
     // gallery.html's images are not on v1's current page: only its stored pieces can have served them.
     assert.ok(uploaded >= total * MIN_OFFLOAD * 0.9, `reloaded v1 uploaded only ${uploaded} B`);
     const checks = await checkAssets(v2.page, site, s2.keys);
@@ -103,9 +122,14 @@ describe('reseed after reload', () => {
     const use = originUse(site, 'r2', s2.keys);
     const offload = 1 - use.assetBytes / total;
     const uploaded = (await stats(r1.page)).bytesUploaded;
-    console.log(`reseed (tab reload): r1 peer id ${before.peerId} -> ${after.peerId}; r2 ${total} B, origin sent ${use.assetBytes} B of assets; offload ${pct(offload)}; reloaded r1 uploaded ${uploaded} B`);
+    console.log(
+      `reseed (tab reload): r1 peer id ${before.peerId} -> ${after.peerId}; r2 ${total} B, origin sent ${use.assetBytes} B of assets; offload ${pct(offload)}; reloaded r1 uploaded ${uploaded} B`,
+    );
     assert.ok(total > 500_000, `r2 used only ${total} B`);
-    assert.ok(offload >= MIN_OFFLOAD, `offload ${pct(offload)}: origin sent ${use.assetBytes} of ${total} B; by path ${JSON.stringify(use.byPath)}\n${r2.dump(30)}`);
+    assert.ok(
+      offload >= MIN_OFFLOAD,
+      `offload ${pct(offload)}: origin sent ${use.assetBytes} of ${total} B; by path ${JSON.stringify(use.byPath)}\n${r2.dump(30)}`,
+    );
     assert.ok(uploaded >= total * MIN_OFFLOAD * 0.9, `reloaded r1 uploaded only ${uploaded} B`);
     const checks = await checkAssets(r2.page, site, s2.keys);
     assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));

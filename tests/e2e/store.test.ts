@@ -4,14 +4,15 @@
  * deleted asset is announced `lost`: the real signaling server stops naming this visitor as a
  * holder (asked as a newcomer would, with `want`).
  */
-import { afterEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Manifest } from '../../protocol/manifest.ts';
 import { pieceSpan } from '../../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { holdersOf } from './harness/signal-probe.ts';
-import { startSite, stats, storedDigests, waitForReady, waitUntil, type TestSite } from './harness/site.ts';
+import { startSite, stats, storedDigests, type TestSite, waitForReady, waitUntil } from './harness/site.ts';
 import { KIB, writeVersionedSite } from './harness/versioned-site.ts';
 
 /** Bytes of stored pieces per asset hash, from the keys in the visitor's store. */
@@ -55,12 +56,15 @@ describe('piece store', () => {
     await waitForReady(page);
     const hash = (path: string): string => s.manifest.assets[path]!.hash;
     const swarm = new URL(s.origin.url).host;
-    const complete = async (path: string): Promise<true | undefined> => ((await storedDigests(page))[`a:${hash(path)}`] !== undefined ? true : undefined);
+    const complete = async (path: string): Promise<true | undefined> =>
+      (await storedDigests(page))[`a:${hash(path)}`] !== undefined ? true : undefined;
 
     // 256 + 256 + 128 KiB: under the quota, all kept and announced.
     await fetchAll(page, ['whole.bin', 'partial.bin', 'keep.bin']);
     for (const p of ['whole.bin', 'partial.bin', 'keep.bin']) await waitUntil(`${p} stored`, 10_000, () => complete(p));
-    await waitUntil('whole.bin announced', 10_000, async () => ((await holdersOf(s.signalUrl, swarm, hash('whole.bin'))).length > 0 ? true : undefined));
+    await waitUntil('whole.bin announced', 10_000, async () =>
+      (await holdersOf(s.signalUrl, swarm, hash('whole.bin'))).length > 0 ? true : undefined,
+    );
     // Used again: whole.bin is now more recent than partial.bin.
     await fetchAll(page, ['whole.bin']);
     // +100 KiB passes the quota: the least recently used asset (partial.bin) goes.
@@ -68,15 +72,21 @@ describe('piece store', () => {
     await waitUntil('grow.bin stored', 10_000, () => complete('grow.bin'));
     const bytes = await storedBytes(page, [s.manifest]);
     const total = [...bytes.values()].reduce((n, b) => n + b, 0);
-    console.log(`store/quota: ${total} B stored of ${quota} B allowed: ${JSON.stringify(Object.fromEntries([...Object.entries(s.manifest.assets)].map(([p, a]) => [p, bytes.get(a.hash) ?? 0])))}`);
+    console.log(
+      `store/quota: ${total} B stored of ${quota} B allowed: ${JSON.stringify(Object.fromEntries([...Object.entries(s.manifest.assets)].map(([p, a]) => [p, bytes.get(a.hash) ?? 0])))}`,
+    );
     assert.ok(total <= quota, `${total} B stored, quota ${quota} B`);
     assert.equal(bytes.get(hash('partial.bin')) ?? 0, 0, 'the least recently used asset was evicted, all its pieces');
     for (const p of ['whole.bin', 'keep.bin', 'grow.bin']) assert.ok((bytes.get(hash(p)) ?? 0) > 0, `${p} kept`);
-    await waitUntil('partial.bin announced lost', 10_000, async () => ((await holdersOf(s.signalUrl, swarm, hash('partial.bin'))).length === 0 ? true : undefined));
+    await waitUntil('partial.bin announced lost', 10_000, async () =>
+      (await holdersOf(s.signalUrl, swarm, hash('partial.bin'))).length === 0 ? true : undefined,
+    );
     assert.ok((await holdersOf(s.signalUrl, swarm, hash('grow.bin'))).length > 0, 'the new asset is announced');
   });
 
-  test('after a deploy, assets the new build does not list are deleted and announced lost; unchanged ones kept', { timeout: 180_000 }, async () => {
+  test('after a deploy, assets the new build does not list are deleted and announced lost; unchanged ones kept', {
+    timeout: 180_000,
+  }, async () => {
     const versions = await writeVersionedSite(2);
     site = await startSite({ siteDir: versions.dir(1) });
     const s = site;
@@ -88,9 +98,13 @@ describe('piece store', () => {
     const swarm = new URL(s.origin.url).host;
     await fetchAll(page, ['whole.bin', 'keep.bin']);
     for (const p of ['whole.bin', 'keep.bin']) {
-      await waitUntil(`${p} stored`, 10_000, async () => ((await storedDigests(page))[`a:${v1.assets[p]!.hash}`] !== undefined ? true : undefined));
+      await waitUntil(`${p} stored`, 10_000, async () =>
+        (await storedDigests(page))[`a:${v1.assets[p]!.hash}`] !== undefined ? true : undefined,
+      );
     }
-    await waitUntil('whole.bin announced', 10_000, async () => ((await holdersOf(s.signalUrl, swarm, v1.assets['whole.bin']!.hash)).length > 0 ? true : undefined));
+    await waitUntil('whole.bin announced', 10_000, async () =>
+      (await holdersOf(s.signalUrl, swarm, v1.assets['whole.bin']!.hash)).length > 0 ? true : undefined,
+    );
 
     const v2 = await s.redeploy(versions.dir(2));
     assert.equal(v2.assets['keep.bin']!.hash, v1.assets['keep.bin']!.hash, 'the control: keep.bin did not change');
@@ -99,7 +113,9 @@ describe('piece store', () => {
     // Chromium activates it once the old one is idle: within ~2 s here (8 rounds, two yes loops
     // running), but an event that restarts the old worker puts it back on its 30 s idle timer, more
     // than once on a very busy machine. A hang guard, not a speed limit.
-    await waitUntil('the new worker controls the page', 120_000, async () => ((await stats(page).catch(() => null))?.workerBuild === v2.build ? true : undefined));
+    await waitUntil('the new worker controls the page', 120_000, async () =>
+      (await stats(page).catch(() => null))?.workerBuild === v2.build ? true : undefined,
+    );
     const gone = v1.assets['whole.bin']!.hash;
     await waitUntil('v1 whole.bin deleted', 15_000, async () => {
       const keys = Object.keys(await storedDigests(page));
@@ -107,7 +123,9 @@ describe('piece store', () => {
     });
     const kept = await storedBytes(page, [v2]);
     assert.equal(kept.get(v2.assets['keep.bin']!.hash), 128 * KIB, 'an unchanged asset keeps its pieces across the deploy');
-    await waitUntil('v1 whole.bin announced lost', 10_000, async () => ((await holdersOf(s.signalUrl, swarm, gone)).length === 0 ? true : undefined));
+    await waitUntil('v1 whole.bin announced lost', 10_000, async () =>
+      (await holdersOf(s.signalUrl, swarm, gone)).length === 0 ? true : undefined,
+    );
     assert.ok((await holdersOf(s.signalUrl, swarm, v2.assets['keep.bin']!.hash)).length > 0, 'the unchanged asset is still announced');
   });
 });

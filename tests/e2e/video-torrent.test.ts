@@ -11,13 +11,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { TORRENT_CLIENT_FILE } from '../../protocol/bridge-config.ts';
-import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { startLyingSeeder, type LyingSeeder } from './harness/lying-seeder.ts';
 import { buildSite } from '../../build.ts';
+import { TORRENT_CLIENT_FILE } from '../../protocol/bridge-config.ts';
 import { startSiteServer } from '../../signal-worker/adapter/node/index.ts';
-import { checkAssets, DEMO_SITE, describeBad, originUse, pct, settle, startSite, waitForReady, type TestSite } from './harness/site.ts';
-import { playVideo, storedChunks, torrentStats, type Playback } from './harness/video.ts';
+import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { type LyingSeeder, startLyingSeeder } from './harness/lying-seeder.ts';
+import { checkAssets, DEMO_SITE, describeBad, originUse, pct, settle, startSite, type TestSite, waitForReady } from './harness/site.ts';
+import { type Playback, playVideo, storedChunks, torrentStats } from './harness/video.ts';
 
 const VIDEO = 'media/test-pattern.webm';
 const PAGE = 'media.html';
@@ -39,7 +39,10 @@ async function watch(visitor: Visitor, site: TestSite): Promise<Playback> {
 
 async function assertVideoIntact(visitor: Visitor, site: TestSite): Promise<void> {
   const checks = await checkAssets(visitor.page, site, [VIDEO]);
-  assert.ok(checks.every((c) => c.ok), `${visitor.name}: video bytes differ from the file: ${describeBad(checks)}`);
+  assert.ok(
+    checks.every((c) => c.ok),
+    `${visitor.name}: video bytes differ from the file: ${describeBad(checks)}`,
+  );
 }
 
 describe('video over WebTorrent', () => {
@@ -62,7 +65,9 @@ describe('video over WebTorrent', () => {
     await site?.close();
   });
 
-  test('viewer 1 streams from the web seed; viewers 2 and 3 take at least 80% from peers; seeking plays', { timeout: 120_000 }, async () => {
+  test('viewer 1 streams from the web seed; viewers 2 and 3 take at least 80% from peers; seeking plays', {
+    timeout: 120_000,
+  }, async () => {
     assert.ok(site);
     const lines: string[] = [];
     for (const name of ['v1', 'v2', 'v3']) {
@@ -71,12 +76,17 @@ describe('video over WebTorrent', () => {
       await settle(site);
       const origin = videoOriginBytes(site, name);
       const stats = await torrentStats(v.page);
-      lines.push(`${name}: first frame ${playback.firstFrameMs.toFixed(0)} ms, origin sent ${origin} of ${size} B (${pct(1 - origin / size)} from peers); torrent ${JSON.stringify(stats)}`);
+      lines.push(
+        `${name}: first frame ${playback.firstFrameMs.toFixed(0)} ms, origin sent ${origin} of ${size} B (${pct(1 - origin / size)} from peers); torrent ${JSON.stringify(stats)}`,
+      );
       await assertVideoIntact(v, site);
       if (name === 'v1') {
         assert.ok(stats && stats.bytesFromWebSeed > 0, `v1 did not use the web seed: ${JSON.stringify(stats)}`);
       } else {
-        assert.ok(1 - origin / size >= MIN_FROM_PEERS, `${name}: only ${pct(1 - origin / size)} of the video from peers (origin sent ${origin} B)`);
+        assert.ok(
+          1 - origin / size >= MIN_FROM_PEERS,
+          `${name}: only ${pct(1 - origin / size)} of the video from peers (origin sent ${origin} B)`,
+        );
         assert.ok(stats && stats.bytesFromPeers > 0, `${name}: no torrent bytes from peers: ${JSON.stringify(stats)}`);
       }
     }
@@ -103,7 +113,9 @@ describe('video over WebTorrent', () => {
     const v1Origin = videoOriginBytes(site, 'v1') - before;
     const v4Origin = videoOriginBytes(site, 'v4');
     const v1Stats = await torrentStats(v1.page);
-    console.log(`video reseed: v1 downloaded ${v1Origin} B after restart, uploaded ${v1Stats?.uploaded} B; v4 origin ${v4Origin} of ${size} B (${pct(1 - v4Origin / size)} from peers)`);
+    console.log(
+      `video reseed: v1 downloaded ${v1Origin} B after restart, uploaded ${v1Stats?.uploaded} B; v4 origin ${v4Origin} of ${size} B (${pct(1 - v4Origin / size)} from peers)`,
+    );
     assert.equal(v1Origin, 0, 'the restarted viewer downloaded the video again');
     assert.ok(1 - v4Origin / size >= MIN_FROM_PEERS, `v4 took only ${pct(1 - v4Origin / size)} from the reseeding viewer`);
     assert.ok((v1Stats?.uploaded ?? 0) > 0, `the restarted viewer uploaded nothing: ${JSON.stringify(v1Stats)}`);
@@ -125,7 +137,9 @@ describe('video over WebTorrent', () => {
       await watch(v5, site);
       await settle(site);
       const stats = await torrentStats(v5.page);
-      console.log(`video liar: liar sent ${liar.uploaded()} wrong B; v5 torrent ${JSON.stringify(stats)}; origin ${videoOriginBytes(site, 'v5')} B`);
+      console.log(
+        `video liar: liar sent ${liar.uploaded()} wrong B; v5 torrent ${JSON.stringify(stats)}; origin ${videoOriginBytes(site, 'v5')} B`,
+      );
       assert.ok(liar.uploaded() > 0, 'the lying peer was never asked for a piece: the test proved nothing');
       assert.ok(stats && stats.badPieces > 0, `no bad piece seen: ${JSON.stringify(stats)}`);
       assert.ok(stats.bannedPeers.includes(liar.peerId), `the liar ${liar.peerId} was not banned: ${JSON.stringify(stats)}`);
@@ -192,7 +206,10 @@ describe('a large download over WebTorrent', () => {
     const big = 'downloads/archive.bin';
     await mkdir(join(siteDir, 'downloads'));
     await writeFile(join(siteDir, big), randomBytes(9 * 1024 * 1024 + 4321));
-    await writeFile(join(siteDir, 'index.html'), '<!doctype html><title>downloads</title><a href="downloads/archive.bin" download>archive</a>\n');
+    await writeFile(
+      join(siteDir, 'index.html'),
+      '<!doctype html><title>downloads</title><a href="downloads/archive.bin" download>archive</a>\n',
+    );
     const site = await startSite({ siteDir });
     const viewers: Visitor[] = [];
     try {
@@ -213,8 +230,13 @@ describe('a large download over WebTorrent', () => {
         await settle(site);
         const origin = originUse(site, name, [big]).byPath[big]?.bytes ?? 0;
         const stats = await torrentStats(v.page);
-        lines.push(`${name}: ${ms} ms, origin sent ${origin} of ${size} B (${pct(1 - origin / size)} from peers), source header ${checks[0]?.source}; torrent ${JSON.stringify(stats)}`);
-        assert.ok(checks.every((c) => c.ok), `${name}: ${describeBad(checks)}`);
+        lines.push(
+          `${name}: ${ms} ms, origin sent ${origin} of ${size} B (${pct(1 - origin / size)} from peers), source header ${checks[0]?.source}; torrent ${JSON.stringify(stats)}`,
+        );
+        assert.ok(
+          checks.every((c) => c.ok),
+          `${name}: ${describeBad(checks)}`,
+        );
         if (name === 'd2') assert.ok(1 - origin / size >= MIN_FROM_PEERS, `d2 took only ${pct(1 - origin / size)} from peers`);
       }
       console.log(`large download: ${lines.join(' | ')}`);
@@ -237,7 +259,9 @@ describe('video with the WebTorrent module missing', () => {
       await settle(site);
       const origin = originUse(site, 'w1', [VIDEO]);
       const size = site.manifest.assets[VIDEO]?.size ?? 0;
-      console.log(`video, no WebTorrent module: first frame ${playback.firstFrameMs.toFixed(0)} ms; origin sent ${origin.byPath[VIDEO]?.bytes} of ${size} B in ${origin.byPath[VIDEO]?.requests} requests`);
+      console.log(
+        `video, no WebTorrent module: first frame ${playback.firstFrameMs.toFixed(0)} ms; origin sent ${origin.byPath[VIDEO]?.bytes} of ${size} B in ${origin.byPath[VIDEO]?.requests} requests`,
+      );
       assert.ok((origin.byPath[VIDEO]?.bytes ?? 0) >= size, 'the video did not come from the origin');
       assert.equal(await torrentStats(v.page), null, 'a torrent client exists without its module');
       await assertVideoIntact(v, site);
@@ -248,8 +272,10 @@ describe('video with the WebTorrent module missing', () => {
   });
 });
 
-describe('video on the demo server (tracker on the site\'s own origin)', () => {
-  test('a default build announces to /peer-connect/announce on the page\'s origin, and the second viewer finds the first there', { timeout: 90_000 }, async () => {
+describe("video on the demo server (tracker on the site's own origin)", () => {
+  test("a default build announces to /peer-connect/announce on the page's origin, and the second viewer finds the first there", {
+    timeout: 90_000,
+  }, async () => {
     // Default build: the manifest's announce is a path, resolved by the bridge against the page.
     const out = await mkdtemp(join(tmpdir(), 'pc-e2e-demo-'));
     await buildSite({ siteDir: DEMO_SITE, outDir: out });

@@ -12,7 +12,16 @@ export function launchDeno(options: LaunchOptions = {}): Promise<RuntimeServer> 
     {
       runtime: 'deno',
       command: join(REPO_ROOT, 'node_modules/.bin/deno'),
-      args: ['run', '--allow-net', '--allow-env', '--no-prompt', '--no-remote', '--no-lock', '--node-modules-dir=manual', join(REPO_ROOT, 'signal-worker/adapter/deno/main.ts')],
+      args: [
+        'run',
+        '--allow-net',
+        '--allow-env',
+        '--no-prompt',
+        '--no-remote',
+        '--no-lock',
+        '--node-modules-dir=manual',
+        join(REPO_ROOT, 'signal-worker/adapter/deno/main.ts'),
+      ],
       env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     },
     options,

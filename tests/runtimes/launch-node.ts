@@ -4,5 +4,8 @@ import { launchStandalone, REPO_ROOT } from './spawn-server.ts';
 import type { LaunchOptions, RuntimeServer } from './types.ts';
 
 export function launchNode(options: LaunchOptions = {}): Promise<RuntimeServer> {
-  return launchStandalone({ runtime: 'node', command: process.execPath, args: ['--import', 'tsx', join(REPO_ROOT, 'signal-worker/adapter/node/main.ts')] }, options);
+  return launchStandalone(
+    { runtime: 'node', command: process.execPath, args: ['--import', 'tsx', join(REPO_ROOT, 'signal-worker/adapter/node/main.ts')] },
+    options,
+  );
 }

@@ -7,16 +7,17 @@
  * and the suite runs it in a loopback-only namespace anyway (only the `Request.cf` lookup is
  * tried and fails fast into wrangler's placeholder).
  */
-import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
+import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
-import { launchConfig, RuntimeUnavailable, type LaunchOptions, type RuntimeServer } from './types.ts';
+import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
+import { type LaunchOptions, launchConfig, type RuntimeServer, RuntimeUnavailable } from './types.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const WRANGLER = join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -47,8 +48,21 @@ async function launchOnce(options: LaunchOptions): Promise<RuntimeServer> {
   const configPath = join(dir, 'wrangler.json');
   writeFileSync(configPath, JSON.stringify(localConfig()));
   const args = [
-    WRANGLER, 'dev', '--config', configPath, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', join(dir, 'state'), '--var', `${SIGNAL_CONFIG_VAR}:${config}`, '--show-interactive-dev-session=false',
+    WRANGLER,
+    'dev',
+    '--config',
+    configPath,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    join(dir, 'state'),
+    '--var',
+    `${SIGNAL_CONFIG_VAR}:${config}`,
+    '--show-interactive-dev-session=false',
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -127,7 +141,10 @@ async function waitForHealth(url: string, timeoutMs: number, exited: () => boole
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited()) throw new Error('wrangler dev exited before the health route answered');
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     await new Promise((done) => setTimeout(done, POLL_MS));
   }
@@ -147,5 +164,7 @@ function freePort(): Promise<number> {
 
 function within(promise: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise.then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise.then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

@@ -2,7 +2,7 @@
 import { launchBun } from './launch-bun.ts';
 import { launchDeno } from './launch-deno.ts';
 import { launchNode } from './launch-node.ts';
-import { RuntimeUnavailable, type LaunchOptions, type RuntimeName, type RuntimeServer } from './types.ts';
+import { type LaunchOptions, type RuntimeName, type RuntimeServer, RuntimeUnavailable } from './types.ts';
 
 export async function launchRuntime(name: RuntimeName, options: LaunchOptions = {}): Promise<RuntimeServer> {
   switch (name) {
@@ -29,6 +29,7 @@ async function launchWorkerdModule(options: LaunchOptions): Promise<RuntimeServe
   } catch (err) {
     throw new RuntimeUnavailable('workerd', `tests/runtimes/launch-workerd.ts could not be loaded: ${(err as Error).message}`);
   }
-  if (typeof module.launchWorkerd !== 'function') throw new RuntimeUnavailable('workerd', 'tests/runtimes/launch-workerd.ts exports no launchWorkerd');
+  if (typeof module.launchWorkerd !== 'function')
+    throw new RuntimeUnavailable('workerd', 'tests/runtimes/launch-workerd.ts exports no launchWorkerd');
   return module.launchWorkerd(options);
 }

@@ -3,16 +3,17 @@
  * process and waits for its listening line: the one launcher every runtime's launch-*.ts uses,
  * so they differ only in the command they run.
  */
-import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
-import { spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
-import { EXIT_WITH_STDIN_ENV, parseListeningLine, PORT_ENV } from '../../signal-worker/adapter/standalone.ts';
+import { EXIT_WITH_STDIN_ENV, PORT_ENV, parseListeningLine } from '../../signal-worker/adapter/standalone.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
-import { launchConfig, RuntimeUnavailable, type LaunchOptions, type RuntimeName, type RuntimeServer } from './types.ts';
+import { type LaunchOptions, launchConfig, type RuntimeName, type RuntimeServer, RuntimeUnavailable } from './types.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -40,7 +41,13 @@ process.once('exit', () => {
 export async function launchStandalone(command: StandaloneCommand, options: LaunchOptions = {}): Promise<RuntimeServer> {
   const { runtime } = command;
   if (!existsSync(command.command)) throw new RuntimeUnavailable(runtime, `${command.command} is missing (run npm install)`);
-  const env: NodeJS.ProcessEnv = { ...process.env, [PORT_ENV]: '0', [SIGNAL_CONFIG_VAR]: JSON.stringify(launchConfig(options)), [EXIT_WITH_STDIN_ENV]: '1', ...command.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [PORT_ENV]: '0',
+    [SIGNAL_CONFIG_VAR]: JSON.stringify(launchConfig(options)),
+    [EXIT_WITH_STDIN_ENV]: '1',
+    ...command.env,
+  };
   // Set by node --test for its own children; a runtime that is a Node process must not see it.
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(command.command, command.args, { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -60,7 +67,10 @@ export async function launchStandalone(command: StandaloneCommand, options: Laun
   try {
     origin = await new Promise<string>((resolve, reject) => {
       const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-      const timer = setTimeout(() => reject(new RuntimeUnavailable(runtime, `no listening line within ${timeoutMs} ms${outputOf(tail)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new RuntimeUnavailable(runtime, `no listening line within ${timeoutMs} ms${outputOf(tail)}`)),
+        timeoutMs,
+      );
       stdout.on('line', (line) => {
         const found = parseListeningLine(line);
         if (found === null) return remember(line);
@@ -109,7 +119,10 @@ async function stopTree(child: ChildProcess, exited: Promise<void>): Promise<voi
 
 function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function outputOf(tail: readonly string[]): string {

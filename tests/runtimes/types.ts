@@ -42,7 +42,10 @@ export interface RuntimeServer {
 
 /** Thrown when a runtime cannot start on this machine; the suite reports it by name and fails. */
 export class RuntimeUnavailable extends Error {
-  constructor(readonly runtime: RuntimeName, reason: string) {
+  constructor(
+    readonly runtime: RuntimeName,
+    reason: string,
+  ) {
     super(`${runtime} could not start here: ${reason}`);
   }
 }

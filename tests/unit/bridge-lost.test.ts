@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LocalHave, type HaveLink } from '../../page-bridge/local-have.ts';
+import { type HaveLink, LocalHave } from '../../page-bridge/local-have.ts';
 import { PeerLink } from '../../page-bridge/peer-link.ts';
 import { MAX_HAVE_PER_MESSAGE } from '../../protocol/limits.ts';
 import { encodeControl } from '../../protocol/peer-wire.ts';
@@ -77,7 +77,10 @@ describe('PeerLink: lost', () => {
     const { link: l, peer } = link();
     const many = Array.from({ length: MAX_HAVE_PER_MESSAGE + 1 }, (_, i) => i.toString(16).padStart(64, '0'));
     l.sendLost(many);
-    assert.deepEqual(peer.sent.map((m) => (m.t === 'lost' ? m.have.length : -1)), [MAX_HAVE_PER_MESSAGE, 1]);
+    assert.deepEqual(
+      peer.sent.map((m) => (m.t === 'lost' ? m.have.length : -1)),
+      [MAX_HAVE_PER_MESSAGE, 1],
+    );
   });
 
   it('a request for a piece no longer stored is answered `nak missing`', async () => {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
-import { buildSite, type BuildResult } from '../../build.ts';
+import { type BuildResult, buildSite } from '../../build.ts';
 
 export const WRAP_OPEN = '<noscript data-peer-connect>';
 export const WRAP_CLOSE = '</noscript>';
@@ -40,9 +40,15 @@ export function tempSite(files: Iterable<[string, string | Buffer]>, extra?: (si
 }
 
 /** `tempSite`, built with default options into `out` once before the tests. */
-export function builtSite(files: Iterable<[string, string | Buffer]>, extra?: (siteDir: string) => Promise<void>): TempSite & { out: string; result: () => BuildResult } {
+export function builtSite(
+  files: Iterable<[string, string | Buffer]>,
+  extra?: (siteDir: string) => Promise<void>,
+): TempSite & { out: string; result: () => BuildResult } {
   let result: BuildResult | null = null;
-  const site = Object.assign(tempSite(files, extra), { out: '', result: (): BuildResult => result ?? assert.fail('the site was not built') });
+  const site = Object.assign(tempSite(files, extra), {
+    out: '',
+    result: (): BuildResult => result ?? assert.fail('the site was not built'),
+  });
   before(async () => {
     site.out = join(site.root, 'out');
     result = await buildSite({ siteDir: site.siteDir, outDir: site.out });

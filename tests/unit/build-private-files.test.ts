@@ -23,13 +23,14 @@ describe('buildSite: hidden files and host configuration', { timeout: 120_000 },
     '.well-known/.hidden': 'x',
     'img/.thumbs/a.png': 'thumb',
     'img/a.png': 'png',
-    '_headers': '/*\n  X-Frame-Options: DENY\n',
-    '_redirects': '/old /new 301\n',
+    _headers: '/*\n  X-Frame-Options: DENY\n',
+    _redirects: '/old /new 301\n',
     'docs/_headers': 'just a file named so',
   };
   const vcs = ['.git/HEAD', '.hg/store/data', '.svn/entries', 'sub/.git', 'sub/.hg/x'];
-  const site = builtSite([...Object.entries(hostFiles), ...vcs.map((p): [string, string] => [p, 'vcs']), ['index.html', '<title>t</title>']], (dir) =>
-    symlink(join(dir, 'img', 'a.png'), join(dir, 'img', 'link.png')),
+  const site = builtSite(
+    [...Object.entries(hostFiles), ...vcs.map((p): [string, string] => [p, 'vcs']), ['index.html', '<title>t</title>']],
+    (dir) => symlink(join(dir, 'img', 'a.png'), join(dir, 'img', 'link.png')),
   );
 
   it('copies every hidden file and host config file (an Apache folder keeps its protection, GitHub Pages its .nojekyll)', async () => {
@@ -55,7 +56,7 @@ describe('buildSite: what the host protects stays out of the manifest', { timeou
     'staff/roster.csv': 'names',
     'open/.htaccess': 'Require all granted\n',
     'open/a.png': 'open',
-    '_headers': '/private/*\n  Basic-Auth: alice:secret\n/*\n  X-Frame-Options: DENY\n',
+    _headers: '/private/*\n  Basic-Auth: alice:secret\n/*\n  X-Frame-Options: DENY\n',
     'private/plan.pdf': 'plan',
     'public.css': 'body{}',
   };
@@ -118,7 +119,9 @@ describe('buildSite: --exclude', { timeout: 120_000 }, () => {
     const worker = await readFile(join(out, WORKER_FILE), 'utf8');
     assert.ok(!worker.includes('secret-plans') && !worker.includes('members/'), 'no excluded name in the public worker');
     const page = await readFile(join(out, 'index.html'), 'utf8');
-    assert.ok(page.includes('<img src="members/photo.jpg">') && !page.includes('<noscript data-peer-connect><img src="members/photo.jpg">'));
+    assert.ok(
+      page.includes('<img src="members/photo.jpg">') && !page.includes('<noscript data-peer-connect><img src="members/photo.jpg">'),
+    );
     assert.ok(page.includes('<noscript data-peer-connect><img src="img/public.png"></noscript>'));
   });
 

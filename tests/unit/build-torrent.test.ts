@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import parseTorrent, { type ParsedTorrent } from 'parse-torrent';
-import { buildSite, type BuildOptions, type BuildResult } from '../../build.ts';
+import { type BuildOptions, type BuildResult, buildSite } from '../../build.ts';
 import {
   resolveBaseUrl,
   resolveTracker,
@@ -25,7 +25,7 @@ import {
 import { parseSize } from '../../cli/main.ts';
 import { WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, TORRENT_MIN_SIZE } from '../../protocol/limits.ts';
-import { validateManifest, type Manifest, type ManifestAsset } from '../../protocol/manifest.ts';
+import { type Manifest, type ManifestAsset, validateManifest } from '../../protocol/manifest.ts';
 import { DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 
 const MiB = 1024 * 1024;
@@ -39,12 +39,19 @@ const STALE = `${TORRENT_DIR}/stale.torrent`;
 function sha1Pieces(bytes: Buffer, pieceLength: number): string[] {
   const out: string[] = [];
   for (let at = 0; at < bytes.length; at += pieceLength) {
-    out.push(createHash('sha1').update(bytes.subarray(at, at + pieceLength)).digest('hex'));
+    out.push(
+      createHash('sha1')
+        .update(bytes.subarray(at, at + pieceLength))
+        .digest('hex'),
+    );
   }
   return out;
 }
 
-const torrentsOf = (m: Manifest): string[] => Object.keys(m.assets).filter((k) => m.assets[k]?.torrent).sort();
+const torrentsOf = (m: Manifest): string[] =>
+  Object.keys(m.assets)
+    .filter((k) => m.assets[k]?.torrent)
+    .sort();
 
 describe('build: torrents for large files and media', () => {
   let root = '';
@@ -85,8 +92,16 @@ describe('build: torrents for large files and media', () => {
     }
     await build('default', {});
     await build('again', {});
-    await build('large', { torrents: 'large', baseUrl: 'https://cdn.example.com/my site', signal: 'wss://signal.example.com/peer-connect/signal' });
-    await build('min16', { torrentMinSize: 16 * MiB, tracker: 'wss://tracker.example.com:8443/announce', signal: 'ws://127.0.0.1:9/peer-connect/signal' });
+    await build('large', {
+      torrents: 'large',
+      baseUrl: 'https://cdn.example.com/my site',
+      signal: 'wss://signal.example.com/peer-connect/signal',
+    });
+    await build('min16', {
+      torrentMinSize: 16 * MiB,
+      tracker: 'wss://tracker.example.com:8443/announce',
+      signal: 'ws://127.0.0.1:9/peer-connect/signal',
+    });
     await build('off', { torrents: 'off' });
   });
 
@@ -131,7 +146,11 @@ describe('build: torrents for large files and media', () => {
       assert.equal(asset.torrent?.pieceLength, parsed.pieceLength);
       assert.equal(parsed.length, bytes.length);
       assert.equal(parsed.name, path.split('/').pop());
-      assert.deepEqual(parsed.files.map((f) => f.path), [parsed.name], 'a single-file torrent');
+      assert.deepEqual(
+        parsed.files.map((f) => f.path),
+        [parsed.name],
+        'a single-file torrent',
+      );
       assert.deepEqual(parsed.pieces, sha1Pieces(bytes, parsed.pieceLength));
       assert.equal(parsed.private, true);
       assert.equal(parsed.createdBy, TORRENT_CREATED_BY);
@@ -215,7 +234,13 @@ describe('torrent choices', () => {
     assert.equal(resolveTracker(null, 'https://s.example.com/peer-connect/signal'), 'wss://s.example.com/peer-connect/announce');
     assert.equal(resolveTracker(null, 'ws://127.0.0.1:8080/peer-connect/signal'), 'ws://127.0.0.1:8080/peer-connect/announce');
     assert.equal(resolveTracker('wss://t.example.com/a', 'ws://x/peer-connect/signal'), 'wss://t.example.com/a');
-    for (const bad of ['/peer-connect/announce', 'http://t.example.com/a', 'udp://t.example.com:80', 'not a url', 'wss://t.example.com/a#f']) {
+    for (const bad of [
+      '/peer-connect/announce',
+      'http://t.example.com/a',
+      'udp://t.example.com:80',
+      'not a url',
+      'wss://t.example.com/a#f',
+    ]) {
       assert.throws(() => resolveTracker(bad, null), /--tracker must be a ws:\/\/ or wss:\/\/ URL/, bad);
     }
   });
@@ -250,7 +275,12 @@ describe('manifest: the torrent field', () => {
     builtAt: '2026-01-01T00:00:00.000Z',
     assets: { 'v.webm': { hash: H, size: 10, type: 'video/webm', pieces: [H], ...(torrent === undefined ? {} : { torrent }) } },
   });
-  const torrent = { infoHash: 'b'.repeat(40), pieceLength: 65536, file: 'peer-connect-torrents/v.webm.torrent', announce: '/peer-connect/announce' };
+  const torrent = {
+    infoHash: 'b'.repeat(40),
+    pieceLength: 65536,
+    file: 'peer-connect-torrents/v.webm.torrent',
+    announce: '/peer-connect/announce',
+  };
 
   it('a manifest without torrents (older builds) stays valid; a good torrent is accepted', () => {
     assert.ok(validateManifest(good()).ok);
@@ -314,8 +344,20 @@ describe('CLI: torrent options', () => {
   it('good values build, and the summary counts the torrents', async () => {
     const out = join(root, 'out');
     const r = run(
-      'build', site, '--out', out, '--torrents', 'large', '--torrent-min-size', '1MiB', '--torrent-quota', '2MiB',
-      '--base-url', 'https://example.com/', '--tracker', 'wss://t.example.com/peer-connect/announce',
+      'build',
+      site,
+      '--out',
+      out,
+      '--torrents',
+      'large',
+      '--torrent-min-size',
+      '1MiB',
+      '--torrent-quota',
+      '2MiB',
+      '--base-url',
+      'https://example.com/',
+      '--tracker',
+      'wss://t.example.com/peer-connect/announce',
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /, 1 torrents, /);

@@ -9,10 +9,10 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildSite, type BuildResult } from '../../build.ts';
+import { type BuildResult, buildSite } from '../../build.ts';
 import { BRIDGE_FILE, WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { PIECE_SIZE } from '../../protocol/limits.ts';
-import { validateManifest, type Manifest } from '../../protocol/manifest.ts';
+import { type Manifest, validateManifest } from '../../protocol/manifest.ts';
 import { scriptTag, WRAP_CLOSE, WRAP_OPEN, writeFiles } from './build-helpers.ts';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -201,7 +201,10 @@ describe('buildSite', { timeout: 120_000 }, () => {
   it('the build id is the first 20 hex chars of SHA-256 over {version, pieceSize, assets}, baked into worker and bridge', async () => {
     const { version, pieceSize, assets } = result.manifest;
     assert.equal(result.manifest.build, sha256(Buffer.from(JSON.stringify({ version, pieceSize, assets }))).slice(0, 20));
-    assert.ok(Object.keys(assets).every((k, i, keys) => i === 0 || keys[i - 1]! < k), 'assets in sorted order');
+    assert.ok(
+      Object.keys(assets).every((k, i, keys) => i === 0 || keys[i - 1]! < k),
+      'assets in sorted order',
+    );
     assert.ok((await readFile(join(out, WORKER_FILE), 'utf8')).includes(result.manifest.build));
     const bridge = await readFile(join(out, BRIDGE_FILE), 'utf8');
     assert.ok(bridge.includes(`"${result.manifest.build}"`), 'bridge config carries the build id');
@@ -280,7 +283,10 @@ describe('buildSite', { timeout: 120_000 }, () => {
       assert.ok(!index.includes(WRAP_OPEN + el), `${el} must not be wrapped`);
     }
     assert.ok(index.includes('<noscript><img src="img/logo.png" alt="already"></noscript>'));
-    assert.ok(!index.includes(`${WRAP_OPEN}<img src="img/logo.png" alt="logo">`), 'an <img> inside a wrapped <picture> is not wrapped again');
+    assert.ok(
+      !index.includes(`${WRAP_OPEN}<img src="img/logo.png" alt="logo">`),
+      'an <img> inside a wrapped <picture> is not wrapped again',
+    );
   });
 
   it("firstVisit 'off': no wrappers, the script only", async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newChunkLru, type ChunkId, type ChunkLru } from '../../page-bridge/torrent-store/lru.ts';
+import { type ChunkId, type ChunkLru, newChunkLru } from '../../page-bridge/torrent-store/lru.ts';
 import { ByteLru } from '../../protocol/byte-lru.ts';
 
 const none = { isPinned: (): boolean => false, isBusy: (): boolean => false };
@@ -26,7 +26,10 @@ describe('ByteLru with chunk entries (torrent store)', () => {
     const lru = newChunkLru();
     for (let i = 0; i < 4; i++) lru.admit(c('a', i), 10, i, 40, none);
     const adm = lru.admit(c('a', 4), 15, 10, 40, none);
-    assert.deepEqual(adm?.victims.map((v) => v.index), [0, 1]);
+    assert.deepEqual(
+      adm?.victims.map((v) => v.index),
+      [0, 1],
+    );
     assert.deepEqual(ids(lru), ['a:2', 'a:3', 'a:4']);
     assert.equal(lru.totalBytes, 35);
   });
@@ -36,7 +39,10 @@ describe('ByteLru with chunk entries (torrent store)', () => {
     for (let i = 0; i < 3; i++) lru.admit(c('a', i), 10, i, 30, none);
     assert.ok(lru.touch(c('a', 0), 5));
     const adm = lru.admit(c('a', 3), 10, 6, 30, none);
-    assert.deepEqual(adm?.victims.map((v) => v.index), [1]);
+    assert.deepEqual(
+      adm?.victims.map((v) => v.index),
+      [1],
+    );
     assert.deepEqual(ids(lru), ['a:2', 'a:0', 'a:3']);
   });
 
@@ -52,7 +58,10 @@ describe('ByteLru with chunk entries (torrent store)', () => {
     lru.admit(c('b', 0), 10, 2, 30, none);
     lru.admit(c('a', 1), 10, 3, 30, none);
     const adm = lru.admit(c('c', 0), 20, 4, 30, none);
-    assert.deepEqual(adm?.victims.map((v) => `${v.torrent}:${v.index}`), ['a:0', 'b:0']);
+    assert.deepEqual(
+      adm?.victims.map((v) => `${v.torrent}:${v.index}`),
+      ['a:0', 'b:0'],
+    );
   });
 
   it('evicts closed torrents before open (pinned) ones, then the oldest pinned', () => {
@@ -61,8 +70,14 @@ describe('ByteLru with chunk entries (torrent store)', () => {
     lru.admit(c('closed', 0), 10, 2, 30, none);
     lru.admit(c('open', 1), 10, 3, 30, none);
     const pinned = { isPinned: (id: ChunkId): boolean => id.torrent === 'open', isBusy: (): boolean => false };
-    assert.deepEqual(lru.admit(c('open', 2), 10, 4, 30, pinned)?.victims.map((v) => v.torrent), ['closed']);
-    assert.deepEqual(lru.admit(c('open', 3), 10, 5, 30, pinned)?.victims.map((v) => `${v.torrent}:${v.index}`), ['open:0']);
+    assert.deepEqual(
+      lru.admit(c('open', 2), 10, 4, 30, pinned)?.victims.map((v) => v.torrent),
+      ['closed'],
+    );
+    assert.deepEqual(
+      lru.admit(c('open', 3), 10, 5, 30, pinned)?.victims.map((v) => `${v.torrent}:${v.index}`),
+      ['open:0'],
+    );
   });
 
   it('never evicts a busy chunk (a put or get in flight), even if that passes the quota', () => {
@@ -70,7 +85,10 @@ describe('ByteLru with chunk entries (torrent store)', () => {
     lru.admit(c('a', 0), 10, 1, 20, none);
     lru.admit(c('a', 1), 10, 2, 20, none);
     const busy = { isPinned: (): boolean => false, isBusy: (id: ChunkId): boolean => id.index === 0 };
-    assert.deepEqual(lru.admit(c('a', 2), 10, 3, 20, busy)?.victims.map((v) => v.index), [1]);
+    assert.deepEqual(
+      lru.admit(c('a', 2), 10, 3, 20, busy)?.victims.map((v) => v.index),
+      [1],
+    );
     assert.deepEqual(lru.admit(c('a', 3), 10, 4, 20, { isPinned: () => false, isBusy: () => true })?.victims, []);
     assert.equal(lru.totalBytes, 30);
   });
@@ -98,7 +116,10 @@ describe('ByteLru with chunk entries (torrent store)', () => {
     lru.admit(c('a', 0), 1, 100, 10, none);
     lru.admit(c('a', 1), 1, 100, 10, none);
     lru.admit(c('a', 2), 1, 50, 10, none);
-    assert.deepEqual(lru.entries().map((u) => u.lastUse), [100, 101, 102]);
+    assert.deepEqual(
+      lru.entries().map((u) => u.lastUse),
+      [100, 101, 102],
+    );
   });
 
   it('restores order from persisted records (a reload) and keeps the clock ahead of them', () => {
@@ -163,8 +184,14 @@ describe('ByteLru with asset entries (piece store)', () => {
     lru.admit(a('old'), 30, 1, 100, none);
     lru.admit(a('mid'), 30, 2, 100, none);
     lru.admit(a('new'), 30, 3, 100, none);
-    assert.deepEqual(lru.admit(a('new'), 60, 4, 100, none)?.victims.map((v) => v.hash), ['old']);
-    assert.deepEqual(lru.admit(a('new'), 90, 5, 100, none)?.victims.map((v) => v.hash), ['mid']);
+    assert.deepEqual(
+      lru.admit(a('new'), 60, 4, 100, none)?.victims.map((v) => v.hash),
+      ['old'],
+    );
+    assert.deepEqual(
+      lru.admit(a('new'), 90, 5, 100, none)?.victims.map((v) => v.hash),
+      ['mid'],
+    );
     assert.deepEqual(hashes(lru), ['new']);
   });
 
@@ -173,7 +200,10 @@ describe('ByteLru with asset entries (piece store)', () => {
     lru.admit(a('x'), 40, 1, 100, none);
     lru.admit(a('y'), 40, 2, 100, none);
     lru.touch(a('x'), 3);
-    assert.deepEqual(lru.admit(a('z'), 40, 4, 100, none)?.victims.map((v) => v.hash), ['y']);
+    assert.deepEqual(
+      lru.admit(a('z'), 40, 4, 100, none)?.victims.map((v) => v.hash),
+      ['y'],
+    );
   });
 
   it('growing past the quota is refused and leaves the asset as it was', () => {
@@ -189,11 +219,14 @@ describe('ByteLru with asset entries (piece store)', () => {
     const busy = { isPinned: (): boolean => false, isBusy: (id: Asset): boolean => id.hash === 'served' };
     assert.deepEqual(lru.admit(a('other'), 60, 2, 100, busy)?.victims, []);
     assert.equal(lru.totalBytes, 120);
-    assert.deepEqual(lru.trim(100, none).map((v) => v.hash), ['served']);
+    assert.deepEqual(
+      lru.trim(100, none).map((v) => v.hash),
+      ['served'],
+    );
     assert.equal(lru.totalBytes, 60);
   });
 
-  it('restore changes an asset\'s size without making it younger (a piece deleted is not a use)', () => {
+  it("restore changes an asset's size without making it younger (a piece deleted is not a use)", () => {
     const lru = assets();
     lru.admit(a('x'), 30, 1, 100, none);
     lru.admit(a('y'), 30, 2, 100, none);
@@ -205,7 +238,10 @@ describe('ByteLru with asset entries (piece store)', () => {
   it('deleteWhere removes exactly the matching assets', () => {
     const lru = assets();
     for (const [i, h] of ['keep', 'drop1', 'drop2'].entries()) lru.admit(a(h), 10, i + 1, 100, none);
-    assert.deepEqual(lru.deleteWhere((e) => e.hash.startsWith('drop')).map((e) => e.hash), ['drop1', 'drop2']);
+    assert.deepEqual(
+      lru.deleteWhere((e) => e.hash.startsWith('drop')).map((e) => e.hash),
+      ['drop1', 'drop2'],
+    );
     assert.deepEqual(hashes(lru), ['keep']);
     assert.equal(lru.totalBytes, 10);
   });

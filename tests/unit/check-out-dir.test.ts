@@ -9,9 +9,9 @@ import {
   BUILD_MARKER_FILE,
   buildMarkerText,
   checkOutDir,
+  type FolderState,
   isBuildMarker,
   isInside,
-  type FolderState,
   type OutDirView,
 } from '../../builder/check-out-dir.ts';
 import type { Result } from '../../protocol/result.ts';
@@ -75,7 +75,10 @@ describe('checkOutDir', () => {
     // `/data` holds the site's real folder, which is reached through /home/me -> /data/me.
     const view = posixView({ '/data/me/site': 'other', '/data': 'earlier-build' }, { '/home/me': '/data/me' });
     refused(checkOutDir(SITE, '/data', view, path.posix), /contains the site folder/);
-    refused(checkOutDir(SITE, '/tmp/data', posixView({ '/data/me/site': 'other' }, { '/home/me': '/data/me', '/tmp/data': '/data' }), path.posix), /contains the site/);
+    refused(
+      checkOutDir(SITE, '/tmp/data', posixView({ '/data/me/site': 'other' }, { '/home/me': '/data/me', '/tmp/data': '/data' }), path.posix),
+      /contains the site/,
+    );
   });
 
   it('on Windows, compares paths case-insensitively', () => {
@@ -91,7 +94,10 @@ describe('checkOutDir', () => {
   });
 
   it('refuses a file', () => {
-    refused(checkOutDir(SITE, '/home/me/notes.txt', posixView({ '/home/me/notes.txt': 'not-a-folder' }), path.posix), /is a file, not a folder/);
+    refused(
+      checkOutDir(SITE, '/home/me/notes.txt', posixView({ '/home/me/notes.txt': 'not-a-folder' }), path.posix),
+      /is a file, not a folder/,
+    );
   });
 
   it('refuses a site that is missing or not a folder', () => {
@@ -100,8 +106,14 @@ describe('checkOutDir', () => {
   });
 
   it('accepts a new folder, an empty one, or an earlier output (emptied first), and returns real paths', () => {
-    assert.deepEqual(checkOutDir(SITE, '/tmp/new', posixView(), path.posix), { ok: true, value: { siteDir: SITE, outDir: '/tmp/new', emptyFirst: false } });
-    assert.deepEqual(checkOutDir(SITE, '/tmp/e', posixView({ '/tmp/e': 'empty' }), path.posix), { ok: true, value: { siteDir: SITE, outDir: '/tmp/e', emptyFirst: false } });
+    assert.deepEqual(checkOutDir(SITE, '/tmp/new', posixView(), path.posix), {
+      ok: true,
+      value: { siteDir: SITE, outDir: '/tmp/new', emptyFirst: false },
+    });
+    assert.deepEqual(checkOutDir(SITE, '/tmp/e', posixView({ '/tmp/e': 'empty' }), path.posix), {
+      ok: true,
+      value: { siteDir: SITE, outDir: '/tmp/e', emptyFirst: false },
+    });
     const earlier = checkOutDir(SITE, '/tmp/link/dist', posixView({ '/var/dist': 'earlier-build' }, { '/tmp/link': '/var' }), path.posix);
     assert.deepEqual(earlier, { ok: true, value: { siteDir: SITE, outDir: '/var/dist', emptyFirst: true } });
   });

@@ -5,7 +5,7 @@
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { it, describe } from 'node:test';
+import { describe, it } from 'node:test';
 import { createStore } from 'idb-keyval';
 import { IdbChunkStore } from '../../page-bridge/torrent-store/idb-chunk-store.ts';
 
@@ -28,21 +28,23 @@ const suite = require('abstract-chunk-store/tests') as Suite;
 const bytes = (v: unknown): unknown => (v instanceof Uint8Array ? [...v] : v);
 
 const tape: TapeTest = (name, fn) => {
-  it(name, () =>
-    new Promise<void>((resolve, reject) => {
-      const t: TapeT = {
-        error: (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : undefined),
-        ok: (v) => assert.ok(v),
-        equal: (a, b) => assert.equal(a, b),
-        deepEqual: (a, b) => assert.deepEqual(bytes(a), bytes(b)),
-        end: resolve,
-      };
-      try {
-        fn(t);
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    }),
+  it(
+    name,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const t: TapeT = {
+          error: (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : undefined),
+          ok: (v) => assert.ok(v),
+          equal: (a, b) => assert.equal(a, b),
+          deepEqual: (a, b) => assert.deepEqual(bytes(a), bytes(b)),
+          end: resolve,
+        };
+        try {
+          fn(t);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
   );
 };
 

@@ -93,7 +93,8 @@ describe('WebTorrent 2.8.5 with IdbChunkStore', () => {
     try {
       const db = createStore('wt-partial', 'chunks');
       const direct = new IdbChunkStore(PIECE, { idbStore: db, torrentId: infoHash, length: data.length });
-      const put = (i: number, buf: Uint8Array): Promise<void> => new Promise((resolve, reject) => direct.put(i, buf, (err) => (err ? reject(err) : resolve())));
+      const put = (i: number, buf: Uint8Array): Promise<void> =>
+        new Promise((resolve, reject) => direct.put(i, buf, (err) => (err ? reject(err) : resolve())));
       for (let i = 0; i <= 64; i += 2) await put(i, data.subarray(i * PIECE, Math.min((i + 1) * PIECE, data.length)));
       await put(1, new Uint8Array(PIECE).fill(7));
       await new Promise<void>((resolve) => direct.close(() => resolve()));

@@ -24,7 +24,9 @@ function clock(): () => number {
 const put = (s: IdbChunkStore, i: number, buf: Uint8Array): Promise<void> =>
   new Promise((resolve, reject) => s.put(i, buf, (err) => (err ? reject(err) : resolve())));
 const get = (s: IdbChunkStore, i: number, opts?: { offset?: number; length?: number }): Promise<Uint8Array> =>
-  new Promise((resolve, reject) => s.get(i, opts, (err, chunk) => (err ? reject(err) : chunk ? resolve(chunk) : reject(new Error('no chunk')))));
+  new Promise((resolve, reject) =>
+    s.get(i, opts, (err, chunk) => (err ? reject(err) : chunk ? resolve(chunk) : reject(new Error('no chunk')))),
+  );
 const close = (s: IdbChunkStore): Promise<void> => new Promise((resolve, reject) => s.close((err) => (err ? reject(err) : resolve())));
 const destroy = (s: IdbChunkStore): Promise<void> => new Promise((resolve, reject) => s.destroy((err) => (err ? reject(err) : resolve())));
 const fill = (n: number, byte: number): Uint8Array => new Uint8Array(n).fill(byte);
@@ -209,7 +211,17 @@ describe('IdbChunkStore: quota and LRU eviction', () => {
     const events: string[] = [];
     const s = open(db, 'a', { quotaBytes: 30, now: clock(), onEvict: (i) => events.push(`E${i}`) });
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => new Promise<void>((resolve, reject) => s.put(i, fill(10, i), (err) => (err ? reject(err) : (events.push(`V${i}`), resolve()))))),
+      Array.from(
+        { length: 12 },
+        (_, i) =>
+          new Promise<void>((resolve, reject) =>
+            s.put(i, fill(10, i), (err) => {
+              if (err) return reject(err);
+              events.push(`V${i}`);
+              resolve();
+            }),
+          ),
+      ),
     );
     for (let i = 0; i < 12; i++) {
       const evicted = events.indexOf(`E${i}`);

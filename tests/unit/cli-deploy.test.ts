@@ -5,17 +5,19 @@
  * Worker's own config is checked: an open origin list is warned about (refused with --strict),
  * a config the Worker would answer 500 to is refused.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { applyEdits, modify, parse } from 'jsonc-parser';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'peer-connect.js');
-const runIn = (cwd: string, env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env });
+const runIn = (cwd: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 90_000, env });
 const run = (env: NodeJS.ProcessEnv, ...args: string[]) => runIn(process.cwd(), env, ...args);
 /** No credentials, whatever the caller's shell has. */
 const bare = (): NodeJS.ProcessEnv => {
@@ -44,7 +46,7 @@ test('deploy --dry-run bundles the Worker with both Durable Object bindings and 
   }
 });
 
-test('deploy without a Cloudflare account fails with wrangler\'s message about the API token', () => {
+test("deploy without a Cloudflare account fails with wrangler's message about the API token", () => {
   const home = mkdtempSync(join(tmpdir(), 'pc-deploy-home-'));
   try {
     // A fresh HOME and XDG_CONFIG_HOME: no cached wrangler login can make this pass by accident.
@@ -75,7 +77,8 @@ function configWith(dir: string, signalConfig: unknown, name = 'wrangler.jsonc')
   return path;
 }
 
-const OPEN_WARNING = /warning: .*wrangler\.jsonc deploys allowedOrigins "\*".*Set vars\.PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigins to your site's origins/;
+const OPEN_WARNING =
+  /warning: .*wrangler\.jsonc deploys allowedOrigins "\*".*Set vars\.PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigins to your site's origins/;
 
 test('deploy warns that the shipped config accepts pages from any origin, and names the fix', () => {
   const out = mkdtempSync(join(tmpdir(), 'pc-deploy-'));
@@ -108,28 +111,34 @@ test('deploy --strict --dry-run of a config that lists its origins bundles witho
   }
 });
 
-test('deploy refuses a config the Worker would answer 500 to, before wrangler runs, with the decoder\'s message', () => {
+test("deploy refuses a config the Worker would answer 500 to, before wrangler runs, with the decoder's message", () => {
   const dir = mkdtempSync(join(tmpdir(), 'pc-deploy-bad-'));
   try {
     const config = configWith(dir, { allowedOrigins: ['https://site.example'], limits: { maxPeersPerSwarm: 1e9 } });
     const r = run(bare(), 'deploy', '--dry-run', '--config', config);
     assert.equal(r.status, 1, r.stderr + r.stdout);
-    assert.match(r.stderr, /wrangler\.jsonc: vars\.PEER_CONNECT_SIGNAL_CONFIG would make the Worker answer every request with 500: .*maxPeersPerSwarm may be lowered, not raised/);
+    assert.match(
+      r.stderr,
+      /wrangler\.jsonc: vars\.PEER_CONNECT_SIGNAL_CONFIG would make the Worker answer every request with 500: .*maxPeersPerSwarm may be lowered, not raised/,
+    );
     assert.equal(r.stdout, '', 'wrangler never ran');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('deploy reads a relative --config and --outdir from the caller\'s directory, not the package\'s', () => {
+test("deploy reads a relative --config and --outdir from the caller's directory, not the package's", () => {
   const dir = mkdtempSync(join(tmpdir(), 'pc-deploy-cwd-'));
   try {
     // A name the package has no file of, so a wrong resolution fails before wrangler writes anything there.
     configWith(dir, { allowedOrigins: ['https://site.example'] }, 'site-wrangler.jsonc');
     const r = runIn(dir, bare(), 'deploy', '--dry-run', '--config', 'site-wrangler.jsonc', '--outdir', 'out');
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    assert.doesNotMatch(r.stderr, /allowedOrigins/, 'the caller\'s config, not the shipped open one');
-    assert.ok(readdirSync(join(dir, 'out')).some((f) => f.endsWith('.js')), 'the bundle in the caller\'s out/');
+    assert.doesNotMatch(r.stderr, /allowedOrigins/, "the caller's config, not the shipped open one");
+    assert.ok(
+      readdirSync(join(dir, 'out')).some((f) => f.endsWith('.js')),
+      "the bundle in the caller's out/",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

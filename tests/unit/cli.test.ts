@@ -1,10 +1,11 @@
 /** The `peer-connect` command as a user runs it: a real process, real files, exit codes. */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'peer-connect.js');
 const demo = join(import.meta.dirname, '..', '..', 'demo', 'site');
@@ -18,7 +19,10 @@ test('build writes the worker, the bridge and script-tagged pages, and reports w
     assert.match(r.stdout, /built .*: \d+ assets .* 5 pages, 0 elements marked/);
     assert.ok(readFileSync(join(out, 'peer-connect-sw.js'), 'utf8').length > 1000);
     assert.ok(readFileSync(join(out, 'peer-connect.js'), 'utf8').includes('ws://127.0.0.1:9/peer-connect/signal'));
-    assert.match(readFileSync(join(out, 'posts', 'first-light.html'), 'utf8'), /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async><\/script>/);
+    assert.match(
+      readFileSync(join(out, 'posts', 'first-light.html'), 'utf8'),
+      /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async><\/script>/,
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -40,7 +44,7 @@ test('build --exclude (repeatable) keeps files out of the manifest and says how 
   }
 });
 
-test('build reports what the site\'s host configuration protects, rule by rule', () => {
+test("build reports what the site's host configuration protects, rule by rule", () => {
   const root = mkdtempSync(join(tmpdir(), 'pc-cli-'));
   try {
     const site = join(root, 'site');

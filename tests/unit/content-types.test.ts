@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CONTENT_TYPE_OVERRIDES, contentTypeFor, DEFAULT_CONTENT_TYPE, extensionOf } from '../../protocol/content-types.ts';
 import { urlPathFor } from '../../protocol/manifest.ts';
-import { startSiteServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { type RunningSiteServer, startSiteServer } from '../../signal-worker/adapter/node/index.ts';
 import { serveAsset } from '../../sw/serve-asset.ts';
-import { startOriginServer, type OriginServer } from '../e2e/harness/origin-server.ts';
+import { type OriginServer, startOriginServer } from '../e2e/harness/origin-server.ts';
 import { builtSite } from './build-helpers.ts';
-import { deps, FakeOrigin, makeAsset, MemStore, PIECE, T, URL_ } from './support/sw-fakes.ts';
+import { deps, FakeOrigin, MemStore, makeAsset, PIECE, T, URL_ } from './support/sw-fakes.ts';
 
 /**
  * The types a static site ships and what a browser must be sent for each: the extensions issue
@@ -62,7 +62,7 @@ describe('contentTypeFor', () => {
     for (const [ext, type] of EXPECTED) assert.equal(contentTypeFor(`a/b.${ext}`), type, ext);
   });
 
-  it('reads only the last segment\'s extension, in any case, with either slash', () => {
+  it("reads only the last segment's extension, in any case, with either slash", () => {
     assert.equal(contentTypeFor('subs/EN.VTT'), 'text/vtt; charset=utf-8');
     assert.equal(contentTypeFor('C:\\site\\docs\\notes.md'), 'text/markdown; charset=utf-8');
     assert.equal(contentTypeFor('archive.tar.gz'), 'application/gzip');
@@ -94,7 +94,7 @@ describe('build, serve and the test origin send one type', () => {
     await origin.close();
   });
 
-  it('the manifest\'s type of every asset is what `serve` and the test origin send', T, async () => {
+  it("the manifest's type of every asset is what `serve` and the test origin send", T, async () => {
     const assets = Object.entries(site.result().manifest.assets);
     assert.equal(assets.length, files.length - 1, 'every file but the page is an asset');
     for (const [path, asset] of assets) {
@@ -113,7 +113,13 @@ describe('build, serve and the test origin send one type', () => {
       assert.ok(built, path);
       const f = await makeAsset(2 * PIECE);
       const asset = { ...f.asset, type: built.type };
-      const worker = await serveAsset(new Request(URL_), asset, PIECE, deps(new MemStore(asset.hash), new FakeOrigin(f), null), () => undefined);
+      const worker = await serveAsset(
+        new Request(URL_),
+        asset,
+        PIECE,
+        deps(new MemStore(asset.hash), new FakeOrigin(f), null),
+        () => undefined,
+      );
       await worker.arrayBuffer();
       const fromServe = await fetch(new URL(urlPathFor(path), serve.url));
       await fromServe.arrayBuffer();

@@ -32,8 +32,9 @@ describe('deployedSignalConfig', () => {
     assert.equal(deployedSignalConfig('{ "vars": { "OTHER": "1" } }', PATH).allowedOrigins, '*');
   });
 
-  it('refuses what the Worker would answer 500 to, with the decoder\'s message and the file', () => {
-    const raised = '{ "vars": { "PEER_CONNECT_SIGNAL_CONFIG": { "allowedOrigins": ["https://site.example"], "limits": { "maxPeersPerSwarm": 1e9 } } } }';
+  it("refuses what the Worker would answer 500 to, with the decoder's message and the file", () => {
+    const raised =
+      '{ "vars": { "PEER_CONNECT_SIGNAL_CONFIG": { "allowedOrigins": ["https://site.example"], "limits": { "maxPeersPerSwarm": 1e9 } } } }';
     assert.throws(
       () => deployedSignalConfig(raised, PATH),
       /^Error: site\/wrangler\.jsonc: vars\.PEER_CONNECT_SIGNAL_CONFIG would make the Worker answer every request with 500: PEER_CONNECT_SIGNAL_CONFIG\.limits: .*may be lowered, not raised/,
@@ -42,7 +43,10 @@ describe('deployedSignalConfig', () => {
   });
 
   it('refuses a file that is not JSONC, with the line and column', () => {
-    assert.throws(() => deployedSignalConfig('{\n  "name": "x"\n  "main": "y"\n}', PATH), /^Error: site\/wrangler\.jsonc:3:3: not JSONC \(CommaExpected\)/);
+    assert.throws(
+      () => deployedSignalConfig('{\n  "name": "x"\n  "main": "y"\n}', PATH),
+      /^Error: site\/wrangler\.jsonc:3:3: not JSONC \(CommaExpected\)/,
+    );
     assert.throws(() => deployedSignalConfig('[]', PATH), /must be a JSON object/);
   });
 

@@ -30,7 +30,12 @@ describe('optionRules (--exclude)', () => {
   it('globs are relative to the site root: * stays in one folder, ** crosses folders', () => {
     assert.deepEqual(excludedBy('*.pdf'), ['a.pdf']);
     assert.deepEqual(excludedBy('**/*.pdf'), ['a.pdf', 'docs/guide.pdf', 'members/deep/report.pdf']);
-    assert.deepEqual(excludedBy('**/members/**'), ['members/.hidden/x.png', 'members/deep/report.pdf', 'members/photo.jpg', 'img/members/logo.png']);
+    assert.deepEqual(excludedBy('**/members/**'), [
+      'members/.hidden/x.png',
+      'members/deep/report.pdf',
+      'members/photo.jpg',
+      'img/members/logo.png',
+    ]);
   });
 
   it('is repeatable, and each excluded file names the first pattern that matched', () => {

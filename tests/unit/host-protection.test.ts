@@ -25,13 +25,35 @@ describe('htaccessProtections', () => {
       'Options -Indexes',
     ].join('\n');
     assert.deepEqual(directives(text), ['AuthType Basic', 'AuthUserFile /srv/www/.htpasswd', 'Require valid-user']);
-    for (const line of ['Require user alice', 'Require group staff', 'require VALID-USER', 'Require ip 10.0.0.0/8', 'Require all denied', 'Require not ip 1.2.3.4', 'Deny from all', 'AuthGroupFile /x', 'AuthType Digest', 'authtype "Basic"']) {
+    for (const line of [
+      'Require user alice',
+      'Require group staff',
+      'require VALID-USER',
+      'Require ip 10.0.0.0/8',
+      'Require all denied',
+      'Require not ip 1.2.3.4',
+      'Deny from all',
+      'AuthGroupFile /x',
+      'AuthType Digest',
+      'authtype "Basic"',
+    ]) {
       assert.deepEqual(directives(line), [line], line);
     }
   });
 
   it('a grant to all, AuthType None, comments, and unrelated directives protect nothing', () => {
-    const text = ['Require all granted', 'require  ALL   Granted', 'AuthType None', 'AuthType "none"', '# Require valid-user', 'Allow from all', 'Order allow,deny', 'RewriteEngine On', 'AuthName "x"', 'Header set X-A b'].join('\n');
+    const text = [
+      'Require all granted',
+      'require  ALL   Granted',
+      'AuthType None',
+      'AuthType "none"',
+      '# Require valid-user',
+      'Allow from all',
+      'Order allow,deny',
+      'RewriteEngine On',
+      'AuthName "x"',
+      'Header set X-A b',
+    ].join('\n');
     assert.deepEqual(directives(text), []);
   });
 
@@ -55,7 +77,10 @@ describe('htaccessProtections', () => {
       '</IfModule>',
     ].join('\n');
     const found = htaccessProtections(text);
-    assert.deepEqual(found.map((p) => p.scope.section), ['<Files "admin.php">', '<FilesMatch "\\.(pdf|docx)$">', '<Files ~ "^secret">']);
+    assert.deepEqual(
+      found.map((p) => p.scope.section),
+      ['<Files "admin.php">', '<FilesMatch "\\.(pdf|docx)$">', '<Files ~ "^secret">'],
+    );
     const matches = (i: number, name: string): boolean => {
       const scope = found[i]!.scope;
       return scope.section !== null && scope.matchesName(name);
@@ -81,7 +106,10 @@ describe('htaccessRules', () => {
   it('an .htaccess that protects its folder excludes that subtree only', () => {
     const rules = htaccessRules('members/.htaccess', 'AuthType Basic\nRequire valid-user\n');
     assert.equal(rules.length, 1);
-    assert.deepEqual(applyExclusions(PATHS, rules).excluded.map((e) => e.path), ['members/a.jpg', 'members/deep/b.pdf', 'members/admin.php']);
+    assert.deepEqual(
+      applyExclusions(PATHS, rules).excluded.map((e) => e.path),
+      ['members/a.jpg', 'members/deep/b.pdf', 'members/admin.php'],
+    );
     assert.equal(describeReason(rules[0]!.reason), 'members/.htaccess (AuthType Basic), everything under members/');
   });
 
@@ -92,8 +120,14 @@ describe('htaccessRules', () => {
   });
 
   it('a <Files> section covers only the files it names, in the subtree', () => {
-    const rules = htaccessRules('.htaccess', '<Files "admin.php">\nRequire valid-user\n</Files>\n<Files ~ "^\\.ht">\nRequire all denied\n</Files>');
-    assert.deepEqual(applyExclusions(PATHS, rules).excluded.map((e) => e.path), ['members/admin.php', 'other/admin.php']);
+    const rules = htaccessRules(
+      '.htaccess',
+      '<Files "admin.php">\nRequire valid-user\n</Files>\n<Files ~ "^\\.ht">\nRequire all denied\n</Files>',
+    );
+    assert.deepEqual(
+      applyExclusions(PATHS, rules).excluded.map((e) => e.path),
+      ['members/admin.php', 'other/admin.php'],
+    );
   });
 
   it('an .htaccess that protects nothing makes no rule', () => {
@@ -118,21 +152,53 @@ describe('hostRules', () => {
     await write('private/.htpasswd', 'alice:x\n');
     await write('open/.htaccess', 'Require all granted\n');
     const { rules } = await hostRules(root, ['open/.htaccess', 'private/.htpasswd']);
-    assert.deepEqual(applyExclusions(['open/a.png', 'private/b.png', 'private/sub/c.png', 'privateer.png'], rules).excluded.map((e) => e.path), ['private/b.png', 'private/sub/c.png']);
+    assert.deepEqual(
+      applyExclusions(['open/a.png', 'private/b.png', 'private/sub/c.png', 'privateer.png'], rules).excluded.map((e) => e.path),
+      ['private/b.png', 'private/sub/c.png'],
+    );
     assert.equal(describeReason(rules[0]!.reason), 'private/.htpasswd (a password file), everything under private/');
   });
 
   it('a _headers block with Basic-Auth excludes what its Netlify path pattern matches', async () => {
-    await write('_headers', ['# protected areas', '/members/*', '  Basic-Auth: alice:secret', '/*', '  X-Frame-Options: DENY', '/reports/:year/summary.pdf', '  basic-auth: bob:pw', '/caf%C3%A9/*', '  Basic-Auth: c:d', '/exact.zip', '  Basic-Auth: e:f'].join('\n'));
+    await write(
+      '_headers',
+      [
+        '# protected areas',
+        '/members/*',
+        '  Basic-Auth: alice:secret',
+        '/*',
+        '  X-Frame-Options: DENY',
+        '/reports/:year/summary.pdf',
+        '  basic-auth: bob:pw',
+        '/caf%C3%A9/*',
+        '  Basic-Auth: c:d',
+        '/exact.zip',
+        '  Basic-Auth: e:f',
+      ].join('\n'),
+    );
     const { rules, warnings } = await hostRules(root, ['_headers']);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(rules.map((r) => r.reason), [
-      { kind: 'headers', file: '_headers', pattern: '/members/*' },
-      { kind: 'headers', file: '_headers', pattern: '/reports/:year/summary.pdf' },
-      { kind: 'headers', file: '_headers', pattern: '/caf%C3%A9/*' },
-      { kind: 'headers', file: '_headers', pattern: '/exact.zip' },
-    ]);
-    const paths = ['members/a.jpg', 'members/deep/b.pdf', 'Members/c.png', 'membership.png', 'reports/2024/summary.pdf', 'reports/2024/other.pdf', 'café/menu.pdf', 'exact.zip', 'exact.zip.png', 'index.css'];
+    assert.deepEqual(
+      rules.map((r) => r.reason),
+      [
+        { kind: 'headers', file: '_headers', pattern: '/members/*' },
+        { kind: 'headers', file: '_headers', pattern: '/reports/:year/summary.pdf' },
+        { kind: 'headers', file: '_headers', pattern: '/caf%C3%A9/*' },
+        { kind: 'headers', file: '_headers', pattern: '/exact.zip' },
+      ],
+    );
+    const paths = [
+      'members/a.jpg',
+      'members/deep/b.pdf',
+      'Members/c.png',
+      'membership.png',
+      'reports/2024/summary.pdf',
+      'reports/2024/other.pdf',
+      'café/menu.pdf',
+      'exact.zip',
+      'exact.zip.png',
+      'index.css',
+    ];
     // Netlify's matcher makes the slash before a trailing * optional, so /members/* also takes membership.png.
     assert.deepEqual(applyExclusions(paths, rules).kept, ['reports/2024/other.pdf', 'exact.zip.png', 'index.css']);
     assert.equal(describeReason(rules[0]!.reason), '_headers (Basic-Auth on /members/*)');

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodePageSet, pageKey, pageKeysForUrl, PageSet } from '../../protocol/page-set.ts';
+import { encodePageSet, PageSet, pageKey, pageKeysForUrl } from '../../protocol/page-set.ts';
 
 describe('page set', () => {
   it('keys a page file by the URL forms hosts serve it at', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_HAVE_PER_MESSAGE, MAX_REQUESTS_IN_FLIGHT_FROM_PEER, MAX_UPLOAD_BUFFERED_BYTES } from '../../protocol/limits.ts';
 import { encodeControl } from '../../protocol/peer-wire.ts';
-import { linkedPair, tick, until, type StoredPieces } from './support/bridge-fakes.ts';
+import { linkedPair, type StoredPieces, tick, until } from './support/bridge-fakes.ts';
 
 const H = 'a'.repeat(64);
 const piece = (n: number, size = 1000): Uint8Array => new Uint8Array(size).fill(n);
@@ -19,7 +19,10 @@ describe('PeerLink: downloads', () => {
     const data = await near.request(H, 1);
     assert.deepEqual(new Uint8Array(data), piece(2));
     assert.deepEqual(nearPeer.sent, [{ t: 'req', id: 1, hash: H, piece: 1 }]);
-    assert.deepEqual(farPeer.pieces.map((p) => p.id), [1]);
+    assert.deepEqual(
+      farPeer.pieces.map((p) => p.id),
+      [1],
+    );
     assert.deepEqual(farHooks.uploaded, [1000], 'the uploader counts what it sent');
     await tick();
     assert.equal(nearHooks.settled, 1, 'a slot is free again');
@@ -57,7 +60,11 @@ describe('PeerLink: downloads', () => {
     for (const read of reads) read();
     await first;
     await tick(5);
-    assert.deepEqual(farPeer.pieces.map((p) => p.id), [1], 'the cancelled request was dropped from the queue');
+    assert.deepEqual(
+      farPeer.pieces.map((p) => p.id),
+      [1],
+      'the cancelled request was dropped from the queue',
+    );
   });
 
   it('a late piece for a request that timed out is ignored', async () => {
@@ -77,7 +84,10 @@ describe('PeerLink: uploads', () => {
     const count = MAX_REQUESTS_IN_FLIGHT_FROM_PEER + 4;
     const requests = Array.from({ length: count }, () => near.request(H, 0, 5_000).catch((e: Error) => e.message));
     await until(() => near.inFlight === count - 3, 'three refusals');
-    assert.deepEqual(farPeer.sent, [count - 2, count - 1, count].map((id) => ({ t: 'nak', id, reason: 'busy' })));
+    assert.deepEqual(
+      farPeer.sent,
+      [count - 2, count - 1, count].map((id) => ({ t: 'nak', id, reason: 'busy' })),
+    );
     near.close();
     assert.equal((await Promise.all(requests)).filter((m) => m === 'peer refused: busy').length, 3);
   });
@@ -105,8 +115,14 @@ describe('PeerLink: haves, violations, close', () => {
     const many = Array.from({ length: MAX_HAVE_PER_MESSAGE + 2 }, (_, i) => i.toString(16).padStart(64, '0'));
     far.sendHave(many);
     await until(() => near.haves.size === many.length, 'every have');
-    assert.deepEqual(nearHooks.haveCalls.map((h) => h.length), [MAX_HAVE_PER_MESSAGE, 2]);
-    assert.deepEqual(farPeer.sent.map((m) => m.t), ['have', 'have']);
+    assert.deepEqual(
+      nearHooks.haveCalls.map((h) => h.length),
+      [MAX_HAVE_PER_MESSAGE, 2],
+    );
+    assert.deepEqual(
+      farPeer.sent.map((m) => m.t),
+      ['have', 'have'],
+    );
   });
 
   it('a frame that does not decode is a protocol violation', async () => {

@@ -20,7 +20,10 @@ describe('PeerPool: parked offers', () => {
     const offers = await pool.offersForJoin();
     assert.equal(offers.length, PARKED_OFFERS);
     assert.equal(new Set(offers.map((o) => o.connId)).size, PARKED_OFFERS);
-    assert.deepEqual(offers.map((o) => o.sdp.sdp), peers.made.map((p) => `offer from ${p.name}`));
+    assert.deepEqual(
+      offers.map((o) => o.sdp.sdp),
+      peers.made.map((p) => `offer from ${p.name}`),
+    );
     assert.ok(peers.made.every((p) => p.initiator));
 
     const quiet = testPool({ parkOffers: false });
@@ -32,7 +35,10 @@ describe('PeerPool: parked offers', () => {
     const { pool, peers } = testPool();
     await pool.offersForJoin();
     await pool.offersForJoin();
-    assert.deepEqual(peers.made.map((p) => p.destroyed), [true, true, false, false]);
+    assert.deepEqual(
+      peers.made.map((p) => p.destroyed),
+      [true, true, false, false],
+    );
   });
 
   it('offer-used: only the answer of the peer it was handed to is applied; the link opens with our have, and a fresh offer is parked', async () => {
@@ -63,7 +69,9 @@ describe('PeerPool: connecting to holders', () => {
     assert.equal(peer.initiator, false);
     assert.deepEqual(peer.signals, [OFFER]);
     await until(() => signals(signal.sent).length === 1, 'the answer');
-    assert.deepEqual(signals(signal.sent), [{ type: 'signal', to: 'holder', connId: 'c1', sdp: { type: 'answer', sdp: `answer from ${peer.name}` } }]);
+    assert.deepEqual(signals(signal.sent), [
+      { type: 'signal', to: 'holder', connId: 'c1', sdp: { type: 'answer', sdp: `answer from ${peer.name}` } },
+    ]);
     peer.open();
     const link = await opening;
     assert.equal(link?.peerId, 'holder');
@@ -141,7 +149,7 @@ describe('PeerPool: limits and bans', () => {
     const t = testPool();
     const holders = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) holders.push(await connectHolder(t.pool, t.peers, `holder${i}`));
-    holders.forEach((h, i) => (h.link.lastUsed = 1_000 + i));
+    for (const [i, h] of holders.entries()) h.link.lastUsed = 1_000 + i;
     holders[3]!.link.lastUsed = 1;
     const made = t.peers.made.length;
     t.pool.onSignal({ type: 'signal', from: 'stranger', connId: 'k1', sdp: OFFER });

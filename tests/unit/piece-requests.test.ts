@@ -6,10 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { servePieceRequest, type RequestContext } from '../../page-bridge/piece-requests.ts';
+import { type RequestContext, servePieceRequest } from '../../page-bridge/piece-requests.ts';
 import type { BridgeReply } from '../../protocol/bridge-messages.ts';
 import { PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
-import { attachVisitor, connectHolder, FakeLookup, testPool, tick, until, type StoredPieces, type TestPool } from './support/bridge-fakes.ts';
+import {
+  attachVisitor,
+  connectHolder,
+  FakeLookup,
+  type StoredPieces,
+  type TestPool,
+  testPool,
+  tick,
+  until,
+} from './support/bridge-fakes.ts';
 import { settle, workerEnd } from './support/worker-end.ts';
 
 const H = 'c'.repeat(64);
@@ -73,12 +82,15 @@ describe('servePieceRequest: finding holders', () => {
     assert.deepEqual(s.lookup.wants, [{ hash: H, exclude: ['linked-but-empty', 'banned-one'] }]);
     const replies = await worker.received(3);
     assert.deepEqual(replies[0], { pc: 'accepted', peers: 1 });
-    assert.deepEqual([...piecesOf(replies).values()].map(([, peer]) => peer), ['named', 'named']);
+    assert.deepEqual(
+      [...piecesOf(replies).values()].map(([, peer]) => peer),
+      ['named', 'named'],
+    );
   });
 });
 
 describe('servePieceRequest: pieces', () => {
-  it('from a linked holder: `accepted`, then each piece with its bytes and the holder\'s id', async (t) => {
+  it("from a linked holder: `accepted`, then each piece with its bytes and the holder's id", async (t) => {
     const s = setup();
     await connectHolder(s.pool, s.peers, 'holder', holding());
     const worker = workerEnd(t);
@@ -112,7 +124,10 @@ describe('servePieceRequest: pieces', () => {
     const worker = workerEnd(t);
     await servePieceRequest(s.ctx, H, [0, 1, 2], worker.port);
     const replies = await worker.received(4);
-    assert.deepEqual(replies.filter((r) => r.pc === 'piece-failed'), [{ pc: 'piece-failed', index: 1, reason: 'no holder left' }]);
+    assert.deepEqual(
+      replies.filter((r) => r.pc === 'piece-failed'),
+      [{ pc: 'piece-failed', index: 1, reason: 'no holder left' }],
+    );
     assert.deepEqual([...piecesOf(replies).keys()].sort(), [0, 2]);
   });
 
@@ -128,13 +143,18 @@ describe('servePieceRequest: pieces', () => {
       return PIECES[index] ?? null;
     };
     const worker = workerEnd(t);
-    await servePieceRequest(s.ctx, H, PIECES.map((_, i) => i), worker.port);
+    await servePieceRequest(
+      s.ctx,
+      H,
+      PIECES.map((_, i) => i),
+      worker.port,
+    );
     assert.equal(piecesOf(await worker.received(11)).size, 10);
     assert.equal(most, PIECES_IN_FLIGHT_PER_PEER);
   });
 });
 
-describe('servePieceRequest: the worker\'s feedback', () => {
+describe("servePieceRequest: the worker's feedback", () => {
   it('a bad-piece report names the peer to ban', async (t) => {
     const s = setup();
     await connectHolder(s.pool, s.peers, 'liar', holding());
@@ -155,7 +175,12 @@ describe('servePieceRequest: the worker\'s feedback', () => {
       return PIECES[index] ?? null;
     };
     const worker = workerEnd(t);
-    const serving = servePieceRequest(s.ctx, H, PIECES.map((_, i) => i), worker.port);
+    const serving = servePieceRequest(
+      s.ctx,
+      H,
+      PIECES.map((_, i) => i),
+      worker.port,
+    );
     await worker.received(1);
     await until(() => reads.length === PIECES_IN_FLIGHT_PER_PEER, 'the first requests');
     worker.send({ pc: 'cancel' });
@@ -163,7 +188,10 @@ describe('servePieceRequest: the worker\'s feedback', () => {
     for (const read of reads) read();
     await serving;
     await settle();
-    assert.deepEqual(worker.replies.map((r) => r.pc), ['accepted']);
+    assert.deepEqual(
+      worker.replies.map((r) => r.pc),
+      ['accepted'],
+    );
     assert.equal(reads.length, PIECES_IN_FLIGHT_PER_PEER, 'no request after the cancel');
   });
 });

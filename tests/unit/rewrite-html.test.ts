@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parse, parseFragment, serialize } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
-import { rewriteHtml, type RewriteOptions } from '../../builder/rewrite-html.ts';
+import { parse, parseFragment, serialize } from 'parse5';
+import { type RewriteOptions, rewriteHtml } from '../../builder/rewrite-html.ts';
 import { scriptTag, WRAP_CLOSE, WRAP_OPEN } from './build-helpers.ts';
 
 type Element = DefaultTreeAdapterMap['element'];
@@ -32,7 +32,10 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     firstVisit: 'swap',
     ...over,
   });
-  const rewrite = (html: string, over: Partial<RewriteOptions> = {}): { html: string; swapped: number; scriptAdded: boolean; scriptsUpdated: number } => {
+  const rewrite = (
+    html: string,
+    over: Partial<RewriteOptions> = {},
+  ): { html: string; swapped: number; scriptAdded: boolean; scriptsUpdated: number } => {
     const r = rewriteHtml(Buffer.from(html, 'utf8'), options(over));
     return { html: r.html.toString('utf8'), swapped: r.swapped, scriptAdded: r.scriptAdded, scriptsUpdated: r.scriptsUpdated };
   };
@@ -110,7 +113,13 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
   });
 
   it('a script whose path only looks like the bridge is left alone and ours is added', () => {
-    for (const other of ['my-peer-connect.js', 'peer-connect.js.map', 'peer-connect.json', 'x.js?peer-connect.js', 'x.js#/peer-connect.js']) {
+    for (const other of [
+      'my-peer-connect.js',
+      'peer-connect.js.map',
+      'peer-connect.json',
+      'x.js?peer-connect.js',
+      'x.js#/peer-connect.js',
+    ]) {
       const input = `<head><script src="${other}"></script></head>`;
       const r = rewrite(input, { bridgeSrc: VERSIONED });
       assert.equal(r.html, input.replace('</head>', `${scriptTag(VERSIONED)}</head>`), other);
@@ -158,14 +167,18 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
   });
 
   it('external, non-asset, data: and query URLs are not wrapped', () => {
-    const src = '<img src="https://other.example/img/a.png"><img src="//other.example/img/a.png"><img src="img/zzz.png"><img src="data:image/png;base64,AAAA"><img src="img/a.png?x=1"><img>';
+    const src =
+      '<img src="https://other.example/img/a.png"><img src="//other.example/img/a.png"><img src="img/zzz.png"><img src="data:image/png;base64,AAAA"><img src="img/a.png?x=1"><img>';
     const r = rewrite(src);
     assert.equal(r.swapped, 0);
     assert.equal(r.html, scriptTag('peer-connect.js') + src);
   });
 
   it('resolves relative URLs against the page path', () => {
-    const r = rewrite('<body><img src="../img/a.png"><img src="img/a.png">', { pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js' });
+    const r = rewrite('<body><img src="../img/a.png"><img src="img/a.png">', {
+      pagePath: 'blog/post.html',
+      bridgeSrc: '../peer-connect.js',
+    });
     // ../img/a.png from blog/ is img/a.png (an asset); img/a.png from blog/ is blog/img/a.png (not one).
     assert.equal(r.swapped, 1);
     assert.ok(r.html.includes(`${WRAP_OPEN}<img src="../img/a.png">${WRAP_CLOSE}<img src="img/a.png">`));
@@ -252,7 +265,10 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     const r = rewrite(src);
     assert.equal(r.swapped, 3);
     assert.ok(r.html.includes(`${WRAP_OPEN}<img src="img/a.png">${WRAP_CLOSE}`));
-    assert.ok(r.html.includes('<video src="v.mp4"><img src="img/b.png"><script>x()</script></video>'), 'nothing inside a skipped element is wrapped');
+    assert.ok(
+      r.html.includes('<video src="v.mp4"><img src="img/b.png"><script>x()</script></video>'),
+      'nothing inside a skipped element is wrapped',
+    );
     assert.ok(r.html.includes(`${WRAP_OPEN}<audio src="v.mp4"></audio>${WRAP_CLOSE}`));
     assert.equal(afterSwap(r.html), afterSwap(scriptTag('peer-connect.js') + src));
   });

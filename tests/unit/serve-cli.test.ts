@@ -31,7 +31,8 @@ describe('serve --allowed-host', () => {
     await writeFile(join(root, 'page.txt'), 'PAGE');
     const serve = await startServe([root, '--port', '0', '--allowed-host', 'www.example.com', '--allowed-host', 'example.com']);
     try {
-      for (const host of ['www.example.com', 'example.com:8080', '127.0.0.1']) assert.equal((await rawRequest(serve.port, '/page.txt', { host })).status, 200, host);
+      for (const host of ['www.example.com', 'example.com:8080', '127.0.0.1'])
+        assert.equal((await rawRequest(serve.port, '/page.txt', { host })).status, 200, host);
       assert.equal((await rawRequest(serve.port, '/page.txt', { host: 'evil.example' })).status, 421);
     } finally {
       serve.stop();
@@ -40,7 +41,10 @@ describe('serve --allowed-host', () => {
   });
 
   it('refuses to start with a malformed name, saying which', () => {
-    const r = spawnSync(process.execPath, [bin, 'serve', tmpdir(), '--port', '0', '--allowed-host', 'https://example.com/'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [bin, 'serve', tmpdir(), '--port', '0', '--allowed-host', 'https://example.com/'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /not a host name: "https:\/\/example\.com\/"/);
   });
@@ -48,7 +52,8 @@ describe('serve --allowed-host', () => {
 
 describe('serveHostWarning', () => {
   it('warns when serve listens beyond loopback and answers no name', () => {
-    for (const host of ['0.0.0.0', '::', '192.168.1.2']) assert.match(serveHostWarning(host, []) ?? '', /refused with 421 until you pass --allowed-host/, host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.2'])
+      assert.match(serveHostWarning(host, []) ?? '', /refused with 421 until you pass --allowed-host/, host);
   });
 
   it('stays quiet on loopback, or once a name is given', () => {

@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSiteServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
-import { rawExchange, rawRequest, statusOf, upgradeHead, type RawResponse } from './serve-http.ts';
+import { type RunningSiteServer, startSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { type RawResponse, rawExchange, rawRequest, statusOf, upgradeHead } from './serve-http.ts';
 
 const ROUTES = ['/', '/page.txt', '/peer-connect/health'];
 const SOCKET_ROUTES = ['/peer-connect/signal', '/peer-connect/announce'];
@@ -36,13 +36,30 @@ describe('serve: Host check (default: IP literals and localhost only) and nosnif
 
   // A mixed-case name with a port never reaches the app: @hono/node-server 1.19 answers it 400.
   it('answers IP literals with any port, localhost and *.localhost', async () => {
-    for (const host of ['127.0.0.1', `127.0.0.1:${site.port}`, '10.1.2.3:80', '[::1]', `[::1]:${site.port}`, 'localhost', 'LocalHost', `localhost:${site.port}`, 'app.localhost', 'localhost.']) {
+    for (const host of [
+      '127.0.0.1',
+      `127.0.0.1:${site.port}`,
+      '10.1.2.3:80',
+      '[::1]',
+      `[::1]:${site.port}`,
+      'localhost',
+      'LocalHost',
+      `localhost:${site.port}`,
+      'app.localhost',
+      'localhost.',
+    ]) {
       for (const path of ROUTES) assert.equal((await rawRequest(site.port, path, { host })).status, 200, `${host} ${path}`);
     }
   });
 
   it('refuses any other name with 421 and a body naming --allowed-host, on files and health', async () => {
-    for (const host of ['evil.example', `evil.example:${site.port}`, 'localhost.evil.example', '127.0.0.1.evil.example', 'localhost-evil.example']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${site.port}`,
+      'localhost.evil.example',
+      '127.0.0.1.evil.example',
+      'localhost-evil.example',
+    ]) {
       for (const path of ROUTES) {
         const res = await rawRequest(site.port, path, { host });
         assert.equal(res.status, 421, `${host} ${path}`);
@@ -127,6 +144,9 @@ describe('serve: Host check with allowedHosts', () => {
 
   it('refuses to start with a malformed name', async () => {
     const started = startSiteServer({ root, allowedHosts: ['http://example.com/'] });
-    await assert.rejects(started.then((site) => site.close()), /not a host name/);
+    await assert.rejects(
+      started.then((site) => site.close()),
+      /not a host name/,
+    );
   });
 });

@@ -17,7 +17,22 @@ describe('parseHost', () => {
   });
 
   it('returns null for what is no host', () => {
-    for (const value of ['', '::1', '[::1', '[v1.x]', '[example.com]', 'example.com:80:80', 'example.com:http', 'exa mple.com', 'a..b', '.', 'user@example.com', 'example.com/x', 'bücher.example', `${'a'.repeat(254)}`]) {
+    for (const value of [
+      '',
+      '::1',
+      '[::1',
+      '[v1.x]',
+      '[example.com]',
+      'example.com:80:80',
+      'example.com:http',
+      'exa mple.com',
+      'a..b',
+      '.',
+      'user@example.com',
+      'example.com/x',
+      'bücher.example',
+      `${'a'.repeat(254)}`,
+    ]) {
       assert.equal(parseHost(value), null, JSON.stringify(value));
     }
   });
@@ -26,17 +41,37 @@ describe('parseHost', () => {
 describe('createHostCheck', () => {
   it('by default answers IP literals, localhost and *.localhost, and nothing else', () => {
     const allowed = createHostCheck([]);
-    for (const host of ['127.0.0.1:8080', '192.168.1.20', '[::1]:8080', '[fe80::1]', 'localhost', 'LOCALHOST:3000', 'localhost.', 'app.localhost', 'a.b.localhost:1']) {
+    for (const host of [
+      '127.0.0.1:8080',
+      '192.168.1.20',
+      '[::1]:8080',
+      '[fe80::1]',
+      'localhost',
+      'LOCALHOST:3000',
+      'localhost.',
+      'app.localhost',
+      'a.b.localhost:1',
+    ]) {
       assert.equal(allowed(host), true, host);
     }
-    for (const host of [undefined, '', 'example.com', 'localhost.example.com', 'evillocalhost', '127.0.0.1.nip.io', 'user@localhost', '[v1.x]']) {
+    for (const host of [
+      undefined,
+      '',
+      'example.com',
+      'localhost.example.com',
+      'evillocalhost',
+      '127.0.0.1.nip.io',
+      'user@localhost',
+      '[v1.x]',
+    ]) {
       assert.equal(allowed(host), false, String(host));
     }
   });
 
   it('answers the listed names whatever their case and port, Unicode names as punycode', () => {
     const allowed = createHostCheck(['Example.com:443', 'bücher.example', '10.0.0.1']);
-    for (const host of ['example.com', 'EXAMPLE.COM:8080', 'example.com.', 'xn--bcher-kva.example', 'localhost', '10.9.9.9']) assert.equal(allowed(host), true, host);
+    for (const host of ['example.com', 'EXAMPLE.COM:8080', 'example.com.', 'xn--bcher-kva.example', 'localhost', '10.9.9.9'])
+      assert.equal(allowed(host), true, host);
     for (const host of ['www.example.com', 'example.co', 'example.com.evil.example']) assert.equal(allowed(host), false, host);
   });
 

@@ -3,9 +3,10 @@
  * (fetch would normalise `//img` and set Host itself); a socket sends what even node:http will
  * not (HTTP/1.0 without Host, a WebSocket handshake with any Host).
  */
-import { request, type IncomingHttpHeaders } from 'node:http';
-import { connect } from 'node:net';
+
 import { randomBytes } from 'node:crypto';
+import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   status: number;

@@ -14,13 +14,25 @@ describe('siteSegments', () => {
   });
 
   it('refuses dot segments but .well-known, plain or percent-encoded', () => {
-    for (const path of ['/.env', '/%2eenv', '/%2Eenv', '/.git/config', '/a/%2Egit/config', '/.well-known/.secret', '/%2e%2e/x', '/%2E/x', '/a/.../b', '/.Well-Known/x']) {
+    for (const path of [
+      '/.env',
+      '/%2eenv',
+      '/%2Eenv',
+      '/.git/config',
+      '/a/%2Egit/config',
+      '/.well-known/.secret',
+      '/%2e%2e/x',
+      '/%2E/x',
+      '/a/.../b',
+      '/.Well-Known/x',
+    ]) {
       assert.equal(siteSegments(path), null, path);
     }
   });
 
   it('refuses what would split or end a name on disk, and bad percent-encoding', () => {
-    for (const path of ['/a%2Fb', '/%2F%2Fevil.example', '/a%5Cb', '/a%00b', '/%E0%A4%A', '/%']) assert.equal(siteSegments(path), null, path);
+    for (const path of ['/a%2Fb', '/%2F%2Fevil.example', '/a%5Cb', '/a%00b', '/%E0%A4%A', '/%'])
+      assert.equal(siteSegments(path), null, path);
   });
 });
 

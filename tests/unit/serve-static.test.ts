@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSiteServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
-import { rawRequest, type RawResponse } from './serve-http.ts';
+import { type RunningSiteServer, startSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { type RawResponse, rawRequest } from './serve-http.ts';
 
 describe('serve: what it refuses and how it answers', () => {
   let root: string;
@@ -53,7 +53,17 @@ describe('serve: what it refuses and how it answers', () => {
   });
 
   it('answers 404 for symlinks that lead out of the folder, and follows those that stay inside', async () => {
-    const escapes = ['/leak.txt', '/outside-dir/key.txt', '/outside-dir/', '/outside-dir', '/etc/hostname', '/etc/passwd', '/etc/', '/etc', '/%65tc/passwd'];
+    const escapes = [
+      '/leak.txt',
+      '/outside-dir/key.txt',
+      '/outside-dir/',
+      '/outside-dir',
+      '/etc/hostname',
+      '/etc/passwd',
+      '/etc/',
+      '/etc',
+      '/%65tc/passwd',
+    ];
     for (const path of escapes) {
       const res = await get(path);
       assert.equal(res.status, 404, path);
@@ -65,7 +75,18 @@ describe('serve: what it refuses and how it answers', () => {
   });
 
   it('answers 404 for any dot segment but .well-known, plain or percent-encoded', async () => {
-    for (const path of ['/.env', '/.git/config', '/.git/', '/.git', '/%2eenv', '/%2Eenv', '/a/.git/config', '/a/%2Egit/config', '/.well-known/../.env', '/.well-known/%2e%2e/.env']) {
+    for (const path of [
+      '/.env',
+      '/.git/config',
+      '/.git/',
+      '/.git',
+      '/%2eenv',
+      '/%2Eenv',
+      '/a/.git/config',
+      '/a/%2Egit/config',
+      '/.well-known/../.env',
+      '/.well-known/%2e%2e/.env',
+    ]) {
       const res = await get(path);
       assert.equal(res.status, 404, path);
       assert.doesNotMatch(res.body, /SECRET/, path);

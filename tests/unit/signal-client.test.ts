@@ -9,7 +9,7 @@ import { SignalClient, type SignalClientOptions, type SignalState } from '../../
 import { INTRODUCE_ON_JOIN, MAX_HAVE_PER_MESSAGE, PING_INTERVAL_MS } from '../../protocol/limits.ts';
 import type { ServerMessage } from '../../protocol/signal-messages.ts';
 import { tick } from './support/bridge-fakes.ts';
-import { installFakeWebSocket, type FakeSocket } from './support/fake-websocket.ts';
+import { type FakeSocket, installFakeWebSocket } from './support/fake-websocket.ts';
 
 const ME = 'me_AAAAAAAAAAAAAAAAAAAA';
 const HOLDER = 'holder_BBBBBBBBBBBBBBBB';
@@ -71,7 +71,14 @@ describe('SignalClient: joining', () => {
     assert.equal(s.sockets[0]?.url, 'wss://signal.example/peer-connect/signal?swarm=site.example');
     const socket = s.accept();
     await joinSent(socket);
-    assert.deepEqual(socket.sent[0], { type: 'join', swarm: 'site.example', peerId: ME, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers: [], introduce: INTRODUCE_ON_JOIN });
+    assert.deepEqual(socket.sent[0], {
+      type: 'join',
+      swarm: 'site.example',
+      peerId: ME,
+      have: have.slice(0, MAX_HAVE_PER_MESSAGE),
+      offers: [],
+      introduce: INTRODUCE_ON_JOIN,
+    });
     assert.equal(s.client.send({ type: 'ping' }), false, 'nothing but the join before `joined`');
     socket.deliver(JOINED);
     assert.deepEqual(s.states, ['connecting', 'open']);
@@ -84,8 +91,14 @@ describe('SignalClient: joining', () => {
     const socket = s.accept();
     await joinSent(socket);
     socket.deliver(JOINED);
-    s.client.announce('lost', Array.from({ length: MAX_HAVE_PER_MESSAGE + 1 }, (_, i) => hash(i)));
-    assert.deepEqual(socket.sent.slice(1).map((m) => (m.type === 'lost' ? m.have.length : m.type)), [MAX_HAVE_PER_MESSAGE, 1]);
+    s.client.announce(
+      'lost',
+      Array.from({ length: MAX_HAVE_PER_MESSAGE + 1 }, (_, i) => hash(i)),
+    );
+    assert.deepEqual(
+      socket.sent.slice(1).map((m) => (m.type === 'lost' ? m.have.length : m.type)),
+      [MAX_HAVE_PER_MESSAGE, 1],
+    );
   });
 
   it('whenOpen: true once joined, false when not joined in time, false at once after a failure', async (t) => {

@@ -6,7 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeSignalConfig, readSignalConfig, SignalConfigError, type ConfigErrorCode, type SignalConfig } from '../../signal-worker/adapter/signal-config.ts';
+import {
+  type ConfigErrorCode,
+  decodeSignalConfig,
+  readSignalConfig,
+  type SignalConfig,
+  SignalConfigError,
+} from '../../signal-worker/adapter/signal-config.ts';
 import { readStandaloneOptions } from '../../signal-worker/adapter/standalone.ts';
 import { DEFAULT_SIGNAL_LIMITS } from '../../signal-worker/core/signal/signal-limits.ts';
 import { DEFAULT_TRACKER_LIMITS } from '../../signal-worker/core/tracker/tracker-limits.ts';
@@ -41,21 +47,41 @@ describe('decodeSignalConfig', () => {
 
   it('refuses a raised limit, as the hubs would on the first request', () => {
     const signal = DEFAULT_SIGNAL_LIMITS.maxPeersPerSwarm + 1;
-    assertRefused({ limits: { maxPeersPerSwarm: signal } }, 'limit-raised', /PEER_CONNECT_SIGNAL_CONFIG\.limits: .*maxPeersPerSwarm may be lowered, not raised/);
+    assertRefused(
+      { limits: { maxPeersPerSwarm: signal } },
+      'limit-raised',
+      /PEER_CONNECT_SIGNAL_CONFIG\.limits: .*maxPeersPerSwarm may be lowered, not raised/,
+    );
     const tracker = DEFAULT_TRACKER_LIMITS.maxPeersPerSwarm + 1;
-    assertRefused({ trackerLimits: { maxPeersPerSwarm: tracker } }, 'limit-raised', /PEER_CONNECT_SIGNAL_CONFIG\.trackerLimits: .*maxPeersPerSwarm may be lowered/);
-    assertRefused({ limits: { idleTimeoutMs: 0 } }, 'limit-not-positive', /PEER_CONNECT_SIGNAL_CONFIG\.limits: .*idleTimeoutMs must be a positive number/);
+    assertRefused(
+      { trackerLimits: { maxPeersPerSwarm: tracker } },
+      'limit-raised',
+      /PEER_CONNECT_SIGNAL_CONFIG\.trackerLimits: .*maxPeersPerSwarm may be lowered/,
+    );
+    assertRefused(
+      { limits: { idleTimeoutMs: 0 } },
+      'limit-not-positive',
+      /PEER_CONNECT_SIGNAL_CONFIG\.limits: .*idleTimeoutMs must be a positive number/,
+    );
   });
 
   it('refuses an origin the origin check could not read, naming it', () => {
-    assertRefused({ allowedOrigins: ['site.example'] }, 'bad-origin', /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigins: "site\.example" is not an origin/);
+    assertRefused(
+      { allowedOrigins: ['site.example'] },
+      'bad-origin',
+      /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigins: "site\.example" is not an origin/,
+    );
     assertRefused({ allowedOrigins: 'https://site.example' }, 'bad-origin', /allowedOrigins must be '\*' or a list of origins/);
   });
 
   it('takes healthSwarms as a list of swarm ids, and names an entry that is not one', () => {
     assert.deepEqual(read({ healthSwarms: ['site.example', 'blog:2'] }).healthSwarms, ['site.example', 'blog:2']);
     assertRefused({ healthSwarms: 'site.example' }, 'bad-swarm-id', /PEER_CONNECT_SIGNAL_CONFIG\.healthSwarms must be a list of swarm ids/);
-    assertRefused({ healthSwarms: ['ok', 'not ok'] }, 'bad-swarm-id', /PEER_CONNECT_SIGNAL_CONFIG\.healthSwarms: "not ok" is not a swarm id/);
+    assertRefused(
+      { healthSwarms: ['ok', 'not ok'] },
+      'bad-swarm-id',
+      /PEER_CONNECT_SIGNAL_CONFIG\.healthSwarms: "not ok" is not a swarm id/,
+    );
     assertRefused({ healthSwarms: ['*'] }, 'bad-swarm-id', /healthSwarms: "\*" is not a swarm id/);
     assertRefused({ healthSwarms: [7] }, 'bad-swarm-id', /healthSwarms: 7 is not a swarm id/);
   });
@@ -68,20 +94,28 @@ describe('decodeSignalConfig', () => {
   });
 
   it('refuses an unknown key, so a misspelt allowedOrigins never leaves a server open to every origin', () => {
-    assertRefused({ allowedOrigin: ['https://site.example'] }, 'unknown-key', /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigin is not a known setting \(limits, trackerLimits, allowedOrigins, healthSwarms\)/);
+    assertRefused(
+      { allowedOrigin: ['https://site.example'] },
+      'unknown-key',
+      /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigin is not a known setting \(limits, trackerLimits, allowedOrigins, healthSwarms\)/,
+    );
     assertRefused(JSON.stringify({ allowedOrigins: '*', limit: {} }), 'unknown-key', /\.limit is not a known setting/);
   });
 
   it('throws the refusal as one error type with its code where start-up must stop', () => {
     assert.throws(
       () => readSignalConfig({ allowedOrigin: '*' }),
-      (error: unknown) => error instanceof SignalConfigError && error.code === 'unknown-key' && /allowedOrigin is not a known setting/.test(error.message),
+      (error: unknown) =>
+        error instanceof SignalConfigError && error.code === 'unknown-key' && /allowedOrigin is not a known setting/.test(error.message),
     );
   });
 });
 
 describe('readStandaloneOptions', () => {
-  const env = (vars: Record<string, string>) => (name: string): string | undefined => vars[name];
+  const env =
+    (vars: Record<string, string>) =>
+    (name: string): string | undefined =>
+      vars[name];
 
   it('reads PORT and the config var, with 8787 and an open server by default', () => {
     assert.deepEqual(readStandaloneOptions(env({})), { host: '127.0.0.1', port: 8787, allowedOrigins: '*', limits: {}, trackerLimits: {} });

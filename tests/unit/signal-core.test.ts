@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClientMessage, ParkedOffer } from '../../protocol/signal-messages.ts';
 import { MAX_SIGNAL_MESSAGE_CHARS } from '../../protocol/limits.ts';
-import type { SignalConnection } from '../../signal-worker/core/signal/signal-connection.ts';
-import { checkLimits, resolveLimits } from '../../signal-worker/core/socket/limits.ts';
-import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
+import type { ClientMessage, ParkedOffer } from '../../protocol/signal-messages.ts';
 import { RandomSet } from '../../signal-worker/core/random-set.ts';
+import type { SignalConnection } from '../../signal-worker/core/signal/signal-connection.ts';
 import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
+import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../../signal-worker/core/signal/signal-limits.ts';
+import { checkLimits, resolveLimits } from '../../signal-worker/core/socket/limits.ts';
 import { buggyRandom, consoleErrorsDuring, FakeClock, FakeSignalSocket, hash, offer, peerId, seededRandom } from './signal-fakes.ts';
 
 interface Client {
@@ -329,7 +329,10 @@ describe('signal core: limits', () => {
       const checked = checkLimits('signal', DEFAULT_SIGNAL_LIMITS, overrides);
       return checked.ok ? null : checked.code;
     };
-    assert.deepEqual([codeOf({ maxPeersPerSwarm: 5 }), codeOf({ maxPeersPerSwarm: 1_000_000 }), codeOf({ idleTimeoutMs: Number.NaN })], [null, 'limit-raised', 'limit-not-positive']);
+    assert.deepEqual(
+      [codeOf({ maxPeersPerSwarm: 5 }), codeOf({ maxPeersPerSwarm: 1_000_000 }), codeOf({ idleTimeoutMs: Number.NaN })],
+      [null, 'limit-raised', 'limit-not-positive'],
+    );
   });
 });
 
@@ -339,10 +342,18 @@ describe('signal core: malformed input closes only that connection', () => {
     { name: 'JSON but not an object', frame: '[1,2]', code: 'malformed' },
     { name: 'unknown type', frame: JSON.stringify({ type: 'steal' }), code: 'malformed' },
     { name: 'a bad hash', frame: JSON.stringify({ type: 'want', hash: 'zz', exclude: [] }), code: 'malformed' },
-    { name: 'a bad target id', frame: JSON.stringify({ type: 'signal', to: 'x', connId: 'conn-0000', sdp: { type: 'answer', sdp: 'v=0' } }), code: 'malformed' },
+    {
+      name: 'a bad target id',
+      frame: JSON.stringify({ type: 'signal', to: 'x', connId: 'conn-0000', sdp: { type: 'answer', sdp: 'v=0' } }),
+      code: 'malformed',
+    },
     { name: 'a binary frame', frame: new Uint8Array([123, 125]), code: 'malformed' },
     { name: 'an ArrayBuffer frame', frame: new ArrayBuffer(4), code: 'malformed' },
-    { name: 'a second join', frame: JSON.stringify({ type: 'join', swarm: 'example.org', peerId: peerId('again'), have: [], offers: [] }), code: 'already-joined' },
+    {
+      name: 'a second join',
+      frame: JSON.stringify({ type: 'join', swarm: 'example.org', peerId: peerId('again'), have: [], offers: [] }),
+      code: 'already-joined',
+    },
   ];
   for (const { name, frame, code } of cases) {
     it(`${name} → ${code}`, () => {
@@ -441,7 +452,10 @@ describe('RandomSet', () => {
       for (const n of picked) counts[Math.floor(n / 100)]! += 1;
     }
     // 8000 picks over ten buckets of 100: each near 800; a biased sampler lands far off.
-    assert.ok(counts.every((c) => c > 650 && c < 950), `skewed: ${counts.join(',')}`);
+    assert.ok(
+      counts.every((c) => c > 650 && c < 950),
+      `skewed: ${counts.join(',')}`,
+    );
     // A source stuck at 1 (or 0) must still yield distinct accepted members, via the fallback.
     for (const stuck of [() => 1, () => 0]) {
       const picked = set.sample(4, (n) => n >= 2, 2, stuck);

@@ -109,7 +109,10 @@ export class FakeTrackerSocket extends FakeSocket {
 }
 
 /** A parked offer with a valid connId, made from a short name. */
-export const offer = (name: string): ParkedOffer => ({ connId: `conn-${name}`.padEnd(8, '0'), sdp: { type: 'offer', sdp: `v=0 offer ${name}` } });
+export const offer = (name: string): ParkedOffer => ({
+  connId: `conn-${name}`.padEnd(8, '0'),
+  sdp: { type: 'offer', sdp: `v=0 offer ${name}` },
+});
 
 /** A 20-char tracker binary id from a short label, with bytes above 0x7f so JSON round trips are exercised. */
 export const binaryIdOf = (label: string): string => (label + '\u00ff\u0080\u0001'.repeat(7)).slice(0, 20);

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { withSwarm } from '../../page-bridge/signal-client.ts';
 import type { ParkedOffer } from '../../protocol/signal-messages.ts';
 import type { SignalConnection, SignalSnapshot } from '../../signal-worker/core/signal/signal-connection.ts';
 import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
 import { TokenBucket } from '../../signal-worker/core/socket/token-bucket.ts';
-import { withSwarm } from '../../page-bridge/signal-client.ts';
-import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
 import type { TrackerSnapshot } from '../../signal-worker/core/tracker/tracker-connection.ts';
+import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
 import { binaryIdOf, FakeClock, FakeSignalSocket, FakeTrackerSocket, hash, offer, peerId } from './signal-fakes.ts';
 
 /** What storage does to a snapshot: only plain JSON survives. */
@@ -21,7 +21,13 @@ const throughStorage = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as 
 
 const LIMITS = { idleTimeoutMs: 10_000, messagesPerSecond: 1, messageBurst: 5 };
 
-function joined(hub: SignalHub, name: string, have: string[], offers: ParkedOffer[], swarm = 'site.example'): { socket: FakeSignalSocket; conn: SignalConnection } {
+function joined(
+  hub: SignalHub,
+  name: string,
+  have: string[],
+  offers: ParkedOffer[],
+  swarm = 'site.example',
+): { socket: FakeSignalSocket; conn: SignalConnection } {
   const socket = new FakeSignalSocket();
   const conn = hub.accept(socket);
   conn.receive(JSON.stringify({ type: 'join', swarm, peerId: peerId(name), have, offers, introduce: 0 }));
@@ -35,7 +41,12 @@ describe('signaling connection snapshot and restore', () => {
     const before = new SignalHub({ limits: LIMITS, clock });
     const holder = joined(before, 'holder', [hash(1), hash(2)], [offer('a'), offer('b')]);
     const snapshot = throughStorage(holder.conn.snapshot());
-    assert.deepEqual(snapshot.peer, { swarm: 'site.example', peerId: peerId('holder'), have: [hash(1), hash(2)], offers: [offer('a'), offer('b')] });
+    assert.deepEqual(snapshot.peer, {
+      swarm: 'site.example',
+      peerId: peerId('holder'),
+      have: [hash(1), hash(2)],
+      offers: [offer('a'), offer('b')],
+    });
 
     // The object was evicted: a new hub, the same socket, nothing sent to it on restore.
     const after = new SignalHub({ limits: LIMITS, clock });
@@ -47,17 +58,27 @@ describe('signaling connection snapshot and restore', () => {
 
     const newcomer = joined(after, 'newcomer', [], []);
     newcomer.conn.receive(JSON.stringify({ type: 'want', hash: hash(2), exclude: [] }));
-    assert.deepEqual(newcomer.socket.ofType('peers')[0], { type: 'peers', hash: hash(2), peers: [{ peerId: peerId('holder'), offer: offer('a') }] });
+    assert.deepEqual(newcomer.socket.ofType('peers')[0], {
+      type: 'peers',
+      hash: hash(2),
+      peers: [{ peerId: peerId('holder'), offer: offer('a') }],
+    });
     assert.deepEqual(holder.socket.ofType('offer-used').at(-1), { type: 'offer-used', connId: offer('a').connId, by: peerId('newcomer') });
     // The restored peer relays too, both ways.
-    restored.receive(JSON.stringify({ type: 'signal', to: peerId('newcomer'), connId: 'conn-xyz0', sdp: { type: 'answer', sdp: 'v=0 a' } }));
+    restored.receive(
+      JSON.stringify({ type: 'signal', to: peerId('newcomer'), connId: 'conn-xyz0', sdp: { type: 'answer', sdp: 'v=0 a' } }),
+    );
     assert.equal(newcomer.socket.ofType('signal').length, 1);
   });
 
   it('reports every change worth storing: join, have, lost, offers, an offer handed out, the end', () => {
     const clock = new FakeClock();
     const changes: string[] = [];
-    const hub = new SignalHub({ limits: LIMITS, clock, onChange: (c) => changes.push(`${c.peerId ?? 'unjoined'}:${c.isClosed ? 'closed' : 'open'}`) });
+    const hub = new SignalHub({
+      limits: LIMITS,
+      clock,
+      onChange: (c) => changes.push(`${c.peerId ?? 'unjoined'}:${c.isClosed ? 'closed' : 'open'}`),
+    });
     const holder = joined(hub, 'holder', [hash(1)], [offer('a')]);
     const asker = joined(hub, 'asker', [], []);
     changes.length = 0;
@@ -136,19 +157,26 @@ describe('the swarm named by the socket URL', () => {
   it('refuses a join for another swarm with a clear error and accepts the named one', () => {
     const hub = new SignalHub({ limits: LIMITS, clock: new FakeClock() });
     const wrong = new FakeSignalSocket();
-    hub.accept(wrong, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'b.example', peerId: peerId('x'), have: [], offers: [] }));
+    hub
+      .accept(wrong, { swarm: 'a.example' })
+      .receive(JSON.stringify({ type: 'join', swarm: 'b.example', peerId: peerId('x'), have: [], offers: [] }));
     assert.equal(wrong.ofType('error')[0]?.code, 'malformed');
     assert.match(String(wrong.ofType('error')[0]?.message), /differs from the swarm in the socket's URL \(\?swarm=a\.example\)/);
     assert.equal(wrong.closedWith?.code, 1008);
     const right = new FakeSignalSocket();
-    hub.accept(right, { swarm: 'a.example' }).receive(JSON.stringify({ type: 'join', swarm: 'a.example', peerId: peerId('y'), have: [], offers: [] }));
+    hub
+      .accept(right, { swarm: 'a.example' })
+      .receive(JSON.stringify({ type: 'join', swarm: 'a.example', peerId: peerId('y'), have: [], offers: [] }));
     assert.equal(right.ofType('joined').length, 1);
   });
 });
 
 describe('the page bridge names its swarm in the URL', () => {
   it('adds ?swarm= (encoded) unless the configured URL already has one', () => {
-    assert.equal(withSwarm('wss://signal.example/peer-connect/signal', 'site.example:v2'), 'wss://signal.example/peer-connect/signal?swarm=site.example%3Av2');
+    assert.equal(
+      withSwarm('wss://signal.example/peer-connect/signal', 'site.example:v2'),
+      'wss://signal.example/peer-connect/signal?swarm=site.example%3Av2',
+    );
     assert.equal(withSwarm('wss://s.example/peer-connect/signal?x=1', 'a'), 'wss://s.example/peer-connect/signal?x=1&swarm=a');
     assert.equal(withSwarm('wss://s.example/peer-connect/signal?swarm=chosen', 'a'), 'wss://s.example/peer-connect/signal?swarm=chosen');
   });
@@ -171,9 +199,18 @@ describe('token bucket state', () => {
 describe('tracker connection snapshot and restore', () => {
   const id = binaryIdOf;
   const announce = (peer: string, extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ action: 'announce', info_hash: id('torrent'), peer_id: id(peer), event: 'started', left: 100, numwant: 1, offers: [], ...extra });
+    JSON.stringify({
+      action: 'announce',
+      info_hash: id('torrent'),
+      peer_id: id(peer),
+      event: 'started',
+      left: 100,
+      numwant: 1,
+      offers: [],
+      ...extra,
+    });
 
-  it('restores memberships and counts, so a newcomer\'s offer reaches a peer announced before the eviction', () => {
+  it("restores memberships and counts, so a newcomer's offer reaches a peer announced before the eviction", () => {
     const clock = new FakeClock();
     const limits = { peerTtlMs: 60_000, sweepIntervalMs: 1_000 };
     const before = new TrackerHub({ limits, clock });

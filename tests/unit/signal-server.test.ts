@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileBody } from '../../signal-worker/adapter/node/file-body.ts';
-import { startSignalServer, startSiteServer, type RunningSiteServer } from '../../signal-worker/adapter/node/index.ts';
+import { type RunningSiteServer, startSignalServer, startSiteServer } from '../../signal-worker/adapter/node/index.ts';
 import { createOriginCheck } from '../../signal-worker/origin-policy.ts';
 import { refusedUpgradeStatus, SignalClient } from '../compliance/support/signal-client.ts';
 import { withTimeout } from '../compliance/support/wait.ts';
@@ -110,7 +110,12 @@ describe('fileBody', () => {
     const path = join(dir, 'blob.bin');
     await writeFile(path, data);
     try {
-      for (const [start, end] of [[0, 0], [10, 19], [65_000, 140_000], [0, data.length - 1]] as const) {
+      for (const [start, end] of [
+        [0, 0],
+        [10, 19],
+        [65_000, 140_000],
+        [0, data.length - 1],
+      ] as const) {
         const got = new Uint8Array(await new Response(fileBody(path, start, end)).arrayBuffer());
         assert.deepEqual(got, new Uint8Array(data.subarray(start, end + 1)), `bytes ${start}-${end}`);
       }

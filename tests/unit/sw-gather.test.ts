@@ -6,26 +6,49 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { BridgeReply } from '../../protocol/bridge-messages.ts';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
-import { serveAsset, SOURCE_HEADER, type ServeDeps, type ServeOutcome } from '../../sw/serve-asset.ts';
+import { type ServeDeps, type ServeOutcome, SOURCE_HEADER, serveAsset } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
 import { FakeTimers } from './support/fake-timers.ts';
-import type { BridgeReply } from '../../protocol/bridge-messages.ts';
-import type { GatherDeps } from '../../sw/gather-pieces.ts';
 import {
-  allIndexes, bufferOf, deps, matchesHash, verifyNow, FakeBridge, FakeOrigin, gatherAll, makeAsset, MemStore, PEER, PIECE, pieceReply, range, rangeFor, SIZE, slice, sleep, sourcesOf, T, URL_, type Fixture,
+  allIndexes,
+  bufferOf,
+  deps,
+  FakeBridge,
+  FakeOrigin,
+  type Fixture,
+  gatherAll,
+  MemStore,
+  makeAsset,
+  matchesHash,
+  PEER,
+  PIECE,
+  pieceReply,
+  range,
+  rangeFor,
+  SIZE,
+  sleep,
+  slice,
+  sourcesOf,
+  T,
+  URL_,
+  verifyNow,
 } from './support/sw-fakes.ts';
 
 // ---------------------------------------------------------------- PieceGatherer
 
 describe('PieceGatherer', () => {
-  it('the tests\' synchronous hash check agrees with the worker\'s WebCrypto one', T, async () => {
+  it("the tests' synchronous hash check agrees with the worker's WebCrypto one", T, async () => {
     const f = await makeAsset(3 * PIECE + 5);
     for (const i of [0, 1, 2, 3]) {
       const piece = slice(f, i);
       const wrong = piece.slice();
       wrong[0] = (wrong[0]! + 1) & 0xff;
-      for (const [data, hex] of [[piece, f.asset.pieces[i]!], [wrong, f.asset.pieces[i]!]] as const) {
+      for (const [data, hex] of [
+        [piece, f.asset.pieces[i]!],
+        [wrong, f.asset.pieces[i]!],
+      ] as const) {
         assert.equal(await verifyNow(data, hex), await matchesHash(data, hex));
       }
     }
@@ -80,7 +103,10 @@ describe('PieceGatherer', () => {
     assert.deepEqual(sourcesOf(pieces), ['cache', 'cache', 'origin', 'origin', 'cache', 'origin', 'origin', 'cache', 'origin', 'origin']);
     assert.deepEqual(g.bytes, { cache: 4 * PIECE, peer: 0, origin: SIZE - 4 * PIECE });
     assert.ok(store.holdsAll(f), 'every piece stored, verified');
-    assert.deepEqual([...store.written].sort((a, b) => a - b), [2, 3, 5, 6, 8, 9]);
+    assert.deepEqual(
+      [...store.written].sort((a, b) => a - b),
+      [2, 3, 5, 6, 8, 9],
+    );
   });
 
   it('a gather of a sub-range of pieces fetches only those', T, async () => {
@@ -148,8 +174,17 @@ describe('PieceGatherer', () => {
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
     const order = [3, 0, 9, 1, 2, 8, 4, 7, 6, 5];
-    const bridge = new FakeBridge(() => [{ at: 2, reply: { pc: 'accepted', peers: 2 } }, ...order.map((i, k) => ({ at: 5 + k * 3, reply: pieceReply(f, i) }))]);
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }));
+    const bridge = new FakeBridge(() => [
+      { at: 2, reply: { pc: 'accepted', peers: 2 } },
+      ...order.map((i, k) => ({ at: 5 + k * 3, reply: pieceReply(f, i) })),
+    ]);
+    const g = new PieceGatherer(
+      f.asset,
+      URL_,
+      PIECE,
+      allIndexes(f),
+      deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }),
+    );
     const { bytes, pieces } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.ok(sourcesOf(pieces).every((s) => s === 'peer'));
@@ -205,7 +240,13 @@ describe('PieceGatherer', () => {
       { at: 4, reply: pieceReply(f, 2) },
       { at: 5, reply: pieceReply(f, 3) },
     ]);
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }));
+    const g = new PieceGatherer(
+      f.asset,
+      URL_,
+      PIECE,
+      allIndexes(f),
+      deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }),
+    );
     const { bytes } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(bridge.reports, [{ pc: 'bad-piece', index: 1, peerId: PEER }]);
@@ -223,7 +264,13 @@ describe('PieceGatherer', () => {
       { at: 4, reply: pieceReply(f, 1) },
       { at: 5, reply: pieceReply(f, 3) },
     ]);
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }));
+    const g = new PieceGatherer(
+      f.asset,
+      URL_,
+      PIECE,
+      allIndexes(f),
+      deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }),
+    );
     const { bytes, pieces } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(sourcesOf(pieces), ['peer', 'peer', 'origin', 'peer']);
@@ -438,7 +485,7 @@ describe('serveAsset', () => {
     assert.equal((await response.arrayBuffer()).byteLength, 0);
     assert.equal(origin.ranges.length, 0);
     assert.equal(bridge.opened, 0);
-    assert.equal(doneCalls, 1, 'onDone ends the worker\'s event: a 416 that never calls it keeps a new worker waiting for good');
+    assert.equal(doneCalls, 1, "onDone ends the worker's event: a 416 that never calls it keeps a new worker waiting for good");
   });
 
   it('several ranges → 200 with the whole file', T, async () => {
@@ -465,7 +512,7 @@ describe('serveAsset', () => {
     assert.equal(origin.ranges.length, 0);
   });
 
-  it('origin fails (500) and nothing is cached: the page gets the origin\'s own 500, onDone(null)', T, async () => {
+  it("origin fails (500) and nothing is cached: the page gets the origin's own 500, onDone(null)", T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f, 'fail');
@@ -476,37 +523,58 @@ describe('serveAsset', () => {
     assert.deepEqual(outcomes, [null]);
   });
 
-  it('origin unreachable and nothing is cached: the response promise rejects (a network error, as without us), onDone(null)', T, async () => {
-    const f = await makeAsset(SIZE);
-    const store = new MemStore(f.asset.hash);
-    const d = deps(store, new FakeOrigin(f), null);
-    d.fetchOrigin = async () => {
-      throw new TypeError('Failed to fetch');
-    };
-    const outcomes: Array<ServeOutcome | null> = [];
-    await assert.rejects(serveAsset(request(), f.asset, PIECE, d, (o) => outcomes.push(o)), /unreachable/);
-    assert.deepEqual(outcomes, [null]);
-  });
+  it(
+    'origin unreachable and nothing is cached: the response promise rejects (a network error, as without us), onDone(null)',
+    T,
+    async () => {
+      const f = await makeAsset(SIZE);
+      const store = new MemStore(f.asset.hash);
+      const d = deps(store, new FakeOrigin(f), null);
+      d.fetchOrigin = async () => {
+        throw new TypeError('Failed to fetch');
+      };
+      const outcomes: Array<ServeOutcome | null> = [];
+      await assert.rejects(
+        serveAsset(request(), f.asset, PIECE, d, (o) => outcomes.push(o)),
+        /unreachable/,
+      );
+      assert.deepEqual(outcomes, [null]);
+    },
+  );
 
-  it('origin fails (500) after the first piece came from cache, before any piece came from the network: the page gets the origin\'s 500', T, async () => {
-    const f = await makeAsset(SIZE);
-    const store = new MemStore(f.asset.hash);
-    store.put(0, slice(f, 0));
-    const origin = new FakeOrigin(f, 'fail');
-    const outcomes: Array<ServeOutcome | null> = [];
-    const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, null), (o) => outcomes.push(o));
-    assert.equal(response.status, 500);
-    assert.equal(await response.text(), 'boom');
-    assert.deepEqual(outcomes, [null]);
-  });
+  it(
+    "origin fails (500) after the first piece came from cache, before any piece came from the network: the page gets the origin's 500",
+    T,
+    async () => {
+      const f = await makeAsset(SIZE);
+      const store = new MemStore(f.asset.hash);
+      store.put(0, slice(f, 0));
+      const origin = new FakeOrigin(f, 'fail');
+      const outcomes: Array<ServeOutcome | null> = [];
+      const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, null), (o) => outcomes.push(o));
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), 'boom');
+      assert.deepEqual(outcomes, [null]);
+    },
+  );
 
   it('origin fails (500) after peers started the body: the body errors, onDone(null), no hang', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f, 'fail');
-    const bridge = new FakeBridge(() => [{ at: 1, reply: { pc: 'accepted', peers: 1 } }, { at: 2, reply: pieceReply(f, 0) }, { at: 3, reply: pieceReply(f, 1) }]);
+    const bridge = new FakeBridge(() => [
+      { at: 1, reply: { pc: 'accepted', peers: 1 } },
+      { at: 2, reply: pieceReply(f, 0) },
+      { at: 3, reply: pieceReply(f, 1) },
+    ]);
     const outcomes: Array<ServeOutcome | null> = [];
-    const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, bridge, { accept: 500, firstPiece: 500, stall: 100 }), (o) => outcomes.push(o));
+    const response = await serveAsset(
+      request(),
+      f.asset,
+      PIECE,
+      deps(store, origin, bridge, { accept: 500, firstPiece: 500, stall: 100 }),
+      (o) => outcomes.push(o),
+    );
     assert.equal(response.status, 200);
     assert.equal(response.headers.get(SOURCE_HEADER), 'peer');
     await assert.rejects(response.arrayBuffer());
@@ -580,12 +648,19 @@ describe('WindowedGatherer: a long range window by window', () => {
     const f = await makeAsset(PIECE * 10 + 123);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
-    const bridge = new FakeBridge((pieces) => [{ at: 0, reply: { pc: 'accepted', peers: 1 } }, ...pieces.map((i, k) => ({ at: 2 + k, reply: pieceReply(f, i) }))]);
+    const bridge = new FakeBridge((pieces) => [
+      { at: 0, reply: { pc: 'accepted', peers: 1 } },
+      ...pieces.map((i, k) => ({ at: 2 + k, reply: pieceReply(f, i) })),
+    ]);
     const indexes = range(0, 10);
     const g = new WindowedGatherer(f.asset, URL_, PIECE, indexes, deps(store, origin, bridge), 4);
     g.start();
     await sleep(30);
-    assert.deepEqual(bridge.requests.map((r) => r.pieces), [[0, 1, 2, 3]], 'only the first window before anything is read');
+    assert.deepEqual(
+      bridge.requests.map((r) => r.pieces),
+      [[0, 1, 2, 3]],
+      'only the first window before anything is read',
+    );
     const out: Uint8Array[] = [];
     const windowsSeen: number[] = [];
     for (const i of indexes) {
@@ -595,7 +670,14 @@ describe('WindowedGatherer: a long range window by window', () => {
     }
     // Window 2 opens while reading piece 2 (half of window 1), window 3 at piece 6, none past the end.
     assert.deepEqual(windowsSeen, [1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
-    assert.deepEqual(bridge.requests.map((r) => r.pieces), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]);
+    assert.deepEqual(
+      bridge.requests.map((r) => r.pieces),
+      [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9, 10],
+      ],
+    );
     const joined = Buffer.concat(out);
     assert.ok(joined.equals(Buffer.from(f.data)), 'bytes differ');
     assert.deepEqual(g.bytes, { peer: f.asset.size, origin: 0, cache: 0 });
@@ -607,7 +689,14 @@ describe('WindowedGatherer: a long range window by window', () => {
     const f = await makeAsset(PIECE * 8);
     const origin = new FakeOrigin(f);
     const bridge = new FakeBridge(() => [{ at: 0, reply: { pc: 'accepted', peers: 1 } }]);
-    const g = new WindowedGatherer(f.asset, URL_, PIECE, range(0, 7), deps(new MemStore(f.asset.hash), origin, bridge, { accept: 50, firstPiece: 50, stall: 50 }), 4);
+    const g = new WindowedGatherer(
+      f.asset,
+      URL_,
+      PIECE,
+      range(0, 7),
+      deps(new MemStore(f.asset.hash), origin, bridge, { accept: 50, firstPiece: 50, stall: 50 }),
+      4,
+    );
     g.start();
     g.cancel();
     await sleep(150);

@@ -24,7 +24,13 @@ function asset(hash: string, size: number): ManifestAsset {
 }
 
 function manifestOf(...assets: ManifestAsset[]): Manifest {
-  return { version: 1, build: '0123456789abcdef0123', pieceSize: PIECE, builtAt: '2024-01-01T00:00:00.000Z', assets: Object.fromEntries(assets.map((a, i) => [`f${i}`, a])) };
+  return {
+    version: 1,
+    build: '0123456789abcdef0123',
+    pieceSize: PIECE,
+    builtAt: '2024-01-01T00:00:00.000Z',
+    assets: Object.fromEntries(assets.map((a, i) => [`f${i}`, a])),
+  };
 }
 
 let dbCount = 0;
@@ -58,8 +64,11 @@ async function storeAsset(store: PieceStore, a: ManifestAsset): Promise<{ writes
 
 const order = async (store: PieceStore): Promise<string[]> => (await store.usage()).assets.map((e) => e.hash);
 const storedKeys = async (db: UseStore): Promise<string[]> => (await keys(db)).map(String).sort();
-const keysOf = (hash: string, pieces: number, complete: boolean): string[] =>
-  [...Array.from({ length: pieces }, (_, i) => pieceKey(hash, i)), useKey(hash), ...(complete ? [assetKey(hash)] : [])];
+const keysOf = (hash: string, pieces: number, complete: boolean): string[] => [
+  ...Array.from({ length: pieces }, (_, i) => pieceKey(hash, i)),
+  useKey(hash),
+  ...(complete ? [assetKey(hash)] : []),
+];
 
 describe('PieceStore: pieces and a: records', () => {
   it('reads back what it wrote and counts exact bytes, a short last piece included', async () => {
@@ -68,7 +77,10 @@ describe('PieceStore: pieces and a: records', () => {
     const { store } = open(db, manifestOf(a), 1000);
     assert.deepEqual(await storeAsset(store, a), { writes: [true, true, true], complete: true });
     const read = await store.readPieces(A, [0, 2, 3]);
-    assert.deepEqual(read.map((d) => d?.byteLength), [10, 5, undefined]);
+    assert.deepEqual(
+      read.map((d) => d?.byteLength),
+      [10, 5, undefined],
+    );
     assert.equal((await store.usage()).totalBytes, 25);
     assert.deepEqual(await storedKeys(db), keysOf(A, 3, true).sort());
   });
@@ -131,7 +143,10 @@ describe('PieceStore: quota and LRU eviction', () => {
     const kept = assets.slice(-3).map((a) => a.hash);
     assert.deepEqual(await order(store), kept);
     assert.deepEqual(await storedKeys(db), kept.flatMap((h) => keysOf(h, 3, true)).sort());
-    assert.deepEqual(lost, assets.slice(0, -3).map((a) => a.hash));
+    assert.deepEqual(
+      lost,
+      assets.slice(0, -3).map((a) => a.hash),
+    );
   });
 
   it('evicts the least recently used asset: a read makes an asset young', async () => {
@@ -223,7 +238,7 @@ describe('PieceStore: a new worker (reload) and clean-up after a deploy', () => 
     assert.equal((await store.usage()).totalBytes, 20);
   });
 
-  it('clean-up also evicts down to a new deploy\'s smaller quota, least recently used first', async () => {
+  it("clean-up also evicts down to a new deploy's smaller quota, least recently used first", async () => {
     const db = freshDb();
     const all = [asset(A, 20), asset(B, 20), asset(C, 20)];
     const before = open(db, manifestOf(...all), 1000).store;
@@ -263,7 +278,8 @@ describe('PieceStore: storage failures', () => {
   it('a change that fails to commit is not kept in memory: the next change starts from what is stored', async () => {
     const real = freshDb();
     let failWrites = false;
-    const flaky: UseStore = (mode, callback) => (failWrites && mode === 'readwrite' ? Promise.reject(new Error('quota exceeded')) : real(mode, callback));
+    const flaky: UseStore = (mode, callback) =>
+      failWrites && mode === 'readwrite' ? Promise.reject(new Error('quota exceeded')) : real(mode, callback);
     const { store } = open(flaky, manifestOf(asset(A, 20), asset(B, 20)), 1000);
     await storeAsset(store, asset(A, 20));
     failWrites = true;

@@ -7,13 +7,15 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { serveAsset, SOURCE_HEADER, type ServeOutcome } from '../../sw/serve-asset.ts';
+import { type ServeOutcome, SOURCE_HEADER, serveAsset } from '../../sw/serve-asset.ts';
 import {
   deps,
+  type Effects,
   FakeBridge,
   FakeOrigin,
-  makeAsset,
+  type Fixture,
   MemStore,
+  makeAsset,
   PASSED_HEADER,
   PIECE,
   pieceReply,
@@ -21,8 +23,6 @@ import {
   slice,
   T,
   URL_,
-  type Effects,
-  type Fixture,
 } from './support/sw-fakes.ts';
 
 /** Version 2 of a file: `size` bytes; where it overlaps version 1 it differs only in the pieces listed. */
@@ -60,30 +60,38 @@ describe('a redeploy under an open tab', () => {
     assert.deepEqual(effects.passed, []);
   });
 
-  it('piece 0 stored, the rest changed at the origin: the page gets the origin answer to its own request, nothing of version 2 stored', T, async () => {
-    const v1 = await makeAsset(4 * PIECE);
-    const store = new MemStore(v1.asset.hash);
-    store.put(0, slice(v1, 0));
-    const origin = new FakeOrigin(nextVersion(v1, 4 * PIECE, [1, 2, 3]));
-    const { response, effects, outcomes } = await serve(v1, store, origin, null);
-    assert.equal(response.headers.get(PASSED_HEADER), '1', 'passed to the network, not stitched');
-    assert.equal(effects.passed.length, 1);
-    assert.equal(effects.passed[0]?.url, URL_);
-    assert.deepEqual(effects.changed, [v1.asset.hash]);
-    assert.deepEqual(storedIndexes(store), []);
-    assert.deepEqual(outcomes, [null]);
-  });
+  it(
+    'piece 0 stored, the rest changed at the origin: the page gets the origin answer to its own request, nothing of version 2 stored',
+    T,
+    async () => {
+      const v1 = await makeAsset(4 * PIECE);
+      const store = new MemStore(v1.asset.hash);
+      store.put(0, slice(v1, 0));
+      const origin = new FakeOrigin(nextVersion(v1, 4 * PIECE, [1, 2, 3]));
+      const { response, effects, outcomes } = await serve(v1, store, origin, null);
+      assert.equal(response.headers.get(PASSED_HEADER), '1', 'passed to the network, not stitched');
+      assert.equal(effects.passed.length, 1);
+      assert.equal(effects.passed[0]?.url, URL_);
+      assert.deepEqual(effects.changed, [v1.asset.hash]);
+      assert.deepEqual(storedIndexes(store), []);
+      assert.deepEqual(outcomes, [null]);
+    },
+  );
 
-  it('piece 0 stored, a same-size change only in the last piece: still passed whole, not 3 pieces of one version and 1 of the other', T, async () => {
-    const v1 = await makeAsset(4 * PIECE);
-    const store = new MemStore(v1.asset.hash);
-    store.put(0, slice(v1, 0));
-    const origin = new FakeOrigin(nextVersion(v1, 4 * PIECE, [3]));
-    const { response, effects } = await serve(v1, store, origin, null);
-    assert.equal(response.headers.get(PASSED_HEADER), '1');
-    assert.deepEqual(effects.changed, [v1.asset.hash]);
-    assert.ok(!store.written.includes(3), 'the changed piece is never stored');
-  });
+  it(
+    'piece 0 stored, a same-size change only in the last piece: still passed whole, not 3 pieces of one version and 1 of the other',
+    T,
+    async () => {
+      const v1 = await makeAsset(4 * PIECE);
+      const store = new MemStore(v1.asset.hash);
+      store.put(0, slice(v1, 0));
+      const origin = new FakeOrigin(nextVersion(v1, 4 * PIECE, [3]));
+      const { response, effects } = await serve(v1, store, origin, null);
+      assert.equal(response.headers.get(PASSED_HEADER), '1');
+      assert.deepEqual(effects.changed, [v1.asset.hash]);
+      assert.ok(!store.written.includes(3), 'the changed piece is never stored');
+    },
+  );
 
   it('nothing stored, a same-size change in piece 3 of 10: the response follows the origin and is version 2 whole', T, async () => {
     const v1 = await makeAsset(10 * PIECE);
@@ -97,7 +105,10 @@ describe('a redeploy under an open tab', () => {
     assert.equal(sha(body), sha(v2.data), 'exactly the origin version, whole');
     assert.deepEqual(effects.changed, [v1.asset.hash]);
     assert.deepEqual(effects.passed, [], 'one origin request, no second one');
-    assert.ok(storedIndexes(store).every((i) => i < 3), `only pieces verified against the manifest are stored: ${storedIndexes(store)}`);
+    assert.ok(
+      storedIndexes(store).every((i) => i < 3),
+      `only pieces verified against the manifest are stored: ${storedIndexes(store)}`,
+    );
   });
 
   it('a grown file, nothing stored: the whole new file (not cut to the old size), for a plain and a Range request', T, async () => {
@@ -169,7 +180,10 @@ describe('a redeploy under an open tab', () => {
     const bridge = new FakeBridge((pieces) => {
       sessions++;
       if (sessions > 1) return [{ at: 1, reply: { pc: 'no-peers', reason: 'gone' } }];
-      return [{ at: 1, reply: { pc: 'accepted', peers: 1 } }, ...pieces.filter((i) => i < 3).map((i, k) => ({ at: 2 + k, reply: pieceReply(v1, i) }))];
+      return [
+        { at: 1, reply: { pc: 'accepted', peers: 1 } },
+        ...pieces.filter((i) => i < 3).map((i, k) => ({ at: 2 + k, reply: pieceReply(v1, i) })),
+      ];
     });
     const { response, outcomes } = await serve(v1, store, origin, bridge);
     const reader = response.body!.getReader();

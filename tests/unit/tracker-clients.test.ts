@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebTorrent, { type Torrent } from 'webtorrent';
-import { startSignalServer, type RunningSignalServer } from '../../signal-worker/adapter/node/index.ts';
+import { type RunningSignalServer, startSignalServer } from '../../signal-worker/adapter/node/index.ts';
 import { nextEvent, withTimeout } from '../compliance/support/wait.ts';
 import { fireEndOfCandidates, LOOPBACK_RTC_CONFIG } from './tracker-webrtc.ts';
 
@@ -32,7 +32,13 @@ const STEP_TIMEOUT_MS = 60_000;
 const TEST_INTERVAL_S = 2;
 
 /** The next `event` from `emitter` that `accept`s, within STEP_TIMEOUT_MS unless told otherwise. */
-function next<T>(emitter: EventEmitter, event: string, what: string, accept: (value: T) => boolean = () => true, ms = STEP_TIMEOUT_MS): Promise<T> {
+function next<T>(
+  emitter: EventEmitter,
+  event: string,
+  what: string,
+  accept: (value: T) => boolean = () => true,
+  ms = STEP_TIMEOUT_MS,
+): Promise<T> {
   return nextEvent(emitter, event, what, accept, ms);
 }
 
@@ -46,7 +52,16 @@ describe('two Node WebTorrent clients through our tracker only', () => {
     fireEndOfCandidates();
     server = await startSignalServer({ trackerLimits: { announceIntervalS: TEST_INTERVAL_S } });
     dir = await mkdtemp(join(tmpdir(), 'peer-connect-tracker-'));
-    const options = { dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false, utp: false, webSeeds: false, tracker: { rtcConfig: LOOPBACK_RTC_CONFIG } };
+    const options = {
+      dht: false,
+      lsd: false,
+      utPex: false,
+      natUpnp: false,
+      natPmp: false,
+      utp: false,
+      webSeeds: false,
+      tracker: { rtcConfig: LOOPBACK_RTC_CONFIG },
+    };
     seeder = new WebTorrent(options);
     leecher = new WebTorrent(options);
   });
@@ -60,7 +75,9 @@ describe('two Node WebTorrent clients through our tracker only', () => {
     const data = randomBytes(4 * 1024 * 1024);
     const started = performance.now();
     const seeded = await withTimeout(
-      new Promise<Torrent>((resolve) => seeder.seed(data, { name: 'random.bin', announce: [server.trackerUrl], path: join(dir, 'seeder') }, resolve)),
+      new Promise<Torrent>((resolve) =>
+        seeder.seed(data, { name: 'random.bin', announce: [server.trackerUrl], path: join(dir, 'seeder') }, resolve),
+      ),
       'the seeder to hash the file',
       STEP_TIMEOUT_MS,
     );
@@ -73,7 +90,9 @@ describe('two Node WebTorrent clients through our tracker only', () => {
     const connected = performance.now();
     await done;
     const finished = performance.now();
-    t.diagnostic(`seed ${(hashed - started).toFixed(0)} ms, tracker + WebRTC ${(connected - hashed).toFixed(0)} ms, 4 MiB transfer ${(finished - connected).toFixed(0)} ms`);
+    t.diagnostic(
+      `seed ${(hashed - started).toFixed(0)} ms, tracker + WebRTC ${(connected - hashed).toFixed(0)} ms, 4 MiB transfer ${(finished - connected).toFixed(0)} ms`,
+    );
 
     const file = torrent.files[0];
     assert.ok(file, 'the torrent has its file');

@@ -7,10 +7,10 @@ import { describe, it } from 'node:test';
 import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANNOUNCE_INTERVAL_S } from '../../protocol/limits.ts';
 import type { Result } from '../../protocol/result.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
+import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
 import type { TrackerConnection } from '../../signal-worker/core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
 import { TrackerIndex, type TrackerSink } from '../../signal-worker/core/tracker/tracker-index.ts';
-import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
 import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../../signal-worker/core/tracker/tracker-limits.ts';
 import { binaryIdOf, buggyRandom, consoleErrorsDuring, FakeClock, FakeTrackerSocket } from './signal-fakes.ts';
 
@@ -19,7 +19,10 @@ type Message = Record<string, unknown>;
 const id = binaryIdOf;
 const HASH_A = id('torrent-a');
 const HASH_B = id('torrent-b');
-const offer = (n: number): { offer: { type: 'offer'; sdp: string }; offer_id: string } => ({ offer: { type: 'offer', sdp: `v=0 offer ${n}` }, offer_id: id(`offer${n}`) });
+const offer = (n: number): { offer: { type: 'offer'; sdp: string }; offer_id: string } => ({
+  offer: { type: 'offer', sdp: `v=0 offer ${n}` },
+  offer_id: id(`offer${n}`),
+});
 
 function setup(limits: Partial<TrackerLimits> = {}, random = () => 0.37) {
   const clock = new FakeClock();
@@ -84,13 +87,21 @@ describe('tracker announce', () => {
     });
     const one = connect();
     announce(one, 'one', { offers: [offer(1), offer(2), offer(3)], numwant: 50 });
-    assert.equal(others.reduce((n, c) => n + c.socket.offers().length, 0), 2, 'maxOffers');
+    assert.equal(
+      others.reduce((n, c) => n + c.socket.offers().length, 0),
+      2,
+      'maxOffers',
+    );
     const two = connect();
     announce(two, 'two', { offers: [offer(1), offer(2), offer(3)], numwant: 1 });
     assert.equal(others.reduce((n, c) => n + c.socket.offers().length, 0) + one.socket.offers().length, 3, 'numwant 1');
     const three = connect();
     announce(three, 'three', { offers: [offer(9)], numwant: 40 });
-    assert.equal(others.reduce((n, c) => n + c.socket.offers().length, 0) + one.socket.offers().length + two.socket.offers().length, 4, 'one offer');
+    assert.equal(
+      others.reduce((n, c) => n + c.socket.offers().length, 0) + one.socket.offers().length + two.socket.offers().length,
+      4,
+      'one offer',
+    );
   });
 
   it("sends a seeder's offers only to peers still downloading", () => {
@@ -113,10 +124,23 @@ describe('tracker announce', () => {
     announce(b, 'b', { offers: [offer(7)], numwant: 1 });
     assert.equal(a.socket.offers().length, 1);
     const before = a.socket.sent.length;
-    a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), to_peer_id: id('b'), offer_id: offer(7).offer_id, answer: { type: 'answer', sdp: 'v=0 answer' } });
+    a.send({
+      action: 'announce',
+      info_hash: HASH_A,
+      peer_id: id('a'),
+      to_peer_id: id('b'),
+      offer_id: offer(7).offer_id,
+      answer: { type: 'answer', sdp: 'v=0 answer' },
+    });
     assert.equal(a.socket.sent.length, before, 'no response to an answer');
     assert.deepEqual(b.socket.answers(), [
-      { action: 'announce', info_hash: HASH_A, peer_id: id('a'), offer_id: offer(7).offer_id, answer: { type: 'answer', sdp: 'v=0 answer' } },
+      {
+        action: 'announce',
+        info_hash: HASH_A,
+        peer_id: id('a'),
+        offer_id: offer(7).offer_id,
+        answer: { type: 'answer', sdp: 'v=0 answer' },
+      },
     ]);
   });
 
@@ -125,7 +149,14 @@ describe('tracker announce', () => {
     const a = connect();
     announce(a, 'a');
     const stranger = connect();
-    stranger.send({ action: 'announce', info_hash: HASH_A, peer_id: id('x'), to_peer_id: id('a'), offer_id: id('o'), answer: { type: 'answer', sdp: 'v=0' } });
+    stranger.send({
+      action: 'announce',
+      info_hash: HASH_A,
+      peer_id: id('x'),
+      to_peer_id: id('a'),
+      offer_id: id('o'),
+      answer: { type: 'answer', sdp: 'v=0' },
+    });
     assert.equal(a.socket.answers().length, 0);
     assert.match(String(stranger.socket.last()?.['failure reason']), /has not announced/);
     assert.equal(stranger.socket.closedWith, null, 'a refused request keeps the connection');
@@ -163,13 +194,21 @@ describe('tracker events', () => {
     assert.equal(a.socket.last()?.complete, 1);
     assert.equal(a.socket.last()?.incomplete, 1);
     a.send({ action: 'scrape', info_hash: HASH_A });
-    assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 1, incomplete: 1, downloaded: 1 });
+    assert.deepEqual((a.socket.last()?.files as Record<string, unknown> | undefined)?.[HASH_A], {
+      complete: 1,
+      incomplete: 1,
+      downloaded: 1,
+    });
     // A second completed is not a second download.
     a.send({ action: 'announce', info_hash: HASH_A, peer_id: id('a'), event: 'completed', left: 0 });
     b.send({ action: 'announce', info_hash: HASH_A, peer_id: id('b'), event: 'stopped' });
     assert.equal(b.socket.last()?.incomplete, 0);
     a.send({ action: 'scrape', info_hash: HASH_A });
-    assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 1, incomplete: 0, downloaded: 1 });
+    assert.deepEqual((a.socket.last()?.files as Record<string, unknown> | undefined)?.[HASH_A], {
+      complete: 1,
+      incomplete: 0,
+      downloaded: 1,
+    });
   });
 
   it('a stopped peer gets no more offers', () => {
@@ -306,7 +345,16 @@ describe('tracker index refusals', () => {
     const index = new TrackerIndex({ maxPeersPerSwarm: 1, maxSwarms: 1, maxMembershipsPerConnection: 2 }, () => 0.5);
     const sink: TrackerSink = { deliver: () => undefined };
     const other: TrackerSink = { deliver: () => undefined };
-    const request = (peer: string, hash = HASH_A) => ({ action: 'announce' as const, infoHash: hash, peerId: id(peer), event: 'started' as const, left: 0, numwant: 0, offers: [], answer: null });
+    const request = (peer: string, hash = HASH_A) => ({
+      action: 'announce' as const,
+      infoHash: hash,
+      peerId: id(peer),
+      event: 'started' as const,
+      left: 0,
+      numwant: 0,
+      offers: [],
+      answer: null,
+    });
     const refusal = (outcome: Result<unknown, string>): [string, string] | null => (outcome.ok ? null : [outcome.code, outcome.error]);
     const first = index.announce(request('a'), sink, 0);
     assert.deepEqual(first.ok && { complete: first.value.complete, incomplete: first.value.incomplete }, { complete: 1, incomplete: 0 });
@@ -314,10 +362,16 @@ describe('tracker index refusals', () => {
     assert.deepEqual(refusal(index.announce(request('b'), sink, 0)), ['swarm-full', 'swarm is full']);
     assert.deepEqual(refusal(index.announce(request('a', HASH_B), other, 0)), ['tracker-full', 'tracker is full']);
     const answer = { toPeerId: id('a'), offerId: id('o'), answer: { type: 'answer' as const, sdp: 'v=0' } };
-    assert.deepEqual(refusal(index.relayAnswer(HASH_A, id('x'), other, answer, 0)), ['not-in-swarm', 'answer from a peer that has not announced in this swarm']);
+    assert.deepEqual(refusal(index.relayAnswer(HASH_A, id('x'), other, answer, 0)), [
+      'not-in-swarm',
+      'answer from a peer that has not announced in this swarm',
+    ]);
     const crowded = new TrackerIndex({ maxPeersPerSwarm: 10, maxSwarms: 10, maxMembershipsPerConnection: 1 }, () => 0.5);
     assert.equal(crowded.announce(request('a'), sink, 0).ok, true);
-    assert.deepEqual(refusal(crowded.announce(request('a', HASH_B), sink, 0)), ['too-many-torrents', 'more than 1 torrents on one connection']);
+    assert.deepEqual(refusal(crowded.announce(request('a', HASH_B), sink, 0)), [
+      'too-many-torrents',
+      'more than 1 torrents on one connection',
+    ]);
   });
 });
 
@@ -332,7 +386,11 @@ describe('tracker: a bug of ours', () => {
       assert.deepEqual(b.socket.last(), { 'failure reason': 'internal error' });
       assert.deepEqual(b.socket.closedWith, { code: 1011, reason: 'internal-error' });
       a.send({ action: 'scrape', info_hash: HASH_A });
-      assert.deepEqual((a.socket.last()?.files as Record<string, unknown>)[HASH_A], { complete: 0, incomplete: 1, downloaded: 0 });
+      assert.deepEqual((a.socket.last()?.files as Record<string, unknown> | undefined)?.[HASH_A], {
+        complete: 0,
+        incomplete: 1,
+        downloaded: 0,
+      });
     });
     assert.equal(logged, 1, 'the bug is logged');
   });
@@ -350,10 +408,33 @@ describe('tracker malformed input', () => {
     ['bad left', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), left: -1 }, /invalid left/],
     ['bad numwant', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), numwant: 'lots' }, /invalid numwant/],
     ['offers not an array', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: {} }, /offers must be an array/],
-    ['offer without offer_id', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: [{ offer: { type: 'offer', sdp: 'x' } }] }, /invalid offer/],
-    ['answer typed offer', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), to_peer_id: id('q'), offer_id: id('o'), answer: { type: 'offer', sdp: 'x' } }, /invalid answer/],
-    ['answer without to_peer_id', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offer_id: id('o'), answer: { type: 'answer', sdp: 'x' } }, /to_peer_id/],
-    ['too many offers', { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: Array.from({ length: 11 }, (_, i) => offer(i)) }, /more than 10 offers/],
+    [
+      'offer without offer_id',
+      { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: [{ offer: { type: 'offer', sdp: 'x' } }] },
+      /invalid offer/,
+    ],
+    [
+      'answer typed offer',
+      {
+        action: 'announce',
+        info_hash: HASH_A,
+        peer_id: id('p'),
+        to_peer_id: id('q'),
+        offer_id: id('o'),
+        answer: { type: 'offer', sdp: 'x' },
+      },
+      /invalid answer/,
+    ],
+    [
+      'answer without to_peer_id',
+      { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offer_id: id('o'), answer: { type: 'answer', sdp: 'x' } },
+      /to_peer_id/,
+    ],
+    [
+      'too many offers',
+      { action: 'announce', info_hash: HASH_A, peer_id: id('p'), offers: Array.from({ length: 11 }, (_, i) => offer(i)) },
+      /more than 10 offers/,
+    ],
     ['scrape with a bad hash', { action: 'scrape', info_hash: [HASH_A, 'short'] }, /invalid info_hash/],
   ];
   for (const [name, message, reason] of cases) {
@@ -376,7 +457,7 @@ describe('tracker malformed input', () => {
   });
 
   it('converts ids between hex and binary strings both ways', () => {
-    const hex = '00ff7f80' + '0123456789abcdef'.repeat(2);
+    const hex = `00ff7f80${'0123456789abcdef'.repeat(2)}`;
     assert.equal(binaryIdToHex(hexToBinaryId(hex)), hex);
     assert.throws(() => hexToBinaryId('abc'), TypeError);
   });

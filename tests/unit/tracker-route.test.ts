@@ -17,7 +17,7 @@ describe('tracker route', () => {
     const root = await mkdtemp(join(tmpdir(), 'peer-connect-site-'));
     const server = await startSiteServer({ root });
     try {
-      assert.equal(server.trackerUrl, server.url.replace(/^http/, 'ws').replace(/\/$/, '') + '/peer-connect/announce');
+      assert.equal(server.trackerUrl, `${server.url.replace(/^http/, 'ws').replace(/\/$/, '')}/peer-connect/announce`);
       assert.equal(await refusedUpgradeStatus(server.trackerUrl, 'https://elsewhere.example'), 403);
       const page = await TrackerClient.connect(server.trackerUrl, server.url.replace(/\/$/, ''));
       assert.equal((await page.announce(binaryId('h'), 'p'.repeat(20))).complete, 1);

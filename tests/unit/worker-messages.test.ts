@@ -25,7 +25,13 @@ describe('dispatchWorkerMessage', () => {
     const { handlers, calls } = recording();
     const { port1 } = new MessageChannel();
     const served = { pc: 'served', path: 'a.png', hash: H, bytes: { peer: 1, origin: 2, cache: 3 }, ms: 4, status: 200 };
-    for (const data of [{ pc: 'hello?' }, { pc: 'welcome', build: BUILD }, { pc: 'stored', hash: H }, { pc: 'lost', hashes: [H] }, served]) {
+    for (const data of [
+      { pc: 'hello?' },
+      { pc: 'welcome', build: BUILD },
+      { pc: 'stored', hash: H },
+      { pc: 'lost', hashes: [H] },
+      served,
+    ]) {
       dispatchWorkerMessage({ data, ports: [] }, handlers);
     }
     dispatchWorkerMessage({ data: { pc: 'fetch', hash: H, size: 10, pieces: [0] }, ports: [port1] }, handlers);
@@ -43,7 +49,8 @@ describe('dispatchWorkerMessage', () => {
   it('drops a fetch without its port, and anything it cannot decode', () => {
     const { handlers, calls } = recording();
     dispatchWorkerMessage({ data: { pc: 'fetch', hash: H, size: 10, pieces: [0] }, ports: [] }, handlers);
-    for (const data of [null, 'hello?', { pc: 'stored', hash: 'nope' }, { pc: 'welcome' }, { pc: 'hello' }]) dispatchWorkerMessage({ data, ports: [] }, handlers);
+    for (const data of [null, 'hello?', { pc: 'stored', hash: 'nope' }, { pc: 'welcome' }, { pc: 'hello' }])
+      dispatchWorkerMessage({ data, ports: [] }, handlers);
     assert.deepEqual(calls, []);
   });
 });

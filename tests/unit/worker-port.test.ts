@@ -5,7 +5,7 @@ import { WorkerPort } from '../../page-bridge/worker-port.ts';
 import { settle, workerEnd } from './support/worker-end.ts';
 
 describe('WorkerPort', () => {
-  it('posts each reply as the worker decodes it, a piece\'s bytes transferred', async (t) => {
+  it("posts each reply as the worker decodes it, a piece's bytes transferred", async (t) => {
     const worker = workerEnd(t);
     const port = new WorkerPort(worker.port);
     const data = new Uint8Array([1, 2, 3]).buffer;
@@ -15,12 +15,15 @@ describe('WorkerPort', () => {
     port.noPeers('signaling off');
     const replies = await worker.received(4);
     assert.equal(data.byteLength, 0, 'transferred, not copied: the bridge no longer holds the bytes');
-    assert.deepEqual(replies.map((r) => (r.pc === 'piece' ? { ...r, data: [...new Uint8Array(r.data)] } : r)), [
-      { pc: 'accepted', peers: 2 },
-      { pc: 'piece', index: 4, data: [1, 2, 3], peerId: 'peer-a' },
-      { pc: 'piece-failed', index: 5, reason: 'peers failed' },
-      { pc: 'no-peers', reason: 'signaling off' },
-    ]);
+    assert.deepEqual(
+      replies.map((r) => (r.pc === 'piece' ? { ...r, data: [...new Uint8Array(r.data)] } : r)),
+      [
+        { pc: 'accepted', peers: 2 },
+        { pc: 'piece', index: 4, data: [1, 2, 3], peerId: 'peer-a' },
+        { pc: 'piece-failed', index: 5, reason: 'peers failed' },
+        { pc: 'no-peers', reason: 'signaling off' },
+      ],
+    );
   });
 
   it('hands on a bad-piece report with its index and peer', async (t) => {

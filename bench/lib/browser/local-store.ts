@@ -5,7 +5,7 @@
  * still writing the previous copy, or stray pieces would come back.
  */
 import type { Page } from 'playwright-core';
-import { ASSET_KEY_PREFIX, DB_NAME, STORE_NAME, pieceKey } from '../../../protocol/store-keys.ts';
+import { ASSET_KEY_PREFIX, DB_NAME, pieceKey, STORE_NAME } from '../../../protocol/store-keys.ts';
 import { sleep } from '../run/budget.ts';
 
 interface StoreArgs {

@@ -8,8 +8,8 @@
 import type { Visitor } from '../../../tests/e2e/harness/browser.ts';
 import type { OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
 import { stats, waitForImages, waitForReady } from '../../../tests/e2e/harness/site.ts';
-import { readPageTimes, type PageTimes } from './page-timing.ts';
 import { waitVisitorQuiet } from '../origin/visitor-origin.ts';
+import { type PageTimes, readPageTimes } from './page-timing.ts';
 
 export interface PageVisit extends PageTimes {
   path: string;
@@ -38,8 +38,18 @@ const QUIET_MS = 250;
 const QUIET_TIMEOUT_MS = 8_000;
 
 const failed = (path: string, error: string, wallMs: number): PageVisit => ({
-  path, ok: false, error, loadMs: Number.NaN, largestImageMs: Number.NaN, imagesLoaded: 0, slowestServed: null,
-  peerBytes: 0, workerOriginBytes: 0, cacheBytes: 0, peerFailures: 0, wallMs,
+  path,
+  ok: false,
+  error,
+  loadMs: Number.NaN,
+  largestImageMs: Number.NaN,
+  imagesLoaded: 0,
+  slowestServed: null,
+  peerBytes: 0,
+  workerOriginBytes: 0,
+  cacheBytes: 0,
+  peerFailures: 0,
+  wallMs,
 });
 
 export async function visitPage(visitor: Visitor, url: string, path: string, options: VisitOptions): Promise<PageVisit> {
@@ -58,7 +68,9 @@ export async function visitPage(visitor: Visitor, url: string, path: string, opt
     const times = await readPageTimes(page);
     const counters = options.peerConnect ? await stats(page) : null;
     return {
-      path, ok: true, ...times,
+      path,
+      ok: true,
+      ...times,
       peerBytes: counters?.bytesFromPeers ?? 0,
       workerOriginBytes: counters?.bytesFromOrigin ?? 0,
       cacheBytes: counters?.bytesFromCache ?? 0,

@@ -4,12 +4,12 @@
  * at the moment the first page was complete and the visitor's origin traffic had gone quiet.
  */
 import type { Visitor } from '../../../tests/e2e/harness/browser.ts';
+import type { Target } from '../origin/site-targets.ts';
+import { type OriginCount, originCount } from '../origin/visitor-origin.ts';
 import { sleep } from '../run/budget.ts';
 import { authoredImages } from './page-images.ts';
 import { installPageTiming } from './page-timing.ts';
-import { visitPage, type PageVisit } from './page-visit.ts';
-import type { Target } from '../origin/site-targets.ts';
-import { originCount, type OriginCount } from '../origin/visitor-origin.ts';
+import { type PageVisit, visitPage } from './page-visit.ts';
 
 export interface SessionResult {
   /** 0-based arrival order. */
@@ -29,7 +29,14 @@ export interface SessionResult {
 /** The bridge announces a stored asset on its next message after the worker's `stored`. */
 const ANNOUNCE_GRACE_MS = 300;
 
-export async function runSession(visitor: Visitor, index: number, target: Target, siteDir: string, route: readonly string[], perPageMs: number): Promise<SessionResult> {
+export async function runSession(
+  visitor: Visitor,
+  index: number,
+  target: Target,
+  siteDir: string,
+  route: readonly string[],
+  perPageMs: number,
+): Promise<SessionResult> {
   const t0 = Date.now();
   const pages: PageVisit[] = [];
   const name = visitor.name;
@@ -54,7 +61,11 @@ export async function runSession(visitor: Visitor, index: number, target: Target
   if (target.kind === 'peerconnect') await sleep(ANNOUNCE_GRACE_MS);
   const [first, ...navs] = pages;
   return {
-    index, visitor: name, ok: error === undefined, ...(error ? { error } : {}), pages,
+    index,
+    visitor: name,
+    ok: error === undefined,
+    ...(error ? { error } : {}),
+    pages,
     firstOrigin: originCount(target.origin, name, 0, boundary),
     navOrigin: originCount(target.origin, name, boundary),
     firstPeerBytes: first?.peerBytes ?? 0,

@@ -4,7 +4,7 @@
  * plain origin a site owner has today: the same demo site, unbuilt, from the same counting
  * origin server, no worker, no bridge.
  */
-import { startOriginServer, type OriginOptions, type OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
+import { type OriginOptions, type OriginServer, startOriginServer } from '../../../tests/e2e/harness/origin-server.ts';
 import { DEMO_SITE, startSite, type TestSite } from '../../../tests/e2e/harness/site.ts';
 import type { OriginNetwork } from './network.ts';
 import type { Shaper } from './shaper.ts';
@@ -27,7 +27,12 @@ export const originOptions = (net: OriginNetwork, shaper: Shaper, choice: Origin
   ...(shaper.bytesPerSecond ? { bytesPerSecond: shaper.bytesPerSecond } : {}),
 });
 
-export async function startPeerConnectSite(mode: FirstVisitMode, net: OriginNetwork, shaper: Shaper, choice: OriginChoice): Promise<TestSite> {
+export async function startPeerConnectSite(
+  mode: FirstVisitMode,
+  net: OriginNetwork,
+  shaper: Shaper,
+  choice: OriginChoice,
+): Promise<TestSite> {
   const site = await startSite({ firstVisit: mode, origin: originOptions(net, shaper, choice) });
   await shaper.limitPort(site.origin.port);
   return site;

@@ -55,13 +55,68 @@ export async function createShaper(bitsPerSecond: number | null): Promise<Shaper
   await tc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
   await tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20');
   const rate = `${bitsPerSecond}bit`;
-  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', rate, 'ceil', rate, 'burst', BURST, 'cburst', BURST, 'quantum', QUANTUM);
-  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', UNSHAPED_RATE, 'ceil', UNSHAPED_RATE, 'quantum', QUANTUM);
+  await tc(
+    'class',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'classid',
+    '1:10',
+    'htb',
+    'rate',
+    rate,
+    'ceil',
+    rate,
+    'burst',
+    BURST,
+    'cburst',
+    BURST,
+    'quantum',
+    QUANTUM,
+  );
+  await tc(
+    'class',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'classid',
+    '1:20',
+    'htb',
+    'rate',
+    UNSHAPED_RATE,
+    'ceil',
+    UNSHAPED_RATE,
+    'quantum',
+    QUANTUM,
+  );
   return {
     kind: 'tc',
     bytesPerSecond: undefined,
     async limitPort(port) {
-      await tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'sport', String(port), '0xffff', 'flowid', '1:10');
+      await tc(
+        'filter',
+        'add',
+        'dev',
+        'lo',
+        'parent',
+        '1:',
+        'protocol',
+        'ip',
+        'prio',
+        '1',
+        'u32',
+        'match',
+        'ip',
+        'sport',
+        String(port),
+        '0xffff',
+        'flowid',
+        '1:10',
+      );
     },
     async close() {
       await tc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
@@ -71,6 +126,7 @@ export async function createShaper(bitsPerSecond: number | null): Promise<Shaper
 
 export function describeShaping(kind: Shaper['kind']): string {
   if (kind === 'tc') return 'bandwidth capped with tc htb on the origin port (shared by all connections)';
-  if (kind === 'per-response') return 'bandwidth capped per response by the origin server (no tc here: parallel responses each get the full rate)';
+  if (kind === 'per-response')
+    return 'bandwidth capped per response by the origin server (no tc here: parallel responses each get the full rate)';
   return 'no bandwidth cap';
 }

@@ -4,9 +4,10 @@
  * origin a site owner has today (the unbuilt folder, same counting server, no worker). Both
  * under the same network conditions.
  */
-import { startOriginServer, type OriginServer } from '../../../tests/e2e/harness/origin-server.ts';
+
+import { type Manifest, urlPathFor } from '../../../protocol/manifest.ts';
+import { type OriginServer, startOriginServer } from '../../../tests/e2e/harness/origin-server.ts';
 import { startSite } from '../../../tests/e2e/harness/site.ts';
-import { urlPathFor, type Manifest } from '../../../protocol/manifest.ts';
 import type { OriginNetwork } from './network.ts';
 import { originOptions } from './origins.ts';
 import type { Shaper } from './shaper.ts';

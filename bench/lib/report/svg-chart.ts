@@ -95,12 +95,18 @@ function frame(spec: ChartSpec, dataMax: number): Frame {
     );
   }
   const midY = top + plotH / 2;
-  parts.push(`<text x="16" y="${px(midY)}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${px(midY)})" ${FONT}>${esc(spec.yLabel)}</text>`);
-  if (spec.xLabel) parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 10}" text-anchor="middle" font-size="12" ${FONT}>${esc(spec.xLabel)}</text>`);
+  parts.push(
+    `<text x="16" y="${px(midY)}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${px(midY)})" ${FONT}>${esc(spec.yLabel)}</text>`,
+  );
+  if (spec.xLabel)
+    parts.push(
+      `<text x="${MARGIN.left + plotW / 2}" y="${height - 10}" text-anchor="middle" font-size="12" ${FONT}>${esc(spec.xLabel)}</text>`,
+    );
   return { plotW, plotH, top, yMax, y, parts };
 }
 
-const finite = (spec: ChartSpec): number[] => spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+const finite = (spec: ChartSpec): number[] =>
+  spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
 
 /** Lines over equally spaced categories (e.g. N = 1, 2, 5, 10, 20), a dot on every value. */
 export function lineChart(spec: ChartSpec): Panel {
@@ -115,14 +121,22 @@ export function lineChart(spec: ChartSpec): Panel {
     // A gap (null) ends one polyline and starts the next.
     let run: string[] = [];
     const flush = (): void => {
-      if (run.length > 1) f.parts.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+      if (run.length > 1)
+        f.parts.push(
+          `<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+        );
       run = [];
     };
-    s.values.forEach((v, i) => {
-      if (v === null || !Number.isFinite(v)) return flush();
+    for (const [i, v] of s.values.entries()) {
+      if (v === null || !Number.isFinite(v)) {
+        flush();
+        continue;
+      }
       run.push(`${px(x(i))},${px(f.y(v))}`);
-      f.parts.push(`<circle cx="${px(x(i))}" cy="${px(f.y(v))}" r="3.5" fill="${color}"><title>${esc(`${s.name}, ${spec.categories[i] ?? ''}: ${fmt(v)}`)}</title></circle>`);
-    });
+      f.parts.push(
+        `<circle cx="${px(x(i))}" cy="${px(f.y(v))}" r="3.5" fill="${color}"><title>${esc(`${s.name}, ${spec.categories[i] ?? ''}: ${fmt(v)}`)}</title></circle>`,
+      );
+    }
     flush();
   });
   return { width: spec.width ?? 560, height: spec.height ?? 360, body: f.parts.join('\n') };

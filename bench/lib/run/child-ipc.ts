@@ -1,5 +1,5 @@
 /** Forking a benchmark's child process under tsx and waiting for its IPC replies, with a time limit on each. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** `file`: the child's module, e.g. `new URL('./load-child.ts', import.meta.url)`. `exposeGc`: so it can collect before reading its memory. */
@@ -11,7 +11,11 @@ export function forkChild(file: URL, args: readonly string[] = [], options: { ex
 }
 
 /** The next IPC message whose `type` is one of `types`, or an error after `ms` or if the child goes away. */
-export function nextMessage<T extends { type: string }, K extends T['type']>(proc: ChildProcess, types: readonly K[], ms: number): Promise<Extract<T, { type: K }>> {
+export function nextMessage<T extends { type: string }, K extends T['type']>(
+  proc: ChildProcess,
+  types: readonly K[],
+  ms: number,
+): Promise<Extract<T, { type: K }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`no ${types.join('/')} from child within ${ms} ms`)), ms);
     const onMessage = (m: unknown): void => {

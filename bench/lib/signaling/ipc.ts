@@ -33,4 +33,7 @@ export interface LoadResult {
 }
 
 export type LoadRequest = { type: 'start'; plan: LoadPlan } | { type: 'go' };
-export type LoadReply = { type: 'joined'; ms: number; failed: number } | { type: 'result'; result: LoadResult } | { type: 'error'; message: string };
+export type LoadReply =
+  | { type: 'joined'; ms: number; failed: number }
+  | { type: 'result'; result: LoadResult }
+  | { type: 'error'; message: string };

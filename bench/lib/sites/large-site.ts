@@ -101,7 +101,12 @@ export async function generateLargeSite(): Promise<GeneratedSite> {
       for (let i = 0; i < PHOTOS_PER_ALBUM; i++) {
         const target = Math.round(MIN_BYTES + random() * (MAX_BYTES - MIN_BYTES));
         // The largest base that still fits under the target, so small files stay valid too.
-        const base = i === 0 ? HERO : target >= 240 * 1024 ? LARGE_BASES[fileIndex % LARGE_BASES.length]! : SMALL_BASES[fileIndex % SMALL_BASES.length]!;
+        const base =
+          i === 0
+            ? HERO
+            : target >= 240 * 1024
+              ? LARGE_BASES[fileIndex % LARGE_BASES.length]!
+              : SMALL_BASES[fileIndex % SMALL_BASES.length]!;
         const src = `img/album-${album}/photo-${i + 1}.jpg`;
         const original = await load(base);
         const bytes = padJpeg(original, Math.max(target, original.length + 1024), keystream(fileIndex++));

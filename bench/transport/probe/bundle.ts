@@ -3,8 +3,9 @@
  * esbuild settings as the product's bridge bundle), injects it into a visitor's page, and
  * connects two pages' probes by relaying their SDP through Node (no signaling server involved).
  */
-import { build } from 'esbuild';
+
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import type { PieceSource, ProbeKind, ProbeWindow, RunResult } from './api.ts';
 
@@ -41,19 +42,31 @@ export async function injectProbe(page: Page): Promise<void> {
 export function probe(page: Page) {
   return {
     offer: (kind: ProbeKind) => page.evaluate((k) => (window as ProbeWindow).__pcProbe!.offer(k), kind),
-    answer: (kind: ProbeKind, sdp: string) => page.evaluate(([k, s]) => (window as ProbeWindow).__pcProbe!.answer(k, s), [kind, sdp] as const),
-    accept: (kind: ProbeKind, sdp: string) => page.evaluate(([k, s]) => (window as ProbeWindow).__pcProbe!.accept(k, s), [kind, sdp] as const),
-    opened: (kind: ProbeKind) => page.evaluate(([k, ms]) => (window as ProbeWindow).__pcProbe!.opened(k, ms), [kind, OPEN_TIMEOUT_MS] as const),
+    answer: (kind: ProbeKind, sdp: string) =>
+      page.evaluate(([k, s]) => (window as ProbeWindow).__pcProbe!.answer(k, s), [kind, sdp] as const),
+    accept: (kind: ProbeKind, sdp: string) =>
+      page.evaluate(([k, s]) => (window as ProbeWindow).__pcProbe!.accept(k, s), [kind, sdp] as const),
+    opened: (kind: ProbeKind) =>
+      page.evaluate(([k, ms]) => (window as ProbeWindow).__pcProbe!.opened(k, ms), [kind, OPEN_TIMEOUT_MS] as const),
     rawArm: (bytes: number) => page.evaluate((b) => (window as ProbeWindow).__pcProbe!.rawArm(b), bytes),
     rawSend: (bytes: number, messageBytes: number) =>
       page.evaluate(([b, m]) => (window as ProbeWindow).__pcProbe!.rawSend(b, m), [bytes, messageBytes] as const),
     rawResult: (timeoutMs: number): Promise<RunResult> => page.evaluate((t) => (window as ProbeWindow).__pcProbe!.rawResult(t), timeoutMs),
     rawServe: (pieceBytes: number) => page.evaluate((b) => (window as ProbeWindow).__pcProbe!.rawServe(b), pieceBytes),
     rawFetch: (pieces: number, window: number, timeoutMs: number): Promise<RunResult> =>
-      page.evaluate(([n, w, t]) => (globalThis as unknown as ProbeWindow).__pcProbe!.rawFetch(n, w, t), [pieces, window, timeoutMs] as const),
+      page.evaluate(([n, w, t]) => (globalThis as unknown as ProbeWindow).__pcProbe!.rawFetch(n, w, t), [
+        pieces,
+        window,
+        timeoutMs,
+      ] as const),
     linkServe: (source: PieceSource) => page.evaluate((s) => (window as ProbeWindow).__pcProbe!.linkServe(s), source),
     linkFetch: (hash: string, pieces: number, window: number, timeoutMs: number): Promise<RunResult> =>
-      page.evaluate(([h, n, w, t]) => (globalThis as unknown as ProbeWindow).__pcProbe!.linkFetch(h, n, w, t), [hash, pieces, window, timeoutMs] as const),
+      page.evaluate(([h, n, w, t]) => (globalThis as unknown as ProbeWindow).__pcProbe!.linkFetch(h, n, w, t), [
+        hash,
+        pieces,
+        window,
+        timeoutMs,
+      ] as const),
   };
 }
 

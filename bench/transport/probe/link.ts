@@ -5,8 +5,8 @@
  * like the real bridge, from the worker's IndexedDB (page-bridge/local-pieces.ts).
  */
 import Peer, { type SignalData } from '@thaunknown/simple-peer/lite.js';
-import { PeerLink } from '../../../page-bridge/peer-link.ts';
 import { readPiece } from '../../../page-bridge/local-pieces.ts';
+import { PeerLink } from '../../../page-bridge/peer-link.ts';
 import { PIECE_SIZE } from '../../../protocol/limits.ts';
 import type { PieceSource, RunResult } from './api.ts';
 
@@ -87,5 +87,8 @@ export async function linkFetch(hash: string, pieces: number, window: number, ti
     };
     pump();
   });
-  return Promise.race([done, new Promise<RunResult>((r) => setTimeout(() => r({ ok: false, bytes, ms: timeoutMs, error: 'timeout' }), timeoutMs))]);
+  return Promise.race([
+    done,
+    new Promise<RunResult>((r) => setTimeout(() => r({ ok: false, bytes, ms: timeoutMs, error: 'timeout' }), timeoutMs)),
+  ]);
 }

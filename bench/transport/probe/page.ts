@@ -3,8 +3,8 @@
  * Browser code; bundled with esbuild, never run by Node.
  */
 import type { ProbeApi, ProbeWindow } from './api.ts';
-import { rawAccept, rawAnswer, rawArm, rawFetch, rawOffer, rawOpened, rawResult, rawSend, rawServe } from './raw.ts';
 import { linkAccept, linkAnswer, linkFetch, linkOffer, linkOpened, linkServe } from './link.ts';
+import { rawAccept, rawAnswer, rawArm, rawFetch, rawOffer, rawOpened, rawResult, rawSend, rawServe } from './raw.ts';
 
 const api: ProbeApi = {
   offer: (kind) => (kind === 'raw' ? rawOffer() : linkOffer()),

@@ -131,7 +131,10 @@ export async function rawSend(bytes: number, messageBytes: number): Promise<void
 }
 
 export function rawResult(timeoutMs: number): Promise<RunResult> {
-  return Promise.race([result, new Promise<RunResult>((r) => setTimeout(() => r({ ok: false, bytes: 0, ms: timeoutMs, error: 'timeout' }), timeoutMs))]);
+  return Promise.race([
+    result,
+    new Promise<RunResult>((r) => setTimeout(() => r({ ok: false, bytes: 0, ms: timeoutMs, error: 'timeout' }), timeoutMs)),
+  ]);
 }
 
 /** Request/response, the shape of our wire: a 4-byte request id in, one piece (id first) out. */
@@ -173,7 +176,10 @@ export async function rawFetch(pieces: number, window: number, timeoutMs: number
     };
   });
   for (let i = 0; i < Math.min(window, pieces); i++) request();
-  const outcome = await Promise.race([done, new Promise<RunResult>((r) => setTimeout(() => r({ ok: false, bytes, ms: timeoutMs, error: 'timeout' }), timeoutMs))]);
+  const outcome = await Promise.race([
+    done,
+    new Promise<RunResult>((r) => setTimeout(() => r({ ok: false, bytes, ms: timeoutMs, error: 'timeout' }), timeoutMs)),
+  ]);
   onMessage = () => undefined;
   return outcome;
 }

@@ -4,7 +4,7 @@
  * finds the server (needed to upgrade) in the fetch's second argument, so both are passed here.
  */
 import { upgradeWebSocket, websocket } from 'hono/bun';
-import { httpOrigin, serveSignalApp, type Listen, type RunningSignalServer, type SignalServerOptions } from '../signal-server.ts';
+import { httpOrigin, type Listen, type RunningSignalServer, type SignalServerOptions, serveSignalApp } from '../signal-server.ts';
 import { bunApi } from './bun-api.ts';
 
 export type { RunningSignalServer, SignalServerOptions };

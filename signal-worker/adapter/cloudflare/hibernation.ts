@@ -7,7 +7,7 @@
 import { CLOSE_INTERNAL_ERROR, type ClientSocket } from '../../core/socket/client-socket.ts';
 import { decodeAttachment, type SocketAttachment } from './attachment.ts';
 import type { SocketRows } from './socket-rows.ts';
-import { upgradeResponse, workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
+import { type DurableObjectState, type HibernatableWebSocket, upgradeResponse, workersGlobals } from './workers-types.ts';
 
 export interface Accepted {
   ws: HibernatableWebSocket;

@@ -8,7 +8,14 @@ export function decodeMembershipRow(text: string): TrackerMembership[] | null {
   if (!parsed.ok || !Array.isArray(parsed.value)) return null;
   const out: TrackerMembership[] = [];
   for (const m of parsed.value) {
-    if (!isRecord(m) || !isBinaryId(m.infoHash) || !isBinaryId(m.peerId) || typeof m.complete !== 'boolean' || typeof m.lastSeen !== 'number') return null;
+    if (
+      !isRecord(m) ||
+      !isBinaryId(m.infoHash) ||
+      !isBinaryId(m.peerId) ||
+      typeof m.complete !== 'boolean' ||
+      typeof m.lastSeen !== 'number'
+    )
+      return null;
     out.push({ infoHash: m.infoHash, peerId: m.peerId, complete: m.complete, lastSeen: m.lastSeen });
   }
   return out;

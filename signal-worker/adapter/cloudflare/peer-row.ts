@@ -18,5 +18,12 @@ export function decodePeerRow(text: string): PeerRow | null {
 }
 
 function isOffer(o: unknown): o is ParkedOffer {
-  return isRecord(o) && typeof o.connId === 'string' && CONN_ID_PATTERN.test(o.connId) && isRecord(o.sdp) && o.sdp.type === 'offer' && typeof o.sdp.sdp === 'string';
+  return (
+    isRecord(o) &&
+    typeof o.connId === 'string' &&
+    CONN_ID_PATTERN.test(o.connId) &&
+    isRecord(o.sdp) &&
+    o.sdp.type === 'offer' &&
+    typeof o.sdp.sdp === 'string'
+  );
 }

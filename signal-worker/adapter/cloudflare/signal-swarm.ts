@@ -17,7 +17,7 @@ import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
 import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
 import { decodePeerRow, type PeerRow } from './peer-row.ts';
 import type { WorkerEnv } from './worker-env.ts';
-import { workersGlobals, type DurableObjectState, type HibernatableWebSocket } from './workers-types.ts';
+import { type DurableObjectState, type HibernatableWebSocket, workersGlobals } from './workers-types.ts';
 
 /** Byte for byte what the page bridge sends (`encodeMessage` of a ping) and what the core answers. */
 const PING = encodeMessage({ type: 'ping' });
@@ -35,7 +35,11 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, 'signal_peers');
-    this.hub = new SignalHub({ limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).limits, clock: this.clock, onChange: (c) => this.dirty.add(c) });
+    this.hub = new SignalHub({
+      limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).limits,
+      clock: this.clock,
+      onChange: (c) => this.dirty.add(c),
+    });
     const { WebSocketRequestResponsePair } = workersGlobals();
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.wake();
@@ -44,7 +48,14 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === DEFAULT_HEALTH_PATH) {
-      return Response.json({ ok: true, runtime: 'workerd', object: 'signal', ...this.hub.stats(), wokeAt: this.wokeAt, restoredConnections: this.restored });
+      return Response.json({
+        ok: true,
+        runtime: 'workerd',
+        object: 'signal',
+        ...this.hub.stats(),
+        wokeAt: this.wokeAt,
+        restoredConnections: this.restored,
+      });
     }
     if (!isUpgrade(request)) return new Response('this route speaks WebSocket only', { status: 426 });
     const urlSwarm = url.searchParams.get('swarm') ?? undefined;

@@ -27,7 +27,14 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
 
   async fetch(request: Request): Promise<Response> {
     if (new URL(request.url).pathname === DEFAULT_HEALTH_PATH) {
-      return Response.json({ ok: true, runtime: 'workerd', object: 'tracker', tracker: this.hub.stats(), wokeAt: this.wokeAt, restoredConnections: this.restored });
+      return Response.json({
+        ok: true,
+        runtime: 'workerd',
+        object: 'tracker',
+        tracker: this.hub.stats(),
+        wokeAt: this.wokeAt,
+        restoredConnections: this.restored,
+      });
     }
     if (!isUpgrade(request)) return new Response('this route speaks WebSocket only (WebTorrent tracker)', { status: 426 });
     const { ws, key, response } = acceptHibernatable(this.ctx);

@@ -4,14 +4,15 @@
  * Durable Object that owns its swarm (signaling) or site (tracker). Those objects hold all state;
  * the Worker holds none, so any number of its isolates can run side by side.
  */
-import { DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
-import { Hono, type Context } from 'hono';
+
+import { type Context, Hono } from 'hono';
 import { defineWebSocketHelper } from 'hono/ws';
+import { DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
 import { createSignalApp } from '../../app.ts';
 import { SignalHubs } from '../../signal-hubs.ts';
 import { decodeSignalConfig, SIGNAL_CONFIG_VAR, type SignalConfig } from '../signal-config.ts';
-import type { WorkerEnv } from './worker-env.ts';
 import { shardOf } from './shard.ts';
+import type { WorkerEnv } from './worker-env.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';
 
 export { SignalSwarm } from './signal-swarm.ts';

@@ -6,7 +6,7 @@
  * it; the core's own `too-large` check still refuses it, with the error code and a 1008 close.
  */
 import { upgradeWebSocket } from 'hono/deno';
-import { httpOrigin, serveSignalApp, type Listen, type RunningSignalServer, type SignalServerOptions } from '../signal-server.ts';
+import { httpOrigin, type Listen, type RunningSignalServer, type SignalServerOptions, serveSignalApp } from '../signal-server.ts';
 import { denoApi } from './deno-api.ts';
 
 export type { RunningSignalServer, SignalServerOptions };

@@ -3,7 +3,7 @@
  * so nothing is opened until the body is actually read: a HEAD response (hono builds it from the
  * GET response and drops the body) never opens the file, and a slow client is never buffered for.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -22,7 +22,8 @@ export function fileBody(path: string, start: number, endInclusive: number): Rea
         try {
           handle ??= await open(path, 'r');
           const wanted = Math.min(CHUNK_BYTES, endInclusive + 1 - position);
-          const { bytesRead, buffer } = wanted > 0 ? await handle.read(new Uint8Array(wanted), 0, wanted, position) : { bytesRead: 0, buffer: new Uint8Array(0) };
+          const { bytesRead, buffer } =
+            wanted > 0 ? await handle.read(new Uint8Array(wanted), 0, wanted, position) : { bytesRead: 0, buffer: new Uint8Array(0) };
           position += bytesRead;
           // bytesRead 0 before the end means the file shrank under us: end short rather than hang.
           if (bytesRead > 0) controller.enqueue(buffer.subarray(0, bytesRead));

@@ -87,6 +87,7 @@ function isLocalhostName(name: string): boolean {
 function normaliseEntry(entry: string): string | null {
   const withoutPort = entry.trim().replace(/:\d*$/, '');
   // Only Unicode goes through domainToASCII, which would also quietly drop a path (`a.example/x`).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is "anything outside ASCII", which starts at \x00
   const ascii = /[^\x00-\x7f]/.test(withoutPort) ? domainToASCII(withoutPort) : withoutPort;
   const host = parseHost(ascii);
   if (host === null) throw new TypeError(`not a host name: ${JSON.stringify(entry)}`);

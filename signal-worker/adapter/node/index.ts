@@ -3,11 +3,11 @@
  * runtime's index.ts, on @hono/node-server and @hono/node-ws. Node alone also serves a built
  * site with signaling on its origin (`startSiteServer`, site-server.ts: `peer-connect serve`).
  */
-import { serveSignalApp, type Listen, type RunningSignalServer, type SignalServerOptions } from '../signal-server.ts';
+import { type Listen, type RunningSignalServer, type SignalServerOptions, serveSignalApp } from '../signal-server.ts';
 import { listenWithWebSocket } from './listen.ts';
 
+export { type RunningSiteServer, type SiteServerOptions, startSiteServer } from './site-server.ts';
 export type { RunningSignalServer, SignalServerOptions };
-export { startSiteServer, type RunningSiteServer, type SiteServerOptions } from './site-server.ts';
 
 export function startSignalServer(options: SignalServerOptions = {}): Promise<RunningSignalServer> {
   return serveSignalApp(listenOnNode, options);

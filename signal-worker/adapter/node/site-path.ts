@@ -40,6 +40,6 @@ export function siteSegments(pathname: string): string[] | null {
  * `\` (which browsers read as `/`); the query is kept with its `\` encoded.
  */
 export function directoryLocation(segments: readonly string[], search: string): string {
-  const path = '/' + segments.map((segment) => `${encodeURIComponent(segment)}/`).join('');
+  const path = `/${segments.map((segment) => `${encodeURIComponent(segment)}/`).join('')}`;
   return path + search.replaceAll('\\', '%5C');
 }

@@ -3,15 +3,16 @@
  * one origin, on Node. Binds 127.0.0.1 unless told otherwise. Every route sits behind
  * site-guard.ts: the Host check against DNS rebinding (host-policy.ts) and nosniff.
  */
-import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
+
 import { Hono } from 'hono';
+import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
 import { createSignalApp } from '../../app.ts';
 import type { SignalStats } from '../../core/signal/signal-hub.ts';
 import type { TrackerStats } from '../../core/tracker/tracker-hub.ts';
 import type { AllowedOrigins } from '../../origin-policy.ts';
-import { SignalHubs, type HubLimits } from '../../signal-hubs.ts';
+import { type HubLimits, SignalHubs } from '../../signal-hubs.ts';
 import { closeOnce, DEFAULT_HOST } from '../signal-server.ts';
-import { createHostCheck, type AllowedHosts } from './host-policy.ts';
+import { type AllowedHosts, createHostCheck } from './host-policy.ts';
 import { listenWithWebSocket } from './listen.ts';
 import { siteGuard } from './site-guard.ts';
 import { serveStaticSite } from './static-site.ts';

@@ -85,10 +85,17 @@ function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Re
     return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
   }
   if (range === null) {
-    return new Response(size === 0 ? null : fileBody(path, 0, size - 1), { status: 200, headers: { ...headers, 'Content-Length': String(size) } });
+    return new Response(size === 0 ? null : fileBody(path, 0, size - 1), {
+      status: 200,
+      headers: { ...headers, 'Content-Length': String(size) },
+    });
   }
   return new Response(fileBody(path, range.start, range.end), {
     status: 206,
-    headers: { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) },
+    headers: {
+      ...headers,
+      'Content-Range': `bytes ${range.start}-${range.end}/${size}`,
+      'Content-Length': String(range.end - range.start + 1),
+    },
   });
 }

@@ -3,8 +3,16 @@
  * reach it through the shared socket layer (rate, idle and size checks, ../socket/); it decodes
  * them and turns any violation into one `error` message followed by closing that socket alone.
  */
-import { decodeClientMessage, encodeMessage, type ClientMessage, type ParkedOffer, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
-import { fail, type Failure } from '../../../protocol/result.ts';
+
+import { type Failure, fail } from '../../../protocol/result.ts';
+import {
+  type ClientMessage,
+  decodeClientMessage,
+  encodeMessage,
+  type ParkedOffer,
+  type ServerMessage,
+  type SignalErrorCode,
+} from '../../../protocol/signal-messages.ts';
 import type { Clock } from '../clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
@@ -71,7 +79,10 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
     const peer = this.peer;
     return {
       ...this.gateState(),
-      peer: peer && !peer.left ? { swarm: peer.swarm.id, peerId: peer.peerId, have: [...peer.haves], offers: peer.offers.map((o) => ({ ...o })) } : null,
+      peer:
+        peer && !peer.left
+          ? { swarm: peer.swarm.id, peerId: peer.peerId, have: [...peer.haves], offers: peer.offers.map((o) => ({ ...o })) }
+          : null,
     };
   }
 

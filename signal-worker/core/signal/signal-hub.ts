@@ -3,12 +3,12 @@
  * An adapter calls `accept` for each upgraded socket and feeds it frames; nothing here knows
  * which runtime it is in.
  */
-import { timerClock, type Clock } from '../clock.ts';
-import type { IndexStats } from '../swarm-table.ts';
+import { type Clock, timerClock } from '../clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
 import { resolveLimits } from '../socket/limits.ts';
+import type { IndexStats } from '../swarm-table.ts';
 import { SignalConnection, type SignalContext, type SignalSnapshot } from './signal-connection.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from './signal-limits.ts';
 import { SwarmIndex } from './swarm-index.ts';

@@ -3,11 +3,11 @@
  * server's whole state, with no sockets in it. Other peers are reached only through `PeerSink`,
  * so this file runs the same on every runtime and in unit tests.
  */
-import { fail, ok, type Failure, type Result, type Success } from '../../../protocol/result.ts';
+import { type Failure, fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../../protocol/signal-messages.ts';
-import type { SignalLimits } from './signal-limits.ts';
 import { RandomSet } from '../random-set.ts';
-import { SwarmTable, type IndexStats } from '../swarm-table.ts';
+import { type IndexStats, SwarmTable } from '../swarm-table.ts';
+import type { SignalLimits } from './signal-limits.ts';
 
 /** How the index reaches a peer other than the one whose message it is handling. */
 export interface PeerSink {
@@ -46,7 +46,12 @@ const ADDED: Success<void> = Object.freeze(ok(undefined));
 type Limits = Pick<SignalLimits, 'maxHavePerPeer' | 'maxPeersPerSwarm' | 'maxParkedOffers' | 'maxPeersPerWant'>;
 
 export class SwarmIndex {
-  private readonly swarms = new SwarmTable<Swarm, SwarmPeer>((id) => ({ id, peers: new Map(), holders: new Map(), offering: new RandomSet() }));
+  private readonly swarms = new SwarmTable<Swarm, SwarmPeer>((id) => ({
+    id,
+    peers: new Map(),
+    holders: new Map(),
+    offering: new RandomSet(),
+  }));
 
   constructor(
     private readonly limits: Limits,
@@ -57,10 +62,17 @@ export class SwarmIndex {
     return this.swarms.stats();
   }
 
-  join(swarmId: string, peerId: string, sink: PeerSink, have: readonly string[], offers: readonly ParkedOffer[]): Result<Joined, SignalErrorCode> {
+  join(
+    swarmId: string,
+    peerId: string,
+    sink: PeerSink,
+    have: readonly string[],
+    offers: readonly ParkedOffer[],
+  ): Result<Joined, SignalErrorCode> {
     const existing = this.swarms.get(swarmId);
     if (existing?.peers.has(peerId)) return fail(`peer id ${peerId} is already in swarm ${swarmId}`, 'duplicate-peer-id');
-    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail(`swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers`, 'swarm-full');
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm)
+      return fail(`swarm ${swarmId} has ${this.limits.maxPeersPerSwarm} peers`, 'swarm-full');
     if (new Set(have).size > this.limits.maxHavePerPeer) return this.tooManyHaves();
     const swarm = this.swarms.open(swarmId);
     const peer = new SwarmPeer(swarm, peerId, sink);

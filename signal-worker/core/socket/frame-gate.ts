@@ -3,7 +3,7 @@
  * a token is taken from the rate bucket, and a binary or oversized frame is refused before any
  * parsing. It also closes a connection nothing is heard from.
  */
-import { fail, type Failure } from '../../../protocol/result.ts';
+import { type Failure, fail } from '../../../protocol/result.ts';
 import type { Clock } from '../clock.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { TokenBucket, type TokenBucketState } from './token-bucket.ts';
@@ -31,8 +31,18 @@ export interface GateState {
 export type FrameRefusalCode = 'rate-limited' | 'binary' | 'too-large';
 
 /** A protocol's rules from its limits; `idleTimeoutMs` is named apart because the tracker calls it its peer TTL. */
-export function frameRules(protocol: string, limits: Pick<FrameRules, 'maxMessageChars' | 'messagesPerSecond' | 'messageBurst'>, idleTimeoutMs: number): FrameRules {
-  return { protocol, maxMessageChars: limits.maxMessageChars, messagesPerSecond: limits.messagesPerSecond, messageBurst: limits.messageBurst, idleTimeoutMs };
+export function frameRules(
+  protocol: string,
+  limits: Pick<FrameRules, 'maxMessageChars' | 'messagesPerSecond' | 'messageBurst'>,
+  idleTimeoutMs: number,
+): FrameRules {
+  return {
+    protocol,
+    maxMessageChars: limits.maxMessageChars,
+    messagesPerSecond: limits.messagesPerSecond,
+    messageBurst: limits.messageBurst,
+    idleTimeoutMs,
+  };
 }
 
 export class FrameGate {

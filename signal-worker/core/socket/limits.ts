@@ -15,13 +15,18 @@ export type LimitErrorCode = 'limit-not-positive' | 'limit-raised';
  * `overrides` merged onto `defaults`, or why one of them is refused. `name` ('signal',
  * 'tracker') says whose limit it is in the message.
  */
-export function checkLimits<L extends LimitSet<L>>(name: string, defaults: Readonly<L>, overrides: Partial<L> = {}): Result<L, LimitErrorCode> {
+export function checkLimits<L extends LimitSet<L>>(
+  name: string,
+  defaults: Readonly<L>,
+  overrides: Partial<L> = {},
+): Result<L, LimitErrorCode> {
   const limits: Record<string, number> = { ...defaults };
   for (const key of Object.keys(defaults) as Array<keyof L & string>) {
     const value = overrides[key];
     if (value === undefined) continue;
     const max = defaults[key];
-    if (!Number.isFinite(value) || value <= 0) return fail(`${name} limit ${key} must be a positive number, got ${value}`, 'limit-not-positive');
+    if (!Number.isFinite(value) || value <= 0)
+      return fail(`${name} limit ${key} must be a positive number, got ${value}`, 'limit-not-positive');
     if (value > max) return fail(`${name} limit ${key} may be lowered, not raised: ${value} > ${max}`, 'limit-raised');
     limits[key] = value;
   }

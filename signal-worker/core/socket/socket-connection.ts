@@ -5,9 +5,15 @@
  * alone. Nothing here throws to the runtime. A protocol extends it with what it does with a text
  * frame, how it tells a client why it is cut off, and what it leaves when it ends.
  */
-import { fail, type Failure } from '../../../protocol/result.ts';
+import { type Failure, fail } from '../../../protocol/result.ts';
 import type { Clock } from '../clock.ts';
-import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_POLICY_VIOLATION, type ClientConnection, type ClientSocket } from './client-socket.ts';
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_POLICY_VIOLATION,
+  type ClientConnection,
+  type ClientSocket,
+} from './client-socket.ts';
 import { FrameGate, type FrameRefusalCode, type FrameRules, type GateState } from './frame-gate.ts';
 
 /** Why the socket layer itself cuts a client off, whatever its protocol. */

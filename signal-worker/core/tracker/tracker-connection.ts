@@ -7,7 +7,13 @@
  * cut the others.
  */
 import type { Failure } from '../../../protocol/result.ts';
-import { decodeTrackerRequest, encodeTrackerResponse, type AnnounceRequest, type TrackerRefusal, type TrackerResponse } from '../../../protocol/tracker-messages.ts';
+import {
+  type AnnounceRequest,
+  decodeTrackerRequest,
+  encodeTrackerResponse,
+  type TrackerRefusal,
+  type TrackerResponse,
+} from '../../../protocol/tracker-messages.ts';
 import type { Clock } from '../clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
@@ -56,7 +62,11 @@ export class TrackerConnection extends SocketConnection<TrackerErrorCode> implem
     const request = decoded.value;
     const { index, limits } = this.context;
     if (request.action === 'scrape') {
-      return this.deliver({ action: 'scrape', files: index.scrape(request.infoHashes), flags: { min_request_interval: limits.minAnnounceIntervalS } });
+      return this.deliver({
+        action: 'scrape',
+        files: index.scrape(request.infoHashes),
+        flags: { min_request_interval: limits.minAnnounceIntervalS },
+      });
     }
     if (request.answer) {
       // An answer gets no response (bittorrent-tracker's client expects none).

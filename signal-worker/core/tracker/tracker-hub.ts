@@ -3,12 +3,12 @@
  * drops peers which stopped announcing without closing their socket (a tab frozen in the
  * background, a half-open TCP connection). An adapter calls `accept` per upgraded socket.
  */
-import { timerClock, type Clock, type TimerHandle } from '../clock.ts';
-import type { IndexStats } from '../swarm-table.ts';
+import { type Clock, type TimerHandle, timerClock } from '../clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
 import { resolveLimits } from '../socket/limits.ts';
+import type { IndexStats } from '../swarm-table.ts';
 import { TrackerConnection, type TrackerContext, type TrackerSnapshot } from './tracker-connection.ts';
 import { TrackerIndex } from './tracker-index.ts';
 import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from './tracker-limits.ts';

@@ -11,7 +11,7 @@
 import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../../protocol/tracker-messages.ts';
 import { RandomSet } from '../random-set.ts';
-import { SwarmTable, type IndexStats } from '../swarm-table.ts';
+import { type IndexStats, SwarmTable } from '../swarm-table.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** How the index reaches a connection (one per WebSocket; it may hold many peers). */
@@ -65,7 +65,14 @@ const RELAYED: Success<void> = Object.freeze(ok(undefined));
 type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
 
 export class TrackerIndex {
-  private readonly swarms = new SwarmTable<Swarm, TrackerPeer>((id) => ({ id, peers: new Map(), members: new RandomSet(), complete: 0, incomplete: 0, downloaded: 0 }));
+  private readonly swarms = new SwarmTable<Swarm, TrackerPeer>((id) => ({
+    id,
+    peers: new Map(),
+    members: new RandomSet(),
+    complete: 0,
+    incomplete: 0,
+    downloaded: 0,
+  }));
   /** Every peer a connection announced, so closing it (or counting its memberships) is O(its peers). */
   private readonly bySink = new Map<TrackerSink, Set<TrackerPeer>>();
 
@@ -115,7 +122,13 @@ export class TrackerIndex {
    * connection (it was sent the offer as a member); a target that has left is not an error: the
    * offerer's own offer timeout cleans up, exactly as with bittorrent-tracker.
    */
-  relayAnswer(infoHash: BinaryId, fromPeerId: BinaryId, sink: TrackerSink, answer: TrackerAnswer, now: number): Result<void, TrackerIndexCode> {
+  relayAnswer(
+    infoHash: BinaryId,
+    fromPeerId: BinaryId,
+    sink: TrackerSink,
+    answer: TrackerAnswer,
+    now: number,
+  ): Result<void, TrackerIndexCode> {
     const swarm = this.swarms.get(infoHash);
     const from = swarm?.peers.get(fromPeerId);
     if (!swarm || !from || from.sink !== sink) return fail('answer from a peer that has not announced in this swarm', 'not-in-swarm');
@@ -146,7 +159,12 @@ export class TrackerIndex {
 
   /** What `sink` has announced, for a snapshot of its connection. */
   memberships(sink: TrackerSink): TrackerMembership[] {
-    return [...(this.bySink.get(sink) ?? [])].map((p) => ({ infoHash: p.swarm.id, peerId: p.peerId, complete: p.complete, lastSeen: p.lastSeen }));
+    return [...(this.bySink.get(sink) ?? [])].map((p) => ({
+      infoHash: p.swarm.id,
+      peerId: p.peerId,
+      complete: p.complete,
+      lastSeen: p.lastSeen,
+    }));
   }
 
   /**
@@ -180,7 +198,12 @@ export class TrackerIndex {
     return swept;
   }
 
-  private join(request: AnnounceRequest, sink: TrackerSink, existing: Swarm | undefined, now: number): Result<TrackerPeer, TrackerIndexCode> {
+  private join(
+    request: AnnounceRequest,
+    sink: TrackerSink,
+    existing: Swarm | undefined,
+    now: number,
+  ): Result<TrackerPeer, TrackerIndexCode> {
     if (this.membershipCount(sink) >= this.limits.maxMembershipsPerConnection) {
       return fail(`more than ${this.limits.maxMembershipsPerConnection} torrents on one connection`, 'too-many-torrents');
     }
@@ -224,7 +247,13 @@ export class TrackerIndex {
     chosen.forEach((to, i) => {
       const offer = request.offers[i];
       if (!offer) return;
-      to.sink.deliver({ action: 'announce', info_hash: request.infoHash, peer_id: from.peerId, offer_id: offer.offerId, offer: offer.offer });
+      to.sink.deliver({
+        action: 'announce',
+        info_hash: request.infoHash,
+        peer_id: from.peerId,
+        offer_id: offer.offerId,
+        offer: offer.offer,
+      });
     });
   }
 

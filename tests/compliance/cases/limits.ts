@@ -140,7 +140,14 @@ export const limitCases: readonly ComplianceCase[] = [
       await greedy.assertRefused('too-many-haves');
       // Too many at join is refused the same way.
       const greedyAtJoin = await signal('haves.example');
-      greedyAtJoin.send({ type: 'join', swarm: 'haves.example', peerId: peerId('greedy-join'), have: [...first, hash(301)], offers: [], introduce: 0 });
+      greedyAtJoin.send({
+        type: 'join',
+        swarm: 'haves.example',
+        peerId: peerId('greedy-join'),
+        have: [...first, hash(301)],
+        offers: [],
+        introduce: 0,
+      });
       await greedyAtJoin.assertRefused('too-many-haves');
       await bystander.assertServed();
     },

@@ -38,25 +38,48 @@ export const malformedCases: readonly ComplianceCase[] = [
   },
   {
     name: 'malformed: an unknown message type is refused with malformed',
-    run: (c) => signalViolation(c, 'unknown.example', (o) => o.sendRaw(JSON.stringify({ type: 'teleport' })), 'malformed', { joinFirst: true }),
+    run: (c) =>
+      signalViolation(c, 'unknown.example', (o) => o.sendRaw(JSON.stringify({ type: 'teleport' })), 'malformed', { joinFirst: true }),
   },
   {
     name: 'malformed: a message before join is refused with not-joined',
     // `want` rather than `ping`: a runtime may answer pings without the core (Cloudflare).
-    run: (c) => signalViolation(c, 'early.example', (o) => o.send({ type: 'want', hash: hash(7), exclude: [] }), 'not-joined', { joinFirst: false }),
+    run: (c) =>
+      signalViolation(c, 'early.example', (o) => o.send({ type: 'want', hash: hash(7), exclude: [] }), 'not-joined', { joinFirst: false }),
   },
   {
     name: 'malformed: a join with a bad peer id is refused with malformed',
-    run: (c) => signalViolation(c, 'badid.example', (o) => o.sendRaw(JSON.stringify({ type: 'join', swarm: 'badid.example', peerId: 'short', have: [], offers: [] })), 'malformed', { joinFirst: false }),
+    run: (c) =>
+      signalViolation(
+        c,
+        'badid.example',
+        (o) => o.sendRaw(JSON.stringify({ type: 'join', swarm: 'badid.example', peerId: 'short', have: [], offers: [] })),
+        'malformed',
+        { joinFirst: false },
+      ),
   },
   {
     name: 'malformed: a second join is refused with already-joined',
-    run: (c) => signalViolation(c, 'twice.example', (o) => o.send({ type: 'join', swarm: 'twice.example', peerId: peerId('again'), have: [], offers: [], introduce: 0 }), 'already-joined', { joinFirst: true }),
+    run: (c) =>
+      signalViolation(
+        c,
+        'twice.example',
+        (o) => o.send({ type: 'join', swarm: 'twice.example', peerId: peerId('again'), have: [], offers: [], introduce: 0 }),
+        'already-joined',
+        { joinFirst: true },
+      ),
   },
   {
-    name: "malformed: joining with a peer id already in the swarm is refused with duplicate-peer-id",
+    name: 'malformed: joining with a peer id already in the swarm is refused with duplicate-peer-id',
     // The bystander joined as `bystander`; the offender claims the same id.
-    run: (c) => signalViolation(c, 'dup.example', (o) => o.send({ type: 'join', swarm: 'dup.example', peerId: peerId('bystander'), have: [], offers: [], introduce: 0 }), 'duplicate-peer-id', { joinFirst: false }),
+    run: (c) =>
+      signalViolation(
+        c,
+        'dup.example',
+        (o) => o.send({ type: 'join', swarm: 'dup.example', peerId: peerId('bystander'), have: [], offers: [], introduce: 0 }),
+        'duplicate-peer-id',
+        { joinFirst: false },
+      ),
   },
   {
     name: 'malformed tracker: a binary frame gets a failure reason and closes that socket alone',

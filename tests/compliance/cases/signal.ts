@@ -42,7 +42,12 @@ export const signalCases: readonly ComplianceCase[] = [
       const holder = await signal('relay.example');
       const asker = await signal('relay.example');
       const parked = { connId: 'conn-holder-1', sdp: { type: 'offer' as const, sdp: 'v=0 parked offer' } };
-      assert.deepEqual(await holder.join('holder', { have: [hash(1)], offers: [parked] }), { type: 'joined', peerId: peerId('holder'), swarmSize: 1, peers: [] });
+      assert.deepEqual(await holder.join('holder', { have: [hash(1)], offers: [parked] }), {
+        type: 'joined',
+        peerId: peerId('holder'),
+        swarmSize: 1,
+        peers: [],
+      });
       assert.equal((await asker.join('asker')).swarmSize, 2);
 
       asker.send({ type: 'want', hash: hash(1), exclude: [] });
@@ -80,11 +85,16 @@ export const signalCases: readonly ComplianceCase[] = [
       assert.deepEqual((await stays.next('peers')).peers, [{ peerId: peerId('leaves') }]);
       await leaves.close();
       // The runtime reports the close to the core a little after the client sees it.
-      await eventually(async () => {
-        stays.send({ type: 'want', hash: hash(3), exclude: [] });
-        return (await stays.next('peers')).peers.length === 0;
-        // Polled slowly: each poll is a message, and the suite's rate limit is low.
-      }, 'the closed peer to leave the swarm', undefined, 150);
+      await eventually(
+        async () => {
+          stays.send({ type: 'want', hash: hash(3), exclude: [] });
+          return (await stays.next('peers')).peers.length === 0;
+          // Polled slowly: each poll is a message, and the suite's rate limit is low.
+        },
+        'the closed peer to leave the swarm',
+        undefined,
+        150,
+      );
     },
   },
   {
@@ -99,7 +109,12 @@ export const signalCases: readonly ComplianceCase[] = [
       assert.ok(counted.swarms >= 1 && counted.peers >= 2 && counted.connections >= 2, JSON.stringify(counted));
       await second.close();
       // At most: where counts are global, peers of earlier cases may still be leaving too.
-      await eventually(async () => (await swarmHealth(server, swarm)).peers <= counted.peers - 1, 'the closed peer to be uncounted', undefined, 100);
+      await eventually(
+        async () => (await swarmHealth(server, swarm)).peers <= counted.peers - 1,
+        'the closed peer to be uncounted',
+        undefined,
+        100,
+      );
     },
   },
   {

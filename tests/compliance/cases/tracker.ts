@@ -34,8 +34,14 @@ export const trackerCases: readonly ComplianceCase[] = [
       await a.announce(infoHash, binaryId('a'), { left: 10 });
       await b.announce(infoHash, binaryId('b'), { left: 10 });
       assert.deepEqual(await a.scrape(infoHash), { complete: 0, incomplete: 2, downloaded: 0 });
-      assert.deepEqual(pickCounts(await a.announce(infoHash, binaryId('a'), { event: 'completed', left: 0 })), { complete: 1, incomplete: 1 });
-      assert.deepEqual(pickCounts(await a.announce(infoHash, binaryId('a'), { event: 'stopped', left: 0 })), { complete: 0, incomplete: 1 });
+      assert.deepEqual(pickCounts(await a.announce(infoHash, binaryId('a'), { event: 'completed', left: 0 })), {
+        complete: 1,
+        incomplete: 1,
+      });
+      assert.deepEqual(pickCounts(await a.announce(infoHash, binaryId('a'), { event: 'stopped', left: 0 })), {
+        complete: 0,
+        incomplete: 1,
+      });
       assert.deepEqual(await a.scrape(infoHash), { complete: 0, incomplete: 1, downloaded: 1 });
       await b.close();
       // The runtime reports the close to the core a little after the client sees it.

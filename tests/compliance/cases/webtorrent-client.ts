@@ -66,10 +66,13 @@ export const webTorrentClientCases: readonly ComplianceCase[] = [
       b.scrape({ infoHash: [infoHash, other] });
       await withTimeout(two, 'two scrape responses', STEP_TIMEOUT_MS);
       const byHash = (x: { infoHash: string }, y: { infoHash: string }): number => x.infoHash.localeCompare(y.infoHash);
-      assert.deepEqual(both.map(pick).sort(byHash), [
-        { infoHash, complete: 1, incomplete: 1, downloaded: 1 },
-        { infoHash: other, complete: 0, incomplete: 0, downloaded: 0 },
-      ].sort(byHash));
+      assert.deepEqual(
+        both.map(pick).sort(byHash),
+        [
+          { infoHash, complete: 1, incomplete: 1, downloaded: 1 },
+          { infoHash: other, complete: 0, incomplete: 0, downloaded: 0 },
+        ].sort(byHash),
+      );
 
       const stopped = next<AnnounceUpdate>(a, 'update', 'the stopped response', (u) => u.complete === 0);
       a.stop();
@@ -83,7 +86,13 @@ const hexId = (): string => randomBytes(20).toString('hex');
 function client({ server, t, defer }: CaseContext, infoHash: string, peerId: string): Client {
   // Its own URL (the route ignores the query), so each client has its own socket rather than
   // the module-wide pooled one: two independent clients, as in two browsers.
-  const c = new Client({ infoHash, peerId, announce: [`${server.trackerUrl}?client=${peerId}`], port: 6881, rtcConfig: LOOPBACK_RTC_CONFIG });
+  const c = new Client({
+    infoHash,
+    peerId,
+    announce: [`${server.trackerUrl}?client=${peerId}`],
+    port: 6881,
+    rtcConfig: LOOPBACK_RTC_CONFIG,
+  });
   c.on('warning', (err) => {
     // A failed WebRTC attempt is node-datachannel's, not the tracker's: noted, then retried.
     if (err.message.startsWith('Connection error:')) t.diagnostic(err.message);
@@ -114,7 +123,11 @@ function next<T>(emitter: EventEmitter, event: string, what: string, accept: (va
 
 /** The first peer of `client` whose data channel opens (a failed attempt is retried at the next announce). */
 function connectedPeer(client: Client, what: string): Promise<TrackerPeer> {
-  return withTimeout(new Promise<TrackerPeer>((resolve) => client.on('peer', (peer) => peer.once('connect', () => resolve(peer)))), what, STEP_TIMEOUT_MS);
+  return withTimeout(
+    new Promise<TrackerPeer>((resolve) => client.on('peer', (peer) => peer.once('connect', () => resolve(peer)))),
+    what,
+    STEP_TIMEOUT_MS,
+  );
 }
 
 function pick(data: AnnounceUpdate & Partial<ScrapeData>): { infoHash: string; complete: number; incomplete: number; downloaded?: number } {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { decodeServerMessage, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
+import { type ClientMessage, decodeServerMessage, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
 import { GOOD_ORIGIN } from './config.ts';
 import { Inbox } from './inbox.ts';
@@ -33,7 +33,9 @@ export class SignalClient {
   ) {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       const decoded = decodeServerMessage(isBinary ? '<binary>' : String(data));
-      this.inbox.push(decoded.ok ? decoded.value : { type: 'error', code: 'internal', message: `undecodable from server: ${String(data).slice(0, 200)}` });
+      this.inbox.push(
+        decoded.ok ? decoded.value : { type: 'error', code: 'internal', message: `undecodable from server: ${String(data).slice(0, 200)}` },
+      );
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }

@@ -8,13 +8,13 @@ import WebSocket from 'ws';
 import { isRecord } from '../../../protocol/result.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
 import { Inbox } from './inbox.ts';
-import { closeFrameOf, type Closed } from './signal-client.ts';
+import { type Closed, closeFrameOf } from './signal-client.ts';
 import { WAIT_MS, withTimeout } from './wait.ts';
 
 export type TrackerReply = Record<string, unknown>;
 
 /** A 20-byte id as the protocol's "binary string", made from one distinguishing character. */
-export const binaryId = (tag: string): string => tag.repeat(19) + '\u00ff';
+export const binaryId = (tag: string): string => `${tag.repeat(19)}\u00ff`;
 
 export class TrackerClient {
   private readonly inbox = new Inbox<TrackerReply>();

@@ -26,7 +26,13 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** The next `event` from `emitter` that `accept`s, or a rejection naming what did not happen. */
-export function nextEvent<T>(emitter: EventEmitter, event: string, what: string, accept: (value: T) => boolean = () => true, ms = WAIT_MS): Promise<T> {
+export function nextEvent<T>(
+  emitter: EventEmitter,
+  event: string,
+  what: string,
+  accept: (value: T) => boolean = () => true,
+  ms = WAIT_MS,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, on);

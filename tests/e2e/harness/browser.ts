@@ -3,10 +3,11 @@
  * separate browsers: separate IndexedDB, service-worker registration, HTTP cache and WebRTC
  * stack. Flags are the ones measured in /work/shared/ENVIRONMENT.md.
  */
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { VISITOR_UA_TAG } from './origin-server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';

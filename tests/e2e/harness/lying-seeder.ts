@@ -41,7 +41,14 @@ export interface LyingSeeder {
 
 export async function startLyingSeeder(torrentFile: Uint8Array, trackerUrl: string): Promise<LyingSeeder> {
   fireEndOfCandidates();
-  const client = new WebTorrent({ dht: false, lsd: false, utp: false, natUpnp: false, webSeeds: false, tracker: { rtcConfig: LOOPBACK_RTC_CONFIG } });
+  const client = new WebTorrent({
+    dht: false,
+    lsd: false,
+    utp: false,
+    natUpnp: false,
+    webSeeds: false,
+    tracker: { rtcConfig: LOOPBACK_RTC_CONFIG },
+  });
   const torrent: Torrent = client.add(Buffer.from(torrentFile), { announce: [trackerUrl], store: LyingStore, skipVerify: true });
   await new Promise<void>((resolve, reject) => {
     torrent.once('ready', () => resolve());

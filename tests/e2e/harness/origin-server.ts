@@ -21,12 +21,13 @@
  * process with `--user-agent`: that flag covers pages AND the service worker's own fetches,
  * which per-page header overrides do not.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, resolve, sep } from 'node:path';
 // The table `peer-connect serve` and the build use: a test compares the worker with what a real host sends.
 import { contentTypeFor } from '../../../protocol/content-types.ts';
 
@@ -238,7 +239,7 @@ export async function startOriginServer(options: OriginOptions): Promise<OriginS
       file = join(file, 'index.html');
       st = await stat(file).catch(() => null);
     }
-    if (!st || !st.isFile()) {
+    if (!st?.isFile()) {
       rec.status = 404;
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
       const body = Buffer.from('not found\n');

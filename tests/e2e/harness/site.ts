@@ -10,20 +10,21 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
-import { buildSite, type BuildOptions } from '../../../build.ts';
+import { parse } from 'parse5';
+import type { Page } from 'playwright-core';
+import { type BuildOptions, buildSite } from '../../../build.ts';
+import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/manifest.ts';
 import { startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
-import { manifestKeyFor, urlPathFor, type Manifest } from '../../../protocol/manifest.ts';
-import { startOriginServer, type OriginOptions, type OriginServer } from './origin-server.ts';
 import type { Visitor } from './browser.ts';
+import { type OriginOptions, type OriginServer, startOriginServer } from './origin-server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO_SITE = join(ROOT, 'demo', 'site');
 
 /** The bridge's counters: the product's own type, so a renamed counter breaks the tests' build. */
 export type { PeerConnectStats } from '../../../page-bridge/stats.ts';
+
 import type { PeerConnectStats } from '../../../page-bridge/stats.ts';
 
 /** What the tests read from `window.peerConnect`; declared here so page functions stay typed. */
@@ -86,7 +87,8 @@ export async function startSite(options: SiteOptions = {}): Promise<TestSite> {
     };
     cleanups.push(stopSignal);
     const siteDir = options.siteDir ?? process.env.PEER_CONNECT_E2E_SITE ?? DEMO_SITE;
-    const buildFrom = (dir: string) => buildSite({ ...options.build, siteDir: dir, outDir, signal: signal.url, firstVisit: options.firstVisit ?? 'swap' });
+    const buildFrom = (dir: string) =>
+      buildSite({ ...options.build, siteDir: dir, outDir, signal: signal.url, firstVisit: options.firstVisit ?? 'swap' });
     const built = await buildFrom(siteDir);
     const origin = await startOriginServer({ ...options.origin, root: outDir });
     cleanups.push(() => origin.close());
@@ -182,12 +184,19 @@ export async function waitForImages(page: Page, ms = 20_000, minCount = 0): Prom
     });
   let last: ImageState = { count: 0, pending: [] };
   try {
-    return await waitUntil(`images on ${page.url()}`, ms, async () => {
-      last = await state();
-      return last.count >= minCount && last.pending.length === 0 ? last.count : undefined;
-    }, 150);
+    return await waitUntil(
+      `images on ${page.url()}`,
+      ms,
+      async () => {
+        last = await state();
+        return last.count >= minCount && last.pending.length === 0 ? last.count : undefined;
+      },
+      150,
+    );
   } catch {
-    throw new Error(`images on ${page.url()} not complete after ${ms} ms: ${last.count} images (want >= ${minCount}), pending ${JSON.stringify(last.pending)}`);
+    throw new Error(
+      `images on ${page.url()} not complete after ${ms} ms: ${last.count} images (want >= ${minCount}), pending ${JSON.stringify(last.pending)}`,
+    );
   }
 }
 
@@ -313,7 +322,9 @@ export async function diskSha256(site: TestSite, key: string): Promise<string> {
   const file = join(site.outDir, key);
   const cached = diskHashes.get(file);
   if (cached) return cached;
-  const h = createHash('sha256').update(await readFile(file)).digest('hex');
+  const h = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
   diskHashes.set(file, h);
   return h;
 }
@@ -335,20 +346,28 @@ export interface AssetCheck {
  * origin's counts: if the worker lacks a piece, this fetch may itself go to the origin.
  */
 export async function checkAssets(page: Page, site: TestSite, keys: string[]): Promise<AssetCheck[]> {
-  const got = await page.evaluate(async (paths: string[]) => {
-    const hex = (b: ArrayBuffer): string => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
-    const out: Array<{ status: number; source: string | null; bytes: number; sha256: string }> = [];
-    for (const p of paths) {
-      try {
-        const r = await fetch(p);
-        const body = await r.arrayBuffer();
-        out.push({ status: r.status, source: r.headers.get('x-peer-connect-source'), bytes: body.byteLength, sha256: hex(await crypto.subtle.digest('SHA-256', body)) });
-      } catch (e) {
-        out.push({ status: 0, source: `fetch failed: ${String(e)}`, bytes: 0, sha256: '' });
+  const got = await page.evaluate(
+    async (paths: string[]) => {
+      const hex = (b: ArrayBuffer): string => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+      const out: Array<{ status: number; source: string | null; bytes: number; sha256: string }> = [];
+      for (const p of paths) {
+        try {
+          const r = await fetch(p);
+          const body = await r.arrayBuffer();
+          out.push({
+            status: r.status,
+            source: r.headers.get('x-peer-connect-source'),
+            bytes: body.byteLength,
+            sha256: hex(await crypto.subtle.digest('SHA-256', body)),
+          });
+        } catch (e) {
+          out.push({ status: 0, source: `fetch failed: ${String(e)}`, bytes: 0, sha256: '' });
+        }
       }
-    }
-    return out;
-  }, keys.map((k) => `/${urlPathFor(k)}`));
+      return out;
+    },
+    keys.map((k) => `/${urlPathFor(k)}`),
+  );
   const checks: AssetCheck[] = [];
   for (const [i, key] of keys.entries()) {
     const g = got[i];
@@ -360,7 +379,18 @@ export async function checkAssets(page: Page, site: TestSite, keys: string[]): P
 }
 
 export const describeBad = (checks: AssetCheck[]): string =>
-  JSON.stringify(checks.filter((c) => !c.ok).map(({ key, status, source, bytes, sha256, expected }) => ({ key, status, source, bytes, got: sha256.slice(0, 12), want: expected.slice(0, 12) })));
+  JSON.stringify(
+    checks
+      .filter((c) => !c.ok)
+      .map(({ key, status, source, bytes, sha256, expected }) => ({
+        key,
+        status,
+        source,
+        bytes,
+        got: sha256.slice(0, 12),
+        want: expected.slice(0, 12),
+      })),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // The bridge
@@ -484,7 +514,10 @@ export async function storedDigests(page: Page): Promise<Record<string, string>>
       const out: Record<string, string> = {};
       for (const [i, key] of keys.entries()) {
         const value = values[i];
-        const hex = value instanceof ArrayBuffer ? Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', value)), (b) => b.toString(16).padStart(2, '0')).join('') : '';
+        const hex =
+          value instanceof ArrayBuffer
+            ? Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', value)), (b) => b.toString(16).padStart(2, '0')).join('')
+            : '';
         out[String(key)] = hex;
       }
       return out;
@@ -497,7 +530,8 @@ export async function storedDigests(page: Page): Promise<Record<string, string>>
 /** Stored pieces whose bytes are not the piece the given manifests list under that key. */
 export function wrongStoredPieces(digests: Record<string, string>, manifests: Manifest[]): string[] {
   const expected = new Map<string, string>();
-  for (const m of manifests) for (const a of Object.values(m.assets)) a.pieces.forEach((h, i) => expected.set(`p:${a.hash}:${i}`, h));
+  for (const m of manifests)
+    for (const a of Object.values(m.assets)) for (const [i, h] of a.pieces.entries()) expected.set(`p:${a.hash}:${i}`, h);
   return Object.entries(digests)
     .filter(([key, digest]) => key.startsWith('p:') && expected.get(key) !== digest)
     .map(([key]) => key);
@@ -546,5 +580,7 @@ export async function settle(site: TestSite, quietMs = 500): Promise<void> {
 }
 
 /** Sums one counter over a session's pages. */
-export const sumStats = (s: Session, key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces'): number =>
-  s.pageStats.reduce((n, p) => n + p.stats[key], 0);
+export const sumStats = (
+  s: Session,
+  key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces',
+): number => s.pageStats.reduce((n, p) => n + p.stats[key], 0);

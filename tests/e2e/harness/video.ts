@@ -25,7 +25,8 @@ export function playVideo(page: Page, endMs = 45_000): Promise<Playback> {
   return page.evaluate(async (limit: number) => {
     const video = document.querySelector('video');
     if (!video) throw new Error('no <video> on the page');
-    const within = <T>(p: Promise<T>, ms: number, fallback: T): Promise<T> => Promise.race([p, new Promise<T>((r) => setTimeout(() => r(fallback), ms))]);
+    const within = <T>(p: Promise<T>, ms: number, fallback: T): Promise<T> =>
+      Promise.race([p, new Promise<T>((r) => setTimeout(() => r(fallback), ms))]);
     const once = (name: string): Promise<boolean> => new Promise((r) => video.addEventListener(name, () => r(true), { once: true }));
     video.muted = true;
     const started = performance.now();
@@ -40,12 +41,22 @@ export function playVideo(page: Page, endMs = 45_000): Promise<Playback> {
     await within(once('timeupdate'), limit, false);
     const timeAfterSeek = video.currentTime;
     const ended = video.ended || (await within(once('ended'), limit, false));
-    return { firstFrame, firstFrameMs, duration: video.duration, seeked: seeked && timeAfterSeek >= middle, timeAfterSeek, ended, error: video.error?.message ?? null };
+    return {
+      firstFrame,
+      firstFrameMs,
+      duration: video.duration,
+      seeked: seeked && timeAfterSeek >= middle,
+      timeAfterSeek,
+      ended,
+      error: video.error?.message ?? null,
+    };
   }, endMs);
 }
 
 export function torrentStats(page: Page): Promise<TorrentClientStats | null> {
-  return page.evaluate(() => (window as Window & { peerConnect?: { torrentStats(): TorrentClientStats | null } }).peerConnect?.torrentStats() ?? null);
+  return page.evaluate(
+    () => (window as Window & { peerConnect?: { torrentStats(): TorrentClientStats | null } }).peerConnect?.torrentStats() ?? null,
+  );
 }
 
 /** Chunks in the bridge's torrent store: per info hash, the chunk indexes and their bytes. */

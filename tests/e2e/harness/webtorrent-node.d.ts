@@ -4,7 +4,10 @@ import 'webtorrent';
 declare module 'webtorrent' {
   export interface TorrentOptions {
     /** An abstract-chunk-store constructor. */
-    store?: new (chunkLength: number, opts: { length?: number }) => object;
+    store?: new (
+      chunkLength: number,
+      opts: { length?: number },
+    ) => object;
     /** Mark every piece as present without reading the store. */
     skipVerify?: boolean;
   }

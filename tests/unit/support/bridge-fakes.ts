@@ -8,10 +8,10 @@ import { EventEmitter } from 'node:events';
 import type Peer from '@thaunknown/simple-peer/lite.js';
 import type { SignalData } from '@thaunknown/simple-peer/lite.js';
 import { PeerLink, type PeerLinkHooks } from '../../../page-bridge/peer-link.ts';
-import { PeerPool, type PeerFactory, type SignalSender } from '../../../page-bridge/peer-pool.ts';
+import { type PeerFactory, PeerPool, type SignalSender } from '../../../page-bridge/peer-pool.ts';
+import type { HolderLookup } from '../../../page-bridge/piece-requests.ts';
 import { decodeFrame, type WireControl } from '../../../protocol/peer-wire.ts';
 import type { ClientMessage, PeerCandidate } from '../../../protocol/signal-messages.ts';
-import type { HolderLookup } from '../../../page-bridge/piece-requests.ts';
 
 /** What a visitor holds: hash → its pieces by index (a hole or undefined: that piece is not stored). */
 export type StoredPieces = Map<string, ReadonlyArray<Uint8Array | undefined>>;
@@ -52,7 +52,8 @@ export class FakePeer extends EventEmitter implements Peer {
 
   signal(data: SignalData): void {
     this.signals.push(data);
-    if (!this.initiator && data.type === 'offer') setImmediate(() => this.emit('signal', { type: 'answer', sdp: `answer from ${this.name}` }));
+    if (!this.initiator && data.type === 'offer')
+      setImmediate(() => this.emit('signal', { type: 'answer', sdp: `answer from ${this.name}` }));
   }
 
   write(chunk: Uint8Array): boolean {
@@ -207,7 +208,10 @@ export function attachVisitor(nearPeer: FakePeer, peerId: string, stored: Stored
  * visitor announces `stored`'s hashes.
  */
 export async function connectHolder(pool: PeerPool, peers: FakePeers, peerId: string, stored: StoredPieces = new Map()): Promise<Holder> {
-  const opened = pool.connectTo([{ peerId, offer: { connId: `conn-${peerId}`, sdp: { type: 'offer', sdp: `offer from ${peerId}` } } }], null);
+  const opened = pool.connectTo(
+    [{ peerId, offer: { connId: `conn-${peerId}`, sdp: { type: 'offer', sdp: `offer from ${peerId}` } } }],
+    null,
+  );
   const visitor = attachVisitor(peers.last(), peerId, stored);
   const link = await opened;
   if (!link) throw new Error(`no link to ${peerId}`);

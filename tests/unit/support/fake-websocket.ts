@@ -5,7 +5,7 @@
  * refuse fails the test), sends it messages and closes it.
  */
 import type { TestContext } from 'node:test';
-import { decodeClientMessage, encodeMessage, type ClientMessage, type ServerMessage } from '../../../protocol/signal-messages.ts';
+import { type ClientMessage, decodeClientMessage, encodeMessage, type ServerMessage } from '../../../protocol/signal-messages.ts';
 
 type Handler = ((event: { data?: unknown }) => void) | null;
 

@@ -9,8 +9,8 @@ import type { BridgeReply, WorkerFeedback } from '../../../protocol/bridge-messa
 import { toHex } from '../../../protocol/hex.ts';
 import type { ManifestAsset } from '../../../protocol/manifest.ts';
 import { pieceSpan } from '../../../protocol/pieces.ts';
-import type { GatherDeps, GatheredPiece, PieceGatherer, Source } from '../../../sw/gather-pieces.ts';
 import { realTimers, type TimerSource } from '../../../sw/deadline.ts';
+import type { GatherDeps, GatheredPiece, PieceGatherer, Source } from '../../../sw/gather-pieces.ts';
 import type { ServeDeps } from '../../../sw/serve-asset.ts';
 import { matchesHash } from '../../../sw/verify.ts';
 
@@ -20,7 +20,9 @@ import { matchesHash } from '../../../sw/verify.ts';
  * deterministically. tests/unit/sw-gather.test.ts checks that it agrees with `matchesHash`.
  */
 export const verifyNow = async (data: ArrayBuffer | Uint8Array, expectedHex: string): Promise<boolean> =>
-  createHash('sha256').update(data instanceof ArrayBuffer ? new Uint8Array(data) : data).digest('hex') === expectedHex;
+  createHash('sha256')
+    .update(data instanceof ArrayBuffer ? new Uint8Array(data) : data)
+    .digest('hex') === expectedHex;
 
 /** The real check, for the test that both agree. */
 export { matchesHash };
@@ -71,7 +73,10 @@ export class MemStore {
   /** Indexes of this asset's stored pieces, ascending. */
   stored(): number[] {
     const prefix = `${this.hash}:`;
-    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).map((k) => Number(k.slice(prefix.length))).sort((a, b) => a - b);
+    return [...this.map.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => Number(k.slice(prefix.length)))
+      .sort((a, b) => a - b);
   }
   /**
    * Every piece of `f` is stored, byte for byte: what makes the worker's store mark the asset
@@ -139,7 +144,12 @@ export class FakeBridge {
   };
 }
 
-export const pieceReply = (f: Fixture, index: number, peerId = PEER): BridgeReply => ({ pc: 'piece', index, data: bufferOf(slice(f, index)), peerId });
+export const pieceReply = (f: Fixture, index: number, peerId = PEER): BridgeReply => ({
+  pc: 'piece',
+  index,
+  data: bufferOf(slice(f, index)),
+  peerId,
+});
 
 /** `status`: answers `statusCode` with a small body, whatever is asked (a host refusing: 401, 403, 404…). */
 export type OriginMode = 'range' | 'ignore-range' | 'fail' | 'status';
@@ -185,7 +195,8 @@ export class FakeOrigin {
       start = Number(m[1]);
       end = Math.min(Number(m[2]), this.f.data.length - 1);
       status = 206;
-      if (start >= this.f.data.length) return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${this.f.data.length}` } });
+      if (start >= this.f.data.length)
+        return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${this.f.data.length}` } });
       headers.set('Content-Range', `bytes ${start}-${end}/${this.f.data.length}`);
     }
     const body = this.f.data.subarray(start, end + 1);

@@ -4,7 +4,7 @@
  * decoded as the worker decodes them, and sends the worker's feedback.
  */
 import type { TestContext } from 'node:test';
-import { decodeBridgeReply, type BridgeReply, type WorkerFeedback } from '../../../protocol/bridge-messages.ts';
+import { type BridgeReply, decodeBridgeReply, type WorkerFeedback } from '../../../protocol/bridge-messages.ts';
 
 export interface WorkerEnd {
   /** The bridge's end: hand it to the code under test. */
