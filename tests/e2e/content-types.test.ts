@@ -82,9 +82,9 @@ describe('content types', () => {
 
   test("the worker sends the origin's Content-Type, for bytes from the origin and from a peer", { timeout: 90_000 }, async () => {
     assert.ok(site);
-    // v1 has nobody to ask; v2 asks v1 (`cache`: the page's own <track> already brought the file
-    // into v2's worker, from v1).
-    const sources = { v1: ['origin'], v2: ['peer', 'cache'] };
+    // v1 has nobody to ask; v2 asks v1 (`cache` for either: the page's own <track> may already
+    // have brought the file into its worker's store).
+    const sources = { v1: ['origin', 'cache'], v2: ['peer', 'cache'] };
     for (const name of ['v1', 'v2'] as const) {
       const v = await launchVisitor(name);
       visitors.push(v);

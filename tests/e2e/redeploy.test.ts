@@ -10,7 +10,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Manifest } from '../../protocol/manifest.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { startSite, storedDigests, type TestSite, waitForReady, waitUntil, wrongStoredPieces } from './harness/site.ts';
+import { startSite, storedDigests, type TestSite, waitForReady, waitForTakeover, waitUntil, wrongStoredPieces } from './harness/site.ts';
 import { imageWidth, sha256, titleColour, type VersionedSite, writeVersionedSite } from './harness/versioned-site.ts';
 
 interface Fetched {
@@ -97,7 +97,7 @@ describe('redeploy', () => {
   });
   after(async () => undefined);
 
-  test('a tab open across a deploy gets one whole version of every file, stored, partly stored or not', { timeout: 180_000 }, async () => {
+  test('a tab open across a deploy gets one whole version of every file, stored, partly stored or not', { timeout: 120_000 }, async () => {
     site = await startSite({ siteDir: versions.dir(1) });
     const v1Manifest = site.manifest;
     const v = await launchVisitor('tab');
@@ -112,13 +112,7 @@ describe('redeploy', () => {
       const d = await storedDigests(v.page);
       return `a:${whole}` in d && `p:${partial}:0` in d ? true : undefined;
     });
-    await v.page.evaluate(() => {
-      (window as Window & { controllerChanged?: boolean }).controllerChanged = false;
-      navigator.serviceWorker.addEventListener('controllerchange', () => {
-        (window as Window & { controllerChanged?: boolean }).controllerChanged = true;
-      });
-    });
-
+    const deployedAt = Date.now();
     const v2Manifest = await site.redeploy(versions.dir(2));
     const before = await fetchAll(v.page, asks());
     for (const got of before) {
@@ -139,11 +133,16 @@ describe('redeploy', () => {
       `redeploy/open tab: before the worker updates: ${before.map((g) => `${g.path}${g.range ? '[range]' : ''}=v${versionsOf(versions, g).join('/')}(${g.source ?? 'network'})`).join(' ')}`,
     );
 
-    // The worker saw the origin change and updates itself; the tab is then served the origin's files.
-    // Chromium activates it once this one is idle: at once, or (an event restarted it) after 30 s.
-    await waitUntil('the worker updated itself', 120_000, () =>
-      v.page.evaluate(() => ((window as Window & { controllerChanged?: boolean }).controllerChanged ? true : undefined)),
+    // The worker saw the origin change and asked for its update: the browser fetched the new
+    // worker script, with no navigation (which would do that by itself) since the deploy.
+    await waitUntil('the worker asked for its update', 30_000, async () =>
+      site!.origin.snapshot({ visitor: 'tab' }).requests.some((r) => r.path === '/peer-connect-sw.js' && r.startedAt >= deployedAt)
+        ? true
+        : undefined,
     );
+    // Once it controls the tab, the tab is served the origin's files.
+    const how = await waitForTakeover(v, site, v.page, v2Manifest.build);
+    console.log(`redeploy/open tab: the new worker took over (${how})`);
     const afterUpdate = await fetchAll(v.page, asks());
     for (const got of afterUpdate) {
       assert.equal(got.error, null, `${got.path}: ${got.error}`);

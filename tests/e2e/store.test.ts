@@ -12,7 +12,7 @@ import type { Manifest } from '../../protocol/manifest.ts';
 import { pieceSpan } from '../../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { holdersOf } from './harness/signal-probe.ts';
-import { startSite, stats, storedDigests, type TestSite, waitForReady, waitUntil } from './harness/site.ts';
+import { startSite, storedDigests, type TestSite, waitForReady, waitForTakeover, waitUntil } from './harness/site.ts';
 import { KIB, writeVersionedSite } from './harness/versioned-site.ts';
 
 /** Bytes of stored pieces per asset hash, from the keys in the visitor's store. */
@@ -110,12 +110,8 @@ describe('piece store', () => {
     assert.equal(v2.assets['keep.bin']!.hash, v1.assets['keep.bin']!.hash, 'the control: keep.bin did not change');
     // A view of the new build: the old worker passes it and asks for its successor, which takes over.
     await page.goto(s.url('index.html'), { waitUntil: 'load' });
-    // Chromium activates it once the old one is idle: within ~2 s here (8 rounds, two yes loops
-    // running), but an event that restarts the old worker puts it back on its 30 s idle timer, more
-    // than once on a very busy machine. A hang guard, not a speed limit.
-    await waitUntil('the new worker controls the page', 120_000, async () =>
-      (await stats(page).catch(() => null))?.workerBuild === v2.build ? true : undefined,
-    );
+    const how = await waitForTakeover(visitor, s, page, v2.build);
+    console.log(`store/deploy: the new worker took over (${how})`);
     const gone = v1.assets['whole.bin']!.hash;
     await waitUntil('v1 whole.bin deleted', 15_000, async () => {
       const keys = Object.keys(await storedDigests(page));

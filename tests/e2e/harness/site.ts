@@ -491,6 +491,36 @@ export async function storedCounts(page: Page): Promise<{ pieces: number; assets
 }
 
 /**
+ * Waits until the worker of build `build` controls `page` (its bridge's `workerBuild`). Chromium
+ * activates a worker that skipped waiting once the old one is idle, and otherwise at the next
+ * navigation of the origin (measured: an idle tab could wait over 120 s); so if it has not taken
+ * over within `quietMs`, the visitor opens another page of the site in a second tab, as a real one
+ * soon would, and the new worker then claims every tab.
+ */
+export async function waitForTakeover(
+  visitor: Visitor,
+  site: TestSite,
+  page: Page,
+  build: string,
+  quietMs = 8_000,
+): Promise<'idle' | 'navigation'> {
+  const taken = async (): Promise<true | undefined> => ((await stats(page).catch(() => null))?.workerBuild === build ? true : undefined);
+  try {
+    await waitUntil('the new worker took over', quietMs, taken);
+    return 'idle';
+  } catch {
+    const other = await visitor.context.newPage();
+    try {
+      await other.goto(site.url('index.html'), { waitUntil: 'load' });
+      await waitUntil('the new worker took over after a navigation', 30_000, taken);
+    } finally {
+      await other.close();
+    }
+    return 'navigation';
+  }
+}
+
+/**
  * Every key in the visitor's piece store, with the SHA-256 of each stored piece's bytes
  * (`p:<hash>:<index>` → hex; `a:<hash>` and other records → ''). Computed in the page.
  */
