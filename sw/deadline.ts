@@ -10,18 +10,7 @@
  * A device that is simply slow throughout gets no extension: its timers fire on time.
  */
 
-/** Where time comes from: the real timers, or a test's fake clock. */
-export interface TimerSource {
-  now(): number;
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: TimerSource = {
-  now: () => Date.now(),
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import type { Clock } from '../protocol/clock.ts';
 
 export class Deadline {
   private handle: unknown = undefined;
@@ -29,7 +18,7 @@ export class Deadline {
   private generation = 0;
 
   constructor(
-    private readonly timers: TimerSource,
+    private readonly timers: Clock,
     private readonly onExpire: () => void,
   ) {}
 
@@ -42,12 +31,12 @@ export class Deadline {
 
   clear(): void {
     this.generation++;
-    if (this.handle !== undefined) this.timers.clear(this.handle);
+    if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
     this.handle = undefined;
   }
 
   private schedule(generation: number, due: number, ms: number, extended: boolean): void {
-    this.handle = this.timers.set(() => this.fired(generation, due, ms, extended), Math.max(0, due - this.timers.now()));
+    this.handle = this.timers.setTimeout(() => this.fired(generation, due, ms, extended), Math.max(0, due - this.timers.now()));
   }
 
   private fired(generation: number, due: number, ms: number, extended: boolean): void {
@@ -55,7 +44,7 @@ export class Deadline {
     const lag = this.timers.now() - due;
     if (!extended && lag > ms / 2) return this.schedule(generation, this.timers.now() + Math.min(lag, ms), ms, true);
     // One more turn: replies queued behind this timer run first, and re-arm it if they bring a piece.
-    this.handle = this.timers.set(() => {
+    this.handle = this.timers.setTimeout(() => {
       if (generation === this.generation) this.onExpire();
     }, 0);
   }

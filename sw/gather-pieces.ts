@@ -5,10 +5,11 @@
  * verified. Runtime APIs (storage, bridge, fetch, timers) are injected, so this runs in Node tests.
  */
 import { type BridgeReply, type SourceBytes, STORED_PEER_ID, WEB_SEED_PEER_ID, type WorkerFeedback } from '../protocol/bridge-messages.ts';
+import { type Clock, timerClock } from '../protocol/clock.ts';
 import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
-import { Deadline, realTimers, type TimerSource } from './deadline.ts';
+import { Deadline } from './deadline.ts';
 import { asGatherError, GatherError } from './gather-errors.ts';
 import { readOriginRun } from './origin-run.ts';
 
@@ -34,7 +35,7 @@ export interface GatherDeps {
   onAssetChanged?(hash: string): void;
   timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
   /** The deadlines' time (sw/deadline.ts); real timers unless a test brings its own clock. */
-  timers?: TimerSource;
+  timers?: Clock;
 }
 
 /** A torrent's bytes pass through the bridge whether they came from peers, the web seed or storage. */
@@ -88,7 +89,7 @@ export class PieceGatherer {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
     this.unresolved = this.slots.size;
     this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
-    this.deadline = new Deadline(deps.timers ?? realTimers, () => this.abandonPeers());
+    this.deadline = new Deadline(deps.timers ?? timerClock, () => this.abandonPeers());
     this.proof = new Promise<void>((resolve, reject) => {
       this.settleProof = (error) => {
         if (this.proven) return;

@@ -5,50 +5,11 @@
  */
 import { mock } from 'node:test';
 import type { ParkedOffer, ServerMessage } from '../../protocol/signal-messages.ts';
-import type { Clock } from '../../signal-worker/core/clock.ts';
 import type { ClientSocket } from '../../signal-worker/core/socket/client-socket.ts';
 
 export { seededRandom } from '../../bench/lib/sites/seeded-random.ts';
 export { hash, peerId } from '../compliance/support/signal-client.ts';
-
-/** A clock that stands still until `advance` moves it, firing due timers in order. */
-export class FakeClock implements Clock {
-  private time = 1_000_000;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-
-  /** Timers set and not yet fired or cleared. */
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-
-  /** Moves time forward, firing due timers in order (timers set by timers included). */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.callback();
-    }
-    this.time = until;
-  }
-}
+export { FakeClock } from './support/fake-clock.ts';
 
 /** A socket that keeps every message the core sent it (parsed) and the close it got. */
 export class FakeSocket<M extends object = Record<string, unknown>> implements ClientSocket {

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Deadline } from '../../sw/deadline.ts';
-import { FakeTimers } from './support/fake-timers.ts';
+import { FakeClock } from './support/fake-clock.ts';
 
-function deadline(): { clock: FakeTimers; d: Deadline; expired: () => number } {
-  const clock = new FakeTimers();
+function deadline(): { clock: FakeClock; d: Deadline; expired: () => number } {
+  const clock = new FakeClock(0);
   let n = 0;
   const d = new Deadline(clock, () => n++);
   return { clock, d, expired: () => n };
@@ -19,23 +19,23 @@ describe('Deadline', () => {
   it('expires once, when its time has passed', async () => {
     const { clock, d, expired } = deadline();
     d.arm(100);
-    await clock.advance(99);
+    await clock.advanceSettled(99);
     assert.equal(expired(), 0);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(expired(), 1);
-    await clock.advance(1_000);
+    await clock.advanceSettled(1_000);
     assert.equal(expired(), 1, 'once');
   });
 
   it('a re-arm (progress) moves it; a clear stops it', async () => {
     const { clock, d, expired } = deadline();
     d.arm(100);
-    await clock.advance(90);
+    await clock.advanceSettled(90);
     d.arm(100);
-    await clock.advance(99);
+    await clock.advanceSettled(99);
     assert.equal(expired(), 0, 're-armed at 90: due at 190');
     d.clear();
-    await clock.advance(500);
+    await clock.advanceSettled(500);
     assert.equal(expired(), 0);
   });
 
@@ -43,18 +43,18 @@ describe('Deadline', () => {
     const { clock, d, expired } = deadline();
     d.arm(100);
     clock.stall(300); // the event loop ran nothing for 300 ms: the timer is 200 ms late
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(expired(), 0, 'extended instead of expiring');
-    await clock.advance(99);
+    await clock.advanceSettled(99);
     assert.equal(expired(), 0, 'by at most its own length');
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(expired(), 1);
     d.arm(100);
     clock.stall(300);
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(expired(), 1, 'a new arm may be extended again');
     clock.stall(300);
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(expired(), 2, 'but each arm only once');
   });
 
@@ -62,7 +62,7 @@ describe('Deadline', () => {
     const { clock, d, expired } = deadline();
     d.arm(100);
     clock.stall(140);
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(expired(), 1);
   });
 
@@ -70,10 +70,10 @@ describe('Deadline', () => {
     const { clock, d, expired } = deadline();
     d.arm(100);
     // The piece's reply and the deadline land in the same turn; the reply runs first.
-    clock.set(() => d.arm(100), 100);
-    await clock.advance(100);
+    clock.setTimeout(() => d.arm(100), 100);
+    await clock.advanceSettled(100);
     assert.equal(expired(), 0);
-    await clock.advance(100);
+    await clock.advanceSettled(100);
     assert.equal(expired(), 1);
   });
 });

@@ -10,7 +10,7 @@ import type { BridgeReply } from '../../protocol/bridge-messages.ts';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
 import { type ServeDeps, type ServeOutcome, SOURCE_HEADER, serveAsset } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
-import { FakeTimers } from './support/fake-timers.ts';
+import { FakeClock, settleTasks } from './support/fake-clock.ts';
 import {
   allIndexes,
   bufferOf,
@@ -137,14 +137,14 @@ describe('PieceGatherer', () => {
     const store = new MemStore(f.asset.hash);
     store.put(0, slice(f, 0));
     const origin = new FakeOrigin(f);
-    const clock = new FakeTimers();
+    const clock = new FakeClock(0);
     const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'no-peers', reason: 'no signaling' } }], clock);
     const d = { ...deps(store, origin, bridge, { accept: 5_000, firstPiece: 5_000, stall: 5_000 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
-    await clock.advance(4);
+    await clock.advanceSettled(4);
     assert.deepEqual(origin.ranges, [], 'nothing from the origin before the bridge answered');
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.deepEqual(origin.ranges, [rangeFor(f, 1, 9)], 'no-peers is acted on at once, not after a deadline');
     const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
@@ -281,14 +281,14 @@ describe('PieceGatherer', () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
-    const clock = new FakeTimers();
+    const clock = new FakeClock(0);
     const bridge = new FakeBridge(() => [], clock);
     const d = { ...deps(store, origin, bridge, { accept: 60, firstPiece: 5_000, stall: 5_000 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
-    await clock.advance(59);
+    await clock.advanceSettled(59);
     assert.deepEqual(origin.ranges, [], 'the origin waits for the accept deadline');
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(origin.ranges, [rangeFor(f, 0, 9)]);
@@ -299,14 +299,14 @@ describe('PieceGatherer', () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
-    const clock = new FakeTimers();
+    const clock = new FakeClock(0);
     const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'accepted', peers: 3 } }], clock);
     const d = { ...deps(store, origin, bridge, { accept: 40, firstPiece: 150, stall: 5_000 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
-    await clock.advance(5 + 149);
+    await clock.advanceSettled(5 + 149);
     assert.deepEqual(origin.ranges, [], 'the accept deadline (40) was replaced by the first-piece one (150) when the bridge accepted');
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
     assert.equal(g.bytes.origin, SIZE);
@@ -318,7 +318,7 @@ describe('PieceGatherer', () => {
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
     const lateReplies: BridgeReply[] = [];
-    const clock = new FakeTimers();
+    const clock = new FakeClock(0);
     const bridge = new FakeBridge(
       () => [
         { at: 1, reply: { pc: 'accepted', peers: 1 } },
@@ -340,9 +340,9 @@ describe('PieceGatherer', () => {
     };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
-    await clock.advance(15 + 79);
+    await clock.advanceSettled(15 + 79);
     assert.deepEqual(origin.ranges, [], 'no gap of 80 yet: the last piece came at 15');
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     const { bytes, pieces } = await all;
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(sourcesOf(pieces), ['peer', 'peer', 'origin', 'origin', 'origin', 'peer', 'origin', 'origin', 'origin', 'origin']);
@@ -351,7 +351,7 @@ describe('PieceGatherer', () => {
     assert.equal(bridge.closed, true);
     // A piece arriving after the deadline changes nothing.
     late?.(pieceReply(f, 7));
-    await sleep(20);
+    await settleTasks();
     assert.equal(lateReplies.length, 1);
     assert.deepEqual(g.bytes, { cache: 0, peer: 3 * PIECE, origin: SIZE - 3 * PIECE });
     assert.equal((await g.piece(7)).source, 'origin');
@@ -638,7 +638,7 @@ describe('serveAsset', () => {
     await reader.read();
     await reader.cancel();
     assert.equal(await done, null);
-    await sleep(20);
+    await settleTasks();
     assert.ok(origin.bytesSent < SIZE);
   });
 });
@@ -655,7 +655,7 @@ describe('WindowedGatherer: a long range window by window', () => {
     const indexes = range(0, 10);
     const g = new WindowedGatherer(f.asset, URL_, PIECE, indexes, deps(store, origin, bridge), 4);
     g.start();
-    await sleep(30);
+    await settleTasks();
     assert.deepEqual(
       bridge.requests.map((r) => r.pieces),
       [[0, 1, 2, 3]],
@@ -665,7 +665,7 @@ describe('WindowedGatherer: a long range window by window', () => {
     const windowsSeen: number[] = [];
     for (const i of indexes) {
       out.push((await g.piece(i)).data);
-      await sleep(5); // a window's bridge request goes out after its (async) storage read
+      await settleTasks(); // a window's bridge request goes out after its (async) storage read
       windowsSeen.push(bridge.requests.length);
     }
     // Window 2 opens while reading piece 2 (half of window 1), window 3 at piece 6, none past the end.

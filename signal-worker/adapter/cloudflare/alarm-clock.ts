@@ -5,7 +5,7 @@
  * on hibernation on purpose: waking rebuilds every connection, and each re-arms its own timer
  * from the `lastSeen` it carried over.
  */
-import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { Clock, TimerHandle } from '../../../protocol/clock.ts';
 import type { DurableObjectStorage } from './workers-types.ts';
 
 interface Pending {

@@ -4,6 +4,7 @@
  * them and turns any violation into one `error` message followed by closing that socket alone.
  */
 
+import type { Clock } from '../../../protocol/clock.ts';
 import { type Failure, fail } from '../../../protocol/result.ts';
 import {
   type ClientMessage,
@@ -13,7 +14,6 @@ import {
   type ServerMessage,
   type SignalErrorCode,
 } from '../../../protocol/signal-messages.ts';
-import type { Clock } from '../clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
 import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';

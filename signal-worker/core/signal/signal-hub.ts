@@ -3,7 +3,7 @@
  * An adapter calls `accept` for each upgraded socket and feeds it frames; nothing here knows
  * which runtime it is in.
  */
-import { type Clock, timerClock } from '../clock.ts';
+import { type Clock, unrefTimerClock } from '../../../protocol/clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
@@ -37,7 +37,7 @@ export class SignalHub {
     this.context = {
       index: new SwarmIndex(this.limits, options.random),
       rules: frameRules('signaling', this.limits, this.limits.idleTimeoutMs),
-      clock: options.clock ?? timerClock,
+      clock: options.clock ?? unrefTimerClock,
       onEnd: this.connections.delete,
       onChange: options.onChange,
     };

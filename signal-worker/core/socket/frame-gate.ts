@@ -3,8 +3,9 @@
  * a token is taken from the rate bucket, and a binary or oversized frame is refused before any
  * parsing. It also closes a connection nothing is heard from.
  */
+
+import type { Clock } from '../../../protocol/clock.ts';
 import { type Failure, fail } from '../../../protocol/result.ts';
-import type { Clock } from '../clock.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { TokenBucket, type TokenBucketState } from './token-bucket.ts';
 

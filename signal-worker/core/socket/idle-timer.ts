@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../../../protocol/clock.ts';
 
 /**
  * Closes a silent connection: `onIdle` runs once nothing has been `touch`ed for `timeoutMs`.

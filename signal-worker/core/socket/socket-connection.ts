@@ -5,8 +5,9 @@
  * alone. Nothing here throws to the runtime. A protocol extends it with what it does with a text
  * frame, how it tells a client why it is cut off, and what it leaves when it ends.
  */
+
+import type { Clock } from '../../../protocol/clock.ts';
 import { type Failure, fail } from '../../../protocol/result.ts';
-import type { Clock } from '../clock.ts';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,

@@ -6,6 +6,8 @@
  * bittorrent-tracker: one socket carries every torrent of a client, so one bad announce must not
  * cut the others.
  */
+
+import type { Clock } from '../../../protocol/clock.ts';
 import type { Failure } from '../../../protocol/result.ts';
 import {
   type AnnounceRequest,
@@ -14,7 +16,6 @@ import {
   type TrackerRefusal,
   type TrackerResponse,
 } from '../../../protocol/tracker-messages.ts';
-import type { Clock } from '../clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
 import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';

@@ -3,7 +3,7 @@
  * drops peers which stopped announcing without closing their socket (a tab frozen in the
  * background, a half-open TCP connection). An adapter calls `accept` per upgraded socket.
  */
-import { type Clock, type TimerHandle, timerClock } from '../clock.ts';
+import { type Clock, type TimerHandle, unrefTimerClock } from '../../../protocol/clock.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
@@ -35,7 +35,7 @@ export class TrackerHub {
 
   constructor(options: TrackerHubOptions = {}) {
     this.limits = resolveLimits('tracker', DEFAULT_TRACKER_LIMITS, options.limits);
-    this.clock = options.clock ?? timerClock;
+    this.clock = options.clock ?? unrefTimerClock;
     this.index = new TrackerIndex(this.limits, options.random);
     // A connection silent for the peer TTL has no live peer left, so that is its idle timeout.
     const rules = frameRules('tracker', this.limits, this.limits.peerTtlMs);

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BridgeReply, WorkerFeedback } from '../../../protocol/bridge-messages.ts';
+import { type Clock, timerClock } from '../../../protocol/clock.ts';
 import { toHex } from '../../../protocol/hex.ts';
 import type { ManifestAsset } from '../../../protocol/manifest.ts';
 import { pieceSpan } from '../../../protocol/pieces.ts';
-import { realTimers, type TimerSource } from '../../../sw/deadline.ts';
 import type { GatherDeps, GatheredPiece, PieceGatherer, Source } from '../../../sw/gather-pieces.ts';
 import type { ServeDeps } from '../../../sw/serve-asset.ts';
 import { matchesHash } from '../../../sw/verify.ts';
@@ -115,18 +115,18 @@ export class FakeBridge {
   /** `clock`: schedule the replies on a test's fake clock instead of real timers. */
   constructor(
     private readonly plan: (pieces: number[]) => Step[],
-    private readonly clock?: TimerSource,
+    private readonly clock?: Clock,
   ) {}
   openBridge: GatherDeps['openBridge'] = async (request, onReply) => {
     this.opened++;
     this.requests.push({ hash: request.hash, size: request.size, pieces: [...request.pieces] });
     // Each session (a windowed gather opens several) stops on its own close.
     let sessionClosed = false;
-    const clock = this.clock ?? realTimers;
+    const clock = this.clock ?? timerClock;
     const timers: unknown[] = [];
     for (const step of this.plan([...request.pieces])) {
       timers.push(
-        clock.set(() => {
+        clock.setTimeout(() => {
           if (!sessionClosed) onReply(step.reply);
         }, step.at),
       );
@@ -138,7 +138,7 @@ export class FakeBridge {
       close: () => {
         sessionClosed = true;
         this.closed = true;
-        for (const t of timers) clock.clear(t);
+        for (const t of timers) clock.clearTimeout(t);
       },
     };
   };

@@ -57,5 +57,8 @@ export function workerEnd(t: TestContext): WorkerEnd {
   };
 }
 
-/** Lets queued port messages and promise callbacks run. */
-export const settle = (ms = 10): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Lets queued port messages and promise callbacks run: event-loop turns, not milliseconds, so a
+ * busy machine does not make it too short (a message posted before it is handled within a turn).
+ */
+export { settleTasks as settle } from './fake-clock.ts';
