@@ -37,7 +37,9 @@ export abstract class HibernatingObject<C extends ClientConnection, E extends So
     const entry = key === null ? undefined : this.entries.get(key);
     if (key === null || !entry) return closeLost(ws);
     entry.connection.receive(message);
-    this.persist(key);
+    // Timers an overdue alarm has not run yet (idle closes, the sweep) run now; if any did,
+    // they may have changed any socket's row.
+    this.persist(this.clock.runDue() > 0 ? null : key);
   }
 
   webSocketClose(ws: HibernatableWebSocket, code: number, reason: string): void {
