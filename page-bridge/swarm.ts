@@ -10,6 +10,7 @@ import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, PeerPool } from './peer-pool.ts';
 import { SignalClient } from './signal-client.ts';
 import type { StatsBoard } from './stats.ts';
+import { UploadLedger } from './upload-budget.ts';
 
 export interface SwarmOptions {
   config: BridgeConfig;
@@ -42,6 +43,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
       onUploaded: (n) => stats.add('bytesUploaded', n),
       onHave: () => undefined,
+      uploads: new UploadLedger(),
     },
   });
   signal?.start();
