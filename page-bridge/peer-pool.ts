@@ -14,6 +14,7 @@ import {
 } from '../protocol/limits.ts';
 import type { ClientMessage, ParkedOffer, PeerCandidate, Sdp, ServerMessage } from '../protocol/signal-messages.ts';
 import { PeerLink, type PeerLinkHooks } from './peer-link.ts';
+import { OriginRateEstimate } from './peer-score.ts';
 
 /** Where the pool's offers and answers go: the signaling client (page-bridge/signal-client.ts). */
 export interface SignalSender {
@@ -61,6 +62,8 @@ export const newId = (bytes = 15): string => {
 export class PeerPool {
   readonly links = new Map<string, PeerLink>();
   readonly banned = new Set<string>();
+  /** The origin's rate as the worker reported it, to weigh slow peers against (piece-requests.ts). */
+  readonly origin = new OriginRateEstimate();
   /** Our offers on the server (connId → attempt), and connections being set up. */
   private readonly parked = new Map<string, Attempt>();
   private readonly attempts = new Map<string, Attempt>();

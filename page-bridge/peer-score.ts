@@ -65,6 +65,36 @@ export interface OriginEstimate {
 
 export const ASSUMED_ORIGIN: OriginEstimate = { bytesPerS: ORIGIN_ASSUMED_BYTES_PER_S, latencyMs: ORIGIN_ASSUMED_LATENCY_MS };
 
+/** Responses of the origin alone the estimate keeps (the most recent). */
+const ORIGIN_SAMPLES = 16;
+
+/**
+ * The origin as this tab's worker has seen it: from the worker's `served` reports of responses
+ * the origin alone served (bytes over the response's ms, so its latency is counted in; small
+ * files make it low, which is the safe side). Until there is one, ASSUMED_ORIGIN.
+ */
+export class OriginRateEstimate {
+  private samples: Array<{ bytes: number; ms: number }> = [];
+
+  /** One response the worker finished: counted only when every byte came from the origin. */
+  observe(bytes: { peer: number; origin: number; cache: number }, ms: number): void {
+    if (bytes.origin <= 0 || bytes.peer > 0 || bytes.cache > 0 || !(ms > 0)) return;
+    this.samples.push({ bytes: bytes.origin, ms });
+    if (this.samples.length > ORIGIN_SAMPLES) this.samples.shift();
+  }
+
+  estimate(): OriginEstimate {
+    if (this.samples.length === 0) return ASSUMED_ORIGIN;
+    let bytes = 0;
+    let ms = 0;
+    for (const s of this.samples) {
+      bytes += s.bytes;
+      ms += s.ms;
+    }
+    return { bytesPerS: (bytes * 1000) / ms, latencyMs: 0 };
+  }
+}
+
 /**
  * Whether the rest of a response (`remainingBytes`) should come from the origin: every holder's
  * rate is measured (null: not yet, so no verdict) and together they would finish later than the

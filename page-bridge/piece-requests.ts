@@ -58,7 +58,7 @@ export async function servePieceRequest(ctx: RequestContext, hash: string, piece
     const pieceBytes = delivered.pieces > 0 ? delivered.bytes / delivered.pieces : PIECE_SIZE;
     const left = queue.length + inFlight.size;
     const rates = ctx.pool.holders(hash).map((l) => l.throughput.rate());
-    if (!originFinishesFirst(left * pieceBytes, rates)) return false;
+    if (!originFinishesFirst(left * pieceBytes, rates, ctx.pool.origin.estimate())) return false;
     for (const item of queue.splice(0)) port.pieceFailed(item.index, 'peers slower than the origin');
     for (const index of inFlight) {
       handedOff.add(index);

@@ -170,10 +170,12 @@ export const THROUGHPUT_WINDOW_MS = 5_000;
 
 /**
  * What the bridge assumes of the origin when it decides a slow peer should hand the rest of a
- * response to the origin, in bytes per second and ms of latency. Conservative (a slow origin, 2
- * Mbit/s, and a long first byte): a peer is bypassed only when even that origin finishes first.
+ * response to the origin, in bytes per second and ms of latency, until the worker has reported a
+ * response the origin alone served (then that measured rate, page-bridge/peer-score.ts).
+ * Conservative (8 Mbit/s, a long first byte): a peer is bypassed only when even that origin
+ * finishes first.
  */
-export const ORIGIN_ASSUMED_BYTES_PER_S = 256 * 1024;
+export const ORIGIN_ASSUMED_BYTES_PER_S = 1024 * 1024;
 export const ORIGIN_ASSUMED_LATENCY_MS = 500;
 
 // ---- service worker deadlines ----

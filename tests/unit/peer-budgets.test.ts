@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { originFinishesFirst, ThroughputMeter } from '../../page-bridge/peer-score.ts';
+import { ASSUMED_ORIGIN, OriginRateEstimate, originFinishesFirst, ThroughputMeter } from '../../page-bridge/peer-score.ts';
 import { UploadLedger, type UploadLimits } from '../../page-bridge/upload-budget.ts';
 import {
   MAX_HAVE_PER_MESSAGE,
@@ -136,6 +136,16 @@ describe('ThroughputMeter and the hand-off to the origin', () => {
     const rate = meter.rate() ?? 0;
     assert.ok(rate > 3_000 * KiB, `rate ${rate}`);
     assert.equal(originFinishesFirst(8 * PIECE_SIZE, [rate]), false);
+  });
+
+  it("the origin's rate is what the worker reported for responses the origin alone served", () => {
+    const origin = new OriginRateEstimate();
+    assert.deepEqual(origin.estimate(), ASSUMED_ORIGIN);
+    origin.observe({ peer: 1, origin: 10 * PIECE_SIZE, cache: 0 }, 10); // partly from a peer: not the origin's rate
+    origin.observe({ peer: 0, origin: 0, cache: PIECE_SIZE }, 1);
+    assert.deepEqual(origin.estimate(), ASSUMED_ORIGIN);
+    origin.observe({ peer: 0, origin: 4 * PIECE_SIZE, cache: 0 }, 100);
+    assert.equal(origin.estimate().bytesPerS, 4 * PIECE_SIZE * 10);
   });
 
   it('a peer that stops delivering falls to 0 while its requests wait', () => {
