@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { MAX_HAVE_PER_MESSAGE, MAX_HAVES_PER_LINK, PIECE_SIZE } from '../../protocol/limits.ts';
+import { MAX_HAVE_PER_MESSAGE, MAX_HAVES_PER_LINK, OFFER_ANSWER_TIMEOUT_MS, PIECE_SIZE } from '../../protocol/limits.ts';
 import { encodeControl } from '../../protocol/peer-wire.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { type HostilePeer, startHostilePeer } from './harness/hostile-peer.ts';
@@ -111,5 +111,45 @@ describe('hostile peers against an uploading tab', () => {
     assert.ok(!s.connectedPeers.includes(h.peerId), 'the flooder is still linked');
     assert.ok(s.peerHaves <= MAX_HAVES_PER_LINK, `the victim holds ${s.peerHaves} announced hashes`);
     assert.ok(sent < 3_000, 'the victim took the whole flood');
+  });
+
+  test('a newcomer that takes every parked offer and never answers: once they expire, the holder parks offers again', {
+    timeout: 90_000,
+  }, async () => {
+    assert.ok(victim);
+    const digests = await storedDigests(victim.page);
+    const hash = Object.keys(digests)
+      .find((k) => k.startsWith('a:'))
+      ?.slice(2);
+    assert.ok(hash, 'the victim holds no complete asset');
+    const h = await hostile();
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    /** One `want`: whether the server handed us one of the victim's offers (it is then used up). */
+    const takeOffer = async (): Promise<boolean> => {
+      const answer = h.next((m) => m.type === 'peers' && m.hash === hash);
+      h.send({ type: 'want', hash, exclude: [] });
+      const m = await answer;
+      return m.type === 'peers' && m.peers.some((p) => p.peerId === victimId && p.offer !== undefined);
+    };
+    let taken = 0;
+    let dry = 0;
+    // Take offers as the victim parks them, until three asks in a row find none.
+    while (dry < 3 && taken < 40) {
+      if (await takeOffer()) {
+        taken++;
+        dry = 0;
+      } else dry++;
+      await sleep(300);
+    }
+    const exhaustedAt = Date.now();
+    console.log(`offer expiry: took ${taken} offers, then none for ${dry} asks`);
+    assert.ok(dry === 3, `the victim kept parking offers: ${taken} taken`);
+    // Not a speed check: the attempts expire after OFFER_ANSWER_TIMEOUT_MS; then the victim may park again.
+    await sleep(OFFER_ANSWER_TIMEOUT_MS + 500 - (Date.now() - exhaustedAt));
+    const again = await waitUntil('an offer of the victim again', 10_000, async () => ((await takeOffer()) ? true : undefined)).catch(
+      () => false,
+    );
+    console.log(`offer expiry: after the taken offers expired, the victim ${again ? 'parked offers again' : 'parked none'}`);
+    assert.equal(again, true, 'the holder never parked an offer again after the taken ones expired');
   });
 });
