@@ -11,6 +11,7 @@ import { UploadLedger, type UploadLimits } from '../../page-bridge/upload-budget
 import {
   MAX_HAVE_PER_MESSAGE,
   MAX_HAVES_PER_LINK,
+  MAX_PENDING_ANSWERS,
   MAX_PENDING_PARKED_OFFERS,
   OFFER_ANSWER_TIMEOUT_MS,
   PARKED_OFFERS,
@@ -187,5 +188,18 @@ describe('PeerPool: parked offers after expiry', () => {
       'offers parked again',
     );
     assert.equal(pool.pending('parked'), PARKED_OFFERS, 'the expired attempts are gone');
+  });
+});
+
+describe('PeerPool: answers have their own budget', () => {
+  it(`offers relayed from ${MAX_PENDING_ANSWERS + 4} strangers: ${MAX_PENDING_ANSWERS} answered, the rest ignored before any connection is made`, async () => {
+    const { pool, peers } = testPool({ clock: new FakeClock() });
+    await pool.offersForJoin();
+    const before = peers.made.length;
+    for (let i = 0; i < MAX_PENDING_ANSWERS + 4; i++)
+      pool.onSignal({ type: 'signal', from: `stranger${i}`, connId: `conn-${i}`, sdp: { type: 'offer', sdp: 'x' } });
+    assert.equal(peers.made.length - before, MAX_PENDING_ANSWERS);
+    assert.equal(pool.pending('answer'), MAX_PENDING_ANSWERS);
+    assert.equal(pool.parkedOffers, PARKED_OFFERS, 'our parked offers are untouched');
   });
 });
