@@ -4,7 +4,13 @@
  * never trips it; it is caught here instead, by its throughput measured on the Clock.
  */
 import type { Clock } from '../protocol/clock.ts';
-import { ORIGIN_ASSUMED_BYTES_PER_S, ORIGIN_ASSUMED_LATENCY_MS, THROUGHPUT_WINDOW_MS } from '../protocol/limits.ts';
+import {
+  ORIGIN_ASSUMED_BYTES_PER_S,
+  ORIGIN_ASSUMED_LATENCY_MS,
+  SLOW_PEER_MARGIN,
+  THROUGHPUT_MIN_BUSY_MS,
+  THROUGHPUT_WINDOW_MS,
+} from '../protocol/limits.ts';
 
 type Sample = { at: number; bytes: number; busyMs: number };
 
@@ -19,6 +25,7 @@ export class ThroughputMeter {
   constructor(
     private readonly clock: Clock,
     private readonly windowMs = THROUGHPUT_WINDOW_MS,
+    private readonly minBusyMs = THROUGHPUT_MIN_BUSY_MS,
   ) {}
 
   /** A request went out (no-op while others are in flight). */
@@ -35,7 +42,10 @@ export class ThroughputMeter {
     this.prune(now);
   }
 
-  /** Bytes per second; null until a piece arrived within the window. Time in flight right now counts too. */
+  /**
+   * Bytes per second; null until the link has had requests in flight for `minBusyMs` within the
+   * window (time in flight right now counts too), and until anything ended in it.
+   */
   rate(): number | null {
     const now = this.clock.now();
     this.prune(now);
@@ -45,8 +55,8 @@ export class ThroughputMeter {
       bytes += s.bytes;
       busyMs += s.busyMs;
     }
-    if (bytes === 0) return this.samples.length > 0 ? 0 : null;
-    return (bytes * 1000) / Math.max(1, busyMs);
+    if (this.samples.length === 0 || busyMs < this.minBusyMs) return null;
+    return (bytes * 1000) / busyMs;
   }
 
   private prune(now: number): void {
@@ -98,14 +108,14 @@ export class OriginRateEstimate {
 /**
  * Whether the rest of a response (`remainingBytes`) should come from the origin: every holder's
  * rate is measured (null: not yet, so no verdict) and together they would finish later than the
- * origin would.
+ * origin would, by more than SLOW_PEER_MARGIN times the origin's time.
  */
 export function originFinishesFirst(remainingBytes: number, holderRates: ReadonlyArray<number | null>, origin = ASSUMED_ORIGIN): boolean {
   if (remainingBytes <= 0 || holderRates.length === 0 || holderRates.some((r) => r === null)) return false;
   const peerRate = holderRates.reduce<number>((sum, r) => sum + (r ?? 0), 0);
   const originMs = origin.latencyMs + (remainingBytes * 1000) / origin.bytesPerS;
   if (peerRate <= 0) return true;
-  return (remainingBytes * 1000) / peerRate > originMs;
+  return (remainingBytes * 1000) / peerRate > originMs * SLOW_PEER_MARGIN;
 }
 
 /** Expected ms until a new request to this link would be answered: its queue at its rate (unknown rate: 0, try it). */

@@ -169,6 +169,20 @@ export const TORRENT_MAX_PENDING_CONNECTIONS = 16;
 export const THROUGHPUT_WINDOW_MS = 5_000;
 
 /**
+ * A link's throughput is a verdict only once it has had requests in flight this long (ms) within
+ * the window: before that, its first pieces' time is mostly round trip and storage reads, and a
+ * fast peer would look slow.
+ */
+export const THROUGHPUT_MIN_BUSY_MS = 1_000;
+
+/**
+ * How much later than the origin the holders must be expected to finish a response's rest before
+ * it goes to the origin: the origin estimate is rough, and every byte a peer sends is one the
+ * origin does not.
+ */
+export const SLOW_PEER_MARGIN = 1.5;
+
+/**
  * What the bridge assumes of the origin when it decides a slow peer should hand the rest of a
  * response to the origin, in bytes per second and ms of latency, until the worker has reported a
  * response the origin alone served (then that measured rate, page-bridge/peer-score.ts).

@@ -51,6 +51,7 @@ describe('a slow-drip holder', () => {
       files.set(asset.hash, new Uint8Array(await readFile(join(site.outDir, key))));
     }
     let served = 0;
+    let asked = 0;
     drip = await startHostilePeer({
       signalUrl: site.signalUrl,
       swarm: new URL(site.url(PAGE)).host,
@@ -60,6 +61,7 @@ describe('a slow-drip holder', () => {
         link.onFrame((f) => {
           if (f.kind !== 'control' || f.message.t !== 'req') return;
           const { id, hash, piece } = f.message;
+          asked++;
           const file = files.get(hash);
           if (!file) return;
           const bytes = file.subarray(piece * manifest.pieceSize, (piece + 1) * manifest.pieceSize);
@@ -80,10 +82,11 @@ describe('a slow-drip holder', () => {
     const stats = session.pageStats[0]?.stats;
     assert.ok(stats);
     console.log(
-      `slow peer: images ${total} B; origin sent ${origin} B; page counted ${stats.bytesFromPeers} B from peers, ${stats.bytesFromOrigin} B from the origin; the drip peer sent ${served} B`,
+      `slow peer: images ${total} B; origin sent ${origin} B; page counted ${stats.bytesFromPeers} B from peers, ${stats.bytesFromOrigin} B from the origin; the drip peer was asked for ${asked} pieces and sent ${served} B`,
     );
     const checks = await checkAssets(visitor.page, site, IMAGES);
     assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
+    assert.ok(asked > 0, 'the newcomer never asked the slow peer: nothing was tested');
     // The peer was asked (it is the only holder) and then bypassed: at most the one round of
     // requests that measured it (before the fix: a whole image, 776,290 B, and the origin 77%).
     assert.ok(stats.bytesFromPeers <= PIECES_IN_FLIGHT_PER_PEER * PIECE_SIZE, `${stats.bytesFromPeers} B from the slow peer`);
