@@ -318,14 +318,16 @@ export class PeerPool {
   /** Ends an attempt; `refill`: park again if an offer is missing (not while a join replaces them all, nor while one cannot be made or sent). */
   private drop(map: Map<string, Attempt>, connId: string, attempt: Attempt, refill = true): void {
     this.clock.clearTimeout(attempt.timer);
-    const known = map.get(connId) === attempt || this.parked.get(connId) === attempt;
+    // Only a taken offer or an answer refills: a parked offer that fails on its own (its connection
+    // could not even be made) would otherwise be replaced, fail and be replaced again, endlessly.
+    const known = this.attempts.get(connId) === attempt;
     if (map.get(connId) === attempt) map.delete(connId);
     if (this.parked.get(connId) === attempt) this.parked.delete(connId);
     if (!attempt.peer.connected) {
       attempt.peer.destroy();
       if (attempt.remote && !this.links.has(attempt.remote)) this.notify(attempt.remote, null);
     }
-    // An expired or failed attempt frees a place: park again (once; a destroyed peer's own close event finds nothing).
+    // An expired or failed attempt frees a place: park again (once: a destroyed peer's own close event finds nothing).
     if (known && refill) this.replenish();
   }
 }

@@ -198,6 +198,18 @@ describe('PeerPool: parked offers after expiry', () => {
   });
 });
 
+describe('PeerPool: a parked offer that fails on its own', () => {
+  it('is not replaced at once (a browser out of connections would make, fail and replace one endlessly)', async () => {
+    const { pool, peers } = testPool({ clock: new FakeClock() });
+    await pool.offersForJoin();
+    const made = peers.made.length;
+    peers.made[0]?.emit('error', new Error('ERR_PC_CONSTRUCTOR'));
+    await tick();
+    assert.equal(pool.parkedOffers, PARKED_OFFERS - 1);
+    assert.equal(peers.made.length, made);
+  });
+});
+
 describe('PeerPool: answers have their own budget', () => {
   it(`offers relayed from ${MAX_PENDING_ANSWERS + 4} strangers: ${MAX_PENDING_ANSWERS} answered, the rest ignored before any connection is made`, async () => {
     const { pool, peers } = testPool({ clock: new FakeClock() });
