@@ -86,6 +86,47 @@ describe('hostile peers against an uploading tab', () => {
     assert.ok((naks.get('duplicate') ?? 0) >= 300, `refusals: ${JSON.stringify([...naks])}`);
   });
 
+  test('a peer asking for every stored piece twice gets each once: what the victim uploads is bounded by what it stores', {
+    timeout: 60_000,
+  }, async () => {
+    assert.ok(victim);
+    const digests = await storedDigests(victim.page);
+    const pieces = Object.keys(digests)
+      .map((k) => /^p:([0-9a-f]{64}):(\d+)$/.exec(k))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ hash: m[1] ?? '', piece: Number(m[2]) }));
+    assert.ok(pieces.length > 10, `the victim stores ${pieces.length} pieces`);
+    const uploadedBefore = (await stats(victim.page)).bytesUploaded;
+    const h = await hostile();
+    const link = await h.connectTo(victimId);
+    const wanted = [...pieces, ...pieces];
+    let next = 0;
+    let answered = 0;
+    let received = 0;
+    const naks = new Map<string, number>();
+    const ask = (): void => {
+      const p = wanted[next];
+      if (!p) return;
+      link.send(encodeControl({ t: 'req', id: ++next, hash: p.hash, piece: p.piece }));
+    };
+    link.onFrame((f) => {
+      if (f.kind === 'control' && f.message.t !== 'nak') return;
+      answered++;
+      if (f.kind === 'piece') received += f.data.byteLength;
+      else if (f.message.t === 'nak') naks.set(f.message.reason, (naks.get(f.message.reason) ?? 0) + 1);
+      ask();
+    });
+    for (let i = 0; i < 12; i++) ask();
+    await waitUntil('every request answered', 30_000, async () => (answered >= wanted.length || link.closed ? true : undefined));
+    const uploaded = (await stats(victim.page)).bytesUploaded - uploadedBefore;
+    const once = pieces.length * PIECE_SIZE;
+    console.log(
+      `every piece twice: ${wanted.length} requests, ${answered} answered; received ${received} B, naks ${JSON.stringify([...naks])}; victim uploaded ${uploaded} B (stores ${pieces.length} pieces)`,
+    );
+    assert.ok(uploaded <= once, `the victim uploaded ${uploaded} B, more than its ${pieces.length} stored pieces once`);
+    assert.ok((naks.get('duplicate') ?? 0) >= pieces.length, `second round not refused: ${JSON.stringify([...naks])}`);
+  });
+
   test(`a peer flooding \`have\` (512 random hashes a frame) is banned and unlinked past ${MAX_HAVES_PER_LINK} hashes`, {
     timeout: 60_000,
   }, async () => {
