@@ -11,6 +11,8 @@ export interface PeerConnectStats {
   peers: number;
   connectedPeers: string[];
   bannedPeers: string[];
+  /** Assets the open links say they hold (`have`), summed over links: at most MAX_HAVES_PER_LINK each. */
+  peerHaves: number;
   /** Verified bytes the worker served, by where they came from. */
   bytesFromPeers: number;
   bytesFromOrigin: number;
@@ -54,6 +56,7 @@ export class StatsBoard {
       peers: 0,
       connectedPeers: [],
       bannedPeers: [],
+      peerHaves: 0,
       bytesFromPeers: 0,
       bytesFromOrigin: 0,
       bytesFromCache: 0,

@@ -4,12 +4,14 @@
  * client (its offers and answers go there); the client hands the pool what the server says.
  */
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
 import { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, PeerPool } from './peer-pool.ts';
 import { SignalClient } from './signal-client.ts';
-import type { StatsBoard } from './stats.ts';
+import { SERVED_EVENT, type StatsBoard } from './stats.ts';
+import { UploadLedger } from './upload-budget.ts';
 
 export interface SwarmOptions {
   config: BridgeConfig;
@@ -32,17 +34,31 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   // Each refers to the ones made after it only through callbacks that run once the client started.
   const localHave = new LocalHave({ uploading, signal: () => signal, links: () => pool.links.values() });
   const signal = canSignal ? signalClient(options, localHave, () => pool) : null;
+  const countHaves = (): void =>
+    stats.set(
+      'peerHaves',
+      [...pool.links.values()].reduce((n, l) => n + l.haves.size, 0),
+    );
   const pool = new PeerPool({
     signal,
     iceServers: config.iceServers,
     parkOffers: uploading,
     localHave: () => localHave.list(),
-    onChange: () => stats.setPeers([...pool.links.keys()], [...pool.banned]),
+    onChange: () => {
+      stats.setPeers([...pool.links.keys()], [...pool.banned]);
+      countHaves();
+    },
     hooks: {
       readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
       onUploaded: (n) => stats.add('bytesUploaded', n),
-      onHave: () => undefined,
+      onHave: () => countHaves(),
+      uploads: new UploadLedger(),
     },
+  });
+  // What the worker saw of the origin, to weigh slow peers against.
+  window.addEventListener(SERVED_EVENT, (event) => {
+    const report = (event as CustomEvent<Extract<WorkerToBridge, { pc: 'served' }>>).detail;
+    pool.origin.observe(report.bytes, report.ms);
   });
   signal?.start();
   return { pool, signal, localHave };
