@@ -63,13 +63,17 @@ function start(): void {
       hello.onWelcome();
     },
     fetch: (m, port) => {
+      localHave.used(m.hash);
       const torrent = torrents.torrentFor(m.hash);
       if (torrent) torrents.serve(torrent, m.size, m.pieces, port);
       else void servePieceRequest(requests, m.hash, m.pieces, port);
     },
     stored: (hash) => localHave.stored(hash),
     lost: (hashes) => localHave.lost(hashes),
-    served: (report) => stats.served(report),
+    served: (report) => {
+      localHave.used(report.hash);
+      stats.served(report);
+    },
   });
   hello.say();
   navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());

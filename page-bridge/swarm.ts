@@ -36,7 +36,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     signal,
     iceServers: config.iceServers,
     parkOffers: uploading,
-    localHave: () => localHave.list(),
+    // A new link hears only of the held assets this page used (local-have.ts), not the store's history.
+    localHave: () => localHave.forLink(),
     onChange: () => stats.setPeers([...pool.links.keys()], [...pool.banned]),
     hooks: {
       readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
