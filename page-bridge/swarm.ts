@@ -1,13 +1,15 @@
 /**
- * The tab in its swarm: the signaling client, the peer pool, and the complete assets it announces,
- * made in the order their references need and started last. The pool is given the signaling
- * client (its offers and answers go there); the client hands the pool what the server says.
+ * The tab in its swarm: the signaling client and the peer pool, made in the order their references
+ * need and started last. The pool is given the signaling client (its offers and answers go there);
+ * the client hands the pool what the server says. `stop()` undoes all of it: the socket closed for
+ * good, every WebRTC peer (parked offer, attempt, open link) destroyed.
  */
+import Peer from '@thaunknown/simple-peer/lite.js';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
 import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
-import { LocalHave } from './local-have.ts';
+import type { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
-import { newId, PeerPool } from './peer-pool.ts';
+import { newId, type PeerFactory, PeerPool } from './peer-pool.ts';
 import { SignalClient } from './signal-client.ts';
 import type { StatsBoard } from './stats.ts';
 
@@ -17,21 +19,41 @@ export interface SwarmOptions {
   swarm: string;
   uploading: boolean;
   stats: StatsBoard;
+  /** The page's assets: what it holds and what it used (it outlives a stop and a start). */
+  localHave: LocalHave;
 }
 
 export interface Swarm {
   pool: PeerPool;
   /** Null when this browser cannot signal (no WebSocket or no WebRTC): peers are never asked. */
   signal: SignalClient | null;
-  localHave: LocalHave;
+  /** Closes the signaling socket and every WebRTC peer; nothing reconnects. */
+  stop(): void;
 }
 
 export function joinSwarm(options: SwarmOptions): Swarm {
-  const { config, uploading, stats } = options;
+  const { config, uploading, stats, localHave } = options;
   const canSignal = 'RTCPeerConnection' in window && 'WebSocket' in window;
+  let stopped = false;
+  // Every WebRTC peer the pool makes, so stop() can destroy them all (parked offers included).
+  const peers = new Set<Peer>();
+  const createPeer: PeerFactory = ({ initiator, iceServers }) => {
+    const peer = new Peer({ initiator, trickle: false, config: { iceServers } });
+    if (stopped) peer.destroy();
+    else {
+      peers.add(peer);
+      peer.on('close', () => peers.delete(peer));
+    }
+    return peer;
+  };
   // Each refers to the ones made after it only through callbacks that run once the client started.
-  const localHave = new LocalHave({ uploading, signal: () => signal, links: () => pool.links.values() });
-  const signal = canSignal ? signalClient(options, localHave, () => pool) : null;
+  const signal = canSignal
+    ? signalClient(
+        options,
+        () => !stopped,
+        () => pool,
+      )
+    : null;
   const pool = new PeerPool({
     signal,
     iceServers: config.iceServers,
@@ -39,6 +61,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     // A new link hears only of the held assets this page used (local-have.ts), not the store's history.
     localHave: () => localHave.forLink(),
     onChange: () => stats.setPeers([...pool.links.keys()], [...pool.banned]),
+    createPeer,
     hooks: {
       readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
       onUploaded: (n) => stats.add('bytesUploaded', n),
@@ -46,11 +69,23 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     },
   });
   signal?.start();
-  return { pool, signal, localHave };
+  return {
+    pool,
+    signal,
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      signal?.stop();
+      for (const link of [...pool.links.values()]) link.close();
+      for (const peer of [...peers]) peer.destroy();
+      peers.clear();
+      stats.set('signaling', 'off');
+    },
+  };
 }
 
-/** The signaling client: joins with what this tab holds, passes what the server says to the pool. */
-function signalClient({ config, peerId, swarm, stats }: SwarmOptions, localHave: LocalHave, pool: () => PeerPool): SignalClient {
+/** The signaling client: joins with what this tab holds, passes what the server says to the pool while `live`. */
+function signalClient({ config, peerId, swarm, stats, localHave }: SwarmOptions, live: () => boolean, pool: () => PeerPool): SignalClient {
   const url = config.signal ?? `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${DEFAULT_SIGNAL_PATH}`;
   const signal: SignalClient = new SignalClient({
     url,
@@ -68,13 +103,14 @@ function signalClient({ config, peerId, swarm, stats }: SwarmOptions, localHave:
       return { have: localHave.list(), offers: [] };
     },
     onMessage: (m) => {
+      if (!live()) return; // stopped: a message already on its way makes no connection
       pool().onSignal(m);
       if (m.type === 'joined')
         void pool()
           .offersForJoin()
           .then((offers) => offers.length > 0 && signal.send({ type: 'offers', offers }));
     },
-    onState: (s) => stats.set('signaling', s),
+    onState: (s) => live() && stats.set('signaling', s),
   });
   return signal;
 }
