@@ -113,8 +113,8 @@ function boot(): void {
       stats.set('workerBuild', build);
       hello.onWelcome();
     },
+    // Not a use by this page: the worker may ask this window for another tab's asset.
     fetch: (m, port) => {
-      localHave.used(m.hash);
       if (p2p) return p2p.serve(m, port);
       // Asked before it heard our last hello: the origin, at once.
       const reply = new WorkerPort(port);
@@ -140,10 +140,10 @@ function boot(): void {
   navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());
   // stop() in another tab of the origin: this one stops too (it does not start on the opposite).
   window.addEventListener('storage', (event) => {
-    if (event.key === OPT_OUT_KEY && event.newValue !== null && p2p) {
-      end('opted-out');
-      hello.say();
-    }
+    if (event.key !== OPT_OUT_KEY || event.newValue === null) return;
+    const running = p2p !== null;
+    end('opted-out');
+    if (running) hello.say();
   });
 
   window.peerConnect = {

@@ -5,7 +5,8 @@
  *   each asset the worker reports `stored` since, minus each it reports `lost`): that is how
  *   other visitors' `want`s find this tab as a holder;
  * - a peer link gets only the ones in this page's scope: assets this page view used (the worker
- *   asked this bridge for their pieces, or served them to this window). A new link is told those
+ *   served them to this window: its `served` report goes to the requesting window only; a
+ *   `fetch` may come for another tab's request, so it does not count). A new link is told those
  *   held assets, and an open link is told each one as it enters the scope or is stored. The rest
  *   (what earlier visits left in the store: a browsing history of the site) is never listed on
  *   the wire; a peer that wants one of them finds this tab through the server's `want` and
@@ -53,7 +54,7 @@ export class LocalHave {
     for (const h of hashes) this.hashes.add(h);
   }
 
-  /** This page used `hash` (asked for its pieces, or was served it): open links may now hear of it. */
+  /** This page was served `hash`: open links may now hear of it. */
   used(hash: string): void {
     if (this.scope.has(hash)) return;
     this.scope.add(hash);
