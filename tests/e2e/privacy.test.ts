@@ -173,17 +173,24 @@ describe('peerConnect.stop() and the stored opt-out (--start auto)', () => {
     await site?.close();
   });
 
-  test('stop() tears P2P down and a reload does not start it, until start()', async () => {
+  test('stop() tears P2P down, in the other open tabs too, and a reload does not start it, until start()', async () => {
     assert.ok(site);
     const v = await countingVisitor('s1', visitors);
     await viewPage(v.page, site, 'index.html');
     await waitForSignal(v.page, 'open');
-    assert.equal(signalStats(site).peers, 1);
+    const other = await v.context.newPage();
+    await viewPage(other, site, 'about.html');
+    await waitForSignal(other, 'open');
+    assert.equal(signalStats(site).peers, 2);
 
     assert.equal((await call(v.page, 'stop')).ok, true);
     const s = await stats(v.page);
     assert.deepEqual({ p2p: s.p2p, signaling: s.signaling, peers: s.peers }, { p2p: 'opted-out', signaling: 'off', peers: 0 });
-    await waitUntil('the server dropped the peer', 10_000, async () => (signalStats(site!).connections === 0 ? true : undefined));
+    // The origin's other open tab heard of the opt-out and stopped as well.
+    await waitForSignal(other, 'off');
+    assert.equal((await stats(other)).p2p, 'opted-out');
+    await waitUntil('the server dropped both tabs', 10_000, async () => (signalStats(site!).connections === 0 ? true : undefined));
+    await other.close();
     assert.notEqual(await optOutValue(v.page), null);
 
     // Later page views of the origin: no socket, no join, no peer connection, no bridge asks.
