@@ -22,7 +22,7 @@ import {
 import { domReady, readyForFirstVisit } from './first-visit.ts';
 import { LocalHave } from './local-have.ts';
 import { type P2p, startP2p } from './p2p.ts';
-import { type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
+import { LOADED_EVENT, type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
 import type { TorrentClientStats } from './torrent/api.ts';
 import { shouldUpload } from './upload-policy.ts';
 import { WorkerHello } from './worker-hello.ts';
@@ -167,6 +167,7 @@ function boot(): void {
       return stored;
     },
   };
+  window.dispatchEvent(new Event(LOADED_EVENT));
 }
 
 boot();

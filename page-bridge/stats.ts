@@ -47,6 +47,8 @@ export type P2pState = 'on' | 'waiting' | 'opted-out';
 
 export const UPDATE_EVENT = 'peerconnect:update';
 export const SERVED_EVENT = 'peerconnect:served';
+/** Dispatched on `window` once `window.peerConnect` exists (the script is async: a consent callback may run first). */
+export const LOADED_EVENT = 'peerconnect:loaded';
 
 /** What a page's stats start from: its ids, whether it uploads, its build, whether P2P starts. */
 export type StatsStart = Pick<PeerConnectStats, 'peerId' | 'swarm' | 'uploading' | 'pageBuild' | 'p2p'>;

@@ -160,6 +160,18 @@ describe('--start manual', () => {
     assert.ok((await stats(v2.page)).bytesFromPeers > 0);
     assert.ok((await counts(v2.page)).rtc > 0);
   });
+
+  test("a consent callback that starts P2P on peerconnect:loaded: the page's own images come from peers", async () => {
+    assert.ok(site);
+    const v3 = await countingVisitor('m3', visitors);
+    await v3.context.addInitScript({
+      content: `addEventListener('peerconnect:loaded', () => window.peerConnect.start(), { once: true });`,
+    });
+    await viewPage(v3.page, site, 'gallery.html');
+    const s = await stats(v3.page);
+    assert.equal(s.p2p, 'on');
+    assert.ok(s.bytesFromPeers > 0, `the page's images came from the origin only: ${JSON.stringify(s)}`);
+  });
 });
 
 describe('peerConnect.stop() and the stored opt-out (--start auto)', () => {
