@@ -55,6 +55,8 @@ export interface BuildOptions {
   iceServers?: BridgeConfig['iceServers'];
   /** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
   upload?: BridgeConfig['upload'];
+  /** When pages start P2P: `auto` (default; unless the visitor opted out with `peerConnect.stop()`) or `manual` (on `peerConnect.start()`). */
+  start?: BridgeConfig['start'];
   pieceSize?: number;
   /** Minify the two browser scripts (default true; off makes stack traces readable). */
   minify?: boolean;
@@ -252,6 +254,7 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
     workerFile: WORKER_FILE,
     iceServers: options.iceServers ?? [],
     upload: options.upload ?? 'auto',
+    start: options.start ?? 'auto',
     torrents: bridgeTorrents,
     torrentQuotaBytes: settings.torrentQuota,
   };

@@ -117,7 +117,10 @@ async function findHolders(ctx: RequestContext, hash: string): Promise<PeerLink[
   const known = ctx.pool.holders(hash);
   if (known.length > 0 || !ctx.signal) return known;
   if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return [];
-  const exclude = [...ctx.pool.links.keys(), ...ctx.pool.banned].slice(0, MAX_WANT_EXCLUDE);
+  // Open links are not excluded: a peer tells a link only the assets its page used
+  // (local-have.ts), so a linked peer may hold this one unsaid; the server names it and
+  // connectTo reuses the link.
+  const exclude = [...ctx.pool.banned].slice(0, MAX_WANT_EXCLUDE);
   const candidates = await ctx.signal.want(hash, exclude);
   const link = await ctx.pool.connectTo(candidates, hash);
   return link ? ctx.pool.holders(hash) : [];

@@ -6,7 +6,13 @@ import type { WorkerStatus } from './first-visit.ts';
 export interface PeerConnectStats {
   peerId: string;
   swarm: string;
+  /** `off`: P2P is not running (not started, stopped, opted out), or this browser cannot signal. */
   signaling: 'connecting' | 'open' | 'closed' | 'off';
+  /**
+   * Whether P2P runs in this page: `on`; `waiting` for `peerConnect.start()` (`--start manual`);
+   * `opted-out`: the visitor said `peerConnect.stop()`, in this page or an earlier one of the origin.
+   */
+  p2p: P2pState;
   /** Open data channels. */
   peers: number;
   connectedPeers: string[];
@@ -39,11 +45,15 @@ export interface PeerConnectStats {
   worker: WorkerStatus | 'registering';
 }
 
+export type P2pState = 'on' | 'waiting' | 'opted-out';
+
 export const UPDATE_EVENT = 'peerconnect:update';
 export const SERVED_EVENT = 'peerconnect:served';
+/** Dispatched on `window` once `window.peerConnect` exists (the script is async: a consent callback may run first). */
+export const LOADED_EVENT = 'peerconnect:loaded';
 
-/** What a page's stats start from: its ids, whether it uploads, its build. */
-export type StatsStart = Pick<PeerConnectStats, 'peerId' | 'swarm' | 'uploading' | 'pageBuild'>;
+/** What a page's stats start from: its ids, whether it uploads, its build, whether P2P starts. */
+export type StatsStart = Pick<PeerConnectStats, 'peerId' | 'swarm' | 'uploading' | 'pageBuild' | 'p2p'>;
 
 export class StatsBoard {
   private scheduled = false;

@@ -57,7 +57,7 @@ self.addEventListener('message', (event) => {
   nudgeSuccessor();
   const hello = decodeBridgeToWorker(event.data);
   if (!(source instanceof WindowClient) || !hello.ok) return;
-  onHello(source.id, hello.value.build);
+  onHello(source.id, hello.value.build, hello.value.p2p);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
 });

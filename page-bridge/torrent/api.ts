@@ -48,6 +48,8 @@ export interface TorrentClientApi {
   /** Joins these torrents now (their pieces are in IndexedDB), so they seed before any request. */
   seed(torrents: readonly BridgeTorrent[]): Promise<void>;
   stats(): TorrentClientStats;
+  /** Leaves every torrent and closes the client (trackers, WebRTC wires); the store keeps its pieces. */
+  destroy(): Promise<void>;
 }
 
 /** What `peer-connect-torrent.js` exports. */

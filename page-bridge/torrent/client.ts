@@ -259,6 +259,15 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
       }
       return stats;
     },
+    destroy(): Promise<void> {
+      return new Promise((resolve) => {
+        try {
+          client.destroy(() => resolve());
+        } catch {
+          resolve(); // already destroyed
+        }
+      });
+    },
   };
 }
 

@@ -37,6 +37,8 @@ type PcWindow = Window & { peerConnect?: PeerConnectApi };
 interface SignalHandle {
   url: string;
   port: number;
+  /** The server's own counts: open signaling sockets (joined or not), swarms, joined peers. */
+  stats(): { connections: number; swarms: number; peers: number };
   close(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export interface SiteOptions {
   firstVisit?: 'swap' | 'reload' | 'off';
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start'>;
 }
 
 export interface TestSite {
