@@ -6,11 +6,14 @@
  * from how fast it should have been.
  */
 import assert from 'node:assert/strict';
+import { hexToBinaryId } from '../../../protocol/tracker-messages.ts';
 import { DEFAULT_TRACKER_LIMITS } from '../../../signal-worker/core/tracker/tracker-limits.ts';
+import { fireEndOfCandidates } from '../../unit/tracker-webrtc.ts';
 import type { ComplianceCase } from '../support/case.ts';
 import { TRACKER_LIMITS } from '../support/config.ts';
 import { binaryId, type TrackerClient, type TrackerReply } from '../support/tracker-client.ts';
 import { withTimeout } from '../support/wait.ts';
+import { client, connectedPeer, hexId, Warnings } from './webtorrent-client.ts';
 
 /** The suite leaves the per-sender offer share at its default (real clients retry through it). */
 const SENDER_SHARE = DEFAULT_TRACKER_LIMITS.offerBurstPerSenderToTarget;
@@ -109,6 +112,37 @@ export const trackerHostileCases: readonly ComplianceCase[] = [
       const allowed = 2 * (SENDER_SHARE + Math.floor((elapsedMs * SENDER_PER_MINUTE) / 60_000));
       assert.ok(received.length <= allowed, `the viewer got ${received.length} offers, allowed ${allowed}`);
       await viewer.assertServed();
+    },
+  },
+  {
+    name: 'tracker hostile: two bittorrent-tracker Clients meet over WebRTC in a swarm a sybil socket filled, with no warning',
+    async run(context) {
+      fireEndOfCandidates();
+      const infoHash = hexId();
+      const [idA, idB] = [hexId(), hexId()];
+      const a = client(context, infoHash, idA);
+      const startedA = new Promise<void>((resolve) => a.once('update', () => resolve()));
+      a.start();
+      await withTimeout(startedA, "A's first announce response");
+      // Two fakes on one socket fill the swarm (maxPeersPerSwarm 3) beside A; a third is refused.
+      const sybil = await context.tracker();
+      const binaryHash = hexToBinaryId(infoHash);
+      await sybil.announce(binaryHash, binaryId('1'), { left: 10 });
+      await sybil.announce(binaryHash, binaryId('2'), { left: 10 });
+      assert.deepEqual(await sybil.scrape(binaryHash), { complete: 0, incomplete: 3, downloaded: 0 });
+      // Without eviction B would be refused "swarm is full", which its client shows as a warning.
+      const warnings = new Warnings();
+      const b = client(context, infoHash, idB, warnings);
+      const connectedA = connectedPeer(a, 'A to connect to B');
+      const connectedB = connectedPeer(b, 'B to connect to A');
+      const warned = new Promise<string>((resolve) => warnings.once('warning', resolve));
+      b.start();
+      const met = await Promise.race([Promise.all([connectedA, connectedB]), warned]);
+      assert.deepEqual(warnings.messages, [], 'B was not refused');
+      assert.ok(Array.isArray(met));
+      const [pa, pb] = met;
+      assert.equal(pa.id, idB);
+      assert.equal(pb.id, idA);
     },
   },
 ];
