@@ -548,6 +548,38 @@ describe('tracker: hostile clients (issue 11)', () => {
     assert.deepEqual(again.ok ? null : again.code, 'swarm-full', 'a connection already in the swarm evicts nobody');
   });
 
+  it('a full swarm of one peer per connection evicts a peer that missed its announce, never a punctual one', () => {
+    const { connect, announce, clock, hub } = setup({ maxPeersPerSwarm: 3 });
+    const [gone, punctual, fake] = [connect(), connect(), connect()];
+    announce(gone, 'gone');
+    announce(punctual, 'punctual');
+    announce(fake, 'fake');
+    const overdueMs = (TRACKER_ANNOUNCE_INTERVAL_S + TRACKER_MIN_ANNOUNCE_INTERVAL_S) * 1000;
+    // The fake re-announces every 10 s, the viewer every interval, `gone` never again.
+    for (let t = 10_000; t <= overdueMs; t += 10_000) {
+      clock.advance(10_000);
+      announce(fake, 'fake', { event: 'update' });
+      if (t % (TRACKER_ANNOUNCE_INTERVAL_S * 1000) === 0) announce(punctual, 'punctual', { event: 'update' });
+    }
+    const early = connect();
+    announce(early, 'early');
+    assert.equal(
+      early.socket.last()?.['failure reason'],
+      'swarm is full',
+      'silent for exactly the interval plus min interval: not yet overdue',
+    );
+    clock.advance(1);
+    const viewer = connect();
+    announce(viewer, 'viewer');
+    assert.equal(viewer.socket.last()?.incomplete, 3, "the viewer took the overdue peer's place");
+    assert.equal(hub.stats().peers, 3);
+    const late = connect();
+    announce(late, 'late');
+    assert.equal(late.socket.last()?.['failure reason'], 'swarm is full', 'everyone left is punctual');
+    announce(punctual, 'punctual', { event: 'update' });
+    assert.equal(punctual.socket.last()?.incomplete, 3, 'the punctual viewer was kept');
+  });
+
   it('an offer flood toward one peer delivers its per-sender share, and a normal peer still reaches it', () => {
     const { connect, announce, clock } = setup();
     const target = connect();

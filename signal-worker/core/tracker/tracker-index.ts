@@ -95,6 +95,8 @@ export type TrackerIndexLimits = Pick<
   | 'offersPerTargetPerMinute'
   | 'offerBurstPerSenderToTarget'
   | 'offersPerSenderToTargetPerMinute'
+  | 'announceIntervalS'
+  | 'minAnnounceIntervalS'
 >;
 
 export class TrackerIndex {
@@ -261,7 +263,7 @@ export class TrackerIndex {
       );
     }
     if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) {
-      const victim = held === 0 ? this.evictable(existing) : null;
+      const victim = held === 0 ? this.evictable(existing, now) : null;
       if (!victim) return fail('swarm is full', 'swarm-full');
       this.remove(victim);
     }
@@ -274,14 +276,18 @@ export class TrackerIndex {
   }
 
   /**
-   * Whom a full swarm gives up for a connection new to it: a peer of the connection holding the
-   * most peer ids there, the longest silent of them, if that connection holds more than one.
-   * Every connection holding one means no connection crowds the others out, so the newcomer is
-   * refused. Evicting the longest silent of all peers is not done: an honest viewer announces
-   * every 2 minutes, a fake as often as the rate limit allows, so it would evict the viewers.
-   * O(connections in the swarm), only when it is full.
+   * Whom a full swarm gives up for a connection new to it, in order:
+   * 1. a peer of the connection holding the most peer ids there, the longest silent of them, if
+   *    that connection holds more than one;
+   * 2. else the longest silent peer, if it is overdue: silent for longer than `interval` plus
+   *    `min interval`, so it missed the announce every client makes each `interval` (BEP 3's
+   *    tracker `interval`; bittorrent-tracker's client re-announces on it). It is probably gone,
+   *    and the sweep would drop it at the peer TTL anyway.
+   * Otherwise the newcomer is refused. Evicting the longest silent peer whatever its silence is
+   * not done: an honest viewer announces every 2 minutes, a fake as often as the rate limit
+   * allows, so the viewers would go first. O(peers in the swarm), only when it is full.
    */
-  private evictable(swarm: Swarm): TrackerPeer | null {
+  private evictable(swarm: Swarm, now: number): TrackerPeer | null {
     let victim: TrackerPeer | null = null;
     let most = 2;
     for (const peers of swarm.bySink.values()) {
@@ -292,6 +298,10 @@ export class TrackerIndex {
       }
       for (const peer of peers) if (!victim || peer.lastSeen < victim.lastSeen) victim = peer;
     }
+    if (victim) return victim;
+    const overdueBefore = now - (this.limits.announceIntervalS + this.limits.minAnnounceIntervalS) * 1000;
+    for (const peer of swarm.peers.values())
+      if (peer.lastSeen < overdueBefore && (!victim || peer.lastSeen < victim.lastSeen)) victim = peer;
     return victim;
   }
 
