@@ -8,6 +8,7 @@ import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANN
 import type { Result } from '../../protocol/result.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
 import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
+import { bucketRule, OfferBudget, REMEMBERED_SENDERS } from '../../signal-worker/core/tracker/offer-budget.ts';
 import type { TrackerConnection } from '../../signal-worker/core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
 import { TrackerIndex, type TrackerSink } from '../../signal-worker/core/tracker/tracker-index.ts';
@@ -681,5 +682,34 @@ describe('tracker: hostile clients (issue 11)', () => {
       .restore(socket, snapshot)
       .receive(JSON.stringify({ action: 'announce', info_hash: HASH_A, peer_id: id('c'), event: 'started', left: 1, numwant: 0 }));
     assert.equal(socket.closeCode(), 1008, 'a rebuilt connection does not get a fresh burst');
+  });
+});
+
+describe('tracker offer budget', () => {
+  const rules = { target: bucketRule(5, 60), perSender: bucketRule(2, 6) };
+
+  it('allows a sender its share and the target its total, refilled by the clock, never by a clock stepping back', () => {
+    const budget = new OfferBudget<string>(rules, 0);
+    const spend = (sender: string, now: number): boolean => {
+      if (!budget.allows(sender, now)) return false;
+      budget.take(sender, now);
+      return true;
+    };
+    assert.deepEqual([spend('a', 0), spend('a', 0), spend('a', 0)], [true, true, false], "a's share is 2");
+    assert.deepEqual([spend('b', 0), spend('b', 0), spend('c', 0), spend('c', 0)], [true, true, true, false], 'the total is 5');
+    assert.equal(spend('d', -60_000), false, 'a clock that steps back mints nothing');
+    assert.equal(spend('d', 1_000), true, 'one offer a second for the target (60/min)');
+    assert.equal(budget.allows('e', 5_000), true, 'the total refilled (4 offers by now)');
+    assert.equal(spend('a', 5_000), false, "but a's own share refills at 6/min: half an offer by now");
+    assert.equal(spend('a', 11_000), true, 'after 10 s it has');
+  });
+
+  it(`forgets the oldest sender past ${REMEMBERED_SENDERS}, which then starts with a full share again`, () => {
+    const budget = new OfferBudget<number>({ target: bucketRule(1000, 60), perSender: bucketRule(1, 1) }, 0);
+    budget.take(0, 0);
+    assert.equal(budget.allows(0, 0), false);
+    for (let s = 1; s <= REMEMBERED_SENDERS; s++) budget.take(s, 0);
+    assert.equal(budget.allows(0, 0), true, 'sender 0 was forgotten');
+    assert.equal(budget.allows(REMEMBERED_SENDERS, 0), false, 'the newest is remembered');
   });
 });
