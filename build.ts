@@ -2,7 +2,7 @@
  * The build: reads a static site folder and writes a deployable copy with the trusted manifest
  * (inlined in the service worker), the page bridge, one `<script>` tag per HTML page, and a
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
- * Nothing else in the site changes, except first-visit markup when `firstVisit` is `swap`.
+ * Nothing else in the site changes, except a page's first-visit script (`reload`) or markup (`swap`).
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -22,7 +22,7 @@ import {
   wantsTorrent,
 } from './builder/make-torrent.ts';
 import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
-import { type FirstVisitMode, rewriteHtml } from './builder/rewrite-html.ts';
+import { rewriteHtml } from './builder/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
 import { type SiteFile, walkSite } from './builder/walk-site.ts';
 import {
@@ -34,6 +34,7 @@ import {
   WORKER_FILE,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
+import type { FirstVisitMode, FirstVisitOption } from './protocol/first-visit.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 import { encodePageSet } from './protocol/page-set.ts';
@@ -50,7 +51,8 @@ export interface BuildOptions {
   signal?: string | null;
   /** Swarm id. Default: the site's host at run time. */
   swarm?: string | null;
-  firstVisit?: FirstVisitMode;
+  /** How a newcomer's first page becomes P2P: `auto` (default) decides per page, see builder/first-visit/choose-mode.ts. */
+  firstVisit?: FirstVisitOption;
   /** STUN/TURN servers handed to WebRTC. Default none: host candidates only. */
   iceServers?: BridgeConfig['iceServers'];
   /** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
@@ -84,6 +86,8 @@ export interface BuildResult {
   htmlPages: string[];
   /** Elements wrapped for first-visit swapping, over all pages. */
   swapped: number;
+  /** Each page's first visit and why, in the order the pages were written. */
+  firstVisits: PageFirstVisit[];
   /** Asset paths that got a torrent (each has `torrent` in the manifest and a `.torrent` written). */
   torrents: string[];
   /** Files that would have been assets but were kept out of the manifest (copied all the same), sorted, each with why. */
@@ -92,6 +96,12 @@ export interface BuildResult {
   exclusionRules: ExclusionReason[];
   /** Host configuration the build could not fully read (a malformed `_headers` line). */
   warnings: string[];
+}
+
+export interface PageFirstVisit {
+  page: string;
+  mode: FirstVisitMode;
+  reason: string;
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
@@ -114,17 +124,26 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
+  const { htmlPages, swapped, firstVisits, pageWarnings } = await copySite(files, outDir, manifest, settings.firstVisit);
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
-  return { manifest, htmlPages, swapped, torrents, excluded, exclusionRules: rules.map((r) => r.reason), warnings: host.warnings };
+  return {
+    manifest,
+    htmlPages,
+    swapped,
+    firstVisits,
+    torrents,
+    excluded,
+    exclusionRules: rules.map((r) => r.reason),
+    warnings: [...host.warnings, ...pageWarnings],
+  };
 }
 
 /** The options the build uses, with defaults filled in and checked before anything is read or written. */
 interface Settings {
   pieceSize: number;
-  firstVisit: FirstVisitMode;
+  firstVisit: FirstVisitOption;
   torrentMode: TorrentMode;
   torrentMinSize: number;
   torrentQuota: number;
@@ -148,7 +167,7 @@ function resolveSettings(options: BuildOptions): Settings {
   if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
   return {
     pieceSize: options.pieceSize ?? PIECE_SIZE,
-    firstVisit: options.firstVisit ?? 'swap',
+    firstVisit: options.firstVisit ?? 'auto',
     torrentMode,
     torrentMinSize,
     torrentQuota,
@@ -199,10 +218,12 @@ async function copySite(
   files: SiteFile[],
   outDir: string,
   manifest: Manifest,
-  firstVisit: FirstVisitMode,
-): Promise<{ htmlPages: string[]; swapped: number }> {
+  firstVisit: FirstVisitOption,
+): Promise<{ htmlPages: string[]; swapped: number; firstVisits: PageFirstVisit[]; pageWarnings: string[] }> {
   let swapped = 0;
   const htmlPages: string[] = [];
+  const firstVisits: PageFirstVisit[] = [];
+  const pageWarnings: string[] = [];
   for (const file of files) {
     if (isOurs(file.path)) continue;
     if (!isHtml(file.path)) {
@@ -211,18 +232,22 @@ async function copySite(
       await copyFile(file.absolute, target);
       continue;
     }
-    const depth = file.path.split('/').length - 1;
+    const prefix = '../'.repeat(file.path.split('/').length - 1);
     const result = rewriteHtml(await readFile(file.absolute), {
       pagePath: file.path,
-      bridgeSrc: bridgeScriptSrc('../'.repeat(depth), manifest.build),
+      bridgeSrc: bridgeScriptSrc(prefix, manifest.build),
+      workerSrc: `${prefix}${WORKER_FILE}`,
       isAsset: (p) => p in manifest.assets,
+      assetSize: (p) => manifest.assets[p]?.size ?? 0,
       firstVisit,
     });
     swapped += result.swapped;
     htmlPages.push(file.path);
+    firstVisits.push({ page: file.path, ...result.firstVisit });
+    for (const warning of result.warnings) pageWarnings.push(`${file.path}: ${warning}`);
     await writeOutput(outDir, file.path, result.html);
   }
-  return { htmlPages, swapped };
+  return { htmlPages, swapped, firstVisits, pageWarnings };
 }
 
 async function writeOutput(outDir: string, path: string, bytes: Uint8Array | string): Promise<void> {

@@ -77,9 +77,7 @@ function start(): void {
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
   const workerUrl = new URL(config.workerFile, base);
   const ready = readyForFirstVisit({
-    firstVisit: config.firstVisit,
     workerUrl,
-    wasControlled,
     welcomedWithin: (ms) => hello.welcomedWithin(ms),
     onStatus: (status) => stats.set('worker', status),
   });

@@ -51,7 +51,7 @@ export function builtSite(
   });
   before(async () => {
     site.out = join(site.root, 'out');
-    result = await buildSite({ siteDir: site.siteDir, outDir: site.out });
+    result = await buildSite({ siteDir: site.siteDir, outDir: site.out, firstVisit: 'swap' });
   });
   return site;
 }

@@ -129,7 +129,7 @@ describe('buildSite', { timeout: 120_000 }, () => {
     root = await mkdtemp(join(tmpdir(), 'pc-build-'));
     site = await makeSite(root);
     out = join(root, 'out');
-    result = await buildSite({ siteDir: site.dir, outDir: out });
+    result = await buildSite({ siteDir: site.dir, outDir: out, firstVisit: 'swap' });
   });
   after(async () => {
     if (root) await rm(root, { recursive: true, force: true });
@@ -303,7 +303,7 @@ describe('buildSite', { timeout: 120_000 }, () => {
   });
 
   it('two builds give identical manifests apart from builtAt', async () => {
-    const again = await buildSite({ siteDir: site.dir, outDir: join(root, 'out-again') });
+    const again = await buildSite({ siteDir: site.dir, outDir: join(root, 'out-again'), firstVisit: 'swap' });
     assert.deepEqual({ ...again.manifest, builtAt: '' }, { ...result.manifest, builtAt: '' });
     assert.equal(JSON.stringify({ ...again.manifest, builtAt: '' }), JSON.stringify({ ...result.manifest, builtAt: '' }), 'same key order');
     assert.equal(again.manifest.build, result.manifest.build, 'an identical rebuild has the same build id');
@@ -316,7 +316,7 @@ describe('buildSite', { timeout: 120_000 }, () => {
 
   it('rebuilding from an earlier output gives the same pages: the bridge tag is re-versioned in place, not added twice', async () => {
     const again = join(root, 'out-from-out');
-    const rebuilt = await buildSite({ siteDir: out, outDir: again });
+    const rebuilt = await buildSite({ siteDir: out, outDir: again, firstVisit: 'swap' });
     assert.equal(rebuilt.manifest.build, result.manifest.build);
     for (const page of rebuilt.htmlPages) {
       assert.ok((await readFile(join(again, page))).equals(await readFile(join(out, page))), `${page} unchanged by a rebuild`);

@@ -185,13 +185,15 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     assert.ok(r.html.startsWith('<script src="../peer-connect.js" async></script>'));
   });
 
-  it("firstVisit 'off' and 'reload' wrap nothing", () => {
-    for (const mode of ['off', 'reload'] as const) {
-      const src = '<img src="img/a.png"><picture><img src="img/b.png"></picture>';
-      const r = rewrite(src, { firstVisit: mode });
-      assert.equal(r.swapped, 0);
-      assert.equal(r.html, scriptTag('peer-connect.js') + src);
-    }
+  it("firstVisit 'off' and 'reload' wrap nothing; 'reload' adds the first-visit script before the bridge", () => {
+    const src = '<img src="img/a.png"><picture><img src="img/b.png"></picture>';
+    const off = rewrite(src, { firstVisit: 'off' });
+    assert.equal(off.swapped, 0);
+    assert.equal(off.html, scriptTag('peer-connect.js') + src);
+    const reload = rewrite(src, { firstVisit: 'reload' });
+    assert.equal(reload.swapped, 0);
+    assert.match(reload.html, /^<script data-peer-connect-first-visit>[^<]*<\/script><script src="peer-connect.js" async><\/script><img/);
+    assert.ok(reload.html.endsWith(src));
   });
 
   /** The page as a browser builds it after the swap: each wrapper's text re-parsed through a <template>, as page-bridge/first-visit.ts does. */
