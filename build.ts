@@ -124,7 +124,13 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped, firstVisits, pageWarnings } = await copySite(files, outDir, manifest, settings.firstVisit);
+  const { htmlPages, swapped, firstVisits, pageWarnings } = await copySite(
+    files,
+    outDir,
+    manifest,
+    settings.firstVisit,
+    options.signal ?? null,
+  );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
@@ -219,6 +225,7 @@ async function copySite(
   outDir: string,
   manifest: Manifest,
   firstVisit: FirstVisitOption,
+  signal: string | null,
 ): Promise<{ htmlPages: string[]; swapped: number; firstVisits: PageFirstVisit[]; pageWarnings: string[] }> {
   let swapped = 0;
   const htmlPages: string[] = [];
@@ -237,6 +244,8 @@ async function copySite(
       pagePath: file.path,
       bridgeSrc: bridgeScriptSrc(prefix, manifest.build),
       workerSrc: `${prefix}${WORKER_FILE}`,
+      build: manifest.build,
+      signalUrl: signal,
       isAsset: (p) => p in manifest.assets,
       assetSize: (p) => manifest.assets[p]?.size ?? 0,
       firstVisit,

@@ -8,13 +8,13 @@
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { html, parse } from 'parse5';
 import { BRIDGE_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
-import { FIRST_VISIT_SCRIPT_ATTRIBUTE, type FirstVisitOption } from '../protocol/first-visit.ts';
+import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-visit.ts';
 import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
 import { namedAssets } from './first-visit/page-facts.ts';
-import { restartScriptElement, restartScriptText, scriptHashSource } from './first-visit/restart-script.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
+import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
 
 type Node = DefaultTreeAdapterMap['node'];
@@ -34,6 +34,10 @@ export interface RewriteOptions {
    * worker's scope. Default: next to `bridgeSrc`.
    */
   workerSrc?: string;
+  /** The signaling server's `ws(s):` URL; null or absent: the page's own origin. Checked against a CSP meta's connect-src. */
+  signalUrl?: string | null;
+  /** The build id, named to the worker by the page script. */
+  build: string;
   /** True when a site-relative decoded path is a manifest asset. */
   isAsset: (path: string) => boolean;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
@@ -83,25 +87,37 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     const path = sitePath(url, base);
     return path !== null && options.isAsset(path) ? path : null;
   });
-  const assetBytes = [...facts].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
+  const assetBytes = [...facts.keys()].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
 
   const workerSrc = options.workerSrc ?? options.bridgeSrc.replace(/[^/?]*(\?.*)?$/, WORKER_FILE);
-  const restartText = restartScriptText({
-    workerUrl: workerSrc,
-    scopeUrl: workerSrc.replace(/[^/]*$/, '') || './',
-    timeoutMs: FIRST_VISIT_SWAP_TIMEOUT_MS,
-  });
   const metas = cspMetas(document, source);
   const wanted = chooseFirstVisit(options.firstVisit, { assetCount: facts.size, assetBytes, htmlBytes: input.length, cspRefusal: null });
+  const prefetch = [...facts]
+    .sort((a, b) => (a[1] === b[1] ? 0 : a[1] === 'blocking' ? -1 : 1))
+    .slice(0, MAX_PREFETCH)
+    .map(([path]) => relativeToBase(new URL(encodeURI(path), SITE_ORIGIN), pageUrl) ?? path);
+  const holdFor = (nonce: string | null): HoldOptions => ({
+    workerUrl: workerSrc,
+    scopeUrl: workerSrc.replace(/[^/]*$/, '') || './',
+    bridgeUrl: options.bridgeSrc,
+    prefetch,
+    nonce,
+    timeoutMs: FIRST_VISIT_SWAP_TIMEOUT_MS,
+  });
+  const scriptFor = (nonce: string | null): string =>
+    pageScriptText({ build: options.build, hold: wanted.mode === 'reload' ? holdFor(nonce) : null });
+  // The nonce (if any) is in the script text, so the CSP plan is made on the text it will have.
   const plan = planForCsp(
     metas.map((m) => m.policy),
-    wanted.mode === 'reload' ? scriptHashSource(restartText) : null,
+    (nonce) => scriptHashSource(scriptFor(nonce)),
+    options.signalUrl ?? null,
   );
   const choice = plan.ok
     ? wanted
     : chooseFirstVisit(options.firstVisit, { assetCount: 0, assetBytes: 0, htmlBytes: 0, cspRefusal: plan.error });
   if (!plan.ok) warnings.push(plan.error);
   const nonce = plan.ok ? plan.value.nonce : null;
+  const scriptText = scriptFor(nonce);
 
   const bridgeSrcs: Splice[] = findElements(document, (el) => isBridgeScript(el, base))
     .map((el) => attributeValueSpan(el, 'src', source))
@@ -111,26 +127,31 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const nonceAttr = nonce === null ? '' : ` nonce="${escapeAttribute(nonce, '"')}"`;
   const fixed: Splice[] =
     scriptAt < 0
-      ? bridgeSrcs
-      : [{ at: scriptAt, end: scriptAt, text: `<script src="${escapeAttribute(writtenSrc, '"')}"${nonceAttr} async></script>` }];
-  // An earlier build's first-visit script (a site rebuilt from its output) goes; this build writes its own.
-  for (const old of findElements(document, isRestartScript)) {
+      ? [...bridgeSrcs]
+      : [
+          {
+            at: scriptAt,
+            end: scriptAt,
+            text: `<script src="${escapeAttribute(writtenSrc, '"')}"${nonceAttr} async fetchpriority="high"></script>`,
+          },
+        ];
+  // An earlier build's page script (a site rebuilt from its output) goes; this build writes its own.
+  for (const old of findElements(document, isPageScript)) {
     const loc = old.sourceCodeLocation;
     if (loc) fixed.push({ at: loc.startOffset, end: loc.endOffset, text: '' });
   }
-  if (choice.mode === 'reload') {
-    const at = restartInsertionOffset(document, source);
-    fixed.unshift({ at, end: at, text: restartScriptElement(restartText, nonce) });
-    if (plan.ok) {
-      for (const [i, meta] of metas.entries()) {
-        const policy = plan.value.policies[i];
-        if (policy === undefined || policy === meta.policy || !meta.span) continue;
-        fixed.push({
-          at: meta.span.at,
-          end: meta.span.end,
-          text: meta.span.quote === '' ? `"${escapeAttribute(policy, '"')}"` : escapeAttribute(policy, meta.span.quote),
-        });
-      }
+  // A page whose CSP rules us out gets no page script: it would only be refused.
+  if (plan.ok) {
+    const at = pageScriptInsertionOffset(document, source, (el) => isPageScript(el) || isBridgeScript(el, base));
+    fixed.unshift({ at, end: at, text: pageScriptElement(scriptText, nonce) });
+    for (const [i, meta] of metas.entries()) {
+      const policy = plan.value.policies[i];
+      if (policy === undefined || policy === meta.policy || !meta.span) continue;
+      fixed.push({
+        at: meta.span.at,
+        end: meta.span.end,
+        text: meta.span.quote === '' ? `"${escapeAttribute(policy, '"')}"` : escapeAttribute(policy, meta.span.quote),
+      });
     }
   }
 
@@ -155,6 +176,9 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     warnings,
   };
 }
+
+/** At most this many assets are fetched while a first visit is held (the script carries their URLs). */
+const MAX_PREFETCH = 64;
 
 /** The origin pages are resolved in: the site's root is its root. */
 const SITE_ORIGIN = 'http://site.invalid/';
@@ -237,8 +261,8 @@ function cspMetas(document: Document, source: string): Array<{ policy: string; s
     .map((el) => ({ policy: el.attrs.find((a) => a.name === 'content')?.value ?? '', span: attributeValueSpan(el, 'content', source) }));
 }
 
-function isRestartScript(el: Element): boolean {
-  return el.tagName === 'script' && el.namespaceURI === html.NS.HTML && el.attrs.some((a) => a.name === FIRST_VISIT_SCRIPT_ATTRIBUTE);
+function isPageScript(el: Element): boolean {
+  return el.tagName === 'script' && el.namespaceURI === html.NS.HTML && el.attrs.some((a) => a.name === PAGE_SCRIPT_ATTRIBUTE);
 }
 
 function childElements(el: Element): Element[] {
@@ -274,23 +298,29 @@ function findElement(node: Node, tag: string): Element | null {
 }
 
 /**
- * Where the first-visit script goes: before the first element of `<head>` that can fetch
+ * Where the page script goes: before the first element of `<head>` that can fetch
  * anything (after its leading `<meta>`, `<title>` and `<base>`, so a charset declaration stays in
- * the first 1024 bytes and a CSP meta applies to it); in a page whose head is empty or implied,
- * where the bridge tag would go, or before the first element of the body.
+ * the first 1024 bytes and a CSP meta applies to it); in a page whose head fetches nothing,
+ * just before the bridge tag.
  */
-function restartInsertionOffset(document: Document, source: string): number {
+function pageScriptInsertionOffset(document: Document, source: string, ours: (el: Element) => boolean): number {
   const head = findElement(document, 'head');
+  // Our own tags (a rebuild of an earlier output) are passed over, so a rebuild writes the same
+  // page: the first build put the page script before the next fetching element, or else just
+  // before the bridge tag.
+  let oursAt: number | null = null;
   for (const el of head ? childElements(head) : []) {
+    if (ours(el)) {
+      oursAt ??= el.sourceCodeLocation?.startOffset ?? null;
+      continue;
+    }
     if (['meta', 'title', 'base'].includes(el.tagName)) continue;
     if (el.sourceCodeLocation) return el.sourceCodeLocation.startOffset;
     break;
   }
+  if (oursAt !== null) return oursAt;
   const headLoc = head?.sourceCodeLocation;
   if (headLoc?.endTag) return headLoc.endTag.startOffset;
-  const body = findElement(document, 'body');
-  const first = body ? childElements(body)[0]?.sourceCodeLocation : undefined;
-  if (first && !headLoc?.startTag) return first.startOffset;
   return scriptInsertionOffset(document, source);
 }
 

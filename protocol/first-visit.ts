@@ -1,6 +1,6 @@
 /**
  * Facts the build's first-visit script and the page bridge share. The build writes the script
- * (builder/first-visit/restart-script.ts); the bridge reads the same keys.
+ * (builder/page-script.ts); the bridge reads the same keys.
  */
 
 /** Site-wide `--first-visit`: `auto` decides per page (builder/first-visit/choose-mode.ts). */
@@ -17,5 +17,8 @@ export const FIRST_VISIT_OPTIONS: readonly FirstVisitOption[] = ['auto', 'reload
  */
 export const FIRST_VISIT_DONE_KEY = 'peer-connect:first-visit';
 
-/** Attribute on the build's inline first-visit script (so a rebuild finds and replaces it). */
-export const FIRST_VISIT_SCRIPT_ATTRIBUTE = 'data-peer-connect-first-visit';
+/** Attribute on the build's inline page script (builder/page-script.ts), so a rebuild finds and replaces it. */
+export const PAGE_SCRIPT_ATTRIBUTE = 'data-peer-connect-page';
+
+/** localStorage key of a visitor's stored opt-out (`peerConnect.stop()`): no first-visit hold either. */
+export const OPT_OUT_KEY = 'peer-connect:opt-out';

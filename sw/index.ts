@@ -57,6 +57,12 @@ self.addEventListener('message', (event) => {
   nudgeSuccessor();
   const hello = decodeBridgeToWorker(event.data);
   if (!(source instanceof WindowClient) || !hello.ok) return;
+  if (hello.value.pc === 'page') {
+    // The page script names the build before the bridge exists: hold nothing, ask nothing yet.
+    onBridgeScript(source.id, hello.value.build);
+    if (hello.value.build !== manifest.build) requestSelfUpdate();
+    return;
+  }
   onHello(source.id, hello.value.build);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);

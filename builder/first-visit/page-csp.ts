@@ -28,16 +28,24 @@ export interface CspPlan {
   policies: string[];
 }
 
-export type CspRefusal = 'csp-blocks-bridge' | 'csp-blocks-worker';
+export type CspRefusal = 'csp-blocks-bridge' | 'csp-blocks-worker' | 'csp-blocks-signaling';
 
 /**
+ * `signalUrl`: the signaling server's `ws(s):` URL, or null for the page's own origin (which
+ * `'self'` covers, CSP3 §6.7.2.8 matching ws: to http: and wss: to https:).
  * `policies`: the content of every CSP meta of the page, in document order (enforced together:
- * each must allow us). `inlineHash`: our inline script's source expression (`'sha256-…'`), or
- * null when the page gets no inline script.
+ * each must allow us). `inlineHash`: our inline script's source expression (`'sha256-…'`), or a
+ * function giving it for the nonce the plan settles on (the script may carry it), or null when
+ * the page gets no inline script.
  */
-export function planForCsp(policies: readonly string[], inlineHash: string | null): Result<CspPlan, CspRefusal> {
+export function planForCsp(
+  policies: readonly string[],
+  inlineHash: ((nonce: string | null) => string) | string | null,
+  signalUrl: string | null = null,
+): Result<CspPlan, CspRefusal> {
   const parsed = policies.map(parsePolicy);
   const nonce = commonNonce(parsed);
+  const hash = typeof inlineHash === 'function' ? inlineHash(nonce) : inlineHash;
   const out: string[] = [];
   for (const [i, policy] of parsed.entries()) {
     const script = effective(policy, ['script-src-elem', 'script-src', 'default-src']);
@@ -51,8 +59,16 @@ export function planForCsp(policies: readonly string[], inlineHash: string | nul
         'csp-blocks-worker',
       );
     }
+    const connect = effective(policy, ['connect-src', 'default-src']);
+    if (connect && !allowsSignaling(connect.sources, signalUrl)) {
+      const where = signalUrl === null ? "'self'" : new URL(signalUrl).origin;
+      return fail(
+        `its Content-Security-Policy (${connect.name}) does not allow the signaling server; add ${where}`,
+        'csp-blocks-signaling',
+      );
+    }
     let edited = policy;
-    if (script && inlineHash !== null && !allowsInline(script.sources, nonce)) edited = withScriptHash(policy, script, inlineHash);
+    if (script && hash !== null && !allowsInline(script.sources, nonce)) edited = withScriptHash(policy, script, hash);
     out.push(edited === policy ? (policies[i] ?? '') : serialize(edited));
   }
   return ok({ nonce, policies: out });
@@ -125,4 +141,34 @@ function commonNonce(policies: Directive[][]): string | null {
 function withScriptHash(policy: Directive[], script: Directive, hash: string): Directive[] {
   if (script.name !== 'default-src') return policy.map((d) => (d === script ? { name: d.name, sources: [...d.sources, hash] } : d));
   return [...policy, { name: 'script-src', sources: [...script.sources, hash] }];
+}
+
+/**
+ * The page may open a WebSocket to the signaling server (CSP3 §6.7.2.5-8, simplified: scheme
+ * sources, `*`, `'self'` for the page's own origin, and host sources with `*.` and port `*`).
+ */
+function allowsSignaling(sources: string[], signalUrl: string | null): boolean {
+  const s = lower(sources);
+  if (s.includes("'none'")) return false;
+  if (signalUrl === null) return s.includes("'self'") || s.includes('*') || s.includes('ws:') || s.includes('wss:');
+  let url: URL;
+  try {
+    url = new URL(signalUrl);
+  } catch {
+    return true; // not ours to judge: the build checks the signaling URL itself
+  }
+  const scheme = url.protocol; // 'ws:' or 'wss:'
+  return s.some((source) => {
+    // A scheme source: ws: also allows wss:; Chromium lets http:/https: stand for ws:/wss:.
+    if (source === '*' || source === scheme || (source === 'ws:' && scheme === 'wss:')) return true;
+    if ((source === 'http:' && scheme === 'ws:') || (source === 'https:' && scheme === 'wss:')) return true;
+    const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*\.)?([^:/]+|\*)(?::(\d+|\*))?(\/.*)?$/.exec(source);
+    if (!m || source.startsWith("'")) return false;
+    const [, srcScheme, wildcard, host, port] = m;
+    if (srcScheme !== undefined && `${srcScheme}:` !== scheme && !(srcScheme === 'ws' && scheme === 'wss:')) return false;
+    const hostOk = host === '*' || (wildcard ? url.hostname.endsWith(`.${host}`) : url.hostname === host);
+    const defaultPort = scheme === 'wss:' ? '443' : '80';
+    const portOk = port === '*' || (port ?? defaultPort) === (url.port || defaultPort);
+    return hostOk && portOk;
+  });
 }

@@ -16,13 +16,22 @@ const FETCHING_RELS = new Set(['stylesheet', 'preload', 'modulepreload', 'icon',
 /** CSS `url(…)` (quoted or not) and `@import "…"` (CSS Values 4 §4.5, CSS Cascade 4 §2). */
 const CSS_URL = /url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')/gi;
 
-/** Site paths of the assets named, each once; `assetOf` maps a URL as written to an asset path, or null. */
-export function namedAssets(document: DefaultTreeAdapterMap['document'], assetOf: (url: string) => string | null): Set<string> {
-  const found = new Set<string>();
-  const add = (url: string | undefined): void => {
+/**
+ * `blocking`: what the page needs before it renders or runs (stylesheets, scripts, preloads, CSS
+ * in the page); `media`: the rest (images, video posters, objects).
+ */
+export type AssetRole = 'blocking' | 'media';
+
+/**
+ * Site paths of the assets named, each once, with its role (blocking wins); in document order.
+ * `assetOf` maps a URL as written to an asset path, or null.
+ */
+export function namedAssets(document: DefaultTreeAdapterMap['document'], assetOf: (url: string) => string | null): Map<string, AssetRole> {
+  const found = new Map<string, AssetRole>();
+  const add = (url: string | undefined, role: AssetRole): void => {
     if (!url) return;
     const path = assetOf(url.trim());
-    if (path !== null) found.add(path);
+    if (path !== null && found.get(path) !== 'blocking') found.set(path, role);
   };
   const visit = (node: Node): void => {
     if ('tagName' in node) collect(node, add);
@@ -33,7 +42,7 @@ export function namedAssets(document: DefaultTreeAdapterMap['document'], assetOf
       'tagName' in node.parentNode &&
       node.parentNode.tagName === 'style'
     ) {
-      for (const url of cssUrls(node.value)) add(url);
+      for (const url of cssUrls(node.value)) add(url, 'blocking');
     }
     if ('childNodes' in node) for (const child of node.childNodes) visit(child);
     // <template> content is inert until a script clones it: not counted.
@@ -42,17 +51,18 @@ export function namedAssets(document: DefaultTreeAdapterMap['document'], assetOf
   return found;
 }
 
-function collect(el: Element, add: (url: string | undefined) => void): void {
+function collect(el: Element, add: (url: string | undefined, role: AssetRole) => void): void {
   const rel =
     el.attrs
       .find((a) => a.name === 'rel')
       ?.value.toLowerCase()
       .split(/\s+/) ?? [];
+  const role: AssetRole = el.tagName === 'script' || el.tagName === 'link' ? 'blocking' : 'media';
   for (const attr of el.attrs) {
-    if (URL_ATTRIBUTES.has(attr.name)) add(attr.value);
-    else if (SRCSET_ATTRIBUTES.has(attr.name)) for (const candidate of attr.value.split(',')) add(candidate.trim().split(/\s+/)[0]);
-    else if (attr.name === 'href' && el.tagName === 'link' && rel.some((r) => FETCHING_RELS.has(r))) add(attr.value);
-    else if (attr.name === 'style') for (const url of cssUrls(attr.value)) add(url);
+    if (URL_ATTRIBUTES.has(attr.name)) add(attr.value, role);
+    else if (SRCSET_ATTRIBUTES.has(attr.name)) for (const candidate of attr.value.split(',')) add(candidate.trim().split(/\s+/)[0], role);
+    else if (attr.name === 'href' && el.tagName === 'link' && rel.some((r) => FETCHING_RELS.has(r))) add(attr.value, role);
+    else if (attr.name === 'style') for (const url of cssUrls(attr.value)) add(url, 'media');
   }
 }
 

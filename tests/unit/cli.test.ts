@@ -21,7 +21,7 @@ test('build writes the worker, the bridge and script-tagged pages, and reports w
     assert.ok(readFileSync(join(out, 'peer-connect.js'), 'utf8').includes('ws://127.0.0.1:9/peer-connect/signal'));
     assert.match(
       readFileSync(join(out, 'posts', 'first-light.html'), 'utf8'),
-      /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async><\/script>/,
+      /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async fetchpriority="high"><\/script>/,
     );
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -9,8 +9,8 @@ import { parse } from 'parse5';
 import { chooseFirstVisit } from '../../builder/first-visit/choose-mode.ts';
 import { planForCsp } from '../../builder/first-visit/page-csp.ts';
 import { cssUrls } from '../../builder/first-visit/page-facts.ts';
-import { restartScriptText, scriptHashSource } from '../../builder/first-visit/restart-script.ts';
 import { documentBase, relativeToBase } from '../../builder/page-base.ts';
+import { pageScriptText, scriptHashSource } from '../../builder/page-script.ts';
 import { type RewriteOptions, rewriteHtml } from '../../builder/rewrite-html.ts';
 import { FIRST_VISIT_MIN_ASSET_BYTES } from '../../protocol/limits.ts';
 
@@ -29,6 +29,7 @@ const options = (over: Partial<RewriteOptions> = {}): RewriteOptions => ({
   isAsset: (p) => p in SIZES,
   assetSize: (p) => SIZES[p] ?? 0,
   firstVisit: 'auto',
+  build: '0123456789abcdef0123',
   ...over,
 });
 const rewrite = (html: string, over: Partial<RewriteOptions> = {}) => {
@@ -77,32 +78,52 @@ describe('first visit: the reload script', () => {
 
   it('goes before the first element of <head> that can fetch, after the charset and title; the bridge stays at the end of head', () => {
     const r = rewrite(page);
-    const first = r.text.indexOf('<script data-peer-connect-first-visit>');
+    const first = r.text.indexOf('<script data-peer-connect-page>');
     assert.ok(first > 0, r.text);
     assert.ok(first > r.text.indexOf('<title>t</title>') && first < r.text.indexOf('<link'), r.text);
-    assert.ok(r.text.indexOf('<script src="peer-connect.js?v=b" async></script></head>') > 0);
+    assert.ok(r.text.indexOf('<script src="peer-connect.js?v=b" async fetchpriority="high"></script></head>') > 0);
     // The page itself is otherwise byte for byte as written.
     const stripped = r.text
-      .replace(/<script data-peer-connect-first-visit>[^<]*<\/script>/, '')
-      .replace('<script src="peer-connect.js?v=b" async></script>', '');
+      .replace(/<script data-peer-connect-page>[^<]*<\/script>/, '')
+      .replace('<script src="peer-connect.js?v=b" async fetchpriority="high"></script>', '');
     assert.equal(stripped, page);
   });
 
   it('registers the worker next to the bridge, relative to the page URL, and a rebuild replaces it rather than adding one', () => {
     const post = page.replace('href="css/', 'href="../css/').replace('src="js/', 'src="../js/');
     const r = rewrite(post, { pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=b' });
-    assert.ok(r.text.includes('new URL("../peer-connect-sw.js",l.href)'), r.text);
+    assert.ok(r.text.includes('register(at("../peer-connect-sw.js")'), r.text);
+    assert.ok(r.text.includes('b.src=at("../peer-connect.js?v=b")'), 'the hold starts the bridge');
+    assert.ok(r.text.includes('["../css/a.css","../js/bundle.js"]'), 'and fetches the named assets, relative to the page, in document order, blocking ones first');
     assert.ok(r.text.includes('{scope:new URL("../",l.href).pathname}'));
     const again = rewriteHtml(r.html, options({ pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=c' })).html.toString('utf8');
-    assert.equal(again.match(/data-peer-connect-first-visit/g)?.length, 1);
+    assert.equal(again.match(/data-peer-connect-page/g)?.length, 1);
     assert.ok(again.includes('peer-connect.js?v=c'));
   });
 
-  it('is a fixed text for fixed options (its hash can be given to a CSP header)', () => {
-    const a = restartScriptText({ workerUrl: 'peer-connect-sw.js', scopeUrl: './', timeoutMs: 4000 });
-    assert.equal(a, restartScriptText({ workerUrl: 'peer-connect-sw.js', scopeUrl: './', timeoutMs: 4000 }));
+  it('is a fixed text for fixed options (its hash can be given to a CSP header), with no < in it', () => {
+    const hold = {
+      workerUrl: 'peer-connect-sw.js',
+      scopeUrl: './',
+      bridgeUrl: 'peer-connect.js?v=b1',
+      prefetch: ['css/a.css'],
+      nonce: null,
+      timeoutMs: 4000,
+    };
+    const a = pageScriptText({ build: 'b1', hold });
+    assert.equal(a, pageScriptText({ build: 'b1', hold }));
     assert.match(scriptHashSource(a), /^'sha256-[A-Za-z0-9+/]+=*'$/);
-    assert.ok(!/<\/script/i.test(restartScriptText({ workerUrl: '</script><x>', scopeUrl: './', timeoutMs: 1 })));
+    assert.ok(!pageScriptText({ build: '</script>', hold: { ...hold, workerUrl: '</script><x>' } }).includes('<'));
+  });
+
+  it('every page gets it (it names the build to a controlling worker); only reload pages hold a first visit', () => {
+    const off = rewrite('<head><title>t</title></head><body><p>text only</p></body>');
+    assert.equal(off.firstVisit.mode, 'off');
+    const script = /<script data-peer-connect-page>([^<]*)<\/script>/.exec(off.text)?.[1] ?? '';
+    assert.ok(script.includes('postMessage({pc:"page",build:"0123456789abcdef0123"})'), script);
+    assert.ok(!script.includes('plaintext'), 'no hold on an off page');
+    const reload = rewrite(page);
+    assert.ok(/<script data-peer-connect-page>[^<]*plaintext hidden[^<]*<\/script>/.test(reload.text.replace(/\\u003c/g, '')));
   });
 });
 
@@ -137,6 +158,16 @@ describe('first visit: Content-Security-Policy in a meta', () => {
     assert.deepEqual(plan.value.policies, ["script-src 'self' 'unsafe-inline'"]);
   });
 
+  it("connect-src (or default-src) must allow the signaling server: same origin by 'self', another by host or scheme", () => {
+    assert.ok(planForCsp(["default-src 'self'"], HASH, null).ok);
+    const other = planForCsp(["default-src 'self'"], HASH, 'wss://signal.example/peer-connect/signal');
+    assert.ok(!other.ok && other.code === 'csp-blocks-signaling' && /add wss:\/\/signal\.example/.test(other.error));
+    for (const allowed of ['wss://signal.example', '*.example', 'wss:', 'https:', 'ws://signal.example:*']) {
+      assert.ok(planForCsp([`default-src 'self'; connect-src ${allowed}`], HASH, 'wss://signal.example/s').ok, allowed);
+    }
+    assert.ok(!planForCsp(['connect-src https://other.example'], HASH, 'wss://signal.example/s').ok);
+  });
+
   it('a policy that allows no same-origin script, or no worker, rules first-visit changes out with a code', () => {
     const bridge = planForCsp(["script-src 'sha256-only='"], HASH);
     assert.ok(!bridge.ok && bridge.code === 'csp-blocks-bridge');
@@ -150,13 +181,14 @@ describe('first visit: Content-Security-Policy in a meta', () => {
       `<head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-n1'; worker-src 'self'"></head>${body}`,
     );
     assert.equal(nonced.firstVisit.mode, 'reload');
-    assert.equal(nonced.text.match(/nonce="n1"/g)?.length, 2, nonced.text);
+    assert.equal(nonced.text.match(/ nonce="n1"/g)?.length, 2, nonced.text);
+    assert.ok(nonced.text.includes('b.nonce="n1"'), 'the bridge the hold inserts carries it too');
     const hashed = rewrite(`<head><meta http-equiv="content-security-policy" content='script-src &apos;self&apos;'></head>${body}`);
     const content = parse(hashed.text).childNodes.flatMap(function all(n): string[] {
       const here = 'attrs' in n && n.nodeName === 'meta' ? [n.attrs.find((a) => a.name === 'content')?.value ?? ''] : [];
       return [...here, ...('childNodes' in n ? n.childNodes.flatMap(all) : [])];
     });
-    const script = /<script data-peer-connect-first-visit>([^<]*)<\/script>/.exec(hashed.text)?.[1] ?? '';
+    const script = /<script data-peer-connect-page>([^<]*)<\/script>/.exec(hashed.text)?.[1] ?? '';
     assert.deepEqual(content, [`script-src 'self' ${scriptHashSource(script)}`]);
     const refused = rewrite(`<head><meta http-equiv="Content-Security-Policy" content="script-src 'sha256-x='"></head>${body}`, {
       firstVisit: 'swap',
@@ -176,7 +208,7 @@ describe('first visit: <base href>', () => {
     const r = rewrite('<head><base href="/static/"></head><body><img src="img/a.png"><script src="app.js"></script></body>', {
       firstVisit: 'swap',
     });
-    assert.ok(r.text.includes('<script src="../peer-connect.js?v=b" async>'), r.text);
+    assert.ok(r.text.includes('<script src="../peer-connect.js?v=b" async fetchpriority="high">'), r.text);
     assert.equal(r.swapped, 1, 'img/a.png against the base is static/img/a.png, an asset');
     const auto = rewrite('<head><base href="/static/"></head><body><img src="img/a.png"><img src="img/a.png"></body>');
     assert.match(auto.firstVisit.reason, /^1 assets/);
@@ -184,7 +216,7 @@ describe('first visit: <base href>', () => {
 
   it('a base on another origin: the tag is written as if there were none, with a warning', () => {
     const r = rewrite('<head><base href="https://cdn.example/"></head><body></body>');
-    assert.ok(r.text.includes('<script src="peer-connect.js?v=b" async>'));
+    assert.ok(r.text.includes('<script src="peer-connect.js?v=b" async fetchpriority="high">'));
     assert.match(r.warnings.join(), /<base href> leaves the site/);
   });
 });
