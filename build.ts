@@ -4,6 +4,7 @@
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except a page's first-visit script (`reload`) or markup (`swap`).
  */
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { buildId } from './builder/build-id.ts';
@@ -231,6 +232,7 @@ async function copySite(
   const htmlPages: string[] = [];
   const firstVisits: PageFirstVisit[] = [];
   const pageWarnings: string[] = [];
+  const stylesheets = stylesheetReader(files, manifest);
   for (const file of files) {
     if (isOurs(file.path)) continue;
     if (!isHtml(file.path)) {
@@ -248,6 +250,7 @@ async function copySite(
       signalUrl: signal,
       isAsset: (p) => p in manifest.assets,
       assetSize: (p) => manifest.assets[p]?.size ?? 0,
+      cssOf: (p) => stylesheets.read(p),
       firstVisit,
     });
     swapped += result.swapped;
@@ -257,6 +260,22 @@ async function copySite(
     await writeOutput(outDir, file.path, result.html);
   }
   return { htmlPages, swapped, firstVisits, pageWarnings };
+}
+
+/** The site's stylesheet assets' text, read once each (pages share them). */
+function stylesheetReader(files: SiteFile[], manifest: Manifest): { read(path: string): string | null } {
+  const byPath = new Map(files.map((f) => [f.path, f.absolute]));
+  const cache = new Map<string, string | null>();
+  return {
+    read(path) {
+      if (!cache.has(path)) {
+        const file = byPath.get(path);
+        const isCss = manifest.assets[path]?.type.startsWith('text/css') === true;
+        cache.set(path, file && isCss ? readFileSync(file, 'utf8') : null);
+      }
+      return cache.get(path) ?? null;
+    },
+  };
 }
 
 async function writeOutput(outDir: string, path: string, bytes: Uint8Array | string): Promise<void> {

@@ -12,7 +12,7 @@ import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-
 import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
-import { namedAssets } from './first-visit/page-facts.ts';
+import { followCss, namedAssets } from './first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
 import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
@@ -40,6 +40,8 @@ export interface RewriteOptions {
   build: string;
   /** True when a site-relative decoded path is a manifest asset. */
   isAsset: (path: string) => boolean;
+  /** An asset's text when it is a stylesheet, else null: what it requests is named by the page too. */
+  cssOf?: (path: string) => string | null;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
   assetSize?: (path: string) => number;
   firstVisit: FirstVisitOption;
@@ -87,6 +89,13 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     const path = sitePath(url, base);
     return path !== null && options.isAsset(path) ? path : null;
   });
+  if (options.cssOf) {
+    const cssOf = options.cssOf;
+    followCss(facts, cssOf, (url, sheet) => {
+      const path = sitePath(url, new URL(encodeURI(sheet), SITE_ORIGIN));
+      return path !== null && options.isAsset(path) ? path : null;
+    });
+  }
   const assetBytes = [...facts.keys()].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
 
   const workerSrc = options.workerSrc ?? options.bridgeSrc.replace(/[^/?]*(\?.*)?$/, WORKER_FILE);

@@ -100,7 +100,7 @@ self.addEventListener('fetch', (event) => {
       workerBuild: manifest.build,
     });
   const verdict = judge(buildOf(event.clientId));
-  const served: AssetRequest = { clientId: event.clientId, key, asset };
+  const served: AssetRequest = { clientId: event.clientId, key, asset, destination: request.destination };
   if (verdict.serve) return respond(event, served);
   if (verdict.reason !== 'unknown-page') return;
   if (!isNamingBuild(event.clientId)) {

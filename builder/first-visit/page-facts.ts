@@ -74,3 +74,37 @@ export function cssUrls(css: string): string[] {
   }
   return urls;
 }
+
+/** Fonts a stylesheet asks for are needed to render text: fetched with the blocking ones. */
+const FONT = /\.(woff2?|ttf|otf|eot)$/i;
+
+/**
+ * Adds what the named stylesheets request, to `depth` levels of `@import`. `cssOf` gives an
+ * asset's text when it is a stylesheet (else null); `resolve` maps a URL written in the
+ * stylesheet at `path` to an asset path, or null.
+ */
+export function followCss(
+  found: Map<string, AssetRole>,
+  cssOf: (path: string) => string | null,
+  resolve: (url: string, stylesheetPath: string) => string | null,
+  depth = 3,
+): void {
+  let frontier = [...found.keys()];
+  const seen = new Set(frontier);
+  for (let level = 0; level < depth && frontier.length > 0; level++) {
+    const next: string[] = [];
+    for (const sheet of frontier) {
+      const css = cssOf(sheet);
+      if (css === null) continue;
+      for (const url of cssUrls(css)) {
+        const path = resolve(url.trim(), sheet);
+        if (path === null || seen.has(path)) continue;
+        seen.add(path);
+        const role: AssetRole = FONT.test(path) || path.endsWith('.css') ? 'blocking' : 'media';
+        if (found.get(path) !== 'blocking') found.set(path, role);
+        next.push(path);
+      }
+    }
+    frontier = next;
+  }
+}

@@ -71,6 +71,20 @@ describe('first visit: auto picks per page', () => {
     assert.match(r.firstVisit.reason, /^6 assets/);
     assert.deepEqual(cssUrls(`a{b:url( "x.png" )} @import 'y.css'; c{d:url(z.svg)}`), ['x.png', 'y.css', 'z.svg']);
   });
+
+  it('follows the named stylesheets: their @import, fonts (blocking) and backgrounds, resolved against the stylesheet', () => {
+    const sheets: Record<string, string> = {
+      'css/a.css': '@import "b.css"; @font-face { src: url(../fonts/f.woff2) } body { background: url("../img/a.png") }',
+      'css/b.css': 'h1 { background: url(/img/tiny.png) }',
+    };
+    const r = rewrite('<head><link rel="stylesheet" href="css/a.css"></head><body></body>', {
+      isAsset: (p) => p in SIZES || p in sheets,
+      cssOf: (p) => sheets[p] ?? null,
+      firstVisit: 'reload',
+    });
+    const list = /\[("[^\]]*")\]\.map/.exec(r.text)?.[1];
+    assert.equal(list, '"css/a.css","css/b.css","fonts/f.woff2","img/a.png","img/tiny.png"', r.text);
+  });
 });
 
 describe('first visit: the reload script', () => {
@@ -94,7 +108,10 @@ describe('first visit: the reload script', () => {
     const r = rewrite(post, { pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=b' });
     assert.ok(r.text.includes('register(at("../peer-connect-sw.js")'), r.text);
     assert.ok(r.text.includes('b.src=at("../peer-connect.js?v=b")'), 'the hold starts the bridge');
-    assert.ok(r.text.includes('["../css/a.css","../js/bundle.js"]'), 'and fetches the named assets, relative to the page, in document order, blocking ones first');
+    assert.ok(
+      r.text.includes('["../css/a.css","../js/bundle.js"]'),
+      'and fetches the named assets, relative to the page, in document order, blocking ones first',
+    );
     assert.ok(r.text.includes('{scope:new URL("../",l.href).pathname}'));
     const again = rewriteHtml(r.html, options({ pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=c' })).html.toString('utf8');
     assert.equal(again.match(/data-peer-connect-page/g)?.length, 1);
