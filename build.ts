@@ -2,8 +2,9 @@
  * The build: reads a static site folder and writes a deployable copy with the trusted manifest
  * (inlined in the service worker), the page bridge, one `<script>` tag per HTML page, and a
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
- * Nothing else in the site changes, except first-visit markup when `firstVisit` is `swap`.
+ * Nothing else in the site changes, except a page's first-visit script (`reload`) or markup (`swap`).
  */
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { buildId } from './builder/build-id.ts';
@@ -22,7 +23,7 @@ import {
   wantsTorrent,
 } from './builder/make-torrent.ts';
 import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
-import { type FirstVisitMode, rewriteHtml } from './builder/rewrite-html.ts';
+import { rewriteHtml } from './builder/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
 import { type SiteFile, walkSite } from './builder/walk-site.ts';
 import {
@@ -34,6 +35,7 @@ import {
   WORKER_FILE,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
+import type { FirstVisitMode, FirstVisitOption } from './protocol/first-visit.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 import { encodePageSet } from './protocol/page-set.ts';
@@ -50,7 +52,8 @@ export interface BuildOptions {
   signal?: string | null;
   /** Swarm id. Default: the site's host at run time. */
   swarm?: string | null;
-  firstVisit?: FirstVisitMode;
+  /** How a newcomer's first page becomes P2P: `auto` (default) decides per page, see builder/first-visit/choose-mode.ts. */
+  firstVisit?: FirstVisitOption;
   /** STUN/TURN servers handed to WebRTC. Default none: host candidates only. */
   iceServers?: BridgeConfig['iceServers'];
   /** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
@@ -86,6 +89,8 @@ export interface BuildResult {
   htmlPages: string[];
   /** Elements wrapped for first-visit swapping, over all pages. */
   swapped: number;
+  /** Each page's first visit and why, in the order the pages were written. */
+  firstVisits: PageFirstVisit[];
   /** Asset paths that got a torrent (each has `torrent` in the manifest and a `.torrent` written). */
   torrents: string[];
   /** Files that would have been assets but were kept out of the manifest (copied all the same), sorted, each with why. */
@@ -94,6 +99,12 @@ export interface BuildResult {
   exclusionRules: ExclusionReason[];
   /** Host configuration the build could not fully read (a malformed `_headers` line). */
   warnings: string[];
+}
+
+export interface PageFirstVisit {
+  page: string;
+  mode: FirstVisitMode;
+  reason: string;
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
@@ -116,17 +127,33 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped } = await copySite(files, outDir, manifest, settings.firstVisit);
+  const { htmlPages, swapped, firstVisits, pageWarnings } = await copySite(
+    files,
+    outDir,
+    manifest,
+    settings.firstVisit,
+    options.signal ?? null,
+    options.start ?? 'auto',
+  );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
-  return { manifest, htmlPages, swapped, torrents, excluded, exclusionRules: rules.map((r) => r.reason), warnings: host.warnings };
+  return {
+    manifest,
+    htmlPages,
+    swapped,
+    firstVisits,
+    torrents,
+    excluded,
+    exclusionRules: rules.map((r) => r.reason),
+    warnings: [...host.warnings, ...pageWarnings],
+  };
 }
 
 /** The options the build uses, with defaults filled in and checked before anything is read or written. */
 interface Settings {
   pieceSize: number;
-  firstVisit: FirstVisitMode;
+  firstVisit: FirstVisitOption;
   torrentMode: TorrentMode;
   torrentMinSize: number;
   torrentQuota: number;
@@ -150,7 +177,7 @@ function resolveSettings(options: BuildOptions): Settings {
   if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
   return {
     pieceSize: options.pieceSize ?? PIECE_SIZE,
-    firstVisit: options.firstVisit ?? 'swap',
+    firstVisit: options.firstVisit ?? 'auto',
     torrentMode,
     torrentMinSize,
     torrentQuota,
@@ -201,10 +228,15 @@ async function copySite(
   files: SiteFile[],
   outDir: string,
   manifest: Manifest,
-  firstVisit: FirstVisitMode,
-): Promise<{ htmlPages: string[]; swapped: number }> {
+  firstVisit: FirstVisitOption,
+  signal: string | null,
+  start: BridgeConfig['start'],
+): Promise<{ htmlPages: string[]; swapped: number; firstVisits: PageFirstVisit[]; pageWarnings: string[] }> {
   let swapped = 0;
   const htmlPages: string[] = [];
+  const firstVisits: PageFirstVisit[] = [];
+  const pageWarnings: string[] = [];
+  const stylesheets = stylesheetReader(files, manifest);
   for (const file of files) {
     if (isOurs(file.path)) continue;
     if (!isHtml(file.path)) {
@@ -213,18 +245,42 @@ async function copySite(
       await copyFile(file.absolute, target);
       continue;
     }
-    const depth = file.path.split('/').length - 1;
+    const prefix = '../'.repeat(file.path.split('/').length - 1);
     const result = rewriteHtml(await readFile(file.absolute), {
       pagePath: file.path,
-      bridgeSrc: bridgeScriptSrc('../'.repeat(depth), manifest.build),
+      bridgeSrc: bridgeScriptSrc(prefix, manifest.build),
+      workerSrc: `${prefix}${WORKER_FILE}`,
+      build: manifest.build,
+      signalUrl: signal,
       isAsset: (p) => p in manifest.assets,
+      assetSize: (p) => manifest.assets[p]?.size ?? 0,
+      cssOf: (p) => stylesheets.read(p),
+      startsManually: start === 'manual',
       firstVisit,
     });
     swapped += result.swapped;
     htmlPages.push(file.path);
+    firstVisits.push({ page: file.path, ...result.firstVisit });
+    for (const warning of result.warnings) pageWarnings.push(`${file.path}: ${warning}`);
     await writeOutput(outDir, file.path, result.html);
   }
-  return { htmlPages, swapped };
+  return { htmlPages, swapped, firstVisits, pageWarnings };
+}
+
+/** The site's stylesheet assets' text, read once each (pages share them). */
+function stylesheetReader(files: SiteFile[], manifest: Manifest): { read(path: string): string | null } {
+  const byPath = new Map(files.map((f) => [f.path, f.absolute]));
+  const cache = new Map<string, string | null>();
+  return {
+    read(path) {
+      if (!cache.has(path)) {
+        const file = byPath.get(path);
+        const isCss = manifest.assets[path]?.type.startsWith('text/css') === true;
+        cache.set(path, file && isCss ? readFileSync(file, 'utf8') : null);
+      }
+      return cache.get(path) ?? null;
+    },
+  };
 }
 
 async function writeOutput(outDir: string, path: string, bytes: Uint8Array | string): Promise<void> {

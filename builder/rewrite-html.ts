@@ -7,13 +7,19 @@
 
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { html, parse } from 'parse5';
-import { BRIDGE_FILE } from '../protocol/bridge-config.ts';
+import { BRIDGE_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
+import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-visit.ts';
+import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
+import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
+import { planForCsp } from './first-visit/page-csp.ts';
+import { followCss, namedAssets } from './first-visit/page-facts.ts';
+import { documentBase, relativeToBase } from './page-base.ts';
+import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
-
-export type FirstVisitMode = 'swap' | 'reload' | 'off';
+type Document = DefaultTreeAdapterMap['document'];
 
 export interface RewriteOptions {
   /** Site-relative path of this page (`posts/a.html`), to resolve relative URLs. */
@@ -23,9 +29,24 @@ export interface RewriteOptions {
    * sub-path; versioned with the build id). Replaces the src of a bridge script the page already has.
    */
   bridgeSrc: string;
+  /**
+   * The worker script's URL relative to the page (`../peer-connect-sw.js`); its folder is the
+   * worker's scope. Default: next to `bridgeSrc`.
+   */
+  workerSrc?: string;
+  /** The signaling server's `ws(s):` URL; null or absent: the page's own origin. Checked against a CSP meta's connect-src. */
+  signalUrl?: string | null;
+  /** The build id, named to the worker by the page script. */
+  build: string;
   /** True when a site-relative decoded path is a manifest asset. */
   isAsset: (path: string) => boolean;
-  firstVisit: FirstVisitMode;
+  /** `--start manual`: `auto` gives every page `off` (see choose-mode.ts). */
+  startsManually?: boolean;
+  /** An asset's text when it is a stylesheet, else null: what it requests is named by the page too. */
+  cssOf?: (path: string) => string | null;
+  /** An asset's size in bytes (weighs the first-visit choice); default 0. */
+  assetSize?: (path: string) => number;
+  firstVisit: FirstVisitOption;
 }
 
 export interface RewriteResult {
@@ -35,6 +56,10 @@ export interface RewriteResult {
   scriptAdded: boolean;
   /** Bridge scripts the page already had (an earlier build's, or the owner's) whose src was set to `bridgeSrc`. */
   scriptsUpdated: number;
+  /** The first visit this page got, and why. */
+  firstVisit: FirstVisitChoice;
+  /** What the owner should know about this page (a CSP that rules us out, a `<base>` we cannot follow). */
+  warnings: string[];
 }
 
 const URL_ATTRIBUTES = ['src', 'poster'];
@@ -53,17 +78,102 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const bom = encoding === 'utf8' ? (whole.startsWith('\uFEFF') ? 1 : 0) : whole.startsWith('\u00EF\u00BB\u00BF') ? 3 : 0;
   const source = whole.slice(bom);
   const document = parse(source, { sourceCodeLocationInfo: true });
-  const base = new URL(options.pagePath, 'http://site.invalid/');
+  const pageUrl = new URL(encodeURI(options.pagePath), SITE_ORIGIN);
+  // Every URL of the page resolves against its <base href> (HTML §4.2.3), ours included.
+  const base = documentBase(document, pageUrl);
+  const warnings: string[] = [];
+  const bridgeSrc = relativeToBase(new URL(options.bridgeSrc, pageUrl), base);
+  if (bridgeSrc === null) warnings.push(`its <base href> leaves the site, so the bridge script is written without it`);
+  const writtenSrc = bridgeSrc ?? options.bridgeSrc;
+
+  const isAssetUrl = (url: string): boolean => options.isAsset(sitePath(url, base) ?? '');
+  const facts = namedAssets(document, (url) => {
+    const path = sitePath(url, base);
+    return path !== null && options.isAsset(path) ? path : null;
+  });
+  if (options.cssOf) {
+    const cssOf = options.cssOf;
+    followCss(facts, cssOf, (url, sheet) => {
+      const path = sitePath(url, new URL(encodeURI(sheet), SITE_ORIGIN));
+      return path !== null && options.isAsset(path) ? path : null;
+    });
+  }
+  const assetBytes = [...facts.keys()].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
+
+  const workerSrc = options.workerSrc ?? options.bridgeSrc.replace(/[^/?]*(\?.*)?$/, WORKER_FILE);
+  const metas = cspMetas(document, source);
+  const wanted = chooseFirstVisit(options.firstVisit, {
+    assetCount: facts.size,
+    assetBytes,
+    htmlBytes: input.length,
+    cspRefusal: null,
+    startsManually: options.startsManually === true,
+  });
+  const prefetch = [...facts]
+    .sort((a, b) => (a[1] === b[1] ? 0 : a[1] === 'blocking' ? -1 : 1))
+    .slice(0, MAX_PREFETCH)
+    .map(([path]) => relativeToBase(new URL(encodeURI(path), SITE_ORIGIN), pageUrl) ?? path);
+  const holdFor = (nonce: string | null): HoldOptions => ({
+    workerUrl: workerSrc,
+    scopeUrl: workerSrc.replace(/[^/]*$/, '') || './',
+    bridgeUrl: options.bridgeSrc,
+    prefetch,
+    nonce,
+    timeoutMs: FIRST_VISIT_SWAP_TIMEOUT_MS,
+  });
+  const scriptFor = (nonce: string | null): string =>
+    pageScriptText({ build: options.build, hold: wanted.mode === 'reload' ? holdFor(nonce) : null });
+  // The nonce (if any) is in the script text, so the CSP plan is made on the text it will have.
+  const plan = planForCsp(
+    metas.map((m) => m.policy),
+    (nonce) => scriptHashSource(scriptFor(nonce)),
+    options.signalUrl ?? null,
+  );
+  const choice = plan.ok
+    ? wanted
+    : chooseFirstVisit(options.firstVisit, { assetCount: 0, assetBytes: 0, htmlBytes: 0, cspRefusal: plan.error });
+  if (!plan.ok) warnings.push(plan.error);
+  const nonce = plan.ok ? plan.value.nonce : null;
+  const scriptText = scriptFor(nonce);
 
   const bridgeSrcs: Splice[] = findElements(document, (el) => isBridgeScript(el, base))
-    .map((el) => srcValueSpan(el, source))
+    .map((el) => attributeValueSpan(el, 'src', source))
     .filter((span) => span !== null)
-    .map((span) => ({ ...span, text: options.bridgeSrc }));
+    .map((span) => ({ ...span, text: escapeAttribute(writtenSrc, span.quote) }));
   const scriptAt = bridgeSrcs.length > 0 ? -1 : scriptInsertionOffset(document, source);
-  const fixed = scriptAt < 0 ? bridgeSrcs : [{ at: scriptAt, end: scriptAt, text: `<script src="${options.bridgeSrc}" async></script>` }];
+  const nonceAttr = nonce === null ? '' : ` nonce="${escapeAttribute(nonce, '"')}"`;
+  const fixed: Splice[] =
+    scriptAt < 0
+      ? [...bridgeSrcs]
+      : [
+          {
+            at: scriptAt,
+            end: scriptAt,
+            text: `<script src="${escapeAttribute(writtenSrc, '"')}"${nonceAttr} async fetchpriority="high"></script>`,
+          },
+        ];
+  // An earlier build's page script (a site rebuilt from its output) goes; this build writes its own.
+  for (const old of findElements(document, isPageScript)) {
+    const loc = old.sourceCodeLocation;
+    if (loc) fixed.push({ at: loc.startOffset, end: loc.endOffset, text: '' });
+  }
+  // A page whose CSP rules us out gets no page script: it would only be refused.
+  if (plan.ok) {
+    const at = pageScriptInsertionOffset(document, source, (el) => isPageScript(el) || isBridgeScript(el, base));
+    fixed.unshift({ at, end: at, text: pageScriptElement(scriptText, nonce) });
+    for (const [i, meta] of metas.entries()) {
+      const policy = plan.value.policies[i];
+      if (policy === undefined || policy === meta.policy || !meta.span) continue;
+      fixed.push({
+        at: meta.span.at,
+        end: meta.span.end,
+        text: meta.span.quote === '' ? `"${escapeAttribute(policy, '"')}"` : escapeAttribute(policy, meta.span.quote),
+      });
+    }
+  }
 
-  const refersToAsset = (el: Element): boolean => referencesAsset(el, (url) => options.isAsset(sitePath(url, base) ?? ''));
-  let wraps = options.firstVisit === 'swap' ? findWraps(document, source, refersToAsset) : [];
+  const refersToAsset = (el: Element): boolean => referencesAsset(el, isAssetUrl);
+  let wraps = choice.mode === 'swap' ? findWraps(document, source, refersToAsset) : [];
   let applied = applySplices(source, [...fixed, ...wraps]);
   // A wrapper the parser would put elsewhere is dropped, and the page spliced again without it.
   for (
@@ -79,8 +189,16 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     swapped: wraps.length,
     scriptAdded: scriptAt >= 0,
     scriptsUpdated: bridgeSrcs.length,
+    firstVisit: choice,
+    warnings,
   };
 }
+
+/** At most this many assets are fetched while a first visit is held (the script carries their URLs). */
+const MAX_PREFETCH = 64;
+
+/** The origin pages are resolved in: the site's root is its root. */
+const SITE_ORIGIN = 'http://site.invalid/';
 
 /** The spliced text, and where each splice's text starts in it. Splices must not overlap. */
 function applySplices<S extends Splice>(source: string, splices: readonly S[]): { text: string; offsets: Map<S, number> } {
@@ -125,19 +243,43 @@ function isBridgeScript(el: Element, base: URL): boolean {
 }
 
 /**
- * Where the `src` value is in the source, inside its quotes if it has any: parse5 gives the span
- * of the whole attribute (`src = 'x'`), and only the value is replaced, so the attribute's
- * spelling (case, spaces, quotes) stays as written.
+ * Where an attribute's value is in the source, inside its quotes if it has any (`quote` says
+ * which): parse5 gives the span of the whole attribute (`src = 'x'`), and only the value is
+ * replaced, so the attribute's spelling (case, spaces, quotes) stays as written.
  */
-function srcValueSpan(el: Element, source: string): { at: number; end: number } | null {
-  const loc = el.sourceCodeLocation?.attrs?.src;
+function attributeValueSpan(el: Element, name: string, source: string): { at: number; end: number; quote: string } | null {
+  const loc = el.sourceCodeLocation?.attrs?.[name];
   if (!loc) return null;
   const attr = source.slice(loc.startOffset, loc.endOffset);
   const before = /^[^=]*=\s*(["']?)/.exec(attr);
   if (!before) return null;
   const quote = before[1] ?? '';
   const closed = quote !== '' && attr.length > before[0].length && attr.endsWith(quote);
-  return { at: loc.startOffset + before[0].length, end: loc.endOffset - (closed ? 1 : 0) };
+  return { at: loc.startOffset + before[0].length, end: loc.endOffset - (closed ? 1 : 0), quote };
+}
+
+/** A value written between `quote`s (or unquoted: then it must hold no space, which ours never do). */
+function escapeAttribute(value: string, quote: string): string {
+  const amp = value.replace(/&/g, '&amp;');
+  if (quote === "'") return amp.replace(/'/g, '&#39;');
+  return amp.replace(/"/g, '&quot;');
+}
+
+/** The page's CSP metas (only those in `<head>` are enforced, HTML §4.2.5.3), with where their content is. */
+function cspMetas(document: Document, source: string): Array<{ policy: string; span: { at: number; end: number; quote: string } | null }> {
+  const head = findElement(document, 'head');
+  if (!head) return [];
+  return childElements(head)
+    .filter(
+      (el) =>
+        el.tagName === 'meta' &&
+        el.attrs.some((a) => a.name === 'http-equiv' && a.value.trim().toLowerCase() === 'content-security-policy'),
+    )
+    .map((el) => ({ policy: el.attrs.find((a) => a.name === 'content')?.value ?? '', span: attributeValueSpan(el, 'content', source) }));
+}
+
+function isPageScript(el: Element): boolean {
+  return el.tagName === 'script' && el.namespaceURI === html.NS.HTML && el.attrs.some((a) => a.name === PAGE_SCRIPT_ATTRIBUTE);
 }
 
 function childElements(el: Element): Element[] {
@@ -148,7 +290,7 @@ function childElements(el: Element): Element[] {
 function sitePath(url: string, base: URL): string | null {
   try {
     const resolved = new URL(url, base);
-    if (resolved.origin !== base.origin || resolved.search !== '') return null;
+    if (resolved.origin !== new URL(SITE_ORIGIN).origin || resolved.search !== '') return null;
     return decodeURIComponent(resolved.pathname.slice(1));
   } catch {
     return null;
@@ -172,8 +314,35 @@ function findElement(node: Node, tag: string): Element | null {
   return null;
 }
 
+/**
+ * Where the page script goes: before the first element of `<head>` that can fetch
+ * anything (after its leading `<meta>`, `<title>` and `<base>`, so a charset declaration stays in
+ * the first 1024 bytes and a CSP meta applies to it); in a page whose head fetches nothing,
+ * just before the bridge tag.
+ */
+function pageScriptInsertionOffset(document: Document, source: string, ours: (el: Element) => boolean): number {
+  const head = findElement(document, 'head');
+  // Our own tags (a rebuild of an earlier output) are passed over, so a rebuild writes the same
+  // page: the first build put the page script before the next fetching element, or else just
+  // before the bridge tag.
+  let oursAt: number | null = null;
+  for (const el of head ? childElements(head) : []) {
+    if (ours(el)) {
+      oursAt ??= el.sourceCodeLocation?.startOffset ?? null;
+      continue;
+    }
+    if (['meta', 'title', 'base'].includes(el.tagName)) continue;
+    if (el.sourceCodeLocation) return el.sourceCodeLocation.startOffset;
+    break;
+  }
+  if (oursAt !== null) return oursAt;
+  const headLoc = head?.sourceCodeLocation;
+  if (headLoc?.endTag) return headLoc.endTag.startOffset;
+  return scriptInsertionOffset(document, source);
+}
+
 /** Before `</head>`; else after `<head>`, `<html>` or the doctype as written; else at the very start. */
-function scriptInsertionOffset(document: DefaultTreeAdapterMap['document'], source: string): number {
+function scriptInsertionOffset(document: Document, source: string): number {
   const head = findElement(document, 'head');
   const headLoc = head?.sourceCodeLocation;
   if (headLoc?.endTag) return headLoc.endTag.startOffset;

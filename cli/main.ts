@@ -9,13 +9,14 @@ import { parseArgs } from 'node:util';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../builder/make-torrent.ts';
 import { START_MODES } from '../protocol/bridge-config.ts';
+import { FIRST_VISIT_OPTIONS, type FirstVisitMode } from '../protocol/first-visit.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 import { deploy } from './deploy.ts';
 import { exclusionSummary } from './exclusion-summary.ts';
 
 const USAGE = `Usage:
-  peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit swap|reload|off]
+  peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit auto|reload|swap|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
@@ -25,7 +26,7 @@ const USAGE = `Usage:
   peer-connect deploy [--dry-run] [--strict] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
 
-const FIRST_VISIT = ['swap', 'reload', 'off'] as const;
+const FIRST_VISIT = FIRST_VISIT_OPTIONS;
 const UPLOAD = ['auto', 'always', 'off'] as const;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
@@ -102,12 +103,21 @@ async function build(args: string[]): Promise<number> {
   const bytes = assets.reduce((n, a) => n + a.size, 0);
   console.log(
     `built ${values.out}: ${assets.length} assets (${(bytes / 1e6).toFixed(2)} MB) in the manifest, ` +
-      `${result.htmlPages.length} pages, ${result.swapped} elements marked for first visits, ` +
+      `${result.htmlPages.length} pages, ${firstVisitCounts(result.firstVisits)}, ` +
       `${result.torrents.length} torrents, ${Date.now() - started} ms`,
   );
+  for (const { page, mode, reason } of result.firstVisits) console.log(`  first visit ${mode.padEnd(6)} ${page}: ${reason}`);
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
   return 0;
+}
+
+/** `first visits: 3 reload, 1 off` (modes in a fixed order, zeros left out). */
+function firstVisitCounts(pages: ReadonlyArray<{ mode: FirstVisitMode }>): string {
+  const counts = (['reload', 'swap', 'off'] as const)
+    .map((m) => [m, pages.filter((p) => p.mode === m).length] as const)
+    .filter(([, n]) => n > 0);
+  return `first visits: ${counts.map(([m, n]) => `${n} ${m}`).join(', ') || 'none'}`;
 }
 
 async function serve(args: string[]): Promise<number> {

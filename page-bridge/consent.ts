@@ -7,10 +7,11 @@
  * removes it. A site (or a visitor, in the browser's devtools) can read or clear the key directly.
  */
 import type { StartMode } from '../protocol/bridge-config.ts';
+import { OPT_OUT_KEY } from '../protocol/first-visit.ts';
 import { fail, ok, type Result } from '../protocol/result.ts';
 
-/** The localStorage key of the opt-out: present (any value) = opted out. */
-export const OPT_OUT_KEY = 'peer-connect:opt-out';
+/** The localStorage key of the opt-out: present (any value) = opted out (its one home: protocol/first-visit.ts, the page script reads it too). */
+export { OPT_OUT_KEY };
 /** The value `stop()` writes: when, as an ISO date (for a person reading the storage). */
 export const optOutValue = (now: Date): string => now.toISOString();
 

@@ -1,15 +1,14 @@
 /**
- * First visits. The worker does not control the page that registers it, so the build wraps the
- * page's images and media in `<noscript data-peer-connect>`: without JavaScript they show as
- * written; with it, we put them back once the worker controls the page, and their bytes come
- * through the worker (from peers). `reload` instead reloads once, controlled.
+ * First visits. The worker does not control the page that registers it. A `reload` page holds
+ * itself before requesting anything and loads again once controlled: that is the build's inline
+ * script (builder/first-visit/restart-script.ts), not the bridge, which on such a page simply
+ * finds the worker in control. A `swap` page has its images and media wrapped in
+ * `<noscript data-peer-connect>`: without JavaScript they show as written; with it, we put them
+ * back once the worker controls the page, and their bytes come through the worker (from peers).
  */
-import type { BridgeConfig } from '../protocol/bridge-config.ts';
 import { FIRST_VISIT_SWAP_TIMEOUT_MS, WELCOME_TIMEOUT_MS } from '../protocol/limits.ts';
 
 export type WorkerStatus = 'controlled' | 'bypassed' | 'unsupported' | 'failed' | 'timeout';
-
-const RELOAD_FLAG = 'peer-connect:reloaded';
 
 export async function registerWorker(workerUrl: URL): Promise<WorkerStatus> {
   if (!('serviceWorker' in navigator)) return 'unsupported';
@@ -54,19 +53,8 @@ export function domReady(): Promise<void> {
   return new Promise((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
 }
 
-/** Reloads once per tab session when the worker has just taken control. */
-export function reloadOnce(wasControlled: boolean, status: WorkerStatus): boolean {
-  if (wasControlled || status !== 'controlled' || sessionStorage.getItem(RELOAD_FLAG)) return false;
-  sessionStorage.setItem(RELOAD_FLAG, '1');
-  location.reload();
-  return true;
-}
-
 export interface FirstVisitOptions {
-  firstVisit: BridgeConfig['firstVisit'];
   workerUrl: URL;
-  /** Whether a worker controlled the page when the bridge started (then this is no first visit). */
-  wasControlled: boolean;
   /** Resolves when the worker answered the page's hello, or after `ms` (worker-hello.ts). */
   welcomedWithin(ms: number): Promise<void>;
   /** How the registration settled (shown in `stats().worker`). */
@@ -75,12 +63,11 @@ export interface FirstVisitOptions {
 
 /**
  * Registers the worker and makes the page P2P: resolves once the worker controls it (or cannot)
- * and the marked elements are back, or never in `reload` mode when the page reloads.
+ * and the marked elements (a `swap` page's; none elsewhere) are back.
  */
 export async function readyForFirstVisit(options: FirstVisitOptions): Promise<void> {
   const status = await registerWorker(options.workerUrl);
   options.onStatus(status);
-  if (options.firstVisit === 'reload' && reloadOnce(options.wasControlled, status)) return new Promise<void>(() => undefined);
   // The elements put back next are fetched through the worker: it must know this page first,
   // or they go to the origin (it serves only pages whose build it knows).
   if (status === 'controlled') await options.welcomedWithin(WELCOME_TIMEOUT_MS);

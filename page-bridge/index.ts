@@ -129,9 +129,7 @@ function boot(): void {
     },
   });
   const ready = readyForFirstVisit({
-    firstVisit: config.firstVisit,
     workerUrl: new URL(config.workerFile, base),
-    wasControlled,
     welcomedWithin: (ms) => hello.welcomedWithin(ms),
     onStatus: (status) => stats.set('worker', status),
   });

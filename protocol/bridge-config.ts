@@ -1,3 +1,4 @@
+import type { FirstVisitOption } from './first-visit.ts';
 import { isBuildId } from './manifest.ts';
 import { fail, ok, type Result } from './result.ts';
 
@@ -17,7 +18,8 @@ export interface BridgeConfig {
   signal: string | null;
   /** Swarm id; null = the page's host. */
   swarm: string | null;
-  firstVisit: 'swap' | 'reload' | 'off';
+  /** The site's `--first-visit` option (each page's own mode is in its markup: builder/first-visit/). */
+  firstVisit: FirstVisitOption;
   /** The worker's file name, next to the bridge script (the worker's scope is that folder). */
   workerFile: string;
   /** STUN/TURN servers for WebRTC. Empty = host candidates only (same network, or tests). */

@@ -33,10 +33,21 @@ export type WorkerToBridge =
  * the origin at once instead of waiting deadlines for peers. Said again whenever it changes.
  * Absent (a bridge from before it existed): true.
  */
-export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean };
+export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean } | PageNamed;
+
+/**
+ * Page → worker, from the build's inline page script at the top of `<head>` (before the page
+ * requests anything it parses): this window is a page of build `build`. The worker holds a
+ * navigated page's asset requests until it knows the page's build, and the bridge script (async,
+ * at the end of `<head>`) is requested by Chromium only after the head's parser-blocking
+ * scripts, which would wait for it: naming the build first ends that wait at once.
+ */
+export type PageNamed = { pc: 'page'; build: string };
 
 export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
-  if (!isRecord(m) || m.pc !== 'hello') return fail('unknown message');
+  if (!isRecord(m)) return fail('unknown message');
+  if (m.pc === 'page') return isBuildId(m.build) ? ok({ pc: 'page', build: m.build }) : fail('page: bad build');
+  if (m.pc !== 'hello') return fail('unknown message');
   if (m.p2p !== undefined && typeof m.p2p !== 'boolean') return fail('hello: bad p2p');
   const p2p = m.p2p ?? true;
   if (m.build === undefined || m.build === null) return ok({ pc: 'hello', build: null, p2p });

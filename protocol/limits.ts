@@ -252,6 +252,13 @@ export const GATHER_WINDOW_PIECES = 64;
 /** How long a first visit waits for the worker to take control before loading assets anyway. */
 export const FIRST_VISIT_SWAP_TIMEOUT_MS = 4_000;
 
+/**
+ * `--first-visit auto` reloads a page on a first visit only when its markup names at least this
+ * many bytes of manifest assets (and twice the page's own size): below it the second load of the
+ * HTML and the worker's start-up cost more than peers can save. One piece.
+ */
+export const FIRST_VISIT_MIN_ASSET_BYTES = 64 * 1024;
+
 /** The worker stores verified pieces in batches: at most this many per IndexedDB transaction... */
 export const WRITE_BATCH_PIECES = 16;
 /** ...and a piece waits at most this long for its batch (it is already on its way to the page). */

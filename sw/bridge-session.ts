@@ -17,9 +17,9 @@ export async function openBridgeSession(
   clientId: string,
   request: Extract<WorkerToBridge, { pc: 'fetch' }>,
   onReply: (reply: BridgeReply) => void,
-  small: boolean,
+  urgent: boolean,
 ): Promise<BridgeSession | null> {
-  const client = await readyBridge(clientId, small);
+  const client = await readyBridge(clientId, urgent);
   if (!client) return null;
   const channel = new MessageChannel();
   let open = true;

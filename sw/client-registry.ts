@@ -111,13 +111,14 @@ function waitForHello(clientId: string, ms: number): Promise<boolean> {
 
 /**
  * A window whose bridge listens and does P2P: the requesting one, else another such one. With
- * none, a small request goes to the origin at once; a larger one waits briefly for the requesting
- * window's bridge, but only when that bridge is on its way (its script was requested) and has
- * not already been waited for in vain. A window whose bridge said it does no P2P (`hello` with
- * `p2p: false`: not started, stopped, opted out) gets null at once, and is not served through
- * another window's swarm either: its page has not agreed to P2P.
+ * none, an `urgent` request (small and render-blocking: serve-deps.ts) goes to the origin at once;
+ * any other waits briefly for the requesting window's bridge, but only when that bridge is on its
+ * way (the page named its build, or its script was requested) and has not already been waited for
+ * in vain. A window whose bridge said it does no P2P (`hello` with `p2p: false`: not started,
+ * stopped, opted out) gets null at once, and is not served through another window's swarm either:
+ * its page has not agreed to P2P.
  */
-export async function readyBridge(clientId: string, small: boolean): Promise<Client | null> {
+export async function readyBridge(clientId: string, urgent: boolean): Promise<Client | null> {
   // One window listing per request: it also forgets windows that are gone, so the map does not
   // grow with every page view.
   const pick = async (): Promise<Client | null> => {
@@ -132,6 +133,6 @@ export async function readyBridge(clientId: string, small: boolean): Promise<Cli
     return windows.find((w) => w.id === clientId && ready(w)) ?? windows.find(ready) ?? null;
   };
   const now = await pick();
-  if (now || small || clients.get(clientId)?.bridge !== 'expected') return now;
+  if (now || urgent || clients.get(clientId)?.bridge !== 'expected') return now;
   return (await waitForHello(clientId, BRIDGE_HELLO_TIMEOUT_MS)) ? pick() : null;
 }

@@ -57,6 +57,12 @@ self.addEventListener('message', (event) => {
   nudgeSuccessor();
   const hello = decodeBridgeToWorker(event.data);
   if (!(source instanceof WindowClient) || !hello.ok) return;
+  if (hello.value.pc === 'page') {
+    // The page script names the build before the bridge exists: hold nothing, ask nothing yet.
+    onBridgeScript(source.id, hello.value.build);
+    if (hello.value.build !== manifest.build) requestSelfUpdate();
+    return;
+  }
   onHello(source.id, hello.value.build, hello.value.p2p);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
@@ -94,7 +100,7 @@ self.addEventListener('fetch', (event) => {
       workerBuild: manifest.build,
     });
   const verdict = judge(buildOf(event.clientId));
-  const served: AssetRequest = { clientId: event.clientId, key, asset };
+  const served: AssetRequest = { clientId: event.clientId, key, asset, destination: request.destination };
   if (verdict.serve) return respond(event, served);
   if (verdict.reason !== 'unknown-page') return;
   if (!isNamingBuild(event.clientId)) {

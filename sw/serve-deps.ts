@@ -15,18 +15,35 @@ export interface AssetRequest {
   clientId: string;
   key: string;
   asset: ManifestAsset;
+  /** `Request.destination`: what the page will do with it (`style`, `script`, `image`, `''` for fetch()). */
+  destination: RequestDestination;
 }
+
+/**
+ * What a page needs before it can render or run (Fetch §2.2.5 destinations): a one-piece asset of
+ * these goes to the origin at once when the page's bridge is not ready yet, rather than hold the
+ * page's rendering for the bridge's start-up. Everything else waits briefly for a bridge that is
+ * on its way (as images under `swap` always did).
+ */
+const RENDER_BLOCKING: ReadonlySet<RequestDestination> = new Set<RequestDestination>([
+  'style',
+  'script',
+  'font',
+  'worker',
+  'sharedworker',
+  'manifest',
+]);
 
 /** What every response of this worker shares. */
 export interface WorkerRuntime {
   store: PieceStore;
-  /** The manifest's piece size: an asset of one piece goes to the origin when no bridge is ready. */
+  /** The manifest's piece size: a render-blocking asset of one piece goes to the origin when no bridge is ready. */
   pieceSize: number;
   /** The origin's file is not the manifest's (a deploy happened): called once per gather that finds it. */
   onAssetChanged(hash: string): void;
 }
 
-export function serveDeps(runtime: WorkerRuntime, { clientId, asset }: AssetRequest): ServeDeps {
+export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination }: AssetRequest): ServeDeps {
   const { store } = runtime;
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
@@ -36,7 +53,8 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset }: AssetRequ
     writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
     deletePiece: (hash, index) => store.deletePiece(hash, index),
     verify: matchesHash,
-    openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize),
+    openBridge: (req, onReply) =>
+      openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize && RENDER_BLOCKING.has(destination)),
     fetchOrigin: (u, init) => fetch(u, init),
     passThrough: (r) => fetch(r),
     onAssetChanged: (hash) => runtime.onAssetChanged(hash),

@@ -8,7 +8,14 @@ import { type BuildResult, buildSite } from '../../build.ts';
 
 export const WRAP_OPEN = '<noscript data-peer-connect>';
 export const WRAP_CLOSE = '</noscript>';
-export const scriptTag = (src: string): string => `<script src="${src}" async></script>`;
+export const scriptTag = (src: string): string => `<script src="${src}" async fetchpriority="high"></script>`;
+/** The build's inline page script (builder/page-script.ts; its text holds no `<`). */
+export const PAGE_SCRIPT = /<script data-peer-connect-page(?: nonce="[^"]*")?>[^<]*<\/script>/g;
+/** `html` without the page script, which must be there exactly once. */
+export function withoutPageScript(html: string): string {
+  assert.equal(html.match(PAGE_SCRIPT)?.length ?? 0, 1, 'exactly one page script');
+  return html.replace(PAGE_SCRIPT, '');
+}
 
 /** Writes `files` (site-relative path → content) under `dir`, making folders as needed. */
 export async function writeFiles(dir: string, files: Iterable<[string, string | Buffer]>): Promise<void> {
@@ -51,7 +58,7 @@ export function builtSite(
   });
   before(async () => {
     site.out = join(site.root, 'out');
-    result = await buildSite({ siteDir: site.siteDir, outDir: site.out });
+    result = await buildSite({ siteDir: site.siteDir, outDir: site.out, firstVisit: 'swap' });
   });
   return site;
 }

@@ -16,12 +16,12 @@ test('build writes the worker, the bridge and script-tagged pages, and reports w
   try {
     const r = run('build', demo, '--out', out, '--signal', 'ws://127.0.0.1:9/peer-connect/signal', '--first-visit', 'off');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /built .*: \d+ assets .* 5 pages, 0 elements marked/);
+    assert.match(r.stdout, /built .*: \d+ assets .* 5 pages, first visits: 5 off,/);
     assert.ok(readFileSync(join(out, 'peer-connect-sw.js'), 'utf8').length > 1000);
     assert.ok(readFileSync(join(out, 'peer-connect.js'), 'utf8').includes('ws://127.0.0.1:9/peer-connect/signal'));
     assert.match(
       readFileSync(join(out, 'posts', 'first-light.html'), 'utf8'),
-      /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async><\/script>/,
+      /<script src="\.\.\/peer-connect\.js\?v=[0-9a-f]{20}" async fetchpriority="high"><\/script>/,
     );
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -76,7 +76,7 @@ test('an invalid option value is refused by name', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'pc-cli-')), 'never');
   const r = run('build', demo, '--out', out, '--first-visit', 'sometimes');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /--first-visit must be one of swap, reload, off/);
+  assert.match(r.stderr, /--first-visit must be one of auto, reload, swap, off/);
   assert.equal(existsSync(out), false);
 });
 

@@ -22,6 +22,9 @@ function findAll(node: ParentNode, tag: string, found: Element[] = []): Element[
   return found;
 }
 
+/** The build's inline page script (builder/page-script.ts): its text has no `<`. */
+const PAGE_SCRIPT = /<script data-peer-connect-page>[^<]*<\/script>/;
+
 describe('rewriteHtml', { timeout: 30_000 }, () => {
   const VERSIONED = 'peer-connect.js?v=0123456789abcdef0123';
   const assets = new Set(['img/a.png', 'img/b.png', 'img/café terrace.jpg', 'v.mp4']);
@@ -30,6 +33,7 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     bridgeSrc: 'peer-connect.js',
     isAsset: (p) => assets.has(p),
     firstVisit: 'swap',
+    build: '0123456789abcdef0123',
     ...over,
   });
   const rewrite = (
@@ -37,7 +41,9 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     over: Partial<RewriteOptions> = {},
   ): { html: string; swapped: number; scriptAdded: boolean; scriptsUpdated: number } => {
     const r = rewriteHtml(Buffer.from(html, 'utf8'), options(over));
-    return { html: r.html.toString('utf8'), swapped: r.swapped, scriptAdded: r.scriptAdded, scriptsUpdated: r.scriptsUpdated };
+    // Every page gets the page script at the top of <head> (first-visit-build.test.ts): these cases are about the rest.
+    const text = r.html.toString('utf8').replace(PAGE_SCRIPT, '');
+    return { html: text, swapped: r.swapped, scriptAdded: r.scriptAdded, scriptsUpdated: r.scriptsUpdated };
   };
   /** The bridge script as a browser would parse the output: one element, in <head>. */
   const assertScriptInHead = (html: string): void => {
@@ -86,7 +92,10 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     const page = '<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>';
     const r = rewriteHtml(Buffer.concat([bom, Buffer.from(page)]), options());
     assert.ok(r.html.subarray(0, 3).equals(bom), `starts with ${JSON.stringify(r.html.subarray(0, 20).toString('latin1'))}`);
-    assert.equal(r.html.subarray(3).toString('utf8'), page.replace('</head>', `${scriptTag('peer-connect.js')}</head>`));
+    assert.equal(
+      r.html.subarray(3).toString('utf8').replace(PAGE_SCRIPT, ''),
+      page.replace('</head>', `${scriptTag('peer-connect.js')}</head>`),
+    );
   });
 
   it('a page that already has the bridge script does not get a second one: its src becomes ours', () => {
@@ -182,16 +191,17 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     // ../img/a.png from blog/ is img/a.png (an asset); img/a.png from blog/ is blog/img/a.png (not one).
     assert.equal(r.swapped, 1);
     assert.ok(r.html.includes(`${WRAP_OPEN}<img src="../img/a.png">${WRAP_CLOSE}<img src="img/a.png">`));
-    assert.ok(r.html.startsWith('<script src="../peer-connect.js" async></script>'));
+    assert.ok(r.html.startsWith('<script src="../peer-connect.js" async fetchpriority="high"></script>'));
   });
 
-  it("firstVisit 'off' and 'reload' wrap nothing", () => {
-    for (const mode of ['off', 'reload'] as const) {
-      const src = '<img src="img/a.png"><picture><img src="img/b.png"></picture>';
-      const r = rewrite(src, { firstVisit: mode });
-      assert.equal(r.swapped, 0);
-      assert.equal(r.html, scriptTag('peer-connect.js') + src);
-    }
+  it("firstVisit 'off' and 'reload' wrap nothing; 'reload' adds the first-visit script before the bridge", () => {
+    const src = '<img src="img/a.png"><picture><img src="img/b.png"></picture>';
+    const off = rewrite(src, { firstVisit: 'off' });
+    assert.equal(off.swapped, 0);
+    assert.equal(off.html, scriptTag('peer-connect.js') + src);
+    const reload = rewrite(src, { firstVisit: 'reload' });
+    assert.equal(reload.swapped, 0);
+    assert.equal(reload.html, scriptTag('peer-connect.js') + src);
   });
 
   /** The page as a browser builds it after the swap: each wrapper's text re-parsed through a <template>, as page-bridge/first-visit.ts does. */

@@ -46,6 +46,8 @@ export interface OriginOptions {
    * `WWW-Authenticate` (a Basic challenge would make Chromium wait on a login prompt).
    */
   protect?: { prefix: string; cookie: string };
+  /** Extra response headers for a path (decoded, leading slash), as a host's `_headers` file adds them. */
+  headers?: (path: string) => Record<string, string>;
 }
 
 /** One request as the server saw and answered it. Mutable while the response is in flight. */
@@ -253,6 +255,7 @@ export async function startOriginServer(options: OriginOptions): Promise<OriginS
       'content-type': contentTypeFor(file),
       'cache-control': 'no-cache',
       'accept-ranges': 'bytes',
+      ...options.headers?.(rel),
     };
     if (options.validators) {
       const etag = `"${createHash('sha1').update(`${file}:${size}:${st.mtimeMs}`).digest('hex').slice(0, 16)}"`;

@@ -14,6 +14,7 @@ import type { DefaultTreeAdapterMap } from 'parse5';
 import { parse } from 'parse5';
 import type { Page } from 'playwright-core';
 import { type BuildOptions, buildSite } from '../../../build.ts';
+import type { FirstVisitOption } from '../../../protocol/first-visit.ts';
 import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/manifest.ts';
 import { startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
 import type { Visitor } from './browser.ts';
@@ -45,7 +46,8 @@ interface SignalHandle {
 export interface SiteOptions {
   /** Site to build; the demo site by default. */
   siteDir?: string;
-  firstVisit?: 'swap' | 'reload' | 'off';
+  /** Default `swap` (what most tests were written against); `auto` is the product's default. */
+  firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
   build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start'>;

@@ -1,0 +1,246 @@
+/**
+ * The build's first-visit decisions, page by page: which mode `auto` picks and why, where the
+ * first-visit script goes, what a page's CSP meta needs (a nonce, our hash, or no first-visit
+ * change at all), and `<base href>` for our tag and for the URLs the build resolves.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'parse5';
+import { chooseFirstVisit } from '../../builder/first-visit/choose-mode.ts';
+import { planForCsp } from '../../builder/first-visit/page-csp.ts';
+import { cssUrls } from '../../builder/first-visit/page-facts.ts';
+import { documentBase, relativeToBase } from '../../builder/page-base.ts';
+import { pageScriptText, scriptHashSource } from '../../builder/page-script.ts';
+import { type RewriteOptions, rewriteHtml } from '../../builder/rewrite-html.ts';
+import { FIRST_VISIT_MIN_ASSET_BYTES } from '../../protocol/limits.ts';
+
+const SIZES: Record<string, number> = {
+  'js/bundle.js': 300_000,
+  'css/a.css': 40_000,
+  'css/b.css': 20_000,
+  'fonts/f.woff2': 30_000,
+  'img/a.png': 50_000,
+  'static/img/a.png': 50_000,
+  'img/tiny.png': 1_000,
+};
+const options = (over: Partial<RewriteOptions> = {}): RewriteOptions => ({
+  pagePath: 'index.html',
+  bridgeSrc: 'peer-connect.js?v=b',
+  isAsset: (p) => p in SIZES,
+  assetSize: (p) => SIZES[p] ?? 0,
+  firstVisit: 'auto',
+  build: '0123456789abcdef0123',
+  ...over,
+});
+const rewrite = (html: string, over: Partial<RewriteOptions> = {}) => {
+  const r = rewriteHtml(Buffer.from(html, 'utf8'), options(over));
+  return { ...r, text: r.html.toString('utf8') };
+};
+
+describe('first visit: auto picks per page', () => {
+  it('reload for a page naming enough asset bytes, off for one naming little or none, never swap', () => {
+    const heavy = chooseFirstVisit('auto', { assetCount: 4, assetBytes: 400_000, htmlBytes: 2_000, cspRefusal: null });
+    assert.equal(heavy.mode, 'reload');
+    assert.match(heavy.reason, /4 assets, 391 KiB/);
+    assert.equal(chooseFirstVisit('auto', { assetCount: 0, assetBytes: 0, htmlBytes: 900, cspRefusal: null }).mode, 'off');
+    const light = chooseFirstVisit('auto', {
+      assetCount: 1,
+      assetBytes: FIRST_VISIT_MIN_ASSET_BYTES - 1,
+      htmlBytes: 900,
+      cspRefusal: null,
+    });
+    assert.equal(light.mode, 'off');
+    assert.match(light.reason, /not worth loading the page twice/);
+    // A page as large as its assets: loading it twice costs what peers could save.
+    assert.equal(chooseFirstVisit('auto', { assetCount: 1, assetBytes: 100_000, htmlBytes: 60_000, cspRefusal: null }).mode, 'off');
+  });
+
+  it('--start manual: auto holds no first visit (P2P waits for consent)', () => {
+    const r = chooseFirstVisit('auto', { assetCount: 4, assetBytes: 400_000, htmlBytes: 2_000, cspRefusal: null, startsManually: true });
+    assert.equal(r.mode, 'off');
+    assert.match(r.reason, /--start manual/);
+    assert.equal(rewrite('<head><script src="js/bundle.js"></script></head>', { startsManually: true }).firstVisit.mode, 'off');
+  });
+
+  it("the owner's mode applies to every page, unless the page's CSP rules it out", () => {
+    assert.equal(chooseFirstVisit('swap', { assetCount: 0, assetBytes: 0, htmlBytes: 1, cspRefusal: null }).mode, 'swap');
+    const refused = chooseFirstVisit('swap', { assetCount: 3, assetBytes: 1e6, htmlBytes: 1, cspRefusal: 'csp says no' });
+    assert.deepEqual(refused, { mode: 'off', reason: 'csp says no' });
+  });
+
+  it('counts what the markup names: scripts, stylesheets, preloads, srcset, CSS url() and @import in the page', () => {
+    const r = rewrite(
+      `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="css/a.css"><link rel=preload as=font href="fonts/f.woff2" crossorigin>
+      <style>@import "css/b.css"; body { background: url(img/a.png) }</style><script src="js/bundle.js"></script></head>
+      <body><a href="img/tiny.png">not fetched</a><img srcset="img/tiny.png 1x"></body></html>`,
+    );
+    assert.equal(r.firstVisit.mode, 'reload');
+    assert.match(r.firstVisit.reason, /^6 assets/);
+    assert.deepEqual(cssUrls(`a{b:url( "x.png" )} @import 'y.css'; c{d:url(z.svg)}`), ['x.png', 'y.css', 'z.svg']);
+  });
+
+  it('follows the named stylesheets: their @import, fonts (blocking) and backgrounds, resolved against the stylesheet', () => {
+    const sheets: Record<string, string> = {
+      'css/a.css': '@import "b.css"; @font-face { src: url(../fonts/f.woff2) } body { background: url("../img/a.png") }',
+      'css/b.css': 'h1 { background: url(/img/tiny.png) }',
+    };
+    const r = rewrite('<head><link rel="stylesheet" href="css/a.css"></head><body></body>', {
+      isAsset: (p) => p in SIZES || p in sheets,
+      cssOf: (p) => sheets[p] ?? null,
+      firstVisit: 'reload',
+    });
+    const list = /\[("[^\]]*")\]\.map/.exec(r.text)?.[1];
+    assert.equal(list, '"css/a.css","css/b.css","fonts/f.woff2","img/a.png","img/tiny.png"', r.text);
+  });
+});
+
+describe('first visit: the reload script', () => {
+  const page = `<!doctype html><html><head><meta charset="utf-8"><title>t</title><link rel="stylesheet" href="css/a.css"><script src="js/bundle.js"></script></head><body><p>x</p></body></html>`;
+
+  it('goes before the first element of <head> that can fetch, after the charset and title; the bridge stays at the end of head', () => {
+    const r = rewrite(page);
+    const first = r.text.indexOf('<script data-peer-connect-page>');
+    assert.ok(first > 0, r.text);
+    assert.ok(first > r.text.indexOf('<title>t</title>') && first < r.text.indexOf('<link'), r.text);
+    assert.ok(r.text.indexOf('<script src="peer-connect.js?v=b" async fetchpriority="high"></script></head>') > 0);
+    // The page itself is otherwise byte for byte as written.
+    const stripped = r.text
+      .replace(/<script data-peer-connect-page>[^<]*<\/script>/, '')
+      .replace('<script src="peer-connect.js?v=b" async fetchpriority="high"></script>', '');
+    assert.equal(stripped, page);
+  });
+
+  it('registers the worker next to the bridge, relative to the page URL, and a rebuild replaces it rather than adding one', () => {
+    const post = page.replace('href="css/', 'href="../css/').replace('src="js/', 'src="../js/');
+    const r = rewrite(post, { pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=b' });
+    assert.ok(r.text.includes('register(at("../peer-connect-sw.js")'), r.text);
+    assert.ok(r.text.includes('b.src=at("../peer-connect.js?v=b")'), 'the hold starts the bridge');
+    assert.ok(
+      r.text.includes('["../css/a.css","../js/bundle.js"]'),
+      'and fetches the named assets, relative to the page, in document order, blocking ones first',
+    );
+    assert.ok(r.text.includes('{scope:new URL("../",l.href).pathname}'));
+    const again = rewriteHtml(r.html, options({ pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=c' })).html.toString('utf8');
+    assert.equal(again.match(/data-peer-connect-page/g)?.length, 1);
+    assert.ok(again.includes('peer-connect.js?v=c'));
+  });
+
+  it('is a fixed text for fixed options (its hash can be given to a CSP header), with no < in it', () => {
+    const hold = {
+      workerUrl: 'peer-connect-sw.js',
+      scopeUrl: './',
+      bridgeUrl: 'peer-connect.js?v=b1',
+      prefetch: ['css/a.css'],
+      nonce: null,
+      timeoutMs: 4000,
+    };
+    const a = pageScriptText({ build: 'b1', hold });
+    assert.equal(a, pageScriptText({ build: 'b1', hold }));
+    assert.match(scriptHashSource(a), /^'sha256-[A-Za-z0-9+/]+=*'$/);
+    assert.ok(!pageScriptText({ build: '</script>', hold: { ...hold, workerUrl: '</script><x>' } }).includes('<'));
+  });
+
+  it('every page gets it (it names the build to a controlling worker); only reload pages hold a first visit', () => {
+    const off = rewrite('<head><title>t</title></head><body><p>text only</p></body>');
+    assert.equal(off.firstVisit.mode, 'off');
+    const script = /<script data-peer-connect-page>([^<]*)<\/script>/.exec(off.text)?.[1] ?? '';
+    assert.ok(script.includes('postMessage({pc:"page",build:"0123456789abcdef0123"})'), script);
+    assert.ok(!script.includes('plaintext'), 'no hold on an off page');
+    const reload = rewrite(page);
+    assert.ok(/<script data-peer-connect-page>[^<]*plaintext hidden[^<]*<\/script>/.test(reload.text.replace(/\\u003c/g, '')));
+  });
+});
+
+describe('first visit: Content-Security-Policy in a meta', () => {
+  const HASH = "'sha256-abc='";
+
+  it('a nonce the page uses goes on our tags; the policy is left alone', () => {
+    const policy = "default-src 'self'; script-src 'nonce-r4nd0m' 'strict-dynamic'; worker-src 'self'";
+    const plan = planForCsp([policy], HASH);
+    assert.ok(plan.ok);
+    assert.equal(plan.value.nonce, 'r4nd0m');
+    assert.deepEqual(plan.value.policies, [policy]);
+    // Without worker-src the worker falls back to script-src, where 'strict-dynamic' voids 'self'.
+    const noWorker = planForCsp(["default-src 'self'; script-src 'nonce-r4nd0m' 'strict-dynamic'"], HASH);
+    assert.ok(!noWorker.ok && noWorker.code === 'csp-blocks-worker' && /worker-src 'self'/.test(noWorker.error));
+  });
+
+  it("without a nonce our hash is added to script-src, or to a script-src copied from default-src (styles keep 'unsafe-inline')", () => {
+    const a = planForCsp(["script-src 'self'; img-src *"], HASH);
+    assert.ok(a.ok);
+    assert.deepEqual(a.value.policies, [`script-src 'self' ${HASH}; img-src *`]);
+    const b = planForCsp(["default-src 'self' 'unsafe-inline' 'sha256-theirs='"], HASH);
+    assert.ok(b.ok);
+    assert.deepEqual(b.value.policies, [
+      `default-src 'self' 'unsafe-inline' 'sha256-theirs='; script-src 'self' 'unsafe-inline' 'sha256-theirs=' ${HASH}`,
+    ]);
+  });
+
+  it("'unsafe-inline' that no hash or nonce voids already allows us: nothing is added (adding a hash would void it for the page's own scripts)", () => {
+    const plan = planForCsp(["script-src 'self' 'unsafe-inline'"], HASH);
+    assert.ok(plan.ok);
+    assert.deepEqual(plan.value.policies, ["script-src 'self' 'unsafe-inline'"]);
+  });
+
+  it("connect-src (or default-src) must allow the signaling server: same origin by 'self', another by host or scheme", () => {
+    assert.ok(planForCsp(["default-src 'self'"], HASH, null).ok);
+    const other = planForCsp(["default-src 'self'"], HASH, 'wss://signal.example/peer-connect/signal');
+    assert.ok(!other.ok && other.code === 'csp-blocks-signaling' && /add wss:\/\/signal\.example/.test(other.error));
+    for (const allowed of ['wss://signal.example', '*.example', 'wss:', 'https:', 'ws://signal.example:*']) {
+      assert.ok(planForCsp([`default-src 'self'; connect-src ${allowed}`], HASH, 'wss://signal.example/s').ok, allowed);
+    }
+    assert.ok(!planForCsp(['connect-src https://other.example'], HASH, 'wss://signal.example/s').ok);
+  });
+
+  it('a policy that allows no same-origin script, or no worker, rules first-visit changes out with a code', () => {
+    const bridge = planForCsp(["script-src 'sha256-only='"], HASH);
+    assert.ok(!bridge.ok && bridge.code === 'csp-blocks-bridge');
+    const worker = planForCsp(["script-src 'self'; worker-src 'none'"], HASH);
+    assert.ok(!worker.ok && worker.code === 'csp-blocks-worker');
+  });
+
+  it('in a page: the nonce page gets it on both our tags; a hash page gets its meta rewritten; a refusing page gets off and a warning', () => {
+    const body = '<body><img src="img/a.png"><script src="js/bundle.js"></script></body>';
+    const nonced = rewrite(
+      `<head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-n1'; worker-src 'self'"></head>${body}`,
+    );
+    assert.equal(nonced.firstVisit.mode, 'reload');
+    assert.equal(nonced.text.match(/ nonce="n1"/g)?.length, 2, nonced.text);
+    assert.ok(nonced.text.includes('b.nonce="n1"'), 'the bridge the hold inserts carries it too');
+    const hashed = rewrite(`<head><meta http-equiv="content-security-policy" content='script-src &apos;self&apos;'></head>${body}`);
+    const content = parse(hashed.text).childNodes.flatMap(function all(n): string[] {
+      const here = 'attrs' in n && n.nodeName === 'meta' ? [n.attrs.find((a) => a.name === 'content')?.value ?? ''] : [];
+      return [...here, ...('childNodes' in n ? n.childNodes.flatMap(all) : [])];
+    });
+    const script = /<script data-peer-connect-page>([^<]*)<\/script>/.exec(hashed.text)?.[1] ?? '';
+    assert.deepEqual(content, [`script-src 'self' ${scriptHashSource(script)}`]);
+    const refused = rewrite(`<head><meta http-equiv="Content-Security-Policy" content="script-src 'sha256-x='"></head>${body}`, {
+      firstVisit: 'swap',
+    });
+    assert.equal(refused.firstVisit.mode, 'off');
+    assert.equal(refused.swapped, 0, 'a swap our script may not undo would hide the images');
+    assert.match(refused.warnings.join(), /allows no same-origin script/);
+  });
+});
+
+describe('first visit: <base href>', () => {
+  it('resolves the page URLs and our tag against the base', () => {
+    const base = documentBase(parse('<head><base href="/static/"></head>'), new URL('http://site.invalid/index.html'));
+    assert.equal(base.href, 'http://site.invalid/static/');
+    assert.equal(relativeToBase(new URL('http://site.invalid/peer-connect.js?v=b'), base), '../peer-connect.js?v=b');
+    assert.equal(relativeToBase(new URL('http://site.invalid/peer-connect.js'), new URL('https://cdn.example/x/')), null);
+    const r = rewrite('<head><base href="/static/"></head><body><img src="img/a.png"><script src="app.js"></script></body>', {
+      firstVisit: 'swap',
+    });
+    assert.ok(r.text.includes('<script src="../peer-connect.js?v=b" async fetchpriority="high">'), r.text);
+    assert.equal(r.swapped, 1, 'img/a.png against the base is static/img/a.png, an asset');
+    const auto = rewrite('<head><base href="/static/"></head><body><img src="img/a.png"><img src="img/a.png"></body>');
+    assert.match(auto.firstVisit.reason, /^1 assets/);
+  });
+
+  it('a base on another origin: the tag is written as if there were none, with a warning', () => {
+    const r = rewrite('<head><base href="https://cdn.example/"></head><body></body>');
+    assert.ok(r.text.includes('<script src="peer-connect.js?v=b" async fetchpriority="high">'));
+    assert.match(r.warnings.join(), /<base href> leaves the site/);
+  });
+});
