@@ -1,7 +1,10 @@
 /**
- * A tracker offer flood against a tab (issue 11, item 5): hundreds of WebRTC offers relayed by our
+ * A tracker offer flood against a tab (issue 11, item 5): hundreds of WebRTC offers relayed by a
  * tracker to a tab whose WebTorrent is in a video's swarm, each from a new peer id, each a real
- * SDP that will never connect. WebTorrent's tracker client makes an RTCPeerConnection per offer;
+ * SDP that will never connect. The tracker is bittorrent-tracker's own server, which relays
+ * whatever it is sent (a public tracker a site may announce to): ours limits new peer ids per
+ * connection and offers per target (tests/compliance/cases/tracker-hostile.ts), so the tab's own
+ * defence is tested where nothing in front of it defends. WebTorrent's tracker client makes an RTCPeerConnection per offer;
  * past TORRENT_MAX_PENDING_CONNECTIONS the tab drops them before one is made, and the page can
  * still make its own RTCPeerConnection. Counted, never timed.
  */
@@ -9,6 +12,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import Peer, { type SignalData } from '@thaunknown/simple-peer/lite.js';
+import { Server as TrackerServer } from 'bittorrent-tracker';
 import WebSocket from 'ws';
 import { TORRENT_MAX_PENDING_CONNECTIONS } from '../../protocol/limits.ts';
 import { fireEndOfCandidates, LOOPBACK_RTC_CONFIG } from '../unit/tracker-webrtc.ts';
@@ -93,23 +97,36 @@ async function flood(trackerUrl: string, infoHashHex: string, sdp: string, count
       }),
     );
     ws.send(JSON.stringify({ ...base, peer_id: peerId, event: 'stopped' }));
-    // Under the tracker's rate limit (50 messages/s, burst 100).
+    // Paced as a client under a tracker's message rate limit would be (50 messages/s, burst 100).
     if (sent % 20 === 19) await new Promise((r) => setTimeout(r, 850));
   }
   ws.close();
   return sent;
 }
 
+/** bittorrent-tracker's WebSocket server on loopback: relays every offer, limits nothing. */
+async function startOpenTracker(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = new TrackerServer({ udp: false, http: false, ws: true, stats: false });
+  server.on('warning', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.http?.address();
+  if (!address || typeof address === 'string') throw new Error('the tracker has no address');
+  return { url: `ws://127.0.0.1:${address.port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 describe('a tracker offer flood', () => {
   let site: TestSite | undefined;
   let visitor: Visitor | undefined;
+  let tracker: Awaited<ReturnType<typeof startOpenTracker>> | undefined;
 
   before(async () => {
-    site = await startSite();
+    tracker = await startOpenTracker();
+    site = await startSite({ build: { tracker: tracker.url } });
   });
   after(async () => {
     await visitor?.close();
     await site?.close();
+    await tracker?.close();
   });
 
   test(`the tab keeps at most ${TORRENT_MAX_PENDING_CONNECTIONS} of WebTorrent's connections pending and can still make its own`, {

@@ -50,7 +50,7 @@ export interface SiteOptions {
   firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker'>;
 }
 
 export interface TestSite {
