@@ -87,7 +87,7 @@ describe('decodeSignalConfig', () => {
   });
 
   it('refuses unknown limits and non-numbers, as before', () => {
-    assertRefused({ limits: { maxPeers: 5 } }, 'unknown-key', /limits\.maxPeers is not a known limit/);
+    assertRefused({ limits: { maxPeerz: 5 } }, 'unknown-key', /limits\.maxPeerz is not a known limit/);
     assertRefused({ trackerLimits: { maxPeersPerSwarm: '5' } }, 'not-a-number', /trackerLimits\.maxPeersPerSwarm must be a number/);
     assertRefused({ limits: [] }, 'not-an-object', /PEER_CONNECT_SIGNAL_CONFIG\.limits must be an object/);
     assertRefused([], 'not-an-object', /must be a JSON object/);
