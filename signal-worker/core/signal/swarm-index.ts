@@ -233,12 +233,19 @@ export class SwarmIndex {
   }
 
   /**
-   * Whether `requester` may take one more offer of `holder` now: not in its cooldown, and under
+   * Whether `requester` may take one more offer of `holder` now: not in its cooldown, not holding
+   * maxUnansweredOffers it never answered (asking for more then starts the cooldown), and under
    * maxOffersPerHolderPerRequester from that holder in the current window. Starts a new window
    * (forgetting the old counts) when the last one is over.
    */
   private mayTakeOffer(holder: SwarmPeer, requester: SwarmPeer, now: number): boolean {
     if (now < requester.cooldownUntil) return false;
+    if (requester.unanswered.size >= this.limits.maxUnansweredOffers) {
+      // It asks for more while holding that many it never answered: a drainer, not a visitor.
+      requester.cooldownUntil = now + this.limits.offerCooldownMs;
+      requester.unanswered.clear();
+      return false;
+    }
     if (now - requester.windowStart >= this.limits.offerWindowMs) {
       requester.windowStart = now;
       requester.takenFrom.clear();
@@ -246,14 +253,10 @@ export class SwarmIndex {
     return (requester.takenFrom.get(holder.peerId) ?? 0) < this.limits.maxOffersPerHolderPerRequester;
   }
 
-  /** Counts an offer taken; past maxUnansweredOffers the requester's cooldown starts. */
-  private recordTaken(holder: SwarmPeer, requester: SwarmPeer, connId: string, now: number): void {
+  /** Counts an offer taken, against its holder's share and as unanswered until its answer is relayed. */
+  private recordTaken(holder: SwarmPeer, requester: SwarmPeer, connId: string): void {
     requester.takenFrom.set(holder.peerId, (requester.takenFrom.get(holder.peerId) ?? 0) + 1);
     requester.unanswered.set(connId, holder);
-    if (requester.unanswered.size >= this.limits.maxUnansweredOffers) {
-      requester.cooldownUntil = now + this.limits.offerCooldownMs;
-      requester.unanswered.clear();
-    }
   }
 
   /**
@@ -267,7 +270,7 @@ export class SwarmIndex {
     if (!holder.sink.deliver({ type: 'offer-used', connId: offer.connId, by: requester.peerId })) return null;
     holder.offers.shift();
     this.updateOffering(holder);
-    this.recordTaken(holder, requester, offer.connId, now);
+    this.recordTaken(holder, requester, offer.connId);
     return { peerId: holder.peerId, offer };
   }
 
