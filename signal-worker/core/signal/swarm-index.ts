@@ -37,19 +37,25 @@ interface Swarm {
   readonly byAddress: Map<string, number>;
 }
 
+/** What one requester took of others' parked offers (see `SwarmIndex.mayTakeOffer`). */
+interface OfferLedger {
+  /** Start of the current offer window, in clock ms. */
+  windowStart: number;
+  /** Offers taken in the current window, by holder peer id. */
+  takenFrom: Map<string, number>;
+  /** Offers it took and has not answered, by connId, with their holder. */
+  unanswered: Map<string, SwarmPeer>;
+  /** Until when (clock ms) it gets no offers, having asked for more while holding too many unanswered. */
+  cooldownUntil: number;
+}
+
 /** One joined peer; the handle its connection passes back to every index call. */
 export class SwarmPeer {
   readonly haves = new Set<string>();
   offers: ParkedOffer[] = [];
   left = false;
-  /** As a requester: offers taken in the current window, by holder peer id. */
-  takenFrom = new Map<string, number>();
-  /** Start of the current offer window, in clock ms. */
-  windowStart = Number.NEGATIVE_INFINITY;
-  /** As a requester: offers it took and has not answered, by connId, with their holder. */
-  readonly unanswered = new Map<string, SwarmPeer>();
-  /** Until when (clock ms) this requester gets no offers, having taken too many unanswered. */
-  cooldownUntil = Number.NEGATIVE_INFINITY;
+  /** As a requester: what it took of others' offers; made on its first `want`, so a peer that never asks costs nothing for it. */
+  ledger: OfferLedger | null = null;
 
   constructor(
     readonly swarm: Swarm,
@@ -239,24 +245,25 @@ export class SwarmIndex {
    * (forgetting the old counts) when the last one is over.
    */
   private mayTakeOffer(holder: SwarmPeer, requester: SwarmPeer, now: number): boolean {
-    if (now < requester.cooldownUntil) return false;
-    if (requester.unanswered.size >= this.limits.maxUnansweredOffers) {
+    const ledger = (requester.ledger ??= { windowStart: now, takenFrom: new Map(), unanswered: new Map(), cooldownUntil: 0 });
+    if (now < ledger.cooldownUntil) return false;
+    if (ledger.unanswered.size >= this.limits.maxUnansweredOffers) {
       // It asks for more while holding that many it never answered: a drainer, not a visitor.
-      requester.cooldownUntil = now + this.limits.offerCooldownMs;
-      requester.unanswered.clear();
+      ledger.cooldownUntil = now + this.limits.offerCooldownMs;
+      ledger.unanswered.clear();
       return false;
     }
-    if (now - requester.windowStart >= this.limits.offerWindowMs) {
-      requester.windowStart = now;
-      requester.takenFrom.clear();
+    if (now - ledger.windowStart >= this.limits.offerWindowMs) {
+      ledger.windowStart = now;
+      ledger.takenFrom.clear();
     }
-    return (requester.takenFrom.get(holder.peerId) ?? 0) < this.limits.maxOffersPerHolderPerRequester;
+    return (ledger.takenFrom.get(holder.peerId) ?? 0) < this.limits.maxOffersPerHolderPerRequester;
   }
 
   /** Counts an offer taken, against its holder's share and as unanswered until its answer is relayed. */
-  private recordTaken(holder: SwarmPeer, requester: SwarmPeer, connId: string): void {
-    requester.takenFrom.set(holder.peerId, (requester.takenFrom.get(holder.peerId) ?? 0) + 1);
-    requester.unanswered.set(connId, holder);
+  private recordTaken(holder: SwarmPeer, ledger: OfferLedger, connId: string): void {
+    ledger.takenFrom.set(holder.peerId, (ledger.takenFrom.get(holder.peerId) ?? 0) + 1);
+    ledger.unanswered.set(connId, holder);
   }
 
   /**
@@ -270,7 +277,7 @@ export class SwarmIndex {
     if (!holder.sink.deliver({ type: 'offer-used', connId: offer.connId, by: requester.peerId })) return null;
     holder.offers.shift();
     this.updateOffering(holder);
-    this.recordTaken(holder, requester, offer.connId);
+    if (requester.ledger) this.recordTaken(holder, requester.ledger, offer.connId);
     return { peerId: holder.peerId, offer };
   }
 
@@ -318,7 +325,7 @@ export class SwarmIndex {
     if (from.left || to === from.peerId) return ADDED;
     const target = from.swarm.peers.get(to);
     if (!target) return ADDED;
-    if (sdp.type === 'answer' && from.unanswered.get(connId) === target) from.unanswered.delete(connId);
+    if (sdp.type === 'answer' && from.ledger?.unanswered.get(connId) === target) from.ledger.unanswered.delete(connId);
     if (!target.sink.deliver({ type: 'signal', from: from.peerId, connId, sdp })) {
       return fail(`${to} is not reading its messages: relay dropped, and its connection closed`, 'peer-busy');
     }
@@ -331,8 +338,7 @@ export class SwarmIndex {
     peer.left = true;
     this.removeHaves(peer, [...peer.haves]);
     peer.offers = [];
-    peer.unanswered.clear();
-    peer.takenFrom.clear();
+    peer.ledger = null;
     peer.swarm.offering.delete(peer);
     if (this.swarms.removePeer(peer.swarm, peer.peerId, peer) && peer.address !== null) {
       const left = (peer.swarm.byAddress.get(peer.address) ?? 1) - 1;
