@@ -50,7 +50,7 @@ function socketEvents<T>(accept: (socket: ClientSocket) => ClientConnection): WS
   let gone = false;
   // Made on the first event, not only in onOpen: some runtimes (Cloudflare) never fire onOpen.
   const connect = (ws: WSContext<T>): ClientConnection | null => {
-    if (!connection && !gone) connection = accept(clientSocketOf(ws));
+    if (!connection && !gone) connection = accept(new HonoClientSocket(ws));
     return connection;
   };
   const disconnect = (): void => {
@@ -65,30 +65,39 @@ function socketEvents<T>(accept: (socket: ClientSocket) => ClientConnection): WS
   };
 }
 
-/** A runtime's raw socket, as far as its queued bytes go (see `bufferedOf`). */
+/** A runtime's raw socket, as far as its queued bytes go. */
 interface RawSocket {
   /** ws (Node), Deno and the WHATWG WebSocket. */
   bufferedAmount?: unknown;
   /** Bun's ServerWebSocket. */
-  getBufferedAmount?: unknown;
+  getBufferedAmount?: () => unknown;
 }
 
 /**
- * The core's socket on a hono one. Its queued bytes come from the runtime's own socket
- * (`ws.raw`): ws and Deno have `bufferedAmount`, Bun `getBufferedAmount()`; a runtime with
- * neither gets no `bufferedAmount`, so the core leaves that bound to the runtime.
+ * The core's socket on a hono one: methods on a class rather than closures per socket (tens of
+ * thousands of them). Its queued bytes come from the runtime's own socket (`ws.raw`): ws and
+ * Deno have `bufferedAmount`, Bun `getBufferedAmount()`; on a runtime with neither it reports 0,
+ * so the core cannot see a client that stopped reading there (README "Signaling server limits").
  */
-function clientSocketOf<T>(ws: WSContext<T>): ClientSocket {
-  const socket: ClientSocket = { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) };
-  const buffered = bufferedOf(ws.raw as RawSocket | undefined);
-  if (buffered) socket.bufferedAmount = buffered;
-  return socket;
-}
+class HonoClientSocket<T> implements ClientSocket {
+  private readonly raw: RawSocket | undefined;
 
-function bufferedOf(raw: RawSocket | undefined): (() => number) | null {
-  if (!raw) return null;
-  const bun = raw.getBufferedAmount;
-  if (typeof bun === 'function') return () => Number(bun.call(raw)) || 0;
-  if (typeof raw.bufferedAmount === 'number') return () => Number(raw.bufferedAmount) || 0;
-  return null;
+  constructor(private readonly ws: WSContext<T>) {
+    this.raw = ws.raw as RawSocket | undefined;
+  }
+
+  send(text: string): void {
+    this.ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  bufferedAmount(): number {
+    const raw = this.raw;
+    if (!raw) return 0;
+    const queued = typeof raw.getBufferedAmount === 'function' ? raw.getBufferedAmount() : raw.bufferedAmount;
+    return typeof queued === 'number' ? queued : 0;
+  }
 }
