@@ -292,11 +292,23 @@ describe('signal core, hostile clients: draining parked offers', () => {
     assert.equal(offersIn(requester), 2, 'a new window, a new offer');
   });
 
+  it('points a requester that used up one holder’s share at holders whose offers it may still take', () => {
+    const limits = { maxOffersPerHolderPerRequester: 1, maxPeersPerWant: 1, maxUnansweredOffers: 16 };
+    const { join } = setup(limits);
+    holders(join, 3, 4);
+    const requester = join('requester');
+    for (let i = 0; i < 3; i++) requester.send({ type: 'want', hash: hash(1), exclude: [] });
+    const offered = requester.socket.ofType('peers').map((m) => m.peers[0]?.offer !== undefined);
+    assert.deepEqual(offered, [true, true, true], 'each want found a holder it had not used up');
+    requester.send({ type: 'want', hash: hash(1), exclude: [] });
+    assert.equal(requester.socket.ofType('peers').at(-1)?.peers[0]?.offer, undefined, 'all used up: listed without an offer');
+  });
+
   it('stops a requester that takes offers without answering, for the cooldown, while an honest one is served', () => {
     const limits = { maxOffersPerHolderPerRequester: 2, maxUnansweredOffers: 8, offerCooldownMs: 30_000, maxPeersPerWant: 4 };
     const { clock, join } = setup(limits);
     // The issue's attack: 40 holders with 80 parked offers, a drainer holding nothing asking 73 times.
-    holders(join, 40, 2);
+    const all = holders(join, 40, 2);
     const drainer = join('drainer');
     for (let i = 0; i < 73; i++) drainer.send({ type: 'want', hash: hash(1), exclude: [] });
     assert.equal(offersIn(drainer), limits.maxUnansweredOffers, 'offers taken before the cooldown');
@@ -310,15 +322,20 @@ describe('signal core, hostile clients: draining parked offers', () => {
     // It answers them: answered offers never count against it.
     for (const p of got) if (p.offer) honest.send({ type: 'signal', to: p.peerId, connId: p.offer.connId, sdp: sdpOf('answer', 10) });
     for (let i = 0; i < 20; i++) {
+      clock.advance(200); // within its message rate (up to 5 messages a round)
       honest.send({ type: 'want', hash: hash(1), exclude: [] });
       const last = honest.socket.ofType('peers').at(-1)?.peers ?? [];
       for (const p of last) if (p.offer) honest.send({ type: 'signal', to: p.peerId, connId: p.offer.connId, sdp: sdpOf('answer', 10) });
     }
     assert.ok(offersIn(honest) > limits.maxUnansweredOffers, `an answering requester is never cut off: ${offersIn(honest)}`);
-    // The drainer's cooldown ends; it gets offers again.
+    // The drainer's cooldown ends; it gets offers again (the holders parked fresh ones meanwhile).
     clock.advance(limits.offerCooldownMs);
+    for (const [i, h] of all.entries()) h.send({ type: 'offers', offers: [offer(`fresh-${pad(i)}`)] });
     const before = offersIn(drainer);
     drainer.send({ type: 'want', hash: hash(1), exclude: [] });
-    assert.ok(offersIn(drainer) > before);
+    assert.ok(
+      offersIn(drainer) > before,
+      `after the cooldown: ${offersIn(drainer)} offers, ${before} before; ${JSON.stringify(drainer.socket.sent.at(-1))}`,
+    );
   });
 });

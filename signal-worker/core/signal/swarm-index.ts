@@ -311,8 +311,29 @@ export class SwarmIndex {
     if (requester.left || !holders) return [];
     const excluded = new Set(exclude);
     const accept = (p: SwarmPeer): boolean => p !== requester && !excluded.has(p.peerId);
-    const chosen = holders.sample(this.limits.maxPeersPerWant, accept, excluded.size + 1, this.random);
-    return this.handOutAll(chosen, requester, now);
+    const max = this.limits.maxPeersPerWant;
+    const spent = this.spentHolders(requester, now);
+    if (spent === null) return this.handOutAll(holders.sample(max, accept, excluded.size + 1, this.random), requester, now);
+    // Holders whose offers it may still take come first; the others only fill what is left, listed without one.
+    const fresh = holders.sample(max, (p) => accept(p) && !spent.has(p.peerId), excluded.size + 1 + spent.size, this.random);
+    if (fresh.length === max) return this.handOutAll(fresh, requester, now);
+    const taken = new Set(fresh);
+    const rest = holders.sample(max - fresh.length, (p) => accept(p) && !taken.has(p), excluded.size + 1 + taken.size, this.random);
+    return this.handOutAll([...fresh, ...rest], requester, now);
+  }
+
+  /**
+   * The holders whose offers `requester` may not take in the current window (its share of each
+   * used up), as the map that counts them; null when none is spent, or when it may take none at
+   * all (cooldown), where preferring some holders would change nothing.
+   */
+  private spentHolders(requester: SwarmPeer, now: number): ReadonlyMap<string, number> | null {
+    const ledger = requester.ledger;
+    if (!ledger || now < ledger.cooldownUntil || now - ledger.windowStart >= this.limits.offerWindowMs) return null;
+    const max = this.limits.maxOffersPerHolderPerRequester;
+    let spent: Map<string, number> | null = null;
+    for (const [holder, count] of ledger.takenFrom) if (count >= max) (spent ??= new Map()).set(holder, count);
+    return spent;
   }
 
   /**
