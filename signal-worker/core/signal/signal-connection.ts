@@ -76,10 +76,7 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
 
   deliver(message: ServerMessage): boolean {
     if (this.isClosed) return false;
-    if (this.backlogged) {
-      this.cutOffSlowReader();
-      return false;
-    }
+    // A socket past its queue bound is closed by sendText instead, with nothing sent.
     this.sendText(encodeMessage(message));
     // Another peer's `want` consumed one of our parked offers.
     if (message.type === 'offer-used') this.changed();

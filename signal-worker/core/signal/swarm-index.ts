@@ -43,6 +43,8 @@ interface OfferLedger {
   windowStart: number;
   /** Offers taken in the current window, by holder peer id. */
   takenFrom: Map<string, number>;
+  /** Holders in `takenFrom` whose share for this window is used up: kept as a count so `want` never walks the map. */
+  spent: number;
   /** Offers it took and has not answered, by connId, with their holder. */
   unanswered: Map<string, SwarmPeer>;
   /** Until when (clock ms) it gets no offers, having asked for more while holding too many unanswered. */
@@ -245,7 +247,7 @@ export class SwarmIndex {
    * (forgetting the old counts) when the last one is over.
    */
   private mayTakeOffer(holder: SwarmPeer, requester: SwarmPeer, now: number): boolean {
-    const ledger = (requester.ledger ??= { windowStart: now, takenFrom: new Map(), unanswered: new Map(), cooldownUntil: 0 });
+    const ledger = (requester.ledger ??= { windowStart: now, takenFrom: new Map(), spent: 0, unanswered: new Map(), cooldownUntil: 0 });
     if (now < ledger.cooldownUntil) return false;
     if (ledger.unanswered.size >= this.limits.maxUnansweredOffers) {
       // It asks for more while holding that many it never answered: a drainer, not a visitor.
@@ -256,13 +258,16 @@ export class SwarmIndex {
     if (now - ledger.windowStart >= this.limits.offerWindowMs) {
       ledger.windowStart = now;
       ledger.takenFrom.clear();
+      ledger.spent = 0;
     }
     return (ledger.takenFrom.get(holder.peerId) ?? 0) < this.limits.maxOffersPerHolderPerRequester;
   }
 
   /** Counts an offer taken, against its holder's share and as unanswered until its answer is relayed. */
   private recordTaken(holder: SwarmPeer, ledger: OfferLedger, connId: string): void {
-    ledger.takenFrom.set(holder.peerId, (ledger.takenFrom.get(holder.peerId) ?? 0) + 1);
+    const taken = (ledger.takenFrom.get(holder.peerId) ?? 0) + 1;
+    ledger.takenFrom.set(holder.peerId, taken);
+    if (taken === this.limits.maxOffersPerHolderPerRequester) ledger.spent++;
     ledger.unanswered.set(connId, holder);
   }
 
@@ -312,10 +317,12 @@ export class SwarmIndex {
     const excluded = new Set(exclude);
     const accept = (p: SwarmPeer): boolean => p !== requester && !excluded.has(p.peerId);
     const max = this.limits.maxPeersPerWant;
-    const spent = this.spentHolders(requester, now);
-    if (spent === null) return this.handOutAll(holders.sample(max, accept, excluded.size + 1, this.random), requester, now);
+    const ledger = this.spentLedger(requester, now);
+    if (ledger === null) return this.handOutAll(holders.sample(max, accept, excluded.size + 1, this.random), requester, now);
     // Holders whose offers it may still take come first; the others only fill what is left, listed without one.
-    const fresh = holders.sample(max, (p) => accept(p) && !spent.has(p.peerId), excluded.size + 1 + spent.size, this.random);
+    const share = this.limits.maxOffersPerHolderPerRequester;
+    const unspent = (p: SwarmPeer): boolean => accept(p) && (ledger.takenFrom.get(p.peerId) ?? 0) < share;
+    const fresh = holders.sample(max, unspent, excluded.size + 1 + ledger.spent, this.random);
     if (fresh.length === max) return this.handOutAll(fresh, requester, now);
     const taken = new Set(fresh);
     const rest = holders.sample(max - fresh.length, (p) => accept(p) && !taken.has(p), excluded.size + 1 + taken.size, this.random);
@@ -323,17 +330,14 @@ export class SwarmIndex {
   }
 
   /**
-   * The holders whose offers `requester` may not take in the current window (its share of each
-   * used up), as the map that counts them; null when none is spent, or when it may take none at
-   * all (cooldown), where preferring some holders would change nothing.
+   * The requester's ledger when it has used up some holder's share in the current window; null
+   * when none is spent, or when it may take none at all (cooldown), where preferring some holders
+   * would change nothing.
    */
-  private spentHolders(requester: SwarmPeer, now: number): ReadonlyMap<string, number> | null {
+  private spentLedger(requester: SwarmPeer, now: number): OfferLedger | null {
     const ledger = requester.ledger;
-    if (!ledger || now < ledger.cooldownUntil || now - ledger.windowStart >= this.limits.offerWindowMs) return null;
-    const max = this.limits.maxOffersPerHolderPerRequester;
-    let spent: Map<string, number> | null = null;
-    for (const [holder, count] of ledger.takenFrom) if (count >= max) (spent ??= new Map()).set(holder, count);
-    return spent;
+    if (!ledger || ledger.spent === 0 || now < ledger.cooldownUntil || now - ledger.windowStart >= this.limits.offerWindowMs) return null;
+    return ledger;
   }
 
   /**
