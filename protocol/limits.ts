@@ -62,6 +62,12 @@ export const MAX_SIGNAL_HASHES = 262_144;
 export const MAX_SIGNAL_HAVE_ENTRIES = 1_000_000;
 
 /**
+ * SDP characters parked on one server, all peers' offers together (~64 MiB). Past it a new offer
+ * is not parked: its holder is listed without one, and the requester offers itself.
+ */
+export const MAX_PARKED_OFFER_CHARS = 64 * 1024 * 1024;
+
+/**
  * Bytes the runtime may hold queued for one socket (sent by us, not yet read by the client). A
  * relay to a socket past it is refused (`peer-busy` to the sender) and that socket is closed.
  */

@@ -145,6 +145,21 @@ describe('signal core, hostile clients: server-wide and per-address caps', () =>
     assertServed(bystander);
   });
 
+  it('parks no offer past maxParkedOfferChars: its holder is listed without one until parked SDP leaves the server', () => {
+    // Each offer('x') SDP is 'v=0 offer x…': 13-14 characters; room for 3 of them.
+    const { join } = setup({ maxParkedOfferChars: 42 });
+    const greedy = join('greedy', { have: [hash(1)], offers: [offer('g1'), offer('g2'), offer('g3')] });
+    join('late', { have: [hash(2)], offers: [offer('l1')] });
+    const requester = join('requester');
+    requester.send({ type: 'want', hash: hash(2), exclude: [] });
+    assert.deepEqual(requester.socket.ofType('peers').at(-1)?.peers, [{ peerId: peerId('late') }], 'not parked: no room');
+    greedy.conn.socketClosed(); // its offers leave the server with it
+    const later = join('later', { have: [hash(3)], offers: [offer('l2')] });
+    requester.send({ type: 'want', hash: hash(3), exclude: [] });
+    assert.deepEqual(requester.socket.ofType('peers').at(-1)?.peers, [{ peerId: peerId('later'), offer: offer('l2') }]);
+    assertServed(later);
+  });
+
   it('keeps one client with many sockets, each in its own swarm with thousands of hashes, within the caps', () => {
     const limits = { maxSwarms: 20, maxHashes: 5_000, maxHaveEntries: 6_000 };
     const { hub, connect, tryJoin, join } = setup(limits);

@@ -9,6 +9,7 @@ import {
   MAX_HAVE_PER_PEER,
   MAX_MESSAGES_PER_SECOND,
   MAX_OFFERS_PER_HOLDER_PER_REQUESTER,
+  MAX_PARKED_OFFER_CHARS,
   MAX_PARKED_OFFERS,
   MAX_PEERS_PER_ADDRESS_IN_SWARM,
   MAX_PEERS_PER_SWARM,
@@ -60,6 +61,8 @@ export interface SignalLimits {
   maxHashes: number;
   /** (peer, hash) announcements on this hub, all peers together; past it `server-full`. */
   maxHaveEntries: number;
+  /** SDP characters parked on this hub, all offers together; past it a new offer is not parked (its holder is listed without one). */
+  maxParkedOfferChars: number;
   /** Bytes queued for one socket, in bytes; a relay to a socket past it gets `peer-busy` and that socket is closed (`slow-reader`). */
   maxBufferedBytes: number;
   /** The window, in ms, over which offers from one holder to one requester are counted. */
@@ -89,6 +92,7 @@ export const DEFAULT_SIGNAL_LIMITS: Readonly<SignalLimits> = Object.freeze({
   maxHashesPerSwarm: MAX_HASHES_PER_SWARM,
   maxHashes: MAX_SIGNAL_HASHES,
   maxHaveEntries: MAX_SIGNAL_HAVE_ENTRIES,
+  maxParkedOfferChars: MAX_PARKED_OFFER_CHARS,
   maxBufferedBytes: MAX_SOCKET_BUFFERED_BYTES,
   offerWindowMs: OFFER_WINDOW_MS,
   maxOffersPerHolderPerRequester: MAX_OFFERS_PER_HOLDER_PER_REQUESTER,

@@ -92,6 +92,7 @@ type Limits = Pick<
   | 'maxHashesPerSwarm'
   | 'maxHashes'
   | 'maxHaveEntries'
+  | 'maxParkedOfferChars'
   | 'offerWindowMs'
   | 'maxOffersPerHolderPerRequester'
   | 'maxUnansweredOffers'
@@ -110,6 +111,8 @@ export class SwarmIndex {
   private hashCount = 0;
   /** (peer, hash) announcements: the sum of every peer's `haves.size`. */
   private haveCount = 0;
+  /** SDP characters of every parked offer, for `maxParkedOfferChars`. */
+  private offerChars = 0;
 
   constructor(
     private readonly limits: Limits,
@@ -224,15 +227,27 @@ export class SwarmIndex {
   /**
    * Adds offers to the peer's parked ones. A connId already parked is replaced (a resend); past
    * maxParkedOffers the oldest go first, since an old offer is the likeliest to have gone stale.
+   * An offer that would take the server past maxParkedOfferChars is not parked.
    */
   parkOffers(peer: SwarmPeer, offers: readonly ParkedOffer[]): void {
     if (peer.left) return;
     for (const offer of offers) {
-      peer.offers = peer.offers.filter((o) => o.connId !== offer.connId);
+      const resent = peer.offers.find((o) => o.connId === offer.connId);
+      if (resent) this.unpark(peer, resent);
+      if (this.offerChars + offer.sdp.sdp.length > this.limits.maxParkedOfferChars) continue;
       peer.offers.push(offer);
+      this.offerChars += offer.sdp.sdp.length;
     }
-    if (peer.offers.length > this.limits.maxParkedOffers) peer.offers.splice(0, peer.offers.length - this.limits.maxParkedOffers);
+    while (peer.offers.length > this.limits.maxParkedOffers) this.unpark(peer, peer.offers[0] as ParkedOffer);
     this.updateOffering(peer);
+  }
+
+  /** Takes one of the peer's parked offers off the server. */
+  private unpark(peer: SwarmPeer, offer: ParkedOffer): void {
+    const at = peer.offers.indexOf(offer);
+    if (at < 0) return;
+    peer.offers.splice(at, 1);
+    this.offerChars -= offer.sdp.sdp.length;
   }
 
   private updateOffering(peer: SwarmPeer): void {
@@ -280,7 +295,7 @@ export class SwarmIndex {
     if (holder.offers.length === 0 || !this.mayTakeOffer(holder, requester, now)) return { peerId: holder.peerId };
     const offer = holder.offers[0] as ParkedOffer;
     if (!holder.sink.deliver({ type: 'offer-used', connId: offer.connId, by: requester.peerId })) return null;
-    holder.offers.shift();
+    this.unpark(holder, offer);
     this.updateOffering(holder);
     if (requester.ledger) this.recordTaken(holder, requester.ledger, offer.connId);
     return { peerId: holder.peerId, offer };
@@ -362,6 +377,7 @@ export class SwarmIndex {
     if (peer.left) return;
     peer.left = true;
     this.removeHaves(peer, [...peer.haves]);
+    for (const offer of peer.offers) this.offerChars -= offer.sdp.sdp.length;
     peer.offers = [];
     peer.ledger = null;
     peer.swarm.offering.delete(peer);
