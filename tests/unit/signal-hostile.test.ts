@@ -259,6 +259,15 @@ describe('signal core, hostile clients: a full swarm', () => {
     assertServed(newcomer);
   });
 
+  it('evicts no one for a newcomer refused anyway (its hashes would pass the swarm cap)', () => {
+    const { tryJoin, join } = setup({ maxPeersPerSwarm: 2, maxHashesPerSwarm: 2 });
+    const holder = join('holder', { have: [hash(1)] });
+    const idle = join('idle');
+    assertClosedWith(tryJoin('greedy', { have: hashes(10, 2) }), 'too-many-hashes');
+    assert.equal(idle.conn.isClosed, false);
+    assertServed(holder);
+  });
+
   it('refuses with swarm-full only when every member holds something', () => {
     const { tryJoin, join } = setup({ maxPeersPerSwarm: 2 });
     const a = join('a', { have: [hash(1)] });

@@ -137,7 +137,9 @@ export class SwarmIndex {
   ): Result<Joined, SignalErrorCode> {
     const existing = this.swarms.get(swarmId);
     if (existing?.peers.has(peerId)) return fail(`peer id ${peerId} is already in swarm ${swarmId}`, 'duplicate-peer-id');
-    if (new Set(have).size > this.limits.maxHavePerPeer) return this.tooManyHaves();
+    // Checked before anyone is evicted to make room: a newcomer refused anyway must cost no one their place.
+    const room = this.haveRoom(swarmId, existing, 0, new Set(have));
+    if (room) return room;
     if (!existing && this.swarms.size >= this.limits.maxSwarms)
       return fail(`this server holds ${this.limits.maxSwarms} swarms`, 'server-full');
     if (existing && address !== null && (existing.byAddress.get(address) ?? 0) >= this.limits.maxPeersPerAddressInSwarm)
@@ -187,15 +189,8 @@ export class SwarmIndex {
     if (peer.left) return ADDED;
     const fresh = new Set(hashes.filter((h) => !peer.haves.has(h)));
     if (fresh.size === 0) return ADDED;
-    if (peer.haves.size + fresh.size > this.limits.maxHavePerPeer) return this.tooManyHaves();
-    let newToSwarm = 0;
-    for (const hash of fresh) if (!peer.swarm.holders.has(hash)) newToSwarm++;
-    if (peer.swarm.holders.size + newToSwarm > this.limits.maxHashesPerSwarm)
-      return fail(`swarm ${peer.swarm.id} holds ${this.limits.maxHashesPerSwarm} distinct hashes`, 'too-many-hashes');
-    if (this.hashCount + newToSwarm > this.limits.maxHashes)
-      return fail(`this server holds ${this.limits.maxHashes} hashes`, 'server-full');
-    if (this.haveCount + fresh.size > this.limits.maxHaveEntries)
-      return fail(`this server holds ${this.limits.maxHaveEntries} announcements`, 'server-full');
+    const room = this.haveRoom(peer.swarm.id, peer.swarm, peer.haves.size, fresh);
+    if (room) return room;
     for (const hash of fresh) {
       peer.haves.add(hash);
       let holders = peer.swarm.holders.get(hash);
@@ -208,6 +203,23 @@ export class SwarmIndex {
     this.haveCount += fresh.size;
     this.updateOffering(peer);
     return ADDED;
+  }
+
+  /**
+   * Why `fresh` hashes (none held yet by a peer holding `held`) cannot be announced in swarm
+   * `swarmId` (`swarm`, or none yet), or null when they can.
+   */
+  private haveRoom(swarmId: string, swarm: Swarm | undefined, held: number, fresh: ReadonlySet<string>): Failure<SignalErrorCode> | null {
+    if (held + fresh.size > this.limits.maxHavePerPeer) return this.tooManyHaves();
+    let newToSwarm = 0;
+    for (const hash of fresh) if (!swarm?.holders.has(hash)) newToSwarm++;
+    if ((swarm?.holders.size ?? 0) + newToSwarm > this.limits.maxHashesPerSwarm)
+      return fail(`swarm ${swarmId} holds ${this.limits.maxHashesPerSwarm} distinct hashes`, 'too-many-hashes');
+    if (this.hashCount + newToSwarm > this.limits.maxHashes)
+      return fail(`this server holds ${this.limits.maxHashes} hashes`, 'server-full');
+    if (this.haveCount + fresh.size > this.limits.maxHaveEntries)
+      return fail(`this server holds ${this.limits.maxHaveEntries} announcements`, 'server-full');
+    return null;
   }
 
   removeHaves(peer: SwarmPeer, hashes: readonly string[]): void {
