@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     '',
     `Ours: signal-worker's Node adapter (\`startSignalServer\`, hono + @hono/node-ws + ws). bittorrent-tracker 11: \`new Server({udp:false, http:false, ws:true, stats:false})\`. ` +
       'Each server alone in its own Node 20 process; the load in another, over loopback WebSockets (ws 8, no compression), on the same 2 shared cores. ' +
-      `N peers in ${SWARMS} swarms join first (ours: \`join\` with one asset and 2 parked offers; tracker: announce \`started\`), ${200} sockets opening at a time. ` +
+      `Each simulated peer connects from a loopback address of its own (127.1.x.y), as each visitor's tab does, so the server's per-address caps count it as one visitor. N peers in ${SWARMS} swarms join first (ours: \`join\` with one asset and 2 parked offers; tracker: announce \`started\`), ${200} sockets opening at a time. ` +
       `Then lookups, ${LOOKUP_CONCURRENCY} outstanding, random requester, at most ${LOOKUPS} or ${PHASE_LIMIT_MS / 1000} s: ` +
       `ours: \`want\` → \`peers\` with ${MAX_PEERS_PER_WANT} parked offers (+ \`offer-used\` to each holder, which parks a fresh offer) → ${MAX_PEERS_PER_WANT} \`signal\` answers relayed to the holders; ` +
       `tracker: announce with ${MAX_PEERS_PER_WANT} offers → forwarded to ${MAX_PEERS_PER_WANT} random peers → each announces an \`answer\` → relayed back. ` +

@@ -31,6 +31,63 @@ export const MAX_HAVE_PER_PEER = 4096;
 /** Peers in one swarm on one server; a full swarm refuses new peers with `swarm-full`. */
 export const MAX_PEERS_PER_SWARM = 2000;
 
+/**
+ * Open sockets on the signaling route of one server (one hub; on Cloudflare, one swarm's object).
+ * One more is refused with 503 before the upgrade. Measured cost of an honest peer: ~20-33 KiB.
+ */
+export const MAX_SIGNAL_CONNECTIONS = 10_000;
+
+/** Open signaling sockets from one client address; one more is refused with 503 before the upgrade. */
+export const MAX_SIGNAL_CONNECTIONS_PER_ADDRESS = 256;
+
+/** Swarms (sites) one server holds at once; a `join` that would open one more gets `server-full`. */
+export const MAX_SIGNAL_SWARMS = 10_000;
+
+/** Joined peers one server holds at once, all swarms together; one more `join` gets `server-full`. */
+export const MAX_SIGNAL_PEERS = 10_000;
+
+/**
+ * Joined peers from one client address in one swarm: one visitor (or one NAT) cannot fill a site's
+ * swarm. One more `join` gets `too-many-peers`.
+ */
+export const MAX_PEERS_PER_ADDRESS_IN_SWARM = 64;
+
+/** Distinct asset hashes announced in one swarm (a site has at most this many assets in play). */
+export const MAX_HASHES_PER_SWARM = 65_536;
+
+/** Distinct (swarm, hash) pairs on one server; past it announcements get `server-full`. */
+export const MAX_SIGNAL_HASHES = 262_144;
+
+/** (peer, hash) announcements on one server, all peers together (~150 bytes each); past it `server-full`. */
+export const MAX_SIGNAL_HAVE_ENTRIES = 1_000_000;
+
+/**
+ * SDP characters parked on one server, all peers' offers together (~64 MiB). Past it a new offer
+ * is not parked: its holder is listed without one, and the requester offers itself.
+ */
+export const MAX_PARKED_OFFER_CHARS = 64 * 1024 * 1024;
+
+/**
+ * Bytes the runtime may hold queued for one socket (sent by us, not yet read by the client). A
+ * relay to a socket past it is refused (`peer-busy` to the sender) and that socket is closed.
+ */
+export const MAX_SOCKET_BUFFERED_BYTES = 1024 * 1024;
+
+/** The window over which offers handed from one holder to one requester are counted, in ms. */
+export const OFFER_WINDOW_MS = 10_000;
+
+/** Parked offers one holder hands one requester per OFFER_WINDOW_MS; past it the holder is listed without one. */
+export const MAX_OFFERS_PER_HOLDER_PER_REQUESTER = 2;
+
+/**
+ * Offers a requester may take without answering them (an `answer` relayed back to the holder for
+ * that connId clears one). Past it the requester gets holders without offers for OFFER_COOLDOWN_MS.
+ */
+export const MAX_UNANSWERED_OFFERS = 16;
+
+/** How long a requester that took too many offers without answering gets none, in ms. */
+export const OFFER_COOLDOWN_MS = 30_000;
+
 /** Offers a peer may park on the server (each is a live RTCPeerConnection in the peer's tab). */
 export const MAX_PARKED_OFFERS = 4;
 

@@ -72,7 +72,10 @@ export type ServerMessage =
   /** One of our parked offers was handed out: make another, expect an answer for `connId`. */
   | { type: 'offer-used'; connId: string; by: string }
   | { type: 'pong' }
-  /** Sent before the server closes the connection for a protocol violation or a limit. */
+  /**
+   * Sent before the server closes the connection for a protocol violation or a limit; except
+   * `peer-busy`, which only says one relay was dropped (the connection stays open).
+   */
   | { type: 'error'; code: SignalErrorCode; message: string };
 
 export const SIGNAL_ERROR_CODES = [
@@ -87,6 +90,20 @@ export const SIGNAL_ERROR_CODES = [
   'idle',
   'origin-not-allowed',
   'internal',
+  /** A server-wide cap (connections, swarms, peers, hashes) is reached; try again later. */
+  'server-full',
+  /** Too many sockets from this client address (on the wire only if a socket raced past the 503). */
+  'too-many-connections',
+  /** Too many peers from this client address in this swarm. */
+  'too-many-peers',
+  /** This swarm has as many distinct asset hashes as it may hold. */
+  'too-many-hashes',
+  /** Not fatal: a relay was dropped because its target is not reading (its queue is full). */
+  'peer-busy',
+  /** This socket's outgoing queue passed its bound: the client stopped reading. */
+  'slow-reader',
+  /** A full swarm let a newcomer in in place of this peer, which held nothing and was silent longest. */
+  'evicted',
 ] as const;
 export type SignalErrorCode = (typeof SIGNAL_ERROR_CODES)[number];
 

@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../protocol/routes.ts';
+import { clientAddress, type RuntimeAddress, type TrustProxy } from './client-address.ts';
 import { type AllowedOrigins, createOriginCheck } from './origin-policy.ts';
 import type { SignalHubs } from './signal-hubs.ts';
 import { mountSocketRoute } from './socket-route.ts';
@@ -18,11 +19,16 @@ export interface SignalAppOptions<T> {
   hubs: SignalHubs;
   /** `'*'` or the exact page origins allowed to connect (default `'*'`). */
   allowedOrigins?: AllowedOrigins;
+  /** The runtime's peer address of a request (hono's getConnInfo), for the per-address caps. */
+  runtimeAddress?: RuntimeAddress;
+  /** Which proxy header, if any, names the client instead (default `'none'`: see client-address.ts). */
+  trustProxy?: TrustProxy;
 }
 
 export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
   const { hubs, upgradeWebSocket } = options;
   const originAllowed = createOriginCheck(options.allowedOrigins ?? '*');
+  const trustProxy = options.trustProxy ?? 'none';
   const app = new Hono();
 
   app.get(DEFAULT_HEALTH_PATH, (c) => {
@@ -54,7 +60,12 @@ export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
       originAllowed(origin)
         ? null
         : { type: 'error', code: 'origin-not-allowed', message: 'this origin may not use this signaling server' },
-    accept: (socket) => hubs.signal.accept(socket),
+    address: (c) => clientAddress(c, trustProxy, options.runtimeAddress),
+    capacityRefusal: (address) => {
+      const admitted = hubs.signal.admit(address);
+      return admitted.ok ? null : { type: 'error', code: admitted.code, message: admitted.error };
+    },
+    accept: (socket, address) => hubs.signal.accept(socket, { address }),
     notUpgraded: 'this route speaks WebSocket only',
   });
 

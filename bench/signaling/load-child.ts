@@ -6,7 +6,7 @@
  */
 
 import type { LoadPlan, LoadReply, LoadRequest } from '../lib/signaling/ipc.ts';
-import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
+import { counters, LoadPeer, openSocket, visitorAddress } from '../lib/signaling/load-peer.ts';
 import type { Driver } from './load-driver.ts';
 import { oursDriver } from './load-ours.ts';
 import { trackerDriver } from './load-tracker.ts';
@@ -27,7 +27,7 @@ async function joinAll(plan: LoadPlan, driver: Driver): Promise<{ peers: LoadPee
   const worker = async (): Promise<void> => {
     while (next < plan.peers) {
       const i = next++;
-      const ws = await openSocket(plan.url, OPEN_TIMEOUT_MS);
+      const ws = await openSocket(plan.url, OPEN_TIMEOUT_MS, visitorAddress(i));
       if (!ws) {
         failed++;
         continue;
@@ -95,8 +95,11 @@ process.on('message', (m: LoadRequest) => {
       } else if (m.type === 'go' && plan && driver) {
         const r = await lookups(plan, driver, joined);
         for (const p of joined) p.ws.terminate();
-        reply({ type: 'result', result: { joinMs: joinStats.ms, joinFailed: joinStats.failed, ...r } });
-        setTimeout(() => process.exit(0), 100);
+        // Exit only once the result is through the IPC channel: with tens of thousands of
+        // latencies it takes longer than a fixed delay on a busy machine, and exiting first lost it.
+        process.send?.({ type: 'result', result: { joinMs: joinStats.ms, joinFailed: joinStats.failed, ...r } } satisfies LoadReply, () =>
+          process.exit(0),
+        );
       }
     } catch (e) {
       reply({ type: 'error', message: (e as Error).stack ?? String(e) });

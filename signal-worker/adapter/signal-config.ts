@@ -1,6 +1,6 @@
 /**
  * The signaling server's configuration, one decoder for every runtime: one JSON value,
- * `PEER_CONNECT_SIGNAL_CONFIG` (`{limits, trackerLimits, allowedOrigins, healthSwarms}`), read
+ * `PEER_CONNECT_SIGNAL_CONFIG` (`{limits, trackerLimits, allowedOrigins, healthSwarms, trustProxy}`), read
  * from an environment variable by the standalone entries (standalone.ts) and from a Worker var
  * on Cloudflare (a JSON string from `--var` or the dashboard, or an object from wrangler.jsonc
  * `vars`). It refuses everything the server would refuse later (an unknown key, a raised limit,
@@ -10,6 +10,7 @@
  */
 import { SWARM_ID_PATTERN } from '../../protocol/limits.ts';
 import { fail, isRecord, ok, type Result } from '../../protocol/result.ts';
+import { TRUST_PROXY_VALUES, type TrustProxy } from '../client-address.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../core/signal/signal-limits.ts';
 import { checkLimits, type LimitSet } from '../core/socket/limits.ts';
 import { DEFAULT_TRACKER_LIMITS, type TrackerLimits } from '../core/tracker/tracker-limits.ts';
@@ -30,6 +31,13 @@ export interface SignalConfig {
    * single process counts every swarm on its health route and needs no list.)
    */
   healthSwarms: readonly string[];
+  /**
+   * Which reverse-proxy header names the client for the per-address caps: `'none'` (default: the
+   * TCP peer's address), `'x-forwarded-for'` (its last hop) or `'cf-connecting-ip'`. Set it only
+   * when every request comes through that proxy, which overwrites the header: otherwise a client
+   * picks its own address. Cloudflare's Durable Objects read CF-Connecting-IP whatever this says.
+   */
+  trustProxy: TrustProxy;
 }
 
 export const CONFIG_ERROR_CODES = [
@@ -42,10 +50,11 @@ export const CONFIG_ERROR_CODES = [
   'bad-origin',
   'bad-swarm-id',
   'bad-port',
+  'bad-trust-proxy',
 ] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
-const KEYS: ReadonlyArray<keyof SignalConfig> = ['limits', 'trackerLimits', 'allowedOrigins', 'healthSwarms'];
+const KEYS: ReadonlyArray<keyof SignalConfig> = ['limits', 'trackerLimits', 'allowedOrigins', 'healthSwarms', 'trustProxy'];
 
 /** Where a bad config must stop start-up (a standalone entry, a Durable Object), this is what is thrown. */
 export class SignalConfigError extends Error {
@@ -74,11 +83,14 @@ export function decodeSignalConfig(raw: unknown): Result<SignalConfig, ConfigErr
   if (!allowedOrigins.ok) return allowedOrigins;
   const healthSwarms = decodeSwarms(config.healthSwarms);
   if (!healthSwarms.ok) return healthSwarms;
+  const trustProxy = decodeTrustProxy(config.trustProxy);
+  if (!trustProxy.ok) return trustProxy;
   return ok({
     limits: limits.value,
     trackerLimits: trackerLimits.value,
     allowedOrigins: allowedOrigins.value,
     healthSwarms: healthSwarms.value,
+    trustProxy: trustProxy.value,
   });
 }
 
@@ -139,6 +151,14 @@ function decodeSwarms(value: unknown): Result<readonly string[], ConfigErrorCode
     return fail(`${SIGNAL_CONFIG_VAR}.healthSwarms: ${JSON.stringify(bad)} is not a swarm id (${SWARM_ID_PATTERN.source})`, 'bad-swarm-id');
   }
   return ok(value);
+}
+
+function decodeTrustProxy(value: unknown): Result<TrustProxy, ConfigErrorCode> {
+  if (value === undefined) return ok('none');
+  const known = TRUST_PROXY_VALUES.find((v) => v === value);
+  if (known === undefined)
+    return fail(`${SIGNAL_CONFIG_VAR}.trustProxy must be one of ${TRUST_PROXY_VALUES.map((v) => `"${v}"`).join(', ')}`, 'bad-trust-proxy');
+  return ok(known);
 }
 
 function isSwarmId(value: unknown): value is string {

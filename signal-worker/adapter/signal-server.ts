@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { createSignalApp } from '../app.ts';
+import type { RuntimeAddress, TrustProxy } from '../client-address.ts';
 import type { SignalStats } from '../core/signal/signal-hub.ts';
 import type { SignalLimits } from '../core/signal/signal-limits.ts';
 import type { TrackerStats } from '../core/tracker/tracker-hub.ts';
@@ -28,6 +29,8 @@ export interface SignalServerOptions {
   allowedOrigins?: AllowedOrigins;
   limits?: Partial<SignalLimits>;
   trackerLimits?: Partial<TrackerLimits>;
+  /** Default `'none'`: the per-address caps count the TCP peer's address (see client-address.ts). */
+  trustProxy?: TrustProxy;
 }
 
 export interface RunningSignalServer {
@@ -59,8 +62,11 @@ export interface ListenAddress {
   maxFrameBytes: number;
 }
 
-/** Builds the app once the runtime's WebSocket upgrade helper exists. */
-export type AppBuilder = <T>(upgradeWebSocket: UpgradeWebSocket<T>) => Hono;
+/**
+ * Builds the app once the runtime's WebSocket upgrade helper exists; `runtimeAddress` reads a
+ * request's peer address the runtime's way (hono's getConnInfo for it).
+ */
+export type AppBuilder = <T>(upgradeWebSocket: UpgradeWebSocket<T>, runtimeAddress: RuntimeAddress) => Hono;
 
 /** How one runtime serves an app on an address. */
 export type Listen = (address: ListenAddress, build: AppBuilder) => Promise<Listening>;
@@ -70,7 +76,10 @@ export async function serveSignalApp(listen: Listen, options: SignalServerOption
   const hubs = new SignalHubs(options);
   const allowedOrigins = options.allowedOrigins ?? '*';
   const address = { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxFrameBytes: hubs.maxFrameBytes };
-  const listening = await listen(address, (upgradeWebSocket) => createSignalApp({ upgradeWebSocket, hubs, allowedOrigins }));
+  const trustProxy = options.trustProxy ?? 'none';
+  const listening = await listen(address, (upgradeWebSocket, runtimeAddress) =>
+    createSignalApp({ upgradeWebSocket, hubs, allowedOrigins, runtimeAddress, trustProxy }),
+  );
   const ws = listening.origin.replace(/^http/, 'ws');
   return {
     origin: listening.origin,

@@ -5,7 +5,7 @@
  * Runtime-free: each entry passes its own way of reading a variable.
  *
  *   PORT                          port to bind on 127.0.0.1 (0 = any free port; default 8787)
- *   PEER_CONNECT_SIGNAL_CONFIG    JSON {limits?, trackerLimits?, allowedOrigins?} (signal-config.ts)
+ *   PEER_CONNECT_SIGNAL_CONFIG    JSON {limits?, trackerLimits?, allowedOrigins?, trustProxy?} (signal-config.ts)
  *   PEER_CONNECT_EXIT_WITH_STDIN  "1": exit when stdin ends (a launcher that dies, even by
  *                                 SIGKILL, then never leaves a server behind)
  */
@@ -32,6 +32,7 @@ export function readStandaloneOptions(getEnv: (name: string) => string | undefin
     allowedOrigins: config.allowedOrigins,
     limits: config.limits,
     trackerLimits: config.trackerLimits,
+    trustProxy: config.trustProxy,
   };
 }
 

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchRuntime } from '../runtimes/launch.ts';
-import type { RuntimeName, RuntimeServer } from '../runtimes/types.ts';
+import type { LaunchOptions, RuntimeName, RuntimeServer } from '../runtimes/types.ts';
+import { hostileCases, hostileServerCases } from './cases/hostile.ts';
 import { limitCases } from './cases/limits.ts';
 import { malformedCases } from './cases/malformed.ts';
 import { originCases } from './cases/origin.ts';
@@ -15,13 +16,14 @@ import { trackerCases } from './cases/tracker.ts';
 import { trackerHostileCases } from './cases/tracker-hostile.ts';
 import { webTorrentClientCases } from './cases/webtorrent-client.ts';
 import { type ComplianceCase, runCase } from './support/case.ts';
-import { COMPLIANCE_LAUNCH } from './support/config.ts';
+import { COMPLIANCE_LAUNCH, HOSTILE_LAUNCH } from './support/config.ts';
 
 export const COMPLIANCE_CASES: readonly ComplianceCase[] = [
   ...signalCases,
   ...originCases,
   ...malformedCases,
   ...limitCases,
+  ...hostileCases,
   ...trackerCases,
   ...trackerHostileCases,
   ...webTorrentClientCases,
@@ -29,8 +31,19 @@ export const COMPLIANCE_CASES: readonly ComplianceCase[] = [
 
 type Started = { ok: true; server: RuntimeServer; ms: number } | { ok: false; error: Error };
 
+/**
+ * The cases that need limits of their own (full-size messages, the default rate, no quick idle
+ * timeout: see HOSTILE_LIMITS), against a second server of the same runtime.
+ */
+export const HOSTILE_SERVER_CASES: readonly ComplianceCase[] = hostileServerCases;
+
 export function registerComplianceSuite(runtime: RuntimeName): void {
-  describe(`${runtime}: signaling compliance`, () => {
+  registerAgainst(runtime, `${runtime}: signaling compliance`, COMPLIANCE_LAUNCH, COMPLIANCE_CASES);
+  registerAgainst(runtime, `${runtime}: signaling under hostile clients`, HOSTILE_LAUNCH, HOSTILE_SERVER_CASES);
+}
+
+function registerAgainst(runtime: RuntimeName, title: string, launch: LaunchOptions, cases: readonly ComplianceCase[]): void {
+  describe(title, () => {
     let started: Promise<Started>;
     const server = async (): Promise<RuntimeServer> => {
       const result = await started;
@@ -41,7 +54,7 @@ export function registerComplianceSuite(runtime: RuntimeName): void {
 
     before(() => {
       const t0 = performance.now();
-      started = launchRuntime(runtime, COMPLIANCE_LAUNCH).then(
+      started = launchRuntime(runtime, launch).then(
         (s): Started => ({ ok: true, server: s, ms: performance.now() - t0 }),
         (error: unknown): Started => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
       );
@@ -62,7 +75,7 @@ export function registerComplianceSuite(runtime: RuntimeName): void {
       assert.equal(result.server.runtime, runtime);
     });
 
-    for (const testCase of COMPLIANCE_CASES) {
+    for (const testCase of cases) {
       it(testCase.name, async (t) => runCase(testCase, await server(), t));
     }
   });

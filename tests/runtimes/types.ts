@@ -24,6 +24,7 @@ export function launchConfig(options: LaunchOptions): SignalConfig {
     trackerLimits: options.trackerLimits ?? {},
     allowedOrigins: options.allowedOrigins ?? '*',
     healthSwarms: options.healthSwarms ?? [],
+    trustProxy: options.trustProxy ?? 'none',
   };
 }
 

@@ -31,12 +31,12 @@ function assertRefused(config: unknown, code: ConfigErrorCode, message: RegExp):
 describe('decodeSignalConfig', () => {
   it('takes the var as an object (wrangler.jsonc vars) or as a JSON string (an env variable, --var, dashboard)', () => {
     const config = { allowedOrigins: ['https://site.example'], limits: { idleTimeoutMs: 60_000 } };
-    assert.deepEqual(read(config), { ...config, trackerLimits: {}, healthSwarms: [] });
-    assert.deepEqual(read(JSON.stringify(config)), { ...config, trackerLimits: {}, healthSwarms: [] });
+    assert.deepEqual(read(config), { ...config, trackerLimits: {}, healthSwarms: [], trustProxy: 'none' });
+    assert.deepEqual(read(JSON.stringify(config)), { ...config, trackerLimits: {}, healthSwarms: [], trustProxy: 'none' });
   });
 
   it('defaults to any origin, the protocol limits and no per-swarm health when the var is missing or empty', () => {
-    const open = { allowedOrigins: '*', limits: {}, trackerLimits: {}, healthSwarms: [] };
+    const open = { allowedOrigins: '*', limits: {}, trackerLimits: {}, healthSwarms: [], trustProxy: 'none' };
     assert.deepEqual(read(undefined), open);
     assert.deepEqual(read(''), open);
   });
@@ -86,8 +86,20 @@ describe('decodeSignalConfig', () => {
     assertRefused({ healthSwarms: [7] }, 'bad-swarm-id', /healthSwarms: 7 is not a swarm id/);
   });
 
+  it('reads which proxy header names the client only when told, and refuses any other value', () => {
+    assert.equal(read({}).trustProxy, 'none');
+    assert.equal(read({ trustProxy: 'x-forwarded-for' }).trustProxy, 'x-forwarded-for');
+    assert.equal(read({ trustProxy: 'cf-connecting-ip' }).trustProxy, 'cf-connecting-ip');
+    assertRefused(
+      { trustProxy: 'X-Real-IP' },
+      'bad-trust-proxy',
+      /trustProxy must be one of "none", "x-forwarded-for", "cf-connecting-ip"/,
+    );
+    assertRefused({ trustProxy: true }, 'bad-trust-proxy', /trustProxy must be one of/);
+  });
+
   it('refuses unknown limits and non-numbers, as before', () => {
-    assertRefused({ limits: { maxPeers: 5 } }, 'unknown-key', /limits\.maxPeers is not a known limit/);
+    assertRefused({ limits: { maxPeerz: 5 } }, 'unknown-key', /limits\.maxPeerz is not a known limit/);
     assertRefused({ trackerLimits: { maxPeersPerSwarm: '5' } }, 'not-a-number', /trackerLimits\.maxPeersPerSwarm must be a number/);
     assertRefused({ limits: [] }, 'not-an-object', /PEER_CONNECT_SIGNAL_CONFIG\.limits must be an object/);
     assertRefused([], 'not-an-object', /must be a JSON object/);
@@ -97,7 +109,7 @@ describe('decodeSignalConfig', () => {
     assertRefused(
       { allowedOrigin: ['https://site.example'] },
       'unknown-key',
-      /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigin is not a known setting \(limits, trackerLimits, allowedOrigins, healthSwarms\)/,
+      /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigin is not a known setting \(limits, trackerLimits, allowedOrigins, healthSwarms, trustProxy\)/,
     );
     assertRefused(JSON.stringify({ allowedOrigins: '*', limit: {} }), 'unknown-key', /\.limit is not a known setting/);
   });
@@ -118,7 +130,14 @@ describe('readStandaloneOptions', () => {
       vars[name];
 
   it('reads PORT and the config var, with 8787 and an open server by default', () => {
-    assert.deepEqual(readStandaloneOptions(env({})), { host: '127.0.0.1', port: 8787, allowedOrigins: '*', limits: {}, trackerLimits: {} });
+    assert.deepEqual(readStandaloneOptions(env({})), {
+      host: '127.0.0.1',
+      port: 8787,
+      allowedOrigins: '*',
+      limits: {},
+      trackerLimits: {},
+      trustProxy: 'none',
+    });
     const config = JSON.stringify({ allowedOrigins: ['https://site.example'], trackerLimits: { maxOffers: 2 } });
     assert.deepEqual(readStandaloneOptions(env({ PORT: '0', PEER_CONNECT_SIGNAL_CONFIG: config })), {
       host: '127.0.0.1',
@@ -126,6 +145,7 @@ describe('readStandaloneOptions', () => {
       allowedOrigins: ['https://site.example'],
       limits: {},
       trackerLimits: { maxOffers: 2 },
+      trustProxy: 'none',
     });
   });
 

@@ -252,10 +252,10 @@ describe('signal core: limits', () => {
     assertClosedWith(a, 'rate-limited');
   });
 
-  it('refuses a peer beyond maxPeersPerSwarm with swarm-full, other swarms unaffected', () => {
+  it('refuses a peer beyond maxPeersPerSwarm with swarm-full when every member holds something, other swarms unaffected', () => {
     const { hub, connect, join } = setup({ maxPeersPerSwarm: 2 });
-    const a = join('a');
-    join('b');
+    const a = join('a', { have: [hash(1)] });
+    join('b', { offers: [offer('b1')] });
     const c = connect();
     c.send({ type: 'join', swarm: 'example.org', peerId: peerId('c'), have: [], offers: [] });
     assertClosedWith(c, 'swarm-full');

@@ -19,6 +19,8 @@ export class FakeSocket<M extends object = Record<string, unknown>> implements C
   failSends = false;
   /** What `lastHeardAt` reports: a ping the runtime answered without the core (Cloudflare). */
   heardAt: number | null = null;
+  /** What `bufferedAmount` reports, in bytes: set it high for a client that stopped reading. */
+  buffered = 0;
 
   send(text: string): void {
     if (this.failSends) throw new Error('socket is gone');
@@ -31,6 +33,10 @@ export class FakeSocket<M extends object = Record<string, unknown>> implements C
 
   lastHeardAt(): number | null {
     return this.heardAt;
+  }
+
+  bufferedAmount(): number {
+    return this.buffered;
   }
 
   last(): M | undefined {

@@ -33,10 +33,13 @@ export class LoadPeer {
   }
 }
 
-/** Opens a socket; resolves null if it does not open within `timeoutMs`. */
-export function openSocket(url: string, timeoutMs: number): Promise<WebSocket | null> {
+/**
+ * Opens a socket; resolves null if it does not open within `timeoutMs`. `localAddress` (any of
+ * 127/8) makes it come from another client address, as each visitor's tab does.
+ */
+export function openSocket(url: string, timeoutMs: number, localAddress?: string): Promise<WebSocket | null> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, localAddress === undefined ? { perMessageDeflate: false } : { perMessageDeflate: false, localAddress });
     const timer = setTimeout(() => {
       ws.terminate();
       resolve(null);
@@ -73,4 +76,13 @@ export class Replies<T> {
   deliver(peer: LoadPeer, value: T): void {
     this.waiters.get(peer.index)?.shift()?.(value);
   }
+}
+
+/**
+ * A loopback address of its own for simulated visitor `i` (127.1.0.0 and up; all of 127/8 is
+ * loopback on Linux): the signaling server's per-address caps count each tab as one visitor,
+ * as real tabs on their own connections are.
+ */
+export function visitorAddress(i: number): string {
+  return `127.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 }

@@ -3,7 +3,7 @@
  * routes every socket's events through the one `websocket` handler given to Bun.serve, and hono
  * finds the server (needed to upgrade) in the fetch's second argument, so both are passed here.
  */
-import { upgradeWebSocket, websocket } from 'hono/bun';
+import { getConnInfo, upgradeWebSocket, websocket } from 'hono/bun';
 import { httpOrigin, type Listen, type RunningSignalServer, type SignalServerOptions, serveSignalApp } from '../signal-server.ts';
 import { bunApi } from './bun-api.ts';
 
@@ -14,7 +14,7 @@ export function startSignalServer(options: SignalServerOptions = {}): Promise<Ru
 }
 
 const listenOnBun: Listen = async ({ host, port, maxFrameBytes }, build) => {
-  const app = build(upgradeWebSocket);
+  const app = build(upgradeWebSocket, (c) => getConnInfo(c).remote.address ?? null);
   const server = bunApi().serve({
     hostname: host,
     port,

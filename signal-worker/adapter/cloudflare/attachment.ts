@@ -15,6 +15,8 @@ export interface SocketAttachment {
   urlSwarm?: string;
   /** Signaling only: the socket's peer joined, so its row must exist. */
   joined?: boolean;
+  /** Signaling only: the client's address (CF-Connecting-IP), for the per-address caps after a wake. */
+  address?: string;
 }
 
 export function decodeAttachment(value: unknown): SocketAttachment | null {
@@ -24,5 +26,7 @@ export function decodeAttachment(value: unknown): SocketAttachment | null {
   const out: SocketAttachment = { key: value.key, lastSeen: value.lastSeen, bucket: { tokens: bucket.tokens, last: bucket.last } };
   if (typeof value.urlSwarm === 'string') out.urlSwarm = value.urlSwarm;
   if (value.joined === true) out.joined = true;
+  // An IPv6 address is at most 45 characters; anything longer is not one of ours.
+  if (typeof value.address === 'string' && value.address.length <= 64) out.address = value.address;
   return out;
 }

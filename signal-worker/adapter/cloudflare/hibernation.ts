@@ -49,6 +49,9 @@ export function acceptHibernatable(ctx: Pick<DurableObjectState, 'acceptWebSocke
 export function clientSocket(ws: HibernatableWebSocket, lastHeardAt?: () => number | null): ClientSocket {
   const socket: ClientSocket = { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) };
   if (lastHeardAt) socket.lastHeardAt = lastHeardAt;
+  // workerd documents no `bufferedAmount` on a server-side WebSocket; use it if a version has one.
+  const raw = ws as HibernatableWebSocket & { bufferedAmount?: unknown };
+  if (typeof raw.bufferedAmount === 'number') socket.bufferedAmount = () => Number(raw.bufferedAmount) || 0;
   return socket;
 }
 

@@ -25,6 +25,8 @@ const PONG = encodeMessage({ type: 'pong' });
 
 interface Entry extends SocketEntry<SignalConnection> {
   urlSwarm: string | undefined;
+  /** CF-Connecting-IP of the upgrade: set by Cloudflare's edge, never by the client. */
+  address: string | null;
 }
 
 export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
@@ -59,9 +61,16 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
     }
     if (!isUpgrade(request)) return new Response('this route speaks WebSocket only', { status: 426 });
     const urlSwarm = url.searchParams.get('swarm') ?? undefined;
+    // Trustworthy whatever `trustProxy` says: Cloudflare sets it at its edge, over the client's.
+    const address = request.headers.get('cf-connecting-ip') || null;
+    const admitted = this.hub.admit(address);
+    if (!admitted.ok) {
+      const body = { type: 'error', code: admitted.code, message: admitted.error };
+      return Response.json(body, { status: 503, headers: { 'Retry-After': '30' } });
+    }
     const { ws, key, response } = acceptHibernatable(this.ctx);
-    const connection = this.hub.accept(this.socketFor(ws), urlSwarm === undefined ? {} : { swarm: urlSwarm });
-    this.register(key, { ws, connection, urlSwarm });
+    const connection = this.hub.accept(this.socketFor(ws), urlSwarm === undefined ? { address } : { swarm: urlSwarm, address });
+    this.register(key, { ws, connection, urlSwarm, address });
     this.saveAttachment(key);
     return response;
   }
@@ -82,9 +91,10 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
         continue;
       }
       const snapshot = { lastSeen: attachment.lastSeen, bucket: attachment.bucket, peer };
-      const options = attachment.urlSwarm === undefined ? {} : { swarm: attachment.urlSwarm };
+      const address = attachment.address ?? null;
+      const options = attachment.urlSwarm === undefined ? { address } : { swarm: attachment.urlSwarm, address };
       const connection = this.hub.restore(this.socketFor(ws), snapshot, options);
-      this.register(attachment.key, { ws, connection, urlSwarm: attachment.urlSwarm });
+      this.register(attachment.key, { ws, connection, urlSwarm: attachment.urlSwarm, address });
       this.restored++;
     }
     this.flush();
@@ -125,6 +135,7 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
     const attachment: SocketAttachment = { key, ...entry.connection.clockState() };
     if (entry.urlSwarm !== undefined) attachment.urlSwarm = entry.urlSwarm;
     if (entry.connection.peerId !== null) attachment.joined = true;
+    if (entry.address !== null) attachment.address = entry.address;
     entry.ws.serializeAttachment(attachment);
   }
 }

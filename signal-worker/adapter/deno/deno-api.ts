@@ -13,6 +13,11 @@ export interface DenoServeOptions {
   onListen?: (addr: DenoNetAddr) => void;
 }
 
+/** The second argument of a `Deno.serve` handler: who is on the other end. */
+export interface DenoServeHandlerInfo {
+  remoteAddr: DenoNetAddr & { transport: 'tcp' | 'udp' };
+}
+
 export interface DenoHttpServer {
   readonly addr: DenoNetAddr;
   readonly finished: Promise<void>;
@@ -21,7 +26,7 @@ export interface DenoHttpServer {
 }
 
 export interface DenoApi {
-  serve(options: DenoServeOptions, handler: (request: Request) => Response | Promise<Response>): DenoHttpServer;
+  serve(options: DenoServeOptions, handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>): DenoHttpServer;
   env: { get(name: string): string | undefined };
   stdin: { readable: ReadableStream<Uint8Array> };
   addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;

@@ -4,7 +4,7 @@
  * site with signaling on its origin (`startSiteServer`, site-server.ts: `peer-connect serve`).
  */
 import { type Listen, type RunningSignalServer, type SignalServerOptions, serveSignalApp } from '../signal-server.ts';
-import { listenWithWebSocket } from './listen.ts';
+import { listenWithWebSocket, nodeAddress } from './listen.ts';
 
 export { type RunningSiteServer, type SiteServerOptions, startSiteServer } from './site-server.ts';
 export type { RunningSignalServer, SignalServerOptions };
@@ -14,4 +14,4 @@ export function startSignalServer(options: SignalServerOptions = {}): Promise<Ru
 }
 
 const listenOnNode: Listen = ({ host, port, maxFrameBytes }, build) =>
-  listenWithWebSocket({ host, port, maxPayloadBytes: maxFrameBytes }, ({ upgradeWebSocket }) => build(upgradeWebSocket));
+  listenWithWebSocket({ host, port, maxPayloadBytes: maxFrameBytes }, ({ upgradeWebSocket }) => build(upgradeWebSocket, nodeAddress));

@@ -6,8 +6,9 @@
 import { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createNodeWebSocket } from '@hono/node-ws';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { httpOrigin } from '../signal-server.ts';
 
@@ -66,4 +67,9 @@ export async function listenWithWebSocket(options: NodeListenOptions, build: (co
       server.closeAllConnections();
     }));
   return { port, origin, close };
+}
+
+/** A request's TCP peer address on Node (the incoming socket's, through hono's getConnInfo). */
+export function nodeAddress(c: Context): string | null {
+  return getConnInfo(c).remote.address ?? null;
 }

@@ -7,13 +7,14 @@
 import { Hono } from 'hono';
 import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
 import { createSignalApp } from '../../app.ts';
+import type { TrustProxy } from '../../client-address.ts';
 import type { SignalStats } from '../../core/signal/signal-hub.ts';
 import type { TrackerStats } from '../../core/tracker/tracker-hub.ts';
 import type { AllowedOrigins } from '../../origin-policy.ts';
 import { type HubLimits, SignalHubs } from '../../signal-hubs.ts';
 import { closeOnce, DEFAULT_HOST } from '../signal-server.ts';
 import { type AllowedHosts, createHostCheck } from './host-policy.ts';
-import { listenWithWebSocket } from './listen.ts';
+import { listenWithWebSocket, nodeAddress } from './listen.ts';
 import { siteGuard } from './site-guard.ts';
 import { serveStaticSite } from './static-site.ts';
 
@@ -32,6 +33,8 @@ export interface SiteServerOptions extends HubLimits {
    * A malformed name throws before anything is bound.
    */
   allowedHosts?: AllowedHosts;
+  /** Default `'none'`: the per-address caps count the TCP peer's address (see client-address.ts). */
+  trustProxy?: TrustProxy;
 }
 
 export interface RunningSiteServer {
@@ -59,7 +62,16 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       app.use(siteGuard(hostAllowed));
       if (withSignal) {
         const allowedOrigins = options.allowedOrigins ?? ownOrigins(origin, host, port);
-        app.route('/', createSignalApp({ upgradeWebSocket, hubs, allowedOrigins }));
+        app.route(
+          '/',
+          createSignalApp({
+            upgradeWebSocket,
+            hubs,
+            allowedOrigins,
+            runtimeAddress: nodeAddress,
+            trustProxy: options.trustProxy ?? 'none',
+          }),
+        );
       }
       app.get('*', serveStaticSite(options.root));
       return app;

@@ -43,6 +43,10 @@ export interface SignalConnectionOptions {
   swarm?: string;
   /** Rebuilds the connection as it was when this snapshot was taken. */
   restored?: SignalSnapshot;
+  /** The client's address (from the runtime, or a trusted proxy's header); null or absent when unknown. */
+  address?: string | null;
+  /** The hub refused the socket (a connection cap): it is told why and closed at once. */
+  refused?: Failure<SignalErrorCode>;
 }
 
 type JoinMessage = Extract<ClientMessage, { type: 'join' }>;
@@ -56,7 +60,13 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
     private readonly options: SignalConnectionOptions = {},
   ) {
     super(socket, context.clock, context.rules, options.restored);
-    if (options.restored?.peer) this.rejoin(options.restored.peer);
+    if (options.refused) this.violate(options.refused);
+    else if (options.restored?.peer) this.rejoin(options.restored.peer);
+  }
+
+  /** The client's address, null when the runtime did not say. */
+  get address(): string | null {
+    return this.options.address ?? null;
   }
 
   /** The joined peer id, or null before `join` succeeds. */
@@ -64,10 +74,21 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
     return this.peer?.peerId ?? null;
   }
 
-  deliver(message: ServerMessage): void {
+  deliver(message: ServerMessage): boolean {
+    if (this.isClosed) return false;
+    // A socket past its queue bound is closed by sendText instead, with nothing sent.
     this.sendText(encodeMessage(message));
     // Another peer's `want` consumed one of our parked offers.
     if (message.type === 'offer-used') this.changed();
+    return !this.isClosed;
+  }
+
+  lastHeardAt(): number {
+    return this.gateState().lastSeen;
+  }
+
+  evict(failure: Failure<'evicted'>): void {
+    if (!this.isClosed) this.violate(failure);
   }
 
   /** The part of the snapshot that changes with every frame, cheap enough to take after each. */
@@ -86,17 +107,17 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
     };
   }
 
-  protected handleText(text: string): void {
+  protected handleText(text: string, now: number): void {
     // Never `too-large` here: the gate already refused anything longer than maxMessageChars,
     // which the limits keep at or below the decoder's own size limit.
     const decoded = decodeClientMessage(text);
     if (!decoded.ok) return this.violate(fail(decoded.error, 'malformed'));
-    this.dispatch(decoded.value);
+    this.dispatch(decoded.value, now);
   }
 
-  private dispatch(message: ClientMessage): void {
+  private dispatch(message: ClientMessage, now: number): void {
     if (message.type === 'join') {
-      return this.peer ? this.violate(fail('join sent twice', 'already-joined')) : this.join(message);
+      return this.peer ? this.violate(fail('join sent twice', 'already-joined')) : this.join(message, now);
     }
     const peer = this.peer;
     if (!peer) return this.violate(fail(`${message.type} before join`, 'not-joined'));
@@ -114,32 +135,35 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
         this.context.index.parkOffers(peer, message.offers);
         return this.changed();
       case 'want': {
-        const peers = this.context.index.want(peer, message.hash, message.exclude);
+        const peers = this.context.index.want(peer, message.hash, message.exclude, now);
         return this.send({ type: 'peers', hash: message.hash, peers });
       }
-      case 'signal':
+      case 'signal': {
         // A target that has left is not an error: the sender's connect attempt simply times out.
-        this.context.index.relay(peer, message.to, message.connId, message.sdp);
+        // One that stopped reading is cut off, and the sender told (not fatal to the sender).
+        const relayed = this.context.index.relay(peer, message.to, message.connId, message.sdp);
+        if (!relayed.ok) this.tell(relayed);
         return;
+      }
     }
   }
 
-  private join(message: JoinMessage): void {
+  private join(message: JoinMessage, now: number): void {
     const expected = this.options.swarm;
     if (expected !== undefined && message.swarm !== expected) {
       return this.violate(fail(`join.swarm differs from the swarm in the socket's URL (?swarm=${expected})`, 'malformed'));
     }
-    const joined = this.context.index.join(message.swarm, message.peerId, this, message.have, message.offers);
+    const joined = this.context.index.join(message.swarm, message.peerId, this, message.have, message.offers, this.address);
     if (!joined.ok) return this.violate(joined);
     this.peer = joined.value.peer;
-    const peers = this.context.index.introduce(joined.value.peer, message.introduce);
+    const peers = this.context.index.introduce(joined.value.peer, message.introduce, now);
     this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.value.swarmSize, peers });
     this.changed();
   }
 
   /** Back into the index as the snapshot had it, without `joined` or introductions: the client saw those. */
   private rejoin(peer: NonNullable<SignalSnapshot['peer']>): void {
-    const joined = this.context.index.join(peer.swarm, peer.peerId, this, peer.have, peer.offers);
+    const joined = this.context.index.join(peer.swarm, peer.peerId, this, peer.have, peer.offers, this.address);
     // Possible only if the limits were lowered since: the client rejoins as after any refusal.
     if (!joined.ok) return this.violate(joined);
     this.peer = joined.value.peer;

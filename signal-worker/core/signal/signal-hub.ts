@@ -4,6 +4,7 @@
  * which runtime it is in.
  */
 import { type Clock, unrefTimerClock } from '../../../protocol/clock.ts';
+import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
@@ -12,6 +13,19 @@ import type { IndexStats } from '../swarm-table.ts';
 import { SignalConnection, type SignalContext, type SignalSnapshot } from './signal-connection.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from './signal-limits.ts';
 import { SwarmIndex } from './swarm-index.ts';
+
+/** Where a socket came from and which swarm its URL named. */
+export interface AcceptOptions {
+  /** The swarm the socket's URL named, when the server is sharded by it. */
+  swarm?: string;
+  /** The client's address (the runtime's, or a trusted proxy header's); null or absent when unknown. */
+  address?: string | null;
+}
+
+/** Why a socket is refused before it is accepted: the route answers 503 with it. */
+export type AdmitRefusalCode = 'server-full' | 'too-many-connections';
+
+const ADMITTED: Success<void> = Object.freeze(ok(undefined));
 
 export interface SignalHubOptions {
   limits?: Partial<SignalLimits>;
@@ -31,26 +45,63 @@ export class SignalHub {
   readonly limits: SignalLimits;
   private readonly connections = new ConnectionSet<SignalConnection>();
   private readonly context: SignalContext;
+  /** Open connections by client address, for `maxConnectionsPerAddress`. */
+  private readonly byAddress = new Map<string, number>();
 
   constructor(options: SignalHubOptions = {}) {
     this.limits = resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, options.limits);
     this.context = {
       index: new SwarmIndex(this.limits, options.random),
-      rules: frameRules('signaling', this.limits, this.limits.idleTimeoutMs),
+      rules: { ...frameRules('signaling', this.limits, this.limits.idleTimeoutMs), maxBufferedBytes: this.limits.maxBufferedBytes },
       clock: options.clock ?? unrefTimerClock,
-      onEnd: this.connections.delete,
+      onEnd: (connection) => this.ended(connection),
       onChange: options.onChange,
     };
   }
 
-  /** `swarm`: the swarm the socket's URL named, when the server is sharded by it. */
-  accept(socket: ClientSocket, options: { swarm?: string } = {}): SignalConnection {
-    return this.connections.add(new SignalConnection(socket, this.context, options));
+  /**
+   * Whether one more socket from `address` may be accepted (maxConnections, then
+   * maxConnectionsPerAddress). The route asks before the upgrade and answers 503 when not.
+   */
+  admit(address: string | null): Result<void, AdmitRefusalCode> {
+    if (this.connections.size >= this.limits.maxConnections)
+      return fail(`this server has ${this.limits.maxConnections} connections`, 'server-full');
+    if (address !== null && (this.byAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress)
+      return fail(`${this.limits.maxConnectionsPerAddress} connections from one address`, 'too-many-connections');
+    return ADMITTED;
+  }
+
+  /**
+   * Accepts an upgraded socket. One that raced past the route's `admit` (or a runtime that
+   * cannot answer 503) is told why and closed at once.
+   */
+  accept(socket: ClientSocket, options: AcceptOptions = {}): SignalConnection {
+    const address = options.address ?? null;
+    const admitted = this.admit(address);
+    if (!admitted.ok) return new SignalConnection(socket, this.context, { ...options, refused: admitted });
+    return this.track(new SignalConnection(socket, this.context, options));
   }
 
   /** Rebuilds a connection from `SignalConnection.snapshot()` on a socket that stayed open. */
-  restore(socket: ClientSocket, snapshot: SignalSnapshot, options: { swarm?: string } = {}): SignalConnection {
-    return this.connections.add(new SignalConnection(socket, this.context, { ...options, restored: snapshot }));
+  restore(socket: ClientSocket, snapshot: SignalSnapshot, options: AcceptOptions = {}): SignalConnection {
+    return this.track(new SignalConnection(socket, this.context, { ...options, restored: snapshot }));
+  }
+
+  private track(connection: SignalConnection): SignalConnection {
+    const address = connection.address;
+    if (address !== null && !connection.isClosed) this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
+    return this.connections.add(connection);
+  }
+
+  /** A connection's end: it no longer counts, in all or for its address. */
+  private ended(connection: SignalConnection): void {
+    if (!this.connections.has(connection)) return;
+    this.connections.delete(connection);
+    const address = connection.address;
+    if (address === null) return;
+    const left = (this.byAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.byAddress.set(address, left);
+    else this.byAddress.delete(address);
   }
 
   stats(): SignalStats {

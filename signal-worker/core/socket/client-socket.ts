@@ -13,6 +13,12 @@ export interface ClientSocket {
    * core (Cloudflare's WebSocket auto-response to `ping`); it keeps the connection from idling out.
    */
   lastHeardAt?(): number | null;
+  /**
+   * Bytes sent on this socket that the runtime still holds, not yet written to the network (the
+   * client is not reading, or reads slowly). Absent where the runtime does not say (workerd): then
+   * the core cannot bound that queue and relies on the runtime's own.
+   */
+  bufferedAmount?(): number;
 }
 
 /** One accepted socket on the core's side, whichever protocol it speaks. */

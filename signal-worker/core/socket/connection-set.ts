@@ -20,6 +20,10 @@ export class ConnectionSet<C extends ClientConnection> {
     this.live.delete(connection);
   };
 
+  has(connection: C): boolean {
+    return this.live.has(connection);
+  }
+
   get size(): number {
     return this.live.size;
   }

@@ -21,6 +21,11 @@ export interface FrameRules {
   messageBurst: number;
   /** A connection silent for this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * Bytes the runtime may hold queued for one socket before the connection stops sending and
+   * closes it as a slow reader; undefined: no bound of ours (the runtime's own applies).
+   */
+  maxBufferedBytes?: number;
 }
 
 /** The gate's state as plain data, so a runtime that evicts idle objects (Cloudflare) can carry it over. */

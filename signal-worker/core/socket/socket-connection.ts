@@ -18,7 +18,7 @@ import {
 import { FrameGate, type FrameRefusalCode, type FrameRules, type GateState } from './frame-gate.ts';
 
 /** Why the socket layer itself cuts a client off, whatever its protocol. */
-export type SocketErrorCode = FrameRefusalCode | 'idle' | 'internal';
+export type SocketErrorCode = FrameRefusalCode | 'idle' | 'internal' | 'slow-reader';
 
 export abstract class SocketConnection<C extends string> implements ClientConnection {
   private ended = false;
@@ -86,8 +86,23 @@ export abstract class SocketConnection<C extends string> implements ClientConnec
     this.closeSocket(CLOSE_POLICY_VIOLATION, this.closeReason(failure));
   }
 
+  /**
+   * True when the runtime holds more than `rules.maxBufferedBytes` queued for this socket: its
+   * client is not reading. Such a socket is sent nothing more (`sendText` closes it instead).
+   */
+  get backlogged(): boolean {
+    const max = this.rules.maxBufferedBytes;
+    return max !== undefined && this.socket.bufferedAmount !== undefined && this.socket.bufferedAmount() > max;
+  }
+
+  /**
+   * Sends one message, unless the socket's queue is past its bound: then the connection ends and
+   * the socket is closed (1008 `slow-reader`) with nothing more queued, so one client that stops
+   * reading cannot make the server hold its messages without end.
+   */
   protected sendText(text: string): void {
     if (this.ended) return;
+    if (this.backlogged) return this.cutOffSlowReader();
     try {
       this.socket.send(text);
     } catch {
@@ -95,6 +110,13 @@ export abstract class SocketConnection<C extends string> implements ClientConnec
       this.end();
       this.closeSocket(CLOSE_INTERNAL_ERROR, 'send-failed');
     }
+  }
+
+  /** Ends a connection whose client stopped reading; no message first, since it would only queue. */
+  protected cutOffSlowReader(): void {
+    if (this.ended) return;
+    this.end();
+    this.closeSocket(CLOSE_POLICY_VIOLATION, 'slow-reader');
   }
 
   /** The part of a snapshot that changes with every frame. */

@@ -50,12 +50,13 @@ const HUGE_FRAME_CLOSE: Record<RuntimeName, 'runtime-1009' | 'core-too-large' | 
 
 export const limitCases: readonly ComplianceCase[] = [
   {
-    name: 'limits: a full swarm refuses one more peer with swarm-full; its members and other swarms are unaffected',
+    name: 'limits: a full swarm of holders refuses one more peer with swarm-full; its members and other swarms are unaffected',
     async run({ signal }) {
       const members = [];
       for (let i = 0; i < SIGNAL_LIMITS.maxPeersPerSwarm; i++) {
         const member = await signal('full.example');
-        await member.join(`member-${i}`);
+        // Each holds something: a member holding nothing would be evicted to make room (cases/hostile.ts).
+        await member.join(`member-${i}`, { have: [hash(500 + i)] });
         members.push(member);
       }
       const extra = await signal('full.example');

@@ -11,8 +11,11 @@ import { TrackerClient } from './tracker-client.ts';
 export interface CaseContext {
   server: RuntimeServer;
   t: TestContext;
-  /** A signaling socket for `swarm`, sent with the suite's allowed Origin unless told otherwise. */
-  signal(swarm: string, origin?: string): Promise<SignalClient>;
+  /**
+   * A signaling socket for `swarm`, sent with the suite's allowed Origin unless told otherwise,
+   * from 127.0.0.1 unless `from` names another loopback address (another client address).
+   */
+  signal(swarm: string, origin?: string, from?: string): Promise<SignalClient>;
   /** A tracker socket, with no Origin unless told otherwise. */
   tracker(origin?: string): Promise<TrackerClient>;
   /** Runs when the case ends (for clients that are not plain sockets). */
@@ -30,8 +33,8 @@ export async function runCase(testCase: ComplianceCase, server: RuntimeServer, t
   const context: CaseContext = {
     server,
     t,
-    signal: async (swarm, origin) => {
-      const client = await SignalClient.open(server, swarm, origin);
+    signal: async (swarm, origin, from) => {
+      const client = await SignalClient.open(server, swarm, origin, from);
       cleanups.push(() => client.ws.terminate());
       return client;
     },

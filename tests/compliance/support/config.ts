@@ -21,6 +21,22 @@ export const SIGNAL_LIMITS = {
   messageBurst: 30,
   // Short so the idle case waits little; every other case finishes within a fraction of it.
   idleTimeoutMs: 2_500,
+  // A requester holding 1 offer it did not answer gets none for the cooldown (longer than any
+  // case); one that answers takes a holder's default 2 per window.
+  maxUnansweredOffers: 1,
+} as const;
+
+/**
+ * A second server for the cases that need full-size messages, the default rate and sockets that
+ * stay open a while: two relayers can then queue more than the kernel's socket buffers hold for
+ * a client that stopped reading, and one address can open its share of sockets unhurried.
+ */
+export const HOSTILE_LIMITS = {
+  maxBufferedBytes: 256 * 1024,
+  maxPeersPerSwarm: 4,
+  maxConnectionsPerAddress: 12,
+  // Long enough that no socket of these cases idles out, whatever the machine's load.
+  idleTimeoutMs: 60_000,
 } as const;
 
 export const TRACKER_LIMITS = {
@@ -44,6 +60,12 @@ export const TRACKER_LIMITS = {
 
 /** Past every runtime's frame cap (the Node adapter's is 3 bytes per allowed character). */
 export const HUGE_FRAME_CHARS = 2 * 1024 * 1024;
+
+export const HOSTILE_LAUNCH: LaunchOptions = {
+  limits: HOSTILE_LIMITS,
+  allowedOrigins: [GOOD_ORIGIN],
+  startTimeoutMs: 20_000,
+};
 
 export const COMPLIANCE_LAUNCH: LaunchOptions = {
   limits: SIGNAL_LIMITS,

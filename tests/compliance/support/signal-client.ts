@@ -44,13 +44,19 @@ export class SignalClient {
    * Opens a socket for `swarm`. The swarm also goes in the URL: a sharded runtime (workerd) routes
    * the socket by it before any message is read; the others ignore the query.
    */
-  static open(server: RuntimeServer, swarm: string, origin: string = GOOD_ORIGIN): Promise<SignalClient> {
-    return SignalClient.connect(server.url, swarm, origin, server.runtime);
+  static open(server: RuntimeServer, swarm: string, origin: string = GOOD_ORIGIN, localAddress?: string): Promise<SignalClient> {
+    return SignalClient.connect(server.url, swarm, origin, server.runtime, localAddress);
   }
 
-  /** A socket to the signaling route at `url` for `swarm`, with no Origin unless one is given. */
-  static connect(url: string, swarm: string, origin?: string, target = url): Promise<SignalClient> {
-    const ws = new WebSocket(`${url}?swarm=${encodeURIComponent(swarm)}`, origin === undefined ? {} : { origin });
+  /**
+   * A socket to the signaling route at `url` for `swarm`, with no Origin unless one is given;
+   * `localAddress` (a 127.x.y.z address: all of 127/8 is loopback) makes it another client address.
+   */
+  static connect(url: string, swarm: string, origin?: string, target = url, localAddress?: string): Promise<SignalClient> {
+    const options: WebSocket.ClientOptions = {};
+    if (origin !== undefined) options.origin = origin;
+    if (localAddress !== undefined) options.localAddress = localAddress;
+    const ws = new WebSocket(`${url}?swarm=${encodeURIComponent(swarm)}`, options);
     return withTimeout(
       new Promise((resolve, reject) => {
         ws.once('open', () => resolve(new SignalClient(ws, swarm)));
@@ -127,6 +133,32 @@ export async function closeFrameOf(ws: WebSocket, ms: number): Promise<{ code: n
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return { code: r._closeCode ?? 0, reason: r._closeMessage?.toString() ?? '' };
+}
+
+/** The HTTP status and body of a refused upgrade; rejects if the upgrade succeeded. */
+export function refusedUpgrade(url: string, origin?: string, localAddress?: string): Promise<{ status: number; body: string }> {
+  const options: WebSocket.ClientOptions = {};
+  if (origin !== undefined) options.origin = origin;
+  if (localAddress !== undefined) options.localAddress = localAddress;
+  const ws = new WebSocket(url, options);
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() });
+          ws.terminate();
+        });
+      });
+      ws.once('open', () => {
+        ws.terminate();
+        reject(new Error(`upgrade of ${url} from ${localAddress ?? 'the default address'} unexpectedly succeeded`));
+      });
+      ws.once('error', () => {}); // the refusal also surfaces as an error; the status is what is checked
+    }),
+    `the upgrade answer from ${url}`,
+  );
 }
 
 /** The HTTP status of a refused upgrade; rejects if the upgrade succeeded. */
