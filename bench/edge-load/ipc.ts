@@ -7,10 +7,12 @@ export interface EdgeLoadPlan {
   swarms: number;
   /** Offers per announce, and so answers expected back (WebTorrent clients send 5). */
   offersPerAnnounce: number;
-  /** Announce rounds outstanding at once in the measured loop. */
-  concurrency: number;
-  /** Shortest gap between two announces of one peer, so no socket nears the server's rate limit. */
-  minAnnounceGapMs: number;
+  /**
+   * Every peer re-announces (with fresh offers) once per this interval, at its own random phase,
+   * whether or not anything is still outstanding: an open loop, as real clients announce on a
+   * timer. Chosen so the offers each peer is handed stay well inside our tracker's offer budgets.
+   */
+  announceIntervalMs: number;
   /** Rounds run before counting starts (connections and JIT warm), then the counted window. */
   warmupMs: number;
   windowMs: number;
@@ -47,8 +49,27 @@ export interface EdgeLoadResult {
   answerLatencies: number[];
   /** Offers announced in the window that never reached anyone, or whose answer never came back. */
   offersLost: number;
-  /** The pacing bound on rounds/s (peers ÷ minimum gap): a throughput near it is the load's limit, not the server's. */
-  roundCap: number;
+  /** Rounds/s the schedule asks for (peers ÷ announce interval): a server keeping up carries this many. */
+  plannedRoundsPerSec: number;
+  /** Messages one complete round is: announce, response, and per offer: forwarded, answer, relayed. */
+  messagesPerRound: number;
+  /** How late the load started its announces in the window, ms (p99 and worst): large means the load, not the server, fell behind. */
+  lateP99Ms: number;
+  lateMaxMs: number;
+  /**
+   * Offers a peer was handed while its offer budget, as our tracker counts it (same rules, counted
+   * by the load on arrival), was under one token: during the join, and from `go` to the end, each
+   * with the lowest level one of them arrived at. Our tracker sends such an offer to another peer
+   * instead, so on our rows these stay ~0 (just under one token at most: the two clocks differ by
+   * the delivery delay); bittorrent-tracker has no budget, so its rows say whether the workload
+   * itself stays inside them.
+   */
+  overBudget: Record<'join' | 'run', { count: number; deepest: number }>;
+  /** From `go` on, the fewest tokens an offer found in its target's bucket (of 20) and in its sender's share of it (of 4). */
+  runLowest: { target: number; perSender: number };
+  /** Offers the peers were handed from `go` to the end, and the most any one peer was handed. */
+  offersHanded: number;
+  offersHandedMaxPerPeer: number;
   refusals: Refusals;
 }
 

@@ -1,14 +1,13 @@
 /**
  * The load generator of bench/edge-load.ts, in its own Node process so the server's process is
  * measured alone: on `join` it opens N WebSockets (a bounded number at a time) and announces
- * each into one of M swarms; on `go` it runs paced announce rounds (tracker-client.ts) for a
- * warm-up and a counted window, waits for the rounds in flight, closes every socket and exits.
+ * each into one of M swarms; on `go` every peer re-announces on its own timer (tracker-client.ts)
+ * through a warm-up and a counted window, waits for the rounds in flight, closes every socket and exits.
  */
 
 import { sleep } from '../lib/run/budget.ts';
 import { counters, LoadPeer, openSocket } from '../lib/signaling/load-peer.ts';
 import type { EdgeJoinResult, EdgeLoadPlan, EdgeLoadReply, EdgeLoadRequest, EdgeLoadResult } from './ipc.ts';
-import { PeerPacer } from './peer-pacer.ts';
 import { TrackerSwarmClient } from './tracker-client.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
@@ -63,13 +62,24 @@ async function joinAll(plan: EdgeLoadPlan, client: TrackerSwarmClient): Promise<
   return { peers, join: { ms, connected: peers.length, failed: plan.peers - peers.length } };
 }
 
+/** How often the schedule looks for due announces; each is sent at its own due time or this much later. */
+const TICK_MS = 5;
+
+/**
+ * The measured loop, an open one: every peer re-announces once per `announceIntervalMs`, at a
+ * random phase of its own (so announces are spread evenly, as clients that joined at different
+ * times are), whether or not its last round or anyone else's is over. A slow server therefore
+ * meets the same offered load and shows it as latency and incomplete rounds, rather than being
+ * given less to do (a closed loop would wait for it).
+ */
 async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPeer[]): Promise<EdgeLoadResult> {
-  const pacer = new PeerPacer(peers, plan.minAnnounceGapMs);
   const offerMs: number[] = [];
   const answerMs: number[] = [];
+  const late: number[] = [];
   let rounds = 0;
   let incomplete = 0;
   let lost = 0;
+  client.phase = 'run';
   const t0 = performance.now();
   const windowStart = t0 + plan.warmupMs;
   const windowEnd = windowStart + plan.windowMs;
@@ -85,32 +95,43 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
   const startTimer = setTimeout(() => (atStart = reading('start')), windowStart - t0);
   const endTimer = setTimeout(() => (atEnd = reading('end')), windowEnd - t0);
 
-  const worker = async (): Promise<void> => {
-    while (performance.now() < windowEnd) {
-      const peer = await pacer.take();
-      if (!peer) {
-        await sleep(2);
-        continue;
-      }
-      const startedAt = performance.now();
-      if (startedAt >= windowEnd) break;
-      const counted = startedAt >= windowStart;
-      const outcome = await client.round(peer);
-      pacer.release(peer, startedAt);
-      if (!counted) continue;
-      rounds++;
-      if (!outcome.complete) incomplete++;
-      lost += outcome.lost;
-      offerMs.push(...outcome.offerMs);
-      answerMs.push(...outcome.answerMs);
-    }
+  // Due times in order; with one interval for all, re-queuing at the back keeps the order.
+  const queue = peers.map((peer) => ({ peer, at: t0 + Math.random() * plan.announceIntervalMs })).sort((a, b) => a.at - b.at);
+  const inFlight: Promise<void>[] = [];
+  const fire = (peer: LoadPeer, dueAt: number): void => {
+    const startedAt = performance.now();
+    const counted = dueAt >= windowStart;
+    if (counted) late.push(startedAt - dueAt);
+    inFlight.push(
+      client.round(peer).then((outcome) => {
+        if (!counted) return;
+        rounds++;
+        if (!outcome.complete) incomplete++;
+        lost += outcome.lost;
+        offerMs.push(...outcome.offerMs);
+        answerMs.push(...outcome.answerMs);
+      }),
+    );
   };
-  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  let head = 0;
+  while (performance.now() < windowEnd) {
+    const now = performance.now();
+    while (head < queue.length && queue[head]!.at <= now && queue[head]!.at < windowEnd) {
+      const slot = queue[head++]!;
+      fire(slot.peer, slot.at);
+      queue.push({ peer: slot.peer, at: slot.at + plan.announceIntervalMs });
+    }
+    await sleep(TICK_MS);
+  }
+  // Rounds started in the window end within the round timeout.
+  await Promise.all(inFlight);
   clearTimeout(startTimer);
   clearTimeout(endTimer);
   // The last round can end in the same loop turn as the window, before its timer ran.
   const end = atEnd ?? reading('end');
   const windowMs = end.at - atStart.at;
+  late.sort((a, b) => a - b);
+  const handed = [...client.handedInRun.values()];
   return {
     rounds,
     roundsIncomplete: incomplete,
@@ -120,7 +141,14 @@ async function run(plan: EdgeLoadPlan, client: TrackerSwarmClient, peers: LoadPe
     offerLatencies: offerMs.sort((a, b) => a - b),
     answerLatencies: answerMs.sort((a, b) => a - b),
     offersLost: lost,
-    roundCap: (peers.length * 1000) / plan.minAnnounceGapMs,
+    plannedRoundsPerSec: (peers.length * 1000) / plan.announceIntervalMs,
+    messagesPerRound: 2 + 3 * plan.offersPerAnnounce,
+    lateP99Ms: late.length ? late[Math.min(late.length - 1, Math.floor(late.length * 0.99))]! : 0,
+    lateMaxMs: late.at(-1) ?? 0,
+    overBudget: { join: { ...client.overBudget.join }, run: { ...client.overBudget.run } },
+    runLowest: { ...client.runLowest },
+    offersHanded: handed.reduce((a, b) => a + b, 0),
+    offersHandedMaxPerPeer: Math.max(0, ...handed),
     refusals: client.refusals,
   };
 }

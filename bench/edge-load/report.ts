@@ -2,7 +2,8 @@
  * bench/edge-load.ts's output: one row per server and peer count, each with its ratio to
  * bittorrent-tracker's row at the same peer count, then peers per process and what was refused.
  */
-import { ms1, ratio } from '../lib/report/format.ts';
+import { DEFAULT_TRACKER_LIMITS } from '../../signal-worker/core/tracker/tracker-limits.ts';
+import { ms1, pct, ratio } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
 import { percentile } from '../lib/report/stats.ts';
 import type { EdgeJoinResult, EdgeLoadResult } from './ipc.ts';
@@ -35,6 +36,10 @@ export const BASELINE: EdgeServerName = 'bittorrent-tracker';
 
 interface Metrics {
   messagesPerSec: number;
+  /** What the schedule offered: planned rounds/s × messages per round. */
+  plannedPerSec: number;
+  /** Server CPU per message, µs (its process tree's CPU time over the window ÷ messages in it); NaN without a CPU reading. */
+  cpuUsPerMessage: number;
   p50: number;
   p99: number;
   offerP99: number;
@@ -45,8 +50,11 @@ interface Metrics {
 function metrics(m: EdgeMeasured): Metrics {
   const r = m.result;
   const all = [...r.offerLatencies, ...r.answerLatencies];
+  const messagesPerSec = (r.sent + r.received) / (r.windowMs / 1000);
   return {
-    messagesPerSec: (r.sent + r.received) / (r.windowMs / 1000),
+    messagesPerSec,
+    plannedPerSec: r.plannedRoundsPerSec * r.messagesPerRound,
+    cpuUsPerMessage: m.cpu && messagesPerSec > 0 ? (m.cpu.server * 1e6) / messagesPerSec : Number.NaN,
     p50: percentile(all, 50),
     p99: percentile(all, 99),
     offerP99: percentile(r.offerLatencies, 99),
@@ -58,6 +66,7 @@ function metrics(m: EdgeMeasured): Metrics {
 const n0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(0) : '–');
 const kib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / 1024).toFixed(1) : '–');
+const us1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const cpuCell = (c: WindowCpu | null): string => (c ? [c.server, c.load, c.others].map((x) => Math.round(x * 100)).join(' / ') : '–');
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
@@ -68,7 +77,7 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
     const peers = `${cell.peers.toLocaleString('en-US')} in ${cell.swarms}`;
     if (!cell.outcome.ok) {
       // The reason can be long (a runtime's last output); it is listed under the table.
-      rows.push([label, peers, `**not measured**`, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–']);
+      rows.push([label, peers, `**not measured**`, '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–', '–']);
       continue;
     }
     const m = metrics(cell.outcome);
@@ -77,13 +86,13 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
     const r = cell.outcome.result;
     const j = cell.outcome.join;
     const refused = sum(r.refusals.failures) + sum(r.refusals.closed);
-    const paced = r.rounds / (r.windowMs / 1000) > 0.9 * r.roundCap ? ' (pacing cap)' : '';
     rows.push([
       label,
       peers,
       `${j.connected.toLocaleString('en-US')}${j.failed ? ` (${j.failed} failed)` : ''} in ${ms1(j.ms / 1000)} s`,
-      `${n0(m.messagesPerSec)}${paced}`,
-      b ? ratio(m.messagesPerSec, b.messagesPerSec) : '–',
+      `${n0(m.messagesPerSec)} of ${n0(m.plannedPerSec)}`,
+      us1(m.cpuUsPerMessage),
+      b ? ratio(m.cpuUsPerMessage, b.cpuUsPerMessage) : '–',
       ms1(m.p50),
       ms1(m.p99),
       b ? ratio(m.p99, b.p99) : '–',
@@ -101,7 +110,8 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
       'server',
       'peers in swarms',
       'connected',
-      'messages/s',
+      'messages/s of planned',
+      'server CPU µs/message',
       '÷ bt',
       'relay p50 ms',
       'relay p99 ms',
@@ -115,7 +125,7 @@ export function edgeTable(cells: readonly EdgeCell[]): string {
       '÷ bt',
     ],
     rows,
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
@@ -136,10 +146,55 @@ export function capacityLines(cells: readonly EdgeCell[]): string[] {
     lines.push(
       `- ${server}: ${o.join.connected.toLocaleString('en-US')} concurrent peers on one server at ${mib(o.rssLoaded)} MiB RSS ` +
         `(${mib(o.rssIdle)} MiB with none, ${kib(m.rssPerPeer)} KiB per peer${own}), ${((o.openFiles.loaded - o.openFiles.idle) / o.join.connected).toFixed(1)} open files per peer, ` +
-        `${n0(m.messagesPerSec)} messages/s, relay p99 ${ms1(m.p99)} ms.`,
+        `${n0(m.messagesPerSec)} messages/s at ${pct(o.cpu?.server ?? Number.NaN)} of a core, relay p99 ${ms1(m.p99)} ms${perCore(o, m)}.`,
     );
   }
   return lines;
+}
+
+/**
+ * What one core would carry if the server's CPU per message held up to saturation (a linear
+ * estimate from a window well below it): messages/s, and peers announcing at the planned pace.
+ */
+function perCore(o: EdgeMeasured, m: Metrics): string {
+  if (!o.cpu || !(o.cpu.server > 0) || !Number.isFinite(m.cpuUsPerMessage)) return '';
+  const messages = 1e6 / m.cpuUsPerMessage;
+  const peers = o.join.connected / o.cpu.server;
+  return `; at that CPU per message one busy core would carry ~${n0(messages)} messages/s, ~${n0(peers)} peers at this pace (an estimate: latency grows before a core is full)`;
+}
+
+/**
+ * The offer budgets, per row: offers handed to peers from `go` on, the most any one peer got, and
+ * how many arrived when our tracker's budget for that peer (modelled by the load) was spent.
+ */
+export function budgetLines(cells: readonly EdgeCell[]): string[] {
+  return cells.flatMap((c) => {
+    if (!c.outcome.ok) return [];
+    const r = c.outcome.result;
+    return [
+      `- ${c.server}, ${c.peers.toLocaleString('en-US')} peers: ${r.offersHanded.toLocaleString('en-US')} offers handed from the first re-announce to the end ` +
+        `(${(r.offersHanded / c.outcome.join.connected).toFixed(2)} per peer, at most ${r.offersHandedMaxPerPeer} to one); ` +
+        `fewest tokens an offer found: ${tokens(r.runLowest.target)} of ${TARGET_BURST} in its target's bucket, ${tokens(r.runLowest.perSender)} of ${SENDER_BURST} in its sender's share; ` +
+        `offers past a peer's budget: ${over(r.overBudget.run)}, during the join ${over(r.overBudget.join)}.`,
+    ];
+  });
+}
+
+const TARGET_BURST = DEFAULT_TRACKER_LIMITS.offerBurstPerTarget;
+const SENDER_BURST = DEFAULT_TRACKER_LIMITS.offerBurstPerSenderToTarget;
+const tokens = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const over = (o: { count: number; deepest: number }): string =>
+  o.count === 0 ? '0' : `${o.count} (the lowest at ${o.deepest.toFixed(2)} tokens)`;
+
+/** Rows where the load did not send its announces on time (p99 late over 50 ms): there the load, not the server, set the pace. */
+export function lateLines(cells: readonly EdgeCell[]): string[] {
+  return cells.flatMap((c) =>
+    c.outcome.ok && c.outcome.result.lateP99Ms > 50
+      ? [
+          `- ${c.server}, ${c.peers} peers: announces started up to ${ms1(c.outcome.result.lateP99Ms)} ms late at p99 (worst ${ms1(c.outcome.result.lateMaxMs)} ms).`,
+        ]
+      : [],
+  );
 }
 
 /** Every refusal and server-side close, by server and peer count; "none" when the load stayed under every limit. */
