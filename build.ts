@@ -58,6 +58,8 @@ export interface BuildOptions {
   iceServers?: BridgeConfig['iceServers'];
   /** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
   upload?: BridgeConfig['upload'];
+  /** When pages start P2P: `auto` (default; unless the visitor opted out with `peerConnect.stop()`) or `manual` (on `peerConnect.start()`). */
+  start?: BridgeConfig['start'];
   pieceSize?: number;
   /** Minify the two browser scripts (default true; off makes stack traces readable). */
   minify?: boolean;
@@ -131,6 +133,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     manifest,
     settings.firstVisit,
     options.signal ?? null,
+    options.start ?? 'auto',
   );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings);
@@ -227,6 +230,7 @@ async function copySite(
   manifest: Manifest,
   firstVisit: FirstVisitOption,
   signal: string | null,
+  start: BridgeConfig['start'],
 ): Promise<{ htmlPages: string[]; swapped: number; firstVisits: PageFirstVisit[]; pageWarnings: string[] }> {
   let swapped = 0;
   const htmlPages: string[] = [];
@@ -251,6 +255,7 @@ async function copySite(
       isAsset: (p) => p in manifest.assets,
       assetSize: (p) => manifest.assets[p]?.size ?? 0,
       cssOf: (p) => stylesheets.read(p),
+      startsManually: start === 'manual',
       firstVisit,
     });
     swapped += result.swapped;
@@ -305,6 +310,7 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
     workerFile: WORKER_FILE,
     iceServers: options.iceServers ?? [],
     upload: options.upload ?? 'auto',
+    start: options.start ?? 'auto',
     torrents: bridgeTorrents,
     torrentQuotaBytes: settings.torrentQuota,
   };

@@ -40,6 +40,8 @@ export interface RewriteOptions {
   build: string;
   /** True when a site-relative decoded path is a manifest asset. */
   isAsset: (path: string) => boolean;
+  /** `--start manual`: `auto` gives every page `off` (see choose-mode.ts). */
+  startsManually?: boolean;
   /** An asset's text when it is a stylesheet, else null: what it requests is named by the page too. */
   cssOf?: (path: string) => string | null;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
@@ -100,7 +102,13 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
 
   const workerSrc = options.workerSrc ?? options.bridgeSrc.replace(/[^/?]*(\?.*)?$/, WORKER_FILE);
   const metas = cspMetas(document, source);
-  const wanted = chooseFirstVisit(options.firstVisit, { assetCount: facts.size, assetBytes, htmlBytes: input.length, cspRefusal: null });
+  const wanted = chooseFirstVisit(options.firstVisit, {
+    assetCount: facts.size,
+    assetBytes,
+    htmlBytes: input.length,
+    cspRefusal: null,
+    startsManually: options.startsManually === true,
+  });
   const prefetch = [...facts]
     .sort((a, b) => (a[1] === b[1] ? 0 : a[1] === 'blocking' ? -1 : 1))
     .slice(0, MAX_PREFETCH)

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../builder/make-torrent.ts';
+import { START_MODES } from '../protocol/bridge-config.ts';
 import { FIRST_VISIT_OPTIONS, type FirstVisitMode } from '../protocol/first-visit.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
@@ -16,7 +17,7 @@ import { exclusionSummary } from './exclusion-summary.ts';
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit auto|reload|swap|off]
-                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--no-minify]
+                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
@@ -66,6 +67,7 @@ async function build(args: string[]): Promise<number> {
       swarm: { type: 'string' },
       stun: { type: 'string', multiple: true },
       upload: { type: 'string' },
+      start: { type: 'string' },
       'no-minify': { type: 'boolean' },
       torrents: { type: 'string' },
       'torrent-min-size': { type: 'string' },
@@ -86,6 +88,7 @@ async function build(args: string[]): Promise<number> {
     swarm: values.swarm ?? null,
     firstVisit: oneOf(values['first-visit'], FIRST_VISIT, 'first-visit'),
     upload: oneOf(values.upload, UPLOAD, 'upload'),
+    start: oneOf(values.start, START_MODES, 'start'),
     iceServers: (values.stun ?? []).map((urls) => ({ urls })),
     minify: !values['no-minify'],
     torrents: oneOf(values.torrents, TORRENT_MODES, 'torrents'),

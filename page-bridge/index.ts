@@ -1,18 +1,33 @@
 /**
  * The page bridge: registers the worker, joins the swarm, holds the peer connections, fetches
  * pieces for the worker and uploads stored pieces to others. Exposed as `window.peerConnect`.
+ *
+ * P2P (p2p.ts: signaling, WebRTC, WebTorrent) starts at once with `--start auto`, unless the
+ * visitor opted out in this origin (consent.ts); with `--start manual` only on
+ * `peerConnect.start()`. Until then, and after `peerConnect.stop()`, the bridge tells the worker
+ * it does no P2P, so every request goes to the origin at once; the worker, first visits and the
+ * counters work the same.
  */
-import { type BridgeConfig, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
+import { type BridgeConfig, bridgeBuildFromUrl, decodeStartMode } from '../protocol/bridge-config.ts';
+import type { Result } from '../protocol/result.ts';
+import {
+  type ConsentCode,
+  OPT_OUT_KEY,
+  readOptOut,
+  type StartDecision,
+  type StorageGetter,
+  startDecision,
+  writeOptOut,
+} from './consent.ts';
 import { domReady, readyForFirstVisit } from './first-visit.ts';
-import { newId } from './peer-pool.ts';
-import { type RequestContext, servePieceRequest } from './piece-requests.ts';
-import { type PeerConnectStats, StatsBoard } from './stats.ts';
-import { joinSwarm } from './swarm.ts';
+import { LocalHave } from './local-have.ts';
+import { type P2p, startP2p } from './p2p.ts';
+import { LOADED_EVENT, type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
 import type { TorrentClientStats } from './torrent/api.ts';
-import { TorrentLoader } from './torrent-loader.ts';
 import { shouldUpload } from './upload-policy.ts';
 import { WorkerHello } from './worker-hello.ts';
 import { listenToWorker } from './worker-messages.ts';
+import { WorkerPort } from './worker-port.ts';
 
 declare const __PEER_CONNECT_CONFIG__: BridgeConfig;
 const config: BridgeConfig = __PEER_CONNECT_CONFIG__;
@@ -23,6 +38,17 @@ export interface PeerConnectApi {
   torrentStats(): TorrentClientStats | null;
   /** Resolves when the worker controls the page (or cannot) and first-visit elements are in place. */
   ready: Promise<void>;
+  /**
+   * Starts P2P in this page (a no-op when it runs) and clears the visitor's opt-out. P2P starts
+   * even when the opt-out could not be cleared; the failure says so (later pages stay opted out).
+   */
+  start(): Result<void, ConsentCode>;
+  /**
+   * Stops P2P in this page (links, signaling, torrents), and in the origin's other open tabs, and
+   * records the opt-out so no later page of the origin starts it by itself. P2P stops even when
+   * the opt-out could not be stored; the failure says so.
+   */
+  stop(): Result<void, ConsentCode>;
 }
 
 declare global {
@@ -31,7 +57,12 @@ declare global {
   }
 }
 
-function start(): void {
+const STATE_OF: Record<StartDecision, P2pState> = { start: 'on', wait: 'waiting', 'opted-out': 'opted-out' };
+
+/** `window.localStorage`, whose getter throws where the browser blocks storage. */
+const storage: StorageGetter = () => window.localStorage;
+
+function boot(): void {
   if (window.peerConnect) return; // the script was included twice
   const script = document.currentScript as HTMLScriptElement | null;
   const base = new URL(script?.src ?? location.href);
@@ -39,21 +70,41 @@ function start(): void {
   // cache of another deploy); the worker serves only pages of its own build.
   const pageBuild = bridgeBuildFromUrl(script?.src ?? '') ?? config.build;
   const uploading = shouldUpload(config.upload);
-  const peerId = newId();
-  const swarmId = config.swarm ?? location.host;
-  const stats = new StatsBoard({ peerId, swarm: swarmId, uploading, pageBuild });
-  const { pool, signal, localHave } = joinSwarm({ config, peerId, swarm: swarmId, uploading, stats });
-  const torrents = new TorrentLoader({ config, base, uploading, onUploaded: (n) => stats.add('bytesUploaded', n) });
-  const requests: RequestContext = {
-    pool,
-    signal,
-    onFailure: () => stats.add('failures', 1),
-    onBadPiece: (badPeer) => {
-      stats.add('badPieces', 1);
-      pool.ban(badPeer);
-    },
+  const swarm = config.swarm ?? location.host;
+  const startMode = decodeStartMode((config as { start?: unknown }).start);
+  if (!startMode.ok) console.warn(`[peer-connect] ${startMode.error}: P2P waits for peerConnect.start()`);
+  const optOut = readOptOut(storage);
+  if (!optOut.ok) console.warn(`[peer-connect] ${optOut.error}: P2P waits for peerConnect.start()`);
+  const decision = startDecision(startMode, optOut);
+
+  let p2p: P2p | null = null;
+  const stats = new StatsBoard({ peerId: '', swarm, uploading, pageBuild, p2p: STATE_OF[decision] });
+  // What this page used and holds outlives a stop and a start; announcements reach the running swarm only.
+  const localHave = new LocalHave({
+    uploading,
+    signal: () => p2p?.swarm.signal ?? null,
+    links: () => p2p?.swarm.pool.links.values() ?? [],
+  });
+  const hello = new WorkerHello(pageBuild, () => p2p !== null);
+  const wasControlled = Boolean(navigator.serviceWorker?.controller);
+
+  const begin = (): void => {
+    if (p2p) return;
+    p2p = startP2p({ config, base, swarm, uploading, stats, localHave });
+    stats.set('p2p', 'on');
+    const session = p2p;
+    // On a page the worker already controls, the media's torrents start with the document, not
+    // with the worker's registration and the swap: a viewer's play() then finds them ready.
+    if (wasControlled) void domReady().then(() => p2p === session && session.prepareFor(document));
+    // After the page's own work: re-adding a torrent reads and hashes its stored pieces.
+    void ready.then(() => (p2p === session ? session.seedStored() : 0)).catch(() => undefined);
   };
-  const hello = new WorkerHello(pageBuild);
+  const end = (state: P2pState): void => {
+    const session = p2p;
+    p2p = null;
+    session?.stop();
+    stats.set('p2p', state);
+  };
 
   // Before registering: the worker's messages wait in the queue until a handler exists.
   listenToWorker(navigator.serviceWorker, {
@@ -62,31 +113,59 @@ function start(): void {
       stats.set('workerBuild', build);
       hello.onWelcome();
     },
+    // Not a use by this page: the worker may ask this window for another tab's asset.
     fetch: (m, port) => {
-      const torrent = torrents.torrentFor(m.hash);
-      if (torrent) torrents.serve(torrent, m.size, m.pieces, port);
-      else void servePieceRequest(requests, m.hash, m.pieces, port);
+      if (p2p) return p2p.serve(m, port);
+      // Asked before it heard our last hello: the origin, at once.
+      const reply = new WorkerPort(port);
+      reply.noPeers('p2p off');
+      reply.close();
     },
     stored: (hash) => localHave.stored(hash),
     lost: (hashes) => localHave.lost(hashes),
-    served: (report) => stats.served(report),
+    served: (report) => {
+      localHave.used(report.hash);
+      stats.served(report);
+    },
   });
-  hello.say();
-  navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());
-
-  const wasControlled = Boolean(navigator.serviceWorker?.controller);
-  const workerUrl = new URL(config.workerFile, base);
   const ready = readyForFirstVisit({
-    workerUrl,
+    workerUrl: new URL(config.workerFile, base),
     welcomedWithin: (ms) => hello.welcomedWithin(ms),
     onStatus: (status) => stats.set('worker', status),
   });
-  // On a page the worker already controls, the media's torrents start with the document, not
-  // with the worker's registration and the swap: a viewer's play() then finds them ready.
-  if (wasControlled) void domReady().then(() => torrents.prepareFor(document));
-  // After the page's own work: re-adding a torrent reads and hashes its stored pieces.
-  void ready.then(() => torrents.seedStored()).catch(() => undefined);
-  window.peerConnect = { stats: () => stats.snapshot(), torrentStats: () => torrents.stats(), ready };
+  if (decision === 'start') begin();
+  hello.say();
+  navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());
+  // stop() in another tab of the origin: this one stops too (it does not start on the opposite).
+  window.addEventListener('storage', (event) => {
+    if (event.key !== OPT_OUT_KEY || event.newValue === null) return;
+    const running = p2p !== null;
+    end('opted-out');
+    if (running) hello.say();
+  });
+
+  window.peerConnect = {
+    stats: () => stats.snapshot(),
+    torrentStats: () => p2p?.torrentStats() ?? null,
+    ready,
+    start: () => {
+      const cleared = writeOptOut(storage, false);
+      if (!p2p) {
+        begin();
+        hello.say();
+      }
+      return cleared;
+    },
+    stop: () => {
+      const stored = writeOptOut(storage, true);
+      if (p2p) {
+        end('opted-out');
+        hello.say();
+      } else stats.set('p2p', 'opted-out');
+      return stored;
+    },
+  };
+  window.dispatchEvent(new Event(LOADED_EVENT));
 }
 
-start();
+boot();

@@ -1,7 +1,18 @@
 /**
- * The complete assets this tab announces: the worker's `a:` records listed when it joins, plus
- * each asset the worker reports `stored` since, minus each it reports `lost`. Changes are
- * announced to the signaling server and to every open peer link, only when this visitor uploads.
+ * The complete assets this tab holds, and what it tells about them:
+ *
+ * - the signaling server gets all of them (the worker's `a:` records listed when it joins, plus
+ *   each asset the worker reports `stored` since, minus each it reports `lost`): that is how
+ *   other visitors' `want`s find this tab as a holder;
+ * - a peer link gets only the ones in this page's scope: assets this page view used (the worker
+ *   served them to this window: its `served` report goes to the requesting window only; a
+ *   `fetch` may come for another tab's request, so it does not count). A new link is told those
+ *   held assets, and an open link is told each one as it enters the scope or is stored. The rest
+ *   (what earlier visits left in the store: a browsing history of the site) is never listed on
+ *   the wire; a peer that wants one of them finds this tab through the server's `want` and
+ *   simply requests it (an uploader serves any stored piece it is asked for).
+ *
+ * Nothing is announced when this visitor does not upload.
  */
 
 export interface HaveAnnouncer {
@@ -23,12 +34,19 @@ export interface LocalHaveOptions {
 
 export class LocalHave {
   private readonly hashes = new Set<string>();
+  /** Assets this page view used, held or not. */
+  private readonly scope = new Set<string>();
 
   constructor(private readonly options: LocalHaveOptions) {}
 
-  /** What to announce on a join or to a new link: nothing when not uploading. */
+  /** What to announce to the signaling server on a join: nothing when not uploading. */
   list(): string[] {
     return this.options.uploading ? [...this.hashes] : [];
+  }
+
+  /** What to tell a new peer link: the held assets this page used; nothing when not uploading. */
+  forLink(): string[] {
+    return this.options.uploading ? [...this.hashes].filter((h) => this.scope.has(h)) : [];
   }
 
   /** The start-up listing of `a:` records; the join that follows announces them. */
@@ -36,18 +54,27 @@ export class LocalHave {
     for (const h of hashes) this.hashes.add(h);
   }
 
+  /** This page was served `hash`: open links may now hear of it. */
+  used(hash: string): void {
+    if (this.scope.has(hash)) return;
+    this.scope.add(hash);
+    if (!this.hashes.has(hash) || !this.options.uploading) return;
+    for (const link of this.options.links()) link.sendHave([hash]);
+  }
+
   stored(hash: string): void {
     if (this.hashes.has(hash) || !this.options.uploading) return;
     this.hashes.add(hash);
     this.options.signal()?.announce('have', [hash]);
-    for (const link of this.options.links()) link.sendHave([hash]);
+    if (this.scope.has(hash)) for (const link of this.options.links()) link.sendHave([hash]);
   }
 
-  /** Only what was announced is taken back: a hash we never listed needs no `lost`. */
+  /** Only what was announced is taken back: a hash we never listed needs no `lost`, a link only those it was told. */
   lost(hashes: readonly string[]): void {
     const gone = hashes.filter((h) => this.hashes.delete(h));
     if (gone.length === 0 || !this.options.uploading) return;
     this.options.signal()?.announce('lost', gone);
-    for (const link of this.options.links()) link.sendLost(gone);
+    const told = gone.filter((h) => this.scope.has(h));
+    if (told.length > 0) for (const link of this.options.links()) link.sendLost(told);
   }
 }

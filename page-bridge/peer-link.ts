@@ -4,14 +4,18 @@
  * side's requests from local storage, one at a time, respecting the channel's back-pressure.
  */
 import type Peer from '@thaunknown/simple-peer/lite.js';
+import { type Clock, timerClock } from '../protocol/clock.ts';
 import {
   MAX_HAVE_PER_MESSAGE,
+  MAX_HAVES_PER_LINK,
   MAX_REQUESTS_IN_FLIGHT_FROM_PEER,
   MAX_UPLOAD_BUFFERED_BYTES,
   PIECE_STALL_TIMEOUT_MS,
   UPLOAD_POLL_MS,
 } from '../protocol/limits.ts';
 import { decodeFrame, encodeControl, encodePiece, type WireControl } from '../protocol/peer-wire.ts';
+import { ThroughputMeter } from './peer-score.ts';
+import type { UploadLedger } from './upload-budget.ts';
 
 export interface PeerLinkHooks {
   /** Bytes of a stored piece, or null when we do not have it (or do not upload). */
@@ -23,19 +27,25 @@ export interface PeerLinkHooks {
   onSettled(): void;
   /** A protocol violation: the link is closed and the peer not used again. */
   onViolation(link: PeerLink, reason: string): void;
+  /** The page view's upload budgets (page-bridge/upload-budget.ts), shared by every link. */
+  uploads: Pick<UploadLedger, 'admit' | 'release' | 'spend'>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Pending = { resolve: (data: ArrayBuffer) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> };
+type Upload = { id: number; hash: string; piece: number; data: Promise<Uint8Array | null> };
 
 export class PeerLink {
+  /** Assets the other side says it holds: at most MAX_HAVES_PER_LINK, one more is a violation. */
   readonly haves = new Set<string>();
+  /** What this peer delivered to us, per second of requests in flight (page-bridge/peer-score.ts). */
+  readonly throughput: ThroughputMeter;
   lastUsed = Date.now();
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /** Queued uploads, each with its storage read already started: reads overlap the sends. */
-  private readonly uploads: Array<{ id: number; data: Promise<Uint8Array | null> }> = [];
+  private readonly uploads: Upload[] = [];
   private uploading = false;
   private closed = false;
 
@@ -43,7 +53,9 @@ export class PeerLink {
     readonly peerId: string,
     private readonly peer: Peer,
     private readonly hooks: PeerLinkHooks,
+    clock: Clock = timerClock,
   ) {
+    this.throughput = new ThroughputMeter(clock);
     peer.on('data', (data) => this.onData(data));
     peer.on('close', () => this.close());
     peer.on('error', () => this.close());
@@ -74,9 +86,11 @@ export class PeerLink {
     if (this.closed) return Promise.reject(new Error('link closed'));
     const id = this.nextId++;
     this.lastUsed = Date.now();
+    this.throughput.busy();
     const request = new Promise<ArrayBuffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.throughput.settled(0, this.pending.size > 0);
         this.send({ t: 'cancel', id });
         reject(new Error('piece timed out'));
       }, timeoutMs);
@@ -95,7 +109,8 @@ export class PeerLink {
       p.reject(new Error('link closed'));
     }
     this.pending.clear();
-    this.uploads.length = 0;
+    // Never sent: the peer may ask for them again on another link.
+    for (const u of this.uploads.splice(0)) this.hooks.uploads.release(this.peerId, u.hash, u.piece);
     this.peer.destroy();
     this.hooks.onClose(this);
   }
@@ -127,6 +142,7 @@ export class PeerLink {
       if (!p) return; // cancelled or timed out: a late piece is harmless
       this.pending.delete(frame.value.id);
       clearTimeout(p.timer);
+      this.throughput.settled(frame.value.data.byteLength, this.pending.size > 0);
       this.lastUsed = Date.now();
       // Copy out of the channel's buffer into a buffer of its own, which can be transferred to the worker.
       p.resolve(frame.value.data.slice().buffer as ArrayBuffer);
@@ -134,22 +150,30 @@ export class PeerLink {
     }
     const m = frame.value.message;
     switch (m.t) {
-      case 'have':
-        for (const h of m.have) this.haves.add(h);
+      case 'have': {
+        const added = m.have.filter((h) => !this.haves.has(h));
+        if (new Set(added).size + this.haves.size > MAX_HAVES_PER_LINK)
+          return this.hooks.onViolation(this, `have: more than ${MAX_HAVES_PER_LINK} assets`);
+        for (const h of added) this.haves.add(h);
         this.hooks.onHave(this, m.have);
         return;
+      }
       case 'lost':
         // No longer a holder of these (PeerPool.holders); a request already sent gets `nak missing`.
         for (const h of m.have) this.haves.delete(h);
         return;
-      case 'req':
+      case 'req': {
         if (this.uploads.length >= MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
-        this.uploads.push({ id: m.id, data: this.hooks.readPiece(m.hash, m.piece) });
+        const admitted = this.hooks.uploads.admit(this.peerId, m.hash, m.piece);
+        if (!admitted.ok) return this.send({ t: 'nak', id: m.id, reason: admitted.code });
+        this.uploads.push({ id: m.id, hash: m.hash, piece: m.piece, data: this.hooks.readPiece(m.hash, m.piece) });
         void this.drainUploads();
         return;
+      }
       case 'cancel': {
         const i = this.uploads.findIndex((u) => u.id === m.id);
-        if (i >= 0) this.uploads.splice(i, 1);
+        const [cancelled] = i >= 0 ? this.uploads.splice(i, 1) : [];
+        if (cancelled) this.hooks.uploads.release(this.peerId, cancelled.hash, cancelled.piece);
         return;
       }
       case 'nak': {
@@ -157,6 +181,7 @@ export class PeerLink {
         if (!p) return;
         this.pending.delete(m.id);
         clearTimeout(p.timer);
+        this.throughput.settled(0, this.pending.size > 0);
         p.reject(new Error(`peer refused: ${m.reason}`));
       }
     }
@@ -170,6 +195,7 @@ export class PeerLink {
         const data = await u.data;
         if (this.closed) return;
         if (!data) {
+          this.hooks.uploads.release(this.peerId, u.hash, u.piece);
           this.send({ t: 'nak', id: u.id, reason: 'missing' });
           continue;
         }
@@ -177,6 +203,13 @@ export class PeerLink {
         // Back-pressure: the channel has no "buffer low" event we can reach through simple-peer,
         // so wait in short steps while too much is queued.
         while (!this.closed && this.peer.bufferSize > MAX_UPLOAD_BUFFERED_BYTES) await sleep(UPLOAD_POLL_MS);
+        if (this.closed) return;
+        const spent = this.hooks.uploads.spend(this.peerId, data.byteLength);
+        if (!spent.ok) {
+          this.hooks.uploads.release(this.peerId, u.hash, u.piece);
+          this.send({ t: 'nak', id: u.id, reason: spent.code });
+          continue;
+        }
         this.sendFrame(encodePiece(u.id, data));
         this.hooks.onUploaded(data.byteLength);
       }

@@ -3,9 +3,18 @@
  * offers we were handed, a bounded number of open links, and the peers we no longer trust.
  */
 import Peer, { type SignalData } from '@thaunknown/simple-peer/lite.js';
-import { CONNECT_TIMEOUT_MS, MAX_CONNECTIONS, OFFER_ANSWER_TIMEOUT_MS, PARKED_OFFERS } from '../protocol/limits.ts';
+import { type Clock, timerClock } from '../protocol/clock.ts';
+import {
+  CONNECT_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  MAX_PENDING_ANSWERS,
+  MAX_PENDING_PARKED_OFFERS,
+  OFFER_ANSWER_TIMEOUT_MS,
+  PARKED_OFFERS,
+} from '../protocol/limits.ts';
 import type { ClientMessage, ParkedOffer, PeerCandidate, Sdp, ServerMessage } from '../protocol/signal-messages.ts';
 import { PeerLink, type PeerLinkHooks } from './peer-link.ts';
+import { OriginRateEstimate } from './peer-score.ts';
 
 /** Where the pool's offers and answers go: the signaling client (page-bridge/signal-client.ts). */
 export interface SignalSender {
@@ -25,6 +34,8 @@ export interface PoolOptions {
   localHave: () => string[];
   /** Makes each WebRTC peer; default simple-peer (non-trickle). Tests pass fakes. */
   createPeer?: PeerFactory;
+  /** Time for the attempts' timeouts and the links' throughput; real timers unless a test brings its own. */
+  clock?: Clock;
 }
 
 /** One WebRTC peer: `initiator` makes the offer; ICE servers from the build's config. */
@@ -32,7 +43,13 @@ export type PeerFactory = (options: { initiator: boolean; iceServers: RTCIceServ
 
 const simplePeer: PeerFactory = ({ initiator, iceServers }) => new Peer({ initiator, trickle: false, config: { iceServers } });
 
-type Attempt = { peer: Peer; remote: string | null; timer: ReturnType<typeof setTimeout> | undefined; wantFor?: string };
+/**
+ * A connection being set up. `parked`: one of our offers, on the server or taken by a newcomer
+ * whose answer has not come (MAX_PENDING_PARKED_OFFERS); `answer`: one we answer or offer through
+ * the relay (MAX_PENDING_ANSWERS). Separate budgets: newcomers taking offers and never answering
+ * cannot stop this tab from connecting to holders, nor the reverse.
+ */
+type Attempt = { peer: Peer; remote: string | null; timer: unknown; kind: 'parked' | 'answer' };
 
 export const newId = (bytes = 15): string => {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
@@ -45,16 +62,34 @@ export const newId = (bytes = 15): string => {
 export class PeerPool {
   readonly links = new Map<string, PeerLink>();
   readonly banned = new Set<string>();
+  /** The origin's rate as the worker reported it, to weigh slow peers against (piece-requests.ts). */
+  readonly origin = new OriginRateEstimate();
   /** Our offers on the server (connId → attempt), and connections being set up. */
   private readonly parked = new Map<string, Attempt>();
   private readonly attempts = new Map<string, Attempt>();
   private readonly connectWaiters = new Map<string, Array<(link: PeerLink | null) => void>>();
 
-  constructor(private readonly options: PoolOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: PoolOptions) {
+    this.clock = options.clock ?? timerClock;
+  }
+
+  /** Connections being set up of each kind (see Attempt), parked offers included. */
+  pending(kind: Attempt['kind']): number {
+    let n = kind === 'parked' ? this.parked.size : 0;
+    for (const a of this.attempts.values()) if (a.kind === kind) n++;
+    return n;
+  }
+
+  /** Offers parked on the server now (not yet taken). */
+  get parkedOffers(): number {
+    return this.parked.size;
+  }
 
   /** Fresh offers to park when (re)joining; old ones are void once the server forgets us. */
   async offersForJoin(): Promise<ParkedOffer[]> {
-    for (const [connId, a] of this.parked) this.drop(this.parked, connId, a);
+    for (const [connId, a] of this.parked) this.drop(this.parked, connId, a, false);
     if (!this.options.parkOffers) return [];
     const made = await Promise.all(Array.from({ length: PARKED_OFFERS }, () => this.makeOffer()));
     return made.filter((o): o is ParkedOffer => o !== null);
@@ -70,14 +105,14 @@ export class PeerPool {
       this.parked.delete(message.connId);
       a.remote = message.by;
       this.attempts.set(message.connId, a);
-      a.timer = setTimeout(() => this.drop(this.attempts, message.connId, a), OFFER_ANSWER_TIMEOUT_MS);
-      void this.replenish();
+      a.timer = this.clock.setTimeout(() => this.drop(this.attempts, message.connId, a), OFFER_ANSWER_TIMEOUT_MS);
+      this.replenish();
     } else if (message.type === 'signal') {
       if (this.banned.has(message.from)) return;
       if (message.sdp.type === 'answer') {
         const a = this.attempts.get(message.connId);
         if (a && a.remote === message.from) a.peer.signal(message.sdp);
-      } else if (!this.links.has(message.from) && this.capacity() > 0) {
+      } else if (!this.links.has(message.from) && this.canAnswer(1)) {
         this.answer(message.from, message.connId, message.sdp);
       }
     }
@@ -97,6 +132,8 @@ export class PeerPool {
     // Several requests often discover the same peer at once: join the attempt already under way.
     const connecting = new Set([...this.attempts.values()].map((a) => a.remote));
     this.makeRoom(fresh.filter((c) => !connecting.has(c.peerId)).length);
+    const room = Math.max(0, MAX_PENDING_ANSWERS - this.pending('answer'));
+    let started = 0;
     return new Promise((resolve) => {
       let waiting = fresh.length;
       let settled = false;
@@ -114,6 +151,12 @@ export class PeerPool {
         list.push(onLink);
         this.connectWaiters.set(c.peerId, list);
         if (connecting.has(c.peerId)) continue;
+        if (started >= room) {
+          // No room for another connection being set up: this holder counts as failed now.
+          queueMicrotask(() => this.notify(c.peerId, null));
+          continue;
+        }
+        started++;
         connecting.add(c.peerId);
         if (c.offer) this.answer(c.peerId, c.offer.connId, c.offer.sdp);
         else this.initiate(c.peerId);
@@ -142,8 +185,14 @@ export class PeerPool {
     return [...this.links.values()].filter((l) => l.isOpen && l.haves.has(hash) && !this.banned.has(l.peerId));
   }
 
+  /** Open links plus connections that would become links: parked offers on the server do not count. */
   private capacity(): number {
     return MAX_CONNECTIONS - this.links.size - this.attempts.size;
+  }
+
+  /** Whether `n` more answers (or relayed offers) may be set up now. */
+  private canAnswer(n: number): boolean {
+    return this.capacity() >= n && this.pending('answer') + n <= MAX_PENDING_ANSWERS;
   }
 
   /** Closes the least recently used idle links so `needed` new ones fit. */
@@ -152,23 +201,42 @@ export class PeerPool {
     while (this.capacity() < needed && idle.length > 0) idle.shift()!.close();
   }
 
-  private async replenish(): Promise<void> {
-    if (!this.options.parkOffers || this.parked.size >= PARKED_OFFERS || this.capacity() <= 0) return;
-    const offer = await this.makeOffer();
-    if (offer) this.options.signal?.send({ type: 'offers', offers: [offer] });
+  /**
+   * Tops the parked offers back up to PARKED_OFFERS, within MAX_PENDING_PARKED_OFFERS and while
+   * links have room. Runs whenever one may be missing: an offer taken (`offer-used`), an attempt
+   * dropped (its answer never came, set-up failed or timed out), a link closed.
+   */
+  private replenish(): void {
+    if (!this.options.parkOffers || !this.options.signal) return;
+    while (
+      this.parked.size < PARKED_OFFERS &&
+      this.pending('parked') < MAX_PENDING_PARKED_OFFERS &&
+      this.links.size + this.attempts.size < MAX_CONNECTIONS
+    ) {
+      void this.makeOffer().then((offer) => {
+        if (!offer || this.options.signal?.send({ type: 'offers', offers: [offer] })) return;
+        // Not joined: the server never got it. The next join parks fresh ones (offersForJoin).
+        const a = this.parked.get(offer.connId);
+        if (a) this.drop(this.parked, offer.connId, a, false);
+      });
+    }
   }
 
   private makeOffer(): Promise<ParkedOffer | null> {
     const connId = newId();
     const peer = this.newPeer(true);
-    const attempt: Attempt = { peer, remote: null, timer: undefined };
+    const attempt: Attempt = { peer, remote: null, timer: undefined, kind: 'parked' };
     this.parked.set(connId, attempt);
     this.wire(connId, attempt);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(null), CONNECT_TIMEOUT_MS);
+      // An offer that never comes (ICE gathering stuck) frees its place: the next replenish makes another.
+      const timer = this.clock.setTimeout(() => {
+        if (this.parked.get(connId) === attempt) this.drop(this.parked, connId, attempt, false);
+        resolve(null);
+      }, CONNECT_TIMEOUT_MS);
       peer.on('signal', (data: SignalData) => {
         if (data.type !== 'offer' || !data.sdp) return;
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve({ connId, sdp: { type: 'offer', sdp: data.sdp } });
       });
     });
@@ -176,14 +244,14 @@ export class PeerPool {
 
   private answer(remote: string, connId: string, offer: Sdp): void {
     const peer = this.newPeer(false);
-    const attempt: Attempt = { peer, remote, timer: undefined };
+    const attempt: Attempt = { peer, remote, timer: undefined, kind: 'answer' };
     this.attempts.set(connId, attempt);
     this.wire(connId, attempt);
     peer.on('signal', (data: SignalData) => {
       if (data.type === 'answer' && data.sdp)
         this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'answer', sdp: data.sdp } });
     });
-    attempt.timer = setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS);
+    attempt.timer = this.clock.setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS);
     peer.signal(offer);
   }
 
@@ -191,14 +259,14 @@ export class PeerPool {
   private initiate(remote: string): void {
     const connId = newId();
     const peer = this.newPeer(true);
-    const attempt: Attempt = { peer, remote, timer: undefined };
+    const attempt: Attempt = { peer, remote, timer: undefined, kind: 'answer' };
     this.attempts.set(connId, attempt);
     this.wire(connId, attempt);
     peer.on('signal', (data: SignalData) => {
       if (data.type === 'offer' && data.sdp)
         this.options.signal?.send({ type: 'signal', to: remote, connId, sdp: { type: 'offer', sdp: data.sdp } });
     });
-    attempt.timer = setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS * 2);
+    attempt.timer = this.clock.setTimeout(() => this.drop(this.attempts, connId, attempt), CONNECT_TIMEOUT_MS * 2);
   }
 
   private newPeer(initiator: boolean): Peer {
@@ -210,24 +278,30 @@ export class PeerPool {
     peer.on('error', () => this.drop(this.attempts, connId, attempt));
     peer.on('close', () => this.drop(this.attempts, connId, attempt));
     peer.on('connect', () => {
-      clearTimeout(attempt.timer);
+      this.clock.clearTimeout(attempt.timer);
       this.attempts.delete(connId);
       this.parked.delete(connId);
       const remote = attempt.remote;
       if (!remote || this.banned.has(remote) || this.links.has(remote)) return peer.destroy();
-      const link = new PeerLink(remote, peer, {
-        ...this.options.hooks,
-        onSettled: () => this.settled(),
-        onClose: (l) => {
-          if (this.links.get(l.peerId) === l) this.links.delete(l.peerId);
-          this.settled();
-          this.options.onChange();
+      const link = new PeerLink(
+        remote,
+        peer,
+        {
+          ...this.options.hooks,
+          onSettled: () => this.settled(),
+          onClose: (l) => {
+            if (this.links.get(l.peerId) === l) this.links.delete(l.peerId);
+            this.settled();
+            this.options.onChange();
+            this.replenish();
+          },
+          onViolation: (l, reason) => {
+            console.warn(`[peer-connect] peer ${l.peerId} broke the protocol: ${reason}`);
+            this.ban(l.peerId);
+          },
         },
-        onViolation: (l, reason) => {
-          console.warn(`[peer-connect] peer ${l.peerId} broke the protocol: ${reason}`);
-          this.ban(l.peerId);
-        },
-      });
+        this.clock,
+      );
       this.links.set(remote, link);
       link.sendHave(this.options.localHave());
       this.options.onChange();
@@ -241,13 +315,19 @@ export class PeerPool {
     for (const w of list ?? []) w(link);
   }
 
-  private drop(map: Map<string, Attempt>, connId: string, attempt: Attempt): void {
-    clearTimeout(attempt.timer);
+  /** Ends an attempt; `refill`: park again if an offer is missing (not while a join replaces them all, nor while one cannot be made or sent). */
+  private drop(map: Map<string, Attempt>, connId: string, attempt: Attempt, refill = true): void {
+    this.clock.clearTimeout(attempt.timer);
+    // Only a taken offer or an answer refills: a parked offer that fails on its own (its connection
+    // could not even be made) would otherwise be replaced, fail and be replaced again, endlessly.
+    const known = this.attempts.get(connId) === attempt;
     if (map.get(connId) === attempt) map.delete(connId);
     if (this.parked.get(connId) === attempt) this.parked.delete(connId);
     if (!attempt.peer.connected) {
       attempt.peer.destroy();
       if (attempt.remote && !this.links.has(attempt.remote)) this.notify(attempt.remote, null);
     }
+    // An expired or failed attempt frees a place: park again (once: a destroyed peer's own close event finds nothing).
+    if (known && refill) this.replenish();
   }
 }

@@ -6,11 +6,19 @@ import type { WorkerStatus } from './first-visit.ts';
 export interface PeerConnectStats {
   peerId: string;
   swarm: string;
+  /** `off`: P2P is not running (not started, stopped, opted out), or this browser cannot signal. */
   signaling: 'connecting' | 'open' | 'closed' | 'off';
+  /**
+   * Whether P2P runs in this page: `on`; `waiting` for `peerConnect.start()` (`--start manual`);
+   * `opted-out`: the visitor said `peerConnect.stop()`, in this page or an earlier one of the origin.
+   */
+  p2p: P2pState;
   /** Open data channels. */
   peers: number;
   connectedPeers: string[];
   bannedPeers: string[];
+  /** Assets the open links say they hold (`have`), summed over links: at most MAX_HAVES_PER_LINK each. */
+  peerHaves: number;
   /** Verified bytes the worker served, by where they came from. */
   bytesFromPeers: number;
   bytesFromOrigin: number;
@@ -37,11 +45,15 @@ export interface PeerConnectStats {
   worker: WorkerStatus | 'registering';
 }
 
+export type P2pState = 'on' | 'waiting' | 'opted-out';
+
 export const UPDATE_EVENT = 'peerconnect:update';
 export const SERVED_EVENT = 'peerconnect:served';
+/** Dispatched on `window` once `window.peerConnect` exists (the script is async: a consent callback may run first). */
+export const LOADED_EVENT = 'peerconnect:loaded';
 
-/** What a page's stats start from: its ids, whether it uploads, its build. */
-export type StatsStart = Pick<PeerConnectStats, 'peerId' | 'swarm' | 'uploading' | 'pageBuild'>;
+/** What a page's stats start from: its ids, whether it uploads, its build, whether P2P starts. */
+export type StatsStart = Pick<PeerConnectStats, 'peerId' | 'swarm' | 'uploading' | 'pageBuild' | 'p2p'>;
 
 export class StatsBoard {
   private scheduled = false;
@@ -54,6 +66,7 @@ export class StatsBoard {
       peers: 0,
       connectedPeers: [],
       bannedPeers: [],
+      peerHaves: 0,
       bytesFromPeers: 0,
       bytesFromOrigin: 0,
       bytesFromCache: 0,

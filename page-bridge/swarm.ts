@@ -1,15 +1,19 @@
 /**
- * The tab in its swarm: the signaling client, the peer pool, and the complete assets it announces,
- * made in the order their references need and started last. The pool is given the signaling
- * client (its offers and answers go there); the client hands the pool what the server says.
+ * The tab in its swarm: the signaling client and the peer pool, made in the order their references
+ * need and started last. The pool is given the signaling client (its offers and answers go there);
+ * the client hands the pool what the server says. `stop()` undoes all of it: the socket closed for
+ * good, every WebRTC peer (parked offer, attempt, open link) destroyed.
  */
+import Peer from '@thaunknown/simple-peer/lite.js';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
-import { LocalHave } from './local-have.ts';
+import type { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
-import { newId, PeerPool } from './peer-pool.ts';
+import { newId, type PeerFactory, PeerPool } from './peer-pool.ts';
 import { SignalClient } from './signal-client.ts';
-import type { StatsBoard } from './stats.ts';
+import { SERVED_EVENT, type StatsBoard } from './stats.ts';
+import { UploadLedger } from './upload-budget.ts';
 
 export interface SwarmOptions {
   config: BridgeConfig;
@@ -17,39 +21,87 @@ export interface SwarmOptions {
   swarm: string;
   uploading: boolean;
   stats: StatsBoard;
+  /** The page's assets: what it holds and what it used (it outlives a stop and a start). */
+  localHave: LocalHave;
 }
 
 export interface Swarm {
   pool: PeerPool;
   /** Null when this browser cannot signal (no WebSocket or no WebRTC): peers are never asked. */
   signal: SignalClient | null;
-  localHave: LocalHave;
+  /** Closes the signaling socket and every WebRTC peer; nothing reconnects. */
+  stop(): void;
 }
 
 export function joinSwarm(options: SwarmOptions): Swarm {
-  const { config, uploading, stats } = options;
+  const { config, uploading, stats, localHave } = options;
   const canSignal = 'RTCPeerConnection' in window && 'WebSocket' in window;
+  let stopped = false;
+  // Every WebRTC peer the pool makes, so stop() can destroy them all (parked offers included).
+  const peers = new Set<Peer>();
+  const createPeer: PeerFactory = ({ initiator, iceServers }) => {
+    const peer = new Peer({ initiator, trickle: false, config: { iceServers } });
+    if (stopped) peer.destroy();
+    else {
+      peers.add(peer);
+      peer.on('close', () => peers.delete(peer));
+    }
+    return peer;
+  };
   // Each refers to the ones made after it only through callbacks that run once the client started.
-  const localHave = new LocalHave({ uploading, signal: () => signal, links: () => pool.links.values() });
-  const signal = canSignal ? signalClient(options, localHave, () => pool) : null;
+  const signal = canSignal
+    ? signalClient(
+        options,
+        () => !stopped,
+        () => pool,
+      )
+    : null;
+  const countHaves = (): void =>
+    stats.set(
+      'peerHaves',
+      [...pool.links.values()].reduce((n, l) => n + l.haves.size, 0),
+    );
   const pool = new PeerPool({
     signal,
     iceServers: config.iceServers,
     parkOffers: uploading,
-    localHave: () => localHave.list(),
-    onChange: () => stats.setPeers([...pool.links.keys()], [...pool.banned]),
+    // A new link hears only of the held assets this page used (local-have.ts), not the store's history.
+    localHave: () => localHave.forLink(),
+    onChange: () => {
+      stats.setPeers([...pool.links.keys()], [...pool.banned]);
+      countHaves();
+    },
+    createPeer,
     hooks: {
       readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
       onUploaded: (n) => stats.add('bytesUploaded', n),
-      onHave: () => undefined,
+      onHave: () => countHaves(),
+      uploads: new UploadLedger(),
     },
   });
+  // What the worker saw of the origin, to weigh slow peers against.
+  window.addEventListener(SERVED_EVENT, (event) => {
+    const report = (event as CustomEvent<Extract<WorkerToBridge, { pc: 'served' }>>).detail;
+    pool.origin.observe(report.bytes, report.ms);
+  });
   signal?.start();
-  return { pool, signal, localHave };
+  return {
+    pool,
+    signal,
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      signal?.stop();
+      for (const link of [...pool.links.values()]) link.close();
+      for (const peer of [...peers]) peer.destroy();
+      peers.clear();
+      stats.set('signaling', 'off');
+    },
+  };
 }
 
-/** The signaling client: joins with what this tab holds, passes what the server says to the pool. */
-function signalClient({ config, peerId, swarm, stats }: SwarmOptions, localHave: LocalHave, pool: () => PeerPool): SignalClient {
+/** The signaling client: joins with what this tab holds, passes what the server says to the pool while `live`. */
+function signalClient({ config, peerId, swarm, stats, localHave }: SwarmOptions, live: () => boolean, pool: () => PeerPool): SignalClient {
   const url = config.signal ?? `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${DEFAULT_SIGNAL_PATH}`;
   const signal: SignalClient = new SignalClient({
     url,
@@ -67,13 +119,14 @@ function signalClient({ config, peerId, swarm, stats }: SwarmOptions, localHave:
       return { have: localHave.list(), offers: [] };
     },
     onMessage: (m) => {
+      if (!live()) return; // stopped: a message already on its way makes no connection
       pool().onSignal(m);
       if (m.type === 'joined')
         void pool()
           .offersForJoin()
           .then((offers) => offers.length > 0 && signal.send({ type: 'offers', offers }));
     },
-    onState: (s) => stats.set('signaling', s),
+    onState: (s) => live() && stats.set('signaling', s),
   });
   return signal;
 }

@@ -90,8 +90,20 @@ export class TorrentLoader {
   }
 
   private api: TorrentClientApi | null = null;
+  private destroyed = false;
+
+  /** P2P stopped: the client, if loaded, leaves its torrents and closes; nothing loads again. */
+  destroy(): void {
+    this.destroyed = true;
+    const api = this.api;
+    this.client = null;
+    this.api = null;
+    // Loaded: close it now; still loading: load() closes it once it arrives.
+    void api?.destroy();
+  }
 
   private load(): Promise<TorrentClientApi> {
+    if (this.destroyed) return Promise.reject(new Error('P2P stopped'));
     if (!this.client) {
       const url = new URL(TORRENT_CLIENT_FILE, this.options.base).href;
       this.client = (import(url) as Promise<TorrentClientModule>).then((module) =>
@@ -104,7 +116,11 @@ export class TorrentLoader {
         }),
       );
       void this.client.then(
-        (api) => (this.api = api),
+        (api) => {
+          if (this.destroyed)
+            void api.destroy(); // stopped while it loaded
+          else this.api = api;
+        },
         () => undefined,
       );
       this.client.catch(() => (this.client = null));

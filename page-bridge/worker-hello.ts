@@ -9,14 +9,21 @@ export class WorkerHello {
   private welcome: Promise<void> = Promise.resolve();
   private welcomed: () => void = () => undefined;
 
-  constructor(private readonly pageBuild: string) {}
+  /** `p2p`: whether P2P runs in this page now (the worker asks only bridges that do). */
+  constructor(
+    private readonly pageBuild: string,
+    private readonly p2p: () => boolean,
+  ) {}
 
-  /** Now, whenever a new worker takes control, and when a restarted worker asks; a no-op without a controller. */
+  /**
+   * Now, whenever a new worker takes control, when a restarted worker asks, and when P2P starts or
+   * stops; a no-op without a controller.
+   */
   say(): void {
     const controller = navigator.serviceWorker?.controller;
     if (!controller) return;
     this.welcome = new Promise((resolve) => (this.welcomed = resolve));
-    controller.postMessage({ pc: 'hello', build: this.pageBuild } satisfies BridgeToWorker);
+    controller.postMessage({ pc: 'hello', build: this.pageBuild, p2p: this.p2p() } satisfies BridgeToWorker);
   }
 
   /** The worker's `welcome` arrived. */

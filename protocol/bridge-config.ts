@@ -1,5 +1,14 @@
 import type { FirstVisitOption } from './first-visit.ts';
 import { isBuildId } from './manifest.ts';
+import { fail, ok, type Result } from './result.ts';
+
+/**
+ * When the bridge starts P2P (signaling, WebRTC, WebTorrent): `auto` at once, unless this origin's
+ * visitor opted out with `peerConnect.stop()`; `manual` only once the page calls
+ * `peerConnect.start()` (after the site asked for consent).
+ */
+export const START_MODES = ['auto', 'manual'] as const;
+export type StartMode = (typeof START_MODES)[number];
 
 /** What the build bakes into the page bridge. */
 export interface BridgeConfig {
@@ -17,6 +26,8 @@ export interface BridgeConfig {
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** `auto`: no uploading with data-saver on or on cellular; `always`; `off`. */
   upload: 'auto' | 'always' | 'off';
+  /** When P2P starts: see START_MODES. */
+  start: StartMode;
   /** The site's torrents by the asset's SHA-256 (the hash the worker's `fetch` names). */
   torrents: Record<string, BridgeTorrent>;
   /** Bytes of torrent pieces kept in IndexedDB across the origin's torrents (LRU beyond that). */
@@ -68,4 +79,15 @@ export function bridgeBuildFromUrl(src: string): string | null {
   }
   const build = url.searchParams.get(BUILD_QUERY);
   return isBuildId(build) ? build : null;
+}
+
+/**
+ * The config's `start`, read at run time (the config is a JSON literal in the bundle, which anyone
+ * deploying it can edit): absent is `auto` (what every build before the option did); anything
+ * else not in START_MODES fails with `bad-start-mode`, and the bridge then starts nothing by itself.
+ */
+export function decodeStartMode(value: unknown): Result<StartMode, 'bad-start-mode'> {
+  if (value === undefined) return ok('auto');
+  if ((START_MODES as readonly unknown[]).includes(value)) return ok(value as StartMode);
+  return fail(`start must be one of ${START_MODES.join(', ')}, got ${JSON.stringify(value)}`, 'bad-start-mode');
 }

@@ -26,8 +26,14 @@ export type WorkerToBridge =
  * listening, in a page of build `build` (null from a bridge too old to say). Messages the worker
  * posts to a window before its bridge listens can be lost (the window's message queue opens by
  * itself when parsing ends), so the worker asks only bridges that said hello.
+ *
+ * `p2p`: whether this bridge does P2P now. False while a `--start manual` page has not called
+ * `peerConnect.start()`, after `peerConnect.stop()`, or when the visitor opted out: the worker
+ * then never asks this window (or, for this window's requests, any other) for pieces, and goes to
+ * the origin at once instead of waiting deadlines for peers. Said again whenever it changes.
+ * Absent (a bridge from before it existed): true.
  */
-export type BridgeToWorker = { pc: 'hello'; build: string | null } | PageNamed;
+export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean } | PageNamed;
 
 /**
  * Page → worker, from the build's inline page script at the top of `<head>` (before the page
@@ -42,8 +48,10 @@ export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
   if (!isRecord(m)) return fail('unknown message');
   if (m.pc === 'page') return isBuildId(m.build) ? ok({ pc: 'page', build: m.build }) : fail('page: bad build');
   if (m.pc !== 'hello') return fail('unknown message');
-  if (m.build === undefined || m.build === null) return ok({ pc: 'hello', build: null });
-  return isBuildId(m.build) ? ok({ pc: 'hello', build: m.build }) : fail('hello: bad build');
+  if (m.p2p !== undefined && typeof m.p2p !== 'boolean') return fail('hello: bad p2p');
+  const p2p = m.p2p ?? true;
+  if (m.build === undefined || m.build === null) return ok({ pc: 'hello', build: null, p2p });
+  return isBuildId(m.build) ? ok({ pc: 'hello', build: m.build, p2p }) : fail('hello: bad build');
 }
 
 /**

@@ -9,6 +9,11 @@ import { HASH_PATTERN, MAX_HAVE_PER_MESSAGE, MAX_PIECE_SIZE, MAX_WIRE_CONTROL_BY
 import { fail, isRecord, ok, parseJson, type Result } from './result.ts';
 
 export type WireControl =
+  /**
+   * Assets the sender holds and will serve. A hint, not its whole store: a bridge lists only the
+   * assets its current page used (page-bridge/local-have.ts), and serves a `req` for any piece it
+   * has stored.
+   */
   | { t: 'have'; have: string[] }
   /** Assets the sender no longer holds (its worker evicted them or a deploy dropped them); the shape of signaling's `lost`. */
   | { t: 'lost'; have: string[] }

@@ -20,6 +20,8 @@ type BridgeState = 'expected' | 'ready' | 'silent';
 interface ClientInfo {
   build: string | null;
   bridge: BridgeState;
+  /** False once its bridge said it does no P2P (not started, stopped, opted out): never ask it, nor others for it. */
+  p2p: boolean;
 }
 
 const clients = new Map<string, ClientInfo>();
@@ -65,12 +67,12 @@ function named(clientId: string): void {
 /** The page asked for our bridge script: its build is in the URL, a hello will follow. */
 export function onBridgeScript(clientId: string, build: string | null): void {
   if (!clientId || clients.get(clientId)?.bridge === 'ready') return;
-  clients.set(clientId, { build, bridge: 'expected' });
+  clients.set(clientId, { build, bridge: 'expected', p2p: true });
   named(clientId);
 }
 
-export function onHello(clientId: string, build: string | null): void {
-  clients.set(clientId, { build, bridge: 'ready' });
+export function onHello(clientId: string, build: string | null, p2p = true): void {
+  clients.set(clientId, { build, bridge: 'ready', p2p });
   named(clientId);
   for (const wake of waiters.get(clientId) ?? []) wake();
   waiters.delete(clientId);
@@ -108,10 +110,13 @@ function waitForHello(clientId: string, ms: number): Promise<boolean> {
 }
 
 /**
- * A window whose bridge listens: the requesting one, else another ready one. With none ready, an
- * `urgent` request (small and render-blocking: serve-deps.ts) goes to the origin at once; any
- * other waits briefly for the requesting window's bridge, but only when that bridge is on its way
- * (the page named its build, or its script was requested) and has not already been waited for in vain.
+ * A window whose bridge listens and does P2P: the requesting one, else another such one. With
+ * none, an `urgent` request (small and render-blocking: serve-deps.ts) goes to the origin at once;
+ * any other waits briefly for the requesting window's bridge, but only when that bridge is on its
+ * way (the page named its build, or its script was requested) and has not already been waited for
+ * in vain. A window whose bridge said it does no P2P (`hello` with `p2p: false`: not started,
+ * stopped, opted out) gets null at once, and is not served through another window's swarm either:
+ * its page has not agreed to P2P.
  */
 export async function readyBridge(clientId: string, urgent: boolean): Promise<Client | null> {
   // One window listing per request: it also forgets windows that are gone, so the map does not
@@ -120,7 +125,11 @@ export async function readyBridge(clientId: string, urgent: boolean): Promise<Cl
     const windows = await self.clients.matchAll({ type: 'window' });
     const alive = new Set(windows.map((w) => w.id));
     for (const id of clients.keys()) if (!alive.has(id)) clients.delete(id);
-    const ready = (w: Client): boolean => clients.get(w.id)?.bridge === 'ready';
+    if (clients.get(clientId)?.p2p === false) return null;
+    const ready = (w: Client): boolean => {
+      const info = clients.get(w.id);
+      return info?.bridge === 'ready' && info.p2p;
+    };
     return windows.find((w) => w.id === clientId && ready(w)) ?? windows.find(ready) ?? null;
   };
   const now = await pick();

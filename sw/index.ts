@@ -63,7 +63,7 @@ self.addEventListener('message', (event) => {
     if (hello.value.build !== manifest.build) requestSelfUpdate();
     return;
   }
-  onHello(source.id, hello.value.build);
+  onHello(source.id, hello.value.build, hello.value.p2p);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
 });

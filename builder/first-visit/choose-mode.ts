@@ -16,6 +16,8 @@ export interface PageFacts {
   htmlBytes: number;
   /** Why the page's CSP rules out first-visit changes, or null. */
   cspRefusal: string | null;
+  /** `--start manual`: P2P waits for the page's consent, so a first visit has nothing to hold for. */
+  startsManually?: boolean;
 }
 
 export interface FirstVisitChoice {
@@ -28,6 +30,8 @@ export function chooseFirstVisit(option: FirstVisitOption, facts: PageFacts): Fi
   if (facts.cspRefusal !== null) return { mode: 'off', reason: facts.cspRefusal };
   const named = `${facts.assetCount} assets, ${kib(facts.assetBytes)} named by the page`;
   if (option !== 'auto') return { mode: option, reason: `--first-visit ${option} (${named})` };
+  if (facts.startsManually)
+    return { mode: 'off', reason: 'P2P starts on peerConnect.start() (--start manual): nothing to hold a first visit for' };
   if (facts.assetCount === 0) return { mode: 'off', reason: 'names no manifest asset' };
   const worth = Math.max(FIRST_VISIT_MIN_ASSET_BYTES, 2 * facts.htmlBytes);
   if (facts.assetBytes < worth) return { mode: 'off', reason: `${named}: less than ${kib(worth)}, not worth loading the page twice` };

@@ -34,6 +34,12 @@ export interface TorrentClientStats {
   /** Torrent pieces that failed their SHA-1 (each re-downloaded; the peers that sent them banned). */
   badPieces: number;
   bannedPeers: string[];
+  /** WebTorrent's RTCPeerConnections being set up now (at most TORRENT_MAX_PENDING_CONNECTIONS). */
+  pendingConnections: number;
+  /** Offers dropped before a connection was made, because that many were being set up. */
+  refusedConnections: number;
+  /** RTCPeerConnections WebTorrent made through the gate (0 would mean the gate is not in its path). */
+  gatedConnections: number;
 }
 
 export interface TorrentClientApi {
@@ -42,6 +48,8 @@ export interface TorrentClientApi {
   /** Joins these torrents now (their pieces are in IndexedDB), so they seed before any request. */
   seed(torrents: readonly BridgeTorrent[]): Promise<void>;
   stats(): TorrentClientStats;
+  /** Leaves every torrent and closes the client (trackers, WebRTC wires); the store keeps its pieces. */
+  destroy(): Promise<void>;
 }
 
 /** What `peer-connect-torrent.js` exports. */

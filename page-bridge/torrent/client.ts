@@ -4,17 +4,29 @@
  * asset, added with its pieces in IndexedDB (IdbChunkStore), deselected until something reads,
  * announced to the site's tracker, with the asset's own URL as web seed when peers cannot serve.
  */
+// First: WebTorrent's module must be evaluated with the gated RTCPeerConnection (rtc-gate.ts).
+import './rtc-gate-install.ts';
 import WebTorrent, { type Torrent, type Wire } from 'webtorrent/dist/webtorrent.min.js';
 import type { BridgeTorrent } from '../../protocol/bridge-config.ts';
 import { WEB_SEED_QUERY } from '../../protocol/bridge-config.ts';
-import { TORRENT_WEB_SEED_GRACE_MS, TORRENT_WEB_SEED_STALL_MS } from '../../protocol/limits.ts';
+import {
+  TORRENT_UPLOAD_BYTES_PER_PAGE_VIEW,
+  TORRENT_UPLOAD_BYTES_PER_WIRE,
+  TORRENT_UPLOAD_RATE_BYTES_PER_S,
+  TORRENT_WEB_SEED_GRACE_MS,
+  TORRENT_WEB_SEED_STALL_MS,
+} from '../../protocol/limits.ts';
 import { urlPathFor } from '../../protocol/manifest.ts';
 import { IdbChunkStore } from '../torrent-store/idb-chunk-store.ts';
 import type { ChunkStoreOptions } from '../torrent-store/types.ts';
 import type { TorrentClientApi, TorrentClientModule, TorrentClientOptions, TorrentClientStats, TorrentServeRequest } from './api.ts';
 import { PieceSources } from './piece-sources.ts';
+import { restoreRtcPeerConnection, torrentRtcGate } from './rtc-gate-install.ts';
 import { markStep, serveFromTorrent, type TorrentReadTarget } from './serve-from-torrent.ts';
 import { shouldAddWebSeed } from './web-seed-policy.ts';
+
+// WebTorrent has read the gated class; every other script sees the browser's own from here on.
+restoreRtcPeerConnection();
 
 const POLICY_TICK_MS = 100;
 
@@ -149,8 +161,8 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
     tracker: { rtcConfig: { iceServers: options.iceServers } },
     // Our web seed is added by the policy above, with a query the worker lets through.
     webSeeds: false,
-    // WebTorrent's throttle at rate 0 never sends a block: download-only.
-    uploadLimit: options.uploading ? -1 : 0,
+    // WebTorrent's throttle at rate 0 never sends a block: download-only. Otherwise its rate budget.
+    uploadLimit: options.uploading ? TORRENT_UPLOAD_RATE_BYTES_PER_S : 0,
   });
   client.on('error', () => undefined); // per-torrent errors are handled where the torrent is added
   const entries = new Map<string, Promise<TorrentEntry>>();
@@ -192,9 +204,15 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
     // Per wire, counting piece bytes only (the torrent's own 'upload' event counts what passes
     // its throttle, not what peers received).
     torrent.on('wire', (wire) => {
+      let toWire = 0;
       wire.on('upload', (n) => {
         uploaded += n;
+        toWire += n;
         options.onUploaded(n);
+        // The page view's budget spent: the throttle at 0 sends nothing more to anyone.
+        if (uploaded >= TORRENT_UPLOAD_BYTES_PER_PAGE_VIEW) client.throttleUpload(0);
+        // One peer's budget spent: that wire goes (it may come back through the tracker; its budget does not reset per wire).
+        if (toWire >= TORRENT_UPLOAD_BYTES_PER_WIRE) wire.destroy();
       });
     });
     watchSwarmSize(torrent, entry);
@@ -228,6 +246,9 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
         uploaded,
         badPieces: 0,
         bannedPeers: [],
+        pendingConnections: torrentRtcGate.pending,
+        refusedConnections: torrentRtcGate.refused,
+        gatedConnections: torrentRtcGate.made,
       };
       for (const entry of added) {
         stats.badPieces += entry.badPieces;
@@ -237,6 +258,15 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
         stats.bytesFromWebSeed += entry.bytesFromWebSeed;
       }
       return stats;
+    },
+    destroy(): Promise<void> {
+      return new Promise((resolve) => {
+        try {
+          client.destroy(() => resolve());
+        } catch {
+          resolve(); // already destroyed
+        }
+      });
     },
   };
 }

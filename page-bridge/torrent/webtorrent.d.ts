@@ -97,6 +97,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     constructor(opts?: WebTorrentOptions);
     add(torrentId: Uint8Array | string, opts?: AddOptions, onTorrent?: (torrent: Torrent) => void): Torrent;
     on(event: 'error', listener: (err: Error | string) => void): this;
+    /** Bytes per second for every upload of this client; 0 sends nothing, -1 unlimited. */
+    throttleUpload(rate: number): boolean | undefined;
     destroy(cb?: (err: Error | null) => void): void;
   }
 }

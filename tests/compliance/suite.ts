@@ -12,6 +12,7 @@ import { malformedCases } from './cases/malformed.ts';
 import { originCases } from './cases/origin.ts';
 import { signalCases } from './cases/signal.ts';
 import { trackerCases } from './cases/tracker.ts';
+import { trackerHostileCases } from './cases/tracker-hostile.ts';
 import { webTorrentClientCases } from './cases/webtorrent-client.ts';
 import { type ComplianceCase, runCase } from './support/case.ts';
 import { COMPLIANCE_LAUNCH } from './support/config.ts';
@@ -22,6 +23,7 @@ export const COMPLIANCE_CASES: readonly ComplianceCase[] = [
   ...malformedCases,
   ...limitCases,
   ...trackerCases,
+  ...trackerHostileCases,
   ...webTorrentClientCases,
 ];
 

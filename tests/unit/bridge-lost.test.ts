@@ -25,35 +25,57 @@ function localHave(uploading: boolean): { have: LocalHave; said: string[] } {
 }
 
 describe('LocalHave', () => {
-  it('announces a stored asset once, to the server and the links', () => {
+  it('announces a stored asset once to the server, and to the links only once this page used it', () => {
     const { have, said } = localHave(true);
     have.addListed([H1]);
     have.stored(H1); // listed at join already
     have.stored(H2);
     have.stored(H2);
-    assert.deepEqual(said, [`signal have ${H2}`, `link have ${H2}`]);
-    assert.deepEqual(have.list(), [H1, H2]);
+    assert.deepEqual(said, [`signal have ${H2}`]);
+    have.used(H2);
+    have.used(H2);
+    have.used(H3); // used but not held: nothing to say yet
+    assert.deepEqual(said.slice(1), [`link have ${H2}`]);
+    have.stored(H3);
+    assert.deepEqual(said.slice(2), [`signal have ${H3}`, `link have ${H3}`]);
+    assert.deepEqual(have.list(), [H1, H2, H3]);
   });
 
-  it('takes back only what it announced, and announces it again once stored again', () => {
+  it("a new link is told only the held assets of this page, never the rest of the store's history", () => {
+    const { have } = localHave(true);
+    have.addListed([H1, H2]); // both from earlier visits
+    assert.deepEqual(have.forLink(), []);
+    have.used(H2);
+    have.used(H3);
+    assert.deepEqual(have.forLink(), [H2]);
+    assert.deepEqual(have.list(), [H1, H2], 'the server still gets every held asset');
+  });
+
+  it('takes back only what it announced, from the links only what they were told, and announces it again once stored again', () => {
     const { have, said } = localHave(true);
     have.addListed([H1, H2]);
+    have.used(H2);
+    said.length = 0;
     have.lost([H2, H3]);
     assert.deepEqual(said, [`signal lost ${H2}`, `link lost ${H2}`]);
     assert.deepEqual(have.list(), [H1]);
     have.lost([H3]);
     assert.equal(said.length, 2);
+    have.lost([H1]); // never told a link
+    assert.deepEqual(said.slice(2), [`signal lost ${H1}`]);
     have.stored(H2);
-    assert.deepEqual(said.slice(2), [`signal have ${H2}`, `link have ${H2}`]);
+    assert.deepEqual(said.slice(3), [`signal have ${H2}`, `link have ${H2}`]);
   });
 
   it('a visitor who does not upload announces nothing', () => {
     const { have, said } = localHave(false);
     have.addListed([H1]);
+    have.used(H1);
     have.stored(H2);
     have.lost([H1]);
     assert.deepEqual(said, []);
     assert.deepEqual(have.list(), []);
+    assert.deepEqual(have.forLink(), []);
   });
 });
 

@@ -122,3 +122,26 @@ test('an unknown command prints usage and exits 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stdout, /Usage:/);
 });
+
+test('build --start manual bakes the start mode into the bridge; auto is the default; others are refused', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pc-cli-'));
+  try {
+    const bridgeConfig = (out: string): string => {
+      const m = /\bstart:"(\w+)"/.exec(readFileSync(join(out, 'peer-connect.js'), 'utf8'));
+      return m?.[1] ?? 'none';
+    };
+    const manual = run('build', demo, '--out', join(root, 'manual'), '--start', 'manual');
+    assert.equal(manual.status, 0, manual.stderr);
+    assert.equal(bridgeConfig(join(root, 'manual')), 'manual');
+    const auto = run('build', demo, '--out', join(root, 'auto'));
+    assert.equal(auto.status, 0, auto.stderr);
+    assert.equal(bridgeConfig(join(root, 'auto')), 'auto');
+    const bad = run('build', demo, '--out', join(root, 'bad'), '--start', 'later');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--start must be one of auto, manual/);
+    assert.equal(existsSync(join(root, 'bad')), false);
+    assert.match(run().stdout, /\[--start auto\|manual\]/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

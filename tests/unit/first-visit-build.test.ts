@@ -55,6 +55,13 @@ describe('first visit: auto picks per page', () => {
     assert.equal(chooseFirstVisit('auto', { assetCount: 1, assetBytes: 100_000, htmlBytes: 60_000, cspRefusal: null }).mode, 'off');
   });
 
+  it('--start manual: auto holds no first visit (P2P waits for consent)', () => {
+    const r = chooseFirstVisit('auto', { assetCount: 4, assetBytes: 400_000, htmlBytes: 2_000, cspRefusal: null, startsManually: true });
+    assert.equal(r.mode, 'off');
+    assert.match(r.reason, /--start manual/);
+    assert.equal(rewrite('<head><script src="js/bundle.js"></script></head>', { startsManually: true }).firstVisit.mode, 'off');
+  });
+
   it("the owner's mode applies to every page, unless the page's CSP rules it out", () => {
     assert.equal(chooseFirstVisit('swap', { assetCount: 0, assetBytes: 0, htmlBytes: 1, cspRefusal: null }).mode, 'swap');
     const refused = chooseFirstVisit('swap', { assetCount: 3, assetBytes: 1e6, htmlBytes: 1, cspRefusal: 'csp says no' });

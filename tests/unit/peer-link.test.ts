@@ -82,7 +82,8 @@ describe('PeerLink: uploads', () => {
     const { near, farPeer, farHooks } = linkedPair(stored());
     farHooks.readPiece = () => new Promise(() => undefined); // storage never answers: every request stays queued
     const count = MAX_REQUESTS_IN_FLIGHT_FROM_PEER + 4;
-    const requests = Array.from({ length: count }, () => near.request(H, 0, 5_000).catch((e: Error) => e.message));
+    // Distinct pieces: the same one asked twice is refused `duplicate` (peer-budgets.test.ts).
+    const requests = Array.from({ length: count }, (_, i) => near.request(H, i, 5_000).catch((e: Error) => e.message));
     await until(() => near.inFlight === count - 3, 'three refusals');
     assert.deepEqual(
       farPeer.sent,

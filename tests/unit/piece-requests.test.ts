@@ -68,7 +68,7 @@ describe('servePieceRequest: finding holders', () => {
     assert.deepEqual(s.lookup.wants, []);
   });
 
-  it('no link holds it: the server is asked, leaving out linked and banned peers, and the holder it names serves', async (t) => {
+  it('no link holds it: the server is asked, leaving out banned peers, and the holder it names serves', async (t) => {
     const s = setup();
     await connectHolder(s.pool, s.peers, 'linked-but-empty');
     s.pool.ban('banned-one');
@@ -79,12 +79,31 @@ describe('servePieceRequest: finding holders', () => {
     await until(() => s.peers.made.length > made, 'a connection to the named holder');
     attachVisitor(s.peers.last(), 'named', holding());
     await serving;
-    assert.deepEqual(s.lookup.wants, [{ hash: H, exclude: ['linked-but-empty', 'banned-one'] }]);
+    // Linked peers are not left out: a link is told only what the other page used (local-have.ts).
+    assert.deepEqual(s.lookup.wants, [{ hash: H, exclude: ['banned-one'] }]);
     const replies = await worker.received(3);
     assert.deepEqual(replies[0], { pc: 'accepted', peers: 1 });
     assert.deepEqual(
       [...piecesOf(replies).values()].map(([, peer]) => peer),
       ['named', 'named'],
+    );
+  });
+  it('a linked peer that holds it without having said so: the server names it, and the open link serves', async (t) => {
+    const s = setup();
+    const quiet: StoredPieces = new Map();
+    await connectHolder(s.pool, s.peers, 'quiet', quiet);
+    quiet.set(H, PIECES); // held from an earlier visit: its page did not use it, so it never told the link
+    s.lookup.candidates = [{ peerId: 'quiet', offer: { connId: 'c2', sdp: { type: 'offer', sdp: 'o' } } }];
+    const worker = workerEnd(t);
+    const made = s.peers.made.length;
+    await servePieceRequest(s.ctx, H, [0, 1], worker.port);
+    assert.deepEqual(s.lookup.wants, [{ hash: H, exclude: [] }]);
+    assert.equal(s.peers.made.length, made, 'no new connection: the open link is used');
+    const replies = await worker.received(3);
+    assert.deepEqual(replies[0], { pc: 'accepted', peers: 1 });
+    assert.deepEqual(
+      [...piecesOf(replies).values()].map(([, peer]) => peer),
+      ['quiet', 'quiet'],
     );
   });
 });

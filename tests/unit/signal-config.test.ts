@@ -143,3 +143,26 @@ describe('readStandaloneOptions', () => {
     assert.equal(codeOf({ PEER_CONNECT_SIGNAL_CONFIG: '{"allowedOrigin": "*"}' }), 'unknown-key');
   });
 });
+
+// ---- The tracker's limits against hostile clients (issue 11), decoded like every other limit ----
+describe('decodeSignalConfig: tracker limits against hostile clients', () => {
+  const hostile = {
+    maxPeerIdsPerConnectionInSwarm: 1,
+    newPeerIdBurst: 4,
+    newPeerIdsPerMinute: 0.5,
+    offerBurstPerTarget: 10,
+    offersPerTargetPerMinute: 12,
+    offerBurstPerSenderToTarget: 2,
+    offersPerSenderToTargetPerMinute: 3,
+  } as const;
+
+  it('takes each of them, lowered', () => {
+    assert.deepEqual(read({ trackerLimits: hostile }).trackerLimits, hostile);
+  });
+
+  it('refuses each of them raised past its default, naming it', () => {
+    for (const key of Object.keys(hostile) as Array<keyof typeof hostile>) {
+      assertRefused({ trackerLimits: { [key]: DEFAULT_TRACKER_LIMITS[key] + 1 } }, 'limit-raised', new RegExp(`trackerLimits: .*${key}`));
+    }
+  });
+});

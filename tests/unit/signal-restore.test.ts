@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withSwarm } from '../../page-bridge/signal-client.ts';
 import type { ParkedOffer } from '../../protocol/signal-messages.ts';
+import { decodeMembershipRow, encodeMembershipRow } from '../../signal-worker/adapter/cloudflare/membership-row.ts';
 import type { SignalConnection, SignalSnapshot } from '../../signal-worker/core/signal/signal-connection.ts';
 import { SignalHub } from '../../signal-worker/core/signal/signal-hub.ts';
 import { TokenBucket } from '../../signal-worker/core/socket/token-bucket.ts';
@@ -247,5 +248,27 @@ describe('tracker connection snapshot and restore', () => {
     conn.socketClosed();
     clock.advance(5_000);
     assert.equal(clock.pendingTimers, 0, 'no sweep timer left once the last connection is gone');
+  });
+
+  it("keeps a connection's new-peer-id bucket through the Cloudflare row, and reads a row stored before it as a bare list", () => {
+    const clock = new FakeClock();
+    const limits = { newPeerIdBurst: 2, newPeerIdsPerMinute: 1 };
+    const before = new TrackerHub({ limits, clock });
+    const churner = before.accept(new FakeTrackerSocket());
+    churner.receive(announce('one'));
+    churner.receive(announce('two'));
+    const { memberships, newPeerIds } = churner.snapshot();
+    const row = decodeMembershipRow(encodeMembershipRow({ memberships, newPeerIds }));
+    assert.ok(row);
+    assert.equal(row.memberships.length, 2);
+
+    const after = new TrackerHub({ limits, clock });
+    const socket = new FakeTrackerSocket();
+    after.restore(socket, { ...churner.snapshot(), ...row }).receive(announce('three', { info_hash: id('other') }));
+    assert.equal(socket.closedWith?.code, 1008, 'the spent bucket came back: a third new peer id closes the socket');
+    assert.match(String(socket.last()?.['failure reason']), /new peer ids/);
+
+    assert.deepEqual(decodeMembershipRow(JSON.stringify(memberships)), { memberships }, 'an old row: no bucket, so a full one');
+    assert.equal(decodeMembershipRow(JSON.stringify({ memberships, newPeerIds: { tokens: 'x' } })), null);
   });
 });

@@ -8,6 +8,7 @@ import { MAX_TRACKER_MESSAGE_CHARS, TRACKER_ANNOUNCE_INTERVAL_S, TRACKER_MIN_ANN
 import type { Result } from '../../protocol/result.ts';
 import { binaryIdToHex, decodeTrackerRequest, hexToBinaryId } from '../../protocol/tracker-messages.ts';
 import { resolveLimits } from '../../signal-worker/core/socket/limits.ts';
+import { bucketRule, OfferBudget, REMEMBERED_SENDERS } from '../../signal-worker/core/tracker/offer-budget.ts';
 import type { TrackerConnection } from '../../signal-worker/core/tracker/tracker-connection.ts';
 import { TrackerHub } from '../../signal-worker/core/tracker/tracker-hub.ts';
 import { TrackerIndex, type TrackerSink } from '../../signal-worker/core/tracker/tracker-index.ts';
@@ -293,9 +294,11 @@ describe('tracker limits', () => {
     const { connect, announce } = setup({ maxPeersPerSwarm: 2, maxSwarms: 1 });
     const c = connect();
     announce(c, 'a');
-    announce(c, 'b');
-    announce(c, 'c');
-    assert.equal(c.socket.last()?.['failure reason'], 'swarm is full');
+    announce(connect(), 'b');
+    // One peer id per connection: nobody crowds the swarm, so the newcomer is refused.
+    const late = connect();
+    announce(late, 'c');
+    assert.equal(late.socket.last()?.['failure reason'], 'swarm is full');
     announce(c, 'a', {}, HASH_B);
     assert.equal(c.socket.last()?.['failure reason'], 'tracker is full');
     announce(c, 'a', { event: 'update' });
@@ -342,7 +345,10 @@ describe('tracker limits', () => {
 
 describe('tracker index refusals', () => {
   it('carry a code for each rule, and the message the client is sent', () => {
-    const index = new TrackerIndex({ maxPeersPerSwarm: 1, maxSwarms: 1, maxMembershipsPerConnection: 2 }, () => 0.5);
+    const index = new TrackerIndex(
+      { ...DEFAULT_TRACKER_LIMITS, maxPeersPerSwarm: 1, maxSwarms: 1, maxMembershipsPerConnection: 2 },
+      () => 0.5,
+    );
     const sink: TrackerSink = { deliver: () => undefined };
     const other: TrackerSink = { deliver: () => undefined };
     const request = (peer: string, hash = HASH_A) => ({
@@ -366,7 +372,10 @@ describe('tracker index refusals', () => {
       'not-in-swarm',
       'answer from a peer that has not announced in this swarm',
     ]);
-    const crowded = new TrackerIndex({ maxPeersPerSwarm: 10, maxSwarms: 10, maxMembershipsPerConnection: 1 }, () => 0.5);
+    const crowded = new TrackerIndex(
+      { ...DEFAULT_TRACKER_LIMITS, maxPeersPerSwarm: 10, maxSwarms: 10, maxMembershipsPerConnection: 1 },
+      () => 0.5,
+    );
     assert.equal(crowded.announce(request('a'), sink, 0).ok, true);
     assert.deepEqual(refusal(crowded.announce(request('a', HASH_B), sink, 0)), [
       'too-many-torrents',
@@ -460,5 +469,247 @@ describe('tracker malformed input', () => {
     const hex = `00ff7f80${'0123456789abcdef'.repeat(2)}`;
     assert.equal(binaryIdToHex(hexToBinaryId(hex)), hex);
     assert.throws(() => hexToBinaryId('abc'), TypeError);
+  });
+});
+
+describe('tracker: hostile clients (issue 11)', () => {
+  type Client = ReturnType<ReturnType<typeof setup>['connect']>;
+  const received = (clients: readonly Client[]): number => clients.reduce((n, c) => n + c.socket.offers().length, 0);
+
+  it('a sybil: 4 sockets trying 256 peer ids each get 2 in and are cut off; the viewer joins and reaches the seeder', () => {
+    const { connect, announce, clock, hub } = setup();
+    const seeder = connect();
+    announce(seeder, 'seeder', { left: 0 });
+    const sybils = [0, 1, 2, 3].map(() => connect());
+    let refusedForPeerIds = 0;
+    for (let i = 0; i < 256; i++) {
+      for (const [s, sybil] of sybils.entries()) {
+        if (sybil.socket.closedWith) continue;
+        announce(sybil, `f${s}-${i}`);
+        if (/peer ids of one connection/.test(String(sybil.socket.last()?.['failure reason']))) refusedForPeerIds++;
+      }
+      clock.advance(20); // inside 50 messages/s: only the peer-id rules stop them
+    }
+    assert.ok(refusedForPeerIds > 0, 'a third peer id in the torrent is refused');
+    for (const sybil of sybils) {
+      assert.equal(sybil.socket.closeCode(), 1008, 'minting peer ids past the burst closes the socket');
+      assert.match(String(sybil.socket.failures().at(-1)?.['failure reason']), /new peer ids on one connection/);
+    }
+    // The closed sockets' peers left; while open they held 2 each.
+    assert.deepEqual(hub.stats(), { swarms: 1, peers: 1, connections: 1 });
+
+    const viewer = connect();
+    announce(viewer, 'viewer', { offers: [offer(1), offer(2)], numwant: 2 });
+    assert.equal(viewer.socket.last()?.complete, 1, 'the viewer joined');
+    assert.equal(seeder.socket.offers().length, 1, "the viewer's offer reached the seeder");
+    announce(seeder, 'seeder', { event: 'update', left: 0, offers: [offer(3)], numwant: 1 });
+    assert.equal(viewer.socket.offers().length, 1, "the seeder's offer reached the viewer");
+  });
+
+  it('a third peer id of one connection in one torrent is refused with a failure naming it; the socket stays', () => {
+    const { connect, announce, hub } = setup();
+    const c = connect();
+    announce(c, 'one');
+    announce(c, 'two');
+    announce(c, 'three');
+    assert.equal(c.socket.last()?.['failure reason'], 'more than 2 peer ids of one connection in this torrent');
+    assert.equal(c.socket.last()?.info_hash, HASH_A);
+    announce(c, 'three', {}, HASH_B);
+    assert.equal(c.socket.last()?.incomplete, 1, 'another torrent is another count');
+    assert.equal(c.socket.closedWith, null);
+    assert.deepEqual(hub.stats(), { swarms: 2, peers: 3, connections: 1 });
+  });
+
+  it('a full swarm evicts the longest silent peer of a connection holding two for a connection new to it, and refuses when none does', () => {
+    const index = new TrackerIndex({ ...DEFAULT_TRACKER_LIMITS, maxPeersPerSwarm: 4 }, () => 0.5);
+    const sink = (): TrackerSink => ({ deliver: () => undefined });
+    const [seeder, sybil, other, viewer, late] = [sink(), sink(), sink(), sink(), sink()];
+    const request = (peer: string, event: 'started' | 'update' = 'started') => ({
+      action: 'announce' as const,
+      infoHash: HASH_A,
+      peerId: id(peer),
+      event,
+      left: 10,
+      numwant: 0,
+      offers: [],
+      answer: null,
+    });
+    assert.equal(index.announce(request('seeder'), seeder, 0).ok, true);
+    assert.equal(index.announce(request('fake1'), sybil, 1).ok, true);
+    assert.equal(index.announce(request('fake2'), sybil, 2).ok, true);
+    assert.equal(index.announce(request('other'), other, 3).ok, true);
+    assert.equal(index.announce(request('fake1', 'update'), sybil, 4).ok, true, 'fake1 heard again: fake2 is the longest silent');
+    assert.equal(index.announce(request('viewer'), viewer, 5).ok, true, 'the viewer gets in');
+    assert.equal(index.isMember(HASH_A, id('fake2'), sybil), false, 'fake2 was evicted');
+    assert.equal(index.isMember(HASH_A, id('fake1'), sybil), true);
+    assert.deepEqual(index.stats(), { swarms: 1, peers: 4 });
+    const refused = index.announce(request('late'), late, 6);
+    assert.deepEqual(refused.ok ? null : refused.code, 'swarm-full', 'one peer id per connection: nobody is evicted');
+    const again = index.announce(request('fake3'), sybil, 7);
+    assert.deepEqual(again.ok ? null : again.code, 'swarm-full', 'a connection already in the swarm evicts nobody');
+  });
+
+  it('a full swarm of one peer per connection evicts a peer that missed its announce, never a punctual one', () => {
+    const { connect, announce, clock, hub } = setup({ maxPeersPerSwarm: 3 });
+    const [gone, punctual, fake] = [connect(), connect(), connect()];
+    announce(gone, 'gone');
+    announce(punctual, 'punctual');
+    announce(fake, 'fake');
+    const overdueMs = (TRACKER_ANNOUNCE_INTERVAL_S + TRACKER_MIN_ANNOUNCE_INTERVAL_S) * 1000;
+    // The fake re-announces every 10 s, the viewer every interval, `gone` never again.
+    for (let t = 10_000; t <= overdueMs; t += 10_000) {
+      clock.advance(10_000);
+      announce(fake, 'fake', { event: 'update' });
+      if (t % (TRACKER_ANNOUNCE_INTERVAL_S * 1000) === 0) announce(punctual, 'punctual', { event: 'update' });
+    }
+    const early = connect();
+    announce(early, 'early');
+    assert.equal(
+      early.socket.last()?.['failure reason'],
+      'swarm is full',
+      'silent for exactly the interval plus min interval: not yet overdue',
+    );
+    clock.advance(1);
+    const viewer = connect();
+    announce(viewer, 'viewer');
+    assert.equal(viewer.socket.last()?.incomplete, 3, "the viewer took the overdue peer's place");
+    assert.equal(hub.stats().peers, 3);
+    const late = connect();
+    announce(late, 'late');
+    assert.equal(late.socket.last()?.['failure reason'], 'swarm is full', 'everyone left is punctual');
+    announce(punctual, 'punctual', { event: 'update' });
+    assert.equal(punctual.socket.last()?.incomplete, 3, 'the punctual viewer was kept');
+  });
+
+  it('an offer flood toward one peer delivers its per-sender share, and a normal peer still reaches it', () => {
+    const { connect, announce, clock } = setup();
+    const target = connect();
+    announce(target, 'target');
+    const flooder = connect();
+    announce(flooder, 'flooder', { left: 0 });
+    for (let i = 0; i < 60; i++) {
+      clock.advance(20);
+      announce(flooder, 'flooder', { event: 'update', left: 0, offers: [offer(i)], numwant: 1 });
+    }
+    assert.equal(flooder.socket.closedWith, null, 'inside the message rate: only the offer budget acts');
+    // 60 offers in 1.2 s: the share of 4 plus 6/min × 1.2 s = 0.12 of a token.
+    assert.equal(target.socket.offers().length, DEFAULT_TRACKER_LIMITS.offerBurstPerSenderToTarget);
+    const normal = connect();
+    announce(normal, 'normal', { left: 0, offers: [offer(99)], numwant: 1 });
+    assert.equal(target.socket.last()?.peer_id, id('normal'), "the normal peer's offer arrives");
+  });
+
+  it('many flooding connections together deliver at most the target budget; a spent target passes offers to another peer', () => {
+    const { connect, announce, clock } = setup({ offerBurstPerTarget: 10, offersPerTargetPerMinute: 30 });
+    const target = connect();
+    announce(target, 'target');
+    const flooders = [0, 1, 2, 3, 4, 5].map((n) => {
+      const f = connect();
+      announce(f, `flood${n}`, { left: 0 });
+      return f;
+    });
+    for (let i = 0; i < 20; i++) {
+      clock.advance(20);
+      for (const [n, f] of flooders.entries()) announce(f, `flood${n}`, { event: 'update', left: 0, offers: [offer(i)], numwant: 1 });
+    }
+    // 6 × 4 shares, but 10 for the target in all (+30/min × 0.4 s = 0.2 of a token).
+    assert.equal(target.socket.offers().length, 10);
+    clock.advance(2_000); // one token at 30/min
+    const normal = connect();
+    announce(normal, 'normal', { left: 0, offers: [offer(98)], numwant: 1 });
+    announce(normal, 'normal', { event: 'update', left: 0, offers: [offer(99)], numwant: 1 });
+    assert.equal(target.socket.offers().length, 11, 'the refill lets exactly one more through');
+    const other = connect();
+    announce(other, 'other');
+    announce(normal, 'normal', { event: 'update', left: 0, offers: [offer(97)], numwant: 1 });
+    assert.equal(other.socket.offers().length, 1, 'with the target spent, the offer goes to a peer with room');
+    assert.equal(target.socket.offers().length, 11);
+  });
+
+  it('offer flood by peer-id churn (started with a fresh peer id, then stopped, ~22/s from two sockets): cut off, the viewer gets a handful', () => {
+    const { connect, announce, clock } = setup();
+    const viewer = connect();
+    announce(viewer, 'viewer');
+    const flooders = [connect(), connect()];
+    let sent = 0;
+    // 12 s at ~22 announces/s per socket, each a new peer id with one offer and a stopped after it.
+    for (let tick = 0; tick < 12 * 11; tick++) {
+      clock.advance(91);
+      for (const [n, f] of flooders.entries()) {
+        const peer = `c${n}-${tick}`;
+        announce(f, peer, { left: 0, offers: [offer(tick)], numwant: 1 });
+        f.send({ action: 'announce', info_hash: HASH_A, peer_id: id(peer), event: 'stopped', left: 0 });
+        sent++;
+      }
+    }
+    for (const f of flooders) {
+      assert.equal(f.socket.closeCode(), 1008);
+      assert.match(String(f.socket.failures().at(-1)?.['failure reason']), /more than 8 new peer ids on one connection/);
+    }
+    assert.equal(sent, 264);
+    // Each socket minted its 8 peer ids before the cut (refill: 2/min, not reached in 0.7 s), and
+    // each connection's share toward the viewer is 4.
+    assert.equal(received([viewer]), 2 * DEFAULT_TRACKER_LIMITS.offerBurstPerSenderToTarget);
+  });
+
+  it('peer ids a connection already holds (re-announces, other torrents) are not churn; the burst refills', () => {
+    const { connect, announce, clock } = setup({ newPeerIdBurst: 2, newPeerIdsPerMinute: 2 });
+    const c = connect();
+    for (let i = 0; i < 20; i++) {
+      announce(c, 'same', { event: 'update' });
+      announce(c, 'same', { event: 'update' }, HASH_B);
+      clock.advance(100);
+    }
+    announce(c, 'second');
+    assert.equal(c.socket.closedWith, null);
+    clock.advance(30_000); // one new peer id at 2/min
+    announce(c, 'third', {}, HASH_B);
+    assert.equal(c.socket.closedWith, null);
+    announce(c, 'fourth', {}, HASH_B);
+    assert.equal(c.socket.closeCode(), 1008);
+    assert.match(String(c.socket.last()?.['failure reason']), /more than 2 new peer ids/);
+  });
+
+  it('the new-peer-id bucket travels in the snapshot', () => {
+    const { connect, announce, hub } = setup({ newPeerIdBurst: 2, newPeerIdsPerMinute: 1 });
+    const c = connect();
+    announce(c, 'a');
+    announce(c, 'b', {}, HASH_B);
+    const snapshot = c.conn.snapshot();
+    assert.equal(Math.floor(snapshot.newPeerIds?.tokens ?? Number.NaN), 0, 'the snapshot holds a spent bucket');
+    const socket = new FakeTrackerSocket();
+    hub
+      .restore(socket, snapshot)
+      .receive(JSON.stringify({ action: 'announce', info_hash: HASH_A, peer_id: id('c'), event: 'started', left: 1, numwant: 0 }));
+    assert.equal(socket.closeCode(), 1008, 'a rebuilt connection does not get a fresh burst');
+  });
+});
+
+describe('tracker offer budget', () => {
+  const rules = { target: bucketRule(5, 60), perSender: bucketRule(2, 6) };
+
+  it('allows a sender its share and the target its total, refilled by the clock, never by a clock stepping back', () => {
+    const budget = new OfferBudget<string>(rules, 0);
+    const spend = (sender: string, now: number): boolean => {
+      if (!budget.allows(sender, now)) return false;
+      budget.take(sender, now);
+      return true;
+    };
+    assert.deepEqual([spend('a', 0), spend('a', 0), spend('a', 0)], [true, true, false], "a's share is 2");
+    assert.deepEqual([spend('b', 0), spend('b', 0), spend('c', 0), spend('c', 0)], [true, true, true, false], 'the total is 5');
+    assert.equal(spend('d', -60_000), false, 'a clock that steps back mints nothing');
+    assert.equal(spend('d', 1_000), true, 'one offer a second for the target (60/min)');
+    assert.equal(budget.allows('e', 5_000), true, 'the total refilled (4 offers by now)');
+    assert.equal(spend('a', 5_000), false, "but a's own share refills at 6/min: half an offer by now");
+    assert.equal(spend('a', 11_000), true, 'after 10 s it has');
+  });
+
+  it(`forgets the oldest sender past ${REMEMBERED_SENDERS}, which then starts with a full share again`, () => {
+    const budget = new OfferBudget<number>({ target: bucketRule(1000, 60), perSender: bucketRule(1, 1) }, 0);
+    budget.take(0, 0);
+    assert.equal(budget.allows(0, 0), false);
+    for (let s = 1; s <= REMEMBERED_SENDERS; s++) budget.take(s, 0);
+    assert.equal(budget.allows(0, 0), true, 'sender 0 was forgotten');
+    assert.equal(budget.allows(REMEMBERED_SENDERS, 0), false, 'the newest is remembered');
   });
 });

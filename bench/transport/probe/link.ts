@@ -8,6 +8,7 @@ import Peer, { type SignalData } from '@thaunknown/simple-peer/lite.js';
 import { readPiece } from '../../../page-bridge/local-pieces.ts';
 import { PeerLink } from '../../../page-bridge/peer-link.ts';
 import { PIECE_SIZE } from '../../../protocol/limits.ts';
+import { ok } from '../../../protocol/result.ts';
 import type { PieceSource, RunResult } from './api.ts';
 
 let peer: Peer | null = null;
@@ -33,6 +34,8 @@ function start(initiator: boolean): Promise<string> {
         onClose: () => undefined,
         onSettled: () => undefined,
         onViolation: (_l, reason) => console.warn(`probe link violation: ${reason}`),
+        // The benchmark sends the same piece again and again on purpose: no page-view budget.
+        uploads: { admit: () => ok(undefined), release: () => undefined, spend: () => ok(undefined) },
       });
       resolve();
     });

@@ -3,8 +3,9 @@
  * announced through `/peer-connect/announce?swarm=<site>` lives here. A WebTorrent client sends
  * all its torrents over one socket, so an object per torrent is impossible without reading
  * messages first; an object per site bounds the state by what one site publishes. Each socket's
- * torrents (info_hash, peer_id, complete, last announce) are rewritten to its storage row after
- * every frame it sends, and after each sweep; the attachment carries the rest, as for signaling.
+ * torrents (info_hash, peer_id, complete, last announce) and its new-peer-id bucket are rewritten
+ * to its storage row after every frame it sends, and after each sweep; the attachment carries the
+ * rest, as for signaling. Offer budgets are not stored (tracker/offer-budget.ts).
  */
 import { DEFAULT_HEALTH_PATH } from '../../../protocol/routes.ts';
 import type { TrackerConnection } from '../../core/tracker/tracker-connection.ts';
@@ -12,7 +13,7 @@ import { TrackerHub } from '../../core/tracker/tracker-hub.ts';
 import { readSignalConfig } from '../signal-config.ts';
 import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
 import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
-import { decodeMembershipRow } from './membership-row.ts';
+import { decodeMembershipRow, encodeMembershipRow } from './membership-row.ts';
 import type { WorkerEnv } from './worker-env.ts';
 import type { DurableObjectState } from './workers-types.ts';
 
@@ -55,12 +56,12 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
 
   private wake(): void {
     for (const { ws, attachment, row } of wokenSockets(this.ctx, this.rows)) {
-      const memberships = row === undefined ? null : decodeMembershipRow(row);
-      if (!memberships) {
+      const stored = row === undefined ? null : decodeMembershipRow(row);
+      if (!stored) {
         closeLost(ws);
         continue;
       }
-      const connection = this.hub.restore(clientSocket(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, memberships });
+      const connection = this.hub.restore(clientSocket(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, ...stored });
       this.entries.set(attachment.key, { ws, connection });
       this.restored++;
     }
@@ -75,8 +76,8 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
       this.entries.delete(key);
       return;
     }
-    const { memberships, ...clock } = entry.connection.snapshot();
+    const { memberships, newPeerIds, ...clock } = entry.connection.snapshot();
     entry.ws.serializeAttachment({ key, ...clock });
-    this.rows.put(key, JSON.stringify(memberships));
+    this.rows.put(key, encodeMembershipRow({ memberships, newPeerIds }));
   }
 }

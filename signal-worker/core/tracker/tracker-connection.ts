@@ -5,10 +5,15 @@
  * refused request gets a `failure reason` and the connection stays open, as with
  * bittorrent-tracker: one socket carries every torrent of a client, so one bad announce must not
  * cut the others.
+ *
+ * A connection that mints new peer ids faster than `newPeerIdsPerMinute` (past a burst of
+ * `newPeerIdBurst`) is cut off the same way as a flood: announcing `started` with a fresh peer id
+ * and then `stopped`, over and over, made every offer a new peer to the swarm (two sockets at
+ * ~22/s left one tab with 498 RTCPeerConnections).
  */
 
 import type { Clock } from '../../../protocol/clock.ts';
-import type { Failure } from '../../../protocol/result.ts';
+import { type Failure, fail } from '../../../protocol/result.ts';
 import {
   type AnnounceRequest,
   decodeTrackerRequest,
@@ -19,12 +24,15 @@ import {
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
 import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';
+import { TokenBucket, type TokenBucketState } from '../socket/token-bucket.ts';
 import type { TrackerIndex, TrackerIndexCode, TrackerMembership, TrackerSink } from './tracker-index.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** A tracker connection as plain data (see `SignalSnapshot` for why). */
 export interface TrackerSnapshot extends GateState {
   memberships: TrackerMembership[];
+  /** The new-peer-id bucket; absent (a runtime that does not store it), it starts full. */
+  newPeerIds?: TokenBucketState;
 }
 
 /** What every connection of one hub shares. */
@@ -37,20 +45,25 @@ export interface TrackerContext {
 }
 
 /** Why a tracker request or connection was refused. */
-export type TrackerErrorCode = 'malformed' | TrackerIndexCode | SocketErrorCode;
+export type TrackerErrorCode = 'malformed' | 'peer-id-churn' | TrackerIndexCode | SocketErrorCode;
 
 export class TrackerConnection extends SocketConnection<TrackerErrorCode> implements TrackerSink {
+  /** Peer ids this connection may still mint (see the file's comment). */
+  private readonly newPeerIds: TokenBucket;
+
   constructor(
     socket: ClientSocket,
     private readonly context: TrackerContext,
     restored?: TrackerSnapshot,
   ) {
     super(socket, context.clock, context.rules, restored);
+    const { limits, clock } = context;
+    this.newPeerIds = new TokenBucket(limits.newPeerIdsPerMinute / 60, limits.newPeerIdBurst, clock.now(), restored?.newPeerIds);
     for (const membership of restored?.memberships ?? []) context.index.restore(this, membership);
   }
 
   snapshot(): TrackerSnapshot {
-    return { ...this.gateState(), memberships: this.context.index.memberships(this) };
+    return { ...this.gateState(), memberships: this.context.index.memberships(this), newPeerIds: this.newPeerIds.snapshot() };
   }
 
   deliver(response: TrackerResponse): void {
@@ -79,6 +92,9 @@ export class TrackerConnection extends SocketConnection<TrackerErrorCode> implem
 
   private announce(request: AnnounceRequest, now: number): void {
     const { index, limits } = this.context;
+    if (request.event !== 'stopped' && this.mintsPeerId(request) && !this.newPeerIds.take(now)) {
+      return this.violate(fail(`more than ${limits.newPeerIdBurst} new peer ids on one connection`, 'peer-id-churn'));
+    }
     const capped = { ...request, numwant: Math.min(request.numwant, limits.maxOffers) };
     // The response goes out before the offers are forwarded, as bittorrent-tracker orders them.
     const outcome = index.announce(capped, this, now);
@@ -91,6 +107,12 @@ export class TrackerConnection extends SocketConnection<TrackerErrorCode> implem
       complete: outcome.value.complete,
       incomplete: outcome.value.incomplete,
     });
+  }
+
+  /** Whether `request` would give this connection a peer id it holds in no torrent. */
+  private mintsPeerId(request: AnnounceRequest): boolean {
+    const { index } = this.context;
+    return !index.isMember(request.infoHash, request.peerId, this) && !index.holdsPeerId(this, request.peerId);
   }
 
   /**

@@ -7,11 +7,23 @@
  * can tell, and differs where it only protects the server: swarms and peers are bounded and
  * refused past the bound (not LRU-evicted), a peer_id belongs to one connection, a seeder's
  * offers go only to peers still downloading, and `downloaded` counts real completions.
+ *
+ * Against hostile clients (issue 11): a connection holds at most
+ * `maxPeerIdsPerConnectionInSwarm` peer ids in one torrent; a full swarm makes room for a
+ * connection new to it by evicting a peer of the connection holding the most peer ids there
+ * (the longest silent of them), and refuses only when every connection there holds one; and
+ * each peer has an `OfferBudget`, so offers delivered to it are rate-limited in total and per
+ * sending connection.
+ *
+ * Per-address counting is not done: the socket layer gives the core no client address
+ * (`ClientSocket` has none). The hook is `Swarm.bySink`: keyed by address instead of connection
+ * (with a larger cap, for NAT), the same cap and eviction would count per address.
  */
 import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { AnnounceRequest, BinaryId, ScrapeFile, TrackerAnswer, TrackerResponse } from '../../../protocol/tracker-messages.ts';
 import { RandomSet } from '../random-set.ts';
 import { type IndexStats, SwarmTable } from '../swarm-table.ts';
+import { bucketRule, OfferBudget, type OfferBudgetRules } from './offer-budget.ts';
 import type { TrackerLimits } from './tracker-limits.ts';
 
 /** How the index reaches a connection (one per WebSocket; it may hold many peers). */
@@ -35,6 +47,8 @@ interface Swarm extends SwarmCounts {
   incomplete: number;
   /** `completed` events seen while this swarm existed (it is forgotten once empty). */
   downloaded: number;
+  /** Each connection's peers in this swarm, in the order they joined (see the per-connection cap). */
+  readonly bySink: Map<TrackerSink, TrackerPeer[]>;
 }
 
 class TrackerPeer {
@@ -45,6 +59,9 @@ class TrackerPeer {
     public complete: boolean,
     public lastSeen: number,
   ) {}
+
+  /** Offers this peer may still be handed; made at the first offer toward it. */
+  budget: OfferBudget<TrackerSink> | null = null;
 }
 
 /** One peer of one torrent as plain data, for a runtime that must rebuild the index after eviction. */
@@ -56,13 +73,31 @@ export interface TrackerMembership {
 }
 
 /** Why the index refused an announce or an answer (the wire carries only the message, as `failure reason`). */
-export type TrackerIndexCode = 'peer-id-in-use' | 'swarm-full' | 'tracker-full' | 'too-many-torrents' | 'not-in-swarm';
+export type TrackerIndexCode =
+  | 'peer-id-in-use'
+  | 'swarm-full'
+  | 'tracker-full'
+  | 'too-many-torrents'
+  | 'too-many-peer-ids'
+  | 'not-in-swarm';
 
 const NO_PEERS: SwarmCounts = Object.freeze({ complete: 0, incomplete: 0 });
 /** `relayAnswer` succeeds once per answer: one shared value, not one per call. */
 const RELAYED: Success<void> = Object.freeze(ok(undefined));
 
-type Limits = Pick<TrackerLimits, 'maxPeersPerSwarm' | 'maxSwarms' | 'maxMembershipsPerConnection'>;
+export type TrackerIndexLimits = Pick<
+  TrackerLimits,
+  | 'maxPeersPerSwarm'
+  | 'maxSwarms'
+  | 'maxMembershipsPerConnection'
+  | 'maxPeerIdsPerConnectionInSwarm'
+  | 'offerBurstPerTarget'
+  | 'offersPerTargetPerMinute'
+  | 'offerBurstPerSenderToTarget'
+  | 'offersPerSenderToTargetPerMinute'
+  | 'announceIntervalS'
+  | 'minAnnounceIntervalS'
+>;
 
 export class TrackerIndex {
   private readonly swarms = new SwarmTable<Swarm, TrackerPeer>((id) => ({
@@ -72,14 +107,21 @@ export class TrackerIndex {
     complete: 0,
     incomplete: 0,
     downloaded: 0,
+    bySink: new Map(),
   }));
   /** Every peer a connection announced, so closing it (or counting its memberships) is O(its peers). */
   private readonly bySink = new Map<TrackerSink, Set<TrackerPeer>>();
+  private readonly budgetRules: OfferBudgetRules;
 
   constructor(
-    private readonly limits: Limits,
+    private readonly limits: TrackerIndexLimits,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.budgetRules = {
+      target: bucketRule(limits.offerBurstPerTarget, limits.offersPerTargetPerMinute),
+      perSender: bucketRule(limits.offerBurstPerSenderToTarget, limits.offersPerSenderToTargetPerMinute),
+    };
+  }
 
   stats(): IndexStats {
     return this.swarms.stats();
@@ -113,7 +155,7 @@ export class TrackerIndex {
         if (request.event === 'completed') peer.swarm.downloaded++;
       }
     }
-    this.forwardOffers(peer, request);
+    this.forwardOffers(peer, request, now);
     return this.counts(peer.swarm);
   }
 
@@ -151,6 +193,12 @@ export class TrackerIndex {
 
   isMember(infoHash: BinaryId, peerId: BinaryId, sink: TrackerSink): boolean {
     return this.swarms.get(infoHash)?.peers.get(peerId)?.sink === sink;
+  }
+
+  /** Whether `sink` holds `peerId` in any torrent (an announce of it elsewhere mints no new peer id). O(its memberships). */
+  holdsPeerId(sink: TrackerSink, peerId: BinaryId): boolean {
+    for (const peer of this.bySink.get(sink) ?? []) if (peer.peerId === peerId) return true;
+    return false;
   }
 
   membershipCount(sink: TrackerSink): number {
@@ -207,7 +255,18 @@ export class TrackerIndex {
     if (this.membershipCount(sink) >= this.limits.maxMembershipsPerConnection) {
       return fail(`more than ${this.limits.maxMembershipsPerConnection} torrents on one connection`, 'too-many-torrents');
     }
-    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) return fail('swarm is full', 'swarm-full');
+    const held = existing?.bySink.get(sink)?.length ?? 0;
+    if (held >= this.limits.maxPeerIdsPerConnectionInSwarm) {
+      return fail(
+        `more than ${this.limits.maxPeerIdsPerConnectionInSwarm} peer ids of one connection in this torrent`,
+        'too-many-peer-ids',
+      );
+    }
+    if (existing && existing.peers.size >= this.limits.maxPeersPerSwarm) {
+      const victim = held === 0 ? this.evictable(existing, now) : null;
+      if (!victim) return fail('swarm is full', 'swarm-full');
+      this.remove(victim);
+    }
     if (!existing && this.swarms.size >= this.limits.maxSwarms) return fail('tracker is full', 'tracker-full');
     const swarm = existing ?? this.swarms.open(request.infoHash);
     // An unknown peer sending `completed` or `update` is treated as `started`, as bittorrent-tracker does.
@@ -216,11 +275,44 @@ export class TrackerIndex {
     return ok(peer);
   }
 
+  /**
+   * Whom a full swarm gives up for a connection new to it, in order:
+   * 1. a peer of the connection holding the most peer ids there, the longest silent of them, if
+   *    that connection holds more than one;
+   * 2. else the longest silent peer, if it is overdue: silent for longer than `interval` plus
+   *    `min interval`, so it missed the announce every client makes each `interval` (BEP 3's
+   *    tracker `interval`; bittorrent-tracker's client re-announces on it). It is probably gone,
+   *    and the sweep would drop it at the peer TTL anyway.
+   * Otherwise the newcomer is refused. Evicting the longest silent peer whatever its silence is
+   * not done: an honest viewer announces every 2 minutes, a fake as often as the rate limit
+   * allows, so the viewers would go first. O(peers in the swarm), only when it is full.
+   */
+  private evictable(swarm: Swarm, now: number): TrackerPeer | null {
+    let victim: TrackerPeer | null = null;
+    let most = 2;
+    for (const peers of swarm.bySink.values()) {
+      if (peers.length < most) continue;
+      if (peers.length > most) {
+        most = peers.length;
+        victim = null;
+      }
+      for (const peer of peers) if (!victim || peer.lastSeen < victim.lastSeen) victim = peer;
+    }
+    if (victim) return victim;
+    const overdueBefore = now - (this.limits.announceIntervalS + this.limits.minAnnounceIntervalS) * 1000;
+    for (const peer of swarm.peers.values())
+      if (peer.lastSeen < overdueBefore && (!victim || peer.lastSeen < victim.lastSeen)) victim = peer;
+    return victim;
+  }
+
   /** Enters a new peer in its swarm's tables, its connection's list and the counts. */
   private admit(peer: TrackerPeer): void {
     const swarm = peer.swarm;
     this.swarms.addPeer(swarm, peer.peerId, peer);
     swarm.members.add(peer);
+    const inSwarm = swarm.bySink.get(peer.sink);
+    if (inSwarm) inSwarm.push(peer);
+    else swarm.bySink.set(peer.sink, [peer]);
     if (peer.complete) swarm.complete++;
     else swarm.incomplete++;
     let own = this.bySink.get(peer.sink);
@@ -237,16 +329,23 @@ export class TrackerIndex {
   /**
    * One offer per chosen peer, as bittorrent-tracker does. A seeder's offers skip other seeders:
    * two complete peers have nothing to exchange, and the connection would only be torn down.
+   * They also skip peers whose `OfferBudget` is spent (for everyone, or for this connection):
+   * such an offer goes to another peer, or nowhere, silently (see offer-budget.ts).
    */
-  private forwardOffers(from: TrackerPeer, request: AnnounceRequest): void {
+  private forwardOffers(from: TrackerPeer, request: AnnounceRequest, now: number): void {
     const count = Math.min(request.numwant, request.offers.length);
     if (count === 0) return;
-    const accept = (p: TrackerPeer): boolean => p !== from && !(from.complete && p.complete);
+    const sender = from.sink;
+    const accept = (p: TrackerPeer): boolean =>
+      p !== from && !(from.complete && p.complete) && (p.budget === null || p.budget.allows(sender, now));
+    // A hint for the sampler only (spent budgets are not counted): a wrong one costs time, not results.
     const rejectable = from.complete ? from.swarm.complete : 1;
     const chosen = from.swarm.members.sample(count, accept, rejectable, this.random);
     chosen.forEach((to, i) => {
       const offer = request.offers[i];
       if (!offer) return;
+      to.budget ??= new OfferBudget(this.budgetRules, now);
+      to.budget.take(sender, now);
       to.sink.deliver({
         action: 'announce',
         info_hash: request.infoHash,
@@ -263,6 +362,12 @@ export class TrackerIndex {
     swarm.members.delete(peer);
     if (peer.complete) swarm.complete--;
     else swarm.incomplete--;
+    const inSwarm = swarm.bySink.get(peer.sink);
+    if (inSwarm) {
+      const rest = inSwarm.filter((p) => p !== peer);
+      if (rest.length > 0) swarm.bySink.set(peer.sink, rest);
+      else swarm.bySink.delete(peer.sink);
+    }
     this.bySink.get(peer.sink)?.delete(peer);
   }
 

@@ -188,12 +188,14 @@ export const limitCases: readonly ComplianceCase[] = [
   {
     name: 'limits tracker: a full torrent swarm refuses one more peer; the socket stays',
     async run({ tracker }) {
-      const client = await tracker();
       const infoHash = binaryId('f');
+      // One peer per socket: a socket holding two would give one up to a newcomer (tracker-hostile.ts).
       for (let i = 0; i < TRACKER_LIMITS.maxPeersPerSwarm; i++) {
-        const reply = await client.announce(infoHash, binaryId(String.fromCharCode(0x41 + i)));
+        const member = await tracker();
+        const reply = await member.announce(infoHash, binaryId(String.fromCharCode(0x41 + i)));
         assert.equal(reply.complete, i + 1, JSON.stringify(reply));
       }
+      const client = await tracker();
       client.send({ action: 'announce', info_hash: infoHash, peer_id: binaryId('Z'), event: 'started', left: 0 });
       const refused = await client.assertFailure(/swarm is full/);
       assert.equal(refused.info_hash, infoHash);

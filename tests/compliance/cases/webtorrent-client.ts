@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
+import { type EventEmitter, EventEmitter as EventEmitterClass } from 'node:events';
 import Client, { type AnnounceUpdate, type ScrapeData, type TrackerPeer } from 'bittorrent-tracker/client';
 import { fireEndOfCandidates, LOOPBACK_RTC_CONFIG } from '../../unit/tracker-webrtc.ts';
 import type { CaseContext, ComplianceCase } from '../support/case.ts';
@@ -81,9 +81,24 @@ export const webTorrentClientCases: readonly ComplianceCase[] = [
   },
 ];
 
-const hexId = (): string => randomBytes(20).toString('hex');
+/** Tracker warnings a case collects from its clients; each also fires `warning`. */
+export class Warnings extends EventEmitterClass {
+  readonly messages: string[] = [];
 
-function client({ server, t, defer }: CaseContext, infoHash: string, peerId: string): Client {
+  add(message: string): void {
+    this.messages.push(message);
+    this.emit('warning', message);
+  }
+}
+
+export const hexId = (): string => randomBytes(20).toString('hex');
+
+/**
+ * A client with its own socket, destroyed when the case ends. A tracker warning fails the case,
+ * unless `warnings` is given: then it is collected there (and emitted on it as `warning`) for the
+ * case to assert on, which ends a case cleanly where a throw from a listener would not.
+ */
+export function client({ server, t, defer }: CaseContext, infoHash: string, peerId: string, warnings?: Warnings): Client {
   // Its own URL (the route ignores the query), so each client has its own socket rather than
   // the module-wide pooled one: two independent clients, as in two browsers.
   const c = new Client({
@@ -97,6 +112,7 @@ function client({ server, t, defer }: CaseContext, infoHash: string, peerId: str
     // A failed WebRTC attempt is node-datachannel's, not the tracker's: noted, then retried.
     if (err.message.startsWith('Connection error:')) t.diagnostic(err.message);
     // Anything else is the tracker refusing what a real client sent: fail loudly.
+    else if (warnings) warnings.add(err.message);
     else assert.fail(`client warning: ${err.message}`);
   });
   c.on('error', (err) => assert.fail(`client error: ${err.message}`));
@@ -122,7 +138,7 @@ function next<T>(emitter: EventEmitter, event: string, what: string, accept: (va
 }
 
 /** The first peer of `client` whose data channel opens (a failed attempt is retried at the next announce). */
-function connectedPeer(client: Client, what: string): Promise<TrackerPeer> {
+export function connectedPeer(client: Client, what: string): Promise<TrackerPeer> {
   return withTimeout(
     new Promise<TrackerPeer>((resolve) => client.on('peer', (peer) => peer.once('connect', () => resolve(peer)))),
     what,

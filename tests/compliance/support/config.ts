@@ -34,6 +34,12 @@ export const TRACKER_LIMITS = {
   // Above the 2 s announce interval, so a live client is never swept; also the idle timeout.
   peerTtlMs: 4_000,
   sweepIntervalMs: 1_000,
+  // Hostile clients (tracker-hostile.ts): a churning socket is cut after 6 fresh peer ids, and
+  // refills one a minute, so the case knows within one how many pass. The offer budgets stay at
+  // their defaults: bittorrent-tracker's Client (webtorrent-client.ts) retries a failed WebRTC
+  // attempt with a fresh offer at each 2 s announce.
+  newPeerIdBurst: 6,
+  newPeerIdsPerMinute: 1,
 } as const;
 
 /** Past every runtime's frame cap (the Node adapter's is 3 bytes per allowed character). */

@@ -38,6 +38,8 @@ type PcWindow = Window & { peerConnect?: PeerConnectApi };
 interface SignalHandle {
   url: string;
   port: number;
+  /** The server's own counts: open signaling sockets (joined or not), swarms, joined peers. */
+  stats(): { connections: number; swarms: number; peers: number };
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export interface SiteOptions {
   firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker'>;
 }
 
 export interface TestSite {

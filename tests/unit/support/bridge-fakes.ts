@@ -10,6 +10,8 @@ import type { SignalData } from '@thaunknown/simple-peer/lite.js';
 import { PeerLink, type PeerLinkHooks } from '../../../page-bridge/peer-link.ts';
 import { type PeerFactory, PeerPool, type SignalSender } from '../../../page-bridge/peer-pool.ts';
 import type { HolderLookup } from '../../../page-bridge/piece-requests.ts';
+import { UploadLedger } from '../../../page-bridge/upload-budget.ts';
+import type { Clock } from '../../../protocol/clock.ts';
 import { decodeFrame, type WireControl } from '../../../protocol/peer-wire.ts';
 import type { ClientMessage, PeerCandidate } from '../../../protocol/signal-messages.ts';
 
@@ -150,6 +152,7 @@ export function countingHooks(stored: StoredPieces = new Map()): CountingHooks {
     onClose: () => void hooks.closed++,
     onSettled: () => void hooks.settled++,
     onViolation: (_link, reason) => void hooks.violations.push(reason),
+    uploads: new UploadLedger(),
   };
   return hooks;
 }
@@ -244,7 +247,7 @@ export interface TestPool {
 }
 
 /** `have`: what the pool tells each new link it holds. */
-export function testPool(options: { parkOffers?: boolean; have?: string[]; stored?: StoredPieces } = {}): TestPool {
+export function testPool(options: { parkOffers?: boolean; have?: string[]; stored?: StoredPieces; clock?: Clock } = {}): TestPool {
   const peers = new FakePeers();
   const signal = new RecordingSignal();
   const stored: StoredPieces = options.stored ?? new Map();
@@ -255,8 +258,14 @@ export function testPool(options: { parkOffers?: boolean; have?: string[]; store
     parkOffers: options.parkOffers ?? true,
     localHave: () => options.have ?? [],
     onChange: () => void changes++,
-    hooks: { readPiece: async (hash, index) => stored.get(hash)?.[index] ?? null, onUploaded: () => undefined, onHave: () => undefined },
+    hooks: {
+      readPiece: async (hash, index) => stored.get(hash)?.[index] ?? null,
+      onUploaded: () => undefined,
+      onHave: () => undefined,
+      uploads: new UploadLedger(),
+    },
     createPeer: peers.create,
+    clock: options.clock,
   });
   return { pool, peers, signal, changes: () => changes };
 }

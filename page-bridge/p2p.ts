@@ -1,0 +1,73 @@
+/**
+ * Everything P2P of one page, from `start` to `stop`: the swarm (signaling socket, WebRTC peers),
+ * the WebTorrent loader, and how a worker request is served by them. Nothing of it exists before
+ * it starts (see index.ts: at once with `--start auto`, on `peerConnect.start()` with `manual`),
+ * and `stop()` closes all of it. A page may start and stop it several times: each start is a new
+ * peer id, so two sessions of one page cannot be linked by it.
+ */
+import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import type { LocalHave } from './local-have.ts';
+import { newId } from './peer-pool.ts';
+import { type RequestContext, servePieceRequest } from './piece-requests.ts';
+import type { StatsBoard } from './stats.ts';
+import { joinSwarm } from './swarm.ts';
+import type { TorrentClientStats } from './torrent/api.ts';
+import { TorrentLoader } from './torrent-loader.ts';
+import type { FetchRequest } from './worker-messages.ts';
+
+export interface P2pOptions {
+  config: BridgeConfig;
+  /** The folder of the bridge script (the worker's scope). */
+  base: URL;
+  swarm: string;
+  uploading: boolean;
+  stats: StatsBoard;
+  localHave: LocalHave;
+}
+
+export interface P2p {
+  /** The signaling client's announcer and the open links, for the page's LocalHave. */
+  readonly swarm: ReturnType<typeof joinSwarm>;
+  /** Answers one worker `fetch` from the torrent or the peers. */
+  serve(request: FetchRequest, port: MessagePort): void;
+  /** Joins the torrents of the page's media early (see TorrentLoader.prepareFor). */
+  prepareFor(doc: Document): void;
+  /** Seeds again the torrents whose pieces are stored here. */
+  seedStored(): Promise<number>;
+  torrentStats(): TorrentClientStats | null;
+  /** Closes the signaling socket, every WebRTC peer and the WebTorrent client. */
+  stop(): void;
+}
+
+export function startP2p(options: P2pOptions): P2p {
+  const { config, base, uploading, stats, localHave } = options;
+  const peerId = newId();
+  stats.set('peerId', peerId);
+  const swarm = joinSwarm({ config, peerId, swarm: options.swarm, uploading, stats, localHave });
+  const { pool, signal } = swarm;
+  const torrents = new TorrentLoader({ config, base, uploading, onUploaded: (n) => stats.add('bytesUploaded', n) });
+  const requests: RequestContext = {
+    pool,
+    signal,
+    onFailure: () => stats.add('failures', 1),
+    onBadPiece: (badPeer) => {
+      stats.add('badPieces', 1);
+      pool.ban(badPeer);
+    },
+  };
+  return {
+    swarm,
+    serve: (m, port) => {
+      const torrent = torrents.torrentFor(m.hash);
+      if (torrent) torrents.serve(torrent, m.size, m.pieces, port);
+      else void servePieceRequest(requests, m.hash, m.pieces, port);
+    },
+    prepareFor: (doc) => void torrents.prepareFor(doc),
+    seedStored: () => torrents.seedStored(),
+    torrentStats: () => torrents.stats(),
+    stop: () => {
+      swarm.stop();
+      torrents.destroy();
+    },
+  };
+}
