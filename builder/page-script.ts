@@ -65,7 +65,7 @@ export function pageScriptText(options: PageScriptOptions): string {
     `var x=0,go=function(){if(!x){x=1;l.reload()}},at=function(u){return new URL(u,l.href).href};setTimeout(go,${Math.round(hold.timeoutMs)});`;
   if (hold.prefetch.length === 0) {
     // Nothing worth fetching while held: load again as soon as the worker controls the tab.
-    return `${start}n.serviceWorker.addEventListener("controllerchange",go);${register}` + READY_OR_FAIL.replace('FILL', '');
+    return `${start}n.serviceWorker.addEventListener("controllerchange",go);${register}${READY_OR_FAIL.replace('FILL', '')}`;
   }
   const urls = `[${hold.prefetch.map(q).join(',')}]`;
   return (

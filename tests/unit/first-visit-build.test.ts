@@ -129,7 +129,9 @@ describe('first visit: the reload script', () => {
   });
 
   it('fetches nothing while held when the render-blocking assets are light: it only waits for the worker, without the bridge', () => {
-    const light = rewrite('<head><link rel="stylesheet" href="css/b.css"></head><body><img src="img/a.png"><img src="static/img/a.png"></body>');
+    const light = rewrite(
+      '<head><link rel="stylesheet" href="css/b.css"></head><body><img src="img/a.png"><img src="static/img/a.png"></body>',
+    );
     assert.equal(light.firstVisit.mode, 'reload', light.firstVisit.reason);
     const script = /<script data-peer-connect-page>([^<]*)<\/script>/.exec(light.text)?.[1] ?? '';
     assert.ok(script.includes('plaintext hidden') && script.includes('addEventListener("controllerchange",go)'), script);
