@@ -9,7 +9,7 @@
 import { urlPathFor } from '../protocol/manifest.ts';
 import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
 import type { OriginServer } from '../tests/e2e/harness/origin-server.ts';
-import { stats, type TestSite, viewPage, waitForImages, waitForReady } from '../tests/e2e/harness/site.ts';
+import { DEMO_SITE, stats, type TestSite, viewPage, waitForImages, waitForReady } from '../tests/e2e/harness/site.ts';
 import { waitStored } from './lib/browser/local-store.ts';
 import { NETWORKS, type OriginNetwork } from './lib/origin/network.ts';
 import { startPeerConnectSite, startPlainOrigin } from './lib/origin/origins.ts';
@@ -73,8 +73,8 @@ async function runNetwork(net: OriginNetwork, budget: Budget): Promise<NetworkRu
     skipped += await measureStage(v.page, source, assets, budget, samples);
   };
   try {
-    site = await startPeerConnectSite('swap', net, shaper, ORIGIN);
-    plain = await startPlainOrigin(net, shaper, ORIGIN);
+    site = await startPeerConnectSite('swap', DEMO_SITE, net, shaper, ORIGIN);
+    plain = await startPlainOrigin(DEMO_SITE, net, shaper, ORIGIN);
     assets = benchAssets(site);
 
     // The baseline: a page of the unbuilt site, no worker anywhere.

@@ -56,13 +56,20 @@ export function pageScriptText(options: PageScriptOptions): string {
   const name = `var n=navigator,c=n.serviceWorker&&n.serviceWorker.controller;if(c){c.postMessage({pc:"page",build:${q(options.build)}});return}`;
   const hold = options.hold;
   if (hold === null) return `(function(){try{${name}}catch(e){}})()`;
-  const urls = `[${hold.prefetch.map(q).join(',')}]`;
-  return (
+  const register = `n.serviceWorker.register(at(${q(hold.workerUrl)}),{scope:new URL(${q(hold.scopeUrl)},l.href).pathname})`;
+  const start =
     `(function(){try{${name}` +
     `var w=window,d=document,l=location,s=localStorage,k=${q(FIRST_VISIT_DONE_KEY)};` +
     `if(!n.serviceWorker||s.getItem(k)||s.getItem(${q(OPT_OUT_KEY)}))return;s.setItem(k,"1");` +
     'd.write("\\u003cplaintext hidden>");w.stop();' +
-    `var x=0,go=function(){if(!x){x=1;l.reload()}},at=function(u){return new URL(u,l.href).href};setTimeout(go,${Math.round(hold.timeoutMs)});` +
+    `var x=0,go=function(){if(!x){x=1;l.reload()}},at=function(u){return new URL(u,l.href).href};setTimeout(go,${Math.round(hold.timeoutMs)});`;
+  if (hold.prefetch.length === 0) {
+    // Nothing worth fetching while held: load again as soon as the worker controls the tab.
+    return `${start}n.serviceWorker.addEventListener("controllerchange",go);${register}${READY_OR_FAIL.replace('FILL', '')}`;
+  }
+  const urls = `[${hold.prefetch.map(q).join(',')}]`;
+  return (
+    start +
     // The bridge, in the held document: it says hello once the worker controls the tab.
     `var b=d.createElement("script");b.src=at(${q(hold.bridgeUrl)});b.async=true;` +
     (hold.nonce === null ? '' : `b.nonce=${q(hold.nonce)};`) +
@@ -70,11 +77,15 @@ export function pageScriptText(options: PageScriptOptions): string {
     // Once controlled and the bridge is ready: the page's assets through the worker, then the page.
     'var fill=function(){var p=w.peerConnect;if(!p||!n.serviceWorker.controller)return void setTimeout(fill,50);' +
     `p.ready.then(function(){return Promise.all(${urls}.map(function(u){return fetch(at(u)).then(function(r){return r.arrayBuffer()})["catch"](function(){})}))}).then(go,go)};` +
-    `n.serviceWorker.register(at(${q(hold.workerUrl)}),{scope:new URL(${q(hold.scopeUrl)},l.href).pathname})` +
-    '.then(function(r){var y=r.installing||r.waiting;if(!y)return go();' +
-    'y.addEventListener("statechange",function(){if(y.state==="redundant")go()});fill()},go)}catch(e){}})()'
+    register +
+    READY_OR_FAIL.replace('FILL', 'fill()')
   );
 }
+
+/** After `register(...)`: an already active worker cannot take this page (reload now); a redundant one failed. */
+const READY_OR_FAIL =
+  '.then(function(r){var y=r.installing||r.waiting;if(!y)return go();' +
+  'y.addEventListener("statechange",function(){if(y.state==="redundant")go()});FILL},go)}catch(e){}})()';
 
 /** The whole element, as the build writes it. `nonce` when the page's CSP names one. */
 export function pageScriptElement(text: string, nonce: string | null): string {

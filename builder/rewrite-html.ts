@@ -9,10 +9,10 @@ import type { DefaultTreeAdapterMap } from 'parse5';
 import { html, parse } from 'parse5';
 import { BRIDGE_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
 import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-visit.ts';
-import { FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
+import { FIRST_VISIT_MIN_ASSET_BYTES, FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
-import { followCss, namedAssets } from './first-visit/page-facts.ts';
+import { type AssetRole, followCss, namedAssets } from './first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
 import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
@@ -109,10 +109,9 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     cspRefusal: null,
     startsManually: options.startsManually === true,
   });
-  const prefetch = [...facts]
-    .sort((a, b) => (a[1] === b[1] ? 0 : a[1] === 'blocking' ? -1 : 1))
-    .slice(0, MAX_PREFETCH)
-    .map(([path]) => relativeToBase(new URL(encodeURI(path), SITE_ORIGIN), pageUrl) ?? path);
+  const prefetch = holdPrefetch(facts, (p) => options.assetSize?.(p) ?? 0).map(
+    (path) => relativeToBase(new URL(encodeURI(path), SITE_ORIGIN), pageUrl) ?? path,
+  );
   const holdFor = (nonce: string | null): HoldOptions => ({
     workerUrl: workerSrc,
     scopeUrl: workerSrc.replace(/[^/]*$/, '') || './',
@@ -196,6 +195,20 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
 
 /** At most this many assets are fetched while a first visit is held (the script carries their URLs). */
 const MAX_PREFETCH = 64;
+
+/**
+ * What a held first visit fetches through peers before the page loads: its render-blocking assets
+ * (stylesheets, scripts, fonts), in document order, when they weigh at least
+ * FIRST_VISIT_MIN_ASSET_BYTES; else nothing. Starting P2P in the held page costs a signaling and
+ * WebRTC start-up before the page renders, worth it only for that much render-blocking weight.
+ * Media are not fetched while held: the page loads them itself, through the worker, choosing
+ * among `srcset` candidates as the browser does (the build cannot know which it would take).
+ */
+function holdPrefetch(facts: ReadonlyMap<string, AssetRole>, sizeOf: (path: string) => number): string[] {
+  const blocking = [...facts].filter(([, role]) => role === 'blocking').map(([path]) => path);
+  const bytes = blocking.reduce((n, p) => n + sizeOf(p), 0);
+  return bytes >= FIRST_VISIT_MIN_ASSET_BYTES ? blocking.slice(0, MAX_PREFETCH) : [];
+}
 
 /** The origin pages are resolved in: the site's root is its root. */
 const SITE_ORIGIN = 'http://site.invalid/';

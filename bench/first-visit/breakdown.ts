@@ -21,6 +21,7 @@ const TIMELINE: ReadonlyArray<[string, (v: VisitResult) => number]> = [
   ['reload starts', (v) => first(v, 'pagehide')],
   ['`ready` (swap done)', (v) => last(v, 'ready')],
   ['load event', (v) => v.loadMs],
+  ['LCP', (v) => v.lcpMs],
   ['first asset via worker', (v) => minOf(v.served.map((s) => s.at))],
   ['last asset via worker', (v) => maxOf(v.served.map((s) => s.at))],
   ['all images', (v) => v.imagesMs],
@@ -32,14 +33,16 @@ const okVisits = (results: readonly CellResult[], variant: Variant): VisitResult
 
 const medianFinite = (xs: number[]): number => median(xs.filter(Number.isFinite));
 
-export function timelineTable(results: readonly CellResult[], order: readonly Variant[]): string {
+/** `withImages` false: leave out the "all images" column (a page without images). */
+export function timelineTable(results: readonly CellResult[], order: readonly Variant[], withImages = true): string {
+  const columns = TIMELINE.filter(([name]) => withImages || name !== 'all images');
   return table(
-    ['variant', ...TIMELINE.map(([name]) => name)],
+    ['variant', ...columns.map(([name]) => name)],
     order.map((variant) => {
       const visits = okVisits(results, variant);
-      return [variant, ...TIMELINE.map(([, f]) => ms(medianFinite(visits.map(f))))];
+      return [variant, ...columns.map(([, f]) => ms(medianFinite(visits.map(f))))];
     }),
-    ['l', ...TIMELINE.map((): 'r' => 'r')],
+    ['l', ...columns.map((): 'r' => 'r')],
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * One measurement: visitor 1 (fresh browser) views the home page, stays open as the seeder;
+ * One measurement: visitor 1 (fresh browser) views the page, stays open as the seeder;
  * visitor 2 (fresh browser) views it; the origin's own counts say what visitor 2 cost it.
  */
 
@@ -8,12 +8,13 @@ import type { OriginServer } from '../../tests/e2e/harness/origin-server.ts';
 import { storedCounts } from '../../tests/e2e/harness/site.ts';
 import { sleep } from '../lib/run/budget.ts';
 import { bytesByKind, type OriginKind } from './origin-kinds.ts';
-import { type Variant, type VisitResult, visitHomePage } from './visit.ts';
+import { type Variant, type VisitResult, visitPage } from './visit.ts';
 
 export interface CellTarget {
   variant: Variant;
   origin: OriginServer;
-  homeUrl: string;
+  /** The page both visitors open. */
+  url: string;
 }
 
 export interface CellResult {
@@ -26,7 +27,10 @@ export interface CellResult {
   originRequests: number;
   originByKind?: Record<OriginKind, number>;
   visit?: VisitResult;
-  /** Bytes from peers over (bytes from peers + every byte the origin sent visitor 2). */
+  /**
+   * Bytes from peers over (bytes from peers + every byte the origin sent visitor 2); bytes from
+   * peers are the served events' sum over all of the tab's documents (VisitResult.peerBytes).
+   */
   p2pShare: number;
 }
 
@@ -62,13 +66,13 @@ export async function runCell(target: CellTarget, runId: string, rep: number, mi
   try {
     const v1 = await launchVisitor(names[0]);
     visitors.push(v1);
-    await visitHomePage(v1, target.homeUrl, target.variant, minImages, VISIT_MS);
-    if (target.variant === 'swap' || target.variant === 'reload') await waitUntilSeeding(v1, target.origin);
+    await visitPage(v1, target.url, target.variant, minImages, VISIT_MS);
+    if (target.variant !== 'plain' && target.variant !== 'off') await waitUntilSeeding(v1, target.origin);
     else await settle(target.origin);
 
     const v2 = await launchVisitor(names[1]);
     visitors.push(v2);
-    const visit = await visitHomePage(v2, target.homeUrl, target.variant, minImages, VISIT_MS);
+    const visit = await visitPage(v2, target.url, target.variant, minImages, VISIT_MS);
     await settle(target.origin);
     const snap = target.origin.snapshot({ visitor: names[1] });
     const share = visit.peerBytes / (visit.peerBytes + snap.totalBytes);

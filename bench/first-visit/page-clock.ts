@@ -4,18 +4,24 @@
  * marks in sessionStorage, which survives the one reload of the `reload` mode, so that mode is
  * timed from its first request, not from the reload:
  *  - navigation start of each document, bridge script loaded, bridge started, worker took
- *    control, `peerConnect.ready`, load event, page hidden (the reload);
+ *    control, `peerConnect.ready`, load event, page hidden (the reload), and each
+ *    largest-contentful-paint candidate (`lcp`; the document's LCP is its last candidate);
  * and, in the window, the last image `load`/`error` event (captured on the document: they do
  * not bubble) and every `peerconnect:served` event, to show where the time goes.
+ * It also sums the served events' peer bytes in sessionStorage: on a `reload` first visit the
+ * bridge of the held document fetches the page's assets from peers, and that document (with its
+ * bridge's counters) is gone after the reload; the final page's `stats()` would under-count.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 
 const MARKS_KEY = 'peer-connect-bench:marks';
+const PEER_BYTES_KEY = 'peer-connect-bench:peer-bytes';
 
 // A string, not a function: tsx would wrap a function's inner names in `__name` calls.
 const INIT_SCRIPT = `(() => {
   if (!location.protocol.startsWith('http')) return;
   const KEY = ${JSON.stringify(MARKS_KEY)};
+  const PEER_KEY = ${JSON.stringify(PEER_BYTES_KEY)};
   const now = () => performance.timeOrigin + performance.now();
   let marks = [];
   try { marks = JSON.parse(sessionStorage.getItem(KEY) || '[]'); } catch {}
@@ -39,13 +45,22 @@ const INIT_SCRIPT = `(() => {
   addEventListener('peerconnect:served', (e) => {
     const d = e.detail || {};
     clock.served.push({ at: now(), path: String(d.path), ms: Number(d.ms), bytes: d.bytes });
+    const peer = Number((d.bytes && d.bytes.peer) || 0);
+    if (peer > 0) {
+      try { sessionStorage.setItem(PEER_KEY, String(Number(sessionStorage.getItem(PEER_KEY) || 0) + peer)); } catch {}
+    }
   });
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) mark('lcp', performance.timeOrigin + e.startTime);
+    }).observe({ type: 'largest-contentful-paint', buffered: true });
+  } catch {}
   if (navigator.serviceWorker) {
     if (navigator.serviceWorker.controller) mark('controlled-at-start');
     navigator.serviceWorker.addEventListener('controllerchange', () => mark('controlled'));
   }
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (/\\/peer-connect\\.js$/.test(e.name)) mark('bridge-script-loaded', performance.timeOrigin + e.responseEnd);
+    for (const e of list.getEntries()) if (/\\/peer-connect\\.js(\\?|$)/.test(e.name)) mark('bridge-script-loaded', performance.timeOrigin + e.responseEnd);
   }).observe({ type: 'resource', buffered: true });
   let api;
   Object.defineProperty(window, 'peerConnect', {
@@ -76,8 +91,12 @@ export interface ServedAsset {
 export interface PageTimes {
   /** From the first document's navigation start to the final document's load event. */
   loadMs: number;
+  /** From the same start to the final document's largest contentful paint (its last candidate). */
+  lcpMs: number;
   /** From the same start to the last image's load event. */
   imagesMs: number;
+  /** Peer bytes of every `peerconnect:served` event, over all of the tab's documents (the held one of a reload included). */
+  peerBytes: number;
   /** `navigate`, or `reload` when the page reloaded itself. */
   navType: string;
   images: number;
@@ -107,24 +126,50 @@ export async function waitForServedReports(page: Page, ms: number): Promise<void
     .catch(() => undefined);
 }
 
+/**
+ * The LCP observer's callback runs after the candidate is painted, which can be after the load
+ * event (a fast page read at once has none yet): wait (bounded) until the final document has one.
+ */
+export async function waitForLcp(page: Page, ms: number): Promise<void> {
+  await page
+    .waitForFunction(
+      (key: string) => {
+        const names = (JSON.parse(sessionStorage.getItem(key) ?? '[]') as Array<[string, number]>).map(([name]) => name);
+        return names.lastIndexOf('lcp') > names.lastIndexOf('navigation-start');
+      },
+      MARKS_KEY,
+      { timeout: ms, polling: 50 },
+    )
+    .catch(() => undefined);
+}
+
 /** Call once the page is final and its images are complete. */
 export async function readPageTimes(page: Page): Promise<PageTimes> {
-  const raw = await page.evaluate((key: string) => {
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const marks = JSON.parse(sessionStorage.getItem(key) ?? '[]') as Array<[string, number]>;
-    const clock = (window as ClockWindow).__peerConnectBenchClock;
-    return {
-      marks,
-      loadAt: nav && nav.loadEventStart > 0 ? performance.timeOrigin + nav.loadEventStart : Number.NaN,
-      lastImageAt: clock && clock.imageEvents > 0 ? clock.lastImageAt : Number.NaN,
-      served: clock?.served ?? [],
-      navType: nav?.type ?? 'unknown',
-      images: document.images.length,
-    };
-  }, MARKS_KEY);
+  const raw = await page.evaluate(
+    ([key, peerKey]) => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      const marks = JSON.parse(sessionStorage.getItem(key) ?? '[]') as Array<[string, number]>;
+      const clock = (window as ClockWindow).__peerConnectBenchClock;
+      return {
+        marks,
+        loadAt: nav && nav.loadEventStart > 0 ? performance.timeOrigin + nav.loadEventStart : Number.NaN,
+        lastImageAt: clock && clock.imageEvents > 0 ? clock.lastImageAt : Number.NaN,
+        served: clock?.served ?? [],
+        navType: nav?.type ?? 'unknown',
+        images: document.images.length,
+        peerBytes: Number(sessionStorage.getItem(peerKey) ?? 0),
+      };
+    },
+    [MARKS_KEY, PEER_BYTES_KEY] as const,
+  );
   const started = raw.marks.find(([name]) => name === 'navigation-start')?.[1] ?? Number.NaN;
+  // The final document's LCP: its last candidate, after the last navigation start (a held document may have had its own).
+  const finalStart = raw.marks.map(([name]) => name).lastIndexOf('navigation-start');
+  const lcpAt = raw.marks.slice(finalStart).reduce((at, [name, t]) => (name === 'lcp' ? t : at), Number.NaN);
   return {
     loadMs: raw.loadAt - started,
+    lcpMs: lcpAt - started,
+    peerBytes: raw.peerBytes,
     imagesMs: raw.lastImageAt - started,
     navType: raw.navType,
     images: raw.images,

@@ -1,4 +1,4 @@
-/** The first-visit tables: medians per variant, ratios to the plain origin, the winners, the raw runs. */
+/** The first-visit tables for one page on one network: medians per variant, ratios to the plain origin, the winners, the raw runs. */
 import { kb, ms, pct, ratio } from '../lib/report/format.ts';
 import { table } from '../lib/report/markdown.ts';
 import { median } from '../lib/report/stats.ts';
@@ -8,10 +8,13 @@ import type { Variant } from './visit.ts';
 
 export const VARIANT_LABEL: Record<Variant, string> = {
   plain: 'plain origin (no worker)',
+  auto: 'PeerConnect `auto` (default)',
   swap: 'PeerConnect `swap`',
   reload: 'PeerConnect `reload`',
   off: 'PeerConnect `off`',
 };
+
+type Key = 'originBytes' | 'loadMs' | 'lcpMs' | 'imagesMs';
 
 interface Summary {
   variant: Variant;
@@ -20,14 +23,18 @@ interface Summary {
   originBytes: number;
   originRequests: number;
   loadMs: number;
+  lcpMs: number;
   imagesMs: number;
+  peerBytes: number;
   p2pShare: number;
 }
+
+const medianFinite = (xs: number[]): number => median(xs.filter(Number.isFinite));
 
 function summarize(variant: Variant, results: readonly CellResult[]): Summary {
   const mine = results.filter((r) => r.variant === variant);
   const ok = mine.filter((r) => r.ok && r.visit);
-  const m = (f: (r: CellResult) => number): number => median(ok.map(f));
+  const m = (f: (r: CellResult) => number): number => medianFinite(ok.map(f));
   return {
     variant,
     ok: ok.length,
@@ -35,21 +42,23 @@ function summarize(variant: Variant, results: readonly CellResult[]): Summary {
     originBytes: m((r) => r.originBytes),
     originRequests: m((r) => r.originRequests),
     loadMs: m((r) => r.visit?.loadMs ?? Number.NaN),
+    lcpMs: m((r) => r.visit?.lcpMs ?? Number.NaN),
     imagesMs: m((r) => r.visit?.imagesMs ?? Number.NaN),
+    peerBytes: m((r) => r.visit?.peerBytes ?? Number.NaN),
     p2pShare: m((r) => r.p2pShare),
   };
 }
 
-const MODES: readonly Variant[] = ['swap', 'reload', 'off'];
-
-function winner(rows: readonly Summary[], key: 'originBytes' | 'imagesMs' | 'loadMs'): Summary | undefined {
-  return rows.filter((r) => MODES.includes(r.variant) && Number.isFinite(r[key])).sort((a, b) => a[key] - b[key])[0];
+function winner(rows: readonly Summary[], key: Key): Summary | undefined {
+  return rows.filter((r) => r.variant !== 'plain' && Number.isFinite(r[key])).sort((a, b) => a[key] - b[key])[0];
 }
 
-export function firstVisitSection(title: string, results: readonly CellResult[], order: readonly Variant[]): string {
+/** `withImages`: the page has images, so the "all images" column means something. */
+export function firstVisitSection(title: string, results: readonly CellResult[], order: readonly Variant[], withImages: boolean): string {
   const rows = order.map((v) => summarize(v, results));
   const plain = rows.find((r) => r.variant === 'plain');
-  const base = (k: 'originBytes' | 'imagesMs' | 'loadMs'): number => plain?.[k] ?? Number.NaN;
+  const base = (k: Key): number => plain?.[k] ?? Number.NaN;
+  const img = <T>(xs: T[]): T[] => (withImages ? xs : []);
   const summaryTable = table(
     [
       'variant',
@@ -57,11 +66,14 @@ export function firstVisitSection(title: string, results: readonly CellResult[],
       'origin KB',
       'origin requests',
       'load event ms',
-      'all images ms',
+      'LCP ms',
+      ...img(['all images ms']),
+      'peer KB',
       'P2P share',
       'origin bytes vs plain',
       'load vs plain',
-      'images vs plain',
+      'LCP vs plain',
+      ...img(['images vs plain']),
     ],
     rows.map((r) => [
       VARIANT_LABEL[r.variant],
@@ -69,38 +81,56 @@ export function firstVisitSection(title: string, results: readonly CellResult[],
       kb(r.originBytes),
       ms(r.originRequests),
       ms(r.loadMs),
-      ms(r.imagesMs),
+      ms(r.lcpMs),
+      ...img([ms(r.imagesMs)]),
+      kb(r.peerBytes),
       pct(r.p2pShare),
       ratio(r.originBytes, base('originBytes')),
       ratio(r.loadMs, base('loadMs')),
-      ratio(r.imagesMs, base('imagesMs')),
+      ratio(r.lcpMs, base('lcpMs')),
+      ...img([ratio(r.imagesMs, base('imagesMs'))]),
     ]),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', ...img(['r' as const]), 'r', 'r', 'r', 'r', 'r', ...img(['r' as const])],
   );
   const lines: string[] = [];
-  const say = (what: string, k: 'originBytes' | 'imagesMs' | 'loadMs', unit: (x: number) => string): void => {
+  const say = (what: string, k: Key, unit: (x: number) => string): void => {
     const w = winner(rows, k);
     if (w) lines.push(`- ${what}: **${w.variant}** (${unit(w[k])}; ${ratio(w[k], base(k))} plain origin)`);
     else lines.push(`- ${what}: no mode finished`);
   };
   say('fewest origin bytes', 'originBytes', (x) => `${kb(x)} KB`);
-  say('all images soonest', 'imagesMs', (x) => `${ms(x)} ms`);
   say('load event soonest', 'loadMs', (x) => `${ms(x)} ms`);
+  say('LCP soonest', 'lcpMs', (x) => `${ms(x)} ms`);
+  if (withImages) say('all images soonest', 'imagesMs', (x) => `${ms(x)} ms`);
 
   const raw = table(
-    ['variant', 'rep', 'origin KB', 'requests', 'load ms', 'images ms', 'images', 'P2P', 'navigation'],
+    [
+      'variant',
+      'rep',
+      'origin KB',
+      'requests',
+      'load ms',
+      'LCP ms',
+      ...img(['images ms', 'images']),
+      'peer KB',
+      'final page peer KB',
+      'P2P',
+      'navigation',
+    ],
     results.map((r) => [
       r.variant,
       String(r.rep + 1),
       kb(r.originBytes),
       ms(r.originRequests),
       ms(r.visit?.loadMs ?? Number.NaN),
-      ms(r.visit?.imagesMs ?? Number.NaN),
-      String(r.visit?.images ?? '–'),
+      ms(r.visit?.lcpMs ?? Number.NaN),
+      ...img([ms(r.visit?.imagesMs ?? Number.NaN), String(r.visit?.images ?? '–')]),
+      kb(r.visit?.peerBytes ?? Number.NaN),
+      kb(r.visit?.finalPagePeerBytes ?? Number.NaN),
       pct(r.p2pShare),
       r.ok ? (r.visit?.navType ?? '') : 'FAILED',
     ]),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ['l', 'r', 'r', 'r', 'r', 'r', ...img(['r' as const, 'r' as const]), 'r', 'r', 'r', 'l'],
   );
   const failures = results.filter((r) => !r.ok).map((r) => `- ${r.variant} rep ${r.rep + 1}: ${(r.error ?? '').split('\n')[0]}`);
   return [
@@ -114,7 +144,7 @@ export function firstVisitSection(title: string, results: readonly CellResult[],
     '',
     'Where visitor 2\'s time goes (median ms from the first navigation start; "via worker" = the worker\'s `peerconnect:served` events):',
     '',
-    timelineTable(results, order),
+    timelineTable(results, order, withImages),
     '',
     "Where visitor 2's origin bytes go (median KB):",
     '',

@@ -15,35 +15,19 @@
  * pass-through.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { writeScriptHeavySite, writeSiteFile } from './harness/script-heavy-site.ts';
 import { DEMO_SITE, startSite, type TestSite, waitForImages, waitForReady } from './harness/site.ts';
 
 const ORIGIN_LATENCY_MS = 40;
 const GALLERY = ['dunes-evening.jpg', 'lighthouse-point.jpg', 'old-town-rooftops.jpg'];
 /** A page's CSP as a host header (Netlify `_headers`, nginx `add_header`): invisible to the build. */
 const HEADER_CSP = "default-src 'self'; script-src 'self' 'nonce-fromheader'";
-
-/** Not compressible, so its bytes are what they say: a "bundle" that defines what the page's inline script uses. */
-const bundle = (): string =>
-  `window.App = { render: function () { return 'rendered by the bundle'; } };\n/* ${randomBytes(240_000).toString('base64')} */\n`;
-const css = (rules: string): string => `${rules}\n/* ${randomBytes(45_000).toString('base64')} */\n`;
-
-const heavyPage = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Docs</title>
-<link rel="stylesheet" href="css/site.css"><link rel="stylesheet" href="css/theme.css">
-<link rel="preload" as="font" type="font/woff2" href="fonts/inter.woff2" crossorigin>
-<script src="js/bundle.js"></script></head>
-<body><h1 id="title">Hello docs</h1><p id="out">static text</p>
-<script>
-sessionStorage.runs = String(Number(sessionStorage.runs || 0) + 1);
-document.getElementById('out').textContent = window.App ? App.render() : 'no bundle';
-</script></body></html>`;
 
 const galleryPage = (extraHead = ''): string => `<!doctype html>
 <html><head><meta charset="utf-8">${extraHead}<title>Gallery</title></head>
@@ -60,21 +44,8 @@ window.addEventListener('load', function () {
 </script></body></html>`;
 
 async function writeSite(dir: string): Promise<void> {
-  const put = async (path: string, body: string | Buffer): Promise<void> => {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), body);
-  };
-  await put('index.html', heavyPage);
-  await put('js/bundle.js', bundle());
-  await put(
-    'css/site.css',
-    css(
-      `@font-face { font-family: Inter; src: url(../fonts/inter.woff2) format('woff2'); }\nbody { font-family: Inter, sans-serif; color: rgb(10, 20, 30); }`,
-    ),
-  );
-  await put('css/theme.css', css('h1 { color: rgb(200, 0, 0); }'));
-  await mkdir(join(dir, 'fonts'), { recursive: true });
-  await copyFile(join(DEMO_SITE, 'fonts', 'inter-latin-400-normal.woff2'), join(dir, 'fonts', 'inter.woff2'));
+  const put = (path: string, body: string | Buffer): Promise<void> => writeSiteFile(dir, path, body);
+  await writeScriptHeavySite(dir);
   await mkdir(join(dir, 'img'), { recursive: true });
   await mkdir(join(dir, 'static', 'img'), { recursive: true });
   for (const f of GALLERY) {

@@ -90,7 +90,10 @@ describe('first visit: auto picks per page', () => {
       firstVisit: 'reload',
     });
     const list = /\[("[^\]]*")\]\.map/.exec(r.text)?.[1];
-    assert.equal(list, '"css/a.css","css/b.css","fonts/f.woff2","img/a.png","img/tiny.png"', r.text);
+    // Held, the page fetches its render-blocking assets (stylesheets, fonts); the backgrounds count
+    // towards the choice but load with the page.
+    assert.equal(list, '"css/a.css","css/b.css","fonts/f.woff2"', r.text);
+    assert.match(r.firstVisit.reason, /\(5 assets/);
   });
 });
 
@@ -123,6 +126,16 @@ describe('first visit: the reload script', () => {
     const again = rewriteHtml(r.html, options({ pagePath: 'blog/post.html', bridgeSrc: '../peer-connect.js?v=c' })).html.toString('utf8');
     assert.equal(again.match(/data-peer-connect-page/g)?.length, 1);
     assert.ok(again.includes('peer-connect.js?v=c'));
+  });
+
+  it('fetches nothing while held when the render-blocking assets are light: it only waits for the worker, without the bridge', () => {
+    const light = rewrite(
+      '<head><link rel="stylesheet" href="css/b.css"></head><body><img src="img/a.png"><img src="static/img/a.png"></body>',
+    );
+    assert.equal(light.firstVisit.mode, 'reload', light.firstVisit.reason);
+    const script = /<script data-peer-connect-page>([^<]*)<\/script>/.exec(light.text)?.[1] ?? '';
+    assert.ok(script.includes('plaintext hidden') && script.includes('addEventListener("controllerchange",go)'), script);
+    assert.ok(!script.includes('createElement("script")') && !script.includes('fetch('), 'no bridge, no fetch while held');
   });
 
   it('is a fixed text for fixed options (its hash can be given to a CSP header), with no < in it', () => {

@@ -1,15 +1,16 @@
 /**
- * The servers a benchmark compares, under one network condition: the demo site built with
- * PeerConnect (harness `startSite`: real build, real signaling server, counting origin), and the
- * plain origin a site owner has today: the same demo site, unbuilt, from the same counting
- * origin server, no worker, no bridge.
+ * The servers a benchmark compares, under one network condition: a site folder (the demo site,
+ * `DEMO_SITE`, unless a benchmark writes its own) built with PeerConnect (harness `startSite`:
+ * real build, real signaling server, counting origin), and the plain origin a site owner has
+ * today: the same folder, unbuilt, from the same counting origin server, no worker, no bridge.
  */
 import { type OriginOptions, type OriginServer, startOriginServer } from '../../../tests/e2e/harness/origin-server.ts';
-import { DEMO_SITE, startSite, type TestSite } from '../../../tests/e2e/harness/site.ts';
+import { startSite, type TestSite } from '../../../tests/e2e/harness/site.ts';
 import type { OriginNetwork } from './network.ts';
 import type { Shaper } from './shaper.ts';
 
-export type FirstVisitMode = 'swap' | 'reload' | 'off';
+/** `auto` is the product's default: the build picks `reload` or `off` per page. */
+export type FirstVisitMode = 'auto' | 'swap' | 'reload' | 'off';
 
 /**
  * `validators`: ETag/Last-Modified with `no-cache`, as Netlify and Vercel send, so a page that
@@ -29,17 +30,24 @@ export const originOptions = (net: OriginNetwork, shaper: Shaper, choice: Origin
 
 export async function startPeerConnectSite(
   mode: FirstVisitMode,
+  siteDir: string,
   net: OriginNetwork,
   shaper: Shaper,
   choice: OriginChoice,
 ): Promise<TestSite> {
-  const site = await startSite({ firstVisit: mode, origin: originOptions(net, shaper, choice) });
-  await shaper.limitPort(site.origin.port);
+  const site = await startSite({ siteDir, firstVisit: mode, origin: originOptions(net, shaper, choice) });
+  await shaper.limitPort(site.origin.port).catch(async (err: unknown) => {
+    await site.close();
+    throw err;
+  });
   return site;
 }
 
-export async function startPlainOrigin(net: OriginNetwork, shaper: Shaper, choice: OriginChoice): Promise<OriginServer> {
-  const origin = await startOriginServer({ root: DEMO_SITE, ...originOptions(net, shaper, choice) });
-  await shaper.limitPort(origin.port);
+export async function startPlainOrigin(siteDir: string, net: OriginNetwork, shaper: Shaper, choice: OriginChoice): Promise<OriginServer> {
+  const origin = await startOriginServer({ root: siteDir, ...originOptions(net, shaper, choice) });
+  await shaper.limitPort(origin.port).catch(async (err: unknown) => {
+    await origin.close();
+    throw err;
+  });
   return origin;
 }

@@ -350,7 +350,15 @@ export async function startOriginServer(options: OriginOptions): Promise<OriginS
     idle(timeoutMs = 10_000) {
       if (inFlight === 0) return Promise.resolve();
       return new Promise<void>((resolveIdle, reject) => {
-        const timer = setTimeout(() => reject(new Error(`origin: ${inFlight} responses still in flight after ${timeoutMs} ms`)), timeoutMs);
+        const open = (): string =>
+          records
+            .filter((r) => r.finishedAt === null)
+            .map((r) => `${r.visitor} ${r.path}${r.range ? ` ${r.range}` : ''} (${r.status || 'no status'}, ${r.bodyBytes} B)`)
+            .join(', ');
+        const timer = setTimeout(
+          () => reject(new Error(`origin: ${inFlight} responses still in flight after ${timeoutMs} ms: ${open()}`)),
+          timeoutMs,
+        );
         idleWaiters.push(() => {
           clearTimeout(timer);
           resolveIdle();
