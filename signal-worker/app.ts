@@ -49,7 +49,12 @@ export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
     // any Origin it liked, so refusing it would stop only honest ones.
     originRefusal: (origin) =>
       origin === undefined || originAllowed(origin) ? null : { 'failure reason': 'this origin may not use this tracker' },
-    accept: (socket) => hubs.tracker.accept(socket),
+    address: (c) => clientAddress(c, trustProxy, options.runtimeAddress),
+    capacityRefusal: (address) => {
+      const admitted = hubs.tracker.admit(address);
+      return admitted.ok ? null : { 'failure reason': admitted.error };
+    },
+    accept: (socket, address) => hubs.tracker.accept(socket, { address }),
     notUpgraded: 'this route speaks WebSocket only (WebTorrent tracker)',
   });
 

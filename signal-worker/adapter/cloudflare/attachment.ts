@@ -15,7 +15,7 @@ export interface SocketAttachment {
   urlSwarm?: string;
   /** Signaling only: the socket's peer joined, so its row must exist. */
   joined?: boolean;
-  /** Signaling only: the client's address (CF-Connecting-IP), for the per-address caps after a wake. */
+  /** The client's address (CF-Connecting-IP), for the per-address caps after a wake. */
   address?: string;
 }
 

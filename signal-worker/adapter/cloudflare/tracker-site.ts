@@ -38,9 +38,13 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
       });
     }
     if (!isUpgrade(request)) return new Response('this route speaks WebSocket only (WebTorrent tracker)', { status: 426 });
+    // Trustworthy whatever `trustProxy` says: Cloudflare sets it at its edge, over the client's.
+    const address = request.headers.get('cf-connecting-ip') || null;
+    const admitted = this.hub.admit(address);
+    if (!admitted.ok) return Response.json({ 'failure reason': admitted.error }, { status: 503, headers: { 'Retry-After': '30' } });
     const { ws, key, response } = acceptHibernatable(this.ctx);
     // No lastHeardAt: the runtime answers no tracker frame by itself.
-    this.entries.set(key, { ws, connection: this.hub.accept(clientSocket(ws)) });
+    this.entries.set(key, { ws, connection: this.hub.accept(clientSocket(ws), { address }) });
     this.save(key);
     return response;
   }
@@ -61,7 +65,11 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
         closeLost(ws);
         continue;
       }
-      const connection = this.hub.restore(clientSocket(ws), { lastSeen: attachment.lastSeen, bucket: attachment.bucket, ...stored });
+      const connection = this.hub.restore(
+        clientSocket(ws),
+        { lastSeen: attachment.lastSeen, bucket: attachment.bucket, ...stored },
+        { address: attachment.address ?? null },
+      );
       this.entries.set(attachment.key, { ws, connection });
       this.restored++;
     }
@@ -77,7 +85,8 @@ export class TrackerSite extends HibernatingObject<TrackerConnection, SocketEntr
       return;
     }
     const { memberships, newPeerIds, ...clock } = entry.connection.snapshot();
-    entry.ws.serializeAttachment({ key, ...clock });
+    const address = entry.connection.address;
+    entry.ws.serializeAttachment(address === null ? { key, ...clock } : { key, ...clock, address });
     this.rows.put(key, encodeMembershipRow({ memberships, newPeerIds }));
   }
 }

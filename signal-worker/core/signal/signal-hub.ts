@@ -4,7 +4,8 @@
  * which runtime it is in.
  */
 import { type Clock, unrefTimerClock } from '../../../protocol/clock.ts';
-import { fail, ok, type Result, type Success } from '../../../protocol/result.ts';
+import type { Result } from '../../../protocol/result.ts';
+import { Admission, type AdmitRefusalCode } from '../socket/admission.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import { ConnectionSet } from '../socket/connection-set.ts';
 import { frameRules } from '../socket/frame-gate.ts';
@@ -22,10 +23,7 @@ export interface AcceptOptions {
   address?: string | null;
 }
 
-/** Why a socket is refused before it is accepted: the route answers 503 with it. */
-export type AdmitRefusalCode = 'server-full' | 'too-many-connections';
-
-const ADMITTED: Success<void> = Object.freeze(ok(undefined));
+export type { AdmitRefusalCode };
 
 export interface SignalHubOptions {
   limits?: Partial<SignalLimits>;
@@ -45,11 +43,12 @@ export class SignalHub {
   readonly limits: SignalLimits;
   private readonly connections = new ConnectionSet<SignalConnection>();
   private readonly context: SignalContext;
-  /** Open connections by client address, for `maxConnectionsPerAddress`. */
-  private readonly byAddress = new Map<string, number>();
+  /** Open connections, in all and by client address (the connection caps). */
+  private readonly admission: Admission;
 
   constructor(options: SignalHubOptions = {}) {
     this.limits = resolveLimits('signal', DEFAULT_SIGNAL_LIMITS, options.limits);
+    this.admission = new Admission(this.limits);
     this.context = {
       index: new SwarmIndex(this.limits, options.random),
       rules: { ...frameRules('signaling', this.limits, this.limits.idleTimeoutMs), maxBufferedBytes: this.limits.maxBufferedBytes },
@@ -64,11 +63,7 @@ export class SignalHub {
    * maxConnectionsPerAddress). The route asks before the upgrade and answers 503 when not.
    */
   admit(address: string | null): Result<void, AdmitRefusalCode> {
-    if (this.connections.size >= this.limits.maxConnections)
-      return fail(`this server has ${this.limits.maxConnections} connections`, 'server-full');
-    if (address !== null && (this.byAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress)
-      return fail(`${this.limits.maxConnectionsPerAddress} connections from one address`, 'too-many-connections');
-    return ADMITTED;
+    return this.admission.admit(address);
   }
 
   /**
@@ -88,8 +83,8 @@ export class SignalHub {
   }
 
   private track(connection: SignalConnection): SignalConnection {
-    const address = connection.address;
-    if (address !== null && !connection.isClosed) this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
+    if (connection.isClosed) return connection;
+    this.admission.enter(connection.address);
     return this.connections.add(connection);
   }
 
@@ -97,11 +92,7 @@ export class SignalHub {
   private ended(connection: SignalConnection): void {
     if (!this.connections.has(connection)) return;
     this.connections.delete(connection);
-    const address = connection.address;
-    if (address === null) return;
-    const left = (this.byAddress.get(address) ?? 1) - 1;
-    if (left > 0) this.byAddress.set(address, left);
-    else this.byAddress.delete(address);
+    this.admission.leave(connection.address);
   }
 
   stats(): SignalStats {

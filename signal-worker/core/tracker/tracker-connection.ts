@@ -21,6 +21,7 @@ import {
   type TrackerRefusal,
   type TrackerResponse,
 } from '../../../protocol/tracker-messages.ts';
+import type { AdmitRefusalCode } from '../socket/admission.ts';
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
 import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';
@@ -45,21 +46,35 @@ export interface TrackerContext {
 }
 
 /** Why a tracker request or connection was refused. */
-export type TrackerErrorCode = 'malformed' | 'peer-id-churn' | TrackerIndexCode | SocketErrorCode;
+export type TrackerErrorCode = 'malformed' | 'peer-id-churn' | AdmitRefusalCode | TrackerIndexCode | SocketErrorCode;
+
+/** Where a socket came from, and whether the hub refused it. */
+export interface TrackerAcceptOptions {
+  /** The client's address (the runtime's, or a trusted proxy header's); null when unknown. */
+  address?: string | null;
+  /** The hub refused the socket (a connection cap): it is told why and closed at once. */
+  refused?: Failure<AdmitRefusalCode>;
+}
 
 export class TrackerConnection extends SocketConnection<TrackerErrorCode> implements TrackerSink {
   /** Peer ids this connection may still mint (see the file's comment). */
   private readonly newPeerIds: TokenBucket;
 
+  /** The client's address, counted against the hub's per-address cap; null when unknown. */
+  readonly address: string | null;
+
   constructor(
     socket: ClientSocket,
     private readonly context: TrackerContext,
     restored?: TrackerSnapshot,
+    options: TrackerAcceptOptions = {},
   ) {
     super(socket, context.clock, context.rules, restored);
+    this.address = options.address ?? null;
     const { limits, clock } = context;
     this.newPeerIds = new TokenBucket(limits.newPeerIdsPerMinute / 60, limits.newPeerIdBurst, clock.now(), restored?.newPeerIds);
     for (const membership of restored?.memberships ?? []) context.index.restore(this, membership);
+    if (options.refused) this.violate(options.refused);
   }
 
   snapshot(): TrackerSnapshot {

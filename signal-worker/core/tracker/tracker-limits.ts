@@ -4,6 +4,8 @@
  */
 import {
   MAX_MESSAGES_PER_SECOND,
+  MAX_SIGNAL_CONNECTIONS,
+  MAX_SIGNAL_CONNECTIONS_PER_ADDRESS,
   MAX_TRACKER_MESSAGE_CHARS,
   MESSAGE_BURST,
   TRACKER_ANNOUNCE_INTERVAL_S,
@@ -36,7 +38,12 @@ export interface TrackerLimits {
   peerTtlMs: number;
   sweepIntervalMs: number;
 
-  // ---- Hostile clients (issue 11): sybils, offer floods, peer-id churn ----
+  // ---- Hostile clients (issue 11): sybils, offer floods, peer-id churn, socket counts ----
+
+  /** Open sockets on this hub; one more gets 503 before the upgrade (`server-full` if it raced in). */
+  maxConnections: number;
+  /** Open sockets from one client address; one more gets 503 before the upgrade (`too-many-connections`). */
+  maxConnectionsPerAddress: number;
 
   /** Peer ids one connection may hold in one torrent; one more is refused (the socket stays open). */
   maxPeerIdsPerConnectionInSwarm: number;
@@ -110,6 +117,9 @@ export const DEFAULT_TRACKER_LIMITS: Readonly<TrackerLimits> = Object.freeze({
   minAnnounceIntervalS: TRACKER_MIN_ANNOUNCE_INTERVAL_S,
   peerTtlMs: TRACKER_PEER_TTL_MS,
   sweepIntervalMs: TRACKER_SWEEP_INTERVAL_MS,
+  // One server's sockets cost the same on either route: the same caps (protocol/limits.ts).
+  maxConnections: MAX_SIGNAL_CONNECTIONS,
+  maxConnectionsPerAddress: MAX_SIGNAL_CONNECTIONS_PER_ADDRESS,
   maxPeerIdsPerConnectionInSwarm: TRACKER_MAX_PEER_IDS_PER_CONNECTION_IN_SWARM,
   newPeerIdBurst: TRACKER_NEW_PEER_ID_BURST,
   newPeerIdsPerMinute: TRACKER_NEW_PEER_IDS_PER_MINUTE,

@@ -15,6 +15,7 @@ import type { RuntimeName } from '../../runtimes/types.ts';
 import type { ComplianceCase } from '../support/case.ts';
 import { GOOD_ORIGIN, HOSTILE_LIMITS, SIGNAL_LIMITS } from '../support/config.ts';
 import { hash, peerId, refusedUpgrade, type SignalClient } from '../support/signal-client.ts';
+import { binaryId } from '../support/tracker-client.ts';
 import { withTimeout } from '../support/wait.ts';
 
 /** The hostile client's address, and other visitors' (127.0.0.1 is the suite's own). */
@@ -144,6 +145,21 @@ export const hostileServerCases: readonly ComplianceCase[] = [
       const another = await signal(swarm, GOOD_ORIGIN, OTHER[0]);
       await another.join('another');
       await another.assertServed();
+    },
+  },
+  {
+    name: 'hostile tracker: one address past maxConnectionsPerAddress gets 503 before the upgrade; others are served',
+    async run({ server, tracker }) {
+      const bystander = await tracker();
+      for (let i = 0; i < HOSTILE_LIMITS.maxConnectionsPerAddress; i++) await tracker(undefined, HOSTILE);
+      const refused = await refusedUpgrade(server.trackerUrl, undefined, HOSTILE);
+      assert.equal(refused.status, 503, refused.body);
+      // @hono/node-ws answers a refused upgrade with its status alone; the others send the body.
+      if (refused.body !== '')
+        assert.match(String((JSON.parse(refused.body) as Record<string, unknown>)['failure reason']), /connections from one address/);
+      assert.deepEqual(await bystander.scrape(binaryId('c')), { complete: 0, incomplete: 0, downloaded: 0 });
+      const another = await tracker(undefined, OTHER[0]);
+      assert.deepEqual(await another.scrape(binaryId('c')), { complete: 0, incomplete: 0, downloaded: 0 });
     },
   },
   {

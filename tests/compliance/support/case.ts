@@ -16,8 +16,8 @@ export interface CaseContext {
    * from 127.0.0.1 unless `from` names another loopback address (another client address).
    */
   signal(swarm: string, origin?: string, from?: string): Promise<SignalClient>;
-  /** A tracker socket, with no Origin unless told otherwise. */
-  tracker(origin?: string): Promise<TrackerClient>;
+  /** A tracker socket, with no Origin unless told otherwise, from 127.0.0.1 unless `from` names another loopback address. */
+  tracker(origin?: string, from?: string): Promise<TrackerClient>;
   /** Runs when the case ends (for clients that are not plain sockets). */
   defer(cleanup: () => Promise<void> | void): void;
 }
@@ -38,8 +38,8 @@ export async function runCase(testCase: ComplianceCase, server: RuntimeServer, t
       cleanups.push(() => client.ws.terminate());
       return client;
     },
-    tracker: async (origin) => {
-      const client = await TrackerClient.open(server, origin);
+    tracker: async (origin, from) => {
+      const client = await TrackerClient.open(server, origin, from);
       cleanups.push(() => client.ws.terminate());
       return client;
     },

@@ -63,6 +63,8 @@ export const HUGE_FRAME_CHARS = 2 * 1024 * 1024;
 
 export const HOSTILE_LAUNCH: LaunchOptions = {
   limits: HOSTILE_LIMITS,
+  // The tracker route counts sockets per address the same way.
+  trackerLimits: { maxConnectionsPerAddress: HOSTILE_LIMITS.maxConnectionsPerAddress },
   allowedOrigins: [GOOD_ORIGIN],
   startTimeoutMs: 20_000,
 };

@@ -34,13 +34,17 @@ export class TrackerClient {
   }
 
   /** No Origin, as a Node or desktop WebTorrent client connects, unless one is given. */
-  static open(server: RuntimeServer, origin?: string): Promise<TrackerClient> {
-    return TrackerClient.connect(server.trackerUrl, origin, server.runtime);
+  /** `localAddress`: another loopback address to connect from (another client address). */
+  static open(server: RuntimeServer, origin?: string, localAddress?: string): Promise<TrackerClient> {
+    return TrackerClient.connect(server.trackerUrl, origin, server.runtime, localAddress);
   }
 
   /** A socket to the tracker route at `url`, with no Origin unless one is given. */
-  static connect(url: string, origin?: string, target = url): Promise<TrackerClient> {
-    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
+  static connect(url: string, origin?: string, target = url, localAddress?: string): Promise<TrackerClient> {
+    const options: WebSocket.ClientOptions = {};
+    if (origin !== undefined) options.origin = origin;
+    if (localAddress !== undefined) options.localAddress = localAddress;
+    const ws = new WebSocket(url, options);
     return withTimeout(
       new Promise((resolve, reject) => {
         ws.once('open', () => resolve(new TrackerClient(ws)));
