@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeFiles } from '../unit/build-helpers.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { settle, startSite, type TestSite, viewPage } from './harness/site.ts';
+import { settle, startSite, type TestSite, viewPage, waitUntilSeeding } from './harness/site.ts';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lecture</title></head>
@@ -88,6 +88,8 @@ describe('content types', () => {
     for (const name of ['v1', 'v2'] as const) {
       const v = await launchVisitor(name);
       visitors.push(v);
+      // v2 arrives once v1 holds what the page uses and the server knows it (v1 fetches the rest below).
+      if (name === 'v2') await waitUntilSeeding(site, ASSETS);
       await viewPage(v.page, site, 'index.html');
       const answers = await fetchBoth(v.page, ASSETS);
       console.log(`content types ${name}: ${JSON.stringify(answers)}`);

@@ -22,8 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { writeScriptHeavySite, writeSiteFile } from './harness/script-heavy-site.ts';
-import { holdersOf } from './harness/signal-probe.ts';
-import { DEMO_SITE, startSite, type TestSite, waitForImages, waitForReady, waitUntil } from './harness/site.ts';
+import { DEMO_SITE, startSite, type TestSite, waitForImages, waitForReady, waitUntilSeeding } from './harness/site.ts';
 
 const ORIGIN_LATENCY_MS = 40;
 const GALLERY = ['dunes-evening.jpg', 'lighthouse-point.jpg', 'old-town-rooftops.jpg'];
@@ -79,21 +78,6 @@ const originBytes = (site: TestSite, visitor: string, paths: string[]): number =
   return paths.reduce((n, p) => n + (byPath.get(`/${p}`)?.bytes ?? 0), 0);
 };
 
-/**
- * Until the signaling server's own index lists a holder for every one of `paths`: the first
- * visitor has stored and announced them, so a newcomer arriving now can be served.
- */
-async function seeding(site: TestSite, paths: string[]): Promise<void> {
-  const swarm = new URL(site.origin.url).host;
-  for (const path of paths) {
-    const hash = site.manifest.assets[path]?.hash;
-    assert.ok(hash, `${path} is an asset`);
-    await waitUntil(`${path} announced by visitor 1`, 20_000, async () =>
-      (await holdersOf(site.signalUrl, swarm, hash)).length > 0 ? true : undefined,
-    );
-  }
-}
-
 /** Opens a page as a visitor arriving from a link, and waits until it ran its own script (after a first-visit reload, if any). */
 async function arrive(page: Page, url: string, ranSelector: string): Promise<void> {
   await page.goto(url, { waitUntil: 'commit' });
@@ -137,7 +121,7 @@ describe('first visits (--first-visit auto)', () => {
     const assets = ['js/bundle.js', 'css/site.css', 'css/theme.css', 'fonts/inter.woff2'];
     await arrive(v1.page, site.url('index.html'), '#out');
     await waitForReady(v1.page);
-    await seeding(site, assets);
+    await waitUntilSeeding(site, assets);
     await arrive(v2.page, site.url('index.html'), '#out');
     await waitForReady(v2.page);
     const state = await v2.page.evaluate(() => ({
@@ -190,7 +174,7 @@ describe('first visits (--first-visit auto)', () => {
     const images = GALLERY.map((f) => `img/${f}`);
     await arrive(v1.page, site.url('gallery.html'), '#count');
     await waitForImages(v1.page, 30_000, 3);
-    await seeding(site, images);
+    await waitUntilSeeding(site, images);
     await arrive(v2.page, site.url('gallery.html'), '#count');
     await waitForImages(v2.page, 30_000, 3);
     await v2.page.waitForFunction(() => document.body.dataset.loadedAtLoad !== undefined, undefined, { timeout: 30_000 });
@@ -214,7 +198,7 @@ describe('first visits (--first-visit auto)', () => {
     // visitor 1 holds the gallery's images (the gallery test ran first; this makes sure on its own).
     await arrive(v1.page, site.url('gallery.html'), '#count');
     await waitForImages(v1.page, 30_000, 3);
-    await seeding(site, images);
+    await waitUntilSeeding(site, images);
     for (const page of ['csp-nonce.html', 'csp-strict.html', 'csp-header.html']) {
       const name = `csp-${page.replace('.html', '')}`;
       const fresh = await launchVisitor(name);
@@ -249,7 +233,7 @@ describe('first visits (--first-visit auto)', () => {
     await arrive(v1.page, site.url('base.html'), '#count');
     await waitForImages(v1.page, 30_000, 3);
     await waitForReady(v1.page);
-    await seeding(site, images);
+    await waitUntilSeeding(site, images);
     const fresh = await launchVisitor('base2');
     try {
       await arrive(fresh.page, site.url('base.html'), '#count');

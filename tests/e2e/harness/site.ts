@@ -19,6 +19,7 @@ import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/man
 import { startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
 import type { Visitor } from './browser.ts';
 import { type OriginOptions, type OriginServer, startOriginServer } from './origin-server.ts';
+import { holdersOf } from './signal-probe.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO_SITE = join(ROOT, 'demo', 'site');
@@ -528,6 +529,19 @@ export async function waitForTakeover(
  * Every key in the visitor's piece store, with the SHA-256 of each stored piece's bytes
  * (`p:<hash>:<index>` → hex; `a:<hash>` and other records → ''). Computed in the page.
  */
+/**
+ * Until the signaling server's own index lists a holder for every one of `paths` (site paths of
+ * assets): a visitor has stored and announced them, so a newcomer arriving now can be served by it.
+ */
+export async function waitUntilSeeding(site: TestSite, paths: readonly string[], ms = 20_000): Promise<void> {
+  const swarm = new URL(site.origin.url).host;
+  for (const path of paths) {
+    const hash = site.manifest.assets[path]?.hash;
+    if (!hash) throw new Error(`${path} is not an asset of the site`);
+    await waitUntil(`${path} announced`, ms, async () => ((await holdersOf(site.signalUrl, swarm, hash)).length > 0 ? true : undefined));
+  }
+}
+
 export async function storedDigests(page: Page): Promise<Record<string, string>> {
   return page.evaluate(async () => {
     const dbs = await indexedDB.databases();
