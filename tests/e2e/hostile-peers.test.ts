@@ -48,7 +48,7 @@ describe('hostile peers against an uploading tab', () => {
   };
 
   test('a peer re-requesting one stored piece, 12 in flight, gets it once; the rest are refused `duplicate`', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     assert.ok(victim);
     const digests = await storedDigests(victim.page);
@@ -87,7 +87,7 @@ describe('hostile peers against an uploading tab', () => {
   });
 
   test('a peer asking for every stored piece twice gets each once: what the victim uploads is bounded by what it stores', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     assert.ok(victim);
     const digests = await storedDigests(victim.page);
@@ -128,7 +128,7 @@ describe('hostile peers against an uploading tab', () => {
   });
 
   test(`a peer flooding \`have\` (512 random hashes a frame) is banned and unlinked past ${MAX_HAVES_PER_LINK} hashes`, {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     assert.ok(victim);
     const h = await hostile();

@@ -37,8 +37,13 @@ export interface HostileOptions {
 export interface HostilePeer {
   peerId: string;
   links: HostileLink[];
-  /** Opens a link to `victim` by offering through the relay (as a bridge does to a holder with no offer left). */
-  connectTo(victim: string, ms?: number): Promise<HostileLink>;
+  /**
+   * Opens a link to `victim` by offering through the relay (as a bridge does to a holder with no
+   * offer left). An attempt that has not opened in `attemptMs` is dropped and a fresh offer sent,
+   * as a client retries: on a busy machine Node's WebRTC sometimes leaves a first attempt
+   * half-open. At most `attempts` tries: a hang guard, not a deadline.
+   */
+  connectTo(victim: string, attemptMs?: number, attempts?: number): Promise<HostileLink>;
   /** Signaling messages as the server sent them. */
   send(message: ClientMessage): void;
   /** The next server message that passes `accept`, within `ms`. */
@@ -167,18 +172,26 @@ export async function startHostilePeer(options: HostileOptions): Promise<Hostile
     links,
     send,
     next,
-    async connectTo(victim, ms = 15_000) {
-      const connId = newPeerId();
-      const opened = new Promise<HostileLink>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`hostile peer: no link to ${victim}`)), ms);
-        linkWaiters.set(connId, (link) => {
-          clearTimeout(timer);
-          resolve(link);
+    async connectTo(victim, attemptMs = 10_000, attempts = 6) {
+      for (let attempt = 1; ; attempt++) {
+        const connId = newPeerId();
+        let timer: NodeJS.Timeout | undefined;
+        const opened = new Promise<HostileLink | null>((resolve) => {
+          timer = setTimeout(() => resolve(null), attemptMs);
+          linkWaiters.set(connId, (link) => {
+            clearTimeout(timer);
+            resolve(link);
+          });
         });
-      });
-      const sdp = await makeOffer(connId, () => victim);
-      send({ type: 'signal', to: victim, connId, sdp: { type: 'offer', sdp } });
-      return opened;
+        const sdp = await makeOffer(connId, () => victim);
+        send({ type: 'signal', to: victim, connId, sdp: { type: 'offer', sdp } });
+        const link = await opened;
+        if (link) return link;
+        linkWaiters.delete(connId);
+        peers.get(connId)?.destroy();
+        peers.delete(connId);
+        if (attempt >= attempts) throw new Error(`hostile peer: no link to ${victim} in ${attempts} attempts`);
+      }
     },
     async close() {
       for (const p of peers.values()) p.destroy();
