@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { type ClientMessage, decodeServerMessage, type ServerMessage, type SignalErrorCode } from '../../../protocol/signal-messages.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
+import { clientOptions } from './client-options.ts';
 import { GOOD_ORIGIN } from './config.ts';
 import { Inbox } from './inbox.ts';
 import { WAIT_MS, withTimeout } from './wait.ts';
@@ -53,10 +54,7 @@ export class SignalClient {
    * `localAddress` (a 127.x.y.z address: all of 127/8 is loopback) makes it another client address.
    */
   static connect(url: string, swarm: string, origin?: string, target = url, localAddress?: string): Promise<SignalClient> {
-    const options: WebSocket.ClientOptions = {};
-    if (origin !== undefined) options.origin = origin;
-    if (localAddress !== undefined) options.localAddress = localAddress;
-    const ws = new WebSocket(`${url}?swarm=${encodeURIComponent(swarm)}`, options);
+    const ws = new WebSocket(`${url}?swarm=${encodeURIComponent(swarm)}`, clientOptions(origin, localAddress));
     return withTimeout(
       new Promise((resolve, reject) => {
         ws.once('open', () => resolve(new SignalClient(ws, swarm)));
@@ -137,10 +135,7 @@ export async function closeFrameOf(ws: WebSocket, ms: number): Promise<{ code: n
 
 /** The HTTP status and body of a refused upgrade; rejects if the upgrade succeeded. */
 export function refusedUpgrade(url: string, origin?: string, localAddress?: string): Promise<{ status: number; body: string }> {
-  const options: WebSocket.ClientOptions = {};
-  if (origin !== undefined) options.origin = origin;
-  if (localAddress !== undefined) options.localAddress = localAddress;
-  const ws = new WebSocket(url, options);
+  const ws = new WebSocket(url, clientOptions(origin, localAddress));
   return withTimeout(
     new Promise((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => {

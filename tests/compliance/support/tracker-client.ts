@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { isRecord } from '../../../protocol/result.ts';
 import type { RuntimeServer } from '../../runtimes/types.ts';
+import { clientOptions } from './client-options.ts';
 import { Inbox } from './inbox.ts';
 import { type Closed, closeFrameOf } from './signal-client.ts';
 import { WAIT_MS, withTimeout } from './wait.ts';
@@ -41,10 +42,7 @@ export class TrackerClient {
 
   /** A socket to the tracker route at `url`, with no Origin unless one is given. */
   static connect(url: string, origin?: string, target = url, localAddress?: string): Promise<TrackerClient> {
-    const options: WebSocket.ClientOptions = {};
-    if (origin !== undefined) options.origin = origin;
-    if (localAddress !== undefined) options.localAddress = localAddress;
-    const ws = new WebSocket(url, options);
+    const ws = new WebSocket(url, clientOptions(origin, localAddress));
     return withTimeout(
       new Promise((resolve, reject) => {
         ws.once('open', () => resolve(new TrackerClient(ws)));
