@@ -97,3 +97,27 @@ describe('AlarmClock', () => {
     assert.equal(clock.size, 0);
   });
 });
+
+describe('AlarmClock on every frame', () => {
+  it('an early alarm with nothing due still leaves the alarm set for the next timer', () => {
+    const store = {
+      set: [] as number[],
+      setAlarm(at: number | Date) {
+        this.set.push(Number(at));
+        return Promise.resolve();
+      },
+    };
+    const time = { now: 1_000_000 };
+    const clock = new AlarmClock(store, () => time.now);
+    let ran = 0;
+    clock.setTimeout(() => ran++, 1_000);
+    time.now += 500; // the alarm came early (or a frame runs runDue): nothing is due
+    assert.equal(clock.runDue(), 0);
+    clock.fire();
+    assert.equal(ran, 0);
+    assert.equal(store.set.at(-1), 1_001_000, 'the alarm is set again for the pending timer');
+    time.now += 500;
+    assert.equal(clock.runDue(), 1);
+    assert.equal(ran, 1);
+  });
+});
