@@ -41,7 +41,7 @@ describe('a slow-drip holder', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('its pieces come late but valid: the newcomer takes the rest of each image from the origin', { timeout: 90_000 }, async () => {
+  test('its pieces come late but valid: the newcomer takes the rest of each image from the origin', { timeout: 300_000 }, async () => {
     assert.ok(site);
     const { manifest } = site;
     const files = new Map<string, Uint8Array>();
@@ -72,13 +72,26 @@ describe('a slow-drip holder', () => {
         }),
     });
 
-    visitor = await launchVisitor('newcomer');
-    const session = await viewPages(visitor, site, [PAGE], 60_000);
-    await settle(site);
+    // The newcomer must reach the drip peer for anything to be tested. On a loaded machine Node's
+    // WebRTC sometimes leaves the first link half-open past the bridge's 5 s connect deadline, and
+    // the bridge rightly takes every image from the origin: a fresh visitor then tries again (a
+    // bounded number of times; the assertion below still fails if none ever reached the peer).
+    let name = '';
+    let session: Awaited<ReturnType<typeof viewPages>> | undefined;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await visitor?.close();
+      name = `newcomer-${attempt}`;
+      visitor = await launchVisitor(name);
+      session = await viewPages(visitor, site, [PAGE], 60_000);
+      await settle(site);
+      if (asked > 0) break;
+      console.log(`slow peer: ${name} never reached the drip peer (no link); a fresh visitor tries again`);
+    }
+    assert.ok(session && visitor);
     const keys = session.keys.filter((k) => IMAGES.includes(k));
     assert.equal(keys.length, IMAGES.length, `the page used ${JSON.stringify(session.keys)}`);
     const total = assetBytes(site, IMAGES);
-    const origin = originUse(site, 'newcomer', IMAGES).pageAssetBytes;
+    const origin = originUse(site, name, IMAGES).pageAssetBytes;
     const stats = session.pageStats[0]?.stats;
     assert.ok(stats);
     console.log(
