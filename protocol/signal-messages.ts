@@ -16,6 +16,7 @@ import {
   SWARM_ID_PATTERN,
 } from './limits.ts';
 import { fail, isRecord, ok, parseJson, type Result } from './result.ts';
+import { decodeP2pModeMessage, decodeReport, isP2pMode, type P2pMode, type P2pModeMessage, type UsageReport } from './usage-report.ts';
 
 export interface Sdp {
   type: 'offer' | 'answer';
@@ -57,7 +58,9 @@ export type ClientMessage =
   | { type: 'want'; hash: string; exclude: string[] }
   /** Relay an offer or answer to one peer of the same swarm. */
   | { type: 'signal'; to: string; connId: string; sdp: Sdp }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  /** The page view's counters' growth (protocol/usage-report.ts): what the dashboard sums. */
+  | UsageReport;
 
 export interface PeerCandidate {
   peerId: string;
@@ -66,7 +69,10 @@ export interface PeerCandidate {
 }
 
 export type ServerMessage =
-  | { type: 'joined'; peerId: string; swarmSize: number; peers: PeerCandidate[] }
+  /** `mode`: the swarm's P2P mode (protocol/usage-report.ts); absent from older servers, meaning `on`. */
+  | { type: 'joined'; peerId: string; swarmSize: number; peers: PeerCandidate[]; mode?: P2pMode }
+  /** The swarm's mode changed (the site owner's switch). */
+  | P2pModeMessage
   | { type: 'peers'; hash: string; peers: PeerCandidate[] }
   | { type: 'signal'; from: string; connId: string; sdp: Sdp }
   /** One of our parked offers was handed out: make another, expect an answer for `connId`. */
@@ -104,6 +110,8 @@ export const SIGNAL_ERROR_CODES = [
   'slow-reader',
   /** A full swarm let a newcomer in in place of this peer, which held nothing and was silent longest. */
   'evicted',
+  /** Not fatal: a `report` past the connection's report rate (REPORT_BURST, REPORT_REFILL_MS) was not counted. */
+  'report-dropped',
 ] as const;
 export type SignalErrorCode = (typeof SIGNAL_ERROR_CODES)[number];
 
@@ -183,6 +191,8 @@ export function decodeClientMessage(text: string): Result<ClientMessage> {
     }
     case 'ping':
       return ok({ type: 'ping' });
+    case 'report':
+      return decodeReport(m);
     default:
       return fail(`unknown type ${JSON.stringify(m.type).slice(0, 40)}`);
   }
@@ -215,7 +225,10 @@ export function decodeServerMessage(text: string): Result<ServerMessage> {
     case 'joined': {
       if (!str(m.peerId, PEER_ID_PATTERN) || typeof m.swarmSize !== 'number') return fail('joined: bad fields');
       const peers = decodeCandidates(m.peers ?? []);
-      return peers.ok ? ok({ type: 'joined', peerId: m.peerId, swarmSize: m.swarmSize, peers: peers.value }) : peers;
+      if (!peers.ok) return peers;
+      if (m.mode !== undefined && !isP2pMode(m.mode)) return fail('joined: unknown mode');
+      const joined = { type: 'joined', peerId: m.peerId, swarmSize: m.swarmSize, peers: peers.value } as const;
+      return ok(m.mode === undefined ? joined : { ...joined, mode: m.mode });
     }
     case 'peers': {
       if (!str(m.hash, HASH_PATTERN)) return fail('peers: bad fields');
@@ -232,6 +245,8 @@ export function decodeServerMessage(text: string): Result<ServerMessage> {
       return ok({ type: 'offer-used', connId: m.connId, by: m.by });
     case 'pong':
       return ok({ type: 'pong' });
+    case 'p2p-mode':
+      return decodeP2pModeMessage(m);
     case 'error':
       if (typeof m.message !== 'string') return fail('error: bad fields');
       if (!SIGNAL_ERROR_CODES.some((c) => c === m.code)) return fail('error: unknown code');

@@ -8,6 +8,8 @@ import { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../protocol/routes.ts';
 import { clientAddress, type RuntimeAddress, type TrustProxy } from './client-address.ts';
+import { localBackend } from './dashboard/local-backend.ts';
+import { type DashboardBackend, mountDashboard } from './dashboard/routes.ts';
 import { type AllowedOrigins, createOriginCheck } from './origin-policy.ts';
 import type { SignalHubs } from './signal-hubs.ts';
 import { mountSocketRoute } from './socket-route.ts';
@@ -23,6 +25,13 @@ export interface SignalAppOptions<T> {
   runtimeAddress?: RuntimeAddress;
   /** Which proxy header, if any, names the client instead (default `'none'`: see client-address.ts). */
   trustProxy?: TrustProxy;
+  /**
+   * The site owner's token for the dashboard, metrics and P2P switch (dashboard/routes.ts); null
+   * or absent: those routes answer 404.
+   */
+  dashboardToken?: string | null;
+  /** Where those routes read from; default this app's own hubs (Cloudflare passes its Durable Objects). */
+  dashboardBackend?: DashboardBackend;
 }
 
 export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
@@ -57,6 +66,8 @@ export function createSignalApp<T>(options: SignalAppOptions<T>): Hono {
     accept: (socket, address) => hubs.tracker.accept(socket, { address }),
     notUpgraded: 'this route speaks WebSocket only (WebTorrent tracker)',
   });
+
+  mountDashboard(app, { token: options.dashboardToken ?? null, backend: options.dashboardBackend ?? localBackend(hubs) });
 
   mountSocketRoute(app, {
     path: DEFAULT_SIGNAL_PATH,

@@ -2,6 +2,7 @@
  * The two hubs every signaling server holds, the signaling route's and the tracker's: made from
  * one config, counted together on the health route, and shut down together.
  */
+import type { P2pModes } from '../protocol/usage-report.ts';
 import { SignalHub, type SignalStats } from './core/signal/signal-hub.ts';
 import type { SignalLimits } from './core/signal/signal-limits.ts';
 import { TrackerHub, type TrackerStats } from './core/tracker/tracker-hub.ts';
@@ -10,6 +11,8 @@ import type { TrackerLimits } from './core/tracker/tracker-limits.ts';
 export interface HubLimits {
   limits?: Partial<SignalLimits>;
   trackerLimits?: Partial<TrackerLimits>;
+  /** Each swarm's P2P mode at start (protocol/usage-report.ts); default `on` everywhere. */
+  p2p?: P2pModes;
 }
 
 /** What the health route reports. */
@@ -23,7 +26,7 @@ export class SignalHubs {
   readonly tracker: TrackerHub;
 
   constructor(limits: HubLimits = {}) {
-    this.signal = new SignalHub({ limits: limits.limits ?? {} });
+    this.signal = new SignalHub({ limits: limits.limits ?? {}, p2p: limits.p2p ?? {} });
     this.tracker = new TrackerHub({ limits: limits.trackerLimits ?? {} });
   }
 

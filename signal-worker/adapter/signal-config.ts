@@ -10,6 +10,7 @@
  */
 import { SWARM_ID_PATTERN } from '../../protocol/limits.ts';
 import { fail, isRecord, ok, type Result } from '../../protocol/result.ts';
+import { decodeP2pModes, type P2pModes } from '../../protocol/usage-report.ts';
 import { TRUST_PROXY_VALUES, type TrustProxy } from '../client-address.ts';
 import { DEFAULT_SIGNAL_LIMITS, type SignalLimits } from '../core/signal/signal-limits.ts';
 import { checkLimits, type LimitSet } from '../core/socket/limits.ts';
@@ -38,6 +39,11 @@ export interface SignalConfig {
    * picks its own address. Cloudflare's Durable Objects read CF-Connecting-IP whatever this says.
    */
   trustProxy: TrustProxy;
+  /**
+   * Each swarm's P2P mode at start: `{"*": "on", "<swarm>": "download-only" | "off"}` (README
+   * "Turning P2P down or off"). Default `on` everywhere.
+   */
+  p2p: P2pModes;
 }
 
 export const CONFIG_ERROR_CODES = [
@@ -51,10 +57,12 @@ export const CONFIG_ERROR_CODES = [
   'bad-swarm-id',
   'bad-port',
   'bad-trust-proxy',
+  'bad-p2p-mode',
+  'bad-dashboard-token',
 ] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
-const KEYS: ReadonlyArray<keyof SignalConfig> = ['limits', 'trackerLimits', 'allowedOrigins', 'healthSwarms', 'trustProxy'];
+const KEYS: ReadonlyArray<keyof SignalConfig> = ['limits', 'trackerLimits', 'allowedOrigins', 'healthSwarms', 'trustProxy', 'p2p'];
 
 /** Where a bad config must stop start-up (a standalone entry, a Durable Object), this is what is thrown. */
 export class SignalConfigError extends Error {
@@ -85,7 +93,10 @@ export function decodeSignalConfig(raw: unknown): Result<SignalConfig, ConfigErr
   if (!healthSwarms.ok) return healthSwarms;
   const trustProxy = decodeTrustProxy(config.trustProxy);
   if (!trustProxy.ok) return trustProxy;
+  const p2p = decodeP2pModes(config.p2p);
+  if (!p2p.ok) return fail(`${SIGNAL_CONFIG_VAR}.${p2p.error}`, 'bad-p2p-mode');
   return ok({
+    p2p: p2p.value,
     limits: limits.value,
     trackerLimits: trackerLimits.value,
     allowedOrigins: allowedOrigins.value,

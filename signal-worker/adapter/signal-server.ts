@@ -8,6 +8,7 @@
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
+import type { P2pModes } from '../../protocol/usage-report.ts';
 import { createSignalApp } from '../app.ts';
 import type { RuntimeAddress, TrustProxy } from '../client-address.ts';
 import type { SignalStats } from '../core/signal/signal-hub.ts';
@@ -31,6 +32,13 @@ export interface SignalServerOptions {
   trackerLimits?: Partial<TrackerLimits>;
   /** Default `'none'`: the per-address caps count the TCP peer's address (see client-address.ts). */
   trustProxy?: TrustProxy;
+  /**
+   * The site owner's token for `/peer-connect/dashboard`, `/metrics` and `/p2p`; absent or null:
+   * those routes answer 404 (see signal-worker/dashboard/routes.ts).
+   */
+  dashboardToken?: string | null;
+  /** Each swarm's P2P mode at start (`{"*": "on", "<swarm>": "off"}`); default `on` everywhere. */
+  p2p?: P2pModes;
 }
 
 export interface RunningSignalServer {
@@ -43,6 +51,8 @@ export interface RunningSignalServer {
   port: number;
   stats(): SignalStats;
   trackerStats(): TrackerStats;
+  /** Replaces the P2P modes and tells the affected bridges at once; returns how many were told. */
+  setP2pModes(modes: P2pModes): number;
   /** Closes every socket (1001), then the listener; the same promise however often it is called. */
   close(): Promise<void>;
 }
@@ -78,7 +88,7 @@ export async function serveSignalApp(listen: Listen, options: SignalServerOption
   const address = { host: options.host ?? DEFAULT_HOST, port: options.port ?? 0, maxFrameBytes: hubs.maxFrameBytes };
   const trustProxy = options.trustProxy ?? 'none';
   const listening = await listen(address, (upgradeWebSocket, runtimeAddress) =>
-    createSignalApp({ upgradeWebSocket, hubs, allowedOrigins, runtimeAddress, trustProxy }),
+    createSignalApp({ upgradeWebSocket, hubs, allowedOrigins, runtimeAddress, trustProxy, dashboardToken: options.dashboardToken ?? null }),
   );
   const ws = listening.origin.replace(/^http/, 'ws');
   return {
@@ -88,6 +98,7 @@ export async function serveSignalApp(listen: Listen, options: SignalServerOption
     port: listening.port,
     stats: () => hubs.signal.stats(),
     trackerStats: () => hubs.tracker.stats(),
+    setP2pModes: (modes) => hubs.signal.setP2pModes(modes),
     close: closeOnce(hubs, listening),
   };
 }

@@ -6,9 +6,13 @@
  *
  *   PORT                          port to bind on 127.0.0.1 (0 = any free port; default 8787)
  *   PEER_CONNECT_SIGNAL_CONFIG    JSON {limits?, trackerLimits?, allowedOrigins?, trustProxy?} (signal-config.ts)
+ *   PEER_CONNECT_DASHBOARD_TOKEN  the site owner's token for the dashboard, metrics and P2P switch
+ *                                 (at least 16 characters); unset: those routes answer 404
  *   PEER_CONNECT_EXIT_WITH_STDIN  "1": exit when stdin ends (a launcher that dies, even by
  *                                 SIGKILL, then never leaves a server behind)
  */
+
+import { DASHBOARD_TOKEN_ENV, dashboardTokenProblem } from '../dashboard/token.ts';
 import { readSignalConfig, SIGNAL_CONFIG_VAR, SignalConfigError } from './signal-config.ts';
 import { DEFAULT_HOST, type SignalServerOptions } from './signal-server.ts';
 
@@ -26,7 +30,12 @@ const LISTENING_PREFIX = 'peer-connect signal listening on ';
  */
 export function readStandaloneOptions(getEnv: (name: string) => string | undefined): Required<SignalServerOptions> {
   const config = readSignalConfig(getEnv(SIGNAL_CONFIG_VAR));
+  const token = getEnv(DASHBOARD_TOKEN_ENV) || null;
+  const problem = token === null ? null : dashboardTokenProblem(token);
+  if (problem !== null) throw new SignalConfigError('bad-dashboard-token', `${DASHBOARD_TOKEN_ENV}: ${problem}`);
   return {
+    dashboardToken: token,
+    p2p: config.p2p,
     host: DEFAULT_HOST,
     port: parsePort(getEnv(PORT_ENV)),
     allowedOrigins: config.allowedOrigins,

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
+import { DASHBOARD_TOKEN_ENV } from '../../signal-worker/dashboard/token.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
 import { type LaunchOptions, launchConfig, type RuntimeServer, RuntimeUnavailable } from './types.ts';
 
@@ -63,6 +64,7 @@ async function launchOnce(options: LaunchOptions): Promise<RuntimeServer> {
     '--var',
     `${SIGNAL_CONFIG_VAR}:${config}`,
     '--show-interactive-dev-session=false',
+    ...(options.dashboardToken === undefined ? [] : ['--var', `${DASHBOARD_TOKEN_ENV}:${options.dashboardToken}`]),
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_HEALTH_PATH, DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
 import { SIGNAL_CONFIG_VAR } from '../../signal-worker/adapter/signal-config.ts';
 import { EXIT_WITH_STDIN_ENV, PORT_ENV, parseListeningLine } from '../../signal-worker/adapter/standalone.ts';
+import { DASHBOARD_TOKEN_ENV } from '../../signal-worker/dashboard/token.ts';
 import { processTree, signalAll, treeRssBytes } from './process-tree.ts';
 import { type LaunchOptions, launchConfig, type RuntimeName, type RuntimeServer, RuntimeUnavailable } from './types.ts';
 
@@ -46,6 +47,7 @@ export async function launchStandalone(command: StandaloneCommand, options: Laun
     [PORT_ENV]: '0',
     [SIGNAL_CONFIG_VAR]: JSON.stringify(launchConfig(options)),
     [EXIT_WITH_STDIN_ENV]: '1',
+    ...(options.dashboardToken === undefined ? {} : { [DASHBOARD_TOKEN_ENV]: options.dashboardToken }),
     ...command.env,
   };
   // Set by node --test for its own children; a runtime that is a Node process must not see it.

@@ -15,6 +15,8 @@ export const RUNTIMES: readonly RuntimeName[] = ['node', 'deno', 'bun', 'workerd
 export interface LaunchOptions extends Partial<SignalConfig> {
   /** Give up starting after this long (default 30 s). */
   startTimeoutMs?: number;
+  /** PEER_CONNECT_DASHBOARD_TOKEN (the dashboard, metrics and P2P switch); unset by default. */
+  dashboardToken?: string;
 }
 
 /** The PEER_CONNECT_SIGNAL_CONFIG value every launcher passes: the options' config, defaults filled in. */
@@ -25,6 +27,7 @@ export function launchConfig(options: LaunchOptions): SignalConfig {
     allowedOrigins: options.allowedOrigins ?? '*',
     healthSwarms: options.healthSwarms ?? [],
     trustProxy: options.trustProxy ?? 'none',
+    p2p: options.p2p ?? {},
   };
 }
 

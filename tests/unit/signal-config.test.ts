@@ -31,12 +31,12 @@ function assertRefused(config: unknown, code: ConfigErrorCode, message: RegExp):
 describe('decodeSignalConfig', () => {
   it('takes the var as an object (wrangler.jsonc vars) or as a JSON string (an env variable, --var, dashboard)', () => {
     const config = { allowedOrigins: ['https://site.example'], limits: { idleTimeoutMs: 60_000 } };
-    assert.deepEqual(read(config), { ...config, trackerLimits: {}, healthSwarms: [], trustProxy: 'none' });
-    assert.deepEqual(read(JSON.stringify(config)), { ...config, trackerLimits: {}, healthSwarms: [], trustProxy: 'none' });
+    assert.deepEqual(read(config), { ...config, trackerLimits: {}, healthSwarms: [], trustProxy: 'none', p2p: {} });
+    assert.deepEqual(read(JSON.stringify(config)), { ...config, trackerLimits: {}, healthSwarms: [], trustProxy: 'none', p2p: {} });
   });
 
   it('defaults to any origin, the protocol limits and no per-swarm health when the var is missing or empty', () => {
-    const open = { allowedOrigins: '*', limits: {}, trackerLimits: {}, healthSwarms: [], trustProxy: 'none' };
+    const open = { allowedOrigins: '*', limits: {}, trackerLimits: {}, healthSwarms: [], trustProxy: 'none', p2p: {} };
     assert.deepEqual(read(undefined), open);
     assert.deepEqual(read(''), open);
   });
@@ -109,7 +109,7 @@ describe('decodeSignalConfig', () => {
     assertRefused(
       { allowedOrigin: ['https://site.example'] },
       'unknown-key',
-      /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigin is not a known setting \(limits, trackerLimits, allowedOrigins, healthSwarms, trustProxy\)/,
+      /PEER_CONNECT_SIGNAL_CONFIG\.allowedOrigin is not a known setting \(limits, trackerLimits, allowedOrigins, healthSwarms, trustProxy, p2p\)/,
     );
     assertRefused(JSON.stringify({ allowedOrigins: '*', limit: {} }), 'unknown-key', /\.limit is not a known setting/);
   });
@@ -137,6 +137,8 @@ describe('readStandaloneOptions', () => {
       limits: {},
       trackerLimits: {},
       trustProxy: 'none',
+      dashboardToken: null,
+      p2p: {},
     });
     const config = JSON.stringify({ allowedOrigins: ['https://site.example'], trackerLimits: { maxOffers: 2 } });
     assert.deepEqual(readStandaloneOptions(env({ PORT: '0', PEER_CONNECT_SIGNAL_CONFIG: config })), {
@@ -146,7 +148,21 @@ describe('readStandaloneOptions', () => {
       limits: {},
       trackerLimits: { maxOffers: 2 },
       trustProxy: 'none',
+      dashboardToken: null,
+      p2p: {},
     });
+  });
+
+  it('reads the dashboard token and the P2P modes, and refuses a short token or an unknown mode', () => {
+    const config = JSON.stringify({ p2p: { '*': 'download-only', 'blog.example': 'off' } });
+    const options = readStandaloneOptions(
+      env({ PEER_CONNECT_SIGNAL_CONFIG: config, PEER_CONNECT_DASHBOARD_TOKEN: 'a-token-of-20-chars!' }),
+    );
+    assert.equal(options.dashboardToken, 'a-token-of-20-chars!');
+    assert.deepEqual(options.p2p, { '*': 'download-only', 'blog.example': 'off' });
+    assert.throws(() => readStandaloneOptions(env({ PEER_CONNECT_DASHBOARD_TOKEN: 'short' })), { code: 'bad-dashboard-token' });
+    assertRefused({ p2p: { 'blog.example': 'paused' } }, 'bad-p2p-mode', /p2p\.blog\.example must be one of on, download-only, off/);
+    assertRefused({ p2p: { 'bad swarm': 'off' } }, 'bad-p2p-mode', /is not a swarm id/);
   });
 
   it('stops start-up on a bad port or config, with the code', () => {

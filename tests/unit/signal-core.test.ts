@@ -64,9 +64,9 @@ describe('signal core: join, have, want, relay, leave', () => {
   it('answers join with joined and the swarm size, and counts swarms and peers', () => {
     const { hub, join } = setup();
     const a = join('a');
-    assert.deepEqual(a.socket.sent, [{ type: 'joined', peerId: peerId('a'), swarmSize: 1, peers: [] }]);
+    assert.deepEqual(a.socket.sent, [{ type: 'joined', peerId: peerId('a'), swarmSize: 1, peers: [], mode: 'on' }]);
     const b = join('b');
-    assert.deepEqual(b.socket.last(), { type: 'joined', peerId: peerId('b'), swarmSize: 2, peers: [] });
+    assert.deepEqual(b.socket.last(), { type: 'joined', peerId: peerId('b'), swarmSize: 2, peers: [], mode: 'on' });
     join('c', { swarm: 'other.org' });
     assert.deepEqual(hub.stats(), { swarms: 2, peers: 3, connections: 3 });
   });

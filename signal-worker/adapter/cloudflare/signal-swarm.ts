@@ -6,6 +6,9 @@
  * `ping` is answered by the runtime itself (`setWebSocketAutoResponse`), so a swarm whose peers
  * only keep their sockets alive costs no wake-ups; the idle check reads when that last happened.
  */
+
+import type { TimerHandle } from '../../../protocol/clock.ts';
+import { STATS_PERSIST_INTERVAL_MS } from '../../../protocol/limits.ts';
 import { DEFAULT_HEALTH_PATH } from '../../../protocol/routes.ts';
 import { encodeMessage } from '../../../protocol/signal-messages.ts';
 import type { SignalConnection } from '../../core/signal/signal-connection.ts';
@@ -15,7 +18,9 @@ import { readSignalConfig } from '../signal-config.ts';
 import type { SocketAttachment } from './attachment.ts';
 import { HibernatingObject, type SocketEntry } from './hibernating-object.ts';
 import { acceptHibernatable, clientSocket, closeLost, isUpgrade, wokenSockets } from './hibernation.ts';
+import { answerDashboard, OBJECT_DASHBOARD_PREFIX } from './object-dashboard.ts';
 import { decodePeerRow, type PeerRow } from './peer-row.ts';
+import { UsageRows } from './usage-rows.ts';
 import type { WorkerEnv } from './worker-env.ts';
 import { type DurableObjectState, type HibernatableWebSocket, workersGlobals } from './workers-types.ts';
 
@@ -34,14 +39,25 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
   private readonly keys = new Map<SignalConnection, string>();
   /** Connections whose row must be rewritten (or deleted) before the handler returns. */
   private readonly dirty = new Set<SignalConnection>();
+  /** The swarm's statistics and the mode its owner set, in storage (written at most once a minute). */
+  private readonly usageRows: UsageRows;
+  private lastUsageWrite = 0;
+  private usageTimer: TimerHandle | null = null;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, 'signal_peers');
+    const config = readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG);
+    this.usageRows = new UsageRows(ctx.storage.sql);
     this.hub = new SignalHub({
-      limits: readSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG).limits,
+      limits: config.limits,
       clock: this.clock,
       onChange: (c) => this.dirty.add(c),
+      // A mode the owner set through the switch outlives an eviction; the config's is the default.
+      p2p: this.usageRows.modes() ?? config.p2p,
     });
+    // Before the sockets are rebuilt: they count as online, not as new joins.
+    for (const state of this.usageRows.usage()) this.hub.usage.restore(state, this.clock.now());
+    this.lastUsageWrite = this.clock.now();
     const { WebSocketRequestResponsePair } = workersGlobals();
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.wake();
@@ -57,6 +73,14 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
         ...this.hub.stats(),
         wokeAt: this.wokeAt,
         restoredConnections: this.restored,
+      });
+    }
+    // Reached only through the Worker's dashboard routes, after the token check (worker.ts).
+    if (url.pathname.startsWith(OBJECT_DASHBOARD_PREFIX)) {
+      return answerDashboard(request, url, {
+        hub: this.hub,
+        now: this.clock.now(),
+        saveModes: (modes) => this.usageRows.saveModes(modes),
       });
     }
     if (!isUpgrade(request)) return new Response('this route speaks WebSocket only', { status: 426 });
@@ -79,6 +103,28 @@ export class SignalSwarm extends HibernatingObject<SignalConnection, Entry> {
   protected persist(key: string | null): void {
     this.flush();
     if (key !== null) this.saveAttachment(key);
+    this.scheduleUsageWrite();
+  }
+
+  /**
+   * Writes the statistics if they changed and the last write is STATS_PERSIST_INTERVAL_MS old;
+   * otherwise sets one timer (on the alarm clock) for when it will be. Never a write per frame.
+   */
+  private scheduleUsageWrite(): void {
+    if (!this.hub.usage.isDirty || this.usageTimer !== null) return;
+    const wait = this.lastUsageWrite + STATS_PERSIST_INTERVAL_MS - this.clock.now();
+    if (wait <= 0) return this.writeUsage();
+    this.usageTimer = this.clock.setTimeout(() => {
+      this.usageTimer = null;
+      this.writeUsage();
+    }, wait);
+  }
+
+  private writeUsage(): void {
+    const now = this.clock.now();
+    this.hub.usage.takeDirty();
+    this.usageRows.saveUsage(this.hub.usage.all().map((u) => u.state(now)));
+    this.lastUsageWrite = now;
   }
 
   /** Rebuilds every connection from the sockets that stayed open while the object was away. */

@@ -10,4 +10,6 @@ export interface WorkerEnv {
   TRACKER_SITES: DurableObjectNamespace;
   /** A JSON string (from `--var`) or an object (from wrangler.jsonc `vars`); optional. */
   PEER_CONNECT_SIGNAL_CONFIG?: unknown;
+  /** The site owner's token for the dashboard, metrics and P2P switch (a secret: `wrangler secret put`); unset: 404. */
+  PEER_CONNECT_DASHBOARD_TOKEN?: string;
 }

@@ -9,9 +9,11 @@ import { type Context, Hono } from 'hono';
 import { defineWebSocketHelper } from 'hono/ws';
 import { DEFAULT_HEALTH_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
 import { createSignalApp } from '../../app.ts';
+import { dashboardTokenProblem } from '../../dashboard/token.ts';
 import { SignalHubs } from '../../signal-hubs.ts';
 import { decodeSignalConfig, SIGNAL_CONFIG_VAR, type SignalConfig } from '../signal-config.ts';
 import { shardOf } from './shard.ts';
+import { objectBackend } from './worker-dashboard.ts';
 import type { WorkerEnv } from './worker-env.ts';
 import type { DurableObjectNamespace } from './workers-types.ts';
 
@@ -66,7 +68,7 @@ function mountHealth(app: Hono<{ Bindings: WorkerEnv }>, healthSwarms: ReadonlyS
   });
 }
 
-function buildApp(config: SignalConfig): Hono<{ Bindings: WorkerEnv }> {
+function buildApp(config: SignalConfig, dashboardToken: string | null): Hono<{ Bindings: WorkerEnv }> {
   const app = new Hono<{ Bindings: WorkerEnv }>();
   mountHealth(app, new Set(config.healthSwarms));
   // These hubs never accept a socket (every upgrade goes to an object); they exist only because
@@ -75,6 +77,8 @@ function buildApp(config: SignalConfig): Hono<{ Bindings: WorkerEnv }> {
     upgradeWebSocket: forwardUpgrade,
     allowedOrigins: config.allowedOrigins,
     hubs: new SignalHubs(config),
+    dashboardToken,
+    dashboardBackend: objectBackend,
   });
   app.route('/', inner);
   return app;
@@ -88,7 +92,10 @@ export default {
     if (!app) {
       const config = decodeSignalConfig(env.PEER_CONNECT_SIGNAL_CONFIG);
       if (!config.ok) return new Response(`peer-connect: bad configuration: ${config.error}`, { status: 500 });
-      app = buildApp(config.value);
+      const token = env.PEER_CONNECT_DASHBOARD_TOKEN || null;
+      const problem = token === null ? null : dashboardTokenProblem(token);
+      if (problem !== null) return new Response(`peer-connect: bad configuration: ${problem}`, { status: 500 });
+      app = buildApp(config.value, token);
     }
     return app.fetch(request, env, ctx as never);
   },

@@ -5,6 +5,7 @@
  */
 
 import type { Clock } from '../../../protocol/clock.ts';
+import { REPORT_BURST, REPORT_REFILL_MS } from '../../../protocol/limits.ts';
 import { type Failure, fail } from '../../../protocol/result.ts';
 import {
   type ClientMessage,
@@ -17,6 +18,9 @@ import {
 import type { ClientSocket } from '../socket/client-socket.ts';
 import type { FrameRules, GateState } from '../socket/frame-gate.ts';
 import { SocketConnection, type SocketErrorCode } from '../socket/socket-connection.ts';
+import { TokenBucket } from '../socket/token-bucket.ts';
+import type { P2pSwitch } from '../stats/p2p-switch.ts';
+import type { UsageBoard } from '../stats/usage-board.ts';
 import type { PeerSink, SwarmIndex, SwarmPeer } from './swarm-index.ts';
 
 /**
@@ -36,6 +40,10 @@ export interface SignalContext {
   onEnd: (connection: SignalConnection) => void;
   /** Called when what `snapshot()` returns changed beyond the gate's state, or the connection ended. */
   onChange?: ((connection: SignalConnection) => void) | undefined;
+  /** The hub's statistics (reports, joins, relays, messages, errors): the dashboard's and metrics' source. */
+  usage: UsageBoard;
+  /** Each swarm's P2P mode, told to joiners in `joined`. */
+  p2p: P2pSwitch;
 }
 
 export interface SignalConnectionOptions {
@@ -53,6 +61,8 @@ type JoinMessage = Extract<ClientMessage, { type: 'join' }>;
 
 export class SignalConnection extends SocketConnection<SignalErrorCode> implements PeerSink {
   private peer: SwarmPeer | null = null;
+  /** Reports this connection may still send (REPORT_BURST, one back every REPORT_REFILL_MS); made on its first report. */
+  private reports: TokenBucket | null = null;
 
   constructor(
     socket: ClientSocket,
@@ -67,6 +77,11 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
   /** The client's address, null when the runtime did not say. */
   get address(): string | null {
     return this.options.address ?? null;
+  }
+
+  /** The joined swarm's id, or null before `join` succeeds. */
+  get swarmId(): string | null {
+    return this.peer?.swarm.id ?? null;
   }
 
   /** The joined peer id, or null before `join` succeeds. */
@@ -110,6 +125,7 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
   protected handleText(text: string, now: number): void {
     // Never `too-large` here: the gate already refused anything longer than maxMessageChars,
     // which the limits keep at or below the decoder's own size limit.
+    this.context.usage.message();
     const decoded = decodeClientMessage(text);
     if (!decoded.ok) return this.violate(fail(decoded.error, 'malformed'));
     this.dispatch(decoded.value, now);
@@ -143,8 +159,11 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
         // One that stopped reading is cut off, and the sender told (not fatal to the sender).
         const relayed = this.context.index.relay(peer, message.to, message.connId, message.sdp);
         if (!relayed.ok) this.tell(relayed);
+        else this.context.usage.relayed(peer.swarm.id, now);
         return;
       }
+      case 'report':
+        return this.report(peer.swarm.id, message, now);
     }
   }
 
@@ -156,9 +175,25 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
     const joined = this.context.index.join(message.swarm, message.peerId, this, message.have, message.offers, this.address);
     if (!joined.ok) return this.violate(joined);
     this.peer = joined.value.peer;
+    this.context.usage.joined(message.swarm, now);
     const peers = this.context.index.introduce(joined.value.peer, message.introduce, now);
-    this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.value.swarmSize, peers });
+    const mode = this.context.p2p.modeOf(message.swarm);
+    this.send({ type: 'joined', peerId: message.peerId, swarmSize: joined.value.swarmSize, peers, mode });
     this.changed();
+  }
+
+  /**
+   * Counts a report unless this connection is past its report rate: then it is dropped and the
+   * client told (not fatal: a tab that reports at pagehide just after its periodic report loses
+   * one report, not its connection).
+   */
+  private report(swarm: string, report: Extract<ClientMessage, { type: 'report' }>, now: number): void {
+    this.reports ??= new TokenBucket(1000 / REPORT_REFILL_MS, REPORT_BURST, now);
+    if (!this.reports.take(now)) {
+      this.context.usage.reportDropped();
+      return this.tell(fail(`more than ${REPORT_BURST} reports in ${REPORT_REFILL_MS * REPORT_BURST} ms`, 'report-dropped'));
+    }
+    this.context.usage.report(swarm, report, now);
   }
 
   /** Back into the index as the snapshot had it, without `joined` or introductions: the client saw those. */
@@ -167,9 +202,12 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
     // Possible only if the limits were lowered since: the client rejoins as after any refusal.
     if (!joined.ok) return this.violate(joined);
     this.peer = joined.value.peer;
+    // Not a join: this peer was counted when it joined, before the object was evicted.
+    this.context.usage.joined(peer.swarm, this.clock.now(), false);
   }
 
   protected tell(failure: Failure<SignalErrorCode | SocketErrorCode>): void {
+    this.context.usage.errorSent(wireCode(failure.code));
     this.send({ type: 'error', code: wireCode(failure.code), message: failure.error.slice(0, 200) });
   }
 
@@ -178,7 +216,10 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
   }
 
   protected leave(): void {
-    if (this.peer) this.context.index.leave(this.peer);
+    if (this.peer) {
+      this.context.index.leave(this.peer);
+      this.context.usage.left(this.peer.swarm.id, this.clock.now());
+    }
     this.context.onEnd(this);
     this.changed();
   }

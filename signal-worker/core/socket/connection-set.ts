@@ -24,6 +24,11 @@ export class ConnectionSet<C extends ClientConnection> {
     return this.live.has(connection);
   }
 
+  /** The live connections (a copy: delivering may end some). */
+  [Symbol.iterator](): Iterator<C> {
+    return [...this.live][Symbol.iterator]();
+  }
+
   get size(): number {
     return this.live.size;
   }
