@@ -31,7 +31,9 @@ import {
   type BridgeConfig,
   type BridgeTorrent,
   bridgeScriptSrc,
+  NO_UPLOAD_CAP,
   TORRENT_CLIENT_FILE,
+  type UploadCapConfig,
   WORKER_FILE,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
@@ -58,6 +60,8 @@ export interface BuildOptions {
   iceServers?: BridgeConfig['iceServers'];
   /** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
   upload?: BridgeConfig['upload'];
+  /** Bytes one visitor may upload per page view and per day (`--upload-cap`); default none. */
+  uploadCap?: UploadCapConfig;
   /** When pages start P2P: `auto` (default; unless the visitor opted out with `peerConnect.stop()`) or `manual` (on `peerConnect.start()`). */
   start?: BridgeConfig['start'];
   pieceSize?: number;
@@ -310,6 +314,7 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
     workerFile: WORKER_FILE,
     iceServers: options.iceServers ?? [],
     upload: options.upload ?? 'auto',
+    uploadCap: options.uploadCap ?? NO_UPLOAD_CAP,
     start: options.start ?? 'auto',
     torrents: bridgeTorrents,
     torrentQuotaBytes: settings.torrentQuota,

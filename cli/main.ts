@@ -14,15 +14,17 @@ import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
 import { deploy } from './deploy.ts';
 import { exclusionSummary } from './exclusion-summary.ts';
+import { dashboardToken, readP2pModes, reloadOnSighup } from './steering-options.ts';
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit auto|reload|swap|off]
-                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--start auto|manual] [--no-minify]
+                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--upload-cap <per page view>/<per day>] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
-  peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
+                     [--dashboard-token <token>] [--p2p-config <file>]   (dashboard and metrics; P2P on/download-only/off, re-read on SIGHUP)
+  peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]... [--dashboard-token <token>] [--p2p-config <file>]
   peer-connect deploy [--dry-run] [--strict] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
 
@@ -50,6 +52,21 @@ export function parseSize(value: string, name: string): number {
   return bytes;
 }
 
+/**
+ * `--upload-cap <per page view>/<per day>`: each side a size (parseSize) or empty for no cap on
+ * that side; one size alone caps the page view. `50MiB/500MiB`, `/1GiB`, `64MiB`.
+ */
+export function parseUploadCap(value: string): { perPageView: number | null; perDay: number | null } {
+  const [page = '', day = '', ...rest] = value.split('/');
+  if (rest.length > 0 || (page.trim() === '' && day.trim() === '')) {
+    throw new Error(`--upload-cap must be <per page view>/<per day> (e.g. 50MiB/500MiB, or /1GiB), got ${JSON.stringify(value)}`);
+  }
+  return {
+    perPageView: page.trim() === '' ? null : parseSize(page, 'upload-cap'),
+    perDay: day.trim() === '' ? null : parseSize(day, 'upload-cap'),
+  };
+}
+
 function port(value: string | undefined, fallback: number): number {
   const n = Number(value ?? fallback);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`bad port ${value}`);
@@ -67,6 +84,7 @@ async function build(args: string[]): Promise<number> {
       swarm: { type: 'string' },
       stun: { type: 'string', multiple: true },
       upload: { type: 'string' },
+      'upload-cap': { type: 'string' },
       start: { type: 'string' },
       'no-minify': { type: 'boolean' },
       torrents: { type: 'string' },
@@ -88,6 +106,7 @@ async function build(args: string[]): Promise<number> {
     swarm: values.swarm ?? null,
     firstVisit: oneOf(values['first-visit'], FIRST_VISIT, 'first-visit'),
     upload: oneOf(values.upload, UPLOAD, 'upload'),
+    ...(values['upload-cap'] !== undefined ? { uploadCap: parseUploadCap(values['upload-cap']) } : {}),
     start: oneOf(values.start, START_MODES, 'start'),
     iceServers: (values.stun ?? []).map((urls) => ({ urls })),
     minify: !values['no-minify'],
@@ -130,6 +149,8 @@ async function serve(args: string[]): Promise<number> {
       'no-signal': { type: 'boolean' },
       'allow-origin': { type: 'string', multiple: true },
       'allowed-host': { type: 'string', multiple: true },
+      'dashboard-token': { type: 'string' },
+      'p2p-config': { type: 'string' },
     },
   });
   const root = positionals[0];
@@ -144,7 +165,10 @@ async function serve(args: string[]): Promise<number> {
     signal: !values['no-signal'],
     allowedHosts,
     ...(origins ? { allowedOrigins: origins } : {}),
+    dashboardToken: dashboardToken(values['dashboard-token']),
+    ...(values['p2p-config'] !== undefined ? { p2p: await readP2pModes(values['p2p-config']) } : {}),
   });
+  if (values['p2p-config'] !== undefined) reloadOnSighup(values['p2p-config'], server.setP2pModes);
   const warning = serveHostWarning(host, allowedHosts);
   if (warning) console.warn(warning);
   console.log(`serving ${root} at ${server.url}${values['no-signal'] ? '' : ` (signaling at ${server.signalUrl})`}`);
@@ -168,7 +192,13 @@ export function serveHostWarning(bindHost: string, allowedHosts: readonly string
 async function signal(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'allow-origin': { type: 'string', multiple: true } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'dashboard-token': { type: 'string' },
+      'p2p-config': { type: 'string' },
+    },
   });
   const origins = values['allow-origin'];
   if (!origins) console.warn('no --allow-origin given: accepting pages from any origin');
@@ -176,7 +206,10 @@ async function signal(args: string[]): Promise<number> {
     port: port(values.port, 8787),
     host: values.host ?? '127.0.0.1',
     allowedOrigins: origins ?? '*',
+    dashboardToken: dashboardToken(values['dashboard-token']),
+    ...(values['p2p-config'] !== undefined ? { p2p: await readP2pModes(values['p2p-config']) } : {}),
   });
+  if (values['p2p-config'] !== undefined) reloadOnSighup(values['p2p-config'], server.setP2pModes);
   console.log(`signaling at ${server.url}`);
   return waitForever(server.close);
 }

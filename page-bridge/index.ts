@@ -8,8 +8,10 @@
  * it does no P2P, so every request goes to the origin at once; the worker, first visits and the
  * counters work the same.
  */
-import { type BridgeConfig, bridgeBuildFromUrl, decodeStartMode } from '../protocol/bridge-config.ts';
+import { type BridgeConfig, bridgeBuildFromUrl, decodeStartMode, NO_UPLOAD_CAP } from '../protocol/bridge-config.ts';
+import { REPORT_INTERVAL_MS } from '../protocol/limits.ts';
 import type { Result } from '../protocol/result.ts';
+import type { P2pMode } from '../protocol/usage-report.ts';
 import {
   type ConsentCode,
   OPT_OUT_KEY,
@@ -23,6 +25,8 @@ import { domReady, readyForFirstVisit } from './first-visit.ts';
 import { LocalHave } from './local-have.ts';
 import { type P2p, startP2p } from './p2p.ts';
 import { LOADED_EVENT, type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
+import { UploadCap } from './steering/upload-cap.ts';
+import { UsageReporter } from './steering/usage-reporter.ts';
 import type { TorrentClientStats } from './torrent/api.ts';
 import { shouldUpload } from './upload-policy.ts';
 import { WorkerHello } from './worker-hello.ts';
@@ -85,12 +89,46 @@ function boot(): void {
     signal: () => p2p?.swarm.signal ?? null,
     links: () => p2p?.swarm.pool.links.values() ?? [],
   });
-  const hello = new WorkerHello(pageBuild, () => p2p !== null);
+  // The site owner's steering: the swarm's mode (signaling says it) and the upload cap (the build's).
+  let siteMode: P2pMode = 'on';
+  const cap = new UploadCap(config.uploadCap ?? NO_UPLOAD_CAP, storage);
+  const mayUpload = (bytes: number): boolean => siteMode === 'on' && cap.allows(bytes);
+  const onMode = (mode: P2pMode): void => {
+    if (mode === siteMode) return;
+    siteMode = mode;
+    stats.set('siteMode', mode);
+    if (mode === 'off') p2p?.closeLinks();
+    hello.say();
+  };
+  const hello = new WorkerHello(
+    pageBuild,
+    () => p2p !== null && siteMode !== 'off',
+    () => siteMode === 'off',
+  );
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
+  // What this page view reports to the signaling server (the site owner's dashboard).
+  const reporter = new UsageReporter(
+    () => {
+      const v = stats.values;
+      return {
+        peer: v.bytesFromPeers,
+        origin: v.bytesFromOrigin,
+        cache: v.bytesFromCache,
+        webSeed: p2p?.torrentStats()?.bytesFromWebSeed ?? 0,
+        uploaded: v.bytesUploaded,
+        failures: v.failures,
+        badPieces: v.badPieces,
+        bans: v.bans,
+      };
+    },
+    (report) => p2p?.swarm.signal?.send(report) ?? false,
+  );
+  setInterval(() => reporter.flush(), REPORT_INTERVAL_MS);
+  window.addEventListener('pagehide', () => reporter.flush());
 
   const begin = (): void => {
     if (p2p) return;
-    p2p = startP2p({ config, base, swarm, uploading, stats, localHave });
+    p2p = startP2p({ config, base, swarm, uploading, stats, localHave, mayUpload, onUploaded: (n) => cap.charge(n), onMode });
     stats.set('p2p', 'on');
     const session = p2p;
     // On a page the worker already controls, the media's torrents start with the document, not
@@ -115,7 +153,7 @@ function boot(): void {
     },
     // Not a use by this page: the worker may ask this window for another tab's asset.
     fetch: (m, port) => {
-      if (p2p) return p2p.serve(m, port);
+      if (p2p && siteMode !== 'off') return p2p.serve(m, port);
       // Asked before it heard our last hello: the origin, at once.
       const reply = new WorkerPort(port);
       reply.noPeers('p2p off');
@@ -126,6 +164,7 @@ function boot(): void {
     served: (report) => {
       localHave.used(report.hash);
       stats.served(report);
+      reporter.served(report.hash, report.path, report.bytes.peer);
     },
   });
   const ready = readyForFirstVisit({

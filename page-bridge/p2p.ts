@@ -6,6 +6,7 @@
  * peer id, so two sessions of one page cannot be linked by it.
  */
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import type { P2pMode } from '../protocol/usage-report.ts';
 import type { LocalHave } from './local-have.ts';
 import { newId } from './peer-pool.ts';
 import { type RequestContext, servePieceRequest } from './piece-requests.ts';
@@ -13,6 +14,7 @@ import type { StatsBoard } from './stats.ts';
 import { joinSwarm } from './swarm.ts';
 import type { TorrentClientStats } from './torrent/api.ts';
 import { TorrentLoader } from './torrent-loader.ts';
+import type { UploadGate } from './upload-budget.ts';
 import type { FetchRequest } from './worker-messages.ts';
 
 export interface P2pOptions {
@@ -23,6 +25,12 @@ export interface P2pOptions {
   uploading: boolean;
   stats: StatsBoard;
   localHave: LocalHave;
+  /** Asked before every piece goes out to a peer (the site's mode and upload cap). */
+  mayUpload: UploadGate;
+  /** Bytes that went out to peers, WebTorrent's included. */
+  onUploaded: (bytes: number) => void;
+  /** The swarm's mode, as the signaling server says it. */
+  onMode: (mode: P2pMode) => void;
 }
 
 export interface P2p {
@@ -35,6 +43,8 @@ export interface P2p {
   /** Seeds again the torrents whose pieces are stored here. */
   seedStored(): Promise<number>;
   torrentStats(): TorrentClientStats | null;
+  /** Closes every open peer link, keeping the signaling socket (the site turned P2P off: its switch can turn it on again). */
+  closeLinks(): void;
   /** Closes the signaling socket, every WebRTC peer and the WebTorrent client. */
   stop(): void;
 }
@@ -43,9 +53,18 @@ export function startP2p(options: P2pOptions): P2p {
   const { config, base, uploading, stats, localHave } = options;
   const peerId = newId();
   stats.set('peerId', peerId);
-  const swarm = joinSwarm({ config, peerId, swarm: options.swarm, uploading, stats, localHave });
+  const { mayUpload, onUploaded, onMode } = options;
+  const swarm = joinSwarm({ config, peerId, swarm: options.swarm, uploading, stats, localHave, mayUpload, onUploaded, onMode });
   const { pool, signal } = swarm;
-  const torrents = new TorrentLoader({ config, base, uploading, onUploaded: (n) => stats.add('bytesUploaded', n) });
+  const torrents = new TorrentLoader({
+    config,
+    base,
+    uploading,
+    onUploaded: (n) => {
+      stats.add('bytesUploaded', n);
+      onUploaded(n);
+    },
+  });
   const requests: RequestContext = {
     pool,
     signal,
@@ -65,6 +84,9 @@ export function startP2p(options: P2pOptions): P2p {
     prepareFor: (doc) => void torrents.prepareFor(doc),
     seedStored: () => torrents.seedStored(),
     torrentStats: () => torrents.stats(),
+    closeLinks: () => {
+      for (const link of [...pool.links.values()]) link.close();
+    },
     stop: () => {
       swarm.stop();
       torrents.destroy();

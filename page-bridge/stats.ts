@@ -1,6 +1,7 @@
 /** The bridge's counters, exposed as `window.peerConnect.stats()` and the `peerconnect:update` event. */
 
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
+import type { P2pMode } from '../protocol/usage-report.ts';
 import type { WorkerStatus } from './first-visit.ts';
 
 export interface PeerConnectStats {
@@ -28,6 +29,14 @@ export interface PeerConnectStats {
   failures: number;
   /** Pieces from peers that failed their hash. */
   badPieces: number;
+  /** Peers this page banned (a bad piece, a protocol violation), over its P2P sessions. */
+  bans: number;
+  /**
+   * The site owner's switch for this swarm, as the signaling server said (`on` until it says):
+   * `download-only` uploads nothing; `off` closes the links and the worker passes every request
+   * to the network.
+   */
+  siteMode: P2pMode;
   uploading: boolean;
   /** The build this page is of (Manifest.build, from our script's URL). */
   pageBuild: string;
@@ -73,6 +82,8 @@ export class StatsBoard {
       bytesUploaded: 0,
       failures: 0,
       badPieces: 0,
+      bans: 0,
+      siteMode: 'on',
       workerBuild: null,
       worker: 'registering',
     };
@@ -90,6 +101,9 @@ export class StatsBoard {
 
   /** The pool's open links and banned peers changed. */
   setPeers(connected: string[], banned: string[]): void {
+    // A session's ban list only grows; a new session starts it empty.
+    const known = this.values.bannedPeers;
+    this.values.bans += banned.filter((p) => !known.includes(p)).length;
     this.values.peers = connected.length;
     this.values.connectedPeers = connected;
     this.values.bannedPeers = banned;

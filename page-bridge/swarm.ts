@@ -7,13 +7,15 @@
 import Peer from '@thaunknown/simple-peer/lite.js';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { timerClock } from '../protocol/clock.ts';
 import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
+import type { P2pMode } from '../protocol/usage-report.ts';
 import type { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, type PeerFactory, PeerPool } from './peer-pool.ts';
 import { SignalClient } from './signal-client.ts';
 import { SERVED_EVENT, type StatsBoard } from './stats.ts';
-import { UploadLedger } from './upload-budget.ts';
+import { DEFAULT_UPLOAD_LIMITS, type UploadGate, UploadLedger } from './upload-budget.ts';
 
 export interface SwarmOptions {
   config: BridgeConfig;
@@ -23,6 +25,12 @@ export interface SwarmOptions {
   stats: StatsBoard;
   /** The page's assets: what it holds and what it used (it outlives a stop and a start). */
   localHave: LocalHave;
+  /** Asked before every piece goes out: the site's mode and upload cap (index.ts). */
+  mayUpload: UploadGate;
+  /** Bytes that went out to peers (counted against the upload cap). */
+  onUploaded: (bytes: number) => void;
+  /** The swarm's P2P mode, from `joined` and each `p2p-mode` (the site owner's switch). */
+  onMode: (mode: P2pMode) => void;
 }
 
 export interface Swarm {
@@ -73,10 +81,13 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     },
     createPeer,
     hooks: {
-      readPiece: (hash, index) => (uploading ? readPiece(hash, index) : Promise.resolve(null)),
-      onUploaded: (n) => stats.add('bytesUploaded', n),
+      readPiece: (hash, index) => (uploading && options.mayUpload(0) ? readPiece(hash, index) : Promise.resolve(null)),
+      onUploaded: (n) => {
+        stats.add('bytesUploaded', n);
+        options.onUploaded(n);
+      },
       onHave: () => countHaves(),
-      uploads: new UploadLedger(),
+      uploads: new UploadLedger(timerClock, DEFAULT_UPLOAD_LIMITS, options.mayUpload),
     },
   });
   // What the worker saw of the origin, to weigh slow peers against.
@@ -101,7 +112,11 @@ export function joinSwarm(options: SwarmOptions): Swarm {
 }
 
 /** The signaling client: joins with what this tab holds, passes what the server says to the pool while `live`. */
-function signalClient({ config, peerId, swarm, stats, localHave }: SwarmOptions, live: () => boolean, pool: () => PeerPool): SignalClient {
+function signalClient(
+  { config, peerId, swarm, stats, localHave, onMode }: SwarmOptions,
+  live: () => boolean,
+  pool: () => PeerPool,
+): SignalClient {
   const url = config.signal ?? `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${DEFAULT_SIGNAL_PATH}`;
   const signal: SignalClient = new SignalClient({
     url,
@@ -120,6 +135,8 @@ function signalClient({ config, peerId, swarm, stats, localHave }: SwarmOptions,
     },
     onMessage: (m) => {
       if (!live()) return; // stopped: a message already on its way makes no connection
+      if (m.type === 'p2p-mode') return onMode(m.mode);
+      if (m.type === 'joined') onMode(m.mode ?? 'on');
       pool().onSignal(m);
       if (m.type === 'joined')
         void pool()

@@ -78,6 +78,12 @@ interface PeerAccount {
 
 const keyOf = (hash: string, piece: number): string => `${hash}:${piece}`;
 
+/**
+ * The site owner's say over uploads, asked before every piece: false refuses it (`over-budget`).
+ * The bridge's: `download-only` or `off` from the signaling server, and the `--upload-cap`.
+ */
+export type UploadGate = (bytes: number) => boolean;
+
 export class UploadLedger {
   private readonly peers = new Map<string, PeerAccount>();
   private readonly pageBucket: ByteBucket;
@@ -86,6 +92,7 @@ export class UploadLedger {
   constructor(
     private readonly clock: Clock = timerClock,
     private readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
+    private readonly gate: UploadGate = () => true,
   ) {
     this.pageBucket = new ByteBucket(clock, limits.perPageRate, limits.perPageBurst);
   }
@@ -103,7 +110,7 @@ export class UploadLedger {
     const account = this.account(peerId);
     const key = keyOf(hash, piece);
     if (account.pieces.has(key)) return fail(`piece ${piece} of ${hash} already sent to this peer`, 'duplicate');
-    if (account.sent >= this.limits.perPeerBytes || this.sent >= this.limits.perPageBytes)
+    if (account.sent >= this.limits.perPeerBytes || this.sent >= this.limits.perPageBytes || !this.gate(0))
       return fail('upload budget spent', 'over-budget');
     account.pieces.add(key);
     return ok(undefined);
@@ -117,7 +124,7 @@ export class UploadLedger {
   /** Just before `bytes` go out to `peerId`: charged to both budgets and both rates, or refused. */
   spend(peerId: string, bytes: number): UploadDecision {
     const account = this.account(peerId);
-    if (account.sent + bytes > this.limits.perPeerBytes || this.sent + bytes > this.limits.perPageBytes)
+    if (account.sent + bytes > this.limits.perPeerBytes || this.sent + bytes > this.limits.perPageBytes || !this.gate(bytes))
       return fail('upload budget spent', 'over-budget');
     if (!account.bucket.has(bytes) || !this.pageBucket.has(bytes)) return fail('upload rate exceeded', 'busy');
     account.bucket.take(bytes);

@@ -9,10 +9,14 @@ export class WorkerHello {
   private welcome: Promise<void> = Promise.resolve();
   private welcomed: () => void = () => undefined;
 
-  /** `p2p`: whether P2P runs in this page now (the worker asks only bridges that do). */
+  /**
+   * `p2p`: whether P2P runs in this page now (the worker asks only bridges that do);
+   * `passThrough`: whether the site turned P2P off (the worker then answers none of its requests).
+   */
   constructor(
     private readonly pageBuild: string,
     private readonly p2p: () => boolean,
+    private readonly passThrough: () => boolean = () => false,
   ) {}
 
   /**
@@ -23,7 +27,13 @@ export class WorkerHello {
     const controller = navigator.serviceWorker?.controller;
     if (!controller) return;
     this.welcome = new Promise((resolve) => (this.welcomed = resolve));
-    controller.postMessage({ pc: 'hello', build: this.pageBuild, p2p: this.p2p() } satisfies BridgeToWorker);
+    const passThrough = this.passThrough();
+    controller.postMessage({
+      pc: 'hello',
+      build: this.pageBuild,
+      p2p: this.p2p(),
+      ...(passThrough ? { passThrough } : {}),
+    } satisfies BridgeToWorker);
   }
 
   /** The worker's `welcome` arrived. */

@@ -32,7 +32,17 @@ export interface BridgeConfig {
   torrents: Record<string, BridgeTorrent>;
   /** Bytes of torrent pieces kept in IndexedDB across the origin's torrents (LRU beyond that). */
   torrentQuotaBytes: number;
+  /** The site's cap on what one visitor uploads (`--upload-cap`); absent from older builds: none. */
+  uploadCap?: UploadCapConfig;
 }
+
+/** Bytes one visitor may upload per page view and per day (UTC, across the origin's pages); null: no cap. */
+export interface UploadCapConfig {
+  perPageView: number | null;
+  perDay: number | null;
+}
+
+export const NO_UPLOAD_CAP: UploadCapConfig = { perPageView: null, perDay: null };
 
 /** What the bridge needs to join one asset's torrent: all of it is in the manifest too. */
 export interface BridgeTorrent {

@@ -32,8 +32,12 @@ export type WorkerToBridge =
  * then never asks this window (or, for this window's requests, any other) for pieces, and goes to
  * the origin at once instead of waiting deadlines for peers. Said again whenever it changes.
  * Absent (a bridge from before it existed): true.
+ *
+ * `passThrough`: the site owner turned P2P `off` for this swarm (protocol/usage-report.ts): the
+ * worker answers none of this window's requests, not even from its store, so every one goes to
+ * the network as if there were no worker. Absent: false.
  */
-export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean } | PageNamed;
+export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean; passThrough?: boolean } | PageNamed;
 
 /**
  * Page → worker, from the build's inline page script at the top of `<head>` (before the page
@@ -50,8 +54,10 @@ export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
   if (m.pc !== 'hello') return fail('unknown message');
   if (m.p2p !== undefined && typeof m.p2p !== 'boolean') return fail('hello: bad p2p');
   const p2p = m.p2p ?? true;
-  if (m.build === undefined || m.build === null) return ok({ pc: 'hello', build: null, p2p });
-  return isBuildId(m.build) ? ok({ pc: 'hello', build: m.build, p2p }) : fail('hello: bad build');
+  if (m.passThrough !== undefined && typeof m.passThrough !== 'boolean') return fail('hello: bad passThrough');
+  const extra = m.passThrough === true ? { passThrough: true } : {};
+  if (m.build === undefined || m.build === null) return ok({ pc: 'hello', build: null, p2p, ...extra });
+  return isBuildId(m.build) ? ok({ pc: 'hello', build: m.build, p2p, ...extra }) : fail('hello: bad build');
 }
 
 /**

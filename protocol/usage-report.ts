@@ -60,6 +60,9 @@ const isCount = (v: unknown, max: number): v is number => typeof v === 'number' 
 /** A path as text only: no control characters (a line break could forge a metrics line; markup is escaped where shown). */
 const PATH_PATTERN = new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${REPORT_MAX_PATH_CHARS}}$`);
 
+/** Whether a report may name an asset by `path` (the decoder refuses the report otherwise). */
+export const isReportPath = (path: string): boolean => PATH_PATTERN.test(path);
+
 /**
  * Decodes a parsed `report` (`m.type === 'report'`). Fails on anything but non-negative integers
  * within REPORT_MAX_BYTES / REPORT_MAX_COUNT, more than REPORT_MAX_ASSETS assets, a bad hash or
@@ -86,7 +89,7 @@ export function decodeReport(m: Record<string, unknown>): Result<UsageReport> {
   const seen = new Set<string>();
   for (const a of rawAssets) {
     if (!isRecord(a) || typeof a.hash !== 'string' || !HASH_PATTERN.test(a.hash)) return fail('report: bad asset hash');
-    if (typeof a.path !== 'string' || !PATH_PATTERN.test(a.path)) return fail('report: bad asset path');
+    if (typeof a.path !== 'string' || !isReportPath(a.path)) return fail('report: bad asset path');
     if (!isCount(a.peer, REPORT_MAX_BYTES)) return fail('report: bad asset bytes');
     if (seen.has(a.hash)) return fail('report: an asset named twice');
     seen.add(a.hash);

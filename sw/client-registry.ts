@@ -22,6 +22,8 @@ interface ClientInfo {
   bridge: BridgeState;
   /** False once its bridge said it does no P2P (not started, stopped, opted out): never ask it, nor others for it. */
   p2p: boolean;
+  /** The site turned P2P off (`hello.passThrough`): none of its requests is answered by the worker. */
+  passThrough?: boolean;
 }
 
 const clients = new Map<string, ClientInfo>();
@@ -71,12 +73,15 @@ export function onBridgeScript(clientId: string, build: string | null): void {
   named(clientId);
 }
 
-export function onHello(clientId: string, build: string | null, p2p = true): void {
-  clients.set(clientId, { build, bridge: 'ready', p2p });
+export function onHello(clientId: string, build: string | null, p2p = true, passThrough = false): void {
+  clients.set(clientId, { build, bridge: 'ready', p2p, passThrough });
   named(clientId);
   for (const wake of waiters.get(clientId) ?? []) wake();
   waiters.delete(clientId);
 }
+
+/** Whether the window's bridge said the site turned P2P off: its requests go to the network untouched. */
+export const passesThrough = (clientId: string): boolean => clientId !== '' && clients.get(clientId)?.passThrough === true;
 
 /** The page's build; undefined when this worker has not heard from the page. */
 export function buildOf(clientId: string): string | null | undefined {

@@ -14,7 +14,16 @@ import { manifestKeyFor } from '../protocol/manifest.ts';
 import { PageSet } from '../protocol/page-set.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
 import { broadcast } from './bridge-session.ts';
-import { askHello, buildOf, expectBuild, isNamingBuild, onBridgeScript, onHello, whenBuildKnown } from './client-registry.ts';
+import {
+  askHello,
+  buildOf,
+  expectBuild,
+  isNamingBuild,
+  onBridgeScript,
+  onHello,
+  passesThrough,
+  whenBuildKnown,
+} from './client-registry.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
@@ -63,7 +72,7 @@ self.addEventListener('message', (event) => {
     if (hello.value.build !== manifest.build) requestSelfUpdate();
     return;
   }
-  onHello(source.id, hello.value.build, hello.value.p2p);
+  onHello(source.id, hello.value.build, hello.value.p2p, hello.value.passThrough === true);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
 });
@@ -88,6 +97,8 @@ self.addEventListener('fetch', (event) => {
   const key = manifestKeyFor(request.url, scope);
   const asset = key === null ? undefined : manifest.assets[key];
   if (!asset || key === null) return;
+  // The site owner turned P2P off: this page's requests go to the network as if we were not here.
+  if (passesThrough(event.clientId)) return;
   const judge = (pageBuild: string | null | undefined) =>
     decide({
       method: request.method,

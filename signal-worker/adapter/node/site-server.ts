@@ -6,6 +6,7 @@
 
 import { Hono } from 'hono';
 import { DEFAULT_SIGNAL_PATH, DEFAULT_TRACKER_PATH } from '../../../protocol/routes.ts';
+import type { P2pModes } from '../../../protocol/usage-report.ts';
 import { createSignalApp } from '../../app.ts';
 import type { TrustProxy } from '../../client-address.ts';
 import type { SignalStats } from '../../core/signal/signal-hub.ts';
@@ -35,6 +36,8 @@ export interface SiteServerOptions extends HubLimits {
   allowedHosts?: AllowedHosts;
   /** Default `'none'`: the per-address caps count the TCP peer's address (see client-address.ts). */
   trustProxy?: TrustProxy;
+  /** The site owner's token for the dashboard, metrics and P2P switch; absent: those routes answer 404. */
+  dashboardToken?: string | null;
 }
 
 export interface RunningSiteServer {
@@ -47,6 +50,8 @@ export interface RunningSiteServer {
   trackerUrl: string;
   stats(): SignalStats;
   trackerStats(): TrackerStats;
+  /** Replaces the P2P modes and tells the affected bridges at once; returns how many were told. */
+  setP2pModes(modes: P2pModes): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
             allowedOrigins,
             runtimeAddress: nodeAddress,
             trustProxy: options.trustProxy ?? 'none',
+            dashboardToken: options.dashboardToken ?? null,
           }),
         );
       }
@@ -85,6 +91,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     trackerUrl: withSignal ? `${ws}${DEFAULT_TRACKER_PATH}` : '',
     stats: () => hubs.signal.stats(),
     trackerStats: () => hubs.tracker.stats(),
+    setP2pModes: (modes) => hubs.signal.setP2pModes(modes),
     close: closeOnce(hubs, listening),
   };
 }
