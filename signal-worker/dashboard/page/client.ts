@@ -39,6 +39,11 @@ function figure(id: string, value: number, text: string): void {
 
 type Chart = { plot: uPlot; fields: Array<(d: DashboardData, i: number) => number> };
 const charts = new Map<string, Chart>();
+/**
+ * The x range shown, in seconds: from the first point (at least an hour back, at most 24 h) to
+ * the minute after now, so a new server's few points do not stretch over years.
+ */
+let xRange: [number, number] = [0, 1];
 
 function chart(
   id: string,
@@ -53,8 +58,8 @@ function chart(
     title,
     width: Math.max(320, host.clientWidth || 560),
     height: 220,
-    scales: { x: { time: true } },
-    axes: [{}, { values: (_u, ticks) => ticks.map((t) => (yValue ? yValue(t) : String(t))), size: 70 }],
+    scales: { x: { time: true, range: () => xRange } },
+    axes: [{}, { values: (_u, ticks) => ticks.map((t) => (yValue ? yValue(t) : String(t))), size: 90 }],
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: true, size: 4 } }))],
   };
   const made = { plot: new uPlot(options, [[], ...series.map(() => [])], host), fields: series.map((s) => s.value) };
@@ -69,6 +74,9 @@ function draw(id: string, d: DashboardData, c: Chart): void {
 }
 
 function render(d: DashboardData): void {
+  const nowS = Math.floor(d.now / 1000);
+  const first = (d.series.minutes[0] ?? Number.POSITIVE_INFINITY) * 60;
+  xRange = [Math.max(nowS - 24 * 3600, Math.min(first, nowS - 3600)) - 60, nowS + 60];
   el('swarm').textContent = d.swarm ?? '(no swarm yet)';
   el('mode').textContent = d.mode;
   const select = el<HTMLSelectElement>('swarms');

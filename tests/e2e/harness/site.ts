@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { type BuildOptions, buildSite } from '../../../build.ts';
 import type { FirstVisitOption } from '../../../protocol/first-visit.ts';
 import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/manifest.ts';
-import { startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
+import { type SignalServerOptions, startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
 import type { Visitor } from './browser.ts';
 import { type OriginOptions, type OriginServer, startOriginServer } from './origin-server.ts';
 import { holdersOf } from './signal-probe.ts';
@@ -51,7 +51,9 @@ export interface SiteOptions {
   firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'uploadCap'>;
+  /** The signaling server's dashboard token and P2P modes (issue 15); default none and `on`. */
+  signal?: Pick<SignalServerOptions, 'dashboardToken' | 'p2p'>;
 }
 
 export interface TestSite {
@@ -82,7 +84,7 @@ export async function startSite(options: SiteOptions = {}): Promise<TestSite> {
   };
   try {
     // The signaling URL is baked into the bridge, so the server must exist before the build.
-    const signal = await startSignalServer({ port: 0, allowedOrigins: '*' });
+    const signal = await startSignalServer({ port: 0, allowedOrigins: '*', ...options.signal });
     let signalOpen = true;
     const stopSignal = async (): Promise<void> => {
       if (!signalOpen) return;
