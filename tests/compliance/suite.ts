@@ -14,6 +14,7 @@ import { originCases } from './cases/origin.ts';
 import { signalCases } from './cases/signal.ts';
 import { trackerCases } from './cases/tracker.ts';
 import { trackerHostileCases } from './cases/tracker-hostile.ts';
+import { usageCases } from './cases/usage.ts';
 import { webTorrentClientCases } from './cases/webtorrent-client.ts';
 import { type ComplianceCase, runCase } from './support/case.ts';
 import { COMPLIANCE_LAUNCH, HOSTILE_LAUNCH } from './support/config.ts';
@@ -27,6 +28,7 @@ export const COMPLIANCE_CASES: readonly ComplianceCase[] = [
   ...trackerCases,
   ...trackerHostileCases,
   ...webTorrentClientCases,
+  ...usageCases,
 ];
 
 type Started = { ok: true; server: RuntimeServer; ms: number } | { ok: false; error: Error };

@@ -47,6 +47,7 @@ export const signalCases: readonly ComplianceCase[] = [
         peerId: peerId('holder'),
         swarmSize: 1,
         peers: [],
+        mode: 'on',
       });
       assert.equal((await asker.join('asker')).swarmSize, 2);
 

@@ -58,6 +58,12 @@ export const TRACKER_LIMITS = {
   newPeerIdsPerMinute: 1,
 } as const;
 
+/** The dashboard token of the compliance servers (the dashboard, metrics and P2P switch cases). */
+export const COMPLIANCE_TOKEN = 'compliance-dashboard-token-0123';
+
+/** A swarm the config turns off, and one the usage cases report in. */
+export const OFF_SWARM = 'off.example';
+
 /** Past every runtime's frame cap (the Node adapter's is 3 bytes per allowed character). */
 export const HUGE_FRAME_CHARS = 2 * 1024 * 1024;
 
@@ -74,5 +80,7 @@ export const COMPLIANCE_LAUNCH: LaunchOptions = {
   trackerLimits: TRACKER_LIMITS,
   allowedOrigins: [GOOD_ORIGIN],
   healthSwarms: [HEALTH_SWARM],
+  p2p: { [OFF_SWARM]: 'off' },
+  dashboardToken: COMPLIANCE_TOKEN,
   startTimeoutMs: 20_000,
 };
