@@ -107,7 +107,11 @@ export const usageCases: readonly ComplianceCase[] = [
       });
       assert.equal(post.status, 200);
       assert.deepEqual(await client.next('p2p-mode'), { type: 'p2p-mode', mode: 'download-only' });
-      const bad = await fetch(`${originOf(server)}${DEFAULT_P2P_PATH}?swarm=${swarm}`, { method: 'POST', headers: auth, body: '{"*":"pause"}' });
+      const bad = await fetch(`${originOf(server)}${DEFAULT_P2P_PATH}?swarm=${swarm}`, {
+        method: 'POST',
+        headers: auth,
+        body: '{"*":"pause"}',
+      });
       assert.equal(bad.status, 400);
     },
   },
