@@ -98,6 +98,7 @@ function boot(): void {
     siteMode = mode;
     stats.set('siteMode', mode);
     if (mode === 'off') p2p?.closeLinks();
+    p2p?.setUploading(mode === 'on');
     hello.say();
   };
   const hello = new WorkerHello(

@@ -45,6 +45,8 @@ export interface P2p {
   torrentStats(): TorrentClientStats | null;
   /** Closes every open peer link, keeping the signaling socket (the site turned P2P off: its switch can turn it on again). */
   closeLinks(): void;
+  /** The site's mode changed: WebTorrent's throttle follows (the peer path asks `mayUpload` per piece). */
+  setUploading(on: boolean): void;
   /** Closes the signaling socket, every WebRTC peer and the WebTorrent client. */
   stop(): void;
 }
@@ -64,6 +66,7 @@ export function startP2p(options: P2pOptions): P2p {
       stats.add('bytesUploaded', n);
       onUploaded(n);
     },
+    mayUpload,
   });
   const requests: RequestContext = {
     pool,
@@ -84,6 +87,7 @@ export function startP2p(options: P2pOptions): P2p {
     prepareFor: (doc) => void torrents.prepareFor(doc),
     seedStored: () => torrents.seedStored(),
     torrentStats: () => torrents.stats(),
+    setUploading: (on) => torrents.setUploading(on),
     closeLinks: () => {
       for (const link of [...pool.links.values()]) link.close();
     },

@@ -18,6 +18,8 @@ export interface TorrentLoaderOptions {
   base: URL;
   uploading: boolean;
   onUploaded(bytes: number): void;
+  /** The site's mode and the visitor's upload cap (index.ts), asked after each torrent upload. */
+  mayUpload?(bytes: number): boolean;
 }
 
 export class TorrentLoader {
@@ -92,6 +94,11 @@ export class TorrentLoader {
   private api: TorrentClientApi | null = null;
   private destroyed = false;
 
+  /** The site's mode changed: the loaded client's throttle follows (one loaded later asks `mayUpload`). */
+  setUploading(on: boolean): void {
+    this.api?.setUploading?.(on);
+  }
+
   /** P2P stopped: the client, if loaded, leaves its torrents and closes; nothing loads again. */
   destroy(): void {
     this.destroyed = true;
@@ -113,6 +120,7 @@ export class TorrentLoader {
           quotaBytes: this.options.config.torrentQuotaBytes,
           uploading: this.options.uploading,
           onUploaded: (n) => this.options.onUploaded(n),
+          mayUpload: (n) => this.options.mayUpload?.(n) ?? true,
         }),
       );
       void this.client.then(

@@ -13,6 +13,8 @@ export interface TorrentClientOptions {
   uploading: boolean;
   /** Bytes this tab uploaded to torrent peers. */
   onUploaded(bytes: number): void;
+  /** Asked after each upload: false (the site's mode, the visitor's cap) puts the throttle at 0. */
+  mayUpload?(bytes: number): boolean;
 }
 
 export interface TorrentServeRequest {
@@ -48,6 +50,11 @@ export interface TorrentClientApi {
   /** Joins these torrents now (their pieces are in IndexedDB), so they seed before any request. */
   seed(torrents: readonly BridgeTorrent[]): Promise<void>;
   stats(): TorrentClientStats;
+  /**
+   * Whether this client may upload now (the site switched to `download-only`/`off` or back to
+   * `on`): the throttle at 0, or back at its rate while the page view's budget lasts.
+   */
+  setUploading?(on: boolean): void;
   /** Leaves every torrent and closes the client (trackers, WebRTC wires); the store keeps its pieces. */
   destroy(): Promise<void>;
 }

@@ -162,7 +162,7 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
     // Our web seed is added by the policy above, with a query the worker lets through.
     webSeeds: false,
     // WebTorrent's throttle at rate 0 never sends a block: download-only. Otherwise its rate budget.
-    uploadLimit: options.uploading ? TORRENT_UPLOAD_RATE_BYTES_PER_S : 0,
+    uploadLimit: options.uploading && options.mayUpload?.(0) !== false ? TORRENT_UPLOAD_RATE_BYTES_PER_S : 0,
   });
   client.on('error', () => undefined); // per-torrent errors are handled where the torrent is added
   const entries = new Map<string, Promise<TorrentEntry>>();
@@ -209,8 +209,9 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
         uploaded += n;
         toWire += n;
         options.onUploaded(n);
-        // The page view's budget spent: the throttle at 0 sends nothing more to anyone.
-        if (uploaded >= TORRENT_UPLOAD_BYTES_PER_PAGE_VIEW) client.throttleUpload(0);
+        // The page view's budget spent, or the site or the visitor's cap says no more: the
+        // throttle at 0 sends nothing more to anyone.
+        if (uploaded >= TORRENT_UPLOAD_BYTES_PER_PAGE_VIEW || options.mayUpload?.(0) === false) client.throttleUpload(0);
         // One peer's budget spent: that wire goes (it may come back through the tracker; its budget does not reset per wire).
         if (toWire >= TORRENT_UPLOAD_BYTES_PER_WIRE) wire.destroy();
       });
@@ -258,6 +259,9 @@ function makeClient(options: TorrentClientOptions): TorrentClientApi {
         stats.bytesFromWebSeed += entry.bytesFromWebSeed;
       }
       return stats;
+    },
+    setUploading(on: boolean): void {
+      client.throttleUpload(on && options.uploading && uploaded < TORRENT_UPLOAD_BYTES_PER_PAGE_VIEW ? TORRENT_UPLOAD_RATE_BYTES_PER_S : 0);
     },
     destroy(): Promise<void> {
       return new Promise((resolve) => {
