@@ -11,8 +11,9 @@ import { DEFAULT_DASHBOARD_PATH, DEFAULT_P2P_PATH } from '../../../protocol/rout
 import type { DashboardData } from '../usage-view.ts';
 
 const params = new URL(location.href).searchParams;
-const token = params.get('token') ?? sessionStorage.getItem('peer-connect-dashboard-token') ?? '';
-sessionStorage.setItem('peer-connect-dashboard-token', token);
+// Kept in memory only: with `peer-connect serve` this page shares its origin with the site, whose
+// scripts could read any storage. A reload needs the link with the token again.
+const token = params.get('token') ?? '';
 let swarm = params.get('swarm');
 // The token must not stay in the address bar, the history or a bookmark.
 history.replaceState(null, '', location.pathname + (swarm ? `?swarm=${encodeURIComponent(swarm)}` : ''));
