@@ -139,7 +139,13 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     .map((el) => attributeValueSpan(el, 'src', source))
     .filter((span) => span !== null)
     .map((span) => ({ ...span, text: escapeAttribute(writtenSrc, span.quote) }));
-  const scriptAt = bridgeSrcs.length > 0 ? -1 : scriptInsertionOffset(document, source);
+  // Both our tags go before the first element of <head> that can fetch: a parser-blocking script
+  // after them waits for the stylesheets before it, and a stylesheet the worker serves waits for
+  // this page's bridge; a bridge tag after that script ran only once the worker's wait for it
+  // had expired (~1 s added to first paint on a page's first controlled view). Async, it runs as
+  // soon as it arrives, even while the parser is blocked.
+  const headAt = pageScriptInsertionOffset(document, source, (el) => isPageScript(el) || isBridgeScript(el, base));
+  const scriptAt = bridgeSrcs.length > 0 ? -1 : headAt;
   const nonceAttr = nonce === null ? '' : ` nonce="${escapeAttribute(nonce, '"')}"`;
   const fixed: Splice[] =
     scriptAt < 0
@@ -158,8 +164,8 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   }
   // A page whose CSP rules us out gets no page script: it would only be refused.
   if (plan.ok) {
-    const at = pageScriptInsertionOffset(document, source, (el) => isPageScript(el) || isBridgeScript(el, base));
-    fixed.unshift({ at, end: at, text: pageScriptElement(scriptText, nonce) });
+    // First in the list: at the bridge tag's offset, the page script must come before it.
+    fixed.unshift({ at: headAt, end: headAt, text: pageScriptElement(scriptText, nonce) });
     for (const [i, meta] of metas.entries()) {
       const policy = plan.value.policies[i];
       if (policy === undefined || policy === meta.policy || !meta.span) continue;
@@ -328,10 +334,10 @@ function findElement(node: Node, tag: string): Element | null {
 }
 
 /**
- * Where the page script goes: before the first element of `<head>` that can fetch
+ * Where the page script and the bridge tag go: before the first element of `<head>` that can fetch
  * anything (after its leading `<meta>`, `<title>` and `<base>`, so a charset declaration stays in
- * the first 1024 bytes and a CSP meta applies to it); in a page whose head fetches nothing,
- * just before the bridge tag.
+ * the first 1024 bytes, a CSP meta applies to them and `<base>` to the bridge's URL); in a page
+ * whose head fetches nothing, before `</head>`.
  */
 function pageScriptInsertionOffset(document: Document, source: string, ours: (el: Element) => boolean): number {
   const head = findElement(document, 'head');
@@ -345,7 +351,8 @@ function pageScriptInsertionOffset(document: Document, source: string, ours: (el
       continue;
     }
     if (['meta', 'title', 'base'].includes(el.tagName)) continue;
-    if (el.sourceCodeLocation) return el.sourceCodeLocation.startOffset;
+    // Where our tags already are, when they are before this element: a rebuild keeps their order.
+    if (el.sourceCodeLocation) return oursAt ?? el.sourceCodeLocation.startOffset;
     break;
   }
   if (oursAt !== null) return oursAt;
