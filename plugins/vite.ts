@@ -5,7 +5,7 @@
  * bundle, library mode, or `build.write: false`.
  */
 import { resolve } from 'node:path';
-import type { Plugin, ResolvedConfig } from 'vite';
+import type { Plugin } from 'vite';
 import { buildReport } from '../cli/build-report.ts';
 import { absoluteBase } from './base-url.ts';
 import { buildInPlace } from './build-in-place.ts';
@@ -18,22 +18,20 @@ const NAME = 'peer-connect/vite';
 /** The plugin. Options are checked here, when the config is loaded, so a typo fails before Vite bundles anything. */
 export default function peerConnect(options?: PeerConnectOptions): Plugin {
   const buildOptions = toBuildOptions(NAME, options);
-  let config: ResolvedConfig | undefined;
   return {
     name: NAME,
     apply: 'build',
     // After every other plugin's closeBundle (a plugin may still write files into the output).
     enforce: 'post',
-    configResolved(resolved) {
-      config = resolved;
-    },
     closeBundle: {
       order: 'post',
       sequential: true,
       async handler(error?: Error) {
-        if (error || !config) return;
+        if (error) return;
+        // Per environment (Vite 6+): an app built with `vite build --app` has a client and an SSR one.
+        const { config } = this.environment;
         const { build } = config;
-        if (build.ssr || build.lib || !build.write) return;
+        if (config.consumer !== 'client' || build.ssr || build.lib || !build.write) return;
         const outDir = resolve(config.root, build.outDir);
         const baseUrl = buildOptions.baseUrl ?? absoluteBase(config.base);
         const started = Date.now();

@@ -14,7 +14,7 @@ import peerConnect from 'peer-connect/vite';
 import { build } from 'vite';
 import type { Visitor } from './harness/browser.ts';
 import { makeViteProject } from './harness/framework-projects.ts';
-import { checkTwoVisitors } from './harness/plugin-offload.ts';
+import { checkTwoVisitors, ORIGIN_LATENCY_MS } from './harness/plugin-offload.ts';
 import { startBuiltSite, type TestSite } from './harness/site.ts';
 
 describe('peer-connect/vite', () => {
@@ -24,15 +24,18 @@ describe('peer-connect/vite', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pc-e2e-vite-'));
-    site = await startBuiltSite(async (signal) => {
-      // `reload`: the app's images are named by its script, not its HTML, so `auto` sees a page
-      // of 18 KiB and picks `off` (the first view would take everything from the origin).
-      await makeViteProject(dir, { signal, firstVisit: 'reload' });
-      const started = Date.now();
-      await build({ root: dir, logLevel: 'warn' });
-      console.log(`vite build (with the plugin): ${Date.now() - started} ms`);
-      return join(dir, 'dist');
-    });
+    site = await startBuiltSite(
+      async (signal) => {
+        // `reload`: the app's images are named by its script, not its HTML, so `auto` sees a page
+        // of 18 KiB and picks `off` (the first view would take everything from the origin).
+        await makeViteProject(dir, { signal, firstVisit: 'reload' });
+        const started = Date.now();
+        await build({ root: dir, logLevel: 'warn' });
+        console.log(`vite build (with the plugin): ${Date.now() - started} ms`);
+        return join(dir, 'dist');
+      },
+      { origin: { latencyMs: ORIGIN_LATENCY_MS } },
+    );
   });
 
   after(async () => {
