@@ -25,6 +25,7 @@ export default function peerConnect(options?: PeerConnectOptions): AstroIntegrat
   const buildOptions = toBuildOptions(NAME, options);
   let buildOutput: 'static' | 'server' = 'static';
   let baseUrl: string | null = null;
+  let project = process.cwd();
   return {
     name: NAME,
     hooks: {
@@ -32,6 +33,7 @@ export default function peerConnect(options?: PeerConnectOptions): AstroIntegrat
         buildOutput = output;
         // `site` + `base` is exactly where the output's root is served.
         baseUrl = siteAndBase(config.site, config.base);
+        project = fileURLToPath(config.root);
       },
       'astro:build:start': () => {
         if (buildOutput === 'server') throw new Error(SERVER_OUTPUT_MESSAGE);
@@ -39,7 +41,7 @@ export default function peerConnect(options?: PeerConnectOptions): AstroIntegrat
       'astro:build:done': async ({ dir, logger }) => {
         const outDir = fileURLToPath(dir);
         const started = Date.now();
-        const result = await buildInPlace(outDir, { ...buildOptions, baseUrl: buildOptions.baseUrl ?? baseUrl });
+        const result = await buildInPlace(outDir, project, { ...buildOptions, baseUrl: buildOptions.baseUrl ?? baseUrl });
         const report = buildReport(result, outDir, Date.now() - started);
         for (const line of report.info) logger.info(line);
         for (const line of report.warnings) logger.warn(line);

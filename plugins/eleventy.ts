@@ -4,6 +4,7 @@
  * PeerConnect site in place (plugins/build-in-place.ts). Only for a build that writes files
  * (`runMode: 'build'`, `outputMode: 'fs'`): nothing with `--serve` or `--watch` (a development
  * server; a worker registered there would outlive the session) or `--to=json`.
+ * The project folder is the working folder (Eleventy resolves its own paths against it).
  * Eleventy's `pathPrefix` needs no mapping: the build writes relative references only.
  */
 import { resolve } from 'node:path';
@@ -34,7 +35,7 @@ export default function peerConnect(eleventyConfig: EleventyConfigLike, options?
   eleventyConfig.on('eleventy.after', async ({ directories, runMode, outputMode }) => {
     if (runMode !== 'build' || outputMode !== 'fs') return;
     const started = Date.now();
-    const result = await buildInPlace(resolve(directories.output), buildOptions);
+    const result = await buildInPlace(resolve(directories.output), process.cwd(), buildOptions);
     const report = buildReport(result, directories.output, Date.now() - started);
     for (const line of report.info) console.log(`[${NAME}] ${line}`);
     for (const line of report.warnings) console.warn(`[${NAME}] ${line}`);

@@ -35,7 +35,7 @@ export default function peerConnect(options?: PeerConnectOptions): Plugin {
         const outDir = resolve(config.root, build.outDir);
         const baseUrl = buildOptions.baseUrl ?? absoluteBase(config.base);
         const started = Date.now();
-        const result = await buildInPlace(outDir, { ...buildOptions, baseUrl });
+        const result = await buildInPlace(outDir, config.root, { ...buildOptions, baseUrl });
         const report = buildReport(result, build.outDir, Date.now() - started);
         for (const line of report.info) config.logger.info(`[peer-connect] ${line}`);
         for (const line of report.warnings) config.logger.warn(`[peer-connect] ${line}`);

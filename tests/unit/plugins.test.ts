@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -144,24 +144,25 @@ describe('buildInPlace', { timeout: 60_000 }, () => {
     await writeFiles(dir, SITE);
     return dir;
   };
+  const project = (): string => join(dir, '..');
   const siblings = async (): Promise<string[]> => (await readdir(join(dir, '..'))).filter((f) => f !== 'dist');
 
   it('leaves the PeerConnect build in the folder and nothing beside it', async () => {
     await fresh('ok');
-    const result = await buildInPlace(dir, {});
+    const result = await buildInPlace(dir, project(), {});
     assert.ok(existsSync(join(dir, 'peer-connect-sw.js')));
     assert.ok('img/a.png' in result.manifest.assets);
     assert.match(await readFile(join(dir, 'index.html'), 'utf8'), /peer-connect\.js\?v=/);
     assert.deepEqual(await siblings(), []);
     // Building it again (a framework that does not empty its output, like Eleventy) gives the same build.
-    const again = await buildInPlace(dir, {});
+    const again = await buildInPlace(dir, project(), {});
     assert.equal(again.manifest.build, result.manifest.build);
   });
 
   it("when the build fails: the folder is as it was, no staging folder is left, the error is the build's", async () => {
     await fresh('build-fails');
     const before = await snapshot(dir);
-    await assert.rejects(buildInPlace(dir, { torrents: 'all' as 'media' }), /--torrents must be one of/);
+    await assert.rejects(buildInPlace(dir, project(), { torrents: 'all' as 'media' }), /--torrents must be one of/);
     assert.deepEqual(await snapshot(dir), before);
     assert.deepEqual(await siblings(), []);
     // A build that fails after writing part of its output (here: after the worker).
@@ -172,7 +173,7 @@ describe('buildInPlace', { timeout: 60_000 }, () => {
       },
       rename: (await import('node:fs/promises')).rename,
     };
-    await assert.rejects(buildInPlace(dir, {}, failLate), /disk full/);
+    await assert.rejects(buildInPlace(dir, project(), {}, failLate), /disk full/);
     assert.deepEqual(await snapshot(dir), before);
     assert.deepEqual(await siblings(), []);
   });
@@ -190,17 +191,34 @@ describe('buildInPlace', { timeout: 60_000 }, () => {
         await rename(from, to);
       },
     };
-    await assert.rejects(buildInPlace(dir, {}, secondFails), /EXDEV/);
+    await assert.rejects(buildInPlace(dir, project(), {}, secondFails), /EXDEV/);
     assert.deepEqual(await snapshot(dir), before);
     assert.deepEqual(await siblings(), []);
     const firstFails: InPlaceDeps = { build: buildSite, rename: () => Promise.reject(new Error('EBUSY')) };
-    await assert.rejects(buildInPlace(dir, {}, firstFails), /EBUSY/);
+    await assert.rejects(buildInPlace(dir, project(), {}, firstFails), /EBUSY/);
+    assert.deepEqual(await snapshot(dir), before);
+    assert.deepEqual(await siblings(), []);
+  });
+
+  it('refuses a folder whose swap would lose something: the project itself, version control, symlinks', async () => {
+    await fresh('refusals');
+    const before = await snapshot(dir);
+    await assert.rejects(
+      buildInPlace(dir, join(dir, 'src'), {}),
+      /contains the project .*src: building it in place would replace the project/,
+    );
+    await assert.rejects(buildInPlace(dir, dir, {}), /contains the project/);
+    await writeFiles(dir, [['.git', 'gitdir: /elsewhere/.git/worktrees/gh-pages\n']]);
+    await symlink(join(dir, 'index.html'), join(dir, 'img', 'link.html'));
+    await assert.rejects(buildInPlace(dir, project(), {}), /holds "\.git", "img\/link\.html", which the build does not copy/);
+    await rm(join(dir, '.git'));
+    await rm(join(dir, 'img', 'link.html'));
     assert.deepEqual(await snapshot(dir), before);
     assert.deepEqual(await siblings(), []);
   });
 
   it('refuses a folder that does not exist', async () => {
-    await assert.rejects(buildInPlace(join(root, 'nowhere'), {}), /does not exist/);
+    await assert.rejects(buildInPlace(join(root, 'nowhere'), root, {}), /does not exist/);
   });
 });
 
@@ -235,13 +253,19 @@ describe('when each plugin runs', { timeout: 60_000 }, () => {
     assert.ok(configDone && buildStart);
     type ConfigDone = Parameters<typeof configDone>[0];
     type BuildStart = Parameters<typeof buildStart>[0];
-    await configDone({ config: { site: undefined, base: '/' }, buildOutput: 'server' } as unknown as ConfigDone);
+    await configDone({
+      config: { site: undefined, base: '/', root: new URL('file:///tmp/astro-project/') },
+      buildOutput: 'server',
+    } as unknown as ConfigDone);
     assert.throws(
       () => buildStart({} as BuildStart),
       (e: Error) => e.message === SERVER_OUTPUT_MESSAGE,
     );
     assert.match(SERVER_OUTPUT_MESSAGE, /output: 'static'/);
-    await configDone({ config: { site: undefined, base: '/' }, buildOutput: 'static' } as unknown as ConfigDone);
+    await configDone({
+      config: { site: undefined, base: '/', root: new URL('file:///tmp/astro-project/') },
+      buildOutput: 'static',
+    } as unknown as ConfigDone);
     await buildStart({} as BuildStart);
   });
 
