@@ -15,7 +15,7 @@ export type PeerConnectOptions = Omit<BuildOptions, 'siteDir' | 'outDir' | 'piec
   [K in SizeKey]?: number | string;
 };
 
-/** Each option's CLI flag (cli/main.ts BUILD_FLAGS; tests/unit/plugins-options.test.ts holds them equal). */
+/** Each option's CLI flag (cli/main.ts BUILD_FLAGS; tests/unit/plugins.test.ts holds them equal). */
 export const OPTION_FLAGS = {
   signal: 'signal',
   swarm: 'swarm',

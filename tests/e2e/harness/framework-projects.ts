@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DEMO_IMG = join(REPO, 'demo', 'site', 'img');
-/** Photos of 0.85–1 MB: 14–16 pieces each. */
+/** Photos of 0.68–1 MB: 11–16 pieces of 64 KiB each. */
 export const PHOTOS = ['harbour-dawn.jpg', 'ridge-line.jpg', 'route-map.png'] as const;
 
 /** `node_modules` for a project in `dir`: this repo's packages and `peer-connect` (this repo). */
