@@ -22,6 +22,7 @@ import {
   torrentFileFor,
   wantsTorrent,
 } from './builder/make-torrent.ts';
+import { oneOf } from './builder/option-values.ts';
 import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
 import { rewriteHtml } from './builder/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
@@ -31,11 +32,13 @@ import {
   type BridgeConfig,
   type BridgeTorrent,
   bridgeScriptSrc,
+  START_MODES,
   TORRENT_CLIENT_FILE,
+  UPLOAD_MODES,
   WORKER_FILE,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
-import type { FirstVisitMode, FirstVisitOption } from './protocol/first-visit.ts';
+import { FIRST_VISIT_OPTIONS, type FirstVisitMode, type FirstVisitOption } from './protocol/first-visit.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 import { encodePageSet } from './protocol/page-set.ts';
@@ -165,8 +168,11 @@ interface Settings {
 }
 
 function resolveSettings(options: BuildOptions): Settings {
-  const torrentMode = options.torrents ?? 'media';
-  if (!TORRENT_MODES.includes(torrentMode)) throw new Error(`--torrents must be one of ${TORRENT_MODES.join(', ')}`);
+  // Checked here, not only by the CLI, because the plugins pass their users' values straight in.
+  const torrentMode = oneOf(options.torrents, TORRENT_MODES, 'torrents') ?? 'media';
+  const firstVisit = oneOf(options.firstVisit, FIRST_VISIT_OPTIONS, 'first-visit') ?? 'auto';
+  oneOf(options.upload, UPLOAD_MODES, 'upload');
+  oneOf(options.start, START_MODES, 'start');
   const torrentMinSize = options.torrentMinSize ?? TORRENT_MIN_SIZE;
   if (!Number.isInteger(torrentMinSize) || torrentMinSize < 1 || torrentMinSize > MAX_ASSET_SIZE) {
     throw new Error(`--torrent-min-size must be a whole number of bytes from 1 to ${MAX_ASSET_SIZE}`);
@@ -177,7 +183,7 @@ function resolveSettings(options: BuildOptions): Settings {
   if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
   return {
     pieceSize: options.pieceSize ?? PIECE_SIZE,
-    firstVisit: options.firstVisit ?? 'auto',
+    firstVisit,
     torrentMode,
     torrentMinSize,
     torrentQuota,

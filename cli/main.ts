@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../builder/make-torrent.ts';
-import { START_MODES } from '../protocol/bridge-config.ts';
-import { FIRST_VISIT_OPTIONS, type FirstVisitMode } from '../protocol/first-visit.ts';
+import { oneOf, parseSize } from '../builder/option-values.ts';
+import { START_MODES, UPLOAD_MODES } from '../protocol/bridge-config.ts';
+import { FIRST_VISIT_OPTIONS } from '../protocol/first-visit.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
+import { buildReport } from './build-report.ts';
 import { deploy } from './deploy.ts';
-import { exclusionSummary } from './exclusion-summary.ts';
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit auto|reload|swap|off]
@@ -27,28 +28,6 @@ const USAGE = `Usage:
   peer-connect demo [--port 8080]`;
 
 const FIRST_VISIT = FIRST_VISIT_OPTIONS;
-const UPLOAD = ['auto', 'always', 'off'] as const;
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
-
-/** A byte count: `8388608`, `8MiB`, `8M`, `512KiB`, `1.5GiB` (binary units, case-insensitive). */
-export function parseSize(value: string, name: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
-  const bytes = match && unit ? Number(match[1]) * unit : NaN;
-  if (!Number.isInteger(bytes) || bytes < 1) {
-    throw new Error(
-      `--${name} must be a size in bytes, or with KiB, MiB or GiB (e.g. 8MiB), at least 1 byte, got ${JSON.stringify(value)}`,
-    );
-  }
-  return bytes;
-}
 
 function port(value: string | undefined, fallback: number): number {
   const n = Number(value ?? fallback);
@@ -56,27 +35,33 @@ function port(value: string | undefined, fallback: number): number {
   return n;
 }
 
+/**
+ * `peer-connect build`'s flags. Each but `--out` has a plugin option of the same name in camelCase
+ * (plugins/options.ts OPTION_FLAGS; a unit test holds the two lists equal).
+ */
+export const BUILD_FLAGS = {
+  out: { type: 'string' },
+  signal: { type: 'string' },
+  'first-visit': { type: 'string' },
+  swarm: { type: 'string' },
+  stun: { type: 'string', multiple: true },
+  upload: { type: 'string' },
+  start: { type: 'string' },
+  'no-minify': { type: 'boolean' },
+  torrents: { type: 'string' },
+  'torrent-min-size': { type: 'string' },
+  'torrent-quota': { type: 'string' },
+  'store-quota': { type: 'string' },
+  tracker: { type: 'string' },
+  'base-url': { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+} as const;
+
 async function build(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      signal: { type: 'string' },
-      'first-visit': { type: 'string' },
-      swarm: { type: 'string' },
-      stun: { type: 'string', multiple: true },
-      upload: { type: 'string' },
-      start: { type: 'string' },
-      'no-minify': { type: 'boolean' },
-      torrents: { type: 'string' },
-      'torrent-min-size': { type: 'string' },
-      'torrent-quota': { type: 'string' },
-      'store-quota': { type: 'string' },
-      tracker: { type: 'string' },
-      'base-url': { type: 'string' },
-      exclude: { type: 'string', multiple: true },
-    },
+    options: BUILD_FLAGS,
   });
   const siteDir = positionals[0];
   if (!siteDir || !values.out) throw new Error('build needs <site-dir> and --out <dir>');
@@ -87,7 +72,7 @@ async function build(args: string[]): Promise<number> {
     signal: values.signal ?? null,
     swarm: values.swarm ?? null,
     firstVisit: oneOf(values['first-visit'], FIRST_VISIT, 'first-visit'),
-    upload: oneOf(values.upload, UPLOAD, 'upload'),
+    upload: oneOf(values.upload, UPLOAD_MODES, 'upload'),
     start: oneOf(values.start, START_MODES, 'start'),
     iceServers: (values.stun ?? []).map((urls) => ({ urls })),
     minify: !values['no-minify'],
@@ -99,25 +84,10 @@ async function build(args: string[]): Promise<number> {
     baseUrl: values['base-url'] ?? null,
     exclude: values.exclude ?? [],
   });
-  const assets = Object.values(result.manifest.assets);
-  const bytes = assets.reduce((n, a) => n + a.size, 0);
-  console.log(
-    `built ${values.out}: ${assets.length} assets (${(bytes / 1e6).toFixed(2)} MB) in the manifest, ` +
-      `${result.htmlPages.length} pages, ${firstVisitCounts(result.firstVisits)}, ` +
-      `${result.torrents.length} torrents, ${Date.now() - started} ms`,
-  );
-  for (const { page, mode, reason } of result.firstVisits) console.log(`  first visit ${mode.padEnd(6)} ${page}: ${reason}`);
-  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
-  for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
+  const report = buildReport(result, values.out, Date.now() - started);
+  for (const line of report.info) console.log(line);
+  for (const warning of report.warnings) console.warn(warning);
   return 0;
-}
-
-/** `first visits: 3 reload, 1 off` (modes in a fixed order, zeros left out). */
-function firstVisitCounts(pages: ReadonlyArray<{ mode: FirstVisitMode }>): string {
-  const counts = (['reload', 'swap', 'off'] as const)
-    .map((m) => [m, pages.filter((p) => p.mode === m).length] as const)
-    .filter(([, n]) => n > 0);
-  return `first visits: ${counts.map(([m, n]) => `${n} ${m}`).join(', ') || 'none'}`;
 }
 
 async function serve(args: string[]): Promise<number> {

@@ -7,6 +7,10 @@ import { fail, ok, type Result } from './result.ts';
  * visitor opted out with `peerConnect.stop()`; `manual` only once the page calls
  * `peerConnect.start()` (after the site asked for consent).
  */
+/** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
+export const UPLOAD_MODES = ['auto', 'always', 'off'] as const;
+export type UploadMode = (typeof UPLOAD_MODES)[number];
+
 export const START_MODES = ['auto', 'manual'] as const;
 export type StartMode = (typeof START_MODES)[number];
 
@@ -25,7 +29,7 @@ export interface BridgeConfig {
   /** STUN/TURN servers for WebRTC. Empty = host candidates only (same network, or tests). */
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** `auto`: no uploading with data-saver on or on cellular; `always`; `off`. */
-  upload: 'auto' | 'always' | 'off';
+  upload: UploadMode;
   /** When P2P starts: see START_MODES. */
   start: StartMode;
   /** The site's torrents by the asset's SHA-256 (the hash the worker's `fetch` names). */
