@@ -242,7 +242,7 @@ async function copySite(
   const htmlPages: string[] = [];
   const firstVisits: PageFirstVisit[] = [];
   const pageWarnings: string[] = [];
-  const stylesheets = stylesheetReader(files, manifest);
+  const texts = assetTextReader(files, manifest);
   for (const file of files) {
     if (isOurs(file.path)) continue;
     if (!isHtml(file.path)) {
@@ -260,7 +260,8 @@ async function copySite(
       signalUrl: signal,
       isAsset: (p) => p in manifest.assets,
       assetSize: (p) => manifest.assets[p]?.size ?? 0,
-      cssOf: (p) => stylesheets.read(p),
+      cssOf: texts.css,
+      scriptOf: texts.script,
       startsManually: start === 'manual',
       firstVisit,
     });
@@ -273,19 +274,29 @@ async function copySite(
   return { htmlPages, swapped, firstVisits, pageWarnings };
 }
 
-/** The site's stylesheet assets' text, read once each (pages share them). */
-function stylesheetReader(files: SiteFile[], manifest: Manifest): { read(path: string): string | null } {
+/**
+ * Scripts above this are not read for the asset URLs they name: the first-visit choice is a
+ * weighing, and a 5 MiB bundle already weighs enough on its own.
+ */
+const MAX_SCRIPT_SCAN_BYTES = 4 * 1024 * 1024;
+
+/** The site's stylesheet and script assets' text, read once each (pages share them). */
+function assetTextReader(files: SiteFile[], manifest: Manifest): { css(path: string): string | null; script(path: string): string | null } {
   const byPath = new Map(files.map((f) => [f.path, f.absolute]));
+  // Keyed by kind too: followCss asks css() of every named asset, scripts included.
   const cache = new Map<string, string | null>();
+  const read = (path: string, wanted: (type: string, size: number) => boolean, kind: string): string | null => {
+    const key = `${kind}:${path}`;
+    if (!cache.has(key)) {
+      const file = byPath.get(path);
+      const asset = manifest.assets[path];
+      cache.set(key, file && asset && wanted(asset.type, asset.size) ? readFileSync(file, 'utf8') : null);
+    }
+    return cache.get(key) ?? null;
+  };
   return {
-    read(path) {
-      if (!cache.has(path)) {
-        const file = byPath.get(path);
-        const isCss = manifest.assets[path]?.type.startsWith('text/css') === true;
-        cache.set(path, file && isCss ? readFileSync(file, 'utf8') : null);
-      }
-      return cache.get(path) ?? null;
-    },
+    css: (path) => read(path, (type) => type.startsWith('text/css'), 'css'),
+    script: (path) => read(path, (type, size) => /^(text|application)\/javascript\b/.test(type) && size <= MAX_SCRIPT_SCAN_BYTES, 'script'),
   };
 }
 

@@ -12,7 +12,7 @@ import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-
 import { FIRST_VISIT_MIN_ASSET_BYTES, FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
-import { type AssetRole, followCss, namedAssets } from './first-visit/page-facts.ts';
+import { type AssetRole, followCss, followScripts, namedAssets } from './first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
 import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
@@ -44,6 +44,8 @@ export interface RewriteOptions {
   startsManually?: boolean;
   /** An asset's text when it is a stylesheet, else null: what it requests is named by the page too. */
   cssOf?: (path: string) => string | null;
+  /** An asset's text when it is a script (JavaScript), else null: the assets it names weigh the first-visit choice. */
+  scriptOf?: (path: string) => string | null;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
   assetSize?: (path: string) => number;
   firstVisit: FirstVisitOption;
@@ -97,6 +99,16 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
       const path = sitePath(url, new URL(encodeURI(sheet), SITE_ORIGIN));
       return path !== null && options.isAsset(path) ? path : null;
     });
+  }
+  if (options.scriptOf) {
+    const asset = (path: string | null): string | null => (path !== null && options.isAsset(path) ? path : null);
+    // A URL in a script is relative to the script (`new URL(u, import.meta.url)`, module imports)
+    // or to the page (a DOM `src` it sets): either one that names an asset counts.
+    followScripts(
+      facts,
+      options.scriptOf,
+      (url, script) => asset(sitePath(url, new URL(encodeURI(script), SITE_ORIGIN))) ?? asset(sitePath(url, base)),
+    );
   }
   const assetBytes = [...facts.keys()].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
 
