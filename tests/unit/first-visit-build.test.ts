@@ -140,7 +140,7 @@ describe('first visit: auto picks per page', () => {
         join(site, 'index.html'),
         '<!doctype html><html><head><script type="module" src="/assets/app.js"></script><link rel="stylesheet" href="/assets/app.css"></head><body></body></html>',
       );
-      await writeFile(join(site, 'assets', 'app.js'), 'const a=`/assets/photo.jpg`;document.body.innerHTML=\'<img src="\'+a+\'">\'');
+      await writeFile(join(site, 'assets', 'app.js'), "const a=`/assets/photo.jpg`;document.body.innerHTML='<img src=\"'+a+'\">'");
       await writeFile(join(site, 'assets', 'app.css'), 'body{margin:0}');
       await writeFile(join(site, 'assets', 'photo.jpg'), randomBytes(200_000));
       const result = await buildSite({ siteDir: site, outDir: join(root, 'out') });
