@@ -20,6 +20,7 @@ const USAGE = `Usage:
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
+                    [--site-worker <path>]   (the site's own service worker, when its register() call is computed)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
@@ -76,6 +77,7 @@ async function build(args: string[]): Promise<number> {
       tracker: { type: 'string' },
       'base-url': { type: 'string' },
       exclude: { type: 'string', multiple: true },
+      'site-worker': { type: 'string' },
     },
   });
   const siteDir = positionals[0];
@@ -98,6 +100,7 @@ async function build(args: string[]): Promise<number> {
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
     exclude: values.exclude ?? [],
+    siteWorker: values['site-worker'] ?? null,
   });
   const assets = Object.values(result.manifest.assets);
   const bytes = assets.reduce((n, a) => n + a.size, 0);
@@ -107,6 +110,10 @@ async function build(args: string[]): Promise<number> {
       `${result.torrents.length} torrents, ${Date.now() - started} ms`,
   );
   for (const { page, mode, reason } of result.firstVisits) console.log(`  first visit ${mode.padEnd(6)} ${page}: ${reason}`);
+  if (result.siteWorker) {
+    const { path, registration: r } = result.siteWorker;
+    console.log(`  site service worker ${path} (scope /${r.scope.replace(/^\.\//, '')}, ${r.type}): PeerConnect's worker imported into it`);
+  }
   for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
   return 0;
