@@ -186,7 +186,7 @@ describe('a site with its own service worker', () => {
     await v1.page.reload({ waitUntil: 'load', timeout: STEP_MS });
     await waitForReady(v1.page, STEP_MS);
     await waitForImages(v1.page, STEP_MS, images.length);
-    const caches = await waitUntil('the precache and the image cache', STEP_MS, async () => {
+    const cacheState = await waitUntil('the precache and the image cache', STEP_MS, async () => {
       const state = await v1.page.evaluate(async () => {
         const names = await caches.keys();
         const cache = await caches.open('images');
@@ -195,7 +195,7 @@ describe('a site with its own service worker', () => {
       });
       return state.names.some((n) => n.startsWith('workbox-precache')) && state.cached.length >= 3 ? state : undefined;
     });
-    console.log(`workbox caches: ${caches.names.join(', ')}; images cache: ${caches.cached.join(', ')}`);
+    console.log(`workbox caches: ${cacheState.names.join(', ')}; images cache: ${cacheState.cached.join(', ')}`);
     assert.equal((await registrations(v1.page)).active, site.url('sw.js'));
 
     await waitUntilSeeding(site, imageKeys, STEP_MS);
