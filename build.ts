@@ -4,6 +4,7 @@
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except a page's first-visit script (`reload`) or markup (`swap`).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +28,7 @@ import { rewriteHtml } from './builder/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
 import { composeWorker } from './builder/site-worker/compose.ts';
 import { planSiteWorker, type SiteWorkerPlan } from './builder/site-worker/plan.ts';
+import { refreshPrecacheRevisions } from './builder/site-worker/precache-revisions.ts';
 import { type SiteFile, walkSite } from './builder/walk-site.ts';
 import {
   BRIDGE_FILE,
@@ -146,7 +148,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped, firstVisits, pageWarnings } = await copySite(
+  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions } = await copySite(
     files,
     outDir,
     manifest,
@@ -156,7 +158,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     siteWorker,
   );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
-  await writeScripts(outDir, manifest, options, settings, siteWorker);
+  await writeScripts(outDir, manifest, options, settings, siteWorker, pageRevisions);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
   return {
     manifest,
@@ -256,8 +258,16 @@ async function copySite(
   signal: string | null,
   start: BridgeConfig['start'],
   siteWorker: SiteWorkerPlan | null,
-): Promise<{ htmlPages: string[]; swapped: number; firstVisits: PageFirstVisit[]; pageWarnings: string[] }> {
+): Promise<{
+  htmlPages: string[];
+  swapped: number;
+  firstVisits: PageFirstVisit[];
+  pageWarnings: string[];
+  /** Each written page's SHA-256 (hex, 32 chars), for a site worker's precache revisions. */
+  pageRevisions: Map<string, string>;
+}> {
   let swapped = 0;
+  const pageRevisions = new Map<string, string>();
   const htmlPages: string[] = [];
   const firstVisits: PageFirstVisit[] = [];
   const pageWarnings: string[] = [];
@@ -288,8 +298,9 @@ async function copySite(
     firstVisits.push({ page: file.path, ...result.firstVisit });
     for (const warning of result.warnings) pageWarnings.push(`${file.path}: ${warning}`);
     await writeOutput(outDir, file.path, result.html);
+    pageRevisions.set(file.path, createHash('sha256').update(result.html).digest('hex').slice(0, 32));
   }
-  return { htmlPages, swapped, firstVisits, pageWarnings };
+  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions };
 }
 
 /** The site's stylesheet assets' text, read once each (pages share them). */
@@ -321,6 +332,7 @@ async function writeScripts(
   options: BuildOptions,
   settings: Settings,
   siteWorker: SiteWorkerPlan | null,
+  pageRevisions: ReadonlyMap<string, string>,
 ): Promise<void> {
   const bridgeTorrents: Record<string, BridgeTorrent> = {};
   for (const [path, asset] of Object.entries(manifest.assets)) {
@@ -337,7 +349,10 @@ async function writeScripts(
   const workerConfig = { storeQuotaBytes: settings.storeQuota, ...(siteWorker === null ? {} : { composed: true, siteRoot: up }) };
   await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, workerConfig, minify));
   if (siteWorker !== null) {
-    const source = await readFile(join(resolve(options.siteDir), siteWorker.path), 'utf8');
+    const written = await readFile(join(resolve(options.siteDir), siteWorker.path), 'utf8');
+    // Pages we rewrote get their new revision in a Workbox precache manifest (precache-revisions.ts).
+    const workerUrl = new URL(encodeURI(siteWorker.path), SITE_ORIGIN);
+    const { text: source } = refreshPrecacheRevisions(written, workerUrl, (p) => pageRevisions.get(p) ?? null);
     const importUrl = `${up}${WORKER_FILE}?${BUILD_QUERY}=${manifest.build}`;
     await writeOutput(outDir, siteWorker.path, composeWorker(source, importUrl, siteWorker.registration.type));
   }

@@ -19,24 +19,22 @@ export const COMPOSED_MARK = '/* peer-connect: composed */';
 
 /**
  * `text` (the site worker's source) with our worker loaded first from `importUrl` (relative to
- * the site worker: `./peer-connect-sw.js?v=<build>`). A line an earlier build added is replaced.
+ * the site worker: `./peer-connect-sw.js?v=<build>`). The statement goes on the first line (or
+ * after the prologue on its line), so the site's line numbers, and its source map, still hold.
+ * A statement an earlier build added is replaced.
  */
 export function composeWorker(text: string, importUrl: string, type: WorkerType): string {
-  const own = stripComposed(text);
+  const own = text.replace(COMPOSED_STATEMENT, '');
   const url = JSON.stringify(importUrl);
-  if (type === 'module') return `import ${url}; ${COMPOSED_MARK}\n${own}`;
-  const line = `importScripts(${url}); ${COMPOSED_MARK}\n`;
+  if (type === 'module') return `import ${url}; ${COMPOSED_MARK} ${own}`;
+  const statement = `importScripts(${url}); ${COMPOSED_MARK} `;
   const at = prologueEnd(own);
-  if (at === 0) return `${line}${own}`;
-  return `${own.slice(0, at)}\n${line}${own.slice(at).replace(/^\r?\n/, '')}`;
+  if (at === 0) return `${statement}${own}`;
+  return `${own.slice(0, at)} ${statement}${own.slice(at)}`;
 }
 
-function stripComposed(text: string): string {
-  return text
-    .split('\n')
-    .filter((l) => !l.includes(COMPOSED_MARK))
-    .join('\n');
-}
+/** What composeWorker adds, as an earlier build wrote it. */
+const COMPOSED_STATEMENT = /(?: ?importScripts\("[^"\n]*"\)|import "[^"\n]*"); \/\* peer-connect: composed \*\/ /g;
 
 /** Where a classic script's directive prologue (`'use strict';`) ends, or 0 when it has none or does not parse. */
 function prologueEnd(text: string): number {

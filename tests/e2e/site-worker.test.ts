@@ -11,7 +11,7 @@
  * - a hand-written worker whose fetch handler claims one asset path: the site's answer wins.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -170,14 +170,16 @@ describe('a site with its own service worker', () => {
 <script>if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js');</script></head>
 <body><h1>Workbox gallery</h1>${images.map((f) => `<img src="img/${f}" alt="">`).join('')}</body></html>\n`,
     );
-    const generated = await generateSW({
-      globDirectory: dir,
-      globPatterns: ['**/*.{html,css}'],
-      swDest: join(dir, 'sw.js'),
-      skipWaiting: true,
-      clientsClaim: true,
-      runtimeCaching: [{ urlPattern: /\.jpg$/, handler: 'CacheFirst', options: { cacheName: 'images' } }],
-    });
+    const workbox = (siteDir: string) =>
+      generateSW({
+        globDirectory: siteDir,
+        globPatterns: ['**/*.{html,css}'],
+        swDest: join(siteDir, 'sw.js'),
+        skipWaiting: true,
+        clientsClaim: true,
+        runtimeCaching: [{ urlPattern: /\.jpg$/, handler: 'CacheFirst', options: { cacheName: 'images' } }],
+      });
+    const generated = await workbox(dir);
     console.log(`generateSW: ${generated.count} precached, files ${generated.filePaths.map((p) => p.slice(dir.length + 1)).join(', ')}`);
     const site = await serve(dir);
     const imageKeys = images.map((f) => `img/${f}`);
@@ -228,6 +230,30 @@ describe('a site with its own service worker', () => {
     } finally {
       await v1.context.setOffline(false);
     }
+
+    // A deploy that changes an image only: the site's own pages (and so their precache revisions)
+    // are the same, the pages we write are not. Workbox must fetch the new page into its precache,
+    // or it keeps answering with a page of the old build, which our worker never serves.
+    const next = await tempDir('workbox-next');
+    await cp(dir, next, { recursive: true });
+    await writeFile(
+      join(next, 'img', images[0] as string),
+      Buffer.concat([await readFile(join(dir, 'img', images[0] as string)), Buffer.alloc(512)]),
+    );
+    await workbox(next);
+    const manifest = await site.redeploy(next);
+    const builds = await waitUntil('a page of the new build, from the new worker', STEP_MS, async () => {
+      await v1.page.goto(site.url('index.html'), { waitUntil: 'load', timeout: STEP_MS });
+      await waitForReady(v1.page, STEP_MS);
+      const s = await v1.page.evaluate(() => {
+        const stats = (
+          window as unknown as { peerConnect: { stats(): { pageBuild: string; workerBuild: string | null } } }
+        ).peerConnect.stats();
+        return { page: stats.pageBuild, worker: stats.workerBuild };
+      });
+      return s.page === manifest.build && s.worker === manifest.build ? s : undefined;
+    });
+    console.log(`workbox after a deploy: page ${builds.page}, worker ${builds.worker}`);
   });
 
   test("a hand-written worker's own answer for an asset wins over ours", { timeout: 200_000 }, async () => {

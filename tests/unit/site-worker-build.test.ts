@@ -14,6 +14,7 @@ import { type ChooseInput, chooseSiteWorker } from '../../builder/site-worker/ch
 import { COMPOSED_MARK, composeWorker, workerTypeOf } from '../../builder/site-worker/compose.ts';
 import { type FoundRegistration, findRegistrations, type ScriptSource } from '../../builder/site-worker/find-registrations.ts';
 import { SiteWorkerError } from '../../builder/site-worker/plan.ts';
+import { refreshPrecacheRevisions } from '../../builder/site-worker/precache-revisions.ts';
 import { siteScripts } from '../../builder/site-worker/site-scripts.ts';
 import { BRIDGE_FILE, OWN_WORKER, WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { writeFiles } from './build-helpers.ts';
@@ -229,26 +230,48 @@ describe('composing ours into the site worker', () => {
   it('a classic worker: importScripts first, after its directive prologue', () => {
     const out = composeWorker("'use strict';\nself.addEventListener('fetch', () => {});\n", './peer-connect-sw.js?v=1', 'classic');
     const lines = out.split('\n');
-    assert.equal(lines[0], "'use strict';");
-    assert.equal(lines[1], `importScripts("./peer-connect-sw.js?v=1"); ${COMPOSED_MARK}`);
-    assert.equal(lines[2], "self.addEventListener('fetch', () => {});");
+    // On the prologue's line: the site's line numbers (and source map) hold.
+    assert.equal(lines[0], `'use strict'; importScripts("./peer-connect-sw.js?v=1"); ${COMPOSED_MARK} `);
+    assert.equal(lines[1], "self.addEventListener('fetch', () => {});");
+    assert.equal(lines.length, 3);
   });
 
   it('a module worker: a static import first', () => {
     const out = composeWorker("import { x } from './x.js';\n", '../peer-connect-sw.js?v=1', 'module');
-    assert.ok(out.startsWith(`import "../peer-connect-sw.js?v=1"; ${COMPOSED_MARK}\nimport { x }`));
+    assert.equal(out, `import "../peer-connect-sw.js?v=1"; ${COMPOSED_MARK} import { x } from './x.js';\n`);
   });
 
   it('composing an already composed worker adds our line once', () => {
     const once = composeWorker('self.x = 1;\n', './peer-connect-sw.js?v=1', 'classic');
     const twice = composeWorker(once, './peer-connect-sw.js?v=2', 'classic');
-    assert.equal(twice.split(COMPOSED_MARK).length - 1, 1);
-    assert.ok(twice.includes('?v=2'));
+    assert.equal(twice, `importScripts("./peer-connect-sw.js?v=2"); ${COMPOSED_MARK} self.x = 1;\n`);
+    const strict = composeWorker("'use strict';\nx();\n", './a.js', 'classic');
+    assert.equal(composeWorker(strict, './a.js', 'classic'), strict);
   });
 
   it("a worker's type when no call says: module only when it parses only as one", () => {
     assert.equal(workerTypeOf("import './x.js';"), 'module');
     assert.equal(workerTypeOf('self.onfetch = null;'), 'classic');
+  });
+});
+
+describe("a precache manifest's revisions of the pages we rewrite", () => {
+  // As generateSW writes it (minified: unquoted keys), and as injectManifest leaves it.
+  const sw = `define(["./workbox-1"],(function(e){e.precacheAndRoute([{url:"index.html",revision:"aaa"},{url:"css/a.css",revision:"bbb"},{"url":"blog/p.html","revision":null}],{})}));`;
+  const revisions = new Map([
+    ['index.html', 'new-index'],
+    ['blog/p.html', 'new-post'],
+  ]);
+
+  it('each entry naming a rewritten page gets the revision of the page as written; the rest is untouched', () => {
+    const { text, updated } = refreshPrecacheRevisions(sw, at('sw.js'), (p) => revisions.get(p) ?? null);
+    assert.deepEqual(updated.sort(), ['blog/p.html', 'index.html']);
+    assert.equal(text, sw.replace('revision:"aaa"', 'revision:"new-index"').replace('"revision":null', '"revision":"new-post"'));
+  });
+
+  it("urls resolve against the worker's own URL", () => {
+    const { updated } = refreshPrecacheRevisions(sw, at('blog/sw.js'), (p) => (p === 'blog/index.html' ? 'x' : null));
+    assert.deepEqual(updated, ['blog/index.html']);
   });
 });
 
