@@ -256,44 +256,52 @@ describe('a site with its own service worker', () => {
     console.log(`workbox after a deploy: page ${builds.page}, worker ${builds.worker}`);
   });
 
-  test("a hand-written worker's own answer for an asset wins over ours", { timeout: 200_000 }, async () => {
-    const dir = await tempDir('claim');
-    await mkdir(join(dir, 'img'), { recursive: true });
-    await cp(join(DEMO_SITE, 'img', 'gallery', 'dunes-evening.jpg'), join(dir, 'img', 'ours.jpg'));
-    await cp(join(DEMO_SITE, 'img', 'gallery', 'pine-forest.jpg'), join(dir, 'img', 'claimed.jpg'));
-    await writeFile(
-      join(dir, 'index.html'),
-      `<!doctype html><html><head><meta charset="utf-8"><title>Claims</title>
-<script>navigator.serviceWorker.register('sw.js', { scope: './' });</script></head>
+  for (const type of ['classic', 'module'] as const) {
+    test(`a hand-written ${type} worker's own answer for an asset wins over ours`, { timeout: 200_000 }, async () => {
+      const dir = await tempDir(`claim-${type}`);
+      await mkdir(join(dir, 'img'), { recursive: true });
+      await cp(join(DEMO_SITE, 'img', 'gallery', 'dunes-evening.jpg'), join(dir, 'img', 'ours.jpg'));
+      await cp(join(DEMO_SITE, 'img', 'gallery', 'pine-forest.jpg'), join(dir, 'img', 'claimed.jpg'));
+      const options = type === 'module' ? "{ scope: './', type: 'module' }" : "{ scope: './' }";
+      await writeFile(
+        join(dir, 'index.html'),
+        `<!doctype html><html><head><meta charset="utf-8"><title>Claims</title>
+<script>navigator.serviceWorker.register('sw.js', ${options});</script></head>
 <body><h1>Claims</h1><img src="img/ours.jpg"><img src="img/claimed.jpg"></body></html>\n`,
-    );
-    await writeFile(
-      join(dir, 'sw.js'),
-      `'use strict';
+      );
+      // A module worker imports its marker (module workers cannot importScripts, so ours is an import too).
+      await writeFile(join(dir, 'marker.js'), type === 'module' ? "export const MARKER = 'claimed';\n" : "self.MARKER = 'claimed';\n");
+      await writeFile(
+        join(dir, 'sw.js'),
+        `${type === 'module' ? "import { MARKER } from './marker.js';" : "'use strict';\nimportScripts('marker.js');"}
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
 self.addEventListener('fetch', (event) => {
   if (new URL(event.request.url).pathname.endsWith('/img/claimed.jpg')) {
-    event.respondWith(fetch(event.request).then((r) => new Response(r.body, { headers: { 'content-type': 'image/jpeg', 'x-site-sw': 'claimed' } })));
+    event.respondWith(fetch(event.request).then((r) => new Response(r.body, { headers: { 'content-type': 'image/jpeg', 'x-site-sw': ${type === 'module' ? 'MARKER' : 'self.MARKER'} } })));
   }
 });
 `,
-    );
-    const site = await serve(dir);
-    const v1 = await visitor('claim1');
-    await view(v1.page, site, 'index.html', 2);
-    const headers = await v1.page.evaluate(async () => {
-      const get = async (u: string) => {
-        const r = await fetch(u);
-        await r.arrayBuffer();
-        return { site: r.headers.get('x-site-sw'), ours: r.headers.get('x-peer-connect-source') };
-      };
-      return { claimed: await get('img/claimed.jpg'), ours: await get('img/ours.jpg') };
+      );
+      const site = await serve(dir);
+      const v1 = await visitor(`claim-${type}`);
+      await view(v1.page, site, 'index.html', 2);
+      const regs = await registrations(v1.page);
+      assert.equal(regs.count, 1);
+      assert.equal(regs.controller, site.url('sw.js'));
+      const headers = await v1.page.evaluate(async () => {
+        const get = async (u: string) => {
+          const r = await fetch(u);
+          await r.arrayBuffer();
+          return { site: r.headers.get('x-site-sw'), ours: r.headers.get('x-peer-connect-source') };
+        };
+        return { claimed: await get('img/claimed.jpg'), ours: await get('img/ours.jpg') };
+      });
+      console.log(`hand-written ${type} worker: ${JSON.stringify(headers)}`);
+      assert.equal(headers.claimed.site, 'claimed', 'the site handler answered its asset');
+      assert.equal(headers.claimed.ours, null, "the site's answer is its own Response, not ours");
+      assert.equal(headers.ours.site, null);
+      assert.notEqual(headers.ours.ours, null, 'PeerConnect answered the asset the site left');
     });
-    console.log(`hand-written worker: ${JSON.stringify(headers)}`);
-    assert.equal(headers.claimed.site, 'claimed', 'the site handler answered its asset');
-    assert.equal(headers.claimed.ours, null, "the site's answer is its own Response, not ours");
-    assert.equal(headers.ours.site, null);
-    assert.notEqual(headers.ours.ours, null, 'PeerConnect answered the asset the site left');
-  });
+  }
 });
