@@ -8,7 +8,8 @@
  * Composed mode (`WorkerConfig.composed`: this script imported first by the site's own worker,
  * builder/site-worker/): the site's fetch listeners run before ours (site-fetch-listeners.ts),
  * the site's own network fetches of manifest assets get our answer (site-fetch.ts), and the
- * site's code alone decides when a new worker takes over.
+ * site's code alone decides when a new worker takes over (our nudge to a waiting successor renews
+ * its skipWaiting() only when the site's code called it).
  */
 
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
@@ -58,17 +59,27 @@ const runtime: WorkerRuntime = {
 // Not in a site's worker: its code may keep a new worker waiting on purpose (an "update ready,
 // reload?" prompt), and calls skipWaiting() itself when it wants to.
 if (!composed) self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
+const skipWaiting = self.skipWaiting.bind(self);
+/** In a site's worker: whether the site's code asked to skip waiting (then our nudges may renew it). */
+let siteSkipsWaiting = false;
+if (composed) {
+  self.skipWaiting = () => {
+    siteSkipsWaiting = true;
+    return skipWaiting();
+  };
+}
 // Pieces of assets this build no longer lists are deleted (and announced lost) once it controls.
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim().then(() => store.cleanUp())));
 
 self.addEventListener('message', (event) => {
   const source = event.source;
   // An older worker of this registration that is still handling events asks us to take over.
+  // In a site's worker, only once the site's own code asked to: then renewing it is what it wants.
   if (source instanceof ServiceWorker && isSkipWaiting(event.data)) {
-    if (!composed) event.waitUntil(self.skipWaiting());
+    if (!composed || siteSkipsWaiting) event.waitUntil(skipWaiting());
     return;
   }
-  if (!composed) nudgeSuccessor();
+  nudgeSuccessor();
   const hello = decodeBridgeToWorker(event.data);
   if (!(source instanceof WindowClient) || !hello.ok) return;
   if (hello.value.pc === 'page') {
@@ -84,7 +95,7 @@ self.addEventListener('message', (event) => {
 
 /** What every fetch event tells us, whoever answers it: a page of this build arriving, its bridge script. */
 function observe(event: FetchEvent): void {
-  if (!composed) nudgeSuccessor();
+  nudgeSuccessor();
   const request = event.request;
   const inRoot = pathInRoot(request.url);
   if (request.method !== 'GET' || inRoot === null) return;
