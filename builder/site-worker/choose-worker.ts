@@ -63,8 +63,8 @@ export function chooseSiteWorker(input: ChooseInput): Result<SiteWorkerPlan | nu
   if (unresolved.length > 0 && named === null) {
     const first = unresolved[0] as FoundRegistration;
     return fail(
-      `${at(first)} registers a service worker, but ${first.unresolved}; pass --site-worker <path of the worker file in the site> ` +
-        '(and make the call register that file with a literal scope), so PeerConnect composes with it instead of replacing it',
+      `${at(first)} registers a service worker, but ${first.unresolved}; pass --site-worker <path of the worker file in the site>, ` +
+        "so PeerConnect composes with it instead of replacing it (pages then register that file with its folder as the scope: the site's call must register the same)",
       'unresolved',
     );
   }
