@@ -7,7 +7,7 @@
 
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { html, parse } from 'parse5';
-import { BRIDGE_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
+import { BRIDGE_FILE, OWN_WORKER, type WorkerRegistration } from '../protocol/bridge-config.ts';
 import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-visit.ts';
 import { FIRST_VISIT_MIN_ASSET_BYTES, FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
@@ -30,10 +30,10 @@ export interface RewriteOptions {
    */
   bridgeSrc: string;
   /**
-   * The worker script's URL relative to the page (`../peer-connect-sw.js`); its folder is the
-   * worker's scope. Default: next to `bridgeSrc`.
+   * The site's one worker registration (relative to the site's root), for the first-visit
+   * script's `register()`. Default: ours, `peer-connect-sw.js` at the root.
    */
-  workerSrc?: string;
+  worker?: WorkerRegistration;
   /** The signaling server's `ws(s):` URL; null or absent: the page's own origin. Checked against a CSP meta's connect-src. */
   signalUrl?: string | null;
   /** The build id, named to the worker by the page script. */
@@ -112,7 +112,9 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   }
   const assetBytes = [...facts.keys()].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
 
-  const workerSrc = options.workerSrc ?? options.bridgeSrc.replace(/[^/?]*(\?.*)?$/, WORKER_FILE);
+  const worker = options.worker ?? OWN_WORKER;
+  // Relative to the page's own URL (the first-visit script resolves them against location, not <base>).
+  const fromRoot = (rel: string): string => relativeToBase(new URL(rel, SITE_ORIGIN), pageUrl) ?? rel;
   const metas = cspMetas(document, source);
   const wanted = chooseFirstVisit(options.firstVisit, {
     assetCount: facts.size,
@@ -125,8 +127,10 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     (path) => relativeToBase(new URL(encodeURI(path), SITE_ORIGIN), pageUrl) ?? path,
   );
   const holdFor = (nonce: string | null): HoldOptions => ({
-    workerUrl: workerSrc,
-    scopeUrl: workerSrc.replace(/[^/]*$/, '') || './',
+    workerUrl: fromRoot(worker.url),
+    scopeUrl: fromRoot(worker.scope) || './',
+    type: worker.type,
+    updateViaCache: worker.updateViaCache,
     bridgeUrl: options.bridgeSrc,
     prefetch,
     nonce,

@@ -21,6 +21,10 @@ export function buildReport(result: BuildResult, where: string, ms: number): Bui
       `${result.torrents.length} torrents, ${ms} ms`,
   ];
   for (const { page, mode, reason } of result.firstVisits) info.push(`  first visit ${mode.padEnd(6)} ${page}: ${reason}`);
+  if (result.siteWorker) {
+    const { path, registration: r } = result.siteWorker;
+    info.push(`  site service worker ${path} (scope /${r.scope.replace(/^\.\//, '')}, ${r.type}): PeerConnect's worker imported into it`);
+  }
   info.push(...exclusionSummary(result.excluded, result.exclusionRules));
   return { info, warnings: result.warnings.map((w) => `warning: ${w}`) };
 }

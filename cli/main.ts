@@ -21,6 +21,7 @@ const USAGE = `Usage:
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
+                    [--site-worker <path>]   (the site's own service worker, when its register() call is computed)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]...
@@ -55,6 +56,7 @@ export const BUILD_FLAGS = {
   tracker: { type: 'string' },
   'base-url': { type: 'string' },
   exclude: { type: 'string', multiple: true },
+  'site-worker': { type: 'string' },
 } as const;
 
 async function build(args: string[]): Promise<number> {
@@ -83,6 +85,7 @@ async function build(args: string[]): Promise<number> {
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
     exclude: values.exclude ?? [],
+    siteWorker: values['site-worker'] ?? null,
   });
   const report = buildReport(result, values.out, Date.now() - started);
   for (const line of report.info) console.log(line);

@@ -31,6 +31,7 @@ export const OPTION_FLAGS = {
   tracker: 'tracker',
   baseUrl: 'base-url',
   exclude: 'exclude',
+  siteWorker: 'site-worker',
 } as const satisfies Record<keyof PeerConnectOptions, string>;
 
 const isOptionName = (key: string): key is keyof PeerConnectOptions => Object.hasOwn(OPTION_FLAGS, key);

@@ -34,4 +34,6 @@ export interface PeerConnectOptions {
   baseUrl?: string | null;
   /** `--exclude`: globs of files kept out of the swarm (served by the origin only). */
   exclude?: string[];
+  /** `--site-worker`: the site's own service worker file (site-relative), when the build cannot find its `register()` call. */
+  siteWorker?: string | null;
 }

@@ -51,7 +51,7 @@ export interface SiteOptions {
   firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'siteWorker'>;
 }
 
 export interface TestSite {
