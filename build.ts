@@ -4,6 +4,7 @@
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except a page's first-visit script (`reload`) or markup (`swap`).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -22,22 +23,31 @@ import {
   torrentFileFor,
   wantsTorrent,
 } from './builder/make-torrent.ts';
+import { oneOf } from './builder/option-values.ts';
 import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
 import { rewriteHtml } from './builder/rewrite-html.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
+import { composeWorker } from './builder/site-worker/compose.ts';
+import { planSiteWorker, type SiteWorkerPlan } from './builder/site-worker/plan.ts';
+import { refreshPrecacheRevisions } from './builder/site-worker/precache-revisions.ts';
 import { type SiteFile, walkSite } from './builder/walk-site.ts';
 import {
   BRIDGE_FILE,
   type BridgeConfig,
   type BridgeTorrent,
+  BUILD_QUERY,
   bridgeScriptSrc,
   NO_UPLOAD_CAP,
+  OWN_WORKER,
+  START_MODES,
   TORRENT_CLIENT_FILE,
+  UPLOAD_MODES,
   type UploadCapConfig,
   WORKER_FILE,
+  type WorkerRegistration,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
-import type { FirstVisitMode, FirstVisitOption } from './protocol/first-visit.ts';
+import { FIRST_VISIT_OPTIONS, type FirstVisitMode, type FirstVisitOption } from './protocol/first-visit.ts';
 import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 import { encodePageSet } from './protocol/page-set.ts';
@@ -86,6 +96,12 @@ export interface BuildOptions {
    * protect is kept out as well, without being asked (builder/host-protection.ts).
    */
   exclude?: string[];
+  /**
+   * The site's own service worker file (site-relative, `sw.js`), for when the build cannot find
+   * it in the pages' `register()` calls (a computed URL). A site that registers a worker gets
+   * ours imported into it (builder/site-worker/); see README "A site with its own service worker".
+   */
+  siteWorker?: string | null;
 }
 
 export interface BuildResult {
@@ -101,8 +117,10 @@ export interface BuildResult {
   excluded: ExcludedFile[];
   /** Every exclusion rule in force, matched or not, so a caller can report each: those found in the site's host configuration first, then `exclude`'s. */
   exclusionRules: ExclusionReason[];
-  /** Host configuration the build could not fully read (a malformed `_headers` line). */
+  /** Host configuration the build could not fully read (a malformed `_headers` line), a site worker's scope it cannot check. */
   warnings: string[];
+  /** The site's own worker PeerConnect was composed with (its file, how pages register it), or null: ours alone. */
+  siteWorker: { path: string; registration: WorkerRegistration } | null;
 }
 
 export interface PageFirstVisit {
@@ -121,7 +139,13 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const paths = files.map((f) => f.path);
   const host = await hostRules(siteDir, paths);
   const rules = [...host.rules, ...optionRules(options.exclude ?? [])];
-  const { kept, excluded } = applyExclusions(paths.filter(mayBeAsset), rules);
+  const siteWorker = await planSiteWorker({ files, isOurs, isHtml, named: options.siteWorker ?? null, siteOrigin: SITE_ORIGIN });
+  // The site's worker is written composed (other bytes than the site's file), and browsers fetch
+  // worker scripts from the network only: never an asset.
+  const { kept, excluded } = applyExclusions(
+    paths.filter((p) => mayBeAsset(p) && p !== siteWorker?.path),
+    rules,
+  );
   const assetPaths = new Set(kept);
   const pages = paths.filter(isHtml);
   const { manifest, torrentFiles } = await makeManifest(
@@ -131,16 +155,17 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped, firstVisits, pageWarnings } = await copySite(
+  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions } = await copySite(
     files,
     outDir,
     manifest,
     settings.firstVisit,
     options.signal ?? null,
     options.start ?? 'auto',
+    siteWorker,
   );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
-  await writeScripts(outDir, manifest, options, settings);
+  await writeScripts(outDir, manifest, options, settings, siteWorker, pageRevisions);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
   return {
     manifest,
@@ -150,9 +175,13 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     torrents,
     excluded,
     exclusionRules: rules.map((r) => r.reason),
-    warnings: [...host.warnings, ...pageWarnings],
+    warnings: [...host.warnings, ...(siteWorker?.warnings ?? []), ...pageWarnings],
+    siteWorker: siteWorker === null ? null : { path: siteWorker.path, registration: siteWorker.registration },
   };
 }
+
+/** The stand-in origin whose root is the site's root, to resolve the site's URLs in. */
+const SITE_ORIGIN = 'http://site.invalid/';
 
 /** The options the build uses, with defaults filled in and checked before anything is read or written. */
 interface Settings {
@@ -169,8 +198,11 @@ interface Settings {
 }
 
 function resolveSettings(options: BuildOptions): Settings {
-  const torrentMode = options.torrents ?? 'media';
-  if (!TORRENT_MODES.includes(torrentMode)) throw new Error(`--torrents must be one of ${TORRENT_MODES.join(', ')}`);
+  // Checked here, not only by the CLI, because the plugins pass their users' values straight in.
+  const torrentMode = oneOf(options.torrents, TORRENT_MODES, 'torrents') ?? 'media';
+  const firstVisit = oneOf(options.firstVisit, FIRST_VISIT_OPTIONS, 'first-visit') ?? 'auto';
+  oneOf(options.upload, UPLOAD_MODES, 'upload');
+  oneOf(options.start, START_MODES, 'start');
   const torrentMinSize = options.torrentMinSize ?? TORRENT_MIN_SIZE;
   if (!Number.isInteger(torrentMinSize) || torrentMinSize < 1 || torrentMinSize > MAX_ASSET_SIZE) {
     throw new Error(`--torrent-min-size must be a whole number of bytes from 1 to ${MAX_ASSET_SIZE}`);
@@ -181,7 +213,7 @@ function resolveSettings(options: BuildOptions): Settings {
   if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
   return {
     pieceSize: options.pieceSize ?? PIECE_SIZE,
-    firstVisit: options.firstVisit ?? 'auto',
+    firstVisit,
     torrentMode,
     torrentMinSize,
     torrentQuota,
@@ -235,14 +267,23 @@ async function copySite(
   firstVisit: FirstVisitOption,
   signal: string | null,
   start: BridgeConfig['start'],
-): Promise<{ htmlPages: string[]; swapped: number; firstVisits: PageFirstVisit[]; pageWarnings: string[] }> {
+  siteWorker: SiteWorkerPlan | null,
+): Promise<{
+  htmlPages: string[];
+  swapped: number;
+  firstVisits: PageFirstVisit[];
+  pageWarnings: string[];
+  /** Each written page's SHA-256 (hex, 32 chars), for a site worker's precache revisions. */
+  pageRevisions: Map<string, string>;
+}> {
   let swapped = 0;
+  const pageRevisions = new Map<string, string>();
   const htmlPages: string[] = [];
   const firstVisits: PageFirstVisit[] = [];
   const pageWarnings: string[] = [];
-  const stylesheets = stylesheetReader(files, manifest);
+  const texts = assetTextReader(files, manifest);
   for (const file of files) {
-    if (isOurs(file.path)) continue;
+    if (isOurs(file.path) || file.path === siteWorker?.path) continue;
     if (!isHtml(file.path)) {
       const target = join(outDir, file.path);
       await mkdir(dirname(target), { recursive: true });
@@ -253,12 +294,13 @@ async function copySite(
     const result = rewriteHtml(await readFile(file.absolute), {
       pagePath: file.path,
       bridgeSrc: bridgeScriptSrc(prefix, manifest.build),
-      workerSrc: `${prefix}${WORKER_FILE}`,
+      worker: siteWorker?.registration ?? OWN_WORKER,
       build: manifest.build,
       signalUrl: signal,
       isAsset: (p) => p in manifest.assets,
       assetSize: (p) => manifest.assets[p]?.size ?? 0,
-      cssOf: (p) => stylesheets.read(p),
+      cssOf: texts.css,
+      scriptOf: texts.script,
       startsManually: start === 'manual',
       firstVisit,
     });
@@ -267,23 +309,34 @@ async function copySite(
     firstVisits.push({ page: file.path, ...result.firstVisit });
     for (const warning of result.warnings) pageWarnings.push(`${file.path}: ${warning}`);
     await writeOutput(outDir, file.path, result.html);
+    pageRevisions.set(file.path, createHash('sha256').update(result.html).digest('hex').slice(0, 32));
   }
-  return { htmlPages, swapped, firstVisits, pageWarnings };
+  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions };
 }
 
-/** The site's stylesheet assets' text, read once each (pages share them). */
-function stylesheetReader(files: SiteFile[], manifest: Manifest): { read(path: string): string | null } {
+/**
+ * Scripts above this are not read for the asset URLs they name: the first-visit choice is a
+ * weighing, and a 5 MiB bundle already weighs enough on its own.
+ */
+const MAX_SCRIPT_SCAN_BYTES = 4 * 1024 * 1024;
+
+/** The site's stylesheet and script assets' text, read once each (pages share them). */
+function assetTextReader(files: SiteFile[], manifest: Manifest): { css(path: string): string | null; script(path: string): string | null } {
   const byPath = new Map(files.map((f) => [f.path, f.absolute]));
+  // Keyed by kind too: followCss asks css() of every named asset, scripts included.
   const cache = new Map<string, string | null>();
+  const read = (path: string, wanted: (type: string, size: number) => boolean, kind: string): string | null => {
+    const key = `${kind}:${path}`;
+    if (!cache.has(key)) {
+      const file = byPath.get(path);
+      const asset = manifest.assets[path];
+      cache.set(key, file && asset && wanted(asset.type, asset.size) ? readFileSync(file, 'utf8') : null);
+    }
+    return cache.get(key) ?? null;
+  };
   return {
-    read(path) {
-      if (!cache.has(path)) {
-        const file = byPath.get(path);
-        const isCss = manifest.assets[path]?.type.startsWith('text/css') === true;
-        cache.set(path, file && isCss ? readFileSync(file, 'utf8') : null);
-      }
-      return cache.get(path) ?? null;
-    },
+    css: (path) => read(path, (type) => type.startsWith('text/css'), 'css'),
+    script: (path) => read(path, (type, size) => /^(text|application)\/javascript\b/.test(type) && size <= MAX_SCRIPT_SCAN_BYTES, 'script'),
   };
 }
 
@@ -294,7 +347,14 @@ async function writeOutput(outDir: string, path: string, bytes: Uint8Array | str
 }
 
 /** The worker (manifest inlined), the bridge (config baked in) and, for a site with torrents, the WebTorrent client. */
-async function writeScripts(outDir: string, manifest: Manifest, options: BuildOptions, settings: Settings): Promise<void> {
+async function writeScripts(
+  outDir: string,
+  manifest: Manifest,
+  options: BuildOptions,
+  settings: Settings,
+  siteWorker: SiteWorkerPlan | null,
+  pageRevisions: ReadonlyMap<string, string>,
+): Promise<void> {
   const bridgeTorrents: Record<string, BridgeTorrent> = {};
   for (const [path, asset] of Object.entries(manifest.assets)) {
     if (asset.torrent) {
@@ -305,13 +365,24 @@ async function writeScripts(outDir: string, manifest: Manifest, options: BuildOp
   const { minify } = settings;
   // Only sites with torrents ship the WebTorrent client (~220 KB), and only pages that play one load it.
   if (Object.keys(bridgeTorrents).length > 0) await writeFile(join(outDir, TORRENT_CLIENT_FILE), await bundleTorrentClient(minify));
-  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, { storeQuotaBytes: settings.storeQuota }, minify));
+  // A site worker sits `depth` folders below the root; ours is imported from there, and its keys start at the root.
+  const up = siteWorker === null ? './' : '../'.repeat(siteWorker.path.split('/').length - 1) || './';
+  const workerConfig = { storeQuotaBytes: settings.storeQuota, ...(siteWorker === null ? {} : { composed: true, siteRoot: up }) };
+  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, workerConfig, minify));
+  if (siteWorker !== null) {
+    const written = await readFile(join(resolve(options.siteDir), siteWorker.path), 'utf8');
+    // Pages we rewrote get their new revision in a Workbox precache manifest (precache-revisions.ts).
+    const workerUrl = new URL(encodeURI(siteWorker.path), SITE_ORIGIN);
+    const { text: source } = refreshPrecacheRevisions(written, workerUrl, (p) => pageRevisions.get(p) ?? null);
+    const importUrl = `${up}${WORKER_FILE}?${BUILD_QUERY}=${manifest.build}`;
+    await writeOutput(outDir, siteWorker.path, composeWorker(source, importUrl, siteWorker.registration.type));
+  }
   const config: BridgeConfig = {
     build: manifest.build,
     signal: options.signal ?? null,
     swarm: options.swarm ?? null,
     firstVisit: settings.firstVisit,
-    workerFile: WORKER_FILE,
+    worker: siteWorker?.registration ?? OWN_WORKER,
     iceServers: options.iceServers ?? [],
     upload: options.upload ?? 'auto',
     uploadCap: options.uploadCap ?? NO_UPLOAD_CAP,

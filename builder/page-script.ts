@@ -33,6 +33,9 @@ export interface HoldOptions {
   workerUrl: string;
   /** The worker's scope relative to the page (`../`). */
   scopeUrl: string;
+  /** The registration's other options, exactly as the site's own `register()` gives them (protocol/bridge-config.ts WorkerRegistration). */
+  type?: 'classic' | 'module';
+  updateViaCache?: 'imports' | 'all' | 'none' | null;
   /** The bridge script's URL relative to the page (`../peer-connect.js?v=<build>`). */
   bridgeUrl: string;
   /** The page's named assets to fetch while held, relative to the page's URL, render-blocking first. */
@@ -56,7 +59,8 @@ export function pageScriptText(options: PageScriptOptions): string {
   const name = `var n=navigator,c=n.serviceWorker&&n.serviceWorker.controller;if(c){c.postMessage({pc:"page",build:${q(options.build)}});return}`;
   const hold = options.hold;
   if (hold === null) return `(function(){try{${name}}catch(e){}})()`;
-  const register = `n.serviceWorker.register(at(${q(hold.workerUrl)}),{scope:new URL(${q(hold.scopeUrl)},l.href).pathname})`;
+  const extra = (hold.type === 'module' ? ',type:"module"' : '') + (hold.updateViaCache ? `,updateViaCache:${q(hold.updateViaCache)}` : '');
+  const register = `n.serviceWorker.register(at(${q(hold.workerUrl)}),{scope:new URL(${q(hold.scopeUrl)},l.href).pathname${extra}})`;
   const start =
     `(function(){try{${name}` +
     `var w=window,d=document,l=location,s=localStorage,k=${q(FIRST_VISIT_DONE_KEY)};` +

@@ -7,12 +7,12 @@
 
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { html, parse } from 'parse5';
-import { BRIDGE_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
+import { BRIDGE_FILE, OWN_WORKER, type WorkerRegistration } from '../protocol/bridge-config.ts';
 import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-visit.ts';
 import { FIRST_VISIT_MIN_ASSET_BYTES, FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
-import { type AssetRole, followCss, namedAssets } from './first-visit/page-facts.ts';
+import { type AssetRole, followCss, followScripts, namedAssets } from './first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
 import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
@@ -30,10 +30,10 @@ export interface RewriteOptions {
    */
   bridgeSrc: string;
   /**
-   * The worker script's URL relative to the page (`../peer-connect-sw.js`); its folder is the
-   * worker's scope. Default: next to `bridgeSrc`.
+   * The site's one worker registration (relative to the site's root), for the first-visit
+   * script's `register()`. Default: ours, `peer-connect-sw.js` at the root.
    */
-  workerSrc?: string;
+  worker?: WorkerRegistration;
   /** The signaling server's `ws(s):` URL; null or absent: the page's own origin. Checked against a CSP meta's connect-src. */
   signalUrl?: string | null;
   /** The build id, named to the worker by the page script. */
@@ -44,6 +44,8 @@ export interface RewriteOptions {
   startsManually?: boolean;
   /** An asset's text when it is a stylesheet, else null: what it requests is named by the page too. */
   cssOf?: (path: string) => string | null;
+  /** An asset's text when it is a script (JavaScript), else null: the assets it names weigh the first-visit choice. */
+  scriptOf?: (path: string) => string | null;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
   assetSize?: (path: string) => number;
   firstVisit: FirstVisitOption;
@@ -98,9 +100,21 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
       return path !== null && options.isAsset(path) ? path : null;
     });
   }
+  if (options.scriptOf) {
+    const asset = (path: string | null): string | null => (path !== null && options.isAsset(path) ? path : null);
+    // A URL in a script is relative to the script (`new URL(u, import.meta.url)`, module imports)
+    // or to the page (a DOM `src` it sets): either one that names an asset counts.
+    followScripts(
+      facts,
+      options.scriptOf,
+      (url, script) => asset(sitePath(url, new URL(encodeURI(script), SITE_ORIGIN))) ?? asset(sitePath(url, base)),
+    );
+  }
   const assetBytes = [...facts.keys()].reduce((sum, p) => sum + (options.assetSize?.(p) ?? 0), 0);
 
-  const workerSrc = options.workerSrc ?? options.bridgeSrc.replace(/[^/?]*(\?.*)?$/, WORKER_FILE);
+  const worker = options.worker ?? OWN_WORKER;
+  // Relative to the page's own URL (the first-visit script resolves them against location, not <base>).
+  const fromRoot = (rel: string): string => relativeToBase(new URL(rel, SITE_ORIGIN), pageUrl) ?? rel;
   const metas = cspMetas(document, source);
   const wanted = chooseFirstVisit(options.firstVisit, {
     assetCount: facts.size,
@@ -113,8 +127,10 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     (path) => relativeToBase(new URL(encodeURI(path), SITE_ORIGIN), pageUrl) ?? path,
   );
   const holdFor = (nonce: string | null): HoldOptions => ({
-    workerUrl: workerSrc,
-    scopeUrl: workerSrc.replace(/[^/]*$/, '') || './',
+    workerUrl: fromRoot(worker.url),
+    scopeUrl: fromRoot(worker.scope) || './',
+    type: worker.type,
+    updateViaCache: worker.updateViaCache,
     bridgeUrl: options.bridgeSrc,
     prefetch,
     nonce,
@@ -139,7 +155,13 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     .map((el) => attributeValueSpan(el, 'src', source))
     .filter((span) => span !== null)
     .map((span) => ({ ...span, text: escapeAttribute(writtenSrc, span.quote) }));
-  const scriptAt = bridgeSrcs.length > 0 ? -1 : scriptInsertionOffset(document, source);
+  // Both our tags go before the first element of <head> that can fetch: a parser-blocking script
+  // after them waits for the stylesheets before it, and a stylesheet the worker serves waits for
+  // this page's bridge; a bridge tag after that script ran only once the worker's wait for it
+  // had expired (~1 s added to first paint on a page's first controlled view). Async, it runs as
+  // soon as it arrives, even while the parser is blocked.
+  const headAt = pageScriptInsertionOffset(document, source, (el) => isPageScript(el) || isBridgeScript(el, base));
+  const scriptAt = bridgeSrcs.length > 0 ? -1 : headAt;
   const nonceAttr = nonce === null ? '' : ` nonce="${escapeAttribute(nonce, '"')}"`;
   const fixed: Splice[] =
     scriptAt < 0
@@ -158,8 +180,8 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   }
   // A page whose CSP rules us out gets no page script: it would only be refused.
   if (plan.ok) {
-    const at = pageScriptInsertionOffset(document, source, (el) => isPageScript(el) || isBridgeScript(el, base));
-    fixed.unshift({ at, end: at, text: pageScriptElement(scriptText, nonce) });
+    // First in the list: at the bridge tag's offset, the page script must come before it.
+    fixed.unshift({ at: headAt, end: headAt, text: pageScriptElement(scriptText, nonce) });
     for (const [i, meta] of metas.entries()) {
       const policy = plan.value.policies[i];
       if (policy === undefined || policy === meta.policy || !meta.span) continue;
@@ -328,10 +350,10 @@ function findElement(node: Node, tag: string): Element | null {
 }
 
 /**
- * Where the page script goes: before the first element of `<head>` that can fetch
+ * Where the page script and the bridge tag go: before the first element of `<head>` that can fetch
  * anything (after its leading `<meta>`, `<title>` and `<base>`, so a charset declaration stays in
- * the first 1024 bytes and a CSP meta applies to it); in a page whose head fetches nothing,
- * just before the bridge tag.
+ * the first 1024 bytes, a CSP meta applies to them and `<base>` to the bridge's URL); in a page
+ * whose head fetches nothing, before `</head>`.
  */
 function pageScriptInsertionOffset(document: Document, source: string, ours: (el: Element) => boolean): number {
   const head = findElement(document, 'head');
@@ -345,7 +367,8 @@ function pageScriptInsertionOffset(document: Document, source: string, ours: (el
       continue;
     }
     if (['meta', 'title', 'base'].includes(el.tagName)) continue;
-    if (el.sourceCodeLocation) return el.sourceCodeLocation.startOffset;
+    // Where our tags already are, when they are before this element: a rebuild keeps their order.
+    if (el.sourceCodeLocation) return oursAt ?? el.sourceCodeLocation.startOffset;
     break;
   }
   if (oursAt !== null) return oursAt;

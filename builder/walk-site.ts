@@ -9,7 +9,7 @@ export interface SiteFile {
 }
 
 /** Version control folders (or, for git worktrees and submodules, files): never part of a site. */
-const VCS_NAMES = new Set(['.git', '.hg', '.svn']);
+export const VCS_NAMES: ReadonlySet<string> = new Set(['.git', '.hg', '.svn']);
 
 /**
  * Lists a site's files: every regular file, hidden ones included (`.htaccess`, `.htpasswd` and

@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../builder/make-torrent.ts';
-import { START_MODES } from '../protocol/bridge-config.ts';
-import { FIRST_VISIT_OPTIONS, type FirstVisitMode } from '../protocol/first-visit.ts';
+import { oneOf, parseSize, parseUploadCap } from '../builder/option-values.ts';
+import { START_MODES, UPLOAD_MODES } from '../protocol/bridge-config.ts';
+import { FIRST_VISIT_OPTIONS } from '../protocol/first-visit.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
+import { buildReport } from './build-report.ts';
 import { deploy } from './deploy.ts';
-import { exclusionSummary } from './exclusion-summary.ts';
 import { dashboardToken, readP2pModes, reloadOnSighup } from './steering-options.ts';
 
 const USAGE = `Usage:
@@ -21,6 +22,7 @@ const USAGE = `Usage:
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--upload-cap <per page view>/<per day>] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
+                    [--site-worker <path>]   (the site's own service worker, when its register() call is computed)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
                      [--dashboard-token <token>] [--p2p-config <file>]   (dashboard and metrics; P2P on/download-only/off, re-read on SIGHUP)
@@ -29,43 +31,6 @@ const USAGE = `Usage:
   peer-connect demo [--port 8080]`;
 
 const FIRST_VISIT = FIRST_VISIT_OPTIONS;
-const UPLOAD = ['auto', 'always', 'off'] as const;
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
-
-/** A byte count: `8388608`, `8MiB`, `8M`, `512KiB`, `1.5GiB` (binary units, case-insensitive). */
-export function parseSize(value: string, name: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
-  const unit = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
-  const bytes = match && unit ? Number(match[1]) * unit : NaN;
-  if (!Number.isInteger(bytes) || bytes < 1) {
-    throw new Error(
-      `--${name} must be a size in bytes, or with KiB, MiB or GiB (e.g. 8MiB), at least 1 byte, got ${JSON.stringify(value)}`,
-    );
-  }
-  return bytes;
-}
-
-/**
- * `--upload-cap <per page view>/<per day>`: each side a size (parseSize) or empty for no cap on
- * that side; one size alone caps the page view. `50MiB/500MiB`, `/1GiB`, `64MiB`.
- */
-export function parseUploadCap(value: string): { perPageView: number | null; perDay: number | null } {
-  const [page = '', day = '', ...rest] = value.split('/');
-  if (rest.length > 0 || (page.trim() === '' && day.trim() === '')) {
-    throw new Error(`--upload-cap must be <per page view>/<per day> (e.g. 50MiB/500MiB, or /1GiB), got ${JSON.stringify(value)}`);
-  }
-  return {
-    perPageView: page.trim() === '' ? null : parseSize(page, 'upload-cap'),
-    perDay: day.trim() === '' ? null : parseSize(day, 'upload-cap'),
-  };
-}
 
 function port(value: string | undefined, fallback: number): number {
   const n = Number(value ?? fallback);
@@ -73,28 +38,35 @@ function port(value: string | undefined, fallback: number): number {
   return n;
 }
 
+/**
+ * `peer-connect build`'s flags. Each but `--out` has a plugin option of the same name in camelCase
+ * (plugins/options.ts OPTION_FLAGS; a unit test holds the two lists equal).
+ */
+export const BUILD_FLAGS = {
+  out: { type: 'string' },
+  signal: { type: 'string' },
+  'first-visit': { type: 'string' },
+  swarm: { type: 'string' },
+  stun: { type: 'string', multiple: true },
+  upload: { type: 'string' },
+  'upload-cap': { type: 'string' },
+  start: { type: 'string' },
+  'no-minify': { type: 'boolean' },
+  torrents: { type: 'string' },
+  'torrent-min-size': { type: 'string' },
+  'torrent-quota': { type: 'string' },
+  'store-quota': { type: 'string' },
+  tracker: { type: 'string' },
+  'base-url': { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'site-worker': { type: 'string' },
+} as const;
+
 async function build(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      signal: { type: 'string' },
-      'first-visit': { type: 'string' },
-      swarm: { type: 'string' },
-      stun: { type: 'string', multiple: true },
-      upload: { type: 'string' },
-      'upload-cap': { type: 'string' },
-      start: { type: 'string' },
-      'no-minify': { type: 'boolean' },
-      torrents: { type: 'string' },
-      'torrent-min-size': { type: 'string' },
-      'torrent-quota': { type: 'string' },
-      'store-quota': { type: 'string' },
-      tracker: { type: 'string' },
-      'base-url': { type: 'string' },
-      exclude: { type: 'string', multiple: true },
-    },
+    options: BUILD_FLAGS,
   });
   const siteDir = positionals[0];
   if (!siteDir || !values.out) throw new Error('build needs <site-dir> and --out <dir>');
@@ -105,7 +77,7 @@ async function build(args: string[]): Promise<number> {
     signal: values.signal ?? null,
     swarm: values.swarm ?? null,
     firstVisit: oneOf(values['first-visit'], FIRST_VISIT, 'first-visit'),
-    upload: oneOf(values.upload, UPLOAD, 'upload'),
+    upload: oneOf(values.upload, UPLOAD_MODES, 'upload'),
     ...(values['upload-cap'] !== undefined ? { uploadCap: parseUploadCap(values['upload-cap']) } : {}),
     start: oneOf(values.start, START_MODES, 'start'),
     iceServers: (values.stun ?? []).map((urls) => ({ urls })),
@@ -117,26 +89,12 @@ async function build(args: string[]): Promise<number> {
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
     exclude: values.exclude ?? [],
+    siteWorker: values['site-worker'] ?? null,
   });
-  const assets = Object.values(result.manifest.assets);
-  const bytes = assets.reduce((n, a) => n + a.size, 0);
-  console.log(
-    `built ${values.out}: ${assets.length} assets (${(bytes / 1e6).toFixed(2)} MB) in the manifest, ` +
-      `${result.htmlPages.length} pages, ${firstVisitCounts(result.firstVisits)}, ` +
-      `${result.torrents.length} torrents, ${Date.now() - started} ms`,
-  );
-  for (const { page, mode, reason } of result.firstVisits) console.log(`  first visit ${mode.padEnd(6)} ${page}: ${reason}`);
-  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
-  for (const line of exclusionSummary(result.excluded, result.exclusionRules)) console.log(line);
+  const report = buildReport(result, values.out, Date.now() - started);
+  for (const line of report.info) console.log(line);
+  for (const warning of report.warnings) console.warn(warning);
   return 0;
-}
-
-/** `first visits: 3 reload, 1 off` (modes in a fixed order, zeros left out). */
-function firstVisitCounts(pages: ReadonlyArray<{ mode: FirstVisitMode }>): string {
-  const counts = (['reload', 'swap', 'off'] as const)
-    .map((m) => [m, pages.filter((p) => p.mode === m).length] as const)
-    .filter(([, n]) => n > 0);
-  return `first visits: ${counts.map(([m, n]) => `${n} ${m}`).join(', ') || 'none'}`;
 }
 
 async function serve(args: string[]): Promise<number> {

@@ -6,16 +6,23 @@
  * `<noscript data-peer-connect>`: without JavaScript they show as written; with it, we put them
  * back once the worker controls the page, and their bytes come through the worker (from peers).
  */
+import type { WorkerRegistration } from '../protocol/bridge-config.ts';
 import { FIRST_VISIT_SWAP_TIMEOUT_MS, WELCOME_TIMEOUT_MS } from '../protocol/limits.ts';
 
 export type WorkerStatus = 'controlled' | 'bypassed' | 'unsupported' | 'failed' | 'timeout';
 
-export async function registerWorker(workerUrl: URL): Promise<WorkerStatus> {
+/**
+ * Registers the site's one worker (`worker`, relative to `root`, the bridge's folder) with
+ * exactly the options the build found, so that a site's own `register()` of the same worker
+ * names the same registration instead of replacing it.
+ */
+export async function registerWorker(worker: WorkerRegistration, root: URL): Promise<WorkerStatus> {
   if (!('serviceWorker' in navigator)) return 'unsupported';
-  const scope = new URL('./', workerUrl).pathname;
+  const options: RegistrationOptions = { scope: new URL(worker.scope, root).pathname, type: worker.type };
+  if (worker.updateViaCache !== null) options.updateViaCache = worker.updateViaCache;
   let registration: ServiceWorkerRegistration;
   try {
-    registration = await navigator.serviceWorker.register(workerUrl.href, { scope });
+    registration = await navigator.serviceWorker.register(new URL(worker.url, root).href, options);
   } catch (error) {
     console.warn('[peer-connect] service worker registration failed:', error);
     return 'failed';
@@ -54,7 +61,9 @@ export function domReady(): Promise<void> {
 }
 
 export interface FirstVisitOptions {
-  workerUrl: URL;
+  worker: WorkerRegistration;
+  /** The site's root: the bridge script's folder. */
+  root: URL;
   /** Resolves when the worker answered the page's hello, or after `ms` (worker-hello.ts). */
   welcomedWithin(ms: number): Promise<void>;
   /** How the registration settled (shown in `stats().worker`). */
@@ -66,7 +75,7 @@ export interface FirstVisitOptions {
  * and the marked elements (a `swap` page's; none elsewhere) are back.
  */
 export async function readyForFirstVisit(options: FirstVisitOptions): Promise<void> {
-  const status = await registerWorker(options.workerUrl);
+  const status = await registerWorker(options.worker, options.root);
   options.onStatus(status);
   // The elements put back next are fetched through the worker: it must know this page first,
   // or they go to the origin (it serves only pages whose build it knows).

@@ -169,7 +169,8 @@ function boot(): void {
     },
   });
   const ready = readyForFirstVisit({
-    workerUrl: new URL(config.workerFile, base),
+    worker: config.worker,
+    root: base,
     welcomedWithin: (ms) => hello.welcomedWithin(ms),
     onStatus: (status) => stats.set('worker', status),
   });

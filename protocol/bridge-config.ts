@@ -7,6 +7,10 @@ import { fail, ok, type Result } from './result.ts';
  * visitor opted out with `peerConnect.stop()`; `manual` only once the page calls
  * `peerConnect.start()` (after the site asked for consent).
  */
+/** Whether visitors upload: `auto` (not on data-saver or cellular), `always`, `off`. */
+export const UPLOAD_MODES = ['auto', 'always', 'off'] as const;
+export type UploadMode = (typeof UPLOAD_MODES)[number];
+
 export const START_MODES = ['auto', 'manual'] as const;
 export type StartMode = (typeof START_MODES)[number];
 
@@ -20,12 +24,17 @@ export interface BridgeConfig {
   swarm: string | null;
   /** The site's `--first-visit` option (each page's own mode is in its markup: builder/first-visit/). */
   firstVisit: FirstVisitOption;
-  /** The worker's file name, next to the bridge script (the worker's scope is that folder). */
-  workerFile: string;
+  /**
+   * The one worker registration every page of the site makes: ours (`peer-connect-sw.js`, scope
+   * the bridge's folder) or, for a site with its own worker, that worker (ours imported into it),
+   * with the site's own scope and options, so the site's `register()` and ours name one
+   * registration. The page script's first-visit registration is written from the same fact.
+   */
+  worker: WorkerRegistration;
   /** STUN/TURN servers for WebRTC. Empty = host candidates only (same network, or tests). */
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** `auto`: no uploading with data-saver on or on cellular; `always`; `off`. */
-  upload: 'auto' | 'always' | 'off';
+  upload: UploadMode;
   /** When P2P starts: see START_MODES. */
   start: StartMode;
   /** The site's torrents by the asset's SHA-256 (the hash the worker's `fetch` names). */
@@ -57,7 +66,26 @@ export interface BridgeTorrent {
   pieceSize: number;
 }
 
+/**
+ * How a worker is registered: `register(url, {scope, type, updateViaCache})`. A second `register()`
+ * with the same script URL, scope, type and updateViaCache returns the existing registration
+ * untouched (Service Workers §"Register", step "If newestWorker is not null, … resolve with
+ * registration"); anything different starts an update, so ours must match the site's exactly.
+ */
+export interface WorkerRegistration {
+  /** The script's URL relative to the site's root (the bridge's folder), as written: `sw.js`, `js/sw.js?v=2`. */
+  url: string;
+  /** The scope relative to the site's root: `./`, `app/`. */
+  scope: string;
+  type: 'classic' | 'module';
+  /** The site's `updateViaCache`, or null when it gives none (the browser's default, `imports`). */
+  updateViaCache: 'imports' | 'all' | 'none' | null;
+}
+
 export const WORKER_FILE = 'peer-connect-sw.js';
+
+/** Our own worker's registration, for a site without a worker of its own. */
+export const OWN_WORKER: WorkerRegistration = { url: WORKER_FILE, scope: './', type: 'classic', updateViaCache: null };
 export const BRIDGE_FILE = 'peer-connect.js';
 /** The WebTorrent client, loaded by the bridge only when a page uses a torrent. */
 export const TORRENT_CLIENT_FILE = 'peer-connect-torrent.js';

@@ -4,6 +4,12 @@
  * pages of another build or not yet known) is not touched, not even re-fetched. A page of the
  * build that was just navigated to is known to name its build soon: its first requests are held
  * for that (at most PAGE_BUILD_TIMEOUT_MS), then answered or fetched as the page made them.
+ *
+ * Composed mode (`WorkerConfig.composed`: this script imported first by the site's own worker,
+ * builder/site-worker/): the site's fetch listeners run before ours (site-fetch-listeners.ts),
+ * the site's own network fetches of manifest assets get our answer (site-fetch.ts), and the
+ * site's code alone decides when a new worker takes over (our nudge to a waiting successor renews
+ * its skipWaiting() only when the site's code called it).
  */
 
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
@@ -24,19 +30,26 @@ import {
   passesThrough,
   whenBuildKnown,
 } from './client-registry.ts';
+import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
 import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
+import { EventsInFlight, siteFetch } from './site-fetch.ts';
+import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
 import { PieceStore } from './store/piece-store.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
 declare const __PEER_CONNECT_WORKER_CONFIG__: WorkerConfig;
 const manifest: Manifest = __PEER_CONNECT_MANIFEST__;
+const workerConfig: WorkerConfig = __PEER_CONNECT_WORKER_CONFIG__;
+const composed = workerConfig.composed === true;
+/** Where the manifest's keys start: the registered script's folder, or the site's root above a composed site worker. */
+const siteRoot = new URL(workerConfig.siteRoot ?? './', self.location.href).href;
 const store = new PieceStore({
   manifest,
-  quotaBytes: __PEER_CONNECT_WORKER_CONFIG__.storeQuotaBytes,
+  quotaBytes: workerConfig.storeQuotaBytes,
   onLost: (hashes) => broadcast({ pc: 'lost', hashes }),
 });
 const pages = new PageSet(manifest.pages);
@@ -52,15 +65,27 @@ const runtime: WorkerRuntime = {
 };
 
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
-self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
+// Not in a site's worker: its code may keep a new worker waiting on purpose (an "update ready,
+// reload?" prompt), and calls skipWaiting() itself when it wants to.
+if (!composed) self.addEventListener('install', (event) => event.waitUntil(self.skipWaiting()));
+const skipWaiting = self.skipWaiting.bind(self);
+/** In a site's worker: whether the site's code asked to skip waiting (then our nudges may renew it). */
+let siteSkipsWaiting = false;
+if (composed) {
+  self.skipWaiting = () => {
+    siteSkipsWaiting = true;
+    return skipWaiting();
+  };
+}
 // Pieces of assets this build no longer lists are deleted (and announced lost) once it controls.
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim().then(() => store.cleanUp())));
 
 self.addEventListener('message', (event) => {
   const source = event.source;
   // An older worker of this registration that is still handling events asks us to take over.
+  // In a site's worker, only once the site's own code asked to: then renewing it is what it wants.
   if (source instanceof ServiceWorker && isSkipWaiting(event.data)) {
-    event.waitUntil(self.skipWaiting());
+    if (!composed || siteSkipsWaiting) event.waitUntil(skipWaiting());
     return;
   }
   nudgeSuccessor();
@@ -77,28 +102,32 @@ self.addEventListener('message', (event) => {
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
 });
 
-self.addEventListener('fetch', (event) => {
+/** What every fetch event tells us, whoever answers it: a page of this build arriving, its bridge script. */
+function observe(event: FetchEvent): void {
   nudgeSuccessor();
   const request = event.request;
-  const url = new URL(request.url);
-  const scope = self.registration.scope;
-  if (request.method !== 'GET' || !(url.origin + url.pathname).startsWith(scope)) return;
-  const inScope = decodeURIComponentSafe(url.pathname.slice(new URL(scope).pathname.length));
+  const inRoot = pathInRoot(request.url);
+  if (request.method !== 'GET' || inRoot === null) return;
   if (request.mode === 'navigate') {
     // Not answered (a worker answering navigations loses the browser's HTTP-auth prompt), but a
     // page of this build will name its build: hold its first requests until it does.
-    if (inScope !== null && pages.hasUrl(inScope)) expectBuild(event.resultingClientId);
+    if (pages.hasUrl(inRoot)) expectBuild(event.resultingClientId);
     return;
   }
-  if (inScope === BRIDGE_FILE) {
-    onBridgeScript(event.clientId, bridgeBuildFromUrl(request.url));
-    return;
-  }
-  const key = manifestKeyFor(request.url, scope);
+  if (inRoot === BRIDGE_FILE) onBridgeScript(event.clientId, bridgeBuildFromUrl(request.url));
+}
+
+/**
+ * Our answer to `request`, made for the page of `event` (its own request, or one a site
+ * handler made from it), or null to leave it to the network.
+ */
+function assetResponse(event: FetchEvent, request: Request): Promise<Response> | null {
+  if (request.method !== 'GET' || request.mode === 'navigate' || pathInRoot(request.url) === null) return null;
+  const key = manifestKeyFor(request.url, siteRoot);
   const asset = key === null ? undefined : manifest.assets[key];
-  if (!asset || key === null) return;
+  if (!asset || key === null) return null;
   // The site owner turned P2P off: this page's requests go to the network as if we were not here.
-  if (passesThrough(event.clientId)) return;
+  if (passesThrough(event.clientId)) return null;
   const judge = (pageBuild: string | null | undefined) =>
     decide({
       method: request.method,
@@ -112,36 +141,82 @@ self.addEventListener('fetch', (event) => {
     });
   const verdict = judge(buildOf(event.clientId));
   const served: AssetRequest = { clientId: event.clientId, key, asset, destination: request.destination };
-  if (verdict.serve) return respond(event, served);
-  if (verdict.reason !== 'unknown-page') return;
+  if (verdict.serve) return answer(event, request, served);
+  if (verdict.reason !== 'unknown-page') return null;
   if (!isNamingBuild(event.clientId)) {
     void askHello(event.clientId);
-    return;
+    return null;
   }
   // A page of this build, navigated to, that has not named its build yet: decide once it has.
-  event.respondWith(
-    whenBuildKnown(event.clientId, PAGE_BUILD_TIMEOUT_MS).then((build) => (judge(build).serve ? answer(event, served) : fetch(request))),
+  return whenBuildKnown(event.clientId, PAGE_BUILD_TIMEOUT_MS).then((build) =>
+    judge(build).serve ? answer(event, request, served) : realFetch(request),
   );
-});
-
-/** Answers `event` from the worker (stored pieces, peers, the origin): see serve-asset.ts. */
-function respond(event: FetchEvent, served: AssetRequest): void {
-  event.respondWith(answer(event, served));
 }
 
-function answer(event: FetchEvent, served: AssetRequest): Promise<Response> {
+const ourFetch = (event: FetchEvent): void => {
+  const response = assetResponse(event, event.request);
+  if (response) event.respondWith(response);
+};
+
+if (composed) {
+  const inFlight = new EventsInFlight<FetchEvent>();
+  installSiteFetchDispatch<FetchEvent>(self, {
+    observe: (event) => {
+      // Until its response is done (respondWith settles it), or until the dispatch ends.
+      let settle: () => void = () => undefined;
+      let responded = false;
+      inFlight.track(event, new Promise<void>((resolve) => (settle = resolve)));
+      const respondWith = event.respondWith;
+      Object.defineProperty(event, 'respondWith', {
+        configurable: true,
+        writable: true,
+        value: (response: Promise<Response> | Response) => {
+          responded = true;
+          respondWith.call(event, response);
+          Promise.resolve(response).then(settle, settle);
+        },
+      });
+      queueMicrotask(() => {
+        if (!responded) settle();
+      });
+      observe(event);
+    },
+    ours: ourFetch,
+    report: (error) => reportError(error),
+  });
+  self.fetch = siteFetch(inFlight, { realFetch, answer: assetResponse });
+} else {
+  self.addEventListener('fetch', (event) => {
+    observe(event);
+    ourFetch(event);
+  });
+}
+
+function answer(event: FetchEvent, request: Request, served: AssetRequest): Promise<Response> {
   const { asset } = served;
   // Not evicted while this response reads and stores it.
   const release = store.hold(asset.hash);
   // The event stays open until the response is done with storage and messages.
   let done: () => void = () => undefined;
-  event.waitUntil(new Promise<void>((resolve) => (done = resolve)));
-  return serveAsset(event.request, asset, manifest.pieceSize, serveDeps(runtime, served), (outcome) => {
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  try {
+    event.waitUntil(finished);
+  } catch {
+    // A site handler fetching after its event ended: nothing keeps the worker up for the storing.
+  }
+  return serveAsset(request, asset, manifest.pieceSize, serveDeps(runtime, served), (outcome) => {
     void afterServe(runtime, served, outcome).finally(() => {
       release();
       done();
     });
   });
+}
+
+/** The decoded path of `url` under the site's root, or null when it is outside it (or on another origin). */
+function pathInRoot(url: string): string | null {
+  const parsed = new URL(url);
+  if (!(parsed.origin + parsed.pathname).startsWith(siteRoot)) return null;
+  return decodeURIComponentSafe(parsed.pathname.slice(new URL(siteRoot).pathname.length));
 }
 
 function decodeURIComponentSafe(path: string): string | null {

@@ -11,6 +11,8 @@
  * (a request from a page it still controls) puts it back on its 30 s idle timer, and new pages
  * then get no P2P for that long (measured: 44 s). So while a newer worker waits, every event the
  * old one handles asks the new one to call `skipWaiting()` again, which renews that request.
+ * Inside a site's own worker (composed mode, sw/index.ts) a new worker skips waiting only when the
+ * site's code says so, and a nudge renews that only then; the update check itself still runs.
  */
 import { SELF_UPDATE_MIN_INTERVAL_MS } from '../protocol/limits.ts';
 

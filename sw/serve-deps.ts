@@ -6,6 +6,7 @@
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import { realFetch } from './real-fetch.ts';
 import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
 import type { PieceStore } from './store/piece-store.ts';
 import { matchesHash } from './verify.ts';
@@ -55,8 +56,8 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     verify: matchesHash,
     openBridge: (req, onReply) =>
       openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize && RENDER_BLOCKING.has(destination)),
-    fetchOrigin: (u, init) => fetch(u, init),
-    passThrough: (r) => fetch(r),
+    fetchOrigin: (u, init) => realFetch(u, init),
+    passThrough: (r) => realFetch(r),
     onAssetChanged: (hash) => runtime.onAssetChanged(hash),
   };
 }

@@ -2,8 +2,8 @@
  * The manifest assets a page's markup names, to weigh whether a first-visit reload is worth it:
  * `src`, `poster`, `data`, `srcset`/`imagesrcset`, `href` of `<link>` that fetches (stylesheet,
  * preload, modulepreload, icon), and `url()`/`@import` in `<style>` and `style` attributes. What
- * stylesheets and scripts request in turn is not followed: a reload sends it through peers too,
- * but the choice is made on what the page itself names.
+ * stylesheets request in turn is followed (followCss), and what scripts name in string literals
+ * (followScripts): an app's markup is often a shell for what its bundle loads.
  */
 import type { DefaultTreeAdapterMap } from 'parse5';
 
@@ -103,6 +103,56 @@ export function followCss(
         const role: AssetRole = FONT.test(path) || path.endsWith('.css') ? 'blocking' : 'media';
         if (found.get(path) !== 'blocking') found.set(path, role);
         next.push(path);
+      }
+    }
+    frontier = next;
+  }
+}
+
+/**
+ * A string literal in a script that looks like a URL of a file: quoted with `"`, `'` or a
+ * backquote, no white space, ending in `.ext` (before any query or fragment). Bundlers write asset
+ * URLs this way (Vite `"/assets/hero-3f2a.jpg"`, `new URL("hero.jpg", import.meta.url)`; webpack,
+ * Rollup, esbuild the same), and so do hand-written `img.src = 'img/a.jpg'`.
+ */
+const SCRIPT_URL = /["'`]([^"'`\s<>\\]{1,512}?\.[A-Za-z0-9]{1,8})(?:[?#][^"'`\s<>\\]*)?["'`]/g;
+const SCRIPT_PATH = /\.m?js$/i;
+
+/** The URL-like string literals of a script's text (SCRIPT_URL), each once, in order. */
+export function scriptUrls(js: string): string[] {
+  const urls = new Set<string>();
+  for (const m of js.matchAll(SCRIPT_URL)) if (m[1]) urls.add(m[1]);
+  return [...urls];
+}
+
+/**
+ * Adds the assets the named scripts name in string literals (their images, fonts, chunks), to
+ * `depth` levels of script naming script: a page whose markup is a shell and whose content comes
+ * from its bundle (a Vite or React app) is weighed by what it will load, not by its 18 KiB of
+ * HTML. A string that names no asset is ignored, so what a literal happens to look like costs
+ * nothing. Found assets are `media` (fetched after render): the page's own script tags already
+ * carry `blocking`. `scriptOf` gives an asset's text when it is a script (else null); `resolve`
+ * maps a URL written in the script at `path` to an asset path, or null.
+ */
+export function followScripts(
+  found: Map<string, AssetRole>,
+  scriptOf: (path: string) => string | null,
+  resolve: (url: string, scriptPath: string) => string | null,
+  depth = 3,
+): void {
+  let frontier = [...found.keys()].filter((p) => SCRIPT_PATH.test(p));
+  const seen = new Set(found.keys());
+  for (let level = 0; level < depth && frontier.length > 0; level++) {
+    const next: string[] = [];
+    for (const script of frontier) {
+      const js = scriptOf(script);
+      if (js === null) continue;
+      for (const url of scriptUrls(js)) {
+        const path = resolve(url, script);
+        if (path === null || seen.has(path)) continue;
+        seen.add(path);
+        found.set(path, 'media');
+        if (SCRIPT_PATH.test(path)) next.push(path);
       }
     }
     frontier = next;

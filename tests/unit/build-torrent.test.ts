@@ -22,7 +22,7 @@ import {
   torrentPieceLength,
   wantsTorrent,
 } from '../../builder/make-torrent.ts';
-import { parseSize } from '../../cli/main.ts';
+import { parseSize } from '../../builder/option-values.ts';
 import { WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, TORRENT_MIN_SIZE } from '../../protocol/limits.ts';
 import { type Manifest, type ManifestAsset, validateManifest } from '../../protocol/manifest.ts';

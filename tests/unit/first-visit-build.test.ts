@@ -4,11 +4,16 @@
  * change at all), and `<base href>` for our tag and for the URLs the build resolves.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'parse5';
+import { buildSite } from '../../build.ts';
 import { chooseFirstVisit } from '../../builder/first-visit/choose-mode.ts';
 import { planForCsp } from '../../builder/first-visit/page-csp.ts';
-import { cssUrls } from '../../builder/first-visit/page-facts.ts';
+import { cssUrls, scriptUrls } from '../../builder/first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from '../../builder/page-base.ts';
 import { pageScriptText, scriptHashSource } from '../../builder/page-script.ts';
 import { type RewriteOptions, rewriteHtml } from '../../builder/rewrite-html.ts';
@@ -95,17 +100,68 @@ describe('first visit: auto picks per page', () => {
     assert.equal(list, '"css/a.css","css/b.css","fonts/f.woff2"', r.text);
     assert.match(r.firstVisit.reason, /\(5 assets/);
   });
+  it('follows the named scripts: the assets their string literals name, relative to the script or the page, chunk by chunk', () => {
+    // A Vite app: the markup is a shell (one small module script); its images come from the bundle.
+    const sizes: Record<string, number> = {
+      'assets/index-3f2a.js': 6_000,
+      'assets/chunk-b1.js': 2_000,
+      'assets/hero-9c.jpg': 500_000,
+      'assets/map-41.png': 200_000,
+      'img/logo.svg': 3_000,
+      'assets/unused.png': 90_000,
+    };
+    const scripts: Record<string, string> = {
+      'assets/index-3f2a.js':
+        'import"./chunk-b1.js";const h="/assets/hero-9c.jpg",l=new URL("map-41.png",import.meta.url).href;el.src=`img/logo.svg`;x="not/a/file.txt";y="https://cdn.example.com/a.jpg"',
+      'assets/chunk-b1.js': 'export const u="assets/unused.png#frag"',
+    };
+    const page =
+      '<!doctype html><html><head><script type="module" src="/assets/index-3f2a.js"></script></head><body><div id="app"></div></body></html>';
+    const withScripts = rewrite(page, {
+      isAsset: (p) => p in sizes,
+      assetSize: (p) => sizes[p] ?? 0,
+      scriptOf: (p) => scripts[p] ?? null,
+    });
+    assert.equal(withScripts.firstVisit.mode, 'reload', withScripts.firstVisit.reason);
+    assert.match(withScripts.firstVisit.reason, /^6 assets/);
+    // Read as the shell alone, the page names 6 KB: not worth a reload (before the scripts were followed).
+    const shellOnly = rewrite(page, { isAsset: (p) => p in sizes, assetSize: (p) => sizes[p] ?? 0 });
+    assert.equal(shellOnly.firstVisit.mode, 'off');
+    assert.deepEqual(scriptUrls('a="x.png",b=\'y/z.woff2?v=1\',c=`w.js`,d="no ext",e="a b.png"'), ['x.png', 'y/z.woff2', 'w.js']);
+  });
+
+  it('the build reads a page script that also names a stylesheet-like path (each asset read as what it is)', async () => {
+    // followCss asks every named asset for stylesheet text first; the script must still be read as a script.
+    const root = await mkdtemp(join(tmpdir(), 'pc-fv-script-'));
+    try {
+      const site = join(root, 'site');
+      await mkdir(join(site, 'assets'), { recursive: true });
+      await writeFile(
+        join(site, 'index.html'),
+        '<!doctype html><html><head><script type="module" src="/assets/app.js"></script><link rel="stylesheet" href="/assets/app.css"></head><body></body></html>',
+      );
+      await writeFile(join(site, 'assets', 'app.js'), "const a=`/assets/photo.jpg`;document.body.innerHTML='<img src=\"'+a+'\">'");
+      await writeFile(join(site, 'assets', 'app.css'), 'body{margin:0}');
+      await writeFile(join(site, 'assets', 'photo.jpg'), randomBytes(200_000));
+      const result = await buildSite({ siteDir: site, outDir: join(root, 'out') });
+      const page = result.firstVisits.find((f) => f.page === 'index.html');
+      assert.equal(page?.mode, 'reload', page?.reason);
+      assert.match(page?.reason ?? '', /^3 assets/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('first visit: the reload script', () => {
   const page = `<!doctype html><html><head><meta charset="utf-8"><title>t</title><link rel="stylesheet" href="css/a.css"><script src="js/bundle.js"></script></head><body><p>x</p></body></html>`;
 
-  it('goes before the first element of <head> that can fetch, after the charset and title; the bridge stays at the end of head', () => {
+  it('goes before the first element of <head> that can fetch, after the charset and title; the bridge tag right after it', () => {
     const r = rewrite(page);
     const first = r.text.indexOf('<script data-peer-connect-page>');
     assert.ok(first > 0, r.text);
     assert.ok(first > r.text.indexOf('<title>t</title>') && first < r.text.indexOf('<link'), r.text);
-    assert.ok(r.text.indexOf('<script src="peer-connect.js?v=b" async fetchpriority="high"></script></head>') > 0);
+    assert.ok(r.text.indexOf('</script><script src="peer-connect.js?v=b" async fetchpriority="high"></script><link') > first, r.text);
     // The page itself is otherwise byte for byte as written.
     const stripped = r.text
       .replace(/<script data-peer-connect-page>[^<]*<\/script>/, '')

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseUploadCap } from '../../cli/main.ts';
+import { parseUploadCap } from '../../builder/option-values.ts';
 import { UPLOADED_TODAY_KEY, UploadCap } from '../../page-bridge/steering/upload-cap.ts';
 import { type ReportCounters, UsageReporter } from '../../page-bridge/steering/usage-reporter.ts';
 import { UploadLedger } from '../../page-bridge/upload-budget.ts';

@@ -1,6 +1,7 @@
 /**
  * Serves a built static site from a directory: index.html for directories, Content-Type from the
- * extension (protocol/content-types.ts, the build's table), single byte ranges with 206 and 416.
+ * extension (protocol/content-types.ts, the build's table), single byte ranges with 206 and 416,
+ * text compressed with brotli or gzip when the client accepts it (compression.ts).
  * Only files whose real path is inside the root's, never a URL with a dot segment but
  * `.well-known` (site-path.ts). Written here rather than using
  * @hono/node-server's serveStatic (1.19), whose Range handling answers 206 for unsatisfiable
@@ -13,6 +14,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Context, Handler } from 'hono';
 import { contentTypeFor } from '../../../protocol/content-types.ts';
 import { parseRange } from '../../../protocol/pieces.ts';
+import { chooseCoding, codedEtag, compressBody, isCompressible } from './compression.ts';
 import { fileBody } from './file-body.ts';
 import { directoryLocation, siteSegments } from './site-path.ts';
 
@@ -66,10 +68,15 @@ async function statInside(realRoot: string, path: string): Promise<{ real: strin
 }
 
 function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Response {
-  const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
+  const identityEtag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
+  const contentType = contentTypeFor(name);
+  const rangeAsked = c.req.header('range') !== undefined;
+  // Ranges are always of the identity representation (compression.ts says why).
+  const coding = rangeAsked ? null : chooseCoding(c.req.header('accept-encoding'), contentType, size);
+  const etag = codedEtag(identityEtag, coding);
   const headers: Record<string, string> = {
     // The table the build wrote into the manifest: the worker answers a peer-served file with the same type.
-    'Content-Type': contentTypeFor(name),
+    'Content-Type': contentType,
     'Accept-Ranges': 'bytes',
     'Last-Modified': new Date(mtimeMs).toUTCString(),
     ETag: etag,
@@ -77,14 +84,22 @@ function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Re
     // worker must update as soon as it is rebuilt.
     'Cache-Control': 'no-cache',
   };
-  if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers });
+  // A cache must not hand a brotli body to a client that asked for identity, or the reverse.
+  if (isCompressible(contentType)) headers.Vary = 'Accept-Encoding';
+  if (etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
   // If-Range with a stale validator means "the file changed: send all of it" (RFC 9110 §13.1.5).
   const ifRange = c.req.header('if-range');
-  const range = ifRange === undefined || ifRange === etag ? parseRange(c.req.header('range') ?? null, size) : null;
+  const range = ifRange === undefined || ifRange === identityEtag ? parseRange(c.req.header('range') ?? null, size) : null;
   if (range === 'unsatisfiable') {
     return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
   }
   if (range === null) {
+    if (coding !== null) {
+      return new Response(compressBody(fileBody(path, 0, size - 1), coding, size), {
+        status: 200,
+        headers: { ...headers, 'Content-Encoding': coding },
+      });
+    }
     return new Response(size === 0 ? null : fileBody(path, 0, size - 1), {
       status: 200,
       headers: { ...headers, 'Content-Length': String(size) },
@@ -98,4 +113,12 @@ function respondWithFile(c: Context, { path, name, size, mtimeMs }: Located): Re
       'Content-Length': String(range.end - range.start + 1),
     },
   });
+}
+
+/** `If-None-Match` against the representation's ETag: `*` or any listed tag, by weak comparison (RFC 9110 §13.1.2). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag));
 }

@@ -51,7 +51,7 @@ export interface SiteOptions {
   firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'uploadCap'>;
+  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'siteWorker' | 'uploadCap'>;
   /** The signaling server's dashboard token and P2P modes (issue 15); default none and `on`. */
   signal?: Pick<SignalServerOptions, 'dashboardToken' | 'p2p'>;
 }
@@ -126,6 +126,62 @@ export async function startSite(options: SiteOptions = {}): Promise<TestSite> {
     await cleanup();
     throw err;
   }
+}
+
+/**
+ * A site some other tool built (a framework with a plugin): starts the signaling server, hands
+ * its URL to `build`, which writes the site and returns the folder, and serves that folder.
+ * The folder's manifest is read back by building it again into a scratch folder (the build skips
+ * its own files, so the assets and the build id are the same); a test checks the id against the
+ * served pages with `builtId`. `redeploy` is not supported.
+ */
+export async function startBuiltSite(
+  build: (signalUrl: string) => Promise<string>,
+  options: { origin?: Omit<OriginOptions, 'root'> } = {},
+): Promise<TestSite> {
+  const signal = await startSignalServer({ port: 0, allowedOrigins: '*' });
+  let signalOpen = true;
+  const stopSignal = async (): Promise<void> => {
+    if (!signalOpen) return;
+    signalOpen = false;
+    site.signal = null;
+    await signal.close();
+  };
+  let origin: OriginServer | null = null;
+  const close = async (): Promise<void> => {
+    await origin?.close().catch(() => undefined);
+    await stopSignal().catch(() => undefined);
+  };
+  let site: TestSite;
+  try {
+    const outDir = await build(signal.url);
+    const scratch = await mkdtemp(join(tmpdir(), 'pc-e2e-manifest-'));
+    const again = await buildSite({ siteDir: outDir, outDir: scratch }).finally(() => rm(scratch, { recursive: true, force: true }));
+    origin = await startOriginServer({ ...options.origin, root: outDir });
+    const served = origin;
+    site = {
+      siteDir: outDir,
+      outDir,
+      manifest: again.manifest,
+      htmlPages: again.htmlPages,
+      origin: served,
+      signal,
+      signalUrl: signal.url,
+      url: (path) => `${served.url}/${urlPathFor(path)}`,
+      redeploy: () => Promise.reject(new Error('startBuiltSite: redeploy is not supported')),
+      stopSignal,
+      close,
+    };
+    return site;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The build id in a built page's script (`data-peer-connect-page`), or null: which build the page belongs to. */
+export function builtId(html: string): string | null {
+  return /\bbuild:"([0-9a-f]+)"/.exec(html)?.[1] ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
