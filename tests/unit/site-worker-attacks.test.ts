@@ -4,22 +4,24 @@
  * precisely why not.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { buildSite } from '../../build.ts';
+import { type BuildResult, buildSite } from '../../build.ts';
 import { SiteWorkerError } from '../../builder/site-worker/plan.ts';
 import { WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { installSiteFetchDispatch } from '../../sw/site-fetch-listeners.ts';
 import { writeFiles } from './build-helpers.ts';
 
-async function build(files: Array<[string, string]>) {
+async function build(files: Array<[string, string]>): Promise<{ result: BuildResult; sw: string; index: string }> {
   const root = await mkdtemp(join(tmpdir(), 'pc-sw-attack-'));
   await writeFiles(join(root, 'site'), files);
   try {
     const result = await buildSite({ siteDir: join(root, 'site'), outDir: join(root, 'out'), minify: false, firstVisit: 'reload' });
-    return { result, sw: await readFile(join(root, 'out', 'sw.js'), 'utf8') };
+    const read = (p: string): Promise<string> => readFile(join(root, 'out', p), 'utf8');
+    return { result, sw: await read('sw.js'), index: await read('index.html') };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -58,6 +60,26 @@ describe('site-worker attacks at the build', () => {
     assert.ok(!('sw.js' in result.manifest.assets), Object.keys(result.manifest.assets).join(' '));
     assert.ok(!(WORKER_FILE in result.manifest.assets));
     assert.ok(sw.startsWith(`importScripts("./${WORKER_FILE}?v=${result.manifest.build}");`), sw);
+  });
+  it('register() in an inline script a CSP allows by its hash: the script is kept byte for byte, its hash kept, ours added', async () => {
+    const inline = "navigator.serviceWorker.register('/sw.js')";
+    const hash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+    const { result, index } = await build([
+      [
+        'index.html',
+        `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="script-src 'self' ${hash(inline)}">` +
+          `<script>${inline}</script></head><body><img src="a.png"></body></html>`,
+      ],
+      ['sw.js', '// the worker\n'],
+      ['a.png', 'x'.repeat(70_000)],
+    ]);
+    assert.equal(result.siteWorker?.path, 'sw.js');
+    assert.deepEqual(result.warnings, []);
+    assert.ok(index.includes(`<script>${inline}</script>`), 'the site inline script as written');
+    const policy = index.match(/Content-Security-Policy" content="([^"]*)"/)?.[1] ?? '';
+    const ours = index.match(/<script data-peer-connect-page>([^<]*)<\/script>/)?.[1] ?? '';
+    assert.ok(policy.includes(hash(inline)), policy);
+    assert.ok(ours !== '' && policy.includes(hash(ours)), `our page script's hash in ${policy}`);
   });
 });
 
