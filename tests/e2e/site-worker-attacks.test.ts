@@ -14,7 +14,7 @@
  * - a worker that throws at top level: no worker (as without PeerConnect), every page still loads.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -293,5 +293,89 @@ self.addEventListener('message', (e) => e.source.postMessage({ site: { preloads,
     );
     assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
     console.log(`throwing site worker: ${regs.count} registration(s), page and ${checks.length} images loaded from the origin`);
+  });
+
+  test('a deploy under a site worker that keeps its successor waiting: right bytes, no hang, then the new build', {
+    timeout: 200_000,
+  }, async () => {
+    const files = (version: string): Record<string, string> => ({
+      'index.html': page(`Waiting ${version}`, "<script>navigator.serviceWorker.register('/sw.js');</script>", IMAGES),
+      // No skipWaiting: a new worker waits until every tab of the old one is gone.
+      'sw.js': "self.addEventListener('fetch', () => {});\n",
+    });
+    const dir = await siteDir('waiting-1', files('one'));
+    const site = await serve(dir);
+    const v1 = await visitor('waiting');
+    await view(v1.page, site, 'index.html', IMAGES.length);
+    const oldWorker = (await registrations(v1.page)).controller;
+
+    const next = await siteDir('waiting-2', files('two'));
+    const changed = join(next, 'img', IMAGES[0] as string);
+    await writeFile(changed, Buffer.concat([await readFile(changed), Buffer.alloc(4096, 7)]));
+    const manifest = await site.redeploy(next);
+    const deployedAt = Date.now();
+    // The page of the new build, under the old worker (the new one waits): loads, every byte right.
+    for (let n = 0; n < 3; n++) {
+      await v1.page.goto(site.url('index.html'), { waitUntil: 'load', timeout: STEP_MS });
+      await waitForImages(v1.page, STEP_MS, IMAGES.length);
+      assert.equal(await v1.page.textContent('h1'), 'Waiting two');
+    }
+    const checks = await checkAssets(
+      v1.page,
+      site,
+      IMAGES.map((f) => `img/${f}`),
+    );
+    assert.equal(checks.filter((c) => !c.ok).length, 0, `wrong bytes under the old worker: ${describeBad(checks)}`);
+    const waiting = await v1.page.evaluate(async () => {
+      const r = await navigator.serviceWorker.getRegistration();
+      return { active: r?.active?.state ?? null, waiting: r?.waiting !== null && r?.waiting !== undefined };
+    });
+    console.log(
+      `waiting successor: controller ${oldWorker}, ${JSON.stringify(waiting)}; sources ${checks.map((c) => c.source).join(', ')}`,
+    );
+
+    // Every tab closed: the next visit runs the new build's worker, which answers the new bytes.
+    await v1.page.close();
+    const tab = await v1.context.newPage();
+    let last: unknown = null;
+    const build = await waitUntil(
+      'the new worker serving the new build',
+      STEP_MS,
+      async () => {
+        await tab.goto(site.url('index.html'), { waitUntil: 'load', timeout: STEP_MS });
+        await waitForImages(tab, STEP_MS, IMAGES.length);
+        const s = await tab.evaluate(async () => {
+          const r = await navigator.serviceWorker.getRegistration();
+          const stats = (
+            window as unknown as { peerConnect?: { stats(): { pageBuild: string; workerBuild: string | null } } }
+          ).peerConnect?.stats();
+          return {
+            page: stats?.pageBuild ?? null,
+            worker: stats?.workerBuild ?? null,
+            installing: r?.installing?.state ?? null,
+            waiting: r?.waiting?.state ?? null,
+            active: r?.active?.state ?? null,
+          };
+        });
+        last = s;
+        return s.worker === manifest.build ? s.worker : undefined;
+      },
+      1000,
+    ).catch((e: Error) => {
+      const workerFetches = site.origin
+        .snapshot()
+        .requests.filter((r) => r.path === '/sw.js' || r.path === '/peer-connect-sw.js')
+        .map((r) => `${r.path} ${r.status} ${r.visitor} +${r.startedAt - deployedAt}ms`);
+      throw new Error(
+        `${e.message}: last ${JSON.stringify(last)}, new build ${manifest.build}; worker fetches ${workerFetches.join('; ')}`,
+      );
+    });
+    const later = await checkAssets(
+      tab,
+      site,
+      IMAGES.map((f) => `img/${f}`),
+    );
+    assert.equal(later.filter((c) => !c.ok).length, 0, describeBad(later));
+    console.log(`after every tab closed: worker build ${build}, sources ${later.map((c) => c.source).join(', ')}`);
   });
 });
