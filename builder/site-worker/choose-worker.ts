@@ -8,7 +8,8 @@
  * - two different worker URLs: `overlapping` when their scopes overlap (a browser gives a scope
  *   one worker: they would replace each other), else `several` (we compose with one);
  * - one worker registered with different scopes or options: `mixed-options`;
- * - the worker (found or named) is not a file of the site: `missing`;
+ * - the worker (found or named) is not a file of the site: `missing` (checked for every call
+ *   before `overlapping`, `several` and `mixed-options`: a call for a missing file registers nothing);
  * - a worker URL on another origin: `cross-origin`;
  * - `--site-worker` naming a file while the scripts register another: `not-registered`.
  * A scope above the worker's folder needs the `Service-Worker-Allowed` header (Service Workers
@@ -67,6 +68,17 @@ export function chooseSiteWorker(input: ChooseInput): Result<SiteWorkerPlan | nu
         "so PeerConnect composes with it instead of replacing it (pages then register that file with its folder as the scope: the site's call must register the same)",
       'unresolved',
     );
+  }
+  // A call for a file the site does not have fails in the browser and replaces nothing: say that,
+  // not that two workers fight (a relative URL in a script shared by pages in two folders).
+  for (const f of resolved) {
+    const path = decodePath((f.script as URL).pathname);
+    if (!input.hasFile(path)) {
+      return fail(
+        `${at(f)} registers the service worker ${path}, but the site has no such file; add it to the site or fix the call`,
+        'missing',
+      );
+    }
   }
   const byUrl = new Map<string, FoundRegistration[]>();
   for (const f of resolved) {
