@@ -29,6 +29,14 @@ export interface ReportBytes {
 
 export const REPORT_BYTE_FIELDS = ['peer', 'origin', 'cache', 'webSeed', 'uploaded'] as const satisfies ReadonlyArray<keyof ReportBytes>;
 
+/** Every counter a report carries, bytes and counts: what a bridge sums and the server totals. */
+export const REPORT_COUNTER_FIELDS = [...REPORT_BYTE_FIELDS, 'failures', 'badPieces', 'bans'] as const;
+export type ReportCounters = Record<(typeof REPORT_COUNTER_FIELDS)[number], number>;
+
+/** Every counter at 0. */
+export const zeroCounters = (): ReportCounters =>
+  Object.fromEntries(REPORT_COUNTER_FIELDS.map((field) => [field, 0])) as Record<(typeof REPORT_COUNTER_FIELDS)[number], number>;
+
 /** One asset's bytes from peers in this report; `path` as the manifest names it, shown on the dashboard. */
 export interface ReportAsset {
   hash: string;

@@ -7,26 +7,16 @@
  * one carries its growth too.
  */
 import { REPORT_MAX_ASSETS, REPORT_MAX_BYTES, REPORT_MAX_COUNT } from '../../protocol/limits.ts';
-import { isReportPath, type UsageReport } from '../../protocol/usage-report.ts';
+import { isReportPath, REPORT_COUNTER_FIELDS, type ReportCounters, type UsageReport, zeroCounters } from '../../protocol/usage-report.ts';
 
 /** The counters a report is made of, as they stand (cumulative). */
-export interface ReportCounters {
-  peer: number;
-  origin: number;
-  cache: number;
-  webSeed: number;
-  uploaded: number;
-  failures: number;
-  badPieces: number;
-  bans: number;
-}
+export type { ReportCounters };
 
-const FIELDS = ['peer', 'origin', 'cache', 'webSeed', 'uploaded', 'failures', 'badPieces', 'bans'] as const;
 /** Assets remembered between reports, at most (the largest REPORT_MAX_ASSETS are sent). */
 const MAX_PENDING_ASSETS = 256;
 
 export class UsageReporter {
-  private last: ReportCounters = { peer: 0, origin: 0, cache: 0, webSeed: 0, uploaded: 0, failures: 0, badPieces: 0, bans: 0 };
+  private last: ReportCounters = zeroCounters();
   /** Bytes from peers per asset since the last report that went out. */
   private readonly assets = new Map<string, { path: string; peer: number }>();
 
@@ -47,15 +37,15 @@ export class UsageReporter {
   /** The report now, or null when nothing grew. */
   pending(): { report: UsageReport; counters: ReportCounters } | null {
     const now = this.read();
-    const delta = (f: (typeof FIELDS)[number]): number => {
+    const delta = (f: (typeof REPORT_COUNTER_FIELDS)[number]): number => {
       const grown = now[f] >= this.last[f] ? now[f] - this.last[f] : now[f];
       return Math.min(
         Math.max(0, Math.floor(grown)),
         f === 'failures' || f === 'badPieces' || f === 'bans' ? REPORT_MAX_COUNT : REPORT_MAX_BYTES,
       );
     };
-    const d = Object.fromEntries(FIELDS.map((f) => [f, delta(f)])) as unknown as ReportCounters;
-    if (FIELDS.every((f) => d[f] === 0)) return null;
+    const d = Object.fromEntries(REPORT_COUNTER_FIELDS.map((f) => [f, delta(f)])) as unknown as ReportCounters;
+    if (REPORT_COUNTER_FIELDS.every((f) => d[f] === 0)) return null;
     const assets = [...this.assets]
       .sort((a, b) => b[1].peer - a[1].peer)
       .slice(0, REPORT_MAX_ASSETS)

@@ -2,7 +2,7 @@
  * What the dashboard's JSON and the metrics text say, made from one hub's statistics. Pure: the
  * routes pass a `UsageSource` (a process's hubs, or one Durable Object's) and the time.
  */
-import type { P2pMode, P2pModes } from '../../protocol/usage-report.ts';
+import { type P2pMode, type P2pModes, zeroCounters } from '../../protocol/usage-report.ts';
 import { minuteOf } from '../core/stats/minute-series.ts';
 import { type ReportedTotals, SERIES_FIELDS, type SeriesField, type TopAsset } from '../core/stats/swarm-usage.ts';
 import type { ServerCounters, UsageBoard } from '../core/stats/usage-board.ts';
@@ -46,17 +46,7 @@ export interface DashboardData {
   top: TopAsset[];
 }
 
-const EMPTY_REPORTED: ReportedTotals = {
-  peer: 0,
-  origin: 0,
-  cache: 0,
-  webSeed: 0,
-  uploaded: 0,
-  failures: 0,
-  badPieces: 0,
-  bans: 0,
-  reports: 0,
-};
+const EMPTY_REPORTED: ReportedTotals = { ...zeroCounters(), reports: 0 };
 
 export function dashboardData(source: UsageSource, wanted: string | null, now: number): DashboardData {
   const all = source.usage.all().sort((a, b) => b.server.joins - a.server.joins);

@@ -5,7 +5,7 @@
  * failures, bad pieces, bans) and what the server saw itself (`server`: joins, relays, peers online).
  */
 import { STATS_SERIES_MINUTES, STATS_TOP_ASSETS } from '../../../protocol/limits.ts';
-import type { UsageReport } from '../../../protocol/usage-report.ts';
+import { type ReportCounters, type UsageReport, zeroCounters } from '../../../protocol/usage-report.ts';
 import { MinuteSeries, minuteOf, type SeriesPoint } from './minute-series.ts';
 
 /** The series' fields, in order; the dashboard's JSON names them the same. */
@@ -26,18 +26,8 @@ export const SERIES_FIELDS = [
 export type SeriesField = (typeof SERIES_FIELDS)[number];
 const F = Object.fromEntries(SERIES_FIELDS.map((f, i) => [f, i])) as Record<SeriesField, number>;
 
-/** Totals of what visitors reported. */
-export interface ReportedTotals {
-  peer: number;
-  origin: number;
-  cache: number;
-  webSeed: number;
-  uploaded: number;
-  failures: number;
-  badPieces: number;
-  bans: number;
-  reports: number;
-}
+/** Totals of what visitors reported, and how many reports. */
+export type ReportedTotals = ReportCounters & { reports: number };
 
 /** What the server counted itself. */
 export interface ServerTotals {
@@ -65,17 +55,7 @@ export interface SwarmUsageState {
 const saturating = (a: number, b: number): number => Math.min(Number.MAX_SAFE_INTEGER, a + b);
 
 export class SwarmUsage {
-  readonly reported: ReportedTotals = {
-    peer: 0,
-    origin: 0,
-    cache: 0,
-    webSeed: 0,
-    uploaded: 0,
-    failures: 0,
-    badPieces: 0,
-    bans: 0,
-    reports: 0,
-  };
+  readonly reported: ReportedTotals = { ...zeroCounters(), reports: 0 };
   readonly server: ServerTotals = { joins: 0, relays: 0, peersOnline: 0 };
   private readonly series = new MinuteSeries(SERIES_FIELDS.length, STATS_SERIES_MINUTES);
   private readonly top = new Map<string, TopAsset>();
