@@ -65,8 +65,15 @@ export interface P2pModeMessage {
 
 const isCount = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
 
-/** A path as text only: no control characters (a line break could forge a metrics line; markup is escaped where shown). */
-const PATH_PATTERN = new RegExp(`^[^\\u0000-\\u001f\\u007f]{1,${REPORT_MAX_PATH_CHARS}}$`);
+/**
+ * A path as text only: no control characters (C0, DEL, C1: a line break could forge a metrics
+ * line), no line or paragraph separator, no bidirectional mark, embedding, override or isolate
+ * (Unicode TR #9: they would show `invoice\u202egpj.exe` as `invoiceexe.jpg`). Markup is escaped
+ * where shown.
+ */
+const PATH_PATTERN = new RegExp(
+  `^[^\\u0000-\\u001f\\u007f-\\u009f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]{1,${REPORT_MAX_PATH_CHARS}}$`,
+);
 
 /** Whether a report may name an asset by `path` (the decoder refuses the report otherwise). */
 export const isReportPath = (path: string): boolean => PATH_PATTERN.test(path);
