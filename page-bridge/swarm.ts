@@ -118,6 +118,8 @@ function signalClient(
   pool: () => PeerPool,
 ): SignalClient {
   const url = config.signal ?? `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${DEFAULT_SIGNAL_PATH}`;
+  /** The swarm's mode as the server last said (`joined`, `p2p-mode`). */
+  let mode: P2pMode = 'on';
   const signal: SignalClient = new SignalClient({
     url,
     swarm,
@@ -135,8 +137,17 @@ function signalClient(
     },
     onMessage: (m) => {
       if (!live()) return; // stopped: a message already on its way makes no connection
-      if (m.type === 'p2p-mode') return onMode(m.mode);
-      if (m.type === 'joined') onMode(m.mode ?? 'on');
+      if (m.type === 'p2p-mode') {
+        mode = m.mode;
+        return onMode(m.mode);
+      }
+      if (m.type === 'joined') {
+        mode = m.mode ?? 'on';
+        onMode(mode);
+      }
+      // off is no P2P: closing the links is not enough, a page would link again to the peers
+      // `joined` introduces and answer the offers relayed to it (and park its own).
+      if (mode === 'off') return;
       pool().onSignal(m);
       if (m.type === 'joined')
         void pool()
