@@ -59,15 +59,41 @@ describe('review: a hostile report', () => {
 
 describe('review: the board is bounded, but who gets its room', () => {
   it('a swarm whose peers all left does not keep a place forever: junk swarms joined once must not lock a real one out', () => {
-    // FAULT (not fixed): UsageBoard.swarm() makes an entry on any join (usage-board.ts `joined`),
-    // and nothing ever removes one; after STATS_MAX_SWARMS junk ids joined (and left), every report
-    // of a new real swarm is refused `stats-full` until the server restarts.
+    // UsageBoard.swarm() makes an entry on any join; before places were given back, after
+    // STATS_MAX_SWARMS junk ids joined (and left), every report of a new real swarm was refused
+    // `stats-full` until the server restarted (found on a live `serve` with 260 sockets).
     const board = new UsageBoard();
     for (let i = 0; i < STATS_MAX_SWARMS; i++) {
       board.joined(`junk-${i}`, 0);
       board.left(`junk-${i}`, 0);
     }
     assert.equal(board.report('site.example', report(1), 60_000), true, 'the real swarm’s report was refused stats-full');
+    assert.equal(board.all().length, STATS_MAX_SWARMS, 'still bounded');
+    // A swarm with a peer online keeps its place; a reported one outlives a never-reported one.
+    const held = new UsageBoard(2);
+    held.joined('online', 0);
+    held.report('reported', report(1), 0);
+    held.left('reported', 0);
+    assert.equal(held.report('newcomer', report(1), 1_000), true);
+    assert.deepEqual(
+      held
+        .all()
+        .map((u) => u.swarm)
+        .sort(),
+      ['newcomer', 'online'],
+    );
+    held.joined('other', 2_000);
+    assert.deepEqual(
+      held
+        .all()
+        .map((u) => u.swarm)
+        .sort(),
+      ['online', 'other'],
+      'the idle reported swarm gave its place',
+    );
+    const full = new UsageBoard(1);
+    full.joined('online', 0);
+    assert.equal(full.report('late', report(1), 1_000), false, 'no place while every swarm has a peer online');
   });
 });
 

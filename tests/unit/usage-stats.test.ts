@@ -171,8 +171,10 @@ describe('report: the server counts it', () => {
     assert.ok(Number.isSafeInteger(usage?.peerBytesToday(9000 * 60_000)));
   });
 
-  it('holds at most maxSwarms swarms: a report for one more is refused as stats-full', () => {
+  it('holds at most maxSwarms swarms: a report for one more, while every swarm has a peer online, is refused as stats-full', () => {
     const board = new UsageBoard(2);
+    board.joined('a', 0);
+    board.joined('b', 0);
     assert.equal(board.report('a', report(1), 0), true);
     assert.equal(board.report('b', report(1), 0), true);
     assert.equal(board.report('c', report(1), 0), false);

@@ -1,6 +1,7 @@
 /**
- * A signaling hub's statistics: each swarm's `SwarmUsage` (at most STATS_MAX_SWARMS; reports for
- * more are refused as `stats-full` and counted), and the server's own counters across swarms
+ * A signaling hub's statistics: each swarm's `SwarmUsage` (at most STATS_MAX_SWARMS: when full, a
+ * new swarm takes the place of one with no peer online, never reported on first, then the longest
+ * idle; with none such, its reports are refused as `stats-full` and counted), and the server's own counters across swarms
  * (connections, messages, errors sent by code, refusals before the upgrade). Runtime-free: the
  * hub calls it, the dashboard and metrics routes read it, and a runtime that stores state
  * (Cloudflare) saves `dirty` swarms and restores them.
@@ -38,6 +39,8 @@ export class UsageBoard {
     refusedBeforeUpgrade: {},
   };
   private readonly swarms = new Map<string, SwarmUsage>();
+  /** When each swarm last had a join, leave, relay or report (ms): who gives up its place first. */
+  private readonly lastActive = new Map<string, number>();
   /** Swarms changed since the last `takeDirty()`. */
   private readonly dirty = new Set<string>();
 
@@ -45,7 +48,7 @@ export class UsageBoard {
 
   /** A report accepted by its connection's rate; false (and counted) when the board has no room for its swarm. */
   report(swarm: string, report: UsageReport, now: number): boolean {
-    const usage = this.swarm(swarm);
+    const usage = this.swarm(swarm, now);
     if (!usage) {
       bump(this.counters.reportsRefused, 'stats-full');
       return false;
@@ -62,17 +65,19 @@ export class UsageBoard {
 
   /** A peer joined (`counted`: false when it is only rebuilt after an eviction, already counted as a join). */
   joined(swarm: string, now: number, counted = true): void {
-    const usage = this.swarm(swarm);
+    const usage = this.swarm(swarm, now);
     usage?.joined(now, counted);
     if (usage && counted) this.dirty.add(swarm);
   }
 
   left(swarm: string, now: number): void {
     this.swarms.get(swarm)?.left(now);
+    if (this.swarms.has(swarm)) this.lastActive.set(swarm, now);
   }
 
   relayed(swarm: string, now: number): void {
     this.swarms.get(swarm)?.relayed(now);
+    if (this.swarms.has(swarm)) this.lastActive.set(swarm, now);
   }
 
   opened(): void {
@@ -113,17 +118,42 @@ export class UsageBoard {
 
   /** Puts back a stored swarm (Cloudflare, after an eviction). Peers online are not stored: the hub's restore recounts them. */
   restore(state: SwarmUsageState, now: number): void {
-    this.swarm(state.swarm)?.restore(state, now);
+    this.swarm(state.swarm, now)?.restore(state, now);
   }
 
-  /** The swarm's usage, made if there is room for one more. */
-  private swarm(id: string): SwarmUsage | null {
+  /**
+   * The swarm's usage, made if there is room for one more, or made room for. Anyone may join any
+   * swarm id: without giving places back, ids joined once and left would hold every place until a
+   * restart and lock real swarms out of the statistics. A swarm with a peer online keeps its place
+   * (how many sockets one address holds is the admission caps' job).
+   */
+  private swarm(id: string, now: number): SwarmUsage | null {
     let usage = this.swarms.get(id);
     if (!usage) {
-      if (this.swarms.size >= this.maxSwarms) return null;
+      if (this.swarms.size >= this.maxSwarms && !this.evictOne()) return null;
       usage = new SwarmUsage(id);
       this.swarms.set(id, usage);
     }
+    this.lastActive.set(id, now);
     return usage;
+  }
+
+  /** Frees one place: a swarm with no peer online, never reported on before one that was, then the longest idle. */
+  private evictOne(): boolean {
+    let victim: string | null = null;
+    let victimKey: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    for (const [id, usage] of this.swarms) {
+      if (usage.server.peersOnline > 0) continue;
+      const key: [number, number] = [usage.reported.reports > 0 ? 1 : 0, this.lastActive.get(id) ?? 0];
+      if (key[0] < victimKey[0] || (key[0] === victimKey[0] && key[1] < victimKey[1])) {
+        victim = id;
+        victimKey = key;
+      }
+    }
+    if (victim === null) return false;
+    this.swarms.delete(victim);
+    this.lastActive.delete(victim);
+    this.dirty.delete(victim);
+    return true;
   }
 }
