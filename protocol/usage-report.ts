@@ -9,7 +9,7 @@ import { fail, isRecord, ok, type Result } from './result.ts';
 
 /**
  * Whether a swarm's bridges share: `on`; `download-only` (they take pieces from peers but upload
- * none, park no offers); `off` (no P2P at all: the worker passes every request to the network).
+ * none: a piece a linked peer asks for is not sent; offers parked before the switch stay parked); `off` (no P2P at all: the worker passes every request to the network).
  */
 export const P2P_MODES = ['on', 'download-only', 'off'] as const;
 export type P2pMode = (typeof P2P_MODES)[number];
