@@ -18,13 +18,14 @@ import { hash } from './signal-fakes.ts';
 
 const decode = (m: unknown) => decodeClientMessage(JSON.stringify(m));
 
-const report = (peer: number): UsageReport => ({
+const report = (peer: number, extra: Partial<UsageReport> = {}): UsageReport => ({
   type: 'report',
   bytes: { peer, origin: 0, cache: 0, webSeed: 0, uploaded: 0 },
   failures: 0,
   badPieces: 0,
   bans: 0,
   assets: [],
+  ...extra,
 });
 
 describe('review: a hostile report', () => {
@@ -94,6 +95,30 @@ describe('review: the board is bounded, but who gets its room', () => {
     const full = new UsageBoard(1);
     full.joined('online', 0);
     assert.equal(full.report('late', report(1), 1_000), false, 'no place while every swarm has a peer online');
+  });
+});
+
+describe('review: top assets', () => {
+  it("a report's assets share its bytes from peers: claiming more cannot top the list", () => {
+    const board = new UsageBoard();
+    board.report('s', report(1_000, { assets: [{ hash: 'a'.repeat(64), path: 'honest.jpg', peer: 1_000 }] }), 0);
+    board.report(
+      's',
+      report(10, {
+        assets: [
+          { hash: 'b'.repeat(64), path: 'liar.jpg', peer: 1e12 },
+          { hash: 'c'.repeat(64), path: 'liar2.jpg', peer: 1e12 },
+        ],
+      }),
+      0,
+    );
+    const top = board.get('s')?.topAssets() ?? [];
+    assert.equal(top[0]?.path, 'honest.jpg');
+    assert.equal(top.find((t) => t.path === 'liar.jpg')?.peer, 10);
+    assert.equal(
+      top.find((t) => t.path === 'liar2.jpg'),
+      undefined,
+    );
   });
 });
 

@@ -185,9 +185,9 @@ describe('report: the server counts it', () => {
   it('keeps STATS_TOP_ASSETS assets: a bigger newcomer replaces the smallest, a smaller one does not get in', () => {
     const board = new UsageBoard();
     for (let i = 0; i < STATS_TOP_ASSETS; i++)
-      board.report('s', report(0, { assets: [{ hash: hash(200 + i), path: `a${i}`, peer: 100 + i }] }), 0);
-    board.report('s', report(0, { assets: [{ hash: hash(3), path: 'small', peer: 50 }] }), 0);
-    board.report('s', report(0, { assets: [{ hash: hash(4), path: 'big', peer: 10_000 }] }), 0);
+      board.report('s', report(100 + i, { assets: [{ hash: hash(200 + i), path: `a${i}`, peer: 100 + i }] }), 0);
+    board.report('s', report(50, { assets: [{ hash: hash(3), path: 'small', peer: 50 }] }), 0);
+    board.report('s', report(10_000, { assets: [{ hash: hash(4), path: 'big', peer: 10_000 }] }), 0);
     const top = board.get('s')?.topAssets() ?? [];
     assert.equal(top.length, STATS_TOP_ASSETS);
     assert.equal(top[0]?.path, 'big');

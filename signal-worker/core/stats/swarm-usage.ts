@@ -77,7 +77,15 @@ export class SwarmUsage {
     add('badPieces', report.badPieces);
     add('bans', report.bans);
     add('reports', 1);
-    for (const asset of report.assets) if (asset.peer > 0) this.rank(asset);
+    // A report's assets share its bytes from peers: one that claims more than it reported in all
+    // cannot put terabyte assets at the top of the list (capped here rather than refused, since a
+    // refused report closes the socket of what may be an honest page).
+    let left = report.bytes.peer;
+    for (const asset of report.assets) {
+      const peer = Math.min(asset.peer, left);
+      left -= peer;
+      if (peer > 0) this.rank({ ...asset, peer });
+    }
     this.sampleOnline(minute);
   }
 
