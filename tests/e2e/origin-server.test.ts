@@ -178,6 +178,45 @@ describe('origin server', () => {
     }
   });
 
+  test('a client that stops reading leaves its response stalled, not in flight, and idle() does not wait for it', async () => {
+    const STALL = 400;
+    // Bigger than what loopback's socket buffers absorb (a few MiB), so a paused reader blocks writes.
+    await writeFile(join(dir, 'huge.bin'), Buffer.alloc(48 * 1024 * 1024));
+    const o = await startOriginServer({ root: dir, stallMs: STALL });
+    const sockets: Array<{ destroy(): void }> = [];
+    try {
+      // Reads the headers, then pauses for good.
+      const stopped = new Promise<void>((resolve, reject) => {
+        const req = request(`${o.url}/huge.bin`, { agent: false }, (res) => {
+          res.pause();
+          resolve();
+        });
+        sockets.push(req);
+        req.on('error', () => undefined);
+        req.end();
+        setTimeout(() => reject(new Error('no response headers')), 5_000).unref();
+      });
+      await stopped;
+      // A reader alongside that reads to the end.
+      const whole = await get(`${o.url}/huge.bin`, { 'user-agent': `${VISITOR_UA_TAG}/reader` });
+      assert.equal(whole.body.length, 48 * 1024 * 1024);
+      await new Promise((r) => setTimeout(r, STALL * 3));
+      const snap = o.snapshot();
+      assert.equal(snap.stalled.length, 1, `one stalled response: ${JSON.stringify(snap.stalled)}`);
+      assert.equal(snap.stalled[0]?.visitor, 'unknown');
+      assert.equal(snap.stalled[0]?.finishedAt, null, 'a stalled response stays open');
+      assert.equal(snap.inFlight, 0);
+      const reader = snap.requests.find((r) => r.visitor === 'reader');
+      assert.equal(reader?.finishedAt !== null && reader?.aborted === false, true, 'the reader got its whole response');
+      // idle() resolves at once with the stalled response still open.
+      await o.idle(STALL / 2);
+      assert.equal(o.snapshot().stalled.length, 1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await o.close();
+    }
+  });
+
   test('latency and throttle options shape timing', async () => {
     const slow = await startOriginServer({ root: dir, latencyMs: 150, bytesPerSecond: 2 * 1024 * 1024 });
     try {

@@ -68,8 +68,9 @@ async function view(page: Page, site: TestSite, path: string, images: number): P
  * what the test reads.
  */
 async function settleVisitor(site: TestSite, visitor: string): Promise<void> {
-  // Which responses stay open, if any do: seen once in a loaded CI run (a response to visitor 2
-  // open past 60 s, cause not found yet); the message says which, for the next time.
+  // A response the browser stopped reading is `stalled`, not in flight (see the origin's STALL_MS:
+  // seen once in a loaded CI run, a response to visitor 2 open past 60 s); anything else still
+  // open past the guard is named in the message.
   const open = (): string =>
     site.origin
       .snapshot({ visitor })

@@ -14,6 +14,7 @@ import type { DefaultTreeAdapterMap } from 'parse5';
 import { parse } from 'parse5';
 import type { Page } from 'playwright-core';
 import { type BuildOptions, buildSite } from '../../../build.ts';
+import { WORKER_FILE } from '../../../protocol/bridge-config.ts';
 import type { FirstVisitOption } from '../../../protocol/first-visit.ts';
 import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/manifest.ts';
 import { type SignalServerOptions, startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
@@ -355,24 +356,62 @@ export interface OriginUse {
   requests: number;
   rangeRequests: number;
   byPath: Record<string, { requests: number; bytes: number }>;
+  /**
+   * Asset bytes of requests the origin had before the visitor's first request for the worker
+   * script, when its first page was held for its first visit (`reload`): what Chromium's preload
+   * scanner asked for before the page script could stop the document. 0 for any other first page. Counted in the figures above unless
+   * `afterHold` was asked for.
+   */
+  preloadBytes: number;
 }
 
-/** What the origin sent to one visitor, split into manifest assets and the rest. */
-export function originUse(site: TestSite, visitor: string, pageKeys: Iterable<string> = []): OriginUse {
+/**
+ * Sequence number of the visitor's first request for the worker script, when that request came
+ * from a first page held for its first visit: the page asked for again, with nothing but its own
+ * requests between (`reload` re-navigates to the same URL). Null otherwise (an `off` or `swap`
+ * first page has no preload window: its assets are its own loads).
+ */
+function holdSeq(site: TestSite, visitor: string): number | null {
+  const requests = site.origin.snapshot({ visitor }).requests;
+  const isPage = (path: string): boolean => path.endsWith('/') || path.endsWith('.html');
+  const pages = requests.filter((r) => isPage(r.path));
+  const [first, second] = pages;
+  if (first === undefined || second === undefined || first.path !== second.path) return null;
+  const worker = requests.find((r) => r.path.endsWith(`/${WORKER_FILE}`));
+  return worker !== undefined && worker.seq > first.seq && worker.seq < second.seq ? worker.seq : null;
+}
+
+/**
+ * What the origin sent to one visitor, split into manifest assets and the rest.
+ *
+ * `afterHold`: leave out the preload window (see `OriginUse.preloadBytes`). How much of an image
+ * the origin sends before the browser cancels a preload-scanner request is a race between the
+ * network and how soon the visitor's CPU runs the page script: on a busy machine (or phone) the
+ * whole image can be out before `window.stop()`. Those bytes are a first visit's measured cost
+ * (bench/first-visit.ts); what a test of P2P proves is where the page's own loads came from after.
+ */
+export function originUse(site: TestSite, visitor: string, pageKeys: Iterable<string> = [], opts: { afterHold?: boolean } = {}): OriginUse {
   const wanted = new Set(pageKeys);
+  const held = holdSeq(site, visitor);
   const snap = site.origin.snapshot({ visitor });
-  const use: OriginUse = { assetBytes: 0, pageAssetBytes: 0, otherBytes: 0, requests: 0, rangeRequests: 0, byPath: {} };
-  for (const [path, t] of snap.byPath) {
-    const key = path.slice(1);
-    if (key in site.manifest.assets) {
-      use.assetBytes += t.bytes;
-      if (wanted.has(key)) use.pageAssetBytes += t.bytes;
-      use.requests += t.requests;
-      use.rangeRequests += t.rangeRequests;
-      use.byPath[key] = { requests: t.requests, bytes: t.bytes };
-    } else {
-      use.otherBytes += t.bytes;
+  const use: OriginUse = { assetBytes: 0, pageAssetBytes: 0, otherBytes: 0, requests: 0, rangeRequests: 0, byPath: {}, preloadBytes: 0 };
+  for (const r of snap.requests) {
+    const key = r.path.slice(1);
+    if (!(key in site.manifest.assets)) {
+      use.otherBytes += r.bodyBytes;
+      continue;
     }
+    const preload = held !== null && r.seq < held;
+    if (preload) use.preloadBytes += r.bodyBytes;
+    if (preload && opts.afterHold === true) continue;
+    use.assetBytes += r.bodyBytes;
+    if (wanted.has(key)) use.pageAssetBytes += r.bodyBytes;
+    use.requests++;
+    if (r.range !== null) use.rangeRequests++;
+    const t = use.byPath[key] ?? { requests: 0, bytes: 0 };
+    t.requests++;
+    t.bytes += r.bodyBytes;
+    use.byPath[key] = t;
   }
   return use;
 }
