@@ -23,13 +23,13 @@ import { after, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import {
-  assetBytes,
   checkAssets,
   corruptStoredPieces,
   DEMO_SITE,
   describeBad,
-  originUse,
   pct,
+  peerShare,
+  settleVisitor,
   startSite,
   stats,
   type TestSite,
@@ -81,31 +81,6 @@ async function view(page: Page, site: TestSite, path: string, images: number, re
   await page.waitForLoadState('load', { timeout: STEP_MS });
   if (ready) await waitForReady(page, STEP_MS);
   await waitForImages(page, STEP_MS, images);
-}
-
-async function settleVisitor(site: TestSite, visitor: string): Promise<void> {
-  const open = (): string =>
-    JSON.stringify(
-      site.origin
-        .snapshot({ visitor })
-        .requests.filter((r) => r.finishedAt === null)
-        .map((r) => ({ path: r.path, range: r.range, sent: r.bodyBytes, forMs: Date.now() - r.startedAt })),
-    );
-  for (let quiet = 0; quiet < 2; quiet++) {
-    await waitUntil(`${visitor}'s origin responses done`, STEP_MS, async () =>
-      site.origin.snapshot({ visitor }).inFlight === 0 ? true : undefined,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}; still open: ${open()}`);
-    });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function peerShare(site: TestSite, visitor: string, keys: string[]): { share: number; origin: number; total: number } {
-  const total = assetBytes(site, keys);
-  const byPath = originUse(site, visitor).byPath;
-  const origin = keys.reduce((n, k) => n + (byPath[k]?.bytes ?? 0), 0);
-  return { share: total === 0 ? 0 : 1 - origin / total, origin, total };
 }
 
 const page = (title: string, head: string, images: string[]): string =>
@@ -161,7 +136,7 @@ self.addEventListener('message', (e) => e.source.postMessage({ site: { answered 
 
     const v2 = await visitor('pass2');
     await view(v2.page, site, 'index.html', IMAGES.length);
-    await settleVisitor(site, 'pass2');
+    await settleVisitor(site, 'pass2', STEP_MS);
     const honest = peerShare(site, 'pass2', keys);
     console.log(`pass-through visitor 2: ${honest.total} B of images, ${honest.origin} B from the origin, ${pct(honest.share)} from peers`);
     assert.ok(honest.share >= 0.9, `visitor 2 took ${pct(honest.share)} from peers (want >= 90%)`);
@@ -171,7 +146,7 @@ self.addEventListener('message', (e) => e.source.postMessage({ site: { answered 
     assert.ok(corrupted > 0, 'pieces corrupted');
     const v3 = await visitor('pass3');
     await view(v3.page, site, 'index.html', IMAGES.length);
-    await settleVisitor(site, 'pass3');
+    await settleVisitor(site, 'pass3', STEP_MS);
     const checks = await checkAssets(v3.page, site, keys);
     assert.equal(checks.filter((c) => !c.ok).length, 0, `visitor 3 got wrong bytes: ${describeBad(checks)}`);
     const s3 = await waitUntil('visitor 3 counts bad pieces', STEP_MS, async () => {
@@ -206,7 +181,7 @@ self.addEventListener('fetch', (event) => {
 
     const v2 = await visitor('pre2');
     await view(v2.page, site, 'index.html', IMAGES.length);
-    await settleVisitor(site, 'pre2');
+    await settleVisitor(site, 'pre2', STEP_MS);
     const leftShare = peerShare(site, 'pre2', [`img/${left}`]);
     const preShare = peerShare(site, 'pre2', [`img/${pre1}`, `img/${pre2}`]);
     console.log(

@@ -19,11 +19,11 @@ import type { Page } from 'playwright-core';
 import { generateSW } from 'workbox-build';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import {
-  assetBytes,
   DEMO_SITE,
   loadedAssets,
-  originUse,
   pct,
+  peerShare,
+  settleVisitor,
   startSite,
   type TestSite,
   waitForImages,
@@ -67,35 +67,6 @@ async function view(page: Page, site: TestSite, path: string, images: number): P
  * start an origin fallback right after a page looks complete). Only this visitor's: its count is
  * what the test reads.
  */
-async function settleVisitor(site: TestSite, visitor: string): Promise<void> {
-  // A response the browser stopped reading is `stalled`, not in flight (see the origin's STALL_MS:
-  // seen once in a loaded CI run, a response to visitor 2 open past 60 s); anything else still
-  // open past the guard is named in the message.
-  const open = (): string =>
-    site.origin
-      .snapshot({ visitor })
-      .requests.filter((r) => r.finishedAt === null)
-      .map(
-        (r) => `${r.method} ${r.path} range=${r.range ?? '-'} status=${r.status} sent=${r.bodyBytes} B for ${Date.now() - r.startedAt} ms`,
-      )
-      .join('; ');
-  for (let quiet = 0; quiet < 2; quiet++) {
-    await waitUntil(`${visitor}'s origin responses done`, STEP_MS, async () =>
-      site.origin.snapshot({ visitor }).inFlight === 0 ? true : undefined,
-    ).catch((err: unknown) => {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}; still open: ${open()}`);
-    });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** Share of `keys`' bytes a visitor did not take from the origin. */
-function peerShare(site: TestSite, visitor: string, keys: string[]): { share: number; origin: number; total: number } {
-  const total = assetBytes(site, keys);
-  const byPath = originUse(site, visitor).byPath;
-  const origin = keys.reduce((n, k) => n + (byPath[k]?.bytes ?? 0), 0);
-  return { share: total === 0 ? 0 : 1 - origin / total, origin, total };
-}
 
 describe('a site with its own service worker', () => {
   const dirs: string[] = [];
@@ -165,7 +136,7 @@ describe('a site with its own service worker', () => {
     await waitUntilSeeding(site, ['img/hero.jpg', 'img/map.jpg'], STEP_MS);
     const v2 = await visitor('own2');
     await view(v2.page, site, 'index.html', 2);
-    await settleVisitor(site, 'own2');
+    await settleVisitor(site, 'own2', STEP_MS);
     const keys2 = await loadedAssets(v2.page, site);
     const { share, origin, total } = peerShare(site, 'own2', keys2);
     console.log(`own-sw visitor 2: ${keys2.length} assets, ${total} B, ${origin} B from the origin, ${pct(share)} from peers`);
@@ -229,7 +200,7 @@ describe('a site with its own service worker', () => {
     await waitUntilSeeding(site, imageKeys, STEP_MS);
     const v2 = await visitor('wb2');
     await view(v2.page, site, 'index.html', images.length);
-    await settleVisitor(site, 'wb2');
+    await settleVisitor(site, 'wb2', STEP_MS);
     const { share, origin, total } = peerShare(site, 'wb2', imageKeys);
     console.log(`workbox visitor 2: ${total} B of images, ${origin} B from the origin, ${pct(share)} from peers`);
     const sources = await waitUntil('visitor 2 image cache', STEP_MS, async () => {

@@ -14,13 +14,15 @@ import type { DefaultTreeAdapterMap } from 'parse5';
 import { parse } from 'parse5';
 import type { Page } from 'playwright-core';
 import { type BuildOptions, buildSite } from '../../../build.ts';
-import { WORKER_FILE } from '../../../protocol/bridge-config.ts';
 import type { FirstVisitOption } from '../../../protocol/first-visit.ts';
 import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/manifest.ts';
 import { type SignalServerOptions, startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
 import type { Visitor } from './browser.ts';
 import { type OriginOptions, type OriginServer, startOriginServer } from './origin-server.ts';
 import { holdersOf } from './signal-probe.ts';
+import { waitUntil } from './wait.ts';
+
+export { waitUntil };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO_SITE = join(ROOT, 'demo', 'site');
@@ -202,17 +204,6 @@ export async function withTimeout<T>(what: string, ms: number, work: Promise<T>)
   }
 }
 
-/** Polls `check` until it returns a value that is not undefined, or throws with `what`. */
-export async function waitUntil<T>(what: string, ms: number, check: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** Waits for the bridge to exist and for `peerConnect.ready` (worker controls the page, first-visit swap done). */
 export async function waitForReady(page: Page, ms = 15_000): Promise<void> {
   await page.waitForFunction(() => (window as PcWindow).peerConnect !== undefined, undefined, { timeout: ms });
@@ -346,75 +337,7 @@ export const assetBytes = (site: TestSite, keys: Iterable<string>): number => {
   return n;
 };
 
-export interface OriginUse {
-  /** Body bytes of manifest assets the origin sent to this visitor. */
-  assetBytes: number;
-  /** Of those, bytes of the given keys only. */
-  pageAssetBytes: number;
-  /** Everything else (HTML, the two scripts, 404s). */
-  otherBytes: number;
-  requests: number;
-  rangeRequests: number;
-  byPath: Record<string, { requests: number; bytes: number }>;
-  /**
-   * Asset bytes of requests the origin had before the visitor's first request for the worker
-   * script, when its first page was held for its first visit (`reload`): what Chromium's preload
-   * scanner asked for before the page script could stop the document. 0 for any other first page. Counted in the figures above unless
-   * `afterHold` was asked for.
-   */
-  preloadBytes: number;
-}
-
-/**
- * Sequence number of the visitor's first request for the worker script, when that request came
- * from a first page held for its first visit: the page asked for again, with nothing but its own
- * requests between (`reload` re-navigates to the same URL). Null otherwise (an `off` or `swap`
- * first page has no preload window: its assets are its own loads).
- */
-function holdSeq(site: TestSite, visitor: string): number | null {
-  const requests = site.origin.snapshot({ visitor }).requests;
-  const isPage = (path: string): boolean => path.endsWith('/') || path.endsWith('.html');
-  const pages = requests.filter((r) => isPage(r.path));
-  const [first, second] = pages;
-  if (first === undefined || second === undefined || first.path !== second.path) return null;
-  const worker = requests.find((r) => r.path.endsWith(`/${WORKER_FILE}`));
-  return worker !== undefined && worker.seq > first.seq && worker.seq < second.seq ? worker.seq : null;
-}
-
-/**
- * What the origin sent to one visitor, split into manifest assets and the rest.
- *
- * `afterHold`: leave out the preload window (see `OriginUse.preloadBytes`). How much of an image
- * the origin sends before the browser cancels a preload-scanner request is a race between the
- * network and how soon the visitor's CPU runs the page script: on a busy machine (or phone) the
- * whole image can be out before `window.stop()`. Those bytes are a first visit's measured cost
- * (bench/first-visit.ts); what a test of P2P proves is where the page's own loads came from after.
- */
-export function originUse(site: TestSite, visitor: string, pageKeys: Iterable<string> = [], opts: { afterHold?: boolean } = {}): OriginUse {
-  const wanted = new Set(pageKeys);
-  const held = holdSeq(site, visitor);
-  const snap = site.origin.snapshot({ visitor });
-  const use: OriginUse = { assetBytes: 0, pageAssetBytes: 0, otherBytes: 0, requests: 0, rangeRequests: 0, byPath: {}, preloadBytes: 0 };
-  for (const r of snap.requests) {
-    const key = r.path.slice(1);
-    if (!(key in site.manifest.assets)) {
-      use.otherBytes += r.bodyBytes;
-      continue;
-    }
-    const preload = held !== null && r.seq < held;
-    if (preload) use.preloadBytes += r.bodyBytes;
-    if (preload && opts.afterHold === true) continue;
-    use.assetBytes += r.bodyBytes;
-    if (wanted.has(key)) use.pageAssetBytes += r.bodyBytes;
-    use.requests++;
-    if (r.range !== null) use.rangeRequests++;
-    const t = use.byPath[key] ?? { requests: 0, bytes: 0 };
-    t.requests++;
-    t.bytes += r.bodyBytes;
-    use.byPath[key] = t;
-  }
-  return use;
-}
+export { type OriginUse, originUse, peerShare, settleVisitor } from './origin-use.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Byte-for-byte checks
