@@ -26,6 +26,7 @@ import {
 import { oneOf } from './builder/option-values.ts';
 import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
 import { rewriteHtml } from './builder/rewrite-html.ts';
+import { encodePageAssets, type PageAsset, pageAssetsFileForPage } from './protocol/page-assets.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
 import { composeWorker } from './builder/site-worker/compose.ts';
 import { planSiteWorker, type SiteWorkerPlan } from './builder/site-worker/plan.ts';
@@ -155,7 +156,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions } = await copySite(
+  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets } = await copySite(
     files,
     outDir,
     manifest,
@@ -165,6 +166,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     siteWorker,
   );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
+  for (const [path, text] of pageAssetFiles(pageAssets, manifest)) await writeOutput(outDir, path, text);
   await writeScripts(outDir, manifest, options, settings, siteWorker, pageRevisions);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
   return {
@@ -275,7 +277,10 @@ async function copySite(
   pageWarnings: string[];
   /** Each written page's SHA-256 (hex, 32 chars), for a site worker's precache revisions. */
   pageRevisions: Map<string, string>;
+  /** Each page's named assets (RewriteResult.assets), for its prefetch list. */
+  pageAssets: Map<string, string[]>;
 }> {
+  const pageAssets = new Map<string, string[]>();
   let swapped = 0;
   const pageRevisions = new Map<string, string>();
   const htmlPages: string[] = [];
@@ -310,8 +315,28 @@ async function copySite(
     for (const warning of result.warnings) pageWarnings.push(`${file.path}: ${warning}`);
     await writeOutput(outDir, file.path, result.html);
     pageRevisions.set(file.path, createHash('sha256').update(result.html).digest('hex').slice(0, 32));
+    pageAssets.set(file.path, result.assets);
   }
-  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions };
+  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets };
+}
+
+/**
+ * Each page's prefetch list (protocol/page-assets.ts), by file: its assets but torrents (the
+ * worker does not store those; a video is not prefetched). Pages whose keys share a file share
+ * one list, the union of theirs.
+ */
+function pageAssetFiles(pageAssets: ReadonlyMap<string, string[]>, manifest: Manifest): Map<string, string> {
+  const byFile = new Map<string, PageAsset[]>();
+  for (const [page, keys] of pageAssets) {
+    const file = pageAssetsFileForPage(page);
+    const list = byFile.get(file) ?? [];
+    for (const key of keys) {
+      const asset = manifest.assets[key];
+      if (asset && !asset.torrent && !list.some((a) => a.key === key)) list.push({ key, size: asset.size, hash: asset.hash });
+    }
+    byFile.set(file, list);
+  }
+  return new Map([...byFile].map(([file, list]) => [file, encodePageAssets(list)]));
 }
 
 /**

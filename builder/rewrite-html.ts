@@ -62,6 +62,12 @@ export interface RewriteResult {
   firstVisit: FirstVisitChoice;
   /** What the owner should know about this page (a CSP that rules us out, a `<base>` we cannot follow). */
   warnings: string[];
+  /**
+   * The manifest assets the page names (page-facts.ts: its markup, what its stylesheets and
+   * scripts name in turn), render-blocking ones first, each in document order: its prefetch list
+   * (protocol/page-assets.ts).
+   */
+  assets: string[];
 }
 
 const URL_ATTRIBUTES = ['src', 'poster'];
@@ -212,6 +218,7 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     scriptsUpdated: bridgeSrcs.length,
     firstVisit: choice,
     warnings,
+    assets: [...[...facts].filter(([, r]) => r === 'blocking'), ...[...facts].filter(([, r]) => r !== 'blocking')].map(([p]) => p),
   };
 }
 

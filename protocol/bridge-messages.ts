@@ -37,7 +37,34 @@ export type WorkerToBridge =
  * worker answers none of this window's requests, not even from its store, so every one goes to
  * the network as if there were no worker. Absent: false.
  */
-export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean; passThrough?: boolean } | PageNamed;
+export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean; passThrough?: boolean } | PageNamed | PrefetchRequest;
+
+/**
+ * Bridge → worker, with a MessagePort for the answers (PrefetchReply): gather these assets
+ * (manifest keys, in this order) from peers only, through this window's bridge, verify and store
+ * them; never ask the origin. An asset already stored, unknown to the worker's manifest, or a
+ * torrent's is skipped, as is every piece peers cannot supply (page-bridge/prefetch/, sw/prefetch.ts).
+ */
+export type PrefetchRequest = { pc: 'prefetch'; keys: string[] };
+
+/** At most this many keys in one `prefetch` (the bridge's byte budget chooses far fewer). */
+export const MAX_PREFETCH_KEYS = 1024;
+
+/**
+ * Worker → bridge, on a prefetch's port: one per key asked, in order (`bytes`: verified bytes
+ * from peers it stored; `complete`: every piece of the asset is stored now), then `done`.
+ */
+export type PrefetchReply = { pc: 'prefetched'; key: string; hash: string | null; bytes: number; complete: boolean } | { pc: 'prefetch-done' };
+
+export function decodePrefetchReply(m: unknown): Result<PrefetchReply> {
+  if (!isRecord(m)) return fail('not an object');
+  if (m.pc === 'prefetch-done') return ok({ pc: 'prefetch-done' });
+  if (m.pc !== 'prefetched' || typeof m.key !== 'string' || !isIndex(m.bytes) || typeof m.complete !== 'boolean') {
+    return fail('prefetched: bad fields');
+  }
+  if (m.hash !== null && !isHash(m.hash)) return fail('prefetched: bad hash');
+  return ok({ pc: 'prefetched', key: m.key, hash: m.hash, bytes: m.bytes, complete: m.complete });
+}
 
 /**
  * Page → worker, from the build's inline page script at the top of `<head>` (before the page
@@ -51,6 +78,13 @@ export type PageNamed = { pc: 'page'; build: string };
 export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
   if (!isRecord(m)) return fail('unknown message');
   if (m.pc === 'page') return isBuildId(m.build) ? ok({ pc: 'page', build: m.build }) : fail('page: bad build');
+  if (m.pc === 'prefetch') {
+    const keys = m.keys;
+    if (!Array.isArray(keys) || keys.length > MAX_PREFETCH_KEYS || !keys.every((k) => typeof k === 'string')) {
+      return fail('prefetch: bad keys');
+    }
+    return ok({ pc: 'prefetch', keys: keys as string[] });
+  }
   if (m.pc !== 'hello') return fail('unknown message');
   if (m.p2p !== undefined && typeof m.p2p !== 'boolean') return fail('hello: bad p2p');
   const p2p = m.p2p ?? true;

@@ -26,8 +26,8 @@ export function pageKeysForUrl(urlPath: string): string[] {
   return key === '' || key.endsWith('/') ? [key] : [key, `${key}/`];
 }
 
-/** FNV-1a, 32 bits, over the key's UTF-8 bytes. */
-function fnv1a(key: string): number {
+/** FNV-1a, 32 bits, over the key's UTF-8 bytes (also names a page's asset list: protocol/page-assets.ts). */
+export function fnv1a(key: string): number {
   let h = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(key)) {
     h ^= byte;

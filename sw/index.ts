@@ -13,13 +13,13 @@
  */
 
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
-import { decodeBridgeToWorker, type WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { decodeBridgeToWorker, type PrefetchReply, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { PAGE_BUILD_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { Manifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
 import { PageSet } from '../protocol/page-set.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
-import { broadcast } from './bridge-session.ts';
+import { broadcast, openBridgeSession } from './bridge-session.ts';
 import {
   askHello,
   buildOf,
@@ -32,12 +32,14 @@ import {
 } from './client-registry.ts';
 import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
+import { prefetchAssets } from './prefetch.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
 import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { EventsInFlight, siteFetch } from './site-fetch.ts';
 import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
 import { PieceStore } from './store/piece-store.ts';
+import { matchesHash } from './verify.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
@@ -97,10 +99,38 @@ self.addEventListener('message', (event) => {
     if (hello.value.build !== manifest.build) requestSelfUpdate();
     return;
   }
+  if (hello.value.pc === 'prefetch') {
+    const port = event.ports[0];
+    if (port) event.waitUntil(prefetch(source.id, hello.value.keys, port));
+    return;
+  }
   onHello(source.id, hello.value.build, hello.value.p2p, hello.value.passThrough === true);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
 });
+
+/** A bridge's prefetch through peers (sw/prefetch.ts), answered on `port`; never the origin. */
+function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<void> {
+  const reply = (r: PrefetchReply): void => port.postMessage(r);
+  return prefetchAssets(
+    keys,
+    {
+      manifest,
+      readPieces: (hash, indexes) => store.readPieces(hash, indexes),
+      writePiece: (hash, index, data) => store.writePiece(hash, index, data),
+      markComplete: async (hash, size, pieces) => {
+        const complete = await store.markComplete(hash, size, pieces);
+        if (complete) await broadcast({ pc: 'stored', hash });
+        return complete;
+      },
+      verify: matchesHash,
+      // Not urgent: a prefetch never waits for a hello (the asking bridge said one to send this).
+      openBridge: (request, onReply) => openBridgeSession(clientId, request, onReply, true),
+      isChanged: (hash) => changed.has(hash),
+    },
+    reply,
+  ).finally(() => port.close());
+}
 
 /** What every fetch event tells us, whoever answers it: a page of this build arriving, its bridge script. */
 function observe(event: FetchEvent): void {
