@@ -26,7 +26,6 @@ import {
 import { oneOf } from './builder/option-values.ts';
 import { diskOutDirView, prepareOutDir } from './builder/out-dir.ts';
 import { rewriteHtml } from './builder/rewrite-html.ts';
-import { encodePageAssets, type PageAsset, pageAssetsFileForPage } from './protocol/page-assets.ts';
 import { isHtml, isOurs, mayBeAsset } from './builder/site-files.ts';
 import { composeWorker } from './builder/site-worker/compose.ts';
 import { planSiteWorker, type SiteWorkerPlan } from './builder/site-worker/plan.ts';
@@ -49,8 +48,16 @@ import {
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
 import { FIRST_VISIT_OPTIONS, type FirstVisitMode, type FirstVisitOption } from './protocol/first-visit.ts';
-import { MAX_ASSET_SIZE, PIECE_SIZE, PIECE_STORE_QUOTA_BYTES, TORRENT_MIN_SIZE, TORRENT_STORE_QUOTA_BYTES } from './protocol/limits.ts';
+import {
+  MAX_ASSET_SIZE,
+  PIECE_SIZE,
+  PIECE_STORE_QUOTA_BYTES,
+  PREFETCH_BUDGET_BYTES,
+  TORRENT_MIN_SIZE,
+  TORRENT_STORE_QUOTA_BYTES,
+} from './protocol/limits.ts';
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
+import { encodePageAssets, type PageAsset, pageAssetsFileForPage } from './protocol/page-assets.ts';
 import { encodePageSet } from './protocol/page-set.ts';
 
 export interface BuildOptions {
@@ -90,6 +97,8 @@ export interface BuildOptions {
   torrentQuota?: number;
   /** Bytes of verified pieces each visitor's worker keeps in IndexedDB, least recently used assets evicted first (default 256 MiB). */
   storeQuota?: number;
+  /** Bytes one page view may prefetch from peers for the pages it links to (default PREFETCH_BUDGET_BYTES, 8 MiB; 0: never). */
+  prefetchBudget?: number;
   /**
    * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
    * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
@@ -193,6 +202,7 @@ interface Settings {
   torrentMinSize: number;
   torrentQuota: number;
   storeQuota: number;
+  prefetchBudget: number;
   /** Resolved tracker: a `ws(s):` URL or a path on the page's origin. */
   tracker: string;
   baseUrl: URL | null;
@@ -213,6 +223,9 @@ function resolveSettings(options: BuildOptions): Settings {
   if (!Number.isInteger(torrentQuota) || torrentQuota < 1) throw new Error('--torrent-quota must be a whole number of bytes');
   const storeQuota = options.storeQuota ?? PIECE_STORE_QUOTA_BYTES;
   if (!Number.isInteger(storeQuota) || storeQuota < 1) throw new Error('--store-quota must be a whole number of bytes');
+  const prefetchBudget = options.prefetchBudget ?? PREFETCH_BUDGET_BYTES;
+  if (!Number.isSafeInteger(prefetchBudget) || prefetchBudget < 0)
+    throw new Error('--prefetch-budget must be a whole number of bytes (0: off)');
   return {
     pieceSize: options.pieceSize ?? PIECE_SIZE,
     firstVisit,
@@ -220,6 +233,7 @@ function resolveSettings(options: BuildOptions): Settings {
     torrentMinSize,
     torrentQuota,
     storeQuota,
+    prefetchBudget,
     tracker: resolveTracker(options.tracker, options.signal),
     baseUrl: resolveBaseUrl(options.baseUrl),
     minify: options.minify ?? true,
@@ -414,6 +428,7 @@ async function writeScripts(
     start: options.start ?? 'auto',
     torrents: bridgeTorrents,
     torrentQuotaBytes: settings.torrentQuota,
+    prefetchBudgetBytes: settings.prefetchBudget,
   };
   await writeFile(join(outDir, BRIDGE_FILE), await bundleBridge(config, minify));
 }

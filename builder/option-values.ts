@@ -32,6 +32,12 @@ export function parseSize(value: string, name: string): number {
   return bytes;
 }
 
+/** `--prefetch-budget`: `0` or `off` (never prefetch), else a size (parseSize). */
+export function parsePrefetchBudget(value: string): number {
+  const v = value.trim().toLowerCase();
+  return v === '0' || v === 'off' ? 0 : parseSize(value, 'prefetch-budget');
+}
+
 /**
  * `--upload-cap <per page view>/<per day>`: each side a size (parseSize) or empty for no cap on
  * that side; one size alone caps the page view. `50MiB/500MiB`, `/1GiB`, `64MiB`.

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSite } from '../build.ts';
 import { TORRENT_MODES } from '../builder/make-torrent.ts';
-import { oneOf, parseSize, parseUploadCap } from '../builder/option-values.ts';
+import { oneOf, parsePrefetchBudget, parseSize, parseUploadCap } from '../builder/option-values.ts';
 import { START_MODES, UPLOAD_MODES } from '../protocol/bridge-config.ts';
 import { FIRST_VISIT_OPTIONS } from '../protocol/first-visit.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
@@ -21,7 +21,7 @@ const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit auto|reload|swap|off]
                      [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--upload-cap <per page view>/<per day>] [--start auto|manual] [--no-minify]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
-                     [--store-quota 256MiB] [--exclude <glob>]...   (excluded files: served by the origin only)
+                     [--store-quota 256MiB] [--prefetch-budget 8MiB|off] [--exclude <glob>]...   (excluded files: served by the origin only)
                     [--site-worker <path>]   (the site's own service worker, when its register() call is computed)
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
@@ -56,6 +56,7 @@ export const BUILD_FLAGS = {
   'torrent-min-size': { type: 'string' },
   'torrent-quota': { type: 'string' },
   'store-quota': { type: 'string' },
+  'prefetch-budget': { type: 'string' },
   tracker: { type: 'string' },
   'base-url': { type: 'string' },
   exclude: { type: 'string', multiple: true },
@@ -86,6 +87,7 @@ async function build(args: string[]): Promise<number> {
     ...(values['torrent-min-size'] !== undefined ? { torrentMinSize: parseSize(values['torrent-min-size'], 'torrent-min-size') } : {}),
     ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),
     ...(values['store-quota'] !== undefined ? { storeQuota: parseSize(values['store-quota'], 'store-quota') } : {}),
+    ...(values['prefetch-budget'] !== undefined ? { prefetchBudget: parsePrefetchBudget(values['prefetch-budget']) } : {}),
     tracker: values.tracker ?? null,
     baseUrl: values['base-url'] ?? null,
     exclude: values.exclude ?? [],

@@ -9,7 +9,7 @@
  * counters work the same.
  */
 import { type BridgeConfig, bridgeBuildFromUrl, decodeStartMode, NO_UPLOAD_CAP } from '../protocol/bridge-config.ts';
-import { REPORT_INTERVAL_MS } from '../protocol/limits.ts';
+import { PREFETCH_BUDGET_BYTES, REPORT_INTERVAL_MS } from '../protocol/limits.ts';
 import type { Result } from '../protocol/result.ts';
 import type { P2pMode } from '../protocol/usage-report.ts';
 import {
@@ -24,6 +24,9 @@ import {
 import { domReady, readyForFirstVisit } from './first-visit.ts';
 import { LocalHave } from './local-have.ts';
 import { type P2p, startP2p } from './p2p.ts';
+import { PrefetchLedger } from './prefetch/ledger.ts';
+import type { ConnectionLike } from './prefetch/policy.ts';
+import { prefetchWhenIdle } from './prefetch/run.ts';
 import { LOADED_EVENT, type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
 import { UploadCap } from './steering/upload-cap.ts';
 import { UsageReporter } from './steering/usage-reporter.ts';
@@ -125,7 +128,12 @@ function boot(): void {
     (report) => p2p?.swarm.signal?.send(report) ?? false,
   );
   setInterval(() => reporter.flush(), REPORT_INTERVAL_MS);
-  window.addEventListener('pagehide', () => reporter.flush());
+  // What the tab's previous page prefetched and this one did not use (prefetch/ledger.ts).
+  const ledger = new PrefetchLedger(() => window.sessionStorage);
+  window.addEventListener('pagehide', () => {
+    stats.add('bytesPrefetchedUnused', ledger.settle());
+    reporter.flush();
+  });
 
   const begin = (): void => {
     if (p2p) return;
@@ -164,6 +172,7 @@ function boot(): void {
     lost: (hashes) => localHave.lost(hashes),
     served: (report) => {
       localHave.used(report.hash);
+      if (report.bytes.cache > 0) stats.add('bytesPrefetchedUsed', ledger.used(report.hash));
       stats.served(report);
       reporter.served(report.hash, report.path, report.bytes.peer);
     },
@@ -176,6 +185,21 @@ function boot(): void {
   });
   if (decision === 'start') begin();
   hello.say();
+  // After the page's own loads: the linked pages' assets, from peers only, into the worker's store.
+  void prefetchWhenIdle({
+    base,
+    budgetBytes: config.prefetchBudgetBytes ?? PREFETCH_BUDGET_BYTES,
+    conditions: () => ({
+      connection: (navigator as Navigator & { connection?: ConnectionLike }).connection,
+      p2p: p2p !== null,
+      siteMode,
+      controlled: Boolean(navigator.serviceWorker?.controller),
+    }),
+    held: (hash) => localHave.holds(hash),
+    signalOpen: async (ms) => (await p2p?.swarm.signal?.whenOpen(ms)) ?? false,
+    ledger,
+    stats,
+  }).catch(() => undefined);
   navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());
   // stop() in another tab of the origin: this one stops too (it does not start on the opposite).
   window.addEventListener('storage', (event) => {

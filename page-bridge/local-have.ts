@@ -49,6 +49,11 @@ export class LocalHave {
     return this.options.uploading ? [...this.hashes].filter((h) => this.scope.has(h)) : [];
   }
 
+  /** Whether the worker holds every piece of `hash`, as far as this page has heard (listed at join, `stored`, `lost`). */
+  holds(hash: string): boolean {
+    return this.hashes.has(hash);
+  }
+
   /** The start-up listing of `a:` records; the join that follows announces them. */
   addListed(hashes: Iterable<string>): void {
     for (const h of hashes) this.hashes.add(h);

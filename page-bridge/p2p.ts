@@ -82,7 +82,7 @@ export function startP2p(options: P2pOptions): P2p {
     serve: (m, port) => {
       const torrent = torrents.torrentFor(m.hash);
       if (torrent) torrents.serve(torrent, m.size, m.pieces, port);
-      else void servePieceRequest(requests, m.hash, m.pieces, port);
+      else void servePieceRequest(requests, m.hash, m.pieces, port, m.peersOnly === true);
     },
     prepareFor: (doc) => void torrents.prepareFor(doc),
     seedStored: () => torrents.seedStored(),

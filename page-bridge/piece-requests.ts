@@ -30,7 +30,14 @@ export interface RequestContext {
 /** Attempts per piece across different peers before the origin takes over. */
 const TRIES_PER_PIECE = 2;
 
-export async function servePieceRequest(ctx: RequestContext, hash: string, pieces: number[], messagePort: MessagePort): Promise<void> {
+/** `peersOnly`: a prefetch, which the origin never serves: no hand-off to it for being slower. */
+export async function servePieceRequest(
+  ctx: RequestContext,
+  hash: string,
+  pieces: number[],
+  messagePort: MessagePort,
+  peersOnly = false,
+): Promise<void> {
   const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId) });
   const holders = await findHolders(ctx, hash);
   if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
@@ -68,7 +75,7 @@ export async function servePieceRequest(ctx: RequestContext, hash: string, piece
   };
 
   while (!port.cancelled && (queue.length > 0 || running.size > 0)) {
-    if (handedOff.size > 0 || handOffIfSlow()) return;
+    if (handedOff.size > 0 || (!peersOnly && handOffIfSlow())) return;
     let started = false;
     for (let i = 0; i < queue.length && !port.cancelled; i++) {
       const item = queue[i]!;

@@ -3,6 +3,14 @@
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import type { P2pMode } from '../protocol/usage-report.ts';
 import type { WorkerStatus } from './first-visit.ts';
+import type { PrefetchSkip } from './prefetch/policy.ts';
+
+/**
+ * Prefetch through peers in this page view (page-bridge/prefetch/): `pending` until the page has
+ * loaded and is idle; `planning` (reading the linked pages' lists), `running` (the worker
+ * gathers from peers), `done`; or why it did not run (PrefetchSkip).
+ */
+export type PrefetchState = 'pending' | 'planning' | 'running' | 'done' | PrefetchSkip;
 
 export interface PeerConnectStats {
   peerId: string;
@@ -31,6 +39,13 @@ export interface PeerConnectStats {
   badPieces: number;
   /** Peers this page banned (a bad piece, a protocol violation), over its P2P sessions. */
   bans: number;
+  prefetch: PrefetchState;
+  /** Verified bytes this page view prefetched from peers for the pages it links to (never from the origin). */
+  bytesPrefetched: number;
+  /** Bytes prefetched (by this page view or the tab's previous one) that a page of this tab was then served from the store. */
+  bytesPrefetchedUsed: number;
+  /** Bytes the tab's previous page view prefetched that this page did not use by its load (page-bridge/prefetch/ledger.ts). */
+  bytesPrefetchedUnused: number;
   /**
    * The site owner's switch for this swarm, as the signaling server said (`on` until it says):
    * `download-only` uploads nothing; `off` closes the links and the worker passes every request
@@ -83,13 +98,29 @@ export class StatsBoard {
       failures: 0,
       badPieces: 0,
       bans: 0,
+      prefetch: 'pending',
+      bytesPrefetched: 0,
+      bytesPrefetchedUsed: 0,
+      bytesPrefetchedUnused: 0,
       siteMode: 'on',
       workerBuild: null,
       worker: 'registering',
     };
   }
 
-  add(key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces', n: number): void {
+  add(
+    key:
+      | 'bytesFromPeers'
+      | 'bytesFromOrigin'
+      | 'bytesFromCache'
+      | 'bytesUploaded'
+      | 'failures'
+      | 'badPieces'
+      | 'bytesPrefetched'
+      | 'bytesPrefetchedUsed'
+      | 'bytesPrefetchedUnused',
+    n: number,
+  ): void {
     this.values[key] += n;
     this.changed();
   }

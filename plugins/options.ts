@@ -5,18 +5,20 @@
  * (`'8MiB'`).
  */
 import type { BuildOptions } from '../build.ts';
-import { parseSize, parseUploadCap } from '../builder/option-values.ts';
+import { parsePrefetchBudget, parseSize, parseUploadCap } from '../builder/option-values.ts';
 import type { UploadCapConfig } from '../protocol/bridge-config.ts';
 
 type SizeKey = 'torrentMinSize' | 'torrentQuota' | 'storeQuota';
 
 /** What a plugin accepts: every build option but the folders (the framework's) and `pieceSize` (no flag). */
-export type PeerConnectOptions = Omit<BuildOptions, 'siteDir' | 'outDir' | 'pieceSize' | SizeKey | 'uploadCap'> & {
+export type PeerConnectOptions = Omit<BuildOptions, 'siteDir' | 'outDir' | 'pieceSize' | SizeKey | 'uploadCap' | 'prefetchBudget'> & {
   /** See BuildOptions: a number of bytes, or a size as the CLI takes it (`'8MiB'`, `'512KiB'`). */
   [K in SizeKey]?: number | string;
 } & {
   /** See BuildOptions: `{perPageView, perDay}` in bytes, or the CLI's string (`'50MiB/500MiB'`). */
   uploadCap?: UploadCapConfig | string;
+  /** See BuildOptions: bytes, or the CLI's string (`'8MiB'`, `'off'`). */
+  prefetchBudget?: number | string;
 };
 
 /** Each option's CLI flag (cli/main.ts BUILD_FLAGS; tests/unit/plugins.test.ts holds them equal). */
@@ -33,6 +35,7 @@ export const OPTION_FLAGS = {
   torrentMinSize: 'torrent-min-size',
   torrentQuota: 'torrent-quota',
   storeQuota: 'store-quota',
+  prefetchBudget: 'prefetch-budget',
   tracker: 'tracker',
   baseUrl: 'base-url',
   exclude: 'exclude',
@@ -55,9 +58,12 @@ export function toBuildOptions(plugin: string, options: PeerConnectOptions | und
     const names = unknown.map((k) => JSON.stringify(k)).join(', ');
     throw new Error(`${plugin}: unknown option ${names}; the options are ${Object.keys(OPTION_FLAGS).join(', ')}`);
   }
-  const { torrentMinSize, torrentQuota, storeQuota, uploadCap, ...rest } = options;
+  const { torrentMinSize, torrentQuota, storeQuota, uploadCap, prefetchBudget, ...rest } = options;
   return {
     ...rest,
+    ...(prefetchBudget === undefined
+      ? {}
+      : { prefetchBudget: typeof prefetchBudget === 'string' ? parsePrefetchBudget(prefetchBudget) : prefetchBudget }),
     ...(uploadCap === undefined ? {} : { uploadCap: typeof uploadCap === 'string' ? parseUploadCap(uploadCap) : uploadCap }),
     ...size('torrentMinSize', torrentMinSize),
     ...size('torrentQuota', torrentQuota),

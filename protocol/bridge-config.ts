@@ -43,6 +43,11 @@ export interface BridgeConfig {
   torrentQuotaBytes: number;
   /** The site's cap on what one visitor uploads (`--upload-cap`); absent from older builds: none. */
   uploadCap?: UploadCapConfig;
+  /**
+   * Bytes one page view may prefetch from peers for the pages it links to (`--prefetch-budget`;
+   * 0: never). Absent from older builds: PREFETCH_BUDGET_BYTES.
+   */
+  prefetchBudgetBytes?: number;
 }
 
 /** Bytes one visitor may upload per page view and per day (UTC, across the origin's pages); null: no cap. */

@@ -11,7 +11,11 @@ export type SourceBytes = { peer: number; origin: number; cache: number };
 
 /** Worker → bridge, on `navigator.serviceWorker` (a `fetch` carries a MessagePort). */
 export type WorkerToBridge =
-  | { pc: 'fetch'; hash: string; size: number; pieces: number[] }
+  /**
+   * `peersOnly` (a prefetch: sw/prefetch.ts): the worker will not take what peers miss from the
+   * origin, so the bridge does not hand pieces back because the origin would be faster. Absent: false.
+   */
+  | { pc: 'fetch'; hash: string; size: number; pieces: number[]; peersOnly?: boolean }
   /** Is a bridge running in this window? (After a worker restart, it no longer knows.) */
   | { pc: 'hello?' }
   /** The answer to `hello`: the worker has recorded the page's build (`build` is the worker's own). */
@@ -54,7 +58,9 @@ export const MAX_PREFETCH_KEYS = 1024;
  * Worker → bridge, on a prefetch's port: one per key asked, in order (`bytes`: verified bytes
  * from peers it stored; `complete`: every piece of the asset is stored now), then `done`.
  */
-export type PrefetchReply = { pc: 'prefetched'; key: string; hash: string | null; bytes: number; complete: boolean } | { pc: 'prefetch-done' };
+export type PrefetchReply =
+  | { pc: 'prefetched'; key: string; hash: string | null; bytes: number; complete: boolean }
+  | { pc: 'prefetch-done' };
 
 export function decodePrefetchReply(m: unknown): Result<PrefetchReply> {
   if (!isRecord(m)) return fail('not an object');
@@ -122,7 +128,13 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       if (!isHash(m.hash) || !isIndex(m.size) || !Array.isArray(m.pieces) || !m.pieces.every(isIndex)) {
         return fail('fetch: bad fields');
       }
-      return ok({ pc: 'fetch', hash: m.hash, size: m.size, pieces: m.pieces as number[] });
+      return ok({
+        pc: 'fetch',
+        hash: m.hash,
+        size: m.size,
+        pieces: m.pieces as number[],
+        ...(m.peersOnly === true ? { peersOnly: true } : {}),
+      });
     case 'stored':
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
     case 'lost':

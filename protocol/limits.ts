@@ -528,4 +528,3 @@ export const PREFETCH_IDLE_TIMEOUT_MS = 2_000;
  */
 export const PREFETCH_ACCEPT_TIMEOUT_MS = 5_000;
 export const PREFETCH_STALL_TIMEOUT_MS = 5_000;
-

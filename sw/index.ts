@@ -30,9 +30,9 @@ import {
   passesThrough,
   whenBuildKnown,
 } from './client-registry.ts';
+import { prefetchAssets } from './prefetch.ts';
 import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
-import { prefetchAssets } from './prefetch.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
 import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';

@@ -93,7 +93,7 @@ async function prefetchOne(asset: ManifestAsset, deps: PrefetchDeps): Promise<nu
       }
     }
   };
-  session = await deps.openBridge({ pc: 'fetch', hash: asset.hash, size: asset.size, pieces: [...missing] }, onReply);
+  session = await deps.openBridge({ pc: 'fetch', hash: asset.hash, size: asset.size, pieces: [...missing], peersOnly: true }, onReply);
   if (!session) return 0;
   arm(PREFETCH_ACCEPT_TIMEOUT_MS);
   await over;

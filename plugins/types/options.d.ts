@@ -30,6 +30,8 @@ export interface PeerConnectOptions {
   torrentQuota?: number | string;
   /** `--store-quota`: bytes, or `'256MiB'`, of verified pieces each visitor's worker keeps. */
   storeQuota?: number | string;
+  /** `--prefetch-budget`: bytes, or `'8MiB'` / `'off'`, one page view may prefetch from peers for the pages it links to. */
+  prefetchBudget?: number | string;
   /** `--tracker`: WebTorrent tracker, a `ws:`/`wss:` URL. */
   tracker?: string | null;
   /** `--base-url`: where the site's root is deployed (`https://example.com/blog/`), for the torrents' web seeds. */
