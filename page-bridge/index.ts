@@ -187,6 +187,7 @@ function boot(): void {
   hello.say();
   // After the page's own loads: the linked pages' assets, from peers only, into the worker's store.
   void prefetchWhenIdle({
+    ready,
     base,
     budgetBytes: config.prefetchBudgetBytes ?? PREFETCH_BUDGET_BYTES,
     conditions: () => ({

@@ -40,6 +40,8 @@ export interface PeerConnectStats {
   /** Peers this page banned (a bad piece, a protocol violation), over its P2P sessions. */
   bans: number;
   prefetch: PrefetchState;
+  /** Assets this page view asked the worker to prefetch (not held, within the budget), whatever peers then had. */
+  prefetchAsked: number;
   /** Verified bytes this page view prefetched from peers for the pages it links to (never from the origin). */
   bytesPrefetched: number;
   /** Bytes prefetched (by this page view or the tab's previous one) that a page of this tab was then served from the store. */
@@ -99,6 +101,7 @@ export class StatsBoard {
       badPieces: 0,
       bans: 0,
       prefetch: 'pending',
+      prefetchAsked: 0,
       bytesPrefetched: 0,
       bytesPrefetchedUsed: 0,
       bytesPrefetchedUnused: 0,

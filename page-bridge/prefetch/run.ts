@@ -14,7 +14,9 @@ import type { PrefetchLedger } from './ledger.ts';
 import { linkedPageFiles, type PrefetchConditions, planPrefetch, prefetchSkip } from './policy.ts';
 
 export interface PrefetchRun {
-  /** The site's root (the bridge's folder), where `peer-connect-pages/` is. */
+  /** Resolves once the worker controls the page (or cannot) and a first visit's elements are back (peerConnect.ready). */
+  ready: Promise<void>;
+  /** The bridge script's URL: its folder is the site's root, where `peer-connect-pages/` is. */
   base: URL;
   budgetBytes: number;
   /** Read when the page is idle, and again just before the worker is asked. */
@@ -30,10 +32,14 @@ export interface PrefetchRun {
 /** How long an idle page waits for its signaling socket before giving up on prefetching. */
 const SIGNAL_WAIT_MS = 10_000;
 
-/** Runs once per page view: after the load event and an idle period. Never throws. */
+/**
+ * Runs once per page view: after the load event, the worker's control (a first visit's swapped
+ * images start then) and an idle period. Never throws.
+ */
 export async function prefetchWhenIdle(run: PrefetchRun): Promise<void> {
   const { stats, ledger } = run;
   await loaded();
+  await run.ready.catch(() => undefined);
   await idle();
   // The previous page view's prefetch had this page's load to be used: what is left was not.
   stats.add('bytesPrefetchedUnused', ledger.settle());
@@ -44,7 +50,7 @@ export async function prefetchWhenIdle(run: PrefetchRun): Promise<void> {
   const files = linkedPageFiles(
     [...document.links].map((a) => a.href),
     location.href,
-    run.base.href,
+    new URL('./', run.base).href,
     PREFETCH_MAX_PAGES,
   );
   const lists = (await Promise.all(files.map((candidates) => readList(run.base, candidates)))).filter((l) => l !== null);
@@ -56,6 +62,7 @@ export async function prefetchWhenIdle(run: PrefetchRun): Promise<void> {
   if (late || !open) return stats.set('prefetch', late ?? 'p2p-off');
   const controller = navigator.serviceWorker?.controller;
   if (!controller) return stats.set('prefetch', 'no-worker');
+  stats.set('prefetchAsked', plan.keys.length);
   stats.set('prefetch', 'running');
   await askWorker(controller, plan.keys, (reply) => {
     if (reply.pc !== 'prefetched' || reply.hash === null || reply.bytes === 0) return;
