@@ -5,7 +5,7 @@
  */
 
 import { type PageAssets, pageAssetsFile } from '../../protocol/page-assets.ts';
-import { pageKeysForUrl } from '../../protocol/page-set.ts';
+import { pageKey, pageKeysForUrl } from '../../protocol/page-set.ts';
 import type { P2pMode } from '../../protocol/usage-report.ts';
 
 /** Why a page view does not prefetch. */
@@ -93,7 +93,8 @@ export function linkedPageFiles(hrefs: Iterable<string>, pageUrl: string, root: 
     if (path === null) continue;
     const last = path.split('/').at(-1) ?? '';
     if (FILE_EXTENSION.test(last) && !PAGE_EXTENSION.test(last)) continue;
-    const keys = pageKeysForUrl(path);
+    // `about` may be `about.html` or `about/index.html`; `about.html` and `about/` are one file each.
+    const keys = PAGE_EXTENSION.test(last) ? [pageKey(path)] : pageKeysForUrl(path);
     if (keys.some((k) => hereKeys.includes(k))) continue;
     const id = keys.join('\n');
     if (seen.has(id)) continue;
