@@ -124,8 +124,10 @@ function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<
         return complete;
       },
       verify: matchesHash,
-      // Not urgent: a prefetch never waits for a hello (the asking bridge said one to send this).
-      openBridge: (request, onReply) => openBridgeSession(clientId, request, onReply, true),
+      // Only while the asking page is open (a navigation ends its prefetch: the next page has its
+      // own), and never waiting for a hello (it said one to send this).
+      openBridge: async (request, onReply) =>
+        (await self.clients.get(clientId)) ? openBridgeSession(clientId, request, onReply, true) : null,
       isChanged: (hash) => changed.has(hash),
     },
     reply,

@@ -3,9 +3,12 @@
  * visitor (own Chromium process, fresh profile) reading the same two pages, timed on the page's
  * clock. Variants: the plain origin; PeerConnect with one peer that has read those pages and
  * stays open (a seeder, launched once); PeerConnect with nobody else in the swarm (a fresh build
- * and signaling server per run, so no stale peer from the run before can be offered).
+ * and signaling server per run, so no stale peer from the run before can be offered); and one
+ * peer again, the visitor navigating only once its first page's prefetch through peers has ended
+ * (a reader who reads the page before clicking on).
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
+import { stats, waitUntil } from '../../tests/e2e/harness/site.ts';
 import { runSession, type SessionResult } from '../lib/browser/session.ts';
 import { launchLight } from '../lib/browser/visitors.ts';
 import { startTarget, type Target, type TargetNetwork } from '../lib/origin/site-targets.ts';
@@ -13,8 +16,11 @@ import type { Budget } from '../lib/run/budget.ts';
 import { progress } from '../lib/run/log.ts';
 import type { BenchSite } from '../lib/sites/bench-sites.ts';
 
-export type Variant = 'plain' | 'peer' | 'alone';
-export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone'];
+export type Variant = 'plain' | 'peer' | 'alone' | 'prefetch';
+export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone', 'prefetch'];
+
+/** Waits this long at most for a page's prefetch to end before navigating on. */
+const PREFETCH_WAIT_MS = 20_000;
 
 export interface Sample {
   network: string;
@@ -31,10 +37,28 @@ const RUN_RESERVE_MS = 25_000;
 /** The site's most read pages: the home page (a first visit) and one navigation. */
 export const routeOf = (site: BenchSite): string[] => [site.home, site.others[0]!];
 
-async function measure(target: Target, site: BenchSite, name: string): Promise<SessionResult> {
+/** What the first page of a `prefetch` run prefetched, and whether its prefetch ended in time. */
+export interface PrefetchNote {
+  state: string;
+  bytes: number;
+}
+
+/** After the first page: until its prefetch has ended (done or skipped), bounded. */
+async function waitForPrefetch(v: Visitor, notes: PrefetchNote[]): Promise<void> {
+  const s = await waitUntil('prefetch ended', PREFETCH_WAIT_MS, async () => {
+    const now = await stats(v.page);
+    return ['pending', 'planning', 'running'].includes(now.prefetch) ? undefined : now;
+  }).catch(() => stats(v.page));
+  notes.push({ state: s.prefetch, bytes: s.bytesPrefetched });
+}
+
+async function measure(target: Target, site: BenchSite, name: string, prefetched?: PrefetchNote[]): Promise<SessionResult> {
   const v = await launchLight(name);
   try {
-    return await runSession(v, 0, target, site.dir, routeOf(site), PER_PAGE_MS);
+    const after = prefetched
+      ? (visitor: Visitor, i: number) => (i === 0 ? waitForPrefetch(visitor, prefetched) : Promise.resolve())
+      : undefined;
+    return await runSession(v, 0, target, site.dir, routeOf(site), PER_PAGE_MS, after);
   } finally {
     await v.close();
   }
@@ -47,6 +71,7 @@ export async function runCells(
   budget: Budget,
 ): Promise<{ samples: Sample[]; skipped: number; notes: string[] }> {
   const samples: Sample[] = [];
+  const prefetched: PrefetchNote[] = [];
   const notes: string[] = [];
   let skipped = 0;
   const tag = `ps-${network.net.id}-${site.id}`;
@@ -75,13 +100,19 @@ export async function runCells(
           } finally {
             await alone.close();
           }
-        } else session = await measure(variant === 'plain' ? plain : withPeer, site, name);
+        } else if (variant === 'prefetch') session = await measure(withPeer, site, name, prefetched);
+        else session = await measure(variant === 'plain' ? plain : withPeer, site, name);
         const p = session.pages;
         progress(
           `${name}: ${session.ok ? p.map((x) => `${x.path} load ${Math.round(x.loadMs)} ms, largest image ${Math.round(x.largestImageMs)} ms, peers ${Math.round(x.peerBytes / 1024)} KB`).join('; ') : `FAILED ${session.error ?? ''}`}`,
         );
         samples.push({ network: network.net.id, site: site.id, variant, rep, session });
       }
+    }
+    if (prefetched.length > 0) {
+      notes.push(
+        `navigation after prefetch: the home page prefetched ${prefetched.map((p) => `${Math.round(p.bytes / 1024)} KB (${p.state})`).join(', ')} from the peer before the navigation`,
+      );
     }
   } finally {
     await seeder?.close();

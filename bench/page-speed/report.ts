@@ -10,6 +10,7 @@ export const VARIANT_LABEL: Record<Variant, string> = {
   plain: 'plain origin (no worker)',
   peer: 'PeerConnect, one peer has the pages',
   alone: 'PeerConnect, no peers (signaling up)',
+  prefetch: 'PeerConnect, one peer, navigation after prefetch',
 };
 
 export function speedTable(samples: readonly Sample[], network: string, sites: readonly BenchSite[]): string {
@@ -19,6 +20,8 @@ export function speedTable(samples: readonly Sample[], network: string, sites: r
     PAGE_KINDS.forEach((page, i) => {
       const plain = summarize(samples, network, site.id, page, 'plain');
       for (const variant of VARIANTS) {
+        // Its first visit is the "one peer" first visit again: only its navigation differs.
+        if (variant === 'prefetch' && page === 'first') continue;
         const c = summarize(samples, network, site.id, page, variant);
         const base = variant === 'plain';
         rows.push([

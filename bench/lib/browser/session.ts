@@ -36,6 +36,8 @@ export async function runSession(
   siteDir: string,
   route: readonly string[],
   perPageMs: number,
+  /** Runs after each page is complete, before the next (e.g. waiting for its prefetch). */
+  afterPage?: (visitor: Visitor, index: number) => Promise<void>,
 ): Promise<SessionResult> {
   const t0 = Date.now();
   const pages: PageVisit[] = [];
@@ -55,6 +57,7 @@ export async function runSession(
       error = `${path}: ${view.error}`;
       break;
     }
+    await afterPage?.(visitor, i);
     // visitPage returned once this visitor's origin traffic was quiet: later requests are the navigations'.
     if (i === 0) boundary = Date.now();
   }
