@@ -195,6 +195,8 @@ function boot(): void {
       p2p: p2p !== null,
       siteMode,
       controlled: Boolean(navigator.serviceWorker?.controller),
+      // The page script's hold writes `<plaintext hidden>` (builder/page-script.ts) and reloads.
+      held: document.querySelector('plaintext[hidden]') !== null,
     }),
     held: (hash) => localHave.holds(hash),
     signalOpen: async (ms) => (await p2p?.swarm.signal?.whenOpen(ms)) ?? false,

@@ -20,6 +20,8 @@ export type PrefetchSkip =
   | 'site-mode'
   /** No worker controls the page (first view, hard reload): nothing would store the pieces. */
   | 'no-worker'
+  /** A first visit held for its reload (`--first-visit reload`): the page is about to load again. */
+  | 'held'
   /** The site's budget is 0 (`--prefetch-budget 0`). */
   | 'budget-off'
   /** The document links to no page of the build, or the linked pages' assets are all held. */
@@ -38,6 +40,8 @@ export interface PrefetchConditions {
   siteMode: P2pMode;
   /** A worker controls the page. */
   controlled: boolean;
+  /** The document is a first visit held for its reload (builder/page-script.ts). */
+  held: boolean;
   budgetBytes: number;
 }
 
@@ -55,6 +59,7 @@ export function prefetchSkip(c: PrefetchConditions): PrefetchSkip | null {
   if (!c.p2p) return 'p2p-off';
   if (c.siteMode !== 'on') return 'site-mode';
   if (!c.controlled) return 'no-worker';
+  if (c.held) return 'held';
   if (c.budgetBytes <= 0) return 'budget-off';
   return null;
 }

@@ -30,6 +30,7 @@ const ON: PrefetchConditions = {
   p2p: true,
   siteMode: 'on',
   controlled: true,
+  held: false,
   budgetBytes: 1000,
 };
 
@@ -40,7 +41,7 @@ describe('prefetch policy: when it never runs', () => {
     assert.equal(prefetchSkip({ ...ON, connection: { type: 'unknown' } }), null);
   });
 
-  it('never on data saver, cellular or WiMAX, without P2P, with the site not `on`, without a worker, or with a budget of 0', () => {
+  it('never on data saver, cellular or WiMAX, without P2P, with the site not `on`, without a worker, in a held first visit, or with a budget of 0', () => {
     assert.equal(prefetchSkip({ ...ON, connection: { saveData: true, type: 'wifi' } }), 'save-data');
     assert.equal(prefetchSkip({ ...ON, connection: { type: 'cellular' } }), 'metered');
     assert.equal(prefetchSkip({ ...ON, connection: { type: 'wimax' } }), 'metered');
@@ -48,6 +49,7 @@ describe('prefetch policy: when it never runs', () => {
     assert.equal(prefetchSkip({ ...ON, siteMode: 'off' }), 'site-mode');
     assert.equal(prefetchSkip({ ...ON, siteMode: 'download-only' }), 'site-mode');
     assert.equal(prefetchSkip({ ...ON, controlled: false }), 'no-worker');
+    assert.equal(prefetchSkip({ ...ON, held: true }), 'held');
     assert.equal(prefetchSkip({ ...ON, budgetBytes: 0 }), 'budget-off');
   });
 });
