@@ -115,7 +115,8 @@ function boot(): void {
     () => {
       const v = stats.values;
       return {
-        peer: v.bytesFromPeers,
+        // Prefetched bytes came from peers too: the page they are for is then served from the store (cache).
+        peer: v.bytesFromPeers + v.bytesPrefetched,
         origin: v.bytesFromOrigin,
         cache: v.bytesFromCache,
         webSeed: p2p?.torrentStats()?.bytesFromWebSeed ?? 0,
@@ -130,8 +131,13 @@ function boot(): void {
   setInterval(() => reporter.flush(), REPORT_INTERVAL_MS);
   // What the tab's previous page prefetched and this one did not use (prefetch/ledger.ts).
   const ledger = new PrefetchLedger(() => window.sessionStorage);
+  const ledgerToStats = (): void => {
+    stats.set('bytesPrefetchedUsed', ledger.usedBytes);
+    stats.set('bytesPrefetchedUnused', ledger.unusedBytes);
+  };
   window.addEventListener('pagehide', () => {
-    stats.add('bytesPrefetchedUnused', ledger.settle());
+    ledger.settle();
+    ledgerToStats();
     reporter.flush();
   });
 
@@ -172,7 +178,7 @@ function boot(): void {
     lost: (hashes) => localHave.lost(hashes),
     served: (report) => {
       localHave.used(report.hash);
-      if (report.bytes.cache > 0) stats.add('bytesPrefetchedUsed', ledger.used(report.hash));
+      if (report.bytes.cache > 0 && ledger.use(report.hash)) ledgerToStats();
       stats.served(report);
       reporter.served(report.hash, report.path, report.bytes.peer);
     },
@@ -200,7 +206,11 @@ function boot(): void {
     }),
     held: (hash) => localHave.holds(hash),
     signalOpen: async (ms) => (await p2p?.swarm.signal?.whenOpen(ms)) ?? false,
-    ledger,
+    settleLedger: () => {
+      ledger.settle();
+      ledgerToStats();
+    },
+    record: (hash, bytes) => ledger.record(hash, bytes),
     stats,
   }).catch(() => undefined);
   navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());

@@ -46,7 +46,7 @@ export interface PeerConnectStats {
   bytesPrefetched: number;
   /** Bytes prefetched (by this page view or the tab's previous one) that a page of this tab was then served from the store. */
   bytesPrefetchedUsed: number;
-  /** Bytes the tab's previous page view prefetched that this page did not use by its load (page-bridge/prefetch/ledger.ts). */
+  /** Bytes the tab's previous page view prefetched that this page has not used (counted from its load on: page-bridge/prefetch/ledger.ts). */
   bytesPrefetchedUnused: number;
   /**
    * The site owner's switch for this swarm, as the signaling server said (`on` until it says):
@@ -112,16 +112,7 @@ export class StatsBoard {
   }
 
   add(
-    key:
-      | 'bytesFromPeers'
-      | 'bytesFromOrigin'
-      | 'bytesFromCache'
-      | 'bytesUploaded'
-      | 'failures'
-      | 'badPieces'
-      | 'bytesPrefetched'
-      | 'bytesPrefetchedUsed'
-      | 'bytesPrefetchedUnused',
+    key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces' | 'bytesPrefetched',
     n: number,
   ): void {
     this.values[key] += n;

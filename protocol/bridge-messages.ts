@@ -55,16 +55,24 @@ export type PrefetchRequest = { pc: 'prefetch'; keys: string[] };
 export const MAX_PREFETCH_KEYS = 1024;
 
 /**
- * Worker → bridge, on a prefetch's port: one per key asked, in order (`bytes`: verified bytes
- * from peers it stored; `complete`: every piece of the asset is stored now), then `done`.
+ * Worker → bridge, on a prefetch's port: `prefetch-stored` for each verified piece stored (its
+ * bytes: what the bridge counts, so a page that leaves mid-asset has counted what is stored), one
+ * `prefetched` per key asked, in order (`bytes`: that asset's total; `complete`: every piece of
+ * the asset is stored now), then `prefetch-done`.
  */
 export type PrefetchReply =
+  | { pc: 'prefetch-stored'; hash: string; bytes: number }
   | { pc: 'prefetched'; key: string; hash: string | null; bytes: number; complete: boolean }
   | { pc: 'prefetch-done' };
 
 export function decodePrefetchReply(m: unknown): Result<PrefetchReply> {
   if (!isRecord(m)) return fail('not an object');
   if (m.pc === 'prefetch-done') return ok({ pc: 'prefetch-done' });
+  if (m.pc === 'prefetch-stored') {
+    return isHash(m.hash) && isIndex(m.bytes)
+      ? ok({ pc: 'prefetch-stored', hash: m.hash, bytes: m.bytes })
+      : fail('prefetch-stored: bad fields');
+  }
   if (m.pc !== 'prefetched' || typeof m.key !== 'string' || !isIndex(m.bytes) || typeof m.complete !== 'boolean') {
     return fail('prefetched: bad fields');
   }

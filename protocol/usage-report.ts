@@ -18,6 +18,11 @@ export const isP2pMode = (value: unknown): value is P2pMode => (P2P_MODES as rea
 
 /** Bytes the worker served, by source, and bytes uploaded: growth since the previous report. */
 export interface ReportBytes {
+  /**
+   * Includes what the page prefetched from peers for the pages it links to (page-bridge/prefetch/):
+   * bytes that crossed from peers all the same; the page that uses them is served them from the
+   * store (`cache`).
+   */
   peer: number;
   /** Includes `webSeed` (the worker counts web-seed bytes as origin bytes). */
   origin: number;

@@ -45,15 +45,15 @@ export async function prefetchAssets(keys: readonly string[], deps: PrefetchDeps
       reply({ pc: 'prefetched', key, hash: asset?.hash ?? null, bytes: 0, complete: false });
       continue;
     }
-    const bytes = await prefetchOne(asset, deps).catch(() => 0);
+    const bytes = await prefetchOne(asset, deps, (n) => reply({ pc: 'prefetch-stored', hash: asset.hash, bytes: n })).catch(() => 0);
     const complete = await deps.markComplete(asset.hash, asset.size, asset.pieces.length).catch(() => false);
     reply({ pc: 'prefetched', key, hash: asset.hash, bytes, complete });
   }
   reply({ pc: 'prefetch-done' });
 }
 
-/** Verified bytes of `asset` taken from peers and stored. */
-async function prefetchOne(asset: ManifestAsset, deps: PrefetchDeps): Promise<number> {
+/** Verified bytes of `asset` taken from peers and stored (each piece's also told to `onStored` as it lands). */
+async function prefetchOne(asset: ManifestAsset, deps: PrefetchDeps, onStored: (bytes: number) => void): Promise<number> {
   const all = asset.pieces.map((_, i) => i);
   const stored = await deps.readPieces(asset.hash, all).catch(() => [] as Array<ArrayBuffer | undefined>);
   const missing = new Set(all.filter((i) => stored[i] === undefined));
@@ -85,7 +85,11 @@ async function prefetchOne(asset: ManifestAsset, deps: PrefetchDeps): Promise<nu
           const span = pieceSpan(r.index, asset.size, deps.manifest.pieceSize);
           const good = r.data.byteLength === span.end - span.start && (await deps.verify(r.data, asset.pieces[r.index] ?? ''));
           if (!missing.delete(r.index)) return;
-          if (good && (await deps.writePiece(asset.hash, r.index, r.data).catch(() => false))) bytes += r.data.byteLength;
+          const size = r.data.byteLength;
+          if (good && (await deps.writePiece(asset.hash, r.index, r.data).catch(() => false))) {
+            bytes += size;
+            onStored(size);
+          }
           if (!good) session?.report({ pc: 'bad-piece', index: r.index, peerId: r.peerId });
           if (missing.size === 0) settle();
         })();

@@ -10,7 +10,6 @@ import { decodePrefetchReply, type PrefetchReply } from '../../protocol/bridge-m
 import { PREFETCH_IDLE_TIMEOUT_MS, PREFETCH_MAX_PAGES } from '../../protocol/limits.ts';
 import { decodePageAssets, type PageAssets } from '../../protocol/page-assets.ts';
 import type { StatsBoard } from '../stats.ts';
-import type { PrefetchLedger } from './ledger.ts';
 import { linkedPageFiles, type PrefetchConditions, planPrefetch, prefetchSkip } from './policy.ts';
 
 export interface PrefetchRun {
@@ -25,7 +24,10 @@ export interface PrefetchRun {
   held(hash: string): boolean;
   /** Resolves true once the signaling socket is joined (holders can be found), false if not within `ms`. */
   signalOpen(ms: number): Promise<boolean>;
-  ledger: PrefetchLedger;
+  /** The previous page view's prefetch had this page's load to be used: what is left counts unused (ledger.ts). */
+  settleLedger(): void;
+  /** This page view prefetched `bytes` of `hash` (ledger.ts). */
+  record(hash: string, bytes: number): void;
   stats: StatsBoard;
 }
 
@@ -37,12 +39,11 @@ const SIGNAL_WAIT_MS = 10_000;
  * images start then) and an idle period. Never throws.
  */
 export async function prefetchWhenIdle(run: PrefetchRun): Promise<void> {
-  const { stats, ledger } = run;
+  const { stats } = run;
   await loaded();
   await run.ready.catch(() => undefined);
   await idle();
-  // The previous page view's prefetch had this page's load to be used: what is left was not.
-  stats.add('bytesPrefetchedUnused', ledger.settle());
+  run.settleLedger();
   const conditions = (): PrefetchConditions => ({ ...run.conditions(), budgetBytes: run.budgetBytes });
   const skip = prefetchSkip(conditions());
   if (skip) return stats.set('prefetch', skip);
@@ -65,9 +66,10 @@ export async function prefetchWhenIdle(run: PrefetchRun): Promise<void> {
   stats.set('prefetchAsked', plan.keys.length);
   stats.set('prefetch', 'running');
   await askWorker(controller, plan.keys, (reply) => {
-    if (reply.pc !== 'prefetched' || reply.hash === null || reply.bytes === 0) return;
+    // Counted piece by piece: a navigation mid-asset leaves the pieces stored so far in the store.
+    if (reply.pc !== 'prefetch-stored') return;
     stats.add('bytesPrefetched', reply.bytes);
-    ledger.record(reply.hash, reply.bytes);
+    run.record(reply.hash, reply.bytes);
   });
   stats.set('prefetch', 'done');
 }

@@ -128,30 +128,44 @@ class MemStorage implements LedgerStorage {
 }
 
 describe('prefetch ledger: used and unused bytes across a navigation', () => {
-  it('the next page uses some of what the previous one prefetched; the rest is unused once, at settle', () => {
+  it('the next page uses some of what the previous one prefetched; the rest is unused from its settle on', () => {
     const storage = new MemStorage();
     const a = new PrefetchLedger(() => storage);
     a.record('h1', 100);
     a.record('h2', 50);
     a.record('h3', 0); // nothing came: nothing to count
     const b = new PrefetchLedger(() => storage); // the navigation
-    assert.equal(b.used('h1'), 100);
-    assert.equal(b.used('h1'), 0, 'counted once');
-    assert.equal(b.used('other'), 0);
-    assert.equal(b.settle(), 50);
-    assert.equal(b.settle(), 0, 'settled once');
-    assert.equal(b.used('h2'), 0, 'too late: already counted unused');
-    assert.equal(new PrefetchLedger(() => storage).settle(), 0, 'b prefetched nothing: the page after it has nothing to count');
+    assert.equal(b.use('h1'), true);
+    assert.equal(b.use('h1'), false, 'counted once');
+    assert.equal(b.use('other'), false);
+    assert.deepEqual([b.usedBytes, b.unusedBytes], [100, 0]);
+    b.settle();
+    b.settle();
+    assert.deepEqual([b.usedBytes, b.unusedBytes], [100, 50], 'settled once');
+    assert.deepEqual([new PrefetchLedger(() => storage).unusedBytes], [0], 'b prefetched nothing: the page after it has nothing to count');
   });
 
-  it('a page that uses an asset it prefetched itself does not hand it on', () => {
+  it('an asset used after the settle (a lazy image scrolled to) moves from unused to used', () => {
+    const storage = new MemStorage();
+    new PrefetchLedger(() => storage).record('lazy', 70);
+    const b = new PrefetchLedger(() => storage);
+    b.settle();
+    assert.deepEqual([b.usedBytes, b.unusedBytes], [0, 70]);
+    assert.equal(b.use('lazy'), true);
+    assert.deepEqual([b.usedBytes, b.unusedBytes], [70, 0]);
+  });
+
+  it('a page that uses an asset it prefetched itself counts it used and does not hand it on', () => {
     const storage = new MemStorage();
     const a = new PrefetchLedger(() => storage);
     a.record('h1', 100);
     a.record('h2', 10);
-    assert.equal(a.used('h1'), 100);
+    assert.equal(a.use('h1'), true);
+    assert.equal(a.usedBytes, 100);
     assert.deepEqual(JSON.parse(storage.getItem(PREFETCH_LEDGER_KEY) ?? '{}'), { h2: 10 });
-    assert.equal(new PrefetchLedger(() => storage).settle(), 10);
+    const b = new PrefetchLedger(() => storage);
+    b.settle();
+    assert.equal(b.unusedBytes, 10);
   });
 
   it('blocked or edited storage counts nothing and never throws', () => {
@@ -160,12 +174,17 @@ describe('prefetch ledger: used and unused bytes across a navigation', () => {
     };
     const l = new PrefetchLedger(blocked);
     l.record('h', 5);
-    assert.equal(l.settle(), 0);
+    l.settle();
+    assert.equal(l.unusedBytes, 0);
     const edited = new MemStorage();
     edited.setItem(PREFETCH_LEDGER_KEY, '{"h":-5,"g":"x","k":7}');
-    assert.equal(new PrefetchLedger(() => edited).settle(), 7);
+    const e = new PrefetchLedger(() => edited);
+    e.settle();
+    assert.equal(e.unusedBytes, 7);
     edited.setItem(PREFETCH_LEDGER_KEY, 'not json');
-    assert.equal(new PrefetchLedger(() => edited).settle(), 0);
+    const n = new PrefetchLedger(() => edited);
+    n.settle();
+    assert.equal(n.unusedBytes, 0);
   });
 });
 
@@ -241,6 +260,13 @@ function harness(fixtures: Record<string, Fixture>, script: (req: Fetch, send: (
   return { deps, asked, feedback, clock, storeOf, closed: () => closed };
 }
 
+/** The per-key and final replies, and the bytes each asset's per-piece `prefetch-stored` replies add up to. */
+const split = (replies: PrefetchReply[]): { summary: PrefetchReply[]; stored: Record<string, number> } => {
+  const stored: Record<string, number> = {};
+  for (const r of replies) if (r.pc === 'prefetch-stored') stored[r.hash] = (stored[r.hash] ?? 0) + r.bytes;
+  return { summary: replies.filter((r) => r.pc !== 'prefetch-stored'), stored };
+};
+
 const pieceOf = (f: Fixture, index: number, peerId = PEER): BridgeReply => ({
   pc: 'piece',
   index,
@@ -271,11 +297,13 @@ describe('sw/prefetch.ts: peers only', () => {
         ],
       );
       assert.ok(h.storeOf(a.asset.hash).holdsAll(a) && h.storeOf(b.asset.hash).holdsAll(b));
-      assert.deepEqual(replies, [
+      const { summary, stored } = split(replies);
+      assert.deepEqual(summary, [
         { pc: 'prefetched', key: 'b.css', hash: b.asset.hash, bytes: PIECE, complete: true },
         { pc: 'prefetched', key: 'a.jpg', hash: a.asset.hash, bytes: 2 * PIECE + 7, complete: true },
         { pc: 'prefetch-done' },
       ]);
+      assert.deepEqual(stored, { [b.asset.hash]: PIECE, [a.asset.hash]: 2 * PIECE + 7 }, 'each stored piece told as it lands');
       assert.equal(h.closed(), 2, 'each session closed');
     },
   );
@@ -297,7 +325,7 @@ describe('sw/prefetch.ts: peers only', () => {
     assert.deepEqual(h.storeOf(a.asset.hash).stored(), [0]);
     assert.deepEqual(h.storeOf(none.asset.hash).stored(), []);
     assert.deepEqual(h.feedback, [JSON.stringify({ pc: 'bad-piece', index: 2, peerId: 'liar' })]);
-    assert.deepEqual(replies, [
+    assert.deepEqual(split(replies).summary, [
       { pc: 'prefetched', key: 'none.jpg', hash: none.asset.hash, bytes: 0, complete: false },
       { pc: 'prefetched', key: 'a.jpg', hash: a.asset.hash, bytes: PIECE, complete: false },
       { pc: 'prefetched', key: 'unknown.png', hash: null, bytes: 0, complete: false },
@@ -322,7 +350,7 @@ describe('sw/prefetch.ts: peers only', () => {
     h.clock.advance(PREFETCH_STALL_TIMEOUT_MS);
     await run;
     assert.deepEqual(
-      replies.map((r) => (r.pc === 'prefetched' ? [r.key, r.bytes] : r.pc)),
+      split(replies).summary.map((r) => (r.pc === 'prefetched' ? [r.key, r.bytes] : r.pc)),
       [['silent.jpg', 0], ['stalls.jpg', PIECE], 'prefetch-done'],
     );
   });

@@ -54,7 +54,10 @@ export interface SiteOptions {
   firstVisit?: FirstVisitOption;
   origin?: Omit<OriginOptions, 'root'>;
   /** Other build options (e.g. a small `torrentQuota`). */
-  build?: Pick<BuildOptions, 'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'siteWorker' | 'uploadCap'>;
+  build?: Pick<
+    BuildOptions,
+    'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'siteWorker' | 'uploadCap' | 'prefetchBudget'
+  >;
   /** The signaling server's dashboard token and P2P modes (issue 15); default none and `on`. */
   signal?: Pick<SignalServerOptions, 'dashboardToken' | 'p2p'>;
 }
@@ -650,5 +653,5 @@ export async function settle(site: TestSite, quietMs = 500): Promise<void> {
 /** Sums one counter over a session's pages. */
 export const sumStats = (
   s: Session,
-  key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces',
+  key: 'bytesFromPeers' | 'bytesFromOrigin' | 'bytesFromCache' | 'bytesUploaded' | 'failures' | 'badPieces' | 'bytesPrefetchedUsed',
 ): number => s.pageStats.reduce((n, p) => n + p.stats[key], 0);
