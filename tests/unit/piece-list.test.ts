@@ -197,7 +197,7 @@ describe('the worker fetches piece lists on demand (sw/piece-lists.ts)', () => {
   });
 });
 
-describe('a gather whose piece list cannot be trusted', () => {
+describe('a gather and its piece list', () => {
   it('uses no byte from storage, peers or the origin: the page gets the network, nothing is stored, no peer is blamed', T, async () => {
     const f = await makeAsset(6 * PIECE);
     const store = new MemStore(f.asset.hash);
@@ -219,5 +219,31 @@ describe('a gather whose piece list cannot be trusted', () => {
     assert.deepEqual(store.written, []);
     assert.deepEqual(bridge.reports, [], 'no bad-piece report: the list failed, not the peer');
     assert.deepEqual(outcomes, [null]);
+  });
+
+  it('a list that arrives after the pieces: they wait for it, then verify and are served and stored', T, async () => {
+    const f = await makeAsset(4 * PIECE);
+    const store = new MemStore(f.asset.hash);
+    const bridge = new FakeBridge((pieces) => [
+      { at: 0, reply: { pc: 'accepted', peers: 1 } },
+      ...pieces.map((i) => ({ at: 1, reply: pieceReply(f, i) })),
+    ]);
+    const d = deps(store, new FakeOrigin(f), bridge);
+    let listArrived = false;
+    const asked: number[] = [];
+    d.pieceHash = async (_asset, index) => {
+      asked.push(index);
+      await new Promise((r) => setTimeout(r, 50));
+      listArrived = true;
+      return f.pieces[index] ?? '';
+    };
+    const outcomes: Array<ServeOutcome | null> = [];
+    const response = await serveAsset(new Request(URL_), f.asset, PIECE, d, (o) => outcomes.push(o));
+    assert.ok(listArrived, 'nothing was answered before the list');
+    assert.equal(response.headers.get('x-peer-connect-source'), 'peer');
+    assert.deepEqual(new Uint8Array(await response.arrayBuffer()), f.data);
+    assert.deepEqual([...asked].sort(), range(0, 3));
+    assert.equal(outcomes[0]?.bytes.peer, f.data.length);
+    assert.ok(store.holdsAll(f));
   });
 });
