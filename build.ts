@@ -59,6 +59,7 @@ import {
 import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
 import { encodePageAssets, type PageAsset, pageAssetsFileForPage } from './protocol/page-assets.ts';
 import { encodePageSet } from './protocol/page-set.ts';
+import { encodePieceList, pieceListPath } from './protocol/piece-list.ts';
 
 export interface BuildOptions {
   siteDir: string;
@@ -158,7 +159,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
   const assetPaths = new Set(kept);
   const pages = paths.filter(isHtml);
-  const { manifest, torrentFiles } = await makeManifest(
+  const { manifest, torrentFiles, pieceLists } = await makeManifest(
     files.filter((f) => assetPaths.has(f.path)),
     pages,
     settings,
@@ -176,6 +177,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   for (const [path, text] of pageAssetFiles(pageAssets, manifest)) await writeOutput(outDir, path, text);
+  for (const [path, bytes] of pieceLists) await writeOutput(outDir, path, bytes);
   await writeScripts(outDir, manifest, options, settings, siteWorker, pageRevisions);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
   return {
@@ -240,18 +242,28 @@ function resolveSettings(options: BuildOptions): Settings {
   };
 }
 
-/** Hashes every asset (sorted, as the walk lists them) and makes the torrents the mode asks for. */
+/**
+ * Hashes every asset (sorted, as the walk lists them), makes the piece list of each asset of more
+ * than one piece (protocol/piece-list.ts: its root goes in the manifest, its bytes to
+ * `peer-connect-pieces/<root>.bin`) and the torrents the mode asks for.
+ */
 async function makeManifest(
   assetFiles: SiteFile[],
   pages: string[],
   settings: Settings,
-): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array> }> {
+): Promise<{ manifest: Manifest; torrentFiles: Map<string, Uint8Array>; pieceLists: Map<string, Uint8Array> }> {
   const { pieceSize, tracker } = settings;
   const assets: Record<string, ManifestAsset> = {};
   const torrentFiles = new Map<string, Uint8Array>();
+  const pieceLists = new Map<string, Uint8Array>();
   for (const file of assetFiles) {
     const { hash, size, pieces } = await hashFile(file.absolute, pieceSize);
-    const asset: ManifestAsset = { hash, size, pieces, type: contentTypeFor(file.path) };
+    const asset: ManifestAsset = { hash, size, type: contentTypeFor(file.path) };
+    if (pieces.length > 1) {
+      const list = encodePieceList(pieces);
+      asset.piecesRoot = createHash('sha256').update(list).digest('hex');
+      pieceLists.set(pieceListPath(asset.piecesRoot), list);
+    }
     if (wantsTorrent(asset, settings.torrentMode, settings.torrentMinSize)) {
       const made = await makeTorrent(file.absolute, size, {
         assetPath: file.path,
@@ -272,7 +284,7 @@ async function makeManifest(
     assets,
     pages: encodePageSet(pages),
   };
-  return { manifest, torrentFiles };
+  return { manifest, torrentFiles, pieceLists };
 }
 
 /** Copies every site file but ours; HTML pages get the bridge tag (and first-visit markup). */

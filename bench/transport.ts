@@ -16,6 +16,7 @@
 import { loadavg } from 'node:os';
 import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
 import { urlPathFor } from '../protocol/manifest.ts';
+import { pieceCount } from '../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
 import { type OriginServer, startOriginServer } from '../tests/e2e/harness/origin-server.ts';
 import { startSite, type TestSite, waitForReady } from '../tests/e2e/harness/site.ts';
@@ -97,7 +98,7 @@ function probeSteps(a: Visitor, b: Visitor, idbHash: string): Step[] {
 /** One full-path run: B fetches through its worker a file only A holds. */
 async function fullRun(a: Visitor, b: Visitor, site: TestSite, f: BigFile): Promise<FullRun> {
   const asset = site.manifest.assets[f.key]!;
-  await forgetAsset(b.page, asset.hash, asset.pieces.length);
+  await forgetAsset(b.page, asset.hash, pieceCount(asset.size, site.manifest.pieceSize));
   await takeTap(a.page);
   await takeTap(b.page);
   const fetch = await workerFetch(b.page, `/${urlPathFor(f.key)}`, f.key, RUN_TIMEOUT_MS);
@@ -105,7 +106,7 @@ async function fullRun(a: Visitor, b: Visitor, site: TestSite, f: BigFile): Prom
   const timeline = pieceTimeline(tapB, await takeTap(a.page));
   const lastIn = Math.max(...tapB.filter((r) => r.kind === 'piece' && r.dir === 'in').map((r) => r.t));
   // The next run must start with B's writes finished, or they compete with it.
-  await waitStored(b.page, asset.hash, asset.pieces.length, 10_000);
+  await waitStored(b.page, asset.hash, pieceCount(asset.size, site.manifest.pieceSize), 10_000);
   return { key: f.key, size: f.size, fetch, timeline, tailMs: fetch.endAt - lastIn };
 }
 
@@ -190,7 +191,8 @@ async function main(): Promise<void> {
     for (const f of [WARM_FILE, ...LARGE_FILES]) {
       const asset = site.manifest.assets[f.key]!;
       await workerFetch(a.page, `/${urlPathFor(f.key)}`, f.key, RUN_TIMEOUT_MS);
-      if (!(await waitStored(a.page, asset.hash, asset.pieces.length, 10_000))) throw new Error(`seeder did not store ${f.key}`);
+      if (!(await waitStored(a.page, asset.hash, pieceCount(asset.size, site.manifest.pieceSize), 10_000)))
+        throw new Error(`seeder did not store ${f.key}`);
     }
     await sleep(ANNOUNCE_GRACE_MS);
     ({ rungs, timelines, full } = await ladder(a, b, site, budget));

@@ -7,6 +7,7 @@
  */
 
 import { urlPathFor } from '../protocol/manifest.ts';
+import { pieceCount } from '../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from '../tests/e2e/harness/browser.ts';
 import type { OriginServer } from '../tests/e2e/harness/origin-server.ts';
 import { DEMO_SITE, stats, type TestSite, viewPage, waitForImages, waitForReady } from '../tests/e2e/harness/site.ts';
@@ -37,7 +38,7 @@ function benchAssets(site: TestSite): BenchAsset[] {
   return ASSETS.map(({ id, key }) => {
     const a = site.manifest.assets[key];
     if (!a) throw new Error(`${key} is not in the manifest`);
-    return { id, key, urlPath: `/${urlPathFor(key)}`, hash: a.hash, size: a.size, pieces: a.pieces.length };
+    return { id, key, urlPath: `/${urlPathFor(key)}`, hash: a.hash, size: a.size, pieces: pieceCount(a.size, site.manifest.pieceSize) };
   });
 }
 

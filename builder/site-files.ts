@@ -5,13 +5,15 @@
  */
 import { BRIDGE_FILE, TORRENT_CLIENT_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
 import { PAGE_ASSETS_DIR } from '../protocol/page-assets.ts';
+import { PIECE_LIST_DIR } from '../protocol/piece-list.ts';
 import { BUILD_MARKER_FILE } from './check-out-dir.ts';
 import { TORRENT_DIR } from './make-torrent.ts';
 
 export const isHtml = (path: string): boolean => /\.html?$/i.test(path);
 
 /**
- * What the build writes itself: our scripts, the torrents folder, the pages' asset lists and the output marker (any
+ * What the build writes itself: our scripts, the torrents, piece-list and page-asset-list folders and
+ * the output marker (any
  * marker, at any depth: a copied one would make its folder look like our output). A site file at
  * one of these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
  */
@@ -21,6 +23,7 @@ export const isOurs = (path: string): boolean =>
   path === TORRENT_CLIENT_FILE ||
   path.startsWith(`${TORRENT_DIR}/`) ||
   path.startsWith(`${PAGE_ASSETS_DIR}/`) ||
+  path.startsWith(`${PIECE_LIST_DIR}/`) ||
   path.split('/').at(-1) === BUILD_MARKER_FILE;
 
 /**

@@ -333,6 +333,13 @@ export const WRITE_BATCH_DELAY_MS = 30;
  */
 export const PIECE_STORE_QUOTA_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Bytes of verified piece-hash lists (protocol/piece-list.ts) the worker keeps in memory, least
+ * recently used dropped first; IndexedDB keeps every list the manifest names. 4 MiB is the lists
+ * of 8 GiB of assets (32 B per 64 KiB piece), or four 2 GiB videos.
+ */
+export const PIECE_LIST_MEMORY_BYTES = 4 * 1024 * 1024;
+
 // ---- WebTorrent WebSocket tracker (JSON, the protocol of bittorrent-tracker's ws server) ----
 
 /**

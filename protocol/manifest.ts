@@ -9,8 +9,13 @@ export interface ManifestAsset {
   size: number;
   /** Content-Type the worker answers with (the origin's would be the same for a static host). */
   type: string;
-  /** SHA-256 of each PIECE_SIZE piece, hex, in order. An empty file has none. */
-  pieces: string[];
+  /**
+   * For an asset of more than one piece: the SHA-256 (hex) of its piece-hash list, the file
+   * `peer-connect-pieces/<piecesRoot>.bin` that the worker fetches on first need and trusts only
+   * when it matches (protocol/piece-list.ts). Absent for an asset of one piece (its piece hash is
+   * `hash`) or none (empty). The piece count is not stored: it is `ceil(size / pieceSize)`.
+   */
+  piecesRoot?: string;
   /** Set when the build made a torrent for this file (large files, audio and video). */
   torrent?: ManifestTorrent;
 }
@@ -42,7 +47,8 @@ export const BUILD_ID_PATTERN = /^[0-9a-f]{16,64}$/;
 
 /** The trusted list of assets, inlined into the service worker by the build. */
 export interface Manifest {
-  version: 1;
+  /** 2: piece hashes in per-asset list files under `piecesRoot` (1 inlined them as `pieces`). */
+  version: 2;
   pieceSize: number;
   /**
    * Which build this is, by content: the first 20 hex digits of the SHA-256 of
@@ -62,11 +68,11 @@ export interface Manifest {
   pages?: string;
 }
 
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 export const isBuildId = (v: unknown): v is string => typeof v === 'string' && BUILD_ID_PATTERN.test(v);
 
-/** Checks a manifest's shape and internal consistency (piece count matches size). */
+/** Checks a manifest's shape and internal consistency (a root exactly where the size makes more than one piece). */
 export function validateManifest(input: unknown): Result<Manifest> {
   if (!isRecord(input)) return fail('manifest: not an object');
   if (input.version !== MANIFEST_VERSION) return fail(`manifest: unsupported version ${String(input.version)}`);
@@ -92,16 +98,18 @@ const isRelativePath = (path: string): boolean =>
 function validateAsset(path: string, asset: unknown, pieceSize: number): Result<ManifestAsset> {
   if (!isRelativePath(path)) return fail(`manifest: bad path ${JSON.stringify(path)}`);
   if (!isRecord(asset)) return fail(`manifest: ${path}: not an object`);
-  const { hash, size, type, pieces } = asset;
+  const { hash, size, type, piecesRoot } = asset;
   if (typeof hash !== 'string' || !HASH_PATTERN.test(hash)) return fail(`manifest: ${path}: bad hash`);
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_ASSET_SIZE) {
     return fail(`manifest: ${path}: bad size`);
   }
   if (typeof type !== 'string' || type.length === 0 || type.length > 200) return fail(`manifest: ${path}: bad type`);
-  if (!Array.isArray(pieces) || pieces.length !== pieceCount(size, pieceSize)) {
-    return fail(`manifest: ${path}: piece count does not match size`);
+  if (asset.pieces !== undefined) return fail(`manifest: ${path}: inline piece hashes (version 1) are not read`);
+  if (pieceCount(size, pieceSize) > 1) {
+    if (typeof piecesRoot !== 'string' || !HASH_PATTERN.test(piecesRoot)) return fail(`manifest: ${path}: bad piecesRoot`);
+  } else if (piecesRoot !== undefined) {
+    return fail(`manifest: ${path}: piecesRoot on an asset of one piece`);
   }
-  if (!pieces.every((p) => typeof p === 'string' && HASH_PATTERN.test(p))) return fail(`manifest: ${path}: bad piece hash`);
   if (asset.torrent !== undefined) {
     const torrent = validateTorrent(asset.torrent);
     if (!torrent.ok) return fail(`manifest: ${path}: torrent: ${torrent.error}`);

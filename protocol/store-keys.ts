@@ -33,6 +33,13 @@ export interface StoredAsset {
 export const useKey = (hash: string): string => `u:${hash}`;
 export const USE_KEY_PREFIX = 'u:';
 
+/**
+ * A piece-hash list the worker fetched (protocol/piece-list.ts), raw bytes (ArrayBuffer) under its
+ * root; verified against that root again whenever read. Kept while the manifest names the root.
+ */
+export const pieceListKey = (root: string): string => `l:${root}`;
+export const PIECE_LIST_KEY_PREFIX = 'l:';
+
 /** A use record of either store's LRU. */
 export interface StoredUse {
   /** Bytes of what it accounts for (an asset's stored pieces, one torrent chunk). */

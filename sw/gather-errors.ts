@@ -11,6 +11,11 @@ export type GatherErrorCode =
   | 'origin-status'
   /** The origin could not be reached or its body broke off. */
   | 'origin-failed'
+  /**
+   * The asset's piece-hash list could not be had or did not match its manifest root
+   * (sw/piece-lists.ts): no piece can be verified, so the page's request goes to the network.
+   */
+  | 'piece-list'
   /** The request was cancelled (the page stopped reading). */
   | 'cancelled';
 

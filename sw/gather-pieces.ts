@@ -26,6 +26,11 @@ export interface GatherDeps {
   writePiece(hash: string, index: number, data: ArrayBuffer): Promise<boolean>;
   deletePiece(hash: string, index: number): Promise<void>;
   verify(data: ArrayBuffer | Uint8Array, expectedHex: string): Promise<boolean>;
+  /**
+   * The SHA-256 (hex) piece `index` of `asset` must have (sw/piece-lists.ts). Rejects with a
+   * `piece-list` GatherError when the asset's hash list cannot be had: the gather then fails.
+   */
+  pieceHash(asset: ManifestAsset, index: number): Promise<string>;
   openBridge(
     request: { pc: 'fetch'; hash: string; size: number; pieces: number[] },
     onReply: (reply: BridgeReply) => void,
@@ -126,8 +131,9 @@ export class PieceGatherer {
     const missing: number[] = [];
     for (const [k, index] of this.indexes.entries()) {
       const data = cached[k];
-      const expected = this.asset.pieces[index] ?? '';
-      if (data && (await this.deps.verify(data, expected))) {
+      const good = data ? await this.matches(index, data) : false;
+      if (good === null) return;
+      if (data && good) {
         this.hasCached = true;
         this.resolve(index, new Uint8Array(data), 'cache');
       } else {
@@ -195,9 +201,9 @@ export class PieceGatherer {
         const slot = this.slots.get(reply.index);
         if (slot?.state !== 'peer') return;
         this.arm(this.limits.stall);
-        const expected = this.asset.pieces[reply.index] ?? '';
         const span = pieceSpan(reply.index, this.asset.size, this.pieceSize);
-        const good = reply.data.byteLength === span.end - span.start && (await this.deps.verify(reply.data, expected));
+        const good = reply.data.byteLength === span.end - span.start && (await this.matches(reply.index, reply.data));
+        if (good === null) return;
         if (!good) {
           this.badPeers.add(reply.peerId);
           this.session?.report({ pc: 'bad-piece', index: reply.index, peerId: reply.peerId });
@@ -246,7 +252,9 @@ export class PieceGatherer {
         onPiece: async (index, data) => {
           const slot = this.slots.get(index);
           if (!slot || slot.state === 'done') return;
-          if (following || (await deps.verify(data, asset.pieces[index] ?? ''))) {
+          const good = following || (await this.matches(index, data));
+          if (good === null) return;
+          if (good) {
             this.resolve(index, data, 'origin');
             if (!following) this.store(index, data.slice().buffer as ArrayBuffer);
             return;
@@ -312,6 +320,30 @@ export class PieceGatherer {
     this.session = null;
     this.deadline.clear();
     void this.fromPeers(missing);
+  }
+
+  /**
+   * Whether `data` is piece `index`, or null when the asset's hash list could not be had: then
+   * nothing of this gather can be verified, and it fails (before any byte went out, since no
+   * piece could resolve) with that `piece-list` error.
+   */
+  private async matches(index: number, data: ArrayBuffer | Uint8Array): Promise<boolean | null> {
+    let expected: string;
+    try {
+      expected = await this.deps.pieceHash(this.asset, index);
+    } catch (error) {
+      this.listFailed(asGatherError(error));
+      return null;
+    }
+    return this.deps.verify(data, expected);
+  }
+
+  private listFailed(error: GatherError): void {
+    if (this.finished) return;
+    this.settleProof(error);
+    for (const index of this.slots.keys()) this.fail(index, error);
+    this.finish();
+    this.controller.abort();
   }
 
   /**

@@ -30,6 +30,7 @@ import {
   passesThrough,
   whenBuildKnown,
 } from './client-registry.ts';
+import { PieceLists } from './piece-lists.ts';
 import { prefetchAssets } from './prefetch.ts';
 import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
@@ -38,8 +39,9 @@ import { serveAsset } from './serve-asset.ts';
 import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { EventsInFlight, siteFetch } from './site-fetch.ts';
 import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
+import { indexedDbPieceLists } from './store/piece-list-db.ts';
 import { PieceStore } from './store/piece-store.ts';
-import { matchesHash } from './verify.ts';
+import { matchesHash, sha256Hex } from './verify.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 declare const __PEER_CONNECT_MANIFEST__: Manifest;
@@ -54,11 +56,19 @@ const store = new PieceStore({
   quotaBytes: workerConfig.storeQuotaBytes,
   onLost: (hashes) => broadcast({ pc: 'lost', hashes }),
 });
+const pieceLists = new PieceLists({
+  fetch: (url) => realFetch(url),
+  sha256: sha256Hex,
+  storage: indexedDbPieceLists(),
+  siteRoot,
+  pieceSize: manifest.pieceSize,
+});
 const pages = new PageSet(manifest.pages);
 /** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
 const changed = new Set<string>();
 const runtime: WorkerRuntime = {
   store,
+  pieceLists,
   pieceSize: manifest.pieceSize,
   onAssetChanged: (hash) => {
     changed.add(hash);
@@ -79,8 +89,15 @@ if (composed) {
     return skipWaiting();
   };
 }
-// Pieces of assets this build no longer lists are deleted (and announced lost) once it controls.
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim().then(() => store.cleanUp())));
+// Pieces and piece lists of assets this build no longer lists are deleted (pieces announced lost) once it controls.
+self.addEventListener('activate', (event) =>
+  event.waitUntil(
+    self.clients
+      .claim()
+      .then(() => store.cleanUp())
+      .then(() => pieceLists.cleanUp(Object.values(manifest.assets))),
+  ),
+);
 
 self.addEventListener('message', (event) => {
   const source = event.source;
@@ -124,6 +141,7 @@ function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<
         return complete;
       },
       verify: matchesHash,
+      pieceHash: async (asset, index) => (await pieceLists.hashesFor(asset)).hashAt(index),
       // Only while the asking page is open (a navigation ends its prefetch: the next page has its
       // own), and never waiting for a hello (it said one to send this).
       openBridge: async (request, onReply) =>

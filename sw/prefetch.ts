@@ -13,7 +13,7 @@ import type { BridgeReply, PrefetchReply, WorkerFeedback, WorkerToBridge } from 
 import { type Clock, type TimerHandle, timerClock } from '../protocol/clock.ts';
 import { PREFETCH_ACCEPT_TIMEOUT_MS, PREFETCH_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { Manifest, ManifestAsset } from '../protocol/manifest.ts';
-import { pieceSpan } from '../protocol/pieces.ts';
+import { pieceCount, pieceSpan } from '../protocol/pieces.ts';
 
 export interface PrefetchDeps {
   manifest: Pick<Manifest, 'assets' | 'pieceSize'>;
@@ -23,6 +23,11 @@ export interface PrefetchDeps {
   /** True once every piece is stored (and the asset recorded complete): the bridges then announce it. */
   markComplete(hash: string, size: number, pieces: number): Promise<boolean>;
   verify(data: ArrayBuffer, expectedHex: string): Promise<boolean>;
+  /**
+   * The expected SHA-256 (hex) of piece `index` (sw/piece-lists.ts). Rejects when the asset's
+   * piece list cannot be had or fails its root: the prefetch of that asset stops, no peer blamed.
+   */
+  pieceHash(asset: ManifestAsset, index: number): Promise<string>;
   /** A session with the asking window's bridge, or null when it does no P2P (sw/bridge-session.ts). */
   openBridge(
     request: Extract<WorkerToBridge, { pc: 'fetch' }>,
@@ -46,7 +51,7 @@ export async function prefetchAssets(keys: readonly string[], deps: PrefetchDeps
       continue;
     }
     const bytes = await prefetchOne(asset, deps, (n) => reply({ pc: 'prefetch-stored', hash: asset.hash, bytes: n })).catch(() => 0);
-    const complete = await deps.markComplete(asset.hash, asset.size, asset.pieces.length).catch(() => false);
+    const complete = await deps.markComplete(asset.hash, asset.size, pieceCount(asset.size, deps.manifest.pieceSize)).catch(() => false);
     reply({ pc: 'prefetched', key, hash: asset.hash, bytes, complete });
   }
   reply({ pc: 'prefetch-done' });
@@ -54,7 +59,7 @@ export async function prefetchAssets(keys: readonly string[], deps: PrefetchDeps
 
 /** Verified bytes of `asset` taken from peers and stored (each piece's also told to `onStored` as it lands). */
 async function prefetchOne(asset: ManifestAsset, deps: PrefetchDeps, onStored: (bytes: number) => void): Promise<number> {
-  const all = asset.pieces.map((_, i) => i);
+  const all = Array.from({ length: pieceCount(asset.size, deps.manifest.pieceSize) }, (_, i) => i);
   const stored = await deps.readPieces(asset.hash, all).catch(() => [] as Array<ArrayBuffer | undefined>);
   const missing = new Set(all.filter((i) => stored[i] === undefined));
   if (missing.size === 0) return 0;
@@ -83,7 +88,14 @@ async function prefetchOne(asset: ManifestAsset, deps: PrefetchDeps, onStored: (
         arm(PREFETCH_STALL_TIMEOUT_MS);
         const check = (async () => {
           const span = pieceSpan(r.index, asset.size, deps.manifest.pieceSize);
-          const good = r.data.byteLength === span.end - span.start && (await deps.verify(r.data, asset.pieces[r.index] ?? ''));
+          const expected = await deps.pieceHash(asset, r.index).catch(() => null);
+          if (expected === null) {
+            // No trusted list: nothing can be verified, so nothing is stored, and no peer is to blame.
+            missing.clear();
+            settle();
+            return;
+          }
+          const good = r.data.byteLength === span.end - span.start && (await deps.verify(r.data, expected));
           if (!missing.delete(r.index)) return;
           const size = r.data.byteLength;
           if (good && (await deps.writePiece(asset.hash, r.index, r.data).catch(() => false))) {

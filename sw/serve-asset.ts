@@ -5,7 +5,8 @@
  * version, whole:
  * - the manifest's, when stored pieces, peers or the origin supply it;
  * - the origin's current file, when the origin turned out to serve another version before any
- *   byte went out: the page's own request is then passed to the network, as if we were not there;
+ *   byte went out, or the asset's piece-hash list could not be had or failed its root: the page's
+ *   own request is then passed to the network, as if we were not there;
  * - the origin's own answer when it refused (401, 403, 404, 410, 5xx), body and all.
  * `x-peer-connect-source` says where the first bytes came from (the exact split is reported after).
  */
@@ -71,7 +72,8 @@ export async function serveAsset(
   } catch (error) {
     gatherer.cancel();
     onDone(null);
-    if (isGatherError(error, 'asset-changed')) return deps.passThrough(request);
+    // The origin's file changed, or its piece list cannot be trusted: the network answers, as without us.
+    if (isGatherError(error, 'asset-changed') || isGatherError(error, 'piece-list')) return deps.passThrough(request);
     if (isGatherError(error, 'origin-status') && error.response) return error.response;
     throw error; // respondWith rejects: the page sees a network error, as it would from the origin
   }

@@ -5,7 +5,10 @@
  */
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
+import type { PieceHashes } from '../protocol/piece-list.ts';
+import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import type { PieceLists } from './piece-lists.ts';
 import { realFetch } from './real-fetch.ts';
 import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
 import type { PieceStore } from './store/piece-store.ts';
@@ -38,6 +41,8 @@ const RENDER_BLOCKING: ReadonlySet<RequestDestination> = new Set<RequestDestinat
 /** What every response of this worker shares. */
 export interface WorkerRuntime {
   store: PieceStore;
+  /** Where each asset's expected piece hashes come from (its hash, or its fetched list). */
+  pieceLists: PieceLists;
   /** The manifest's piece size: a render-blocking asset of one piece goes to the origin when no bridge is ready. */
   pieceSize: number;
   /** The origin's file is not the manifest's (a deploy happened): called once per gather that finds it. */
@@ -49,11 +54,15 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
   const inTorrent = asset.torrent !== undefined;
+  // Asked for at once, so a list still to fetch comes while the store is read and peers are asked.
+  const hashes: Promise<PieceHashes> = runtime.pieceLists.hashesFor(asset);
+  hashes.catch(() => undefined); // the gather that needs it sees the failure
   return {
     readPieces: async (hash, indexes) => (inTorrent ? [] : store.readPieces(hash, indexes)),
     writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
     deletePiece: (hash, index) => store.deletePiece(hash, index),
     verify: matchesHash,
+    pieceHash: async (_asset, index) => (await hashes).hashAt(index),
     openBridge: (req, onReply) =>
       openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize && RENDER_BLOCKING.has(destination)),
     fetchOrigin: (u, init) => realFetch(u, init),
@@ -85,7 +94,7 @@ export async function afterServe(
   }
   // Piece writes may still be landing after a cancel; they are recorded when they do, and the
   // next response for this asset completes it.
-  if (await runtime.store.markComplete(asset.hash, asset.size, asset.pieces.length)) {
+  if (await runtime.store.markComplete(asset.hash, asset.size, pieceCount(asset.size, runtime.pieceSize))) {
     await broadcast({ pc: 'stored', hash: asset.hash });
   }
 }

@@ -9,7 +9,7 @@
  */
 import { ByteLru, type LruGuard } from '../../protocol/byte-lru.ts';
 import type { Manifest } from '../../protocol/manifest.ts';
-import { pieceSpan } from '../../protocol/pieces.ts';
+import { pieceCount, pieceSpan } from '../../protocol/pieces.ts';
 import { assetKey, pieceKey, type StoredAsset, type StoredAssetUse, useKey } from '../../protocol/store-keys.ts';
 
 export interface AssetId {
@@ -60,7 +60,7 @@ export interface DeployAssets {
 
 export function deployAssets(manifest: Pick<Manifest, 'assets' | 'pieceSize'>): DeployAssets {
   const sizes = new Map<string, { size: number; pieces: number }>();
-  for (const a of Object.values(manifest.assets)) sizes.set(a.hash, { size: a.size, pieces: a.pieces.length });
+  for (const a of Object.values(manifest.assets)) sizes.set(a.hash, { size: a.size, pieces: pieceCount(a.size, manifest.pieceSize) });
   return {
     pieceCount: (hash) => sizes.get(hash)?.pieces,
     pieceBytes: (hash, index) => {

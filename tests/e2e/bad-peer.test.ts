@@ -6,6 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PIECE_SIZE } from '../../protocol/limits.ts';
+import { pieceCount } from '../../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import {
   assetBytes,
@@ -45,7 +47,7 @@ describe('bad peer', () => {
     await settle(site);
     // Assets the page loaded before the worker took control (CSS, scripts, fonts on a first
     // visit) never pass through it, so v1 stores most, not all, of what its page used.
-    const usedPieces = s1.keys.reduce((n, k) => n + (site?.manifest.assets[k]?.pieces.length ?? 0), 0);
+    const usedPieces = s1.keys.reduce((n, k) => n + pieceCount(site?.manifest.assets[k]?.size ?? 0, PIECE_SIZE), 0);
     const stored = await storedCounts(v1.page);
     assert.ok(stored.pieces >= usedPieces / 2, `v1 stored ${stored.pieces} pieces, its page used ${usedPieces}`);
     const corrupted = await corruptStoredPieces(v1.page);

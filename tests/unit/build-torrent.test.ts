@@ -269,11 +269,11 @@ describe('torrent choices', () => {
 describe('manifest: the torrent field', () => {
   const H = 'a'.repeat(64);
   const good = (torrent?: unknown): unknown => ({
-    version: 1,
+    version: 2,
     pieceSize: 65536,
     build: 'ab'.repeat(10),
     builtAt: '2026-01-01T00:00:00.000Z',
-    assets: { 'v.webm': { hash: H, size: 10, type: 'video/webm', pieces: [H], ...(torrent === undefined ? {} : { torrent }) } },
+    assets: { 'v.webm': { hash: H, size: 10, type: 'video/webm', ...(torrent === undefined ? {} : { torrent }) } },
   });
   const torrent = {
     infoHash: 'b'.repeat(40),
@@ -313,9 +313,8 @@ describe('manifest: the torrent field', () => {
   });
 
   it('rejects a torrent on an empty file', () => {
-    const m = good(torrent) as { assets: Record<string, { size: number; pieces: string[] }> };
+    const m = good(torrent) as { assets: Record<string, { size: number }> };
     m.assets['v.webm']!.size = 0;
-    m.assets['v.webm']!.pieces = [];
     const r = validateManifest(m);
     assert.equal(r.ok, false);
     if (!r.ok) assert.match(r.error, /empty file/);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { type BuildResult, buildSite } from '../../build.ts';
 import { BRIDGE_FILE, WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { PIECE_SIZE } from '../../protocol/limits.ts';
 import { type Manifest, validateManifest } from '../../protocol/manifest.ts';
+import { PIECE_LIST_DIR } from '../../protocol/piece-list.ts';
 import { scriptTag, WRAP_CLOSE, WRAP_OPEN, withoutPageScript, writeFiles } from './build-helpers.ts';
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -153,7 +154,21 @@ describe('buildSite', { timeout: 120_000 }, () => {
     assert.deepEqual([...result.htmlPages].sort(), [...site.files.keys()].filter(isHtmlPath).sort());
   });
 
-  it('each asset hash and each piece hash equal SHA-256 computed independently', () => {
+  /** An asset's piece hashes: from its list file (named by, and hashing to, its root), or its file hash for one piece. */
+  const pieceHashes = async (path: string): Promise<string[]> => {
+    const asset = result.manifest.assets[path]!;
+    if (asset.size <= PIECE_SIZE) {
+      assert.equal(asset.piecesRoot, undefined, `${path}: one piece or none, no list`);
+      return asset.size === 0 ? [] : [asset.hash];
+    }
+    assert.ok(asset.piecesRoot, `${path}: a list root`);
+    const list = await readFile(join(out, PIECE_LIST_DIR, `${asset.piecesRoot}.bin`));
+    assert.equal(sha256(list), asset.piecesRoot, `${path}: the list hashes to its root`);
+    assert.equal(list.length % 32, 0);
+    return Array.from({ length: list.length / 32 }, (_, i) => list.subarray(i * 32, i * 32 + 32).toString('hex'));
+  };
+
+  it('each asset hash and each piece hash equal SHA-256 computed independently', async () => {
     for (const [path, data] of site.files) {
       if (isHtmlPath(path)) continue;
       const asset = result.manifest.assets[path];
@@ -162,20 +177,29 @@ describe('buildSite', { timeout: 120_000 }, () => {
       assert.equal(asset.hash, sha256(data), path);
       const expectedPieces: string[] = [];
       for (let off = 0; off < data.length; off += PIECE_SIZE) expectedPieces.push(sha256(data.subarray(off, off + PIECE_SIZE)));
-      assert.deepEqual(asset.pieces, expectedPieces, path);
+      assert.deepEqual(await pieceHashes(path), expectedPieces, path);
     }
   });
 
-  it('piece counts: empty file 0, exact multiple, large file with a partial last piece', () => {
-    assert.equal(result.manifest.assets['empty.txt']?.pieces.length, 0);
+  it('piece counts: empty file 0, exact multiple, large file with a partial last piece', async () => {
+    assert.equal((await pieceHashes('empty.txt')).length, 0);
     assert.equal(result.manifest.assets['empty.txt']?.size, 0);
-    assert.equal(result.manifest.assets['exact.bin']?.pieces.length, 2);
-    const big = result.manifest.assets['media/big.bin'];
-    assert.ok(big);
-    assert.equal(big.pieces.length, Math.ceil(BIG_SIZE / PIECE_SIZE));
-    assert.ok(BIG_SIZE % PIECE_SIZE !== 0 && big.pieces.length > 50);
+    assert.equal((await pieceHashes('exact.bin')).length, 2);
+    const big = await pieceHashes('media/big.bin');
+    assert.equal(big.length, Math.ceil(BIG_SIZE / PIECE_SIZE));
+    assert.ok(BIG_SIZE % PIECE_SIZE !== 0 && big.length > 50);
     const bigData = site.files.get('media/big.bin')!;
-    assert.equal(big.pieces.at(-1), sha256(bigData.subarray((big.pieces.length - 1) * PIECE_SIZE)));
+    assert.equal(big.at(-1), sha256(bigData.subarray((big.length - 1) * PIECE_SIZE)));
+  });
+
+  it('piece lists are their own files, not assets, and not in the worker', async () => {
+    const lists = await readdir(join(out, PIECE_LIST_DIR));
+    const roots = new Set(Object.values(result.manifest.assets).flatMap((a) => (a.piecesRoot ? [a.piecesRoot] : [])));
+    assert.deepEqual(lists.sort(), [...roots].map((r) => `${r}.bin`).sort());
+    assert.ok(!Object.keys(result.manifest.assets).some((k) => k.startsWith(`${PIECE_LIST_DIR}/`)));
+    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
+    const big = await pieceHashes('media/big.bin');
+    assert.ok(!big.some((h) => worker.includes(h)), 'no piece hash of a multi-piece asset is inlined');
   });
 
   it('content types', () => {
@@ -187,13 +211,13 @@ describe('buildSite', { timeout: 120_000 }, () => {
     for (const asset of Object.values(a)) assert.ok(asset.type.length > 0);
   });
 
-  it('writes the worker and bridge, non-empty; the worker inlines every manifest hash', async () => {
+  it('writes the worker and bridge, non-empty; the worker inlines every file hash and list root', async () => {
     const worker = await readFile(join(out, WORKER_FILE), 'utf8');
     const bridge = await readFile(join(out, BRIDGE_FILE), 'utf8');
     assert.ok(worker.length > 100 && bridge.length > 100);
     for (const [path, asset] of Object.entries(result.manifest.assets)) {
       assert.ok(worker.includes(asset.hash), `worker has hash of ${path}`);
-      for (const p of asset.pieces) assert.ok(worker.includes(p), `worker has piece hashes of ${path}`);
+      if (asset.piecesRoot) assert.ok(worker.includes(asset.piecesRoot), `worker has the list root of ${path}`);
     }
     assert.ok(worker.includes(result.manifest.builtAt));
   });

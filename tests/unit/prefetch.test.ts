@@ -23,7 +23,7 @@ import {
 import { type PrefetchDeps, prefetchAssets } from '../../sw/prefetch.ts';
 import { builtSite } from './build-helpers.ts';
 import { FakeClock, settleTasks } from './support/fake-clock.ts';
-import { bufferOf, type Fixture, MemStore, makeAsset, matchesHash, PEER, PIECE, slice, T } from './support/sw-fakes.ts';
+import { bufferOf, type Fixture, fakePieceHash, MemStore, makeAsset, matchesHash, PEER, PIECE, slice, T } from './support/sw-fakes.ts';
 
 const ON: PrefetchConditions = {
   connection: { saveData: false, type: 'wifi' },
@@ -249,6 +249,7 @@ function harness(fixtures: Record<string, Fixture>, script: (req: Fetch, send: (
       return false;
     },
     verify: matchesHash,
+    pieceHash: fakePieceHash,
     openBridge: async (req, onReply) => {
       asked.push(req);
       queueMicrotask(() => script(req, onReply));
@@ -329,6 +330,28 @@ describe('sw/prefetch.ts: peers only', () => {
       { pc: 'prefetched', key: 'none.jpg', hash: none.asset.hash, bytes: 0, complete: false },
       { pc: 'prefetched', key: 'a.jpg', hash: a.asset.hash, bytes: PIECE, complete: false },
       { pc: 'prefetched', key: 'unknown.png', hash: null, bytes: 0, complete: false },
+      { pc: 'prefetch-done' },
+    ]);
+  });
+
+  it('an asset whose piece list cannot be had: nothing of it stored, no peer blamed, the next asset still prefetched', T, async () => {
+    const listless = await makeAsset(2 * PIECE);
+    const next = await makeAsset(PIECE);
+    const h = harness({ 'listless.jpg': listless, 'next.jpg': next }, (req, send) => {
+      const f = req.hash === listless.asset.hash ? listless : next;
+      send({ pc: 'accepted', peers: 1 });
+      for (const i of req.pieces) send(pieceOf(f, i));
+    });
+    h.deps.pieceHash = (asset, index) =>
+      asset.hash === listless.asset.hash ? Promise.reject(new Error('piece-list: root mismatch')) : fakePieceHash(asset, index);
+    const replies: PrefetchReply[] = [];
+    await prefetchAssets(['listless.jpg', 'next.jpg'], h.deps, (r) => replies.push(r));
+    assert.deepEqual(h.storeOf(listless.asset.hash).stored(), []);
+    assert.deepEqual(h.feedback, [], 'no bad-piece report');
+    assert.ok(h.storeOf(next.asset.hash).holdsAll(next));
+    assert.deepEqual(split(replies).summary, [
+      { pc: 'prefetched', key: 'listless.jpg', hash: listless.asset.hash, bytes: 0, complete: false },
+      { pc: 'prefetched', key: 'next.jpg', hash: next.asset.hash, bytes: PIECE, complete: true },
       { pc: 'prefetch-done' },
     ]);
   });

@@ -497,14 +497,14 @@ describe('bridge messages', () => {
 describe('validateManifest', () => {
   const pieceSize = 1024;
   const good = (): Manifest => ({
-    version: 1,
+    version: 2,
     pieceSize,
     build: '0123456789abcdef0123',
     builtAt: '2024-01-01T00:00:00.000Z',
     assets: {
-      'img/café terrace.jpg': { hash: HASH_A, size: 2 * pieceSize + 1, type: 'image/jpeg', pieces: [HASH_A, HASH_B, HASH_A] },
-      'empty.txt': { hash: HASH_B, size: 0, type: 'text/plain', pieces: [] },
-      'exact.bin': { hash: HASH_B, size: pieceSize, type: 'application/octet-stream', pieces: [HASH_B] },
+      'img/café terrace.jpg': { hash: HASH_A, size: 2 * pieceSize + 1, type: 'image/jpeg', piecesRoot: HASH_B },
+      'empty.txt': { hash: HASH_B, size: 0, type: 'text/plain' },
+      'exact.bin': { hash: HASH_B, size: pieceSize, type: 'application/octet-stream' },
     },
   });
   it('accepts a valid manifest', () => {
@@ -514,7 +514,9 @@ describe('validateManifest', () => {
   it('rejects a non-object or wrong version', () => {
     expectError(validateManifest(null));
     expectError(validateManifest([]));
-    expectError(validateManifest({ ...good(), version: 2 }), /version/);
+    expectError(validateManifest({ ...good(), version: 3 }), /version/);
+    // Version 1 inlined every piece hash in the worker; it is refused, not half-read.
+    expectError(validateManifest({ ...good(), version: 1 }), /version/);
   });
   it('rejects a bad pieceSize or builtAt or assets', () => {
     for (const p of [0, 1023, MAX_PIECE_SIZE + 1, 1024.5, '1024']) expectError(validateManifest({ ...good(), pieceSize: p }), /pieceSize/);
@@ -526,24 +528,34 @@ describe('validateManifest', () => {
     expectError(validateManifest({ ...good(), assets: [] }), /assets/);
     expectError(validateManifest({ ...good(), assets: null }), /assets/);
   });
-  it('rejects a wrong piece count', () => {
+  it('wants a piecesRoot exactly on assets of more than one piece', () => {
     const m = good();
-    m.assets['img/café terrace.jpg']!.pieces = [HASH_A, HASH_B];
-    expectError(validateManifest(m), /piece count/);
+    delete m.assets['img/café terrace.jpg']!.piecesRoot;
+    expectError(validateManifest(m), /bad piecesRoot/);
     const m2 = good();
-    m2.assets['empty.txt']!.pieces = [HASH_A];
-    expectError(validateManifest(m2), /piece count/);
+    m2.assets['empty.txt']!.piecesRoot = HASH_A;
+    expectError(validateManifest(m2), /piecesRoot on an asset of one piece/);
     const m3 = good();
-    m3.assets['exact.bin']!.pieces = [HASH_A, HASH_B];
-    expectError(validateManifest(m3), /piece count/);
+    m3.assets['exact.bin']!.piecesRoot = HASH_A;
+    expectError(validateManifest(m3), /piecesRoot on an asset of one piece/);
+    const m4 = good();
+    m4.assets['exact.bin']!.size = pieceSize + 1; // two pieces now, and no root
+    expectError(validateManifest(m4), /bad piecesRoot/);
+  });
+  it('refuses inline piece hashes (version 1 assets)', () => {
+    const m = good();
+    (m.assets['exact.bin'] as unknown as Record<string, unknown>).pieces = [HASH_B];
+    expectError(validateManifest(m), /inline piece hashes/);
   });
   it('rejects a bad whole-file or piece hash', () => {
     const m = good();
     m.assets['exact.bin']!.hash = 'A'.repeat(64);
     expectError(validateManifest(m), /bad hash/);
-    const m2 = good();
-    m2.assets['exact.bin']!.pieces = ['zz'];
-    expectError(validateManifest(m2), /piece hash/);
+    for (const root of ['zz', HASH_A.toUpperCase(), 1]) {
+      const m2 = good();
+      (m2.assets['img/café terrace.jpg'] as unknown as Record<string, unknown>).piecesRoot = root;
+      expectError(validateManifest(m2), /bad piecesRoot/);
+    }
   });
   it('rejects a bad size or type', () => {
     const m = good();
@@ -556,7 +568,7 @@ describe('validateManifest', () => {
   it('rejects dot segments, absolute and empty paths', () => {
     for (const path of ['../secret', 'img/../../x', './a', 'a/./b', '/abs', '', 'a//b', 'dir/']) {
       const m = good();
-      m.assets[path] = { hash: HASH_A, size: 0, type: 'text/plain', pieces: [] };
+      m.assets[path] = { hash: HASH_A, size: 0, type: 'text/plain' };
       expectError(validateManifest(m), /bad path/);
     }
   });

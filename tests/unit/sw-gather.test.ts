@@ -46,8 +46,8 @@ describe('PieceGatherer', () => {
       const wrong = piece.slice();
       wrong[0] = (wrong[0]! + 1) & 0xff;
       for (const [data, hex] of [
-        [piece, f.asset.pieces[i]!],
-        [wrong, f.asset.pieces[i]!],
+        [piece, f.pieces[i]!],
+        [wrong, f.pieces[i]!],
       ] as const) {
         assert.equal(await verifyNow(data, hex), await matchesHash(data, hex));
       }
@@ -499,7 +499,7 @@ describe('serveAsset', () => {
 
   it('empty asset: 200, empty body, Content-Length 0, onDone called', T, async () => {
     const f = await makeAsset(0);
-    assert.equal(f.asset.pieces.length, 0);
+    assert.equal(f.pieces.length, 0);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
     const { response, done } = await serve(f, deps(store, origin, null));

@@ -32,7 +32,7 @@ function nextVersion(v1: Fixture, size: number, changedPieces: number[]): Fixtur
   if (size > v1.data.length) data.set(new Uint8Array(randomBytes(size - v1.data.length)), v1.data.length);
   for (const i of changedPieces) data[i * PIECE + 7] = (data[i * PIECE + 7]! + 1) & 0xff;
   // The origin serves these bytes; the manifest (the asset) stays version 1's.
-  return { data, asset: v1.asset };
+  return { data, asset: v1.asset, pieces: v1.pieces };
 }
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

@@ -16,6 +16,8 @@ import type { Page } from 'playwright-core';
 import { type BuildOptions, buildSite } from '../../../build.ts';
 import type { FirstVisitOption } from '../../../protocol/first-visit.ts';
 import { type Manifest, manifestKeyFor, urlPathFor } from '../../../protocol/manifest.ts';
+import { PIECE_HASH_BYTES, pieceListPath } from '../../../protocol/piece-list.ts';
+import { pieceCount } from '../../../protocol/pieces.ts';
 import { type SignalServerOptions, startSignalServer } from '../../../signal-worker/adapter/node/index.ts';
 import type { Visitor } from './browser.ts';
 import { type OriginOptions, type OriginServer, startOriginServer } from './origin-server.ts';
@@ -598,11 +600,33 @@ export async function storedDigests(page: Page): Promise<Record<string, string>>
   });
 }
 
-/** Stored pieces whose bytes are not the piece the given manifests list under that key. */
-export function wrongStoredPieces(digests: Record<string, string>, manifests: Manifest[]): string[] {
+/**
+ * Each asset's piece hashes (by asset hash) as a build wrote them: its list file under `outDir`
+ * (protocol/piece-list.ts), or its file hash for a one-piece asset. Read while that build is the
+ * one in `outDir` (a redeploy replaces the lists).
+ */
+export async function readPieceHashes(outDir: string, manifest: Manifest): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const a of Object.values(manifest.assets)) {
+    const count = pieceCount(a.size, manifest.pieceSize);
+    if (count <= 1) {
+      out.set(a.hash, count === 1 ? [a.hash] : []);
+      continue;
+    }
+    const bytes = await readFile(join(outDir, pieceListPath(a.piecesRoot ?? '')));
+    out.set(
+      a.hash,
+      Array.from({ length: count }, (_, i) => bytes.subarray(i * PIECE_HASH_BYTES, (i + 1) * PIECE_HASH_BYTES).toString('hex')),
+    );
+  }
+  return out;
+}
+
+/** Stored pieces whose bytes are not the piece the given builds' lists (readPieceHashes) name under that key. */
+export function wrongStoredPieces(digests: Record<string, string>, builds: ReadonlyArray<Map<string, string[]>>): string[] {
   const expected = new Map<string, string>();
-  for (const m of manifests)
-    for (const a of Object.values(m.assets)) for (const [i, h] of a.pieces.entries()) expected.set(`p:${a.hash}:${i}`, h);
+  for (const hashes of builds)
+    for (const [hash, pieces] of hashes) for (const [i, h] of pieces.entries()) expected.set(`p:${hash}:${i}`, h);
   return Object.entries(digests)
     .filter(([key, digest]) => key.startsWith('p:') && expected.get(key) !== digest)
     .map(([key]) => key);

@@ -9,6 +9,7 @@ import type { BridgeReply, WorkerFeedback } from '../../../protocol/bridge-messa
 import { type Clock, timerClock } from '../../../protocol/clock.ts';
 import { toHex } from '../../../protocol/hex.ts';
 import type { ManifestAsset } from '../../../protocol/manifest.ts';
+import { encodePieceList } from '../../../protocol/piece-list.ts';
 import { pieceSpan } from '../../../protocol/pieces.ts';
 import type { GatherDeps, GatheredPiece, PieceGatherer, Source } from '../../../sw/gather-pieces.ts';
 import type { ServeDeps } from '../../../sw/serve-asset.ts';
@@ -39,14 +40,26 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
 export interface Fixture {
   data: Uint8Array;
   asset: ManifestAsset;
+  /** Each piece's SHA-256, hex: what the asset's piece list holds (the worker fetches it by `piecesRoot`). */
+  pieces: string[];
 }
+
+/** Piece hashes of every fixture made, by asset hash: what the fake `pieceHash` answers from. */
+const pieceLists = new Map<string, string[]>();
 
 export async function makeAsset(size: number): Promise<Fixture> {
   const data = new Uint8Array(randomBytes(size));
   const pieces: string[] = [];
   for (let off = 0; off < size; off += PIECE) pieces.push(await sha256Hex(data.subarray(off, off + PIECE)));
-  return { data, asset: { hash: await sha256Hex(data), size, type: 'video/mp4', pieces } };
+  const hash = await sha256Hex(data);
+  const asset: ManifestAsset = { hash, size, type: 'video/mp4' };
+  if (pieces.length > 1) asset.piecesRoot = await sha256Hex(encodePieceList(pieces));
+  pieceLists.set(hash, pieces);
+  return { data, asset, pieces };
 }
+
+/** The worker's piece hashes for a fixture's asset, as sw/piece-lists.ts would give them once its list verified. */
+export const fakePieceHash: GatherDeps['pieceHash'] = async (asset, index) => pieceLists.get(asset.hash)?.[index] ?? '';
 
 export const slice = (f: Fixture, index: number): Uint8Array => {
   const s = pieceSpan(index, f.asset.size, PIECE);
@@ -83,7 +96,7 @@ export class MemStore {
    * complete and announce it (sw/store/), so a test asks the store, not the gather.
    */
   holdsAll(f: Fixture): boolean {
-    return f.asset.pieces.every((_, i) => {
+    return f.pieces.every((_, i) => {
       const b = this.get(i);
       return b !== undefined && Buffer.from(b).equals(Buffer.from(slice(f, i)));
     });
@@ -250,6 +263,7 @@ export function deps(
     writePiece: store.writePiece,
     deletePiece: store.deletePiece,
     verify: verifyNow,
+    pieceHash: fakePieceHash,
     openBridge: bridge ? bridge.openBridge : async () => null,
     fetchOrigin: origin.fetchOrigin,
     passThrough: async (request) => {
@@ -276,7 +290,7 @@ export async function gatherAll(g: PieceGatherer): Promise<{ bytes: Uint8Array; 
 }
 
 export const sourcesOf = (pieces: GatheredPiece[]): Source[] => pieces.map((p) => p.source);
-export const allIndexes = (f: Fixture): number[] => range(0, f.asset.pieces.length - 1);
+export const allIndexes = (f: Fixture): number[] => range(0, f.pieces.length - 1);
 
 /** 10 pieces, the last one partial. */
 export const SIZE = 9 * PIECE + 1234;

@@ -1,0 +1,105 @@
+/**
+ * Piece-hash lists out of the worker (issue 14), in Chromium: the worker fetches a multi-piece
+ * asset's list from the origin on its first request, once, and serves and stores verified pieces
+ * with it; a list the origin serves tampered is never used: the page still gets the right bytes
+ * (the network's answer to its own request), and nothing of that asset is stored or shared.
+ */
+
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { pieceListPath } from '../../protocol/piece-list.ts';
+import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { readPieceHashes, startSite, storedDigests, type TestSite, waitForReady, waitUntil, wrongStoredPieces } from './harness/site.ts';
+import { sha256, writeVersionedSite } from './harness/versioned-site.ts';
+
+interface Got {
+  path: string;
+  status: number;
+  /** SHA-256 of the body the page read. */
+  digest: string;
+  source: string | null;
+}
+
+/** Fetches each path from the page (through its worker when it answers), reading each body whole. */
+const fetchAll = (page: Page, paths: string[]): Promise<Got[]> =>
+  page.evaluate(async (list) => {
+    const out: Got[] = [];
+    for (const path of list) {
+      const response = await fetch(path);
+      const body = new Uint8Array(await response.arrayBuffer());
+      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', body))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      out.push({ path, status: response.status, digest, source: response.headers.get('x-peer-connect-source') });
+    }
+    return out;
+  }, paths);
+
+describe('piece lists', () => {
+  let site: TestSite | undefined;
+  let visitor: Visitor | undefined;
+  afterEach(async () => {
+    await visitor?.close();
+    await site?.close();
+    visitor = undefined;
+    site = undefined;
+  });
+
+  test('a list is fetched once and used; a tampered list is not: right bytes from the origin, nothing stored', {
+    timeout: 90_000,
+  }, async () => {
+    const versions = await writeVersionedSite(1);
+    site = await startSite({ siteDir: versions.dir(1) });
+    const s = site;
+    const hashes = await readPieceHashes(s.outDir, s.manifest);
+    const good = s.manifest.assets['partial.bin']!;
+    const bad = s.manifest.assets['whole.bin']!;
+    assert.ok(good.piecesRoot && bad.piecesRoot && good.piecesRoot !== bad.piecesRoot, 'two multi-piece assets with lists of their own');
+    // The origin now serves whole.bin's list with one piece hash changed (same length, wrong root).
+    const badList = join(s.outDir, pieceListPath(bad.piecesRoot));
+    const tampered = await readFile(badList);
+    tampered[40]! ^= 0x01;
+    await writeFile(badList, tampered);
+
+    visitor = await launchVisitor('lists');
+    const page = visitor.page;
+    await page.goto(s.url('index.html'), { waitUntil: 'load' });
+    await waitForReady(page);
+    s.origin.reset();
+    const got = await fetchAll(page, ['partial.bin', 'partial.bin', 'whole.bin']);
+    const file = (path: string): string => sha256(versions.file(path).versions[0]!);
+    for (const g of got) {
+      assert.equal(g.status, 200, g.path);
+      assert.equal(g.digest, file(g.path), `${g.path}: the file's bytes`);
+    }
+    assert.ok(got[0]!.source !== null && got[1]!.source !== null, 'partial.bin is answered by the worker');
+    assert.equal(got[2]!.source, null, 'whole.bin is the network answer to the page, not the worker');
+
+    const snap = s.origin.snapshot({ visitor: 'lists' });
+    const asked = (path: string) => snap.requests.filter((r) => r.path === `/${path}`);
+    assert.equal(asked(pieceListPath(good.piecesRoot)).length, 1, 'the good list is fetched once');
+    assert.ok(asked(pieceListPath(bad.piecesRoot)).length >= 1, 'the tampered list was fetched');
+    assert.ok(
+      asked('whole.bin').some((r) => r.range === null && r.status === 200),
+      `whole.bin whole from the origin: ${JSON.stringify(asked('whole.bin').map((r) => [r.range, r.status]))}`,
+    );
+
+    await waitUntil('partial.bin stored', 10_000, async () =>
+      (await storedDigests(page))[`a:${good.hash}`] !== undefined ? true : undefined,
+    );
+    const digests = await storedDigests(page);
+    assert.deepEqual(
+      Object.keys(digests).filter((k) => k.includes(bad.hash)),
+      [],
+      'nothing of whole.bin is stored',
+    );
+    assert.deepEqual(wrongStoredPieces(digests, [hashes]), [], 'every stored piece is the piece its key names');
+    assert.equal(digests[`l:${good.piecesRoot}`], good.piecesRoot, 'the good list is kept in IndexedDB, bytes that hash to its root');
+    assert.ok(!(`l:${bad.piecesRoot}` in digests), 'the tampered list is not');
+    console.log(
+      `piece-lists: partial.bin from ${got[0]!.source}/${got[1]!.source}, list asked ${asked(pieceListPath(good.piecesRoot)).length}×; ` +
+        `whole.bin (list tampered) from the network, its list asked ${asked(pieceListPath(bad.piecesRoot)).length}×`,
+    );
+  });
+});
