@@ -252,10 +252,31 @@ export const ORIGIN_ASSUMED_LATENCY_MS = 500;
 // ---- service worker deadlines ----
 
 /**
- * How long the worker waits for a bridge to accept a piece request. A page whose bridge has not
- * started (or has no signaling connection) must not wait: the bridge answers `no-peers` at once.
+ * How long the bridge waits for its signaling connection before answering a piece request
+ * `no-peers` (half of this, page-bridge/piece-requests.ts). The worker itself no longer waits on
+ * fixed deadlines: see the HEDGE_* limits below.
  */
 export const BRIDGE_ACCEPT_TIMEOUT_MS = 1_500;
+
+/**
+ * Hedging (sw/hedge-policy.ts): the worker asks the origin for what peers have not delivered
+ * after min(peers' measured first-piece time × HEDGE_MARGIN, the origin's measured time for the
+ * whole request), kept within [HEDGE_MIN_MS, HEDGE_MAX_MS]; peers keep sending, and the first
+ * verified copy of each piece wins. Before anything is measured, a first peer piece is assumed to
+ * take HEDGE_PEER_FIRST_PIECE_MS (signaling round trip plus WebRTC set-up: 40-70 ms on loopback,
+ * a few hundred across the internet) and peers to send HEDGE_PEER_BYTES_PER_MS (1 MB/s).
+ */
+export const HEDGE_MARGIN = 2;
+export const HEDGE_MIN_MS = 150;
+export const HEDGE_MAX_MS = 1_500;
+export const HEDGE_PEER_FIRST_PIECE_MS = 300;
+export const HEDGE_PEER_BYTES_PER_MS = 1_000;
+/**
+ * A gap between two peer pieces longer than HEDGE_STALL_PIECES pieces at the peers' measured
+ * rate (× HEDGE_MARGIN), and at least HEDGE_STALL_MIN_MS, hedges the rest to the origin.
+ */
+export const HEDGE_STALL_PIECES = 4;
+export const HEDGE_STALL_MIN_MS = 300;
 
 /**
  * How long a request waits for its window's bridge to say hello (the bridge script is async and
@@ -291,12 +312,9 @@ export const SELF_UPDATE_MIN_INTERVAL_MS = 10_000;
 export const WELCOME_TIMEOUT_MS = 1_000;
 
 /**
- * From acceptance to the first verified piece from peers. Covers one signaling round trip plus
- * WebRTC set-up (40-70 ms on loopback, a few hundred ms across the internet).
+ * The bridge's wait for one piece from one link (page-bridge/peer-link.ts) before it tries
+ * another peer or answers `piece-failed`.
  */
-export const FIRST_PIECE_TIMEOUT_MS = 2_500;
-
-/** Longest gap between two pieces from peers before the rest comes from the origin. */
 export const PIECE_STALL_TIMEOUT_MS = 1_500;
 
 /**

@@ -1,16 +1,20 @@
 /**
  * Gathers the pieces one response needs, from wherever they are fastest and verified:
- * local store first, then peers through a bridge, then the origin for whatever peers have not
- * delivered by the deadlines or delivered wrong. Pieces come out in order, as soon as each is
+ * local store first, then peers through a bridge, racing the origin for whatever peers have not
+ * delivered after the hedge delay (sw/hedge-policy.ts) or delivered wrong: the first verified copy
+ * of a piece wins. When peers cannot help before anything was served (no bridge ready, no holder,
+ * a critical destination, nothing from peers within the hedge delay) and the caller can send the
+ * page's own request to the network (`mayHandOver`), the gather hands over instead of cutting the
+ * origin's answer into Range runs (see handedOver). Pieces come out in order, as soon as each is
  * verified. Runtime APIs (storage, bridge, fetch, timers) are injected, so this runs in Node tests.
  */
 import { type BridgeReply, type SourceBytes, STORED_PEER_ID, WEB_SEED_PEER_ID, type WorkerFeedback } from '../protocol/bridge-messages.ts';
 import { type Clock, timerClock } from '../protocol/clock.ts';
-import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
 import { Deadline } from './deadline.ts';
 import { asGatherError, GatherError } from './gather-errors.ts';
+import { type HedgeDelays, hedgeDelays, SourceSpeeds } from './hedge-policy.ts';
 import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
@@ -33,7 +37,10 @@ export interface GatherDeps {
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
   /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
   onAssetChanged?(hash: string): void;
-  timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
+  /** Fixed hedge delays (tests); otherwise learned from `speeds` (sw/hedge-policy.ts). */
+  timeouts?: Partial<HedgeDelays>;
+  /** What this worker measured of peers and origin: read for the hedge delays, fed by every gather. */
+  speeds?: SourceSpeeds;
   /** The deadlines' time (sw/deadline.ts); real timers unless a test brings its own clock. */
   timers?: Clock;
 }
@@ -54,11 +61,19 @@ export class PieceGatherer {
   readonly badPeers = new Set<string>();
   private readonly slots = new Map<number, Slot>();
   private session: { report(f: WorkerFeedback): void; close(): void } | null = null;
-  /** The one deadline: when it expires, everything still expected from peers goes to the origin. */
+  /** The one deadline: when it expires, the origin is asked for everything still expected from peers, who keep sending. */
   private readonly deadline: Deadline;
   private readonly controller = new AbortController();
   private finished = false;
-  private readonly limits: { accept: number; firstPiece: number; stall: number };
+  private readonly limits: HedgeDelays;
+  private readonly speeds: SourceSpeeds;
+  /** When peers were asked (timers' clock), and when their first piece came: for the speeds. */
+  private peersAskedAt = -1;
+  private peerFirstAt = -1;
+  private peerBytesAfterFirst = 0;
+  private handOver: () => void = () => undefined;
+  /** Resolves when this gather hands the page's request to the network as it is (see handedOver). */
+  private readonly handOverPromise: Promise<void>;
   /**
    * Settles once this gather knows which version of the file it serves, so a response commits
    * its headers only after it (see serveAsset) and a changed file is served whole from the origin
@@ -84,12 +99,25 @@ export class PieceGatherer {
     private readonly pieceSize: number,
     readonly indexes: readonly number[],
     private readonly deps: GatherDeps,
-    private readonly options: { mayFollowOrigin?: boolean } = {},
+    private readonly options: {
+      mayFollowOrigin?: boolean;
+      /** The caller can send the page's own request to the network instead (see handedOver). */
+      mayHandOver?: boolean;
+      /** A destination the page needs to render or run (hedge-policy.ts isCritical): peers are not asked. */
+      critical?: boolean;
+    } = {},
   ) {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
     this.unresolved = this.slots.size;
-    this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
-    this.deadline = new Deadline(deps.timers ?? timerClock, () => this.abandonPeers());
+    this.speeds = deps.speeds ?? new SourceSpeeds();
+    let bytes = 0;
+    for (const i of indexes) {
+      const span = pieceSpan(i, asset.size, pieceSize);
+      bytes += span.end - span.start;
+    }
+    this.limits = { ...hedgeDelays(this.speeds, bytes, pieceSize), ...deps.timeouts };
+    this.deadline = new Deadline(deps.timers ?? timerClock, () => this.hedge());
+    this.handOverPromise = new Promise<void>((resolve) => (this.handOver = resolve));
     this.proof = new Promise<void>((resolve, reject) => {
       this.settleProof = (error) => {
         if (this.proven) return;
@@ -104,6 +132,42 @@ export class PieceGatherer {
   /** See `proof`. */
   versionProven(): Promise<void> {
     return this.proof;
+  }
+
+  /**
+   * Resolves (and the gather stops, having fetched nothing from the origin) when peers cannot help
+   * before any byte was served: no bridge ready, `no-peers`, a critical destination, or no peer
+   * piece within the hedge delay. Only with `mayHandOver`, and only while nothing came from storage
+   * or peers: the caller then answers with the page's own request to the network (sw/direct-fetch.ts),
+   * which keeps the browser's priority and is the origin's own answer, one version whole.
+   */
+  handedOver(): Promise<void> {
+    return this.handOverPromise;
+  }
+
+  /** The hedge delays this gather runs on (ms). */
+  get delays(): HedgeDelays {
+    return this.limits;
+  }
+
+  private canHandOver(): boolean {
+    return (
+      this.options.mayHandOver === true &&
+      !this.finished &&
+      !this.committed &&
+      !this.hasCached &&
+      this.originBarred === null &&
+      this.unresolved === this.slots.size &&
+      this.pending('origin').length === 0
+    );
+  }
+
+  /** Hands the request over (true), or does nothing (false) when this gather may not. */
+  private tryHandOver(): boolean {
+    if (!this.canHandOver()) return false;
+    this.finish();
+    this.handOver();
+    return true;
   }
 
   /** The response's headers and first bytes are out: from now on a changed origin cannot replace this version. */
@@ -135,7 +199,12 @@ export class PieceGatherer {
         missing.push(index);
       }
     }
-    if (missing.length > 0) await this.fromPeers(missing);
+    if (missing.length === 0) return;
+    if (this.options.critical) {
+      if (!this.tryHandOver()) this.fromOrigin(missing);
+      return;
+    }
+    await this.fromPeers(missing);
   }
 
   cancel(): void {
@@ -164,19 +233,43 @@ export class PieceGatherer {
   private async fromPeers(missing: number[]): Promise<void> {
     for (const i of missing) this.setState(this.slots.get(i)!, 'peer');
     const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
-    this.session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
-    if (!this.session) return this.fromOrigin(this.pending('peer'));
-    this.arm(this.limits.accept);
+    const timers = this.deps.timers ?? timerClock;
+    this.peersAskedAt = timers.now();
+    // Armed before the bridge is found: waiting for a page's bridge to say hello counts too.
+    this.arm(this.limits.firstMs);
+    const session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
+    if (this.finished) {
+      session?.close();
+      return;
+    }
+    this.session = session;
+    if (!session) {
+      this.deadline.clear();
+      if (!this.tryHandOver()) this.fromOrigin(this.pending('peer'));
+    }
   }
 
   private arm(ms: number): void {
     this.deadline.arm(ms);
   }
 
+  /**
+   * The hedge delay passed (first piece, or a gap between pieces): the origin is asked for every
+   * piece still expected from peers, and peers keep sending; the first verified copy wins.
+   * With nothing served yet, the page's own request may go to the network instead (tryHandOver).
+   */
+  private hedge(): void {
+    this.deadline.clear();
+    if (this.tryHandOver()) return;
+    this.fromOrigin(this.pending('peer'));
+  }
+
+  /** Peers cannot help (`no-peers`): the same as a hedge, without waiting. */
   private abandonPeers(): void {
     this.deadline.clear();
     this.session?.close();
     this.session = null;
+    if (this.tryHandOver()) return;
     this.fromOrigin(this.pending('peer'));
   }
 
@@ -184,7 +277,6 @@ export class PieceGatherer {
     if (this.finished) return;
     switch (reply.pc) {
       case 'accepted':
-        this.arm(this.limits.firstPiece);
         return;
       case 'no-peers':
         return this.abandonPeers();
@@ -193,8 +285,9 @@ export class PieceGatherer {
         return;
       case 'piece': {
         const slot = this.slots.get(reply.index);
-        if (slot?.state !== 'peer') return;
-        this.arm(this.limits.stall);
+        // A piece the origin was asked for too (a hedge) is still taken from a peer that is first.
+        if (!slot || slot.state === 'done' || slot.state === 'wait') return;
+        if (this.expectedFromPeers > 0) this.arm(this.limits.stallMs);
         const expected = this.asset.pieces[reply.index] ?? '';
         const span = pieceSpan(reply.index, this.asset.size, this.pieceSize);
         const good = reply.data.byteLength === span.end - span.start && (await this.deps.verify(reply.data, expected));
@@ -204,14 +297,13 @@ export class PieceGatherer {
           if (slot.state === 'peer') this.fromOrigin([reply.index]);
           return;
         }
-        if (slot.state !== 'peer') return; // the origin won the race meanwhile
+        const state = this.slots.get(reply.index)?.state;
+        if (state !== 'peer' && state !== 'origin') return; // the origin won the race meanwhile
+        this.measurePeer(reply.data.byteLength);
         this.resolve(reply.index, new Uint8Array(reply.data), sourceOf(reply.peerId));
         this.store(reply.index, reply.data);
-        if (this.expectedFromPeers === 0) {
-          this.deadline.clear();
-          this.session?.close();
-          this.session = null;
-        }
+        // Nothing left for peers alone: no more hedging; the session stays for pieces the origin races.
+        if (this.expectedFromPeers === 0) this.deadline.clear();
       }
     }
   }
@@ -230,10 +322,26 @@ export class PieceGatherer {
     for (const run of consecutiveRuns(wanted)) void this.originRun(run.first, run.last);
   }
 
+  /** A verified peer piece of `bytes` came now: the peers' first-piece time and rate, for later hedges. */
+  private measurePeer(bytes: number): void {
+    const now = (this.deps.timers ?? timerClock).now();
+    if (this.peerFirstAt < 0) {
+      this.peerFirstAt = now;
+      if (this.peersAskedAt >= 0) this.speeds.peerFirstPiece(now - this.peersAskedAt);
+      return;
+    }
+    this.peerBytesAfterFirst += bytes;
+    if (this.expectedFromPeers <= 1) this.speeds.peerRate(this.peerBytesAfterFirst, now - this.peerFirstAt);
+  }
+
   private async originRun(first: number, last: number): Promise<void> {
     const { asset, pieceSize, url, deps } = this;
     /** Passing on this answer's bytes as they are: its file changed after its first bytes went out (see mayFollow). */
     let following = false;
+    const timers = deps.timers ?? timerClock;
+    const askedAt = timers.now();
+    let firstAt = -1;
+    let runBytes = 0;
     try {
       await readOriginRun({
         url,
@@ -244,6 +352,10 @@ export class PieceGatherer {
         fetchOrigin: deps.fetchOrigin,
         signal: this.controller.signal,
         onPiece: async (index, data) => {
+          const now = timers.now();
+          if (firstAt < 0) firstAt = now;
+          else runBytes += data.byteLength;
+          if (index === last) this.speeds.origin(firstAt - askedAt, runBytes, now - firstAt);
           const slot = this.slots.get(index);
           if (!slot || slot.state === 'done') return;
           if (following || (await deps.verify(data, asset.pieces[index] ?? ''))) {
@@ -352,5 +464,7 @@ export class PieceGatherer {
     this.deadline.clear();
     this.session?.close();
     this.session = null;
+    // Origin runs racing peers for pieces peers delivered first: no longer needed.
+    this.controller.abort();
   }
 }

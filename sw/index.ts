@@ -30,6 +30,7 @@ import {
   passesThrough,
   whenBuildKnown,
 } from './client-registry.ts';
+import { SourceSpeeds } from './hedge-policy.ts';
 import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
@@ -58,6 +59,7 @@ const changed = new Set<string>();
 const runtime: WorkerRuntime = {
   store,
   pieceSize: manifest.pieceSize,
+  speeds: new SourceSpeeds(),
   onAssetChanged: (hash) => {
     changed.add(hash);
     requestSelfUpdate();

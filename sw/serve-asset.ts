@@ -15,12 +15,19 @@ import type { ManifestAsset } from '../protocol/manifest.ts';
 import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
 import { isGatherError } from './gather-errors.ts';
 import type { GatherDeps, GatheredPiece } from './gather-pieces.ts';
+import { isCritical } from './hedge-policy.ts';
 import { WindowedGatherer } from './windowed-gather.ts';
 
 /** What serving needs beyond gathering: the network as the page would reach it. */
 export interface ServeDeps extends GatherDeps {
   /** The page's request, unchanged, to the network (a changed file is served whole from there). */
   passThrough(request: Request): Promise<Response>;
+  /**
+   * The page's request, unchanged, to the network, its answer streamed to the page while a copy
+   * is verified and stored (sw/direct-fetch.ts): used when peers cannot help before any byte was
+   * served. `onDone` as serveAsset's. Without it, the origin is read in Range runs instead.
+   */
+  direct?(request: Request, onDone: (outcome: ServeOutcome | null) => void): Promise<Response>;
 }
 
 /** What one fully read response served: its bytes by source, its status, how long it took. */
@@ -59,15 +66,28 @@ export async function serveAsset(
   const first = range ? range.start : 0;
   const last = range ? range.end : asset.size - 1;
   const indexes = piecesForRange(first, last, pieceSize);
-  const gatherer = new WindowedGatherer(asset, request.url, pieceSize, indexes, deps, GATHER_WINDOW_PIECES);
+  const direct = deps.direct?.bind(deps);
+  const gatherer = new WindowedGatherer(asset, request.url, pieceSize, indexes, deps, GATHER_WINDOW_PIECES, {
+    mayHandOver: direct !== undefined,
+    critical: isCritical(request.destination),
+  });
   gatherer.start();
+  const handedOver = gatherer.handedOver().then(() => 'handed-over' as const);
   const status = range ? 206 : 200;
   if (range) headers.set('Content-Range', `bytes ${first}-${last}/${asset.size}`);
   headers.set('Content-Length', String(last - first + 1));
 
   let firstPiece: GatheredPiece;
   try {
-    [firstPiece] = await Promise.all([gatherer.piece(indexes[0]!), gatherer.versionProven()]);
+    const ready = Promise.all([gatherer.piece(indexes[0]!), gatherer.versionProven()]).then(([p]) => p);
+    ready.catch(() => undefined); // lost to a hand-over: cancelled below
+    const won = await Promise.race([ready, handedOver]);
+    if (won === 'handed-over') {
+      gatherer.cancel();
+      // Peers could not help and nothing was served: the page's own request, as the browser made it.
+      if (direct) return direct(request, onDone);
+    }
+    firstPiece = won === 'handed-over' ? await ready : won;
   } catch (error) {
     gatherer.cancel();
     onDone(null);

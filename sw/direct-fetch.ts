@@ -1,0 +1,139 @@
+/**
+ * "No peers, no detour" (issue 14): the page's own request goes to the network as the browser
+ * made it (its destination and priority kept), the page gets that answer streamed as it arrives,
+ * and a copy of the body is cut into pieces, each checked against the manifest and stored when
+ * it matches, so this visitor still becomes a seeder.
+ *
+ * Why one version per response still holds: the page receives the origin's own answer, exactly
+ * as it would without a worker; nothing of ours is stitched into it. Its bytes are unverified
+ * while they pass, and that is why only pieces whose SHA-256 matches the manifest are ever stored
+ * (and so shared). A piece that does not match, or a size that differs, means a deploy changed
+ * the file: nothing more is stored, and `onAssetChanged` follows the rules of sw/gather-pieces.ts
+ * (the asset is passed through for the rest of the worker's life, the worker asks for its update).
+ */
+import { PieceCutter } from '../protocol/piece-cutter.ts';
+
+export interface DirectDeps {
+  /** The page's request, as it is, to the network. */
+  fetch(request: Request): Promise<Response>;
+  verify(data: Uint8Array, expectedHex: string): Promise<boolean>;
+  writePiece(hash: string, index: number, data: ArrayBuffer): Promise<boolean>;
+  onAssetChanged(hash: string): void;
+}
+
+export interface DirectAsset {
+  hash: string;
+  size: number;
+  pieces: readonly string[];
+}
+
+/** What passed through: file bytes read from the answer, pieces stored, whether it proved another version. */
+export interface DirectOutcome {
+  status: number;
+  bytes: number;
+  stored: number;
+  changed: boolean;
+  /** ms from the request to the answer's headers, then to its last byte. */
+  firstByteMs: number;
+  bodyMs: number;
+}
+
+/**
+ * Fetches `request` and resolves with the network's response (body streaming to the page).
+ * `onDone` is called once, when the stored copy has been read to its end (or given up on):
+ * `null` when the fetch itself failed. Rejects as fetch does (the page sees a network error).
+ */
+export async function fetchDirect(
+  request: Request,
+  asset: DirectAsset,
+  pieceSize: number,
+  deps: DirectDeps,
+  onDone: (outcome: DirectOutcome | null) => void,
+): Promise<Response> {
+  const started = Date.now();
+  let response: Response;
+  try {
+    response = await deps.fetch(request);
+  } catch (error) {
+    onDone(null);
+    throw error;
+  }
+  const firstByteMs = Date.now() - started;
+  const offset = fileOffset(response, asset.size);
+  if (offset === 'changed') deps.onAssetChanged(asset.hash);
+  if (typeof offset !== 'number' || !response.body) {
+    onDone({ status: response.status, bytes: 0, stored: 0, changed: offset === 'changed', firstByteMs, bodyMs: 0 });
+    return response;
+  }
+  const [toPage, toStore] = response.body.tee();
+  void storeCopy(toStore, offset, response.status === 200, asset, pieceSize, deps).then((r) =>
+    onDone({ status: response.status, ...r, firstByteMs, bodyMs: Date.now() - started - firstByteMs }),
+  );
+  return new Response(toPage, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * The file offset of the answer's first body byte, `changed` when the answer is provably another
+ * version of the file (its size), or null when it carries nothing to store (a refusal, a 304...).
+ */
+function fileOffset(response: Response, size: number): number | 'changed' | null {
+  if (response.status === 200) {
+    const length = response.headers.get('content-length');
+    const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    // A compressed body's Content-Length counts encoded bytes; the body we read is decoded.
+    if (length !== null && !encoded && Number(length) !== size) return 'changed';
+    return 0;
+  }
+  if (response.status === 206) {
+    const m = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(response.headers.get('content-range') ?? '');
+    if (!m) return null;
+    if (m[3] !== '*' && Number(m[3]) !== size) return 'changed';
+    return Number(m[1]);
+  }
+  return null;
+}
+
+async function storeCopy(
+  body: ReadableStream<Uint8Array>,
+  offset: number,
+  /** A 200: the whole file, so its length must be the manifest's. */
+  whole: boolean,
+  asset: DirectAsset,
+  pieceSize: number,
+  deps: DirectDeps,
+): Promise<{ bytes: number; stored: number; changed: boolean }> {
+  const reader = body.getReader();
+  let bytes = 0;
+  let stored = 0;
+  let changed = false;
+  // The first whole piece in the answer: a range starting mid-piece skips to the next boundary.
+  const first = Math.ceil(offset / pieceSize);
+  const last = asset.pieces.length - 1;
+  const cutter = first <= last && offset < asset.size ? new PieceCutter({ size: asset.size, pieceSize, first, last }, offset) : null;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (!cutter || changed || cutter.complete) continue;
+      for (const piece of cutter.push(value)) {
+        if (!(await deps.verify(piece.data, asset.pieces[piece.index] ?? ''))) {
+          changed = true;
+          deps.onAssetChanged(asset.hash);
+          break;
+        }
+        if (await deps.writePiece(asset.hash, piece.index, piece.data.buffer as ArrayBuffer).catch(() => false)) stored++;
+      }
+    }
+    // A 200 of another length (a compressed answer has no length to check before its body).
+    if (!changed && whole && bytes !== asset.size) {
+      changed = true;
+      deps.onAssetChanged(asset.hash);
+    }
+  } catch {
+    // The connection broke: the page's copy fails the same way; what was verified stays stored.
+  } finally {
+    reader.releaseLock();
+  }
+  return { bytes, stored, changed };
+}
