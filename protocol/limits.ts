@@ -270,6 +270,12 @@ export const HEDGE_MARGIN = 2;
 export const HEDGE_MIN_MS = 150;
 export const HEDGE_MAX_MS = 1_500;
 export const HEDGE_PEER_FIRST_PIECE_MS = 300;
+/**
+ * The same when no page bridge is ready yet (a page just navigated to: its bridge script loads,
+ * connects to signaling and sets up WebRTC before a first piece; 330-350 ms on loopback in
+ * bench/RESULTS.md's page-speed navigations), measured apart from the warm case.
+ */
+export const HEDGE_PEER_COLD_FIRST_PIECE_MS = 500;
 export const HEDGE_PEER_BYTES_PER_MS = 1_000;
 /**
  * A gap between two peer pieces longer than HEDGE_STALL_PIECES pieces at the peers' measured

@@ -115,6 +115,16 @@ function waitForHello(clientId: string, ms: number): Promise<boolean> {
 }
 
 /**
+ * Whether a bridge that does P2P is ready now, for `clientId` or in another window (as readyBridge
+ * would pick it): a request that must wait for one first gets a cold hedge delay (sw/hedge-policy.ts).
+ */
+export function bridgeReadyNow(clientId: string): boolean {
+  if (clients.get(clientId)?.p2p === false) return false;
+  for (const info of clients.values()) if (info.bridge === 'ready' && info.p2p) return true;
+  return false;
+}
+
+/**
  * A window whose bridge listens and does P2P: the requesting one, else another such one. With
  * none, an `urgent` request (small and render-blocking: serve-deps.ts) goes to the origin at once;
  * any other waits briefly for the requesting window's bridge, but only when that bridge is on its

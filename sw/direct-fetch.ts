@@ -13,6 +13,9 @@
  */
 import { PieceCutter } from '../protocol/piece-cutter.ts';
 
+/** Said by every answer of the worker: where its first bytes came from (serve-asset.ts re-exports it). */
+export const SOURCE_HEADER = 'x-peer-connect-source';
+
 export interface DirectDeps {
   /** The page's request, as it is, to the network. */
   fetch(request: Request): Promise<Response>;
@@ -69,7 +72,10 @@ export async function fetchDirect(
   void storeCopy(toStore, offset, response.status === 200, asset, pieceSize, deps).then((r) =>
     onDone({ status: response.status, ...r, firstByteMs, bodyMs: Date.now() - started - firstByteMs }),
   );
-  return new Response(toPage, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // The origin's own headers, and ours saying where the bytes came from (as every answer of ours does).
+  const headers = new Headers(response.headers);
+  headers.set(SOURCE_HEADER, 'origin');
+  return new Response(toPage, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**

@@ -37,6 +37,8 @@ export interface GatherDeps {
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
   /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
   onAssetChanged?(hash: string): void;
+  /** Whether a page bridge is ready now (else the wait includes its start-up: a cold hedge delay). */
+  bridgeReady?(): boolean;
   /** Fixed hedge delays (tests); otherwise learned from `speeds` (sw/hedge-policy.ts). */
   timeouts?: Partial<HedgeDelays>;
   /** What this worker measured of peers and origin: read for the hedge delays, fed by every gather. */
@@ -65,7 +67,10 @@ export class PieceGatherer {
   private readonly deadline: Deadline;
   private readonly controller = new AbortController();
   private finished = false;
-  private readonly limits: HedgeDelays;
+  private limits: HedgeDelays;
+  private readonly gatherBytes: number;
+  /** Peers were asked with no bridge ready: the first piece's time is a cold sample. */
+  private cold = false;
   private readonly speeds: SourceSpeeds;
   /** When peers were asked (timers' clock), and when their first piece came: for the speeds. */
   private peersAskedAt = -1;
@@ -115,6 +120,7 @@ export class PieceGatherer {
       const span = pieceSpan(i, asset.size, pieceSize);
       bytes += span.end - span.start;
     }
+    this.gatherBytes = bytes;
     this.limits = { ...hedgeDelays(this.speeds, bytes, pieceSize), ...deps.timeouts };
     this.deadline = new Deadline(deps.timers ?? timerClock, () => this.hedge());
     this.handOverPromise = new Promise<void>((resolve) => (this.handOver = resolve));
@@ -235,6 +241,8 @@ export class PieceGatherer {
     const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
     const timers = this.deps.timers ?? timerClock;
     this.peersAskedAt = timers.now();
+    this.cold = this.deps.bridgeReady ? !this.deps.bridgeReady() : false;
+    this.limits = { ...hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold), ...this.deps.timeouts };
     // Armed before the bridge is found: waiting for a page's bridge to say hello counts too.
     this.arm(this.limits.firstMs);
     const session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
@@ -327,7 +335,7 @@ export class PieceGatherer {
     const now = (this.deps.timers ?? timerClock).now();
     if (this.peerFirstAt < 0) {
       this.peerFirstAt = now;
-      if (this.peersAskedAt >= 0) this.speeds.peerFirstPiece(now - this.peersAskedAt);
+      if (this.peersAskedAt >= 0) this.speeds.peerFirstPiece(now - this.peersAskedAt, this.cold);
       return;
     }
     this.peerBytesAfterFirst += bytes;

@@ -2,10 +2,11 @@
  * When the worker stops waiting for peers and asks the origin, and which requests never wait at
  * all. Pure: the worker feeds it what it measured (sw/serve-deps.ts) and asks it per gather.
  *
- * The rule (issue 14, "Race, don't wait"): a request waits for peers only as long as peers have
- * been seen to need for a first piece, times a margin, and never longer than the origin has been
- * seen to need for the whole asset (then waiting cannot pay off), within [HEDGE_MIN_MS,
- * HEDGE_MAX_MS]. Then the origin is asked for what peers have not delivered while peers keep
+ * The rule (issue 14, "Race, don't wait"): a request waits for peers as long as peers have been
+ * seen to need for a first piece; up to HEDGE_MARGIN times that when the origin has been seen to
+ * need longer than that for the whole request (waiting longer cannot pay off); within
+ * [HEDGE_MIN_MS, HEDGE_MAX_MS]. Peers always get their expected time: on a fast origin, a
+ * shorter wait would leave them nothing, and the swarm's offload is the product's reason to be. Then the origin is asked for what peers have not delivered while peers keep
  * sending: whichever verified piece comes first is used. Between pieces the same: a gap longer
  * than a few pieces' worth of the peers' measured rate hedges the rest. Until something is
  * measured, HEDGE_PEER_FIRST_PIECE_MS and HEDGE_PEER_BYTES_PER_MS stand in (conservative: they
@@ -16,6 +17,7 @@ import {
   HEDGE_MAX_MS,
   HEDGE_MIN_MS,
   HEDGE_PEER_BYTES_PER_MS,
+  HEDGE_PEER_COLD_FIRST_PIECE_MS,
   HEDGE_PEER_FIRST_PIECE_MS,
   HEDGE_STALL_MIN_MS,
   HEDGE_STALL_PIECES,
@@ -47,13 +49,15 @@ export class Ewma {
 /** What this worker has measured of each source: ms to a first piece / byte, bytes per ms after it. */
 export class SourceSpeeds {
   readonly peerFirstPieceMs = new Ewma();
+  /** The same, for gathers that started with no bridge ready (a page's bridge still starting). */
+  readonly peerColdFirstPieceMs = new Ewma();
   readonly peerBytesPerMs = new Ewma();
   readonly originFirstByteMs = new Ewma();
   readonly originBytesPerMs = new Ewma();
 
-  /** A gather's first peer piece came `ms` after peers were asked. */
-  peerFirstPiece(ms: number): void {
-    this.peerFirstPieceMs.add(ms);
+  /** A gather's first peer piece came `ms` after peers were asked; `cold`: no bridge was ready then. */
+  peerFirstPiece(ms: number, cold = false): void {
+    (cold ? this.peerColdFirstPieceMs : this.peerFirstPieceMs).add(ms);
   }
 
   /** Peers delivered `bytes` in `ms` after their first piece (ignored below one piece's time). */
@@ -78,19 +82,22 @@ export interface HedgeDelays {
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /**
- * The hedge delays for a gather of `bytes` bytes in pieces of `pieceSize`, from what was measured.
- * `firstMs` = min(peer first piece × HEDGE_MARGIN, origin's whole-gather time) within
+ * The hedge delays for a gather of `bytes` bytes in pieces of `pieceSize`, from what was measured;
+ * `cold` when no page bridge is ready yet (its own first-piece figures and default).
+ * `firstMs` = max(peer first piece, min(peer first piece × HEDGE_MARGIN, origin's whole-gather time)) within
  * [HEDGE_MIN_MS, HEDGE_MAX_MS]; `stallMs` = HEDGE_STALL_PIECES pieces at the peers' rate × margin,
  * within [HEDGE_STALL_MIN_MS, HEDGE_MAX_MS]. All in ms.
  */
-export function hedgeDelays(speeds: SourceSpeeds, bytes: number, pieceSize: number): HedgeDelays {
-  const peerFirst = speeds.peerFirstPieceMs.value ?? HEDGE_PEER_FIRST_PIECE_MS;
+export function hedgeDelays(speeds: SourceSpeeds, bytes: number, pieceSize: number, cold = false): HedgeDelays {
+  const peerFirst = cold
+    ? (speeds.peerColdFirstPieceMs.value ?? HEDGE_PEER_COLD_FIRST_PIECE_MS)
+    : (speeds.peerFirstPieceMs.value ?? HEDGE_PEER_FIRST_PIECE_MS);
   const peerRate = speeds.peerBytesPerMs.value ?? HEDGE_PEER_BYTES_PER_MS;
   let wait = peerFirst * HEDGE_MARGIN;
   const originFirst = speeds.originFirstByteMs.value;
   const originRate = speeds.originBytesPerMs.value;
   if (originFirst !== undefined && originRate !== undefined && originRate > 0) {
-    wait = Math.min(wait, originFirst + bytes / originRate);
+    wait = Math.max(peerFirst, Math.min(wait, originFirst + bytes / originRate));
   }
   const stall = ((HEDGE_STALL_PIECES * Math.min(pieceSize, bytes)) / Math.max(peerRate, 1e-3)) * HEDGE_MARGIN;
   return {

@@ -13,6 +13,7 @@ import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import { GATHER_WINDOW_PIECES } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
+import { SOURCE_HEADER } from './direct-fetch.ts';
 import { isGatherError } from './gather-errors.ts';
 import type { GatherDeps, GatheredPiece } from './gather-pieces.ts';
 import { isCritical } from './hedge-policy.ts';
@@ -37,7 +38,7 @@ export interface ServeOutcome {
   ms: number;
 }
 
-export const SOURCE_HEADER = 'x-peer-connect-source';
+export { SOURCE_HEADER };
 
 export async function serveAsset(
   request: Request,
@@ -68,7 +69,9 @@ export async function serveAsset(
   const indexes = piecesForRange(first, last, pieceSize);
   const direct = deps.direct?.bind(deps);
   const gatherer = new WindowedGatherer(asset, request.url, pieceSize, indexes, deps, GATHER_WINDOW_PIECES, {
-    mayHandOver: direct !== undefined,
+    // A Range request (media, a script's partial read) stays in Range runs of whole pieces: its
+    // own answer may hold no whole piece to store, and its priority is rarely the page's render.
+    mayHandOver: direct !== undefined && !request.headers.has('range'),
     critical: isCritical(request.destination),
   });
   gatherer.start();

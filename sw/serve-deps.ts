@@ -6,6 +6,7 @@
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import { bridgeReadyNow } from './client-registry.ts';
 import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
 import { realFetch } from './real-fetch.ts';
@@ -49,28 +50,33 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     fetchOrigin: (u, init) => realFetch(u, init),
     passThrough: (r) => realFetch(r),
     speeds: runtime.speeds,
-    direct: (request, onDone) =>
-      fetchDirect(
-        request,
-        asset,
-        runtime.pieceSize,
-        {
-          fetch: (r) => realFetch(r),
-          verify: matchesHash,
-          writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
-          onAssetChanged: (hash) => runtime.onAssetChanged(hash),
-        },
-        (outcome) => {
-          if (outcome && outcome.bytes > 0) runtime.speeds.origin(outcome.firstByteMs, outcome.bytes, outcome.bodyMs);
-          onDone(
-            outcome && {
-              bytes: { peer: 0, origin: outcome.bytes, cache: 0 },
-              status: outcome.status,
-              ms: outcome.firstByteMs + outcome.bodyMs,
+    bridgeReady: () => bridgeReadyNow(clientId),
+    // A torrent asset is stored by WebTorrent in the bridge: the network's answer would leave this
+    // visitor nothing to seed, so its requests go through the bridge (web seed, then peers).
+    direct: inTorrent
+      ? undefined
+      : (request, onDone) =>
+          fetchDirect(
+            request,
+            asset,
+            runtime.pieceSize,
+            {
+              fetch: (r) => realFetch(r),
+              verify: matchesHash,
+              writePiece: (hash, index, data) => store.writePiece(hash, index, data),
+              onAssetChanged: (hash) => runtime.onAssetChanged(hash),
             },
-          );
-        },
-      ),
+            (outcome) => {
+              if (outcome && outcome.bytes > 0) runtime.speeds.origin(outcome.firstByteMs, outcome.bytes, outcome.bodyMs);
+              onDone(
+                outcome && {
+                  bytes: { peer: 0, origin: outcome.bytes, cache: 0 },
+                  status: outcome.status,
+                  ms: outcome.firstByteMs + outcome.bodyMs,
+                },
+              );
+            },
+          ),
     onAssetChanged: (hash) => runtime.onAssetChanged(hash),
   };
 }

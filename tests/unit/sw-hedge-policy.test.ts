@@ -9,6 +9,7 @@ import {
   HEDGE_MAX_MS,
   HEDGE_MIN_MS,
   HEDGE_PEER_BYTES_PER_MS,
+  HEDGE_PEER_COLD_FIRST_PIECE_MS,
   HEDGE_PEER_FIRST_PIECE_MS,
   HEDGE_STALL_MIN_MS,
   HEDGE_STALL_PIECES,
@@ -54,19 +55,30 @@ describe('hedgeDelays', () => {
     assert.equal(hedgeDelays(quick, 10 * PIECE, PIECE).firstMs, HEDGE_MIN_MS);
   });
 
+  it('no bridge ready yet: the cold figures, measured apart', () => {
+    const s = new SourceSpeeds();
+    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE, true).firstMs, HEDGE_PEER_COLD_FIRST_PIECE_MS * HEDGE_MARGIN);
+    s.peerFirstPiece(100);
+    s.peerFirstPiece(400, true);
+    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE, true).firstMs, 400 * HEDGE_MARGIN);
+    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE).firstMs, 100 * HEDGE_MARGIN, 'a cold sample leaves the warm figure alone');
+  });
+
   it('slow peers measured: never past the ceiling', () => {
     const s = new SourceSpeeds();
     s.peerFirstPiece(5_000);
     assert.equal(hedgeDelays(s, 10 * PIECE, PIECE).firstMs, HEDGE_MAX_MS);
   });
 
-  it('an origin measured to deliver the whole request sooner than peers start: no longer wait than that', () => {
+  it('the margin only while the origin would not have finished: peers always get their expected time', () => {
     const s = new SourceSpeeds();
     s.peerFirstPiece(400); // × margin = 800
     s.origin(100, 1_000_000, 1_000); // 100 ms to first byte, 1,000 bytes/ms
-    // 200,000 bytes: 100 + 200 = 300 ms from the origin
-    assert.equal(hedgeDelays(s, 200_000, PIECE).firstMs, 300);
-    // a large request: the origin needs longer than peers' 800, so the peers' wait stands
+    // 500,000 bytes: 100 + 500 = 600 ms from the origin: no use waiting past it
+    assert.equal(hedgeDelays(s, 500_000, PIECE).firstMs, 600);
+    // 20,000 bytes: the origin would take 120 ms, but peers still get their 400
+    assert.equal(hedgeDelays(s, 20_000, PIECE).firstMs, 400);
+    // a large request: the origin needs longer than 800, so the full margin stands
     assert.equal(hedgeDelays(s, 4_000_000, PIECE).firstMs, 800);
   });
 
