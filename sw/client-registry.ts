@@ -115,14 +115,14 @@ function waitForHello(clientId: string, ms: number): Promise<boolean> {
 }
 
 /**
- * Whether a bridge that does P2P is ready now, for `clientId` or in another window (as readyBridge
- * would pick it): a request that must wait for one first gets a cold hedge delay (sw/hedge-policy.ts).
+ * Whether the requesting window's own bridge is ready now: if not, its first piece includes the
+ * bridge's start-up, and the request gets a cold hedge delay (sw/hedge-policy.ts). Only its own:
+ * the map still holds the page a navigation just left until the next window listing forgets it.
  */
-export function bridgeReadyNow(clientId: string): boolean {
-  if (clients.get(clientId)?.p2p === false) return false;
-  for (const info of clients.values()) if (info.bridge === 'ready' && info.p2p) return true;
-  return false;
-}
+export const bridgeReadyNow = (clientId: string): boolean => {
+  const info = clients.get(clientId);
+  return info?.bridge === 'ready' && info.p2p;
+};
 
 /**
  * A window whose bridge listens and does P2P: the requesting one, else another such one. With

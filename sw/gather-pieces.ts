@@ -19,6 +19,9 @@ import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
 
+/** Why a gather handed the page's request to the network (see PieceGatherer.handedOver). */
+export type HandOverReason = 'critical' | 'no-bridge' | 'no-peers' | 'hedge';
+
 export interface GatheredPiece {
   index: number;
   data: Uint8Array;
@@ -168,9 +171,13 @@ export class PieceGatherer {
     );
   }
 
+  /** Why this gather handed over (for the response's `x-peer-connect-why` header). */
+  handOverReason: HandOverReason | null = null;
+
   /** Hands the request over (true), or does nothing (false) when this gather may not. */
-  private tryHandOver(): boolean {
+  private tryHandOver(reason: HandOverReason): boolean {
     if (!this.canHandOver()) return false;
+    this.handOverReason = reason;
     this.finish();
     this.handOver();
     return true;
@@ -207,7 +214,7 @@ export class PieceGatherer {
     }
     if (missing.length === 0) return;
     if (this.options.critical) {
-      if (!this.tryHandOver()) this.fromOrigin(missing);
+      if (!this.tryHandOver('critical')) this.fromOrigin(missing);
       return;
     }
     await this.fromPeers(missing);
@@ -240,11 +247,11 @@ export class PieceGatherer {
     for (const i of missing) this.setState(this.slots.get(i)!, 'peer');
     const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
     const timers = this.deps.timers ?? timerClock;
-    this.peersAskedAt = timers.now();
     this.cold = this.deps.bridgeReady ? !this.deps.bridgeReady() : false;
     this.limits = { ...hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold), ...this.deps.timeouts };
-    // Armed before the bridge is found: waiting for a page's bridge to say hello counts too.
-    this.arm(this.limits.firstMs);
+    // A page's bridge that is still starting is waited for (≤ BRIDGE_HELLO_TIMEOUT_MS, in
+    // client-registry.ts) before the hedge delay starts: until it says hello no peer can be asked,
+    // and the cold delay then covers its signaling and WebRTC set-up.
     const session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
     if (this.finished) {
       session?.close();
@@ -252,9 +259,36 @@ export class PieceGatherer {
     }
     this.session = session;
     if (!session) {
-      this.deadline.clear();
-      if (!this.tryHandOver()) this.fromOrigin(this.pending('peer'));
+      if (!this.tryHandOver('no-bridge')) this.fromOrigin(this.pending('peer'));
+      return;
     }
+    this.peersAskedAt = timers.now();
+    const ahead = this.speeds.peerBacklogBytes;
+    this.owed = this.pendingBytes('peer');
+    this.speeds.backlog(this.owed);
+    if (!this.deps.timeouts?.firstMs)
+      this.limits.firstMs = hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold, ahead).firstMs;
+    // Unless a reply already settled it (a fake bridge can answer before this line runs).
+    if (this.expectedFromPeers > 0 && this.peerFirstAt < 0) this.arm(this.limits.firstMs);
+  }
+
+  /** Bytes of this gather counted in the worker's peer backlog (SourceSpeeds.peerBacklogBytes). */
+  private owed = 0;
+
+  private pendingBytes(state: Slot['state']): number {
+    let n = 0;
+    for (const i of this.pending(state)) {
+      const span = pieceSpan(i, this.asset.size, this.pieceSize);
+      n += span.end - span.start;
+    }
+    return n;
+  }
+
+  /** Takes `bytes` (or all this gather still counts) out of the worker's peer backlog. */
+  private unowe(bytes = this.owed): void {
+    const n = Math.min(bytes, this.owed);
+    this.owed -= n;
+    this.speeds.backlog(-n);
   }
 
   private arm(ms: number): void {
@@ -268,16 +302,18 @@ export class PieceGatherer {
    */
   private hedge(): void {
     this.deadline.clear();
-    if (this.tryHandOver()) return;
+    this.unowe();
+    if (this.tryHandOver('hedge')) return;
     this.fromOrigin(this.pending('peer'));
   }
 
   /** Peers cannot help (`no-peers`): the same as a hedge, without waiting. */
   private abandonPeers(): void {
     this.deadline.clear();
+    this.unowe();
     this.session?.close();
     this.session = null;
-    if (this.tryHandOver()) return;
+    if (this.tryHandOver('no-peers')) return;
     this.fromOrigin(this.pending('peer'));
   }
 
@@ -308,6 +344,7 @@ export class PieceGatherer {
         const state = this.slots.get(reply.index)?.state;
         if (state !== 'peer' && state !== 'origin') return; // the origin won the race meanwhile
         this.measurePeer(reply.data.byteLength);
+        this.unowe(reply.data.byteLength);
         this.resolve(reply.index, new Uint8Array(reply.data), sourceOf(reply.peerId));
         this.store(reply.index, reply.data);
         // Nothing left for peers alone: no more hedging; the session stays for pieces the origin races.
@@ -469,6 +506,7 @@ export class PieceGatherer {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.unowe();
     this.deadline.clear();
     this.session?.close();
     this.session = null;

@@ -54,6 +54,17 @@ export class SourceSpeeds {
   readonly peerBytesPerMs = new Ewma();
   readonly originFirstByteMs = new Ewma();
   readonly originBytesPerMs = new Ewma();
+  /**
+   * Bytes this worker has asked peers for and not yet received, over every open gather: a request
+   * asked while others are in flight waits behind them on the same links (PIECES_IN_FLIGHT_PER_PEER),
+   * so its first piece comes that much later.
+   */
+  peerBacklogBytes = 0;
+
+  /** Changes the backlog by `delta` bytes (never below 0). */
+  backlog(delta: number): void {
+    this.peerBacklogBytes = Math.max(0, this.peerBacklogBytes + delta);
+  }
 
   /** A gather's first peer piece came `ms` after peers were asked; `cold`: no bridge was ready then. */
   peerFirstPiece(ms: number, cold = false): void {
@@ -83,21 +94,28 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
 
 /**
  * The hedge delays for a gather of `bytes` bytes in pieces of `pieceSize`, from what was measured;
- * `cold` when no page bridge is ready yet (its own first-piece figures and default).
+ * `cold` when no page bridge is ready yet (its own first-piece figures and default); `aheadBytes`:
+ * bytes asked of peers by other gathers and not yet received (SourceSpeeds.peerBacklogBytes), added
+ * to the expected first-piece time at the peers' rate.
  * `firstMs` = max(peer first piece, min(peer first piece × HEDGE_MARGIN, origin's whole-gather time)) within
  * [HEDGE_MIN_MS, HEDGE_MAX_MS]; `stallMs` = HEDGE_STALL_PIECES pieces at the peers' rate × margin,
  * within [HEDGE_STALL_MIN_MS, HEDGE_MAX_MS]. All in ms.
  */
-export function hedgeDelays(speeds: SourceSpeeds, bytes: number, pieceSize: number, cold = false): HedgeDelays {
+export function hedgeDelays(speeds: SourceSpeeds, bytes: number, pieceSize: number, cold = false, aheadBytes = 0): HedgeDelays {
+  // Cold: never below the default. A sample counts only what came before the hedge cut it off,
+  // and pages whose bridge was already connected answer a "cold" request fast: learned alone, the
+  // figure falls below a real navigation's start-up and hands its images to the origin.
   const peerFirst = cold
-    ? (speeds.peerColdFirstPieceMs.value ?? HEDGE_PEER_COLD_FIRST_PIECE_MS)
+    ? Math.max(HEDGE_PEER_COLD_FIRST_PIECE_MS, speeds.peerColdFirstPieceMs.value ?? 0)
     : (speeds.peerFirstPieceMs.value ?? HEDGE_PEER_FIRST_PIECE_MS);
   const peerRate = speeds.peerBytesPerMs.value ?? HEDGE_PEER_BYTES_PER_MS;
-  let wait = peerFirst * HEDGE_MARGIN;
+  // What is queued ahead of this request on the same links comes first, at the peers' rate.
+  const expected = peerFirst + aheadBytes / Math.max(peerRate, 1e-3);
+  let wait = expected * HEDGE_MARGIN;
   const originFirst = speeds.originFirstByteMs.value;
   const originRate = speeds.originBytesPerMs.value;
   if (originFirst !== undefined && originRate !== undefined && originRate > 0) {
-    wait = Math.max(peerFirst, Math.min(wait, originFirst + bytes / originRate));
+    wait = Math.max(expected, Math.min(wait, originFirst + bytes / originRate));
   }
   const stall = ((HEDGE_STALL_PIECES * Math.min(pieceSize, bytes)) / Math.max(peerRate, 1e-3)) * HEDGE_MARGIN;
   return {

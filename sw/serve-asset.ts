@@ -39,6 +39,21 @@ export interface ServeOutcome {
 }
 
 export { SOURCE_HEADER };
+/** On an answer handed to the network: why peers were not used (`critical`, `no-bridge`, `no-peers`, `hedge`). */
+export const WHY_HEADER = 'x-peer-connect-why';
+
+/** `response` with one more header (a fetch answer's headers are immutable). */
+function withHeader(response: Response, name: string, value: string | null): Response {
+  if (value === null) return response;
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
 
 export async function serveAsset(
   request: Request,
@@ -75,7 +90,11 @@ export async function serveAsset(
     critical: isCritical(request.destination),
   });
   gatherer.start();
-  const handedOver = gatherer.handedOver().then(() => 'handed-over' as const);
+  let why: string | null = null;
+  const handedOver = gatherer.handedOver().then((reason) => {
+    why = reason;
+    return 'handed-over' as const;
+  });
   const status = range ? 206 : 200;
   if (range) headers.set('Content-Range', `bytes ${first}-${last}/${asset.size}`);
   headers.set('Content-Length', String(last - first + 1));
@@ -88,7 +107,7 @@ export async function serveAsset(
     if (won === 'handed-over') {
       gatherer.cancel();
       // Peers could not help and nothing was served: the page's own request, as the browser made it.
-      if (direct) return direct(request, onDone);
+      if (direct) return direct(request, onDone).then((r) => withHeader(r, WHY_HEADER, why));
     }
     firstPiece = won === 'handed-over' ? await ready : won;
   } catch (error) {

@@ -8,7 +8,7 @@
  */
 import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
-import { type GatherDeps, type GatheredPiece, PieceGatherer } from './gather-pieces.ts';
+import { type GatherDeps, type GatheredPiece, type HandOverReason, PieceGatherer } from './gather-pieces.ts';
 
 export class WindowedGatherer {
   private readonly windows = new Map<number, PieceGatherer>();
@@ -62,9 +62,9 @@ export class WindowedGatherer {
    * handed to the network as the page made it (a longer one, a video, is read at playback speed,
    * and its stored copy would have to be read as fast).
    */
-  handedOver(): Promise<void> {
+  handedOver(): Promise<HandOverReason | null> {
     const first = this.open(0);
-    return first ? first.handedOver() : new Promise<void>(() => undefined);
+    return first ? first.handedOver().then(() => first.handOverReason) : new Promise<never>(() => undefined);
   }
 
   /** Every window, open or still to come, now serves a version the page has started to receive. */

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
+import { SourceSpeeds } from '../../sw/hedge-policy.ts';
 import { type ServeDeps, type ServeOutcome, SOURCE_HEADER, serveAsset } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
 import { FakeClock, settleTasks } from './support/fake-clock.ts';
@@ -676,5 +677,38 @@ describe('WindowedGatherer: a long range window by window', () => {
     await sleep(150);
     assert.equal(bridge.closed, true);
     assert.equal(origin.bytesSent, 0);
+  });
+});
+
+describe('PieceGatherer: hedge delays from what the worker measured', () => {
+  it('a request asked while another waits on peers gets a longer first-piece delay; the backlog empties as pieces come', T, async () => {
+    const f = await makeAsset(SIZE);
+    const speeds = new SourceSpeeds();
+    const clock = new FakeClock(0);
+    const silent = new FakeBridge(() => [], clock);
+    const first = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), {
+      ...deps(new MemStore(f.asset.hash), new FakeOrigin(f), silent),
+      speeds,
+      timers: clock,
+    });
+    void first.start();
+    await clock.advanceSettled(0);
+    assert.equal(speeds.peerBacklogBytes, SIZE, 'the first gather owes its whole size');
+    const bridge = new FakeBridge((pieces) => pieces.map((i, k) => ({ at: k + 1, reply: pieceReply(f, i) })), clock);
+    const second = new PieceGatherer(f.asset, URL_, PIECE, [0], {
+      ...deps(new MemStore(f.asset.hash), new FakeOrigin(f), bridge),
+      speeds,
+      timers: clock,
+    });
+    void second.start();
+    await clock.advanceSettled(0);
+    assert.ok(
+      second.delays.firstMs > first.delays.firstMs,
+      `${second.delays.firstMs} ms after ${SIZE} B ahead, ${first.delays.firstMs} ms with none`,
+    );
+    await clock.advanceSettled(5);
+    assert.equal((await second.piece(0)).source, 'peer');
+    first.cancel();
+    assert.equal(speeds.peerBacklogBytes, 0, 'delivered and cancelled gathers owe nothing');
   });
 });

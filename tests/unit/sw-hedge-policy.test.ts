@@ -39,29 +39,39 @@ describe('Ewma', () => {
   });
 });
 
+const within = (v: number, lo: number, hi: number): number => Math.round(Math.min(hi, Math.max(lo, v)));
+
 describe('hedgeDelays', () => {
   it('nothing measured: the documented defaults', () => {
     const d = hedgeDelays(new SourceSpeeds(), 10 * PIECE, PIECE);
-    assert.equal(d.firstMs, HEDGE_PEER_FIRST_PIECE_MS * HEDGE_MARGIN);
-    assert.equal(d.stallMs, Math.round(((HEDGE_STALL_PIECES * PIECE) / HEDGE_PEER_BYTES_PER_MS) * HEDGE_MARGIN));
+    assert.equal(d.firstMs, within(HEDGE_PEER_FIRST_PIECE_MS * HEDGE_MARGIN, HEDGE_MIN_MS, HEDGE_MAX_MS));
+    assert.equal(
+      d.stallMs,
+      within(((HEDGE_STALL_PIECES * PIECE) / HEDGE_PEER_BYTES_PER_MS) * HEDGE_MARGIN, HEDGE_STALL_MIN_MS, HEDGE_MAX_MS),
+    );
   });
 
   it('fast peers measured: the wait shrinks to their first-piece time × margin, never under the floor', () => {
     const s = new SourceSpeeds();
-    s.peerFirstPiece(100);
-    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE).firstMs, 100 * HEDGE_MARGIN);
+    s.peerFirstPiece(400);
+    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE).firstMs, within(400 * HEDGE_MARGIN, HEDGE_MIN_MS, HEDGE_MAX_MS));
     const quick = new SourceSpeeds();
     quick.peerFirstPiece(5);
     assert.equal(hedgeDelays(quick, 10 * PIECE, PIECE).firstMs, HEDGE_MIN_MS);
   });
 
-  it('no bridge ready yet: the cold figures, measured apart', () => {
+  it('no bridge ready yet: the cold figure, never below its default, measured apart from the warm one', () => {
     const s = new SourceSpeeds();
-    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE, true).firstMs, HEDGE_PEER_COLD_FIRST_PIECE_MS * HEDGE_MARGIN);
-    s.peerFirstPiece(100);
-    s.peerFirstPiece(400, true);
-    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE, true).firstMs, 400 * HEDGE_MARGIN);
-    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE).firstMs, 100 * HEDGE_MARGIN, 'a cold sample leaves the warm figure alone');
+    const cold = within(HEDGE_PEER_COLD_FIRST_PIECE_MS * HEDGE_MARGIN, HEDGE_MIN_MS, HEDGE_MAX_MS);
+    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE, true).firstMs, cold);
+    s.peerFirstPiece(400);
+    s.peerFirstPiece(50, true);
+    assert.equal(hedgeDelays(s, 10 * PIECE, PIECE, true).firstMs, cold, 'a fast cold sample does not lower it');
+    assert.equal(
+      hedgeDelays(s, 10 * PIECE, PIECE).firstMs,
+      within(400 * HEDGE_MARGIN, HEDGE_MIN_MS, HEDGE_MAX_MS),
+      'nor touch the warm one',
+    );
   });
 
   it('slow peers measured: never past the ceiling', () => {
@@ -70,16 +80,30 @@ describe('hedgeDelays', () => {
     assert.equal(hedgeDelays(s, 10 * PIECE, PIECE).firstMs, HEDGE_MAX_MS);
   });
 
+  it('bytes already asked of peers by other requests are waited for at the peers rate', () => {
+    const s = new SourceSpeeds();
+    s.peerFirstPiece(200);
+    s.peerRate(1_000_000, 1_000); // 1,000 bytes/ms
+    assert.equal(hedgeDelays(s, PIECE, PIECE, false, 0).firstMs, within(200 * HEDGE_MARGIN, HEDGE_MIN_MS, HEDGE_MAX_MS));
+    // 300,000 bytes ahead: 300 ms more before a first piece can come
+    assert.equal(hedgeDelays(s, PIECE, PIECE, false, 300_000).firstMs, within(500 * HEDGE_MARGIN, HEDGE_MIN_MS, HEDGE_MAX_MS));
+    s.backlog(300_000);
+    s.backlog(-100_000);
+    assert.equal(s.peerBacklogBytes, 200_000);
+    s.backlog(-1_000_000);
+    assert.equal(s.peerBacklogBytes, 0, 'never below 0');
+  });
+
   it('the margin only while the origin would not have finished: peers always get their expected time', () => {
     const s = new SourceSpeeds();
-    s.peerFirstPiece(400); // × margin = 800
+    s.peerFirstPiece(600); // × margin = 1200
     s.origin(100, 1_000_000, 1_000); // 100 ms to first byte, 1,000 bytes/ms
-    // 500,000 bytes: 100 + 500 = 600 ms from the origin: no use waiting past it
-    assert.equal(hedgeDelays(s, 500_000, PIECE).firstMs, 600);
-    // 20,000 bytes: the origin would take 120 ms, but peers still get their 400
-    assert.equal(hedgeDelays(s, 20_000, PIECE).firstMs, 400);
-    // a large request: the origin needs longer than 800, so the full margin stands
-    assert.equal(hedgeDelays(s, 4_000_000, PIECE).firstMs, 800);
+    // 800,000 bytes: 100 + 800 = 900 ms from the origin: no use waiting past it
+    assert.equal(hedgeDelays(s, 800_000, PIECE).firstMs, 900);
+    // 20,000 bytes: the origin would take 120 ms, but peers still get their 600
+    assert.equal(hedgeDelays(s, 20_000, PIECE).firstMs, 600);
+    // a large request: the origin needs longer than 1200, so the full margin stands
+    assert.equal(hedgeDelays(s, 4_000_000, PIECE).firstMs, 1200);
   });
 
   it('stall delay follows the peers measured rate, within its floor and the ceiling', () => {
@@ -90,8 +114,8 @@ describe('hedgeDelays', () => {
     slow.peerRate(100_000, 1_000); // 100 bytes/ms
     assert.equal(hedgeDelays(slow, 10 * PIECE, PIECE).stallMs, HEDGE_MAX_MS);
     const mid = new SourceSpeeds();
-    mid.peerRate(500_000, 1_000); // 500 bytes/ms: 4 pieces in 524 ms, × 2
-    assert.equal(hedgeDelays(mid, 10 * PIECE, PIECE).stallMs, Math.round(((4 * PIECE) / 500) * HEDGE_MARGIN));
+    mid.peerRate(400_000, 1_000); // 400 bytes/ms: 4 pieces in 655 ms, × 2
+    assert.equal(hedgeDelays(mid, 10 * PIECE, PIECE).stallMs, within(((4 * PIECE) / 400) * HEDGE_MARGIN, HEDGE_STALL_MIN_MS, HEDGE_MAX_MS));
   });
 
   it('a request smaller than a piece: the stall delay counts its own size', () => {
