@@ -273,8 +273,9 @@ export const HEDGE_MIN_MS = 300;
 export const HEDGE_MAX_MS = 1_500;
 export const HEDGE_PEER_FIRST_PIECE_MS = 300;
 /**
- * The same, and a floor for what is measured, when the requesting page's bridge is not ready yet
- * (a page just navigated to: after its hello it still connects to signaling and sets up WebRTC;
+ * The same, and a floor for what is measured, when the requesting page's bridge has not delivered
+ * a peer piece yet (a page just navigated to: after its hello it still connects to signaling and
+ * sets up WebRTC;
  * 330-350 ms on loopback in bench/RESULTS.md's page-speed navigations, more than 800 ms on a loaded
  * 2-core machine, where 800 here lost 8-10 points of tests/e2e/offload.test.ts). A floor because a
  * sample counts only what came before the hedge cut it off. A bridge that finds no holder answers
@@ -287,6 +288,13 @@ export const HEDGE_PEER_BYTES_PER_MS = 1_000;
  * rate (× HEDGE_MARGIN), and at least HEDGE_STALL_MIN_MS, hedges the rest to the origin.
  */
 export const HEDGE_STALL_PIECES = 4;
+/**
+ * After a bridge answered `no-peers`, when no peer piece came for this long either, a request whose
+ * page's bridge has not delivered peer pieces yet (a navigation) goes to the network at once
+ * instead of waiting for that bridge to start (sw/hedge-policy.ts SourceSpeeds.expectNoPeers): the
+ * swarm was just seen to hold nothing. After this long without a new `no-peers`, peers are asked again.
+ */
+export const NO_PEERS_MEMORY_MS = 10_000;
 export const HEDGE_STALL_MIN_MS = 600;
 
 /**

@@ -20,7 +20,7 @@ import { readOriginRun } from './origin-run.ts';
 export type Source = 'cache' | 'peer' | 'origin';
 
 /** Why a gather handed the page's request to the network (see PieceGatherer.handedOver). */
-export type HandOverReason = 'critical' | 'no-bridge' | 'no-peers' | 'hedge';
+export type HandOverReason = 'critical' | 'no-bridge' | 'no-peers' | 'no-peers-known' | 'hedge';
 
 export interface GatheredPiece {
   index: number;
@@ -40,8 +40,10 @@ export interface GatherDeps {
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
   /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
   onAssetChanged?(hash: string): void;
-  /** Whether a page bridge is ready now (else the wait includes its start-up: a cold hedge delay). */
-  bridgeReady?(): boolean;
+  /** Whether the page's bridge has delivered peer pieces already (else its start-up is still to come: a cold hedge delay). */
+  bridgeWarm?(): boolean;
+  /** A verified peer piece came (the page's bridge is warm from now on). */
+  onPeerPiece?(): void;
   /** Fixed hedge delays (tests); otherwise learned from `speeds` (sw/hedge-policy.ts). */
   timeouts?: Partial<HedgeDelays>;
   /** What this worker measured of peers and origin: read for the hedge delays, fed by every gather. */
@@ -247,7 +249,9 @@ export class PieceGatherer {
     for (const i of missing) this.setState(this.slots.get(i)!, 'peer');
     const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
     const timers = this.deps.timers ?? timerClock;
-    this.cold = this.deps.bridgeReady ? !this.deps.bridgeReady() : false;
+    this.cold = this.deps.bridgeWarm ? !this.deps.bridgeWarm() : false;
+    // Peers were just seen to hold nothing: do not wait for this page's bridge to start.
+    if (this.cold && this.speeds.expectNoPeers(timers.now()) && this.tryHandOver('no-peers-known')) return;
     this.limits = { ...hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold), ...this.deps.timeouts };
     // A page's bridge that is still starting is waited for (≤ BRIDGE_HELLO_TIMEOUT_MS, in
     // client-registry.ts) before the hedge delay starts: until it says hello no peer can be asked,
@@ -323,6 +327,7 @@ export class PieceGatherer {
       case 'accepted':
         return;
       case 'no-peers':
+        this.speeds.noPeersAnswered((this.deps.timers ?? timerClock).now());
         return this.abandonPeers();
       case 'piece-failed':
         if (this.slots.get(reply.index)?.state === 'peer') this.fromOrigin([reply.index]);
@@ -370,6 +375,8 @@ export class PieceGatherer {
   /** A verified peer piece of `bytes` came now: the peers' first-piece time and rate, for later hedges. */
   private measurePeer(bytes: number): void {
     const now = (this.deps.timers ?? timerClock).now();
+    this.speeds.peerPieceCame(now);
+    if (this.peerFirstAt < 0) this.deps.onPeerPiece?.();
     if (this.peerFirstAt < 0) {
       this.peerFirstAt = now;
       if (this.peersAskedAt >= 0) this.speeds.peerFirstPiece(now - this.peersAskedAt, this.cold);

@@ -21,6 +21,7 @@ import {
   HEDGE_PEER_FIRST_PIECE_MS,
   HEDGE_STALL_MIN_MS,
   HEDGE_STALL_PIECES,
+  NO_PEERS_MEMORY_MS,
 } from '../protocol/limits.ts';
 
 /**
@@ -60,6 +61,28 @@ export class SourceSpeeds {
    * so its first piece comes that much later.
    */
   peerBacklogBytes = 0;
+
+  /** When a bridge last answered `no-peers`, and when a peer piece last came (ms, the gathers' clock). */
+  private lastNoPeers = Number.NEGATIVE_INFINITY;
+  private lastPeerPiece = Number.NEGATIVE_INFINITY;
+
+  noPeersAnswered(now: number): void {
+    this.lastNoPeers = now;
+  }
+
+  peerPieceCame(now: number): void {
+    this.lastPeerPiece = now;
+  }
+
+  /**
+   * Whether peers were just seen to hold nothing: a `no-peers` answer and no peer piece at all
+   * within NO_PEERS_MEMORY_MS. Then a request with no ready bridge goes to the network at once.
+   * Not "no piece since the last no-peers": a page served by peers still gets `no-peers` for an
+   * asset nobody holds (or asked before its signaling is up), and its next page must ask peers.
+   */
+  expectNoPeers(now: number): boolean {
+    return now - this.lastNoPeers <= NO_PEERS_MEMORY_MS && now - this.lastPeerPiece > NO_PEERS_MEMORY_MS;
+  }
 
   /** Changes the backlog by `delta` bytes (never below 0). */
   backlog(delta: number): void {

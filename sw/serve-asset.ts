@@ -39,7 +39,7 @@ export interface ServeOutcome {
 }
 
 export { SOURCE_HEADER };
-/** On an answer handed to the network: why peers were not used (`critical`, `no-bridge`, `no-peers`, `hedge`). */
+/** On an answer handed to the network: why peers were not used (`critical`, `no-bridge`, `no-peers`, `no-peers-known`, `hedge`). */
 export const WHY_HEADER = 'x-peer-connect-why';
 
 /** `response` with one more header (a fetch answer's headers are immutable). */

@@ -6,7 +6,7 @@
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
-import { bridgeReadyNow } from './client-registry.ts';
+import { bridgeWarm, peersServing } from './client-registry.ts';
 import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
 import { realFetch } from './real-fetch.ts';
@@ -50,7 +50,8 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     fetchOrigin: (u, init) => realFetch(u, init),
     passThrough: (r) => realFetch(r),
     speeds: runtime.speeds,
-    bridgeReady: () => bridgeReadyNow(clientId),
+    bridgeWarm: () => bridgeWarm(clientId),
+    onPeerPiece: () => peersServing(clientId),
     // A torrent asset is stored by WebTorrent in the bridge: the network's answer would leave this
     // visitor nothing to seed, so its requests go through the bridge (web seed, then peers).
     direct: inTorrent

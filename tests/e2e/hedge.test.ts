@@ -63,9 +63,10 @@ describe('no peers, no detour', () => {
     assert.ok(site);
     const v1 = await launchVisitor('alone');
     visitors.push(v1);
-    // Twice: the first view is the first visit (its images may be the preload scanner's); the
-    // second is a controlled view, every image through the worker, with nobody to ask.
-    const s1 = await viewPages(v1, site, [PAGE, PAGE], 60_000);
+    // One view, its first visit: under `swap` its images are asked once the worker controls it.
+    // (A second view right away could find an image's copy still being stored, and fetch the
+    // missing pieces in Range runs beside the stored ones.)
+    const s1 = await viewPages(v1, site, [PAGE], 60_000);
     await settle(site);
     const total = assetBytes(site, IMAGES);
     const use1 = originUse(site, 'alone', IMAGES);
@@ -88,7 +89,7 @@ describe('no peers, no detour', () => {
 
     const v2 = await launchVisitor('second');
     visitors.push(v2);
-    const s2 = await viewPages(v2, site, [PAGE, PAGE], 60_000);
+    const s2 = await viewPages(v2, site, [PAGE], 60_000);
     await settle(site);
     const use2 = originUse(site, 'second', IMAGES);
     console.log(

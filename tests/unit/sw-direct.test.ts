@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DirectOutcome, fetchDirect } from '../../sw/direct-fetch.ts';
+import { SourceSpeeds } from '../../sw/hedge-policy.ts';
 import type { ServeDeps, ServeOutcome } from '../../sw/serve-asset.ts';
-import { serveAsset } from '../../sw/serve-asset.ts';
+import { serveAsset, WHY_HEADER } from '../../sw/serve-asset.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import {
   deps,
@@ -225,6 +226,31 @@ describe('serveAsset hands over to the network when peers cannot help', () => {
     assert.deepEqual(new Uint8Array(await (await response).arrayBuffer()), f.data);
     assert.equal(net.requests.length, 1);
     assert.equal(bridge.closed, true);
+  });
+
+  it('peers were just seen to hold nothing and this page has no bridge yet: handed over without waiting for one', T, async () => {
+    const f = await makeAsset(SIZE);
+    const store = new MemStore(f.asset.hash);
+    const origin = new FakeOrigin(f);
+    const bridge = new FakeBridge(() => [{ at: 1, reply: { pc: 'no-peers', reason: 'no holder' } }]);
+    const speeds = new SourceSpeeds();
+    speeds.noPeersAnswered(Date.now());
+    const d: ServeDeps = { ...deps(store, origin, bridge), speeds, bridgeWarm: () => false };
+    const { response, net } = serve(f, d, store, origin);
+    const r = await response;
+    assert.equal(r.headers.get(WHY_HEADER), 'no-peers-known');
+    assert.deepEqual(new Uint8Array(await r.arrayBuffer()), f.data);
+    assert.equal(bridge.opened, 0, 'the bridge was not waited for');
+    assert.equal(net.requests.length, 1);
+    // A warm bridge (it has delivered peer pieces) is still asked.
+    const again = serve(
+      f,
+      { ...deps(new MemStore(f.asset.hash), origin, bridge), speeds, bridgeWarm: () => true },
+      new MemStore(f.asset.hash),
+      origin,
+    );
+    assert.equal((await again.response).headers.get(WHY_HEADER), 'no-peers');
+    assert.equal(bridge.opened, 1);
   });
 
   it('peers deliver: no hand-over, every byte from peers', T, async () => {

@@ -13,6 +13,7 @@ import {
   HEDGE_PEER_FIRST_PIECE_MS,
   HEDGE_STALL_MIN_MS,
   HEDGE_STALL_PIECES,
+  NO_PEERS_MEMORY_MS,
 } from '../../protocol/limits.ts';
 import { Ewma, hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
 
@@ -122,5 +123,20 @@ describe('hedgeDelays', () => {
     const s = new SourceSpeeds();
     s.peerRate(1_000_000, 1_000); // 1,000 bytes/ms
     assert.equal(hedgeDelays(s, 1_000, PIECE).stallMs, HEDGE_STALL_MIN_MS);
+  });
+});
+
+describe('SourceSpeeds.expectNoPeers', () => {
+  it('a no-peers answer and no peer piece at all within NO_PEERS_MEMORY_MS', () => {
+    const s = new SourceSpeeds();
+    assert.equal(s.expectNoPeers(0), false, 'nothing known: ask');
+    s.noPeersAnswered(1_000);
+    assert.equal(s.expectNoPeers(1_000 + NO_PEERS_MEMORY_MS), true);
+    assert.equal(s.expectNoPeers(1_001 + NO_PEERS_MEMORY_MS), false, 'forgotten after the memory');
+    s.peerPieceCame(2_000);
+    s.noPeersAnswered(3_000);
+    assert.equal(s.expectNoPeers(3_500), false, 'peers served this worker lately: a no-peers for one asset says nothing of the next page');
+    s.noPeersAnswered(2_500 + NO_PEERS_MEMORY_MS);
+    assert.equal(s.expectNoPeers(2_501 + NO_PEERS_MEMORY_MS), true, 'no piece within the memory, a fresh no-peers');
   });
 });
