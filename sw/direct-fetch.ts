@@ -69,13 +69,20 @@ export async function fetchDirect(
     return response;
   }
   const [toPage, toStore] = response.body.tee();
-  void storeCopy(toStore, offset, response.status === 200, asset, pieceSize, deps).then((r) =>
-    onDone({ status: response.status, ...r, firstByteMs, bodyMs: Date.now() - started - firstByteMs }),
-  );
+  const copy = storeCopy(toStore, offset, response.status === 200, asset, pieceSize, deps);
+  void copy.then(async ({ bytes, changed, writes }) => {
+    const bodyMs = Date.now() - started - firstByteMs;
+    const stored = (await Promise.all(writes)).filter(Boolean).length;
+    onDone({ status: response.status, bytes, stored, changed, firstByteMs, bodyMs });
+  });
+  // Every byte reaches the page as it arrives; only the end of its body waits until the copy's
+  // last piece is verified and its write issued (about one SHA-256 of 64 KiB), so the store sees
+  // assets in the order the page read them (its LRU, sw/store/) and the next request finds them.
+  const gated = toPage.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => copy.then(() => undefined) }));
   // The origin's own headers, and ours saying where the bytes came from (as every answer of ours does).
   const headers = new Headers(response.headers);
   headers.set(SOURCE_HEADER, 'origin');
-  return new Response(toPage, { status: response.status, statusText: response.statusText, headers });
+  return new Response(gated, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**
@@ -107,11 +114,11 @@ async function storeCopy(
   asset: DirectAsset,
   pieceSize: number,
   deps: DirectDeps,
-): Promise<{ bytes: number; stored: number; changed: boolean }> {
+): Promise<{ bytes: number; changed: boolean; writes: Array<Promise<boolean>> }> {
   const reader = body.getReader();
   let bytes = 0;
-  let stored = 0;
   let changed = false;
+  const writes: Array<Promise<boolean>> = [];
   // The first whole piece in the answer: a range starting mid-piece skips to the next boundary.
   const first = Math.ceil(offset / pieceSize);
   const last = asset.pieces.length - 1;
@@ -128,7 +135,8 @@ async function storeCopy(
           deps.onAssetChanged(asset.hash);
           break;
         }
-        if (await deps.writePiece(asset.hash, piece.index, piece.data.buffer as ArrayBuffer).catch(() => false)) stored++;
+        // Issued now, in order; the store records each when it lands (as gather-pieces.ts does).
+        writes.push(deps.writePiece(asset.hash, piece.index, piece.data.buffer as ArrayBuffer).catch(() => false));
       }
     }
     // A 200 of another length (a compressed answer has no length to check before its body).
@@ -141,5 +149,5 @@ async function storeCopy(
   } finally {
     reader.releaseLock();
   }
-  return { bytes, stored, changed };
+  return { bytes, changed, writes };
 }

@@ -19,6 +19,7 @@ import {
   makeAsset,
   PIECE,
   pieceReply,
+  sleep,
   slice,
   T,
   URL_,
@@ -75,6 +76,30 @@ describe('fetchDirect', () => {
     assert.equal(net.requests.length, 1);
     assert.deepEqual(net.changed, []);
   });
+
+  it(
+    "the page's body ends only once every piece's write is issued (the store sees assets in the order the page read them)",
+    T,
+    async () => {
+      const f = await makeAsset(SIZE);
+      const store = new MemStore(f.asset.hash);
+      const net: Net = { requests: [], changed: [] };
+      // A hash that takes its time (a busy device): the copy lags behind the page's reading.
+      const slow = {
+        ...directDeps(store, new FakeOrigin(f), net),
+        verify: async (d: Uint8Array, h: string): Promise<boolean> => {
+          await sleep(5);
+          return verifyNow(d, h);
+        },
+      };
+      const response = await fetchDirect(new Request(URL_), f.asset, PIECE, slow, () => undefined);
+      await response.arrayBuffer();
+      assert.deepEqual(
+        store.written,
+        f.asset.pieces.map((_, i) => i),
+      );
+    },
+  );
 
   it('a Range request goes as it is; only the whole pieces inside its answer are stored', T, async () => {
     const f = await makeAsset(SIZE);
