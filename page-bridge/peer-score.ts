@@ -1,6 +1,6 @@
 /**
  * How fast each peer actually delivers, and when the origin would finish a response sooner.
- * A peer that sends every piece just under the worker's gap deadline (PIECE_STALL_TIMEOUT_MS)
+ * A peer that sends every piece just under the worker's gap hedge (sw/hedge-policy.ts stallMs)
  * never trips it; it is caught here instead, by its throughput measured on the Clock.
  */
 import type { Clock } from '../protocol/clock.ts';

@@ -24,6 +24,8 @@ interface ClientInfo {
   p2p: boolean;
   /** The site turned P2P off (`hello.passThrough`): none of its requests is answered by the worker. */
   passThrough?: boolean;
+  /** A peer piece has come through its bridge: its links are up (see bridgeWarm). */
+  peersServed?: boolean;
 }
 
 const clients = new Map<string, ClientInfo>();
@@ -112,6 +114,23 @@ function waitForHello(clientId: string, ms: number): Promise<boolean> {
     };
     waiters.set(clientId, [...(waiters.get(clientId) ?? []), wake]);
   });
+}
+
+/**
+ * Whether the requesting window's own bridge has already delivered a peer piece: if not, its first
+ * piece includes the bridge's start-up (its hello comes before its signaling connection and WebRTC
+ * links are up), and the request gets a cold hedge delay (sw/hedge-policy.ts). Only its own: the
+ * map still holds the page a navigation just left until the next window listing forgets it.
+ */
+export const bridgeWarm = (clientId: string): boolean => {
+  const info = clients.get(clientId);
+  return info?.bridge === 'ready' && info.p2p && info.peersServed === true;
+};
+
+/** A peer piece came through `clientId`'s bridge. */
+export function peersServing(clientId: string): void {
+  const info = clients.get(clientId);
+  if (info) info.peersServed = true;
 }
 
 /**

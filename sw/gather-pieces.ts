@@ -1,19 +1,26 @@
 /**
  * Gathers the pieces one response needs, from wherever they are fastest and verified:
- * local store first, then peers through a bridge, then the origin for whatever peers have not
- * delivered by the deadlines or delivered wrong. Pieces come out in order, as soon as each is
+ * local store first, then peers through a bridge, racing the origin for whatever peers have not
+ * delivered after the hedge delay (sw/hedge-policy.ts) or delivered wrong: the first verified copy
+ * of a piece wins. When peers cannot help before anything was served (no bridge ready, no holder,
+ * a critical destination, nothing from peers within the hedge delay) and the caller can send the
+ * page's own request to the network (`mayHandOver`), the gather hands over instead of cutting the
+ * origin's answer into Range runs (see handedOver). Pieces come out in order, as soon as each is
  * verified. Runtime APIs (storage, bridge, fetch, timers) are injected, so this runs in Node tests.
  */
 import { type BridgeReply, type SourceBytes, STORED_PEER_ID, WEB_SEED_PEER_ID, type WorkerFeedback } from '../protocol/bridge-messages.ts';
 import { type Clock, timerClock } from '../protocol/clock.ts';
-import { BRIDGE_ACCEPT_TIMEOUT_MS, FIRST_PIECE_TIMEOUT_MS, PIECE_STALL_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
 import { Deadline } from './deadline.ts';
 import { asGatherError, GatherError } from './gather-errors.ts';
+import { type HedgeDelays, hedgeDelays, SourceSpeeds } from './hedge-policy.ts';
 import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
+
+/** Why a gather handed the page's request to the network (see PieceGatherer.handedOver). */
+export type HandOverReason = 'critical' | 'no-bridge' | 'no-peers' | 'no-peers-known' | 'hedge';
 
 export interface GatheredPiece {
   index: number;
@@ -38,7 +45,14 @@ export interface GatherDeps {
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
   /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
   onAssetChanged?(hash: string): void;
-  timeouts?: Partial<{ accept: number; firstPiece: number; stall: number }>;
+  /** Whether the page's bridge has delivered peer pieces already (else its start-up is still to come: a cold hedge delay). */
+  bridgeWarm?(): boolean;
+  /** A verified peer piece came (the page's bridge is warm from now on). */
+  onPeerPiece?(): void;
+  /** Fixed hedge delays (tests); otherwise learned from `speeds` (sw/hedge-policy.ts). */
+  timeouts?: Partial<HedgeDelays>;
+  /** What this worker measured of peers and origin: read for the hedge delays, fed by every gather. */
+  speeds?: SourceSpeeds;
   /** The deadlines' time (sw/deadline.ts); real timers unless a test brings its own clock. */
   timers?: Clock;
 }
@@ -59,11 +73,22 @@ export class PieceGatherer {
   readonly badPeers = new Set<string>();
   private readonly slots = new Map<number, Slot>();
   private session: { report(f: WorkerFeedback): void; close(): void } | null = null;
-  /** The one deadline: when it expires, everything still expected from peers goes to the origin. */
+  /** The one deadline: when it expires, the origin is asked for everything still expected from peers, who keep sending. */
   private readonly deadline: Deadline;
   private readonly controller = new AbortController();
   private finished = false;
-  private readonly limits: { accept: number; firstPiece: number; stall: number };
+  private limits: HedgeDelays;
+  private readonly gatherBytes: number;
+  /** Peers were asked with no bridge ready: the first piece's time is a cold sample. */
+  private cold = false;
+  private readonly speeds: SourceSpeeds;
+  /** When peers were asked (timers' clock), and when their first piece came: for the speeds. */
+  private peersAskedAt = -1;
+  private peerFirstAt = -1;
+  private peerBytesAfterFirst = 0;
+  private handOver: () => void = () => undefined;
+  /** Resolves when this gather hands the page's request to the network as it is (see handedOver). */
+  private readonly handOverPromise: Promise<void>;
   /**
    * Settles once this gather knows which version of the file it serves, so a response commits
    * its headers only after it (see serveAsset) and a changed file is served whole from the origin
@@ -89,12 +114,26 @@ export class PieceGatherer {
     private readonly pieceSize: number,
     readonly indexes: readonly number[],
     private readonly deps: GatherDeps,
-    private readonly options: { mayFollowOrigin?: boolean } = {},
+    private readonly options: {
+      mayFollowOrigin?: boolean;
+      /** The caller can send the page's own request to the network instead (see handedOver). */
+      mayHandOver?: boolean;
+      /** A destination the page needs to render or run (hedge-policy.ts isCritical): peers are not asked. */
+      critical?: boolean;
+    } = {},
   ) {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
     this.unresolved = this.slots.size;
-    this.limits = { accept: BRIDGE_ACCEPT_TIMEOUT_MS, firstPiece: FIRST_PIECE_TIMEOUT_MS, stall: PIECE_STALL_TIMEOUT_MS, ...deps.timeouts };
-    this.deadline = new Deadline(deps.timers ?? timerClock, () => this.abandonPeers());
+    this.speeds = deps.speeds ?? new SourceSpeeds();
+    let bytes = 0;
+    for (const i of indexes) {
+      const span = pieceSpan(i, asset.size, pieceSize);
+      bytes += span.end - span.start;
+    }
+    this.gatherBytes = bytes;
+    this.limits = { ...hedgeDelays(this.speeds, bytes, pieceSize), ...deps.timeouts };
+    this.deadline = new Deadline(deps.timers ?? timerClock, () => this.hedge());
+    this.handOverPromise = new Promise<void>((resolve) => (this.handOver = resolve));
     this.proof = new Promise<void>((resolve, reject) => {
       this.settleProof = (error) => {
         if (this.proven) return;
@@ -109,6 +148,46 @@ export class PieceGatherer {
   /** See `proof`. */
   versionProven(): Promise<void> {
     return this.proof;
+  }
+
+  /**
+   * Resolves (and the gather stops, having fetched nothing from the origin) when peers cannot help
+   * before any byte was served: no bridge ready, `no-peers`, a critical destination, or no peer
+   * piece within the hedge delay. Only with `mayHandOver`, and only while nothing came from storage
+   * or peers: the caller then answers with the page's own request to the network (sw/direct-fetch.ts),
+   * which keeps the browser's priority and is the origin's own answer, one version whole.
+   */
+  handedOver(): Promise<void> {
+    return this.handOverPromise;
+  }
+
+  /** The hedge delays this gather runs on (ms). */
+  get delays(): HedgeDelays {
+    return this.limits;
+  }
+
+  private canHandOver(): boolean {
+    return (
+      this.options.mayHandOver === true &&
+      !this.finished &&
+      !this.committed &&
+      !this.hasCached &&
+      this.originBarred === null &&
+      this.unresolved === this.slots.size &&
+      this.pending('origin').length === 0
+    );
+  }
+
+  /** Why this gather handed over (for the response's `x-peer-connect-why` header). */
+  handOverReason: HandOverReason | null = null;
+
+  /** Hands the request over (true), or does nothing (false) when this gather may not. */
+  private tryHandOver(reason: HandOverReason): boolean {
+    if (!this.canHandOver()) return false;
+    this.handOverReason = reason;
+    this.finish();
+    this.handOver();
+    return true;
   }
 
   /** The response's headers and first bytes are out: from now on a changed origin cannot replace this version. */
@@ -141,7 +220,12 @@ export class PieceGatherer {
         missing.push(index);
       }
     }
-    if (missing.length > 0) await this.fromPeers(missing);
+    if (missing.length === 0) return;
+    if (this.options.critical) {
+      if (!this.tryHandOver('critical')) this.fromOrigin(missing);
+      return;
+    }
+    await this.fromPeers(missing);
   }
 
   cancel(): void {
@@ -170,19 +254,76 @@ export class PieceGatherer {
   private async fromPeers(missing: number[]): Promise<void> {
     for (const i of missing) this.setState(this.slots.get(i)!, 'peer');
     const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces: missing };
-    this.session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
-    if (!this.session) return this.fromOrigin(this.pending('peer'));
-    this.arm(this.limits.accept);
+    const timers = this.deps.timers ?? timerClock;
+    this.cold = this.deps.bridgeWarm ? !this.deps.bridgeWarm() : false;
+    // Peers were just seen to hold nothing: do not wait for this page's bridge to start.
+    if (this.cold && this.speeds.expectNoPeers(timers.now()) && this.tryHandOver('no-peers-known')) return;
+    this.limits = { ...hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold), ...this.deps.timeouts };
+    // A page's bridge that is still starting is waited for (≤ BRIDGE_HELLO_TIMEOUT_MS, in
+    // client-registry.ts) before the hedge delay starts: until it says hello no peer can be asked,
+    // and the cold delay then covers its signaling and WebRTC set-up.
+    const session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
+    if (this.finished) {
+      session?.close();
+      return;
+    }
+    this.session = session;
+    if (!session) {
+      if (!this.tryHandOver('no-bridge')) this.fromOrigin(this.pending('peer'));
+      return;
+    }
+    this.peersAskedAt = timers.now();
+    const ahead = this.speeds.peerBacklogBytes;
+    this.owed = this.pendingBytes('peer');
+    this.speeds.backlog(this.owed);
+    if (!this.deps.timeouts?.firstMs)
+      this.limits.firstMs = hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold, ahead).firstMs;
+    // Unless a reply already settled it (a fake bridge can answer before this line runs).
+    if (this.expectedFromPeers > 0 && this.peerFirstAt < 0) this.arm(this.limits.firstMs);
+  }
+
+  /** Bytes of this gather counted in the worker's peer backlog (SourceSpeeds.peerBacklogBytes). */
+  private owed = 0;
+
+  private pendingBytes(state: Slot['state']): number {
+    let n = 0;
+    for (const i of this.pending(state)) {
+      const span = pieceSpan(i, this.asset.size, this.pieceSize);
+      n += span.end - span.start;
+    }
+    return n;
+  }
+
+  /** Takes `bytes` (or all this gather still counts) out of the worker's peer backlog. */
+  private unowe(bytes = this.owed): void {
+    const n = Math.min(bytes, this.owed);
+    this.owed -= n;
+    this.speeds.backlog(-n);
   }
 
   private arm(ms: number): void {
     this.deadline.arm(ms);
   }
 
+  /**
+   * The hedge delay passed (first piece, or a gap between pieces): the origin is asked for every
+   * piece still expected from peers, and peers keep sending; the first verified copy wins.
+   * With nothing served yet, the page's own request may go to the network instead (tryHandOver).
+   */
+  private hedge(): void {
+    this.deadline.clear();
+    this.unowe();
+    if (this.tryHandOver('hedge')) return;
+    this.fromOrigin(this.pending('peer'));
+  }
+
+  /** Peers cannot help (`no-peers`): the same as a hedge, without waiting. */
   private abandonPeers(): void {
     this.deadline.clear();
+    this.unowe();
     this.session?.close();
     this.session = null;
+    if (this.tryHandOver('no-peers')) return;
     this.fromOrigin(this.pending('peer'));
   }
 
@@ -190,17 +331,18 @@ export class PieceGatherer {
     if (this.finished) return;
     switch (reply.pc) {
       case 'accepted':
-        this.arm(this.limits.firstPiece);
         return;
       case 'no-peers':
+        this.speeds.noPeersAnswered((this.deps.timers ?? timerClock).now());
         return this.abandonPeers();
       case 'piece-failed':
         if (this.slots.get(reply.index)?.state === 'peer') this.fromOrigin([reply.index]);
         return;
       case 'piece': {
         const slot = this.slots.get(reply.index);
-        if (slot?.state !== 'peer') return;
-        this.arm(this.limits.stall);
+        // A piece the origin was asked for too (a hedge) is still taken from a peer that is first.
+        if (!slot || slot.state === 'done' || slot.state === 'wait') return;
+        if (this.expectedFromPeers > 0) this.arm(this.limits.stallMs);
         const span = pieceSpan(reply.index, this.asset.size, this.pieceSize);
         const good = reply.data.byteLength === span.end - span.start && (await this.matches(reply.index, reply.data));
         if (good === null) return;
@@ -210,14 +352,14 @@ export class PieceGatherer {
           if (slot.state === 'peer') this.fromOrigin([reply.index]);
           return;
         }
-        if (slot.state !== 'peer') return; // the origin won the race meanwhile
+        const state = this.slots.get(reply.index)?.state;
+        if (state !== 'peer' && state !== 'origin') return; // the origin won the race meanwhile
+        this.measurePeer(reply.data.byteLength);
+        this.unowe(reply.data.byteLength);
         this.resolve(reply.index, new Uint8Array(reply.data), sourceOf(reply.peerId));
         this.store(reply.index, reply.data);
-        if (this.expectedFromPeers === 0) {
-          this.deadline.clear();
-          this.session?.close();
-          this.session = null;
-        }
+        // Nothing left for peers alone: no more hedging; the session stays for pieces the origin races.
+        if (this.expectedFromPeers === 0) this.deadline.clear();
       }
     }
   }
@@ -236,10 +378,28 @@ export class PieceGatherer {
     for (const run of consecutiveRuns(wanted)) void this.originRun(run.first, run.last);
   }
 
+  /** A verified peer piece of `bytes` came now: the peers' first-piece time and rate, for later hedges. */
+  private measurePeer(bytes: number): void {
+    const now = (this.deps.timers ?? timerClock).now();
+    this.speeds.peerPieceCame(now);
+    if (this.peerFirstAt < 0) this.deps.onPeerPiece?.();
+    if (this.peerFirstAt < 0) {
+      this.peerFirstAt = now;
+      if (this.peersAskedAt >= 0) this.speeds.peerFirstPiece(now - this.peersAskedAt, this.cold);
+      return;
+    }
+    this.peerBytesAfterFirst += bytes;
+    if (this.expectedFromPeers <= 1) this.speeds.peerRate(this.peerBytesAfterFirst, now - this.peerFirstAt);
+  }
+
   private async originRun(first: number, last: number): Promise<void> {
     const { asset, pieceSize, url, deps } = this;
     /** Passing on this answer's bytes as they are: its file changed after its first bytes went out (see mayFollow). */
     let following = false;
+    const timers = deps.timers ?? timerClock;
+    const askedAt = timers.now();
+    let firstAt = -1;
+    let runBytes = 0;
     try {
       await readOriginRun({
         url,
@@ -250,6 +410,10 @@ export class PieceGatherer {
         fetchOrigin: deps.fetchOrigin,
         signal: this.controller.signal,
         onPiece: async (index, data) => {
+          const now = timers.now();
+          if (firstAt < 0) firstAt = now;
+          else runBytes += data.byteLength;
+          if (index === last) this.speeds.origin(firstAt - askedAt, runBytes, now - firstAt);
           const slot = this.slots.get(index);
           if (!slot || slot.state === 'done') return;
           const good = following || (await this.matches(index, data));
@@ -381,8 +545,11 @@ export class PieceGatherer {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.unowe();
     this.deadline.clear();
     this.session?.close();
     this.session = null;
+    // Origin runs racing peers for pieces peers delivered first: no longer needed.
+    this.controller.abort();
   }
 }

@@ -30,6 +30,7 @@ import {
   passesThrough,
   whenBuildKnown,
 } from './client-registry.ts';
+import { SourceSpeeds } from './hedge-policy.ts';
 import { PieceLists } from './piece-lists.ts';
 import { prefetchAssets } from './prefetch.ts';
 import { realFetch } from './real-fetch.ts';
@@ -70,6 +71,7 @@ const runtime: WorkerRuntime = {
   store,
   pieceLists,
   pieceSize: manifest.pieceSize,
+  speeds: new SourceSpeeds(),
   onAssetChanged: (hash) => {
     changed.add(hash);
     requestSelfUpdate();

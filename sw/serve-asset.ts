@@ -14,14 +14,22 @@ import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import { GATHER_WINDOW_PIECES } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
+import { SOURCE_HEADER } from './direct-fetch.ts';
 import { isGatherError } from './gather-errors.ts';
 import type { GatherDeps, GatheredPiece } from './gather-pieces.ts';
+import { isCritical } from './hedge-policy.ts';
 import { WindowedGatherer } from './windowed-gather.ts';
 
 /** What serving needs beyond gathering: the network as the page would reach it. */
 export interface ServeDeps extends GatherDeps {
   /** The page's request, unchanged, to the network (a changed file is served whole from there). */
   passThrough(request: Request): Promise<Response>;
+  /**
+   * The page's request, unchanged, to the network, its answer streamed to the page while a copy
+   * is verified and stored (sw/direct-fetch.ts): used when peers cannot help before any byte was
+   * served. `onDone` as serveAsset's. Without it, the origin is read in Range runs instead.
+   */
+  direct?(request: Request, onDone: (outcome: ServeOutcome | null) => void): Promise<Response>;
 }
 
 /** What one fully read response served: its bytes by source, its status, how long it took. */
@@ -31,7 +39,22 @@ export interface ServeOutcome {
   ms: number;
 }
 
-export const SOURCE_HEADER = 'x-peer-connect-source';
+export { SOURCE_HEADER };
+/** On an answer handed to the network: why peers were not used (`critical`, `no-bridge`, `no-peers`, `no-peers-known`, `hedge`). */
+export const WHY_HEADER = 'x-peer-connect-why';
+
+/** `response` with one more header (a fetch answer's headers are immutable). */
+function withHeader(response: Response, name: string, value: string | null): Response {
+  if (value === null) return response;
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
 
 export async function serveAsset(
   request: Request,
@@ -60,15 +83,34 @@ export async function serveAsset(
   const first = range ? range.start : 0;
   const last = range ? range.end : asset.size - 1;
   const indexes = piecesForRange(first, last, pieceSize);
-  const gatherer = new WindowedGatherer(asset, request.url, pieceSize, indexes, deps, GATHER_WINDOW_PIECES);
+  const direct = deps.direct?.bind(deps);
+  const gatherer = new WindowedGatherer(asset, request.url, pieceSize, indexes, deps, GATHER_WINDOW_PIECES, {
+    // A Range request (media, a script's partial read) stays in Range runs of whole pieces: its
+    // own answer may hold no whole piece to store, and its priority is rarely the page's render.
+    mayHandOver: direct !== undefined && !request.headers.has('range'),
+    critical: isCritical(request.destination),
+  });
   gatherer.start();
+  let why: string | null = null;
+  const handedOver = gatherer.handedOver().then((reason) => {
+    why = reason;
+    return 'handed-over' as const;
+  });
   const status = range ? 206 : 200;
   if (range) headers.set('Content-Range', `bytes ${first}-${last}/${asset.size}`);
   headers.set('Content-Length', String(last - first + 1));
 
   let firstPiece: GatheredPiece;
   try {
-    [firstPiece] = await Promise.all([gatherer.piece(indexes[0]!), gatherer.versionProven()]);
+    const ready = Promise.all([gatherer.piece(indexes[0]!), gatherer.versionProven()]).then(([p]) => p);
+    ready.catch(() => undefined); // lost to a hand-over: cancelled below
+    const won = await Promise.race([ready, handedOver]);
+    if (won === 'handed-over') {
+      gatherer.cancel();
+      // Peers could not help and nothing was served: the page's own request, as the browser made it.
+      if (direct) return direct(request, onDone).then((r) => withHeader(r, WHY_HEADER, why));
+    }
+    firstPiece = won === 'handed-over' ? await ready : won;
   } catch (error) {
     gatherer.cancel();
     onDone(null);

@@ -8,6 +8,9 @@ import type { ManifestAsset } from '../protocol/manifest.ts';
 import type { PieceHashes } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
+import { bridgeWarm, peersServing } from './client-registry.ts';
+import { fetchDirect } from './direct-fetch.ts';
+import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
 import type { PieceLists } from './piece-lists.ts';
 import { realFetch } from './real-fetch.ts';
 import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
@@ -23,28 +26,15 @@ export interface AssetRequest {
   destination: RequestDestination;
 }
 
-/**
- * What a page needs before it can render or run (Fetch §2.2.5 destinations): a one-piece asset of
- * these goes to the origin at once when the page's bridge is not ready yet, rather than hold the
- * page's rendering for the bridge's start-up. Everything else waits briefly for a bridge that is
- * on its way (as images under `swap` always did).
- */
-const RENDER_BLOCKING: ReadonlySet<RequestDestination> = new Set<RequestDestination>([
-  'style',
-  'script',
-  'font',
-  'worker',
-  'sharedworker',
-  'manifest',
-]);
-
 /** What every response of this worker shares. */
 export interface WorkerRuntime {
   store: PieceStore;
   /** Where each asset's expected piece hashes come from (its hash, or its fetched list). */
   pieceLists: PieceLists;
-  /** The manifest's piece size: a render-blocking asset of one piece goes to the origin when no bridge is ready. */
+  /** The manifest's piece size. */
   pieceSize: number;
+  /** What this worker measured of peers and the origin: the hedge delays come from it (sw/hedge-policy.ts). */
+  speeds: SourceSpeeds;
   /** The origin's file is not the manifest's (a deploy happened): called once per gather that finds it. */
   onAssetChanged(hash: string): void;
 }
@@ -63,10 +53,41 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     deletePiece: (hash, index) => store.deletePiece(hash, index),
     verify: matchesHash,
     pieceHash: async (_asset, index) => (await hashes).hashAt(index),
-    openBridge: (req, onReply) =>
-      openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize && RENDER_BLOCKING.has(destination)),
+    // A critical destination never gets here (hedge-policy.ts); the flag stays for a site worker's
+    // own fetches of such assets when a stored piece is missing.
+    openBridge: (req, onReply) => openBridgeSession(clientId, req, onReply, asset.size <= runtime.pieceSize && isCritical(destination)),
     fetchOrigin: (u, init) => realFetch(u, init),
     passThrough: (r) => realFetch(r),
+    speeds: runtime.speeds,
+    bridgeWarm: () => bridgeWarm(clientId),
+    onPeerPiece: () => peersServing(clientId),
+    // A torrent asset is stored by WebTorrent in the bridge: the network's answer would leave this
+    // visitor nothing to seed, so its requests go through the bridge (web seed, then peers).
+    direct: inTorrent
+      ? undefined
+      : (request, onDone) =>
+          fetchDirect(
+            request,
+            asset,
+            runtime.pieceSize,
+            {
+              fetch: (r) => realFetch(r),
+              verify: matchesHash,
+              pieceHash: async (index) => (await hashes).hashAt(index),
+              writePiece: (hash, index, data) => store.writePiece(hash, index, data),
+              onAssetChanged: (hash) => runtime.onAssetChanged(hash),
+            },
+            (outcome) => {
+              if (outcome && outcome.bytes > 0) runtime.speeds.origin(outcome.firstByteMs, outcome.bytes, outcome.bodyMs);
+              onDone(
+                outcome && {
+                  bytes: { peer: 0, origin: outcome.bytes, cache: 0 },
+                  status: outcome.status,
+                  ms: outcome.firstByteMs + outcome.bodyMs,
+                },
+              );
+            },
+          ),
     onAssetChanged: (hash) => runtime.onAssetChanged(hash),
   };
 }

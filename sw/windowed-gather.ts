@@ -8,7 +8,7 @@
  */
 import type { SourceBytes } from '../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
-import { type GatherDeps, type GatheredPiece, PieceGatherer } from './gather-pieces.ts';
+import { type GatherDeps, type GatheredPiece, type HandOverReason, PieceGatherer } from './gather-pieces.ts';
 
 export class WindowedGatherer {
   private readonly windows = new Map<number, PieceGatherer>();
@@ -24,6 +24,7 @@ export class WindowedGatherer {
     readonly indexes: readonly number[],
     private readonly deps: GatherDeps,
     private readonly windowPieces: number,
+    private readonly options: { mayHandOver?: boolean; critical?: boolean } = {},
   ) {}
 
   get bytes(): SourceBytes {
@@ -56,6 +57,16 @@ export class WindowedGatherer {
     return first ? first.versionProven() : Promise.resolve();
   }
 
+  /**
+   * The first window's hand-over (PieceGatherer.handedOver): only a response of one window may be
+   * handed to the network as the page made it (a longer one, a video, is read at playback speed,
+   * and its stored copy would have to be read as fast).
+   */
+  handedOver(): Promise<HandOverReason | null> {
+    const first = this.open(0);
+    return first ? first.handedOver().then(() => first.handOverReason) : new Promise<never>(() => undefined);
+  }
+
   /** Every window, open or still to come, now serves a version the page has started to receive. */
   commit(): void {
     this.committed = true;
@@ -74,7 +85,11 @@ export class WindowedGatherer {
     if (slice.length === 0) return undefined;
     // Only a response of one window may follow the origin's answer (see PieceGatherer.mayFollow).
     const single = this.indexes.length <= this.windowPieces;
-    const gatherer = new PieceGatherer(this.asset, this.url, this.pieceSize, slice, this.deps, { mayFollowOrigin: single });
+    const gatherer = new PieceGatherer(this.asset, this.url, this.pieceSize, slice, this.deps, {
+      mayFollowOrigin: single,
+      mayHandOver: single && w === 0 && this.options.mayHandOver === true,
+      critical: this.options.critical === true,
+    });
     if (this.committed) gatherer.commit();
     this.windows.set(w, gatherer);
     void gatherer.start();

@@ -208,7 +208,7 @@ describe('a gather and its piece list', () => {
     ]);
     const origin = new FakeOrigin(f);
     const effects: Effects = { passed: [], changed: [] };
-    const d = deps(store, origin, bridge, { accept: 300, firstPiece: 300, stall: 150 }, effects);
+    const d = deps(store, origin, bridge, { firstMs: 300, stallMs: 150 }, effects);
     d.pieceHash = async () => {
       throw new GatherError('piece-list', 'list refused');
     };

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BridgeReply } from '../../protocol/bridge-messages.ts';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
+import { SourceSpeeds } from '../../sw/hedge-policy.ts';
 import { type ServeDeps, type ServeOutcome, SOURCE_HEADER, serveAsset } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
 import { FakeClock, settleTasks } from './support/fake-clock.ts';
@@ -139,7 +139,7 @@ describe('PieceGatherer', () => {
     const origin = new FakeOrigin(f);
     const clock = new FakeClock(0);
     const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'no-peers', reason: 'no signaling' } }], clock);
-    const d = { ...deps(store, origin, bridge, { accept: 5_000, firstPiece: 5_000, stall: 5_000 }), timers: clock };
+    const d = { ...deps(store, origin, bridge, { firstMs: 5_000, stallMs: 5_000 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
     await clock.advanceSettled(4);
@@ -178,13 +178,7 @@ describe('PieceGatherer', () => {
       { at: 2, reply: { pc: 'accepted', peers: 2 } },
       ...order.map((i, k) => ({ at: 5 + k * 3, reply: pieceReply(f, i) })),
     ]);
-    const g = new PieceGatherer(
-      f.asset,
-      URL_,
-      PIECE,
-      allIndexes(f),
-      deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }),
-    );
+    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { firstMs: 2_000, stallMs: 2_000 }));
     const { bytes, pieces } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.ok(sourcesOf(pieces).every((s) => s === 'peer'));
@@ -211,7 +205,7 @@ describe('PieceGatherer', () => {
       { at: 4, reply: { pc: 'piece', index: 2, data: bufferOf(corrupt), peerId: liar } },
     ]);
     const writes: Array<{ index: number; data: Uint8Array }> = [];
-    const d = deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 });
+    const d = deps(store, origin, bridge, { firstMs: 2_000, stallMs: 2_000 });
     d.writePiece = async (hash, index, data) => {
       writes.push({ index, data: new Uint8Array(data.slice(0)) });
       return store.writePiece(hash, index, data);
@@ -240,13 +234,7 @@ describe('PieceGatherer', () => {
       { at: 4, reply: pieceReply(f, 2) },
       { at: 5, reply: pieceReply(f, 3) },
     ]);
-    const g = new PieceGatherer(
-      f.asset,
-      URL_,
-      PIECE,
-      allIndexes(f),
-      deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }),
-    );
+    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { firstMs: 2_000, stallMs: 2_000 }));
     const { bytes } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(bridge.reports, [{ pc: 'bad-piece', index: 1, peerId: PEER }]);
@@ -264,97 +252,88 @@ describe('PieceGatherer', () => {
       { at: 4, reply: pieceReply(f, 1) },
       { at: 5, reply: pieceReply(f, 3) },
     ]);
-    const g = new PieceGatherer(
-      f.asset,
-      URL_,
-      PIECE,
-      allIndexes(f),
-      deps(store, origin, bridge, { accept: 2_000, firstPiece: 2_000, stall: 2_000 }),
-    );
+    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { firstMs: 2_000, stallMs: 2_000 }));
     const { bytes, pieces } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(sourcesOf(pieces), ['peer', 'peer', 'origin', 'peer']);
     assert.deepEqual(origin.ranges, [rangeFor(f, 2, 2)]);
   });
 
-  it('bridge never accepts: after the accept timeout everything comes from the origin', T, async () => {
+  it('bridge never accepts: after the hedge delay everything comes from the origin', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
     const clock = new FakeClock(0);
     const bridge = new FakeBridge(() => [], clock);
-    const d = { ...deps(store, origin, bridge, { accept: 60, firstPiece: 5_000, stall: 5_000 }), timers: clock };
+    const d = { ...deps(store, origin, bridge, { firstMs: 60, stallMs: 5_000 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
     await clock.advanceSettled(59);
-    assert.deepEqual(origin.ranges, [], 'the origin waits for the accept deadline');
+    assert.deepEqual(origin.ranges, [], 'the origin waits for the hedge delay');
     await clock.advanceSettled(1);
     const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(origin.ranges, [rangeFor(f, 0, 9)]);
-    assert.equal(bridge.closed, true);
+    assert.equal(bridge.closed, true, 'the session ends with the gather');
   });
 
-  it('bridge accepts but no piece comes: after the first-piece timeout everything comes from the origin', T, async () => {
+  it('the hedge delay counts from asking, not from the bridge accepting', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
     const origin = new FakeOrigin(f);
     const clock = new FakeClock(0);
-    const bridge = new FakeBridge(() => [{ at: 5, reply: { pc: 'accepted', peers: 3 } }], clock);
-    const d = { ...deps(store, origin, bridge, { accept: 40, firstPiece: 150, stall: 5_000 }), timers: clock };
+    const bridge = new FakeBridge(() => [{ at: 40, reply: { pc: 'accepted', peers: 3 } }], clock);
+    const d = { ...deps(store, origin, bridge, { firstMs: 100, stallMs: 5_000 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
-    await clock.advanceSettled(5 + 149);
-    assert.deepEqual(origin.ranges, [], 'the accept deadline (40) was replaced by the first-piece one (150) when the bridge accepted');
+    await clock.advanceSettled(99);
+    assert.deepEqual(origin.ranges, [], 'accepted at 40 does not restart the wait');
     await clock.advanceSettled(1);
     const { bytes } = await all;
     assert.deepEqual(bytes, f.data);
     assert.equal(g.bytes.origin, SIZE);
-    assert.equal(bridge.closed, true);
   });
 
-  it('peers stall mid-way: after the stall timeout the rest comes from the origin; late pieces are ignored', T, async () => {
+  it('a hedge races: peers keep sending after the origin is asked, and the first verified copy of each piece wins', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);
-    const origin = new FakeOrigin(f);
-    const lateReplies: BridgeReply[] = [];
+    // An origin that needs 30 ms of the fake clock for its answer.
     const clock = new FakeClock(0);
+    const real = new FakeOrigin(f);
+    const asked: Array<string | null> = [];
+    const origin = {
+      fetchOrigin: async (url: string, init: RequestInit): Promise<Response> => {
+        asked.push(new Headers(init.headers).get('range'));
+        await new Promise<void>((r) => clock.setTimeout(r, 30));
+        return real.fetchOrigin(url, init);
+      },
+    };
     const bridge = new FakeBridge(
       () => [
         { at: 1, reply: { pc: 'accepted', peers: 1 } },
         { at: 5, reply: pieceReply(f, 0) },
         { at: 10, reply: pieceReply(f, 1) },
-        { at: 15, reply: pieceReply(f, 5) },
+        // the gap after piece 1 passes the stall delay (80) at 90: the origin is asked for 2-9
+        { at: 100, reply: pieceReply(f, 6) },
       ],
       clock,
     );
-    // Capture the reply callback so we can send a piece after the session was closed.
-    let late: ((r: BridgeReply) => void) | undefined;
-    const d = { ...deps(store, origin, bridge, { accept: 1_000, firstPiece: 1_000, stall: 80 }), timers: clock };
-    d.openBridge = async (request, onReply) => {
-      late = (r) => {
-        lateReplies.push(r);
-        onReply(r);
-      };
-      return bridge.openBridge(request, onReply);
-    };
+    const d = { ...deps(store, origin as unknown as FakeOrigin, bridge, { firstMs: 1_000, stallMs: 80 }), timers: clock };
     const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d);
     const all = gatherAll(g);
-    await clock.advanceSettled(15 + 79);
-    assert.deepEqual(origin.ranges, [], 'no gap of 80 yet: the last piece came at 15');
+    await clock.advanceSettled(89);
+    assert.deepEqual(asked, [], 'no gap of 80 yet: the last piece came at 10');
     await clock.advanceSettled(1);
+    assert.deepEqual(asked, [rangeFor(f, 2, 9)], 'every piece peers still owe, in one run');
+    await clock.advanceSettled(20);
+    await clock.advanceSettled(100);
     const { bytes, pieces } = await all;
-    assert.deepEqual(bytes, f.data);
-    assert.deepEqual(sourcesOf(pieces), ['peer', 'peer', 'origin', 'origin', 'origin', 'peer', 'origin', 'origin', 'origin', 'origin']);
-    assert.deepEqual([...origin.ranges].sort(), [rangeFor(f, 2, 4), rangeFor(f, 6, 9)].sort());
+    assert.deepEqual(bytes, f.data, 'byte-exact whoever won');
+    assert.equal(pieces[6]!.source, 'peer', 'the peer was first with piece 6 (at 100, the origin answers at 120)');
+    assert.deepEqual(sourcesOf(pieces), ['peer', 'peer', 'origin', 'origin', 'origin', 'origin', 'peer', 'origin', 'origin', 'origin']);
     assert.deepEqual(g.bytes, { cache: 0, peer: 3 * PIECE, origin: SIZE - 3 * PIECE });
-    assert.equal(bridge.closed, true);
-    // A piece arriving after the deadline changes nothing.
-    late?.(pieceReply(f, 7));
-    await settleTasks();
-    assert.equal(lateReplies.length, 1);
-    assert.deepEqual(g.bytes, { cache: 0, peer: 3 * PIECE, origin: SIZE - 3 * PIECE });
-    assert.equal((await g.piece(7)).source, 'origin');
+    assert.ok(store.holdsAll(f), 'every piece stored, verified');
+    assert.equal(bridge.closed, true, 'the session ends with the gather');
   });
 
   it('origin fails (500) with no bridge: every piece rejects, nothing hangs', T, async () => {
@@ -568,12 +547,8 @@ describe('serveAsset', () => {
       { at: 3, reply: pieceReply(f, 1) },
     ]);
     const outcomes: Array<ServeOutcome | null> = [];
-    const response = await serveAsset(
-      request(),
-      f.asset,
-      PIECE,
-      deps(store, origin, bridge, { accept: 500, firstPiece: 500, stall: 100 }),
-      (o) => outcomes.push(o),
+    const response = await serveAsset(request(), f.asset, PIECE, deps(store, origin, bridge, { firstMs: 500, stallMs: 100 }), (o) =>
+      outcomes.push(o),
     );
     assert.equal(response.status, 200);
     assert.equal(response.headers.get(SOURCE_HEADER), 'peer');
@@ -595,7 +570,7 @@ describe('serveAsset', () => {
       { at: 6, reply: { pc: 'piece-failed', index: 5, reason: 'gone' } },
       // 6..9: never sent; the stall deadline sends them to the origin.
     ]);
-    const { response, done } = await serve(f, deps(store, origin, bridge, { accept: 1_000, firstPiece: 1_000, stall: 60 }));
+    const { response, done } = await serve(f, deps(store, origin, bridge, { firstMs: 1_000, stallMs: 60 }));
     assert.equal(response.status, 200);
     assert.equal(response.headers.get(SOURCE_HEADER), 'cache');
     assert.deepEqual(new Uint8Array(await response.arrayBuffer()), f.data);
@@ -622,7 +597,7 @@ describe('serveAsset', () => {
       { at: 4, reply: pieceReply(f, 2) },
       { at: 5, reply: pieceReply(f, 3) },
     ]);
-    const { response, done } = await serve(f, deps(store, origin, bridge, { accept: 1_000, firstPiece: 1_000, stall: 1_000 }));
+    const { response, done } = await serve(f, deps(store, origin, bridge, { firstMs: 1_000, stallMs: 1_000 }));
     assert.equal(response.headers.get(SOURCE_HEADER), 'peer');
     assert.deepEqual(new Uint8Array(await response.arrayBuffer()), f.data);
     assert.deepEqual(bridge.reports, [{ pc: 'bad-piece', index: 1, peerId: PEER }]);
@@ -694,7 +669,7 @@ describe('WindowedGatherer: a long range window by window', () => {
       URL_,
       PIECE,
       range(0, 7),
-      deps(new MemStore(f.asset.hash), origin, bridge, { accept: 50, firstPiece: 50, stall: 50 }),
+      deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 50, stallMs: 50 }),
       4,
     );
     g.start();
@@ -702,5 +677,38 @@ describe('WindowedGatherer: a long range window by window', () => {
     await sleep(150);
     assert.equal(bridge.closed, true);
     assert.equal(origin.bytesSent, 0);
+  });
+});
+
+describe('PieceGatherer: hedge delays from what the worker measured', () => {
+  it('a request asked while another waits on peers gets a longer first-piece delay; the backlog empties as pieces come', T, async () => {
+    const f = await makeAsset(SIZE);
+    const speeds = new SourceSpeeds();
+    const clock = new FakeClock(0);
+    const silent = new FakeBridge(() => [], clock);
+    const first = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), {
+      ...deps(new MemStore(f.asset.hash), new FakeOrigin(f), silent),
+      speeds,
+      timers: clock,
+    });
+    void first.start();
+    await clock.advanceSettled(0);
+    assert.equal(speeds.peerBacklogBytes, SIZE, 'the first gather owes its whole size');
+    const bridge = new FakeBridge((pieces) => pieces.map((i, k) => ({ at: k + 1, reply: pieceReply(f, i) })), clock);
+    const second = new PieceGatherer(f.asset, URL_, PIECE, [0], {
+      ...deps(new MemStore(f.asset.hash), new FakeOrigin(f), bridge),
+      speeds,
+      timers: clock,
+    });
+    void second.start();
+    await clock.advanceSettled(0);
+    assert.ok(
+      second.delays.firstMs > first.delays.firstMs,
+      `${second.delays.firstMs} ms after ${SIZE} B ahead, ${first.delays.firstMs} ms with none`,
+    );
+    await clock.advanceSettled(5);
+    assert.equal((await second.piece(0)).source, 'peer');
+    first.cancel();
+    assert.equal(speeds.peerBacklogBytes, 0, 'delivered and cancelled gathers owe nothing');
   });
 });

@@ -40,7 +40,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 async function serve(v1: Fixture, store: MemStore, origin: FakeOrigin, bridge: FakeBridge | null, headers: Record<string, string> = {}) {
   const effects: Effects = { passed: [], changed: [] };
   const outcomes: Array<ServeOutcome | null> = [];
-  const d = deps(store, origin, bridge, { accept: 300, firstPiece: 300, stall: 150 }, effects);
+  const d = deps(store, origin, bridge, { firstMs: 300, stallMs: 150 }, effects);
   const response = await serveAsset(new Request(URL_, { headers }), v1.asset, PIECE, d, (o) => outcomes.push(o));
   return { response, effects, outcomes };
 }
