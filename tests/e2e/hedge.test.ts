@@ -9,22 +9,16 @@
  *   first, every image is byte-exact.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { encodePiece } from '../../protocol/peer-wire.ts';
-import { pieceCount } from '../../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { type HostilePeer, startHostilePeer } from './harness/hostile-peer.ts';
+import { FOUR_IMAGES, FOUR_PAGE, fourImageSite, type LatePeer, startLatePeer, viewUntilAsked } from './harness/late-peer.ts';
 import {
   assetBytes,
   checkAssets,
-  DEMO_SITE,
   describeBad,
   originUse,
   settle,
-  startSite,
   storedCounts,
   sumStats,
   type TestSite,
@@ -32,16 +26,8 @@ import {
   waitUntilSeeding,
 } from './harness/site.ts';
 
-const IMAGES = ['img/café terrace.jpg', 'img/harbour-dawn.jpg', 'img/ridge-line.jpg', 'img/route-map.png'];
-const PAGE = 'four.html';
-
-async function fourImageSite(prefix: string): Promise<{ site: TestSite; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  await cp(DEMO_SITE, dir, { recursive: true });
-  const imgs = IMAGES.map((p) => `<img src="${encodeURI(p)}" alt="" width="200">`).join('\n');
-  await writeFile(join(dir, PAGE), `<!doctype html><html><head><title>four</title></head><body>\n${imgs}\n</body></html>\n`);
-  return { site: await startSite({ siteDir: dir }), dir };
-}
+const IMAGES = FOUR_IMAGES;
+const PAGE = FOUR_PAGE;
 
 describe('no peers, no detour', () => {
   let site: TestSite | undefined;
@@ -106,16 +92,16 @@ describe('no peers, no detour', () => {
 describe('a hedged request', () => {
   let site: TestSite | undefined;
   let dir = '';
-  let holder: HostilePeer | undefined;
-  let visitor: Visitor | undefined;
+  let holder: LatePeer | undefined;
+  const visitors: Visitor[] = [];
 
   before(async () => {
     ({ site, dir } = await fourImageSite('pc-e2e-hedge-'));
   });
 
   after(async () => {
-    await holder?.close();
-    await visitor?.close();
+    await holder?.peer.close();
+    for (const v of visitors) await v.close();
     await site?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -124,50 +110,10 @@ describe('a hedged request', () => {
     timeout: 240_000,
   }, async () => {
     assert.ok(site);
-    const { manifest } = site;
-    const files = new Map<string, Uint8Array>();
-    for (const key of IMAGES) {
-      const asset = manifest.assets[key];
-      assert.ok(asset && pieceCount(asset.size, manifest.pieceSize) > 4, `${key} is not a multi-piece asset`);
-      files.set(asset.hash, new Uint8Array(await readFile(join(site.outDir, key))));
-    }
-    let asked = 0;
-    let sent = 0;
-    holder = await startHostilePeer({
-      signalUrl: site.signalUrl,
-      swarm: new URL(site.url(PAGE)).host,
-      have: [...files.keys()],
-      parkOffers: 4,
-      onLink: (link) =>
-        link.onFrame((f) => {
-          if (f.kind !== 'control' || f.message.t !== 'req') return;
-          const { id, hash, piece } = f.message;
-          asked++;
-          const file = files.get(hash);
-          if (!file) return;
-          const bytes = file.subarray(piece * manifest.pieceSize, (piece + 1) * manifest.pieceSize);
-          setTimeout(
-            () => {
-              sent += bytes.byteLength;
-              link.send(encodePiece(id, bytes));
-            },
-            piece % 2 === 0 ? 0 : 2_000,
-          );
-        }),
-    });
-    let name = '';
-    let session: Awaited<ReturnType<typeof viewPages>> | undefined;
-    // As in slow-peer.test.ts: a loaded machine can leave Node's first WebRTC link half-open; a
-    // fresh visitor tries again a bounded number of times.
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      await visitor?.close();
-      name = `hedged-${attempt}`;
-      visitor = await launchVisitor(name);
-      session = await viewPages(visitor, site, [PAGE], 60_000);
-      await settle(site);
-      if (asked > 0) break;
-    }
-    assert.ok(session && visitor);
+    holder = await startLatePeer(site, (piece) => (piece % 2 === 0 ? 0 : 2_000));
+    const { name, visitor, session } = await viewUntilAsked(site, holder, 'hedged', visitors);
+    const asked = holder.asked();
+    const sent = holder.sent();
     const stats = session.pageStats[0]?.stats;
     assert.ok(stats);
     const use = originUse(site, name, IMAGES);
