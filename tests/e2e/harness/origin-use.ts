@@ -3,6 +3,10 @@
  */
 import { WORKER_FILE } from '../../../protocol/bridge-config.ts';
 import type { TestSite } from './site.ts';
+
+/** What these need of a site: its origin's records and its manifest. */
+type CountedSite = Pick<TestSite, 'origin' | 'manifest'>;
+
 import { waitUntil } from './wait.ts';
 
 export interface OriginUse {
@@ -30,7 +34,7 @@ export interface OriginUse {
  * requests between (`reload` re-navigates to the same URL). Null otherwise (an `off` or `swap`
  * first page has no preload window: its assets are its own loads).
  */
-function holdSeq(site: TestSite, visitor: string): number | null {
+function holdSeq(site: CountedSite, visitor: string): number | null {
   const requests = site.origin.snapshot({ visitor }).requests;
   const isPage = (path: string): boolean => path.endsWith('/') || path.endsWith('.html');
   const pages = requests.filter((r) => isPage(r.path));
@@ -49,7 +53,12 @@ function holdSeq(site: TestSite, visitor: string): number | null {
  * whole image can be out before `window.stop()`. Those bytes are a first visit's measured cost
  * (bench/first-visit.ts); what a test of P2P proves is where the page's own loads came from after.
  */
-export function originUse(site: TestSite, visitor: string, pageKeys: Iterable<string> = [], opts: { afterHold?: boolean } = {}): OriginUse {
+export function originUse(
+  site: CountedSite,
+  visitor: string,
+  pageKeys: Iterable<string> = [],
+  opts: { afterHold?: boolean } = {},
+): OriginUse {
   const wanted = new Set(pageKeys);
   const held = holdSeq(site, visitor);
   const snap = site.origin.snapshot({ visitor });
@@ -76,7 +85,7 @@ export function originUse(site: TestSite, visitor: string, pageKeys: Iterable<st
 }
 
 /** Share of `keys`' bytes a visitor did not take from the origin after its first page's hold. */
-export function peerShare(site: TestSite, visitor: string, keys: string[]): { share: number; origin: number; total: number } {
+export function peerShare(site: CountedSite, visitor: string, keys: string[]): { share: number; origin: number; total: number } {
   let total = 0;
   for (const k of new Set(keys)) total += site.manifest.assets[k]?.size ?? 0;
   const origin = originUse(site, visitor, keys, { afterHold: true }).pageAssetBytes;
@@ -89,7 +98,7 @@ export function peerShare(site: TestSite, visitor: string, keys: string[]): { sh
  * reading is stalled, not in flight (origin-server.ts `STALL_MS`); one still open past
  * `timeoutMs` is named in the error.
  */
-export async function settleVisitor(site: TestSite, visitor: string, timeoutMs: number): Promise<void> {
+export async function settleVisitor(site: CountedSite, visitor: string, timeoutMs: number): Promise<void> {
   const open = (): string =>
     site.origin
       .snapshot({ visitor })
