@@ -3,6 +3,7 @@
  * sockets: bytes per report (a page view naming REPORT_MAX_ASSETS assets, and one naming none),
  * reports per visitor per minute (the bridge's schedule), CPU per report, and memory per swarm
  * with a full 24 h series and top list.
+ * Prints a markdown section for bench/RESULTS.md (`npm run bench` runs it with the others).
  *   node --expose-gc --import tsx bench/usage-cost.ts
  */
 import {
@@ -36,15 +37,18 @@ const report = (assets: number, seed = 0): UsageReport => ({
 const full = Buffer.byteLength(encodeMessage(report(REPORT_MAX_ASSETS)));
 const bare = Buffer.byteLength(encodeMessage(report(0)));
 const periodicPerMin = 60_000 / REPORT_INTERVAL_MS;
-console.log(`report size: ${bare} B with no asset, ${full} B naming ${REPORT_MAX_ASSETS} assets (JSON text, before WebSocket framing)`);
-console.log(
-  `reports per visitor per minute: ${periodicPerMin.toFixed(2)} periodic (every ${REPORT_INTERVAL_MS / 1000} s while a page is open) + 1 per page view left; ` +
-    `at most ${REPORT_BURST} at once and then ${(60_000 / REPORT_REFILL_MS).toFixed(0)}/min per connection`,
-);
-console.log(
-  `bytes per visitor per minute (one page view a minute): ${Math.round((periodicPerMin + 1) * bare)}-${Math.round((periodicPerMin + 1) * full)} B up, ` +
-    `0 B down (nothing is answered)`,
-);
+/** Rows of the printed table: what is measured, and the figure. */
+const rows: [string, string][] = [];
+rows.push(['report size (JSON text, before WebSocket framing)', `${bare} B with no asset, ${full} B naming ${REPORT_MAX_ASSETS} assets`]);
+rows.push([
+  'reports per visitor per minute',
+  `${periodicPerMin.toFixed(2)} periodic (every ${REPORT_INTERVAL_MS / 1000} s while a page is open) + 1 per page view left; ` +
+    `at most ${REPORT_BURST} at once, then ${(60_000 / REPORT_REFILL_MS).toFixed(0)}/min per connection`,
+]);
+rows.push([
+  'bytes per visitor per minute (one page view a minute)',
+  `${Math.round((periodicPerMin + 1) * bare)}–${Math.round((periodicPerMin + 1) * full)} B up, 0 B down (nothing is answered)`,
+]);
 
 // CPU per report through the whole path: frame gate, JSON.parse, decode, count.
 const socket: ClientSocket = { send: () => undefined, close: () => undefined };
@@ -74,7 +78,10 @@ for (let r = 0; r < rounds; r++) {
 }
 const used = process.cpuUsage(start);
 const reports = hub.usage.counters.reportsAccepted;
-console.log(`CPU per report (decode + count, ${reports} reports): ${((used.user + used.system) / reports).toFixed(1)} µs`);
+rows.push([
+  `CPU per report (frame gate, parse, decode, count; ${reports} reports)`,
+  `${((used.user + used.system) / reports).toFixed(1)} µs`,
+]);
 
 // Memory per swarm: series and top list full.
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -87,10 +94,21 @@ for (let s = 0; s < 256; s++) {
 }
 gc?.();
 const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+rows.push([
+  `memory per swarm (24 h series full, ${STATS_TOP_ASSETS} top assets)`,
+  `${((after - before) / 256 / 1024).toFixed(0)} KiB; ${((after - before) / 2 ** 20).toFixed(1)} MiB at the 256-swarm cap` +
+    (gc ? '' : ' (no --expose-gc: includes garbage)'),
+]);
+rows.push([
+  'stored copy of one full swarm (Cloudflare Durable Object row, JSON)',
+  `${(Buffer.byteLength(JSON.stringify(board.all()[0]?.state(STATS_SERIES_MINUTES * 60_000))) / 1024).toFixed(0)} KiB`,
+]);
+
+console.log('## Usage reports: what the aggregate costs the signaling server\n');
 console.log(
-  `memory per swarm (24 h series full, ${STATS_TOP_ASSETS} top assets): ${((after - before) / 256 / 1024).toFixed(0)} KiB; ` +
-    `at the ${256} swarm cap: ${((after - before) / 2 ** 20).toFixed(1)} MiB${gc ? '' : ' (run with --expose-gc for a cleaner figure)'}`,
+  'The visitors\' counter reports behind the dashboard and metrics (README, "Dashboard and metrics"), measured on the signaling core with fake sockets (no network): ' +
+    `${N} peers joined to one swarm, each sending ${rounds} reports.\n`,
 );
-console.log(
-  `stored copy of one full swarm (Cloudflare row, JSON): ${(Buffer.byteLength(JSON.stringify(board.all()[0]?.state(STATS_SERIES_MINUTES * 60_000))) / 1024).toFixed(0)} KiB`,
-);
+console.log('| measure | figure |\n|---|---|');
+for (const [what, figure] of rows) console.log(`| ${what} | ${figure} |`);
+console.log('');

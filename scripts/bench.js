@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every benchmark (bench/*.ts, in name order), each in its own `node --import tsx` process,
+// Runs every benchmark (bench/*.ts, in name order), each in its own `node --expose-gc --import tsx` process (gc for the memory figures),
 // collects the markdown each prints on stdout, and writes it with the machine's details to
 // bench/RESULTS.md. Never part of `npm test`: it takes minutes and its numbers are not pass/fail.
 // Like scripts/test.js it runs inside a loopback-only network namespace when this machine allows
@@ -105,7 +105,10 @@ function machineInfo() {
 /** Runs one benchmark file; resolves with its stdout (the markdown) and how it ended. */
 function runBenchmark(file, limitMs) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', file)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join('bench', file)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
