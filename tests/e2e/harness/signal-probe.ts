@@ -5,6 +5,8 @@
  */
 import WebSocket from 'ws';
 import { decodeServerMessage, type ServerMessage } from '../../../protocol/signal-messages.ts';
+import type { TestSite } from './site.ts';
+import { waitUntil } from './wait.ts';
 
 /** Peer ids the server returns for `hash` in `swarm` (at most MAX_PEERS_PER_WANT of them). */
 export async function holdersOf(signalUrl: string, swarm: string, hash: string, timeoutMs = 5_000): Promise<string[]> {
@@ -48,4 +50,17 @@ function inbox(ws: WebSocket): (timeoutMs: number) => Promise<ServerMessage> {
         resolve(msg);
       });
     });
+}
+
+/**
+ * Until the signaling server's own index lists a holder for every one of `paths` (site paths of
+ * assets): a visitor has stored and announced them, so a newcomer arriving now can be served by it.
+ */
+export async function waitUntilSeeding(site: TestSite, paths: readonly string[], ms = 20_000): Promise<void> {
+  const swarm = new URL(site.origin.url).host;
+  for (const path of paths) {
+    const hash = site.manifest.assets[path]?.hash;
+    if (!hash) throw new Error(`${path} is not an asset of the site`);
+    await waitUntil(`${path} announced`, ms, async () => ((await holdersOf(site.signalUrl, swarm, hash)).length > 0 ? true : undefined));
+  }
 }
