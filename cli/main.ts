@@ -11,8 +11,10 @@ import { TORRENT_MODES } from '../builder/make-torrent.ts';
 import { oneOf, parsePrefetchBudget, parseSize, parseUploadCap } from '../builder/option-values.ts';
 import { START_MODES, UPLOAD_MODES } from '../protocol/bridge-config.ts';
 import { FIRST_VISIT_OPTIONS } from '../protocol/first-visit.ts';
+import { MAX_PEERS_PER_ADDRESS_IN_SWARM, MAX_SIGNAL_CONNECTIONS_PER_ADDRESS } from '../protocol/limits.ts';
 import { isLoopbackHost } from '../signal-worker/adapter/node/host-policy.ts';
 import { startSignalServer, startSiteServer } from '../signal-worker/adapter/node/index.ts';
+import { TRUST_PROXY_VALUES, type TrustProxy } from '../signal-worker/client-address.ts';
 import { buildReport } from './build-report.ts';
 import { deploy } from './deploy.ts';
 import { dashboardToken, readP2pModes, reloadOnSighup } from './steering-options.ts';
@@ -26,7 +28,9 @@ const USAGE = `Usage:
   peer-connect serve <built-dir> [--port 8080] [--host 127.0.0.1] [--no-signal] [--allow-origin <origin>]...
                      [--allowed-host <name>]...   (names answered besides IP addresses and localhost; '*' for any)
                      [--dashboard-token <token>] [--p2p-config <file>]   (dashboard and metrics; P2P on/download-only/off, re-read on SIGHUP)
+                     [--trust-proxy none|x-forwarded-for|cf-connecting-ip]   (behind a proxy: whose address the per-address caps count)
   peer-connect signal [--port 8787] [--host 127.0.0.1] [--allow-origin <origin>]... [--dashboard-token <token>] [--p2p-config <file>]
+                      [--trust-proxy none|x-forwarded-for|cf-connecting-ip]
   peer-connect deploy [--dry-run] [--strict] [--config wrangler.jsonc] [--outdir <dir>]   (signaling on Cloudflare Workers)
   peer-connect demo [--port 8080]`;
 
@@ -111,6 +115,7 @@ async function serve(args: string[]): Promise<number> {
       'allowed-host': { type: 'string', multiple: true },
       'dashboard-token': { type: 'string' },
       'p2p-config': { type: 'string' },
+      'trust-proxy': { type: 'string' },
     },
   });
   const root = positionals[0];
@@ -118,12 +123,14 @@ async function serve(args: string[]): Promise<number> {
   const origins = values['allow-origin'];
   const host = values.host ?? '127.0.0.1';
   const allowedHosts = values['allowed-host'] ?? [];
+  const trustProxy = oneOf(values['trust-proxy'], TRUST_PROXY_VALUES, 'trust-proxy') ?? 'none';
   const server = await startSiteServer({
     root,
     port: port(values.port, 8080),
     host,
     signal: !values['no-signal'],
     allowedHosts,
+    trustProxy,
     ...(origins ? { allowedOrigins: origins } : {}),
     dashboardToken: dashboardToken(values['dashboard-token']),
     ...(values['p2p-config'] !== undefined ? { p2p: await readP2pModes(values['p2p-config']) } : {}),
@@ -131,6 +138,8 @@ async function serve(args: string[]): Promise<number> {
   if (values['p2p-config'] !== undefined) reloadOnSighup(values['p2p-config'], server.setP2pModes);
   const warning = serveHostWarning(host, allowedHosts);
   if (warning) console.warn(warning);
+  const proxied = values['no-signal'] ? null : proxyAddressWarning(host, origins ?? [], trustProxy);
+  if (proxied) console.warn(proxied);
   console.log(`serving ${root} at ${server.url}${values['no-signal'] ? '' : ` (signaling at ${server.signalUrl})`}`);
   return waitForever(server.close);
 }
@@ -149,6 +158,31 @@ export function serveHostWarning(bindHost: string, allowedHosts: readonly string
   );
 }
 
+/**
+ * What `serve` and `signal` say when they look deployed behind a reverse proxy (listening on
+ * loopback, pages on a public origin) but count every socket as the proxy's address: the
+ * per-address caps (MAX_PEERS_PER_ADDRESS_IN_SWARM, MAX_SIGNAL_CONNECTIONS_PER_ADDRESS) would then
+ * hold the whole audience to what one visitor may have. Null when nothing suggests a proxy, or
+ * when `--trust-proxy` names its header.
+ */
+export function proxyAddressWarning(bindHost: string, allowedOrigins: readonly string[], trust: TrustProxy): string | null {
+  if (trust !== 'none' || !isLoopbackHost(bindHost)) return null;
+  const publicOrigin = allowedOrigins.find((o) => {
+    try {
+      return !isLoopbackHost(new URL(o).hostname);
+    } catch {
+      return false;
+    }
+  });
+  if (publicOrigin === undefined) return null;
+  return (
+    `warning: listening on ${bindHost} for pages of ${publicOrigin}, so behind a proxy, without --trust-proxy: ` +
+    `every visitor's socket counts as the proxy's address, and the per-address caps ` +
+    `(${MAX_PEERS_PER_ADDRESS_IN_SWARM} peers in a swarm, ${MAX_SIGNAL_CONNECTIONS_PER_ADDRESS} sockets) then apply to all of them together. ` +
+    `Pass --trust-proxy x-forwarded-for (nginx, Caddy, most load balancers) or cf-connecting-ip (Cloudflare in front).`
+  );
+}
+
 async function signal(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -158,13 +192,19 @@ async function signal(args: string[]): Promise<number> {
       'allow-origin': { type: 'string', multiple: true },
       'dashboard-token': { type: 'string' },
       'p2p-config': { type: 'string' },
+      'trust-proxy': { type: 'string' },
     },
   });
   const origins = values['allow-origin'];
   if (!origins) console.warn('no --allow-origin given: accepting pages from any origin');
+  const host = values.host ?? '127.0.0.1';
+  const trustProxy = oneOf(values['trust-proxy'], TRUST_PROXY_VALUES, 'trust-proxy') ?? 'none';
+  const proxied = proxyAddressWarning(host, origins ?? [], trustProxy);
+  if (proxied) console.warn(proxied);
   const server = await startSignalServer({
     port: port(values.port, 8787),
-    host: values.host ?? '127.0.0.1',
+    host,
+    trustProxy,
     allowedOrigins: origins ?? '*',
     dashboardToken: dashboardToken(values['dashboard-token']),
     ...(values['p2p-config'] !== undefined ? { p2p: await readP2pModes(values['p2p-config']) } : {}),
