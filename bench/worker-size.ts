@@ -15,7 +15,7 @@ import { buildSite } from '../build.ts';
 import { bundleWorker } from '../builder/bundle.ts';
 import { WORKER_FILE } from '../protocol/bridge-config.ts';
 import { PIECE_STORE_QUOTA_BYTES } from '../protocol/limits.ts';
-import type { Manifest } from '../protocol/manifest.ts';
+import type { WorkerManifest } from '../protocol/manifest.ts';
 import { PIECE_LIST_DIR } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { DEMO_SITE } from '../tests/e2e/harness/site.ts';
@@ -47,7 +47,7 @@ async function measure(site: string, siteDir: string): Promise<Row> {
   try {
     const { manifest } = await buildSite({ siteDir, outDir, signal: 'wss://signal.example/peer-connect/signal' });
     const after = await readFile(join(outDir, WORKER_FILE));
-    const old = (await inlinedManifest(outDir, manifest)) as Manifest;
+    const old = (await inlinedManifest(outDir, manifest)) as unknown as WorkerManifest;
     const before = Buffer.from(await bundleWorker(old, { storeQuotaBytes: PIECE_STORE_QUOTA_BYTES }, true));
     const assets = Object.values(manifest.assets);
     return {
