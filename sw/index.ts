@@ -1,5 +1,7 @@
 /**
- * The service worker. Answers GET requests for manifest assets from pages of its own build only
+ * The service worker. Its script inlines the manifest without its assets: those are in the asset
+ * table file, fetched at install and pinned by the inlined root (asset-table.ts).
+ * Answers GET requests for manifest assets from pages of its own build only
  * (sw/request-policy.ts); everything else (navigations, other origins, unknown paths, non-GET,
  * pages of another build or not yet known) is not touched, not even re-fetched. A page of the
  * build that was just navigated to is known to name its build soon: its first requests are held
@@ -154,10 +156,14 @@ self.addEventListener('message', (event) => {
 });
 
 /** A bridge's prefetch through peers (sw/prefetch.ts), answered on `port`; never the origin. */
-function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<void> {
+async function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<void> {
   const reply = (r: PrefetchReply): void => port.postMessage(r);
-  // Without a verified table no key is an asset: each is answered as not prefetched.
-  const assets = assetTable.current?.assets ?? {};
+  // A worker this message restarted reads its table first; without a verified one no key is an
+  // asset, and each is answered as not prefetched.
+  const assets = await assetTable.load().then(
+    (table) => table.assets,
+    () => ({}),
+  );
   return prefetchAssets(
     keys,
     {
