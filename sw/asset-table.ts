@@ -23,6 +23,7 @@ import {
 import { ASSET_TABLE_RETRY_MS } from '../protocol/limits.ts';
 import type { ManifestAsset } from '../protocol/manifest.ts';
 import type { Sha256Hex } from '../protocol/piece-list.ts';
+import type { Result } from '../protocol/result.ts';
 
 /** The table's IndexedDB side (sw/store/asset-table-db.ts); failures read as "not stored". */
 export interface AssetTableStorage {
@@ -159,7 +160,7 @@ export class WorkerAssetTable {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  private verify(bytes: Uint8Array) {
+  private verify(bytes: Uint8Array): Promise<Result<AssetTable, AssetTableErrorCode>> {
     return verifyAssetTable(bytes, this.deps.root, { pieceSize: this.deps.pieceSize, keys: this.deps.keys, sha256: this.deps.sha256 });
   }
 }
