@@ -1,6 +1,7 @@
 /**
  * The build: reads a static site folder and writes a deployable copy with the trusted manifest
- * (inlined in the service worker), the page bridge, one `<script>` tag per HTML page, and a
+ * (inlined in the service worker but its assets, which go to the asset table file
+ * `peer-connect-assets/<root>.json` pinned by the root the worker inlines), the page bridge, one `<script>` tag per HTML page, and a
  * `.torrent` for each large or media file (pinned in the manifest by its info hash).
  * Nothing else in the site changes, except a page's first-visit script (`reload`) or markup (`swap`).
  */
@@ -31,6 +32,7 @@ import { composeWorker } from './builder/site-worker/compose.ts';
 import { planSiteWorker, type SiteWorkerPlan } from './builder/site-worker/plan.ts';
 import { refreshPrecacheRevisions } from './builder/site-worker/precache-revisions.ts';
 import { type SiteFile, walkSite } from './builder/walk-site.ts';
+import { splitManifest } from './builder/worker-manifest.ts';
 import {
   BRIDGE_FILE,
   type BridgeConfig,
@@ -56,7 +58,7 @@ import {
   TORRENT_MIN_SIZE,
   TORRENT_STORE_QUOTA_BYTES,
 } from './protocol/limits.ts';
-import { MANIFEST_VERSION, type Manifest, type ManifestAsset } from './protocol/manifest.ts';
+import { MANIFEST_VERSION, type Manifest, type ManifestAsset, type WorkerManifest } from './protocol/manifest.ts';
 import { encodePageAssets, type PageAsset, pageAssetsFileForPage } from './protocol/page-assets.ts';
 import { encodePageSet } from './protocol/page-set.ts';
 import { encodePieceList, pieceListPath } from './protocol/piece-list.ts';
@@ -130,6 +132,11 @@ export interface BuildResult {
   exclusionRules: ExclusionReason[];
   /** Host configuration the build could not fully read (a malformed `_headers` line), a site worker's scope it cannot check. */
   warnings: string[];
+  /**
+   * The asset table file (protocol/asset-table.ts): the manifest's `assets`, fetched by the worker
+   * at install and checked against `root`, which the worker inlines. `path` is under the output.
+   */
+  assetTable: { root: string; path: string };
   /** The site's own worker PeerConnect was composed with (its file, how pages register it), or null: ours alone. */
   siteWorker: { path: string; registration: WorkerRegistration } | null;
 }
@@ -178,7 +185,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   for (const [path, text] of pageAssetFiles(pageAssets, manifest)) await writeOutput(outDir, path, text);
   for (const [path, bytes] of pieceLists) await writeOutput(outDir, path, bytes);
-  await writeScripts(outDir, manifest, options, settings, siteWorker, pageRevisions);
+  const split = splitManifest(manifest);
+  await writeOutput(outDir, split.table.path, split.table.bytes);
+  await writeScripts(outDir, manifest, split.inlined, options, settings, siteWorker, pageRevisions);
   const torrents = Object.keys(manifest.assets).filter((p) => manifest.assets[p]?.torrent);
   return {
     manifest,
@@ -189,6 +198,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     excluded,
     exclusionRules: rules.map((r) => r.reason),
     warnings: [...host.warnings, ...(siteWorker?.warnings ?? []), ...pageWarnings],
+    assetTable: { root: split.table.root, path: split.table.path },
     siteWorker: siteWorker === null ? null : { path: siteWorker.path, registration: siteWorker.registration },
   };
 }
@@ -397,10 +407,11 @@ async function writeOutput(outDir: string, path: string, bytes: Uint8Array | str
   await writeFile(target, bytes);
 }
 
-/** The worker (manifest inlined), the bridge (config baked in) and, for a site with torrents, the WebTorrent client. */
+/** The worker (`inlined`: the manifest but its assets), the bridge (config baked in) and, for a site with torrents, the WebTorrent client. */
 async function writeScripts(
   outDir: string,
   manifest: Manifest,
+  inlined: WorkerManifest,
   options: BuildOptions,
   settings: Settings,
   siteWorker: SiteWorkerPlan | null,
@@ -419,7 +430,7 @@ async function writeScripts(
   // A site worker sits `depth` folders below the root; ours is imported from there, and its keys start at the root.
   const up = siteWorker === null ? './' : '../'.repeat(siteWorker.path.split('/').length - 1) || './';
   const workerConfig = { storeQuotaBytes: settings.storeQuota, ...(siteWorker === null ? {} : { composed: true, siteRoot: up }) };
-  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(manifest, workerConfig, minify));
+  await writeFile(join(outDir, WORKER_FILE), await bundleWorker(inlined, workerConfig, minify));
   if (siteWorker !== null) {
     const written = await readFile(join(resolve(options.siteDir), siteWorker.path), 'utf8');
     // Pages we rewrote get their new revision in a Workbox precache manifest (precache-revisions.ts).

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
-import type { Manifest } from '../protocol/manifest.ts';
+import type { WorkerManifest } from '../protocol/manifest.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -25,8 +25,11 @@ async function bundle(entry: string, define: Record<string, string>, minify: boo
   return file.text;
 }
 
-/** The worker with the manifest and its settings inlined: both exactly as trusted as the worker script. */
-export function bundleWorker(manifest: Manifest, config: WorkerConfig, minify = true): Promise<string> {
+/**
+ * The worker with its manifest (without the assets: builder/worker-manifest.ts) and its settings
+ * inlined: both exactly as trusted as the worker script.
+ */
+export function bundleWorker(manifest: WorkerManifest, config: WorkerConfig, minify = true): Promise<string> {
   const define = { __PEER_CONNECT_MANIFEST__: JSON.stringify(manifest), __PEER_CONNECT_WORKER_CONFIG__: JSON.stringify(config) };
   return bundle(here('../sw/index.ts'), define, minify);
 }

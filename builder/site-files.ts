@@ -3,6 +3,8 @@
  * HTML pages, our own files, hidden files and host configuration. All are copied to the output
  * except ours; none of them is ever in the manifest.
  */
+
+import { ASSET_TABLE_DIR } from '../protocol/asset-table.ts';
 import { BRIDGE_FILE, TORRENT_CLIENT_FILE, WORKER_FILE } from '../protocol/bridge-config.ts';
 import { PAGE_ASSETS_DIR } from '../protocol/page-assets.ts';
 import { PIECE_LIST_DIR } from '../protocol/piece-list.ts';
@@ -12,7 +14,7 @@ import { TORRENT_DIR } from './make-torrent.ts';
 export const isHtml = (path: string): boolean => /\.html?$/i.test(path);
 
 /**
- * What the build writes itself: our scripts, the torrents, piece-list and page-asset-list folders and
+ * What the build writes itself: our scripts, the torrents, piece-list, asset-table and page-asset-list folders and
  * the output marker (any
  * marker, at any depth: a copied one would make its folder look like our output). A site file at
  * one of these paths (e.g. a built site given as the site) is neither copied nor in the manifest.
@@ -24,6 +26,7 @@ export const isOurs = (path: string): boolean =>
   path.startsWith(`${TORRENT_DIR}/`) ||
   path.startsWith(`${PAGE_ASSETS_DIR}/`) ||
   path.startsWith(`${PIECE_LIST_DIR}/`) ||
+  path.startsWith(`${ASSET_TABLE_DIR}/`) ||
   path.split('/').at(-1) === BUILD_MARKER_FILE;
 
 /**

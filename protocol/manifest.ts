@@ -70,6 +70,20 @@ export interface Manifest {
 
 export const MANIFEST_VERSION = 2;
 
+/**
+ * What the build inlines into the worker: the manifest without its `assets` record, which would
+ * make the script grow with the site (issue 14). In its place, the set of the asset keys' 32-bit
+ * hashes (so the fetch handler decides at once, without I/O, whether a request may be one of
+ * ours) and the SHA-256 of the asset table file that holds the record (protocol/asset-table.ts),
+ * which the worker fetches at install and trusts only when it matches.
+ */
+export interface WorkerManifest extends Omit<Manifest, 'assets'> {
+  /** protocol/asset-table.ts `encodeAssetKeys`: base64 of the sorted FNV-1a hashes of every asset key. */
+  assetKeys: string;
+  /** SHA-256 (hex) of the asset table file `peer-connect-assets/<assetsRoot>.json`. */
+  assetsRoot: string;
+}
+
 export const isBuildId = (v: unknown): v is string => typeof v === 'string' && BUILD_ID_PATTERN.test(v);
 
 /** Checks a manifest's shape and internal consistency (a root exactly where the size makes more than one piece). */
@@ -82,14 +96,25 @@ export function validateManifest(input: unknown): Result<Manifest> {
   }
   if (!isBuildId(build)) return fail('manifest: bad build');
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
-  if (!isRecord(assets)) return fail('manifest: assets is not an object');
   if (input.pages !== undefined && (typeof input.pages !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.pages)))
     return fail('manifest: bad pages');
+  const checked = validateAssets(assets, pieceSize);
+  if (!checked.ok) return checked;
+  return ok(input as unknown as Manifest);
+}
+
+/**
+ * Checks an `assets` record (the manifest's, or an asset table file's: protocol/asset-table.ts):
+ * each key a relative path, each asset's shape, a root exactly where `pieceSize` makes more than
+ * one piece. Errors name the path: `manifest: <path>: bad size`.
+ */
+export function validateAssets(assets: unknown, pieceSize: number): Result<Record<string, ManifestAsset>> {
+  if (!isRecord(assets)) return fail('manifest: assets is not an object');
   for (const [path, asset] of Object.entries(assets)) {
     const checked = validateAsset(path, asset, pieceSize);
     if (!checked.ok) return checked;
   }
-  return ok(input as unknown as Manifest);
+  return ok(assets as unknown as Record<string, ManifestAsset>);
 }
 
 const isRelativePath = (path: string): boolean =>

@@ -11,6 +11,7 @@
  * the worker hold a page's requests until our script's request or a 1 s wait; nothing is served
  * wrong by it.
  */
+import { encodeHashSet, HashSet } from './hash-set.ts';
 
 /** The canonical key of a page file or URL path (decoded, relative to the worker's scope, no leading slash). */
 export function pageKey(path: string): string {
@@ -38,57 +39,23 @@ export function fnv1a(key: string): number {
 
 /** The set of the build's pages, as the manifest carries it (`Manifest.pages`). */
 export function encodePageSet(pageFiles: Iterable<string>): string {
-  const hashes = [...new Set([...pageFiles].map((p) => fnv1a(pageKey(p))))].sort((a, b) => a - b);
-  const bytes = new Uint8Array(hashes.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (const [i, h] of hashes.entries()) view.setUint32(i * 4, h);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
+  return encodeHashSet([...pageFiles].map((p) => fnv1a(pageKey(p))));
 }
 
 export class PageSet {
-  private readonly hashes: Uint32Array;
+  private readonly hashes: HashSet;
 
   /** `encoded` as encodePageSet wrote it; malformed input reads as an empty set. */
   constructor(encoded: string | undefined) {
-    let binary = '';
-    try {
-      binary = encoded ? atob(encoded) : '';
-    } catch {
-      binary = '';
-    }
-    const n = Math.floor(binary.length / 4);
-    this.hashes = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      this.hashes[i] =
-        ((binary.charCodeAt(4 * i) << 24) |
-          (binary.charCodeAt(4 * i + 1) << 16) |
-          (binary.charCodeAt(4 * i + 2) << 8) |
-          binary.charCodeAt(4 * i + 3)) >>>
-        0;
-    }
+    this.hashes = new HashSet(encoded);
   }
 
   get size(): number {
-    return this.hashes.length;
+    return this.hashes.size;
   }
 
   /** True when some page of the build is served at `urlPath` (decoded, relative to the scope). */
   hasUrl(urlPath: string): boolean {
-    return pageKeysForUrl(urlPath).some((k) => this.hasHash(fnv1a(k)));
-  }
-
-  private hasHash(h: number): boolean {
-    let lo = 0;
-    let hi = this.hashes.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.hashes[mid]!;
-      if (v === h) return true;
-      if (v < h) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
+    return pageKeysForUrl(urlPath).some((k) => this.hashes.has(fnv1a(k)));
   }
 }

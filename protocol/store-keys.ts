@@ -105,3 +105,10 @@ export const torrentChunkKey = (torrentId: string, index: number): [string, stri
 export const torrentUseKey = (torrentId: string, index: number): [string, string, number] => [TORRENT_USE_TAG, torrentId, index];
 
 export type StoredChunkUse = StoredUse;
+
+/**
+ * The worker's asset table (protocol/asset-table.ts), raw bytes (ArrayBuffer) under its root;
+ * verified against that root again whenever read. Only the active worker's root is kept.
+ */
+export const assetTableKey = (root: string): string => `t:${root}`;
+export const ASSET_TABLE_KEY_PREFIX = 't:';

@@ -1,5 +1,7 @@
 /**
- * The service worker. Answers GET requests for manifest assets from pages of its own build only
+ * The service worker. Its script inlines the manifest without its assets: those are in the asset
+ * table file, fetched at install and pinned by the inlined root (asset-table.ts).
+ * Answers GET requests for manifest assets from pages of its own build only
  * (sw/request-policy.ts); everything else (navigations, other origins, unknown paths, non-GET,
  * pages of another build or not yet known) is not touched, not even re-fetched. A page of the
  * build that was just navigated to is known to name its build soon: its first requests are held
@@ -12,13 +14,15 @@
  * its skipWaiting() only when the site's code called it).
  */
 
+import { AssetKeys } from '../protocol/asset-table.ts';
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type PrefetchReply, type WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { PAGE_BUILD_TIMEOUT_MS } from '../protocol/limits.ts';
-import type { Manifest } from '../protocol/manifest.ts';
+import type { ManifestAsset, WorkerManifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
 import { PageSet } from '../protocol/page-set.ts';
 import type { WorkerConfig } from '../protocol/worker-config.ts';
+import { WorkerAssetTable } from './asset-table.ts';
 import { broadcast, openBridgeSession } from './bridge-session.ts';
 import {
   askHello,
@@ -40,20 +44,35 @@ import { serveAsset } from './serve-asset.ts';
 import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { EventsInFlight, siteFetch } from './site-fetch.ts';
 import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
+import { indexedDbAssetTables } from './store/asset-table-db.ts';
 import { indexedDbPieceLists } from './store/piece-list-db.ts';
 import { PieceStore } from './store/piece-store.ts';
 import { matchesHash, sha256Hex } from './verify.ts';
 
 declare const self: ServiceWorkerGlobalScope;
-declare const __PEER_CONNECT_MANIFEST__: Manifest;
+declare const __PEER_CONNECT_MANIFEST__: WorkerManifest;
 declare const __PEER_CONNECT_WORKER_CONFIG__: WorkerConfig;
-const manifest: Manifest = __PEER_CONNECT_MANIFEST__;
+const manifest: WorkerManifest = __PEER_CONNECT_MANIFEST__;
 const workerConfig: WorkerConfig = __PEER_CONNECT_WORKER_CONFIG__;
 const composed = workerConfig.composed === true;
 /** Where the manifest's keys start: the registered script's folder, or the site's root above a composed site worker. */
 const siteRoot = new URL(workerConfig.siteRoot ?? './', self.location.href).href;
+/** The assets themselves, out of this script (sw/asset-table.ts): fetched at install, pinned by the inlined root. */
+const assetTable = new WorkerAssetTable({
+  fetch: (url) => realFetch(url),
+  sha256: sha256Hex,
+  storage: indexedDbAssetTables(),
+  siteRoot,
+  root: manifest.assetsRoot,
+  keys: new AssetKeys(manifest.assetKeys),
+  pieceSize: manifest.pieceSize,
+  onError: (error) => console.error(`peer-connect: ${error.message} (${error.code}); asset requests go to the network`),
+});
+// Read back at every start (a restarted worker), so requests find it in memory.
+void assetTable.load().catch(() => undefined);
+const deployManifest = async () => ({ assets: (await assetTable.load()).assets, pieceSize: manifest.pieceSize });
 const store = new PieceStore({
-  manifest,
+  manifest: deployManifest,
   quotaBytes: workerConfig.storeQuotaBytes,
   onLost: (hashes) => broadcast({ pc: 'lost', hashes }),
 });
@@ -78,6 +97,9 @@ const runtime: WorkerRuntime = {
   },
 };
 
+// A worker never activates without its asset table: an install that cannot fetch and verify it
+// fails, and the worker in charge stays (the browser tries the new one again at a later navigation).
+self.addEventListener('install', (event) => event.waitUntil(assetTable.load()));
 // A new deploy means a new manifest: take over at once rather than wait for every tab to close.
 // Not in a site's worker: its code may keep a new worker waiting on purpose (an "update ready,
 // reload?" prompt), and calls skipWaiting() itself when it wants to.
@@ -91,13 +113,18 @@ if (composed) {
     return skipWaiting();
   };
 }
-// Pieces and piece lists of assets this build no longer lists are deleted (pieces announced lost) once it controls.
+// Pieces, piece lists and asset tables this build no longer names are deleted (pieces announced lost) once it controls.
 self.addEventListener('activate', (event) =>
   event.waitUntil(
     self.clients
       .claim()
-      .then(() => store.cleanUp())
-      .then(() => pieceLists.cleanUp(Object.values(manifest.assets))),
+      .then(() => assetTable.load())
+      .then(async (table) => {
+        await store.cleanUp();
+        await pieceLists.cleanUp(Object.values(table.assets));
+        await assetTable.cleanUp();
+      })
+      .catch(() => undefined),
   ),
 );
 
@@ -129,12 +156,18 @@ self.addEventListener('message', (event) => {
 });
 
 /** A bridge's prefetch through peers (sw/prefetch.ts), answered on `port`; never the origin. */
-function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<void> {
+async function prefetch(clientId: string, keys: string[], port: MessagePort): Promise<void> {
   const reply = (r: PrefetchReply): void => port.postMessage(r);
+  // A worker this message restarted reads its table first; without a verified one no key is an
+  // asset, and each is answered as not prefetched.
+  const assets = await assetTable.load().then(
+    (table) => table.assets,
+    () => ({}),
+  );
   return prefetchAssets(
     keys,
     {
-      manifest,
+      manifest: { assets, pieceSize: manifest.pieceSize },
       readPieces: (hash, indexes) => store.readPieces(hash, indexes),
       writePiece: (hash, index, data) => store.writePiece(hash, index, data),
       markComplete: async (hash, size, pieces) => {
@@ -176,8 +209,17 @@ function observe(event: FetchEvent): void {
 function assetResponse(event: FetchEvent, request: Request): Promise<Response> | null {
   if (request.method !== 'GET' || request.mode === 'navigate' || pathInRoot(request.url) === null) return null;
   const key = manifestKeyFor(request.url, siteRoot);
-  const asset = key === null ? undefined : manifest.assets[key];
-  if (!asset || key === null) return null;
+  if (key === null) return null;
+  const found = assetTable.lookup(key);
+  if (found.kind === 'asset') return assetResponseFor(event, request, key, found.asset);
+  if (found.kind !== 'reading') return null;
+  // Only at a worker's start, while its stored table is read back: then decided as ever, or
+  // fetched as the page made it (no table there: it is being fetched again).
+  return found.asset.then((asset) => (asset && assetResponseFor(event, request, key, asset)) || realFetch(request));
+}
+
+/** assetResponse once `key` is known to be `asset` of this build's verified table. */
+function assetResponseFor(event: FetchEvent, request: Request, key: string, asset: ManifestAsset): Promise<Response> | null {
   // The site owner turned P2P off: this page's requests go to the network as if we were not here.
   if (passesThrough(event.clientId)) return null;
   const judge = (pageBuild: string | null | undefined) =>

@@ -131,3 +131,10 @@ export const PIECE_STORE_QUOTA_BYTES = 256 * 1024 * 1024;
  * of 8 GiB of assets (32 B per 64 KiB piece), or four 2 GiB videos.
  */
 export const PIECE_LIST_MEMORY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * After the worker failed to fetch or verify its asset table (sw/asset-table.ts), the next try
+ * waits this long: meanwhile every request passes through, and one fetch a request would make a
+ * missing or tampered table cost the origin a request per asset.
+ */
+export const ASSET_TABLE_RETRY_MS = 5_000;

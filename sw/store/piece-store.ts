@@ -28,8 +28,12 @@ import {
 } from './stored-assets.ts';
 
 export interface PieceStoreOptions {
-  /** This deploy's manifest: piece sizes, and which assets the clean-up keeps. */
-  manifest: Pick<Manifest, 'assets' | 'pieceSize'>;
+  /**
+   * This deploy's manifest: piece sizes, and which assets the clean-up keeps. In the worker, a
+   * function that resolves once its asset table is verified (sw/asset-table.ts); until then every
+   * change fails as "not stored", so a clean-up never runs against a table it does not have.
+   */
+  manifest: DeployManifest | (() => Promise<DeployManifest>);
   /** Bytes of pieces kept (WorkerConfig.storeQuotaBytes). */
   quotaBytes: number;
   /**
@@ -43,11 +47,13 @@ export interface PieceStoreOptions {
   now?: () => number;
 }
 
+type DeployManifest = Pick<Manifest, 'assets' | 'pieceSize'>;
+
 type PendingWrite = PieceWrite & { done: (stored: boolean) => void };
 
 export class PieceStore {
   private readonly db: UseStore;
-  private readonly deploy: DeployAssets;
+  private deploy: DeployAssets | null = null;
   private readonly now: () => number;
   private book: StoredAssets | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -59,7 +65,6 @@ export class PieceStore {
 
   constructor(private readonly options: PieceStoreOptions) {
     this.db = options.db ?? createStore(DB_NAME, STORE_NAME);
-    this.deploy = deployAssets(options.manifest);
     this.now = options.now ?? Date.now;
   }
 
@@ -185,6 +190,8 @@ export class PieceStore {
   }
 
   private async load(): Promise<StoredAssets> {
+    const { manifest } = this.options;
+    this.deploy ??= deployAssets(typeof manifest === 'function' ? await manifest() : manifest);
     const { book, repair } = StoredAssets.load(await loadIndex(this.db), this.deploy);
     await this.commit(repair);
     return book;

@@ -9,10 +9,11 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { ASSET_TABLE_DIR } from '../../protocol/asset-table.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { settle, startSite, type TestSite, waitForReady } from './harness/site.ts';
 import { sha256, writeVersionedSite } from './harness/versioned-site.ts';
@@ -63,12 +64,14 @@ describe('private files', () => {
     await site?.close();
   });
 
-  test('an excluded file is neither in the manifest nor named by the public worker script', async () => {
+  test('an excluded file is neither in the manifest nor named by the public worker script or its asset table', async () => {
     assert.equal('members/minutes.pdf' in site.manifest.assets, false);
     assert.equal('members/agenda.bin' in site.manifest.assets, true, 'the control: a file not excluded is an asset');
     const worker = await (await fetch(`${site.origin.url}/peer-connect-sw.js`)).text();
-    assert.equal(worker.includes('minutes.pdf'), false);
-    assert.equal(worker.includes('agenda.bin'), true, 'the control: the worker script does name assets');
+    const [table] = await readdir(join(site.outDir, ASSET_TABLE_DIR));
+    const published = await (await fetch(`${site.origin.url}/${ASSET_TABLE_DIR}/${table}`)).text();
+    assert.equal(worker.includes('minutes.pdf') || published.includes('minutes.pdf'), false);
+    assert.equal(published.includes('agenda.bin'), true, 'the control: the asset table does name assets');
   });
 
   test("a member reads it, a stranger gets the origin's 401 while the member is online", { timeout: 90_000 }, async () => {

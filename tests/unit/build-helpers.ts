@@ -62,3 +62,17 @@ export function builtSite(
   });
   return site;
 }
+
+/**
+ * What a build publishes about its assets, as text: the worker script and the asset table file
+ * (protocol/asset-table.ts), which together hold everything the worker knows of them. A name
+ * kept out of the swarm must be in neither.
+ */
+export async function publishedAssetText(outDir: string): Promise<string> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const { WORKER_FILE } = await import('../../protocol/bridge-config.ts');
+  const { ASSET_TABLE_DIR } = await import('../../protocol/asset-table.ts');
+  const tables = await readdir(join(outDir, ASSET_TABLE_DIR));
+  assert.equal(tables.length, 1, 'one asset table');
+  return (await readFile(join(outDir, WORKER_FILE), 'utf8')) + (await readFile(join(outDir, ASSET_TABLE_DIR, tables[0]!), 'utf8'));
+}

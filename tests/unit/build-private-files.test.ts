@@ -10,8 +10,7 @@ import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildSite } from '../../build.ts';
-import { WORKER_FILE } from '../../protocol/bridge-config.ts';
-import { builtSite, tempSite } from './build-helpers.ts';
+import { builtSite, publishedAssetText, tempSite } from './build-helpers.ts';
 
 describe('buildSite: hidden files and host configuration', { timeout: 120_000 }, () => {
   const hostFiles: Record<string, string> = {
@@ -84,8 +83,9 @@ describe('buildSite: what the host protects stays out of the manifest', { timeou
     for (const [path, text] of Object.entries(files)) {
       if (path !== 'index.html') assert.equal(await readFile(join(site.out, path), 'utf8'), text, path);
     }
-    const worker = await readFile(join(site.out, WORKER_FILE), 'utf8');
-    for (const name of ['members/', 'minutes', 'roster', 'plan.pdf']) assert.ok(!worker.includes(name), name);
+    const published = await publishedAssetText(site.out);
+    assert.ok(published.includes('open/a.png') && published.includes('public.css'), 'the control: the asset table names assets');
+    for (const name of ['members/', 'minutes', 'roster', 'plan.pdf']) assert.ok(!published.includes(name), name);
   });
 });
 
@@ -116,8 +116,12 @@ describe('buildSite: --exclude', { timeout: 120_000 }, () => {
     for (const path of ['members/photo.jpg', 'members/talk.mp4', 'members/notes/secret-plans.pdf', 'drafts.txt']) {
       assert.ok((await readFile(join(out, path))).equals(await readFile(join(site.siteDir, path))), `${path} copied`);
     }
-    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
-    assert.ok(!worker.includes('secret-plans') && !worker.includes('members/'), 'no excluded name in the public worker');
+    const published = await publishedAssetText(out);
+    assert.ok(published.includes('img/public.png'), 'the control: the asset table names assets');
+    assert.ok(
+      !published.includes('secret-plans') && !published.includes('members/'),
+      'no excluded name in the public worker or its asset table',
+    );
     const page = await readFile(join(out, 'index.html'), 'utf8');
     assert.ok(
       page.includes('<img src="members/photo.jpg">') && !page.includes('<noscript data-peer-connect><img src="members/photo.jpg">'),

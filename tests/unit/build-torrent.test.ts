@@ -23,7 +23,6 @@ import {
   wantsTorrent,
 } from '../../builder/make-torrent.ts';
 import { parseSize } from '../../builder/option-values.ts';
-import { WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { MAX_ASSET_SIZE, TORRENT_MIN_SIZE } from '../../protocol/limits.ts';
 import { type Manifest, type ManifestAsset, validateManifest } from '../../protocol/manifest.ts';
 import { DEFAULT_TRACKER_PATH } from '../../protocol/routes.ts';
@@ -190,10 +189,10 @@ describe('build: torrents for large files and media', () => {
     }
   });
 
-  it('the worker bundle carries every info hash', async () => {
+  it('the asset table the worker pins carries every info hash', async () => {
     const { out, result } = builds.get('default')!;
-    const worker = await readFile(join(out, WORKER_FILE), 'utf8');
-    for (const path of result.torrents) assert.ok(worker.includes(result.manifest.assets[path]!.torrent!.infoHash), path);
+    const table = await readFile(join(out, result.assetTable.path), 'utf8');
+    for (const path of result.torrents) assert.ok(table.includes(result.manifest.assets[path]!.torrent!.infoHash), path);
   });
 
   it('.torrent files are beside the site, never assets; a site file in the torrents folder is dropped', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BuildResult, buildSite } from '../../build.ts';
+import { ASSET_TABLE_DIR, encodeAssetKeys } from '../../protocol/asset-table.ts';
 import { BRIDGE_FILE, WORKER_FILE } from '../../protocol/bridge-config.ts';
 import { PIECE_SIZE } from '../../protocol/limits.ts';
 import { type Manifest, validateManifest } from '../../protocol/manifest.ts';
@@ -211,15 +212,28 @@ describe('buildSite', { timeout: 120_000 }, () => {
     for (const asset of Object.values(a)) assert.ok(asset.type.length > 0);
   });
 
-  it('writes the worker and bridge, non-empty; the worker inlines every file hash and list root', async () => {
+  it('writes the worker and bridge, non-empty; the worker inlines the asset table root and key set, not the assets', async () => {
     const worker = await readFile(join(out, WORKER_FILE), 'utf8');
     const bridge = await readFile(join(out, BRIDGE_FILE), 'utf8');
     assert.ok(worker.length > 100 && bridge.length > 100);
+    const { root, path } = result.assetTable;
+    assert.equal(path, `${ASSET_TABLE_DIR}/${root}.json`);
+    const table = await readFile(join(out, path));
+    assert.equal(sha256(table), root, 'the table is named by its SHA-256');
+    assert.deepEqual(JSON.parse(table.toString('utf8')), result.manifest.assets, "the table is the manifest's assets");
+    assert.ok(worker.includes(root), 'the worker pins the table by its root');
+    assert.ok(worker.includes(encodeAssetKeys(Object.keys(result.manifest.assets))), 'the worker inlines the key set');
     for (const [path, asset] of Object.entries(result.manifest.assets)) {
-      assert.ok(worker.includes(asset.hash), `worker has hash of ${path}`);
-      if (asset.piecesRoot) assert.ok(worker.includes(asset.piecesRoot), `worker has the list root of ${path}`);
+      assert.ok(!worker.includes(asset.hash), `worker has no hash of ${path}`);
+      if (asset.piecesRoot) assert.ok(!worker.includes(asset.piecesRoot), `worker has no list root of ${path}`);
     }
+    assert.ok(!worker.includes('style.css') && !worker.includes('logo.png'), 'no asset path in the worker');
     assert.ok(worker.includes(result.manifest.builtAt));
+  });
+
+  it('the asset table is its own file (the only one in its folder), not an asset', async () => {
+    assert.ok(!Object.keys(result.manifest.assets).some((k) => k.startsWith(`${ASSET_TABLE_DIR}/`)));
+    assert.deepEqual(await readdir(join(out, ASSET_TABLE_DIR)), [`${result.assetTable.root}.json`]);
   });
 
   it('the build id is the first 20 hex chars of SHA-256 over {version, pieceSize, assets}, baked into worker and bridge', async () => {

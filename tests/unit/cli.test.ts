@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -36,8 +36,11 @@ test('build --exclude (repeatable) keeps files out of the manifest and says how 
     assert.match(r.stdout, /kept \d+ files out of the manifest/);
     assert.match(r.stdout, /--exclude img\/\*\*: \d+ files/);
     assert.match(r.stdout, /--exclude nothing\/\*\*: no file matched/);
-    const worker = readFileSync(join(out, 'peer-connect-sw.js'), 'utf8');
-    assert.ok(!/"img\//.test(worker), 'no img/ asset in the worker');
+    const tables = readdirSync(join(out, 'peer-connect-assets'));
+    assert.equal(tables.length, 1, 'one asset table');
+    const table = readFileSync(join(out, 'peer-connect-assets', tables[0]!), 'utf8');
+    assert.ok(!/"img\//.test(table) && !/"css\/[^"]*\.css"/.test(table), 'no img/ or css/*.css asset in the asset table');
+    assert.ok(/"js\//.test(table), 'the control: the table names the other assets');
     assert.ok(existsSync(join(out, 'img')), 'excluded files are still copied');
   } finally {
     rmSync(out, { recursive: true, force: true });
