@@ -82,6 +82,11 @@ export interface WorkerManifest extends Omit<Manifest, 'assets'> {
   assetKeys: string;
   /** SHA-256 (hex) of the asset table file `peer-connect-assets/<assetsRoot>.json`. */
   assetsRoot: string;
+  /**
+   * The table file's text itself, when it is at most ASSET_TABLE_INLINE_MAX_BYTES: the worker then
+   * needs no fetch at install. Still checked against `assetsRoot` like a fetched one.
+   */
+  assetTable?: string;
 }
 
 export const isBuildId = (v: unknown): v is string => typeof v === 'string' && BUILD_ID_PATTERN.test(v);

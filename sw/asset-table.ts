@@ -1,7 +1,8 @@
 /**
  * The worker's asset table (protocol/asset-table.ts): which assets it may answer for, with their
  * hash, size, type, list root and torrent. The worker script inlines only the key set and the
- * table's root; the table is fetched at install (the worker's `install` waits for it, so a worker
+ * table's root (and the table itself when it is small: then it is read like a stored one, never
+ * fetched); the table is fetched at install (the worker's `install` waits for it, so a worker
  * never activates without it), checked against that root before any of it is used, kept in
  * memory and in IndexedDB (`t:<root>`; checked again when read back after a worker restart).
  *
@@ -44,6 +45,8 @@ export interface AssetTableDeps {
   root: string;
   /** The inlined key set (`WorkerManifest.assetKeys`). */
   keys: AssetKeys;
+  /** The table's bytes when the script inlines them (`WorkerManifest.assetTable`): read instead of storage, still verified. */
+  inline?: Uint8Array;
   pieceSize: number;
   /** A table could not be had or was refused (reported once per failed load). */
   onError?(error: AssetTableError): void;
@@ -144,7 +147,7 @@ export class WorkerAssetTable {
   }
 
   private async readStored(): Promise<AssetTable | null> {
-    const bytes = await this.deps.storage.get(this.deps.root).catch(() => undefined);
+    const bytes = this.deps.inline ?? (await this.deps.storage.get(this.deps.root).catch(() => undefined));
     if (!bytes) return null;
     const checked = await this.verify(bytes).catch(() => null);
     // A stored table that fails was edited or corrupted: fetched again (and overwritten).

@@ -65,6 +65,7 @@ const assetTable = new WorkerAssetTable({
   siteRoot,
   root: manifest.assetsRoot,
   keys: new AssetKeys(manifest.assetKeys),
+  ...(manifest.assetTable === undefined ? {} : { inline: new TextEncoder().encode(manifest.assetTable) }),
   pieceSize: manifest.pieceSize,
   onError: (error) => console.error(`peer-connect: ${error.message} (${error.code}); asset requests go to the network`),
 });

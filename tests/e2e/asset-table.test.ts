@@ -1,6 +1,8 @@
 /**
  * The asset table out of the worker (issue 14), in Chromium: the worker's script inlines only the
- * key set and the table's root, and fetches `peer-connect-assets/<root>.json` at install.
+ * key set and the table's root, and fetches `peer-connect-assets/<root>.json` at install (a site
+ * of a few hundred files, past ASSET_TABLE_INLINE_MAX_BYTES; a smaller table is inlined, which
+ * every other e2e file's site exercises).
  *
  * - A worker restarted by the browser (the whole process closed, the same profile) reads its table
  *   back from IndexedDB, without the network, and serves from peers; one whose stored table was
@@ -11,11 +13,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ASSET_TABLE_DIR, assetTablePath } from '../../protocol/asset-table.ts';
+import { ASSET_TABLE_INLINE_MAX_BYTES } from '../../protocol/limits.ts';
 import { assetTableKey } from '../../protocol/store-keys.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import {
@@ -39,6 +42,8 @@ const AFTER_RESTART = ['whole.bin', 'partial.bin', 'keep.bin'];
 const AFTER_CLEARED = ['same.bin', 'grow.bin', 'shrink.bin'];
 const ALL = [...AFTER_RESTART, ...AFTER_CLEARED];
 const MIN_PEER_SHARE = 0.9;
+/** Small files that make the table one the worker fetches rather than one the build inlines. */
+const PADDING_FILES = 200;
 
 interface Got {
   path: string;
@@ -86,10 +91,19 @@ describe('asset table', () => {
 
   before(async () => {
     versions = await writeVersionedSite(1);
+    // Past ASSET_TABLE_INLINE_MAX_BYTES, so the worker fetches its table (a small one is inlined).
+    await mkdir(join(versions.dir(1), 'pad'));
+    for (let i = 0; i < PADDING_FILES; i++) await writeFile(join(versions.dir(1), 'pad', `file-${i}.txt`), `padding ${i}\n`);
     site = await startSite({ siteDir: versions.dir(1) });
     const tables = await readdir(join(site.outDir, ASSET_TABLE_DIR));
     assert.equal(tables.length, 1);
     root = tables[0]!.replace(/\.json$/, '');
+    const tableBytes = (await stat(join(site.outDir, ASSET_TABLE_DIR, tables[0]!))).size;
+    assert.ok(tableBytes > ASSET_TABLE_INLINE_MAX_BYTES, `the table (${tableBytes} B) must be one the worker fetches`);
+    assert.ok(
+      !(await readFile(join(site.outDir, 'peer-connect-sw.js'), 'utf8')).includes('pad/file-0.txt'),
+      'the table is not inlined (only hashes of its keys are)',
+    );
   });
   after(async () => {
     for (const v of visitors) await v.close();

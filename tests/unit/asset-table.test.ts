@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { splitManifest } from '../../builder/worker-manifest.ts';
 import { AssetKeys, assetTablePath, encodeAssetKeys, encodeAssetTable, verifyAssetTable } from '../../protocol/asset-table.ts';
 import { encodeHashSet, HashSet } from '../../protocol/hash-set.ts';
-import { ASSET_TABLE_RETRY_MS } from '../../protocol/limits.ts';
-import type { ManifestAsset } from '../../protocol/manifest.ts';
+import { ASSET_TABLE_INLINE_MAX_BYTES, ASSET_TABLE_RETRY_MS } from '../../protocol/limits.ts';
+import type { Manifest, ManifestAsset } from '../../protocol/manifest.ts';
 import { fnv1a } from '../../protocol/page-set.ts';
 import { type AssetTableError, type AssetTableStorage, WorkerAssetTable } from '../../sw/asset-table.ts';
 
@@ -277,5 +278,70 @@ describe("the worker's asset table (sw/asset-table.ts)", () => {
     storage.data.set('f'.repeat(64), new Uint8Array([1]));
     await table.cleanUp();
     assert.deepEqual([...storage.data.keys()], [root]);
+  });
+});
+
+describe('a small asset table inlined into the worker (ASSET_TABLE_INLINE_MAX_BYTES)', () => {
+  const manifestOf = (assets: Record<string, ManifestAsset>): Manifest => ({
+    version: 2,
+    pieceSize: PIECE,
+    build: 'ab'.repeat(10),
+    builtAt: '2026-12-01T00:00:00.000Z',
+    assets,
+  });
+  /** `n` one-piece assets: enough of them make a table past the inline limit. */
+  const many = (n: number): Record<string, ManifestAsset> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`img/photo-${i}.jpg`, { hash: h(`p${i}`), size: 1000, type: 'image/jpeg' }]));
+
+  it("the build inlines the table's own bytes when small, and only its root and key set when not", () => {
+    const small = splitManifest(manifestOf(ASSETS));
+    assert.ok(small.table.bytes.byteLength <= ASSET_TABLE_INLINE_MAX_BYTES);
+    assert.equal(small.inlined.assetTable, new TextDecoder().decode(small.table.bytes));
+    assert.equal(small.inlined.assetsRoot, sha(small.table.bytes));
+    const large = splitManifest(manifestOf(many(200)));
+    assert.ok(large.table.bytes.byteLength > ASSET_TABLE_INLINE_MAX_BYTES, `${large.table.bytes.byteLength} B`);
+    assert.equal(large.inlined.assetTable, undefined);
+    assert.equal('assets' in large.inlined, false);
+  });
+
+  it('an inlined table is verified and used without storage or the network', async () => {
+    const { bytes, root, keys } = built();
+    const origin = tableOrigin(() => null);
+    const storage = new MemTables();
+    const table = new WorkerAssetTable({
+      fetch: origin.fetch,
+      sha256: sha,
+      storage,
+      siteRoot: SITE,
+      root,
+      keys,
+      inline: bytes,
+      pieceSize: PIECE,
+    });
+    const found = table.lookup('img/café.jpg');
+    assert.equal(found.kind, 'reading', 'a request while the inlined table is checked waits for it');
+    assert.deepEqual(await (found as { asset: Promise<ManifestAsset | undefined> }).asset, ASSETS['img/café.jpg']);
+    assert.deepEqual(table.lookup('css/site.css'), { kind: 'asset', asset: ASSETS['css/site.css'] });
+    assert.deepEqual(origin.asked, []);
+    assert.equal(storage.puts, 0);
+  });
+
+  it('inlined bytes that fail the root are never used: the table is fetched and checked as for a large site', async () => {
+    const { bytes, root, keys } = built();
+    const edited = built({ ...ASSETS, 'css/site.css': { ...ASSETS['css/site.css']!, size: 999 } }).bytes;
+    const origin = tableOrigin(() => bytes);
+    const table = new WorkerAssetTable({
+      fetch: origin.fetch,
+      sha256: sha,
+      storage: new MemTables(),
+      siteRoot: SITE,
+      root,
+      keys,
+      inline: edited,
+      pieceSize: PIECE,
+    });
+    await table.load();
+    assert.equal(origin.asked.length, 1);
+    assert.deepEqual(table.lookup('css/site.css'), { kind: 'asset', asset: ASSETS['css/site.css'] });
   });
 });
