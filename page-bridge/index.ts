@@ -9,6 +9,7 @@
  * counters work the same.
  */
 import { type BridgeConfig, bridgeBuildFromUrl, decodeStartMode, NO_UPLOAD_CAP } from '../protocol/bridge-config.ts';
+import type { BridgeToWorker } from '../protocol/bridge-messages.ts';
 import { PREFETCH_BUDGET_BYTES, REPORT_INTERVAL_MS } from '../protocol/limits.ts';
 import type { Result } from '../protocol/result.ts';
 import type { P2pMode } from '../protocol/usage-report.ts';
@@ -27,6 +28,7 @@ import { type P2p, startP2p } from './p2p.ts';
 import { PrefetchLedger } from './prefetch/ledger.ts';
 import type { ConnectionLike } from './prefetch/policy.ts';
 import { prefetchWhenIdle } from './prefetch/run.ts';
+import { seedCandidates } from './seed-request.ts';
 import { LOADED_EVENT, type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
 import { UploadCap } from './steering/upload-cap.ts';
 import { UsageReporter } from './steering/usage-reporter.ts';
@@ -110,6 +112,7 @@ function boot(): void {
     () => siteMode === 'off',
   );
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
+  let seedAsked = false;
   // What this page view reports to the signaling server (the site owner's dashboard).
   const reporter = new UsageReporter(
     () => {
@@ -165,6 +168,11 @@ function boot(): void {
     welcome: (build) => {
       stats.set('workerBuild', build);
       hello.onWelcome();
+      // Once per page, when it uploads: what it loaded before the worker controlled it, into the swarm (issue 13).
+      if (seedAsked || !uploading || !p2p || siteMode === 'off') return;
+      seedAsked = true;
+      const urls = seedCandidates(performance.getEntriesByType('resource') as PerformanceResourceTiming[], location.origin);
+      if (urls.length > 0) navigator.serviceWorker?.controller?.postMessage({ pc: 'seed', urls } satisfies BridgeToWorker);
     },
     // Not a use by this page: the worker may ask this window for another tab's asset.
     fetch: (m, port) => {

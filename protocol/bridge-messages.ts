@@ -41,7 +41,23 @@ export type WorkerToBridge =
  * worker answers none of this window's requests, not even from its store, so every one goes to
  * the network as if there were no worker. Absent: false.
  */
-export type BridgeToWorker = { pc: 'hello'; build: string | null; p2p: boolean; passThrough?: boolean } | PageNamed | PrefetchRequest;
+export type BridgeToWorker =
+  | { pc: 'hello'; build: string | null; p2p: boolean; passThrough?: boolean }
+  | PageNamed
+  | PrefetchRequest
+  | SeedAsked;
+
+/**
+ * Bridge → worker, once the worker controls the page (issue 13): same-origin URLs the page loaded
+ * before it did (they are in the HTTP cache, not in the store). The worker reads each manifest
+ * asset among them back from the HTTP cache only, verifies, stores and announces it
+ * (sw/seed-cached.ts). At most MAX_SEED_URLS, each at most MAX_SEED_URL_CHARS.
+ */
+export type SeedAsked = { pc: 'seed'; urls: string[] };
+
+/** At most this many URLs in one `seed` (a page's resource timing entries, deduplicated). */
+export const MAX_SEED_URLS = 256;
+export const MAX_SEED_URL_CHARS = 2048;
 
 /**
  * Bridge → worker, with a MessagePort for the answers (PrefetchReply): gather these assets
@@ -98,6 +114,11 @@ export function decodeBridgeToWorker(m: unknown): Result<BridgeToWorker> {
       return fail('prefetch: bad keys');
     }
     return ok({ pc: 'prefetch', keys: keys as string[] });
+  }
+  if (m.pc === 'seed') {
+    if (!Array.isArray(m.urls) || m.urls.length > MAX_SEED_URLS) return fail('seed: bad urls');
+    if (!m.urls.every((u) => typeof u === 'string' && u.length <= MAX_SEED_URL_CHARS)) return fail('seed: bad url');
+    return ok({ pc: 'seed', urls: m.urls as string[] });
   }
   if (m.pc !== 'hello') return fail('unknown message');
   if (m.p2p !== undefined && typeof m.p2p !== 'boolean') return fail('hello: bad p2p');

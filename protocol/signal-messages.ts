@@ -54,8 +54,12 @@ export type ClientMessage =
   | { type: 'lost'; have: string[] }
   /** Park more offers. The server keeps at most MAX_PARKED_OFFERS, evicting the oldest. */
   | { type: 'offers'; offers: ParkedOffer[] }
-  /** Who has this asset? */
-  | { type: 'want'; hash: string; exclude: string[] }
+  /**
+   * Who has this asset? Holders first, then peers fetching it. `fetching`: register the sender
+   * as fetching it too (at most MAX_FETCHING_PER_PEER, the oldest dropped), so visitors arriving
+   * together find each other and exchange pieces; its `have` of the asset ends that. Absent: false.
+   */
+  | { type: 'want'; hash: string; exclude: string[]; fetching?: boolean }
   /** Relay an offer or answer to one peer of the same swarm. */
   | { type: 'signal'; to: string; connId: string; sdp: Sdp }
   | { type: 'ping' }
@@ -66,6 +70,8 @@ export interface PeerCandidate {
   peerId: string;
   /** A parked offer of that peer, consumed for us; absent when it had none left (then we offer). */
   offer?: ParkedOffer;
+  /** In a `peers` answer: the peer is fetching the asset (some pieces held, the rest coming), not holding all of it. */
+  fetching?: true;
 }
 
 export type ServerMessage =
@@ -73,7 +79,11 @@ export type ServerMessage =
   | { type: 'joined'; peerId: string; swarmSize: number; peers: PeerCandidate[]; mode?: P2pMode }
   /** The swarm's mode changed (the site owner's switch). */
   | P2pModeMessage
-  | { type: 'peers'; hash: string; peers: PeerCandidate[] }
+  /**
+   * Holders, then fetchers, of `hash`. `rank` (answering a `want` with `fetching`): how many
+   * peers were fetching it before the asker, which sets its share of the origin's pieces.
+   */
+  | { type: 'peers'; hash: string; peers: PeerCandidate[]; rank?: number }
   | { type: 'signal'; from: string; connId: string; sdp: Sdp }
   /** One of our parked offers was handed out: make another, expect an answer for `connId`. */
   | { type: 'offer-used'; connId: string; by: string }
@@ -181,7 +191,8 @@ export function decodeClientMessage(text: string): Result<ClientMessage> {
       if (!Array.isArray(exclude) || exclude.length > MAX_WANT_EXCLUDE || !exclude.every((p) => str(p, PEER_ID_PATTERN))) {
         return fail('want: bad exclude');
       }
-      return ok({ type: 'want', hash: m.hash, exclude: exclude as string[] });
+      if (m.fetching !== undefined && typeof m.fetching !== 'boolean') return fail('want: bad fetching');
+      return ok({ type: 'want', hash: m.hash, exclude: exclude as string[], ...(m.fetching ? { fetching: true } : {}) });
     }
     case 'signal': {
       if (!str(m.to, PEER_ID_PATTERN)) return fail('signal: bad to');
@@ -203,13 +214,15 @@ function decodeCandidates(v: unknown): Result<PeerCandidate[]> {
   const peers: PeerCandidate[] = [];
   for (const p of v) {
     if (!isRecord(p) || !str(p.peerId, PEER_ID_PATTERN)) return fail('peers: bad peer');
+    if (p.fetching !== undefined && p.fetching !== true) return fail('peers: bad fetching');
+    const fetching = p.fetching === true ? { fetching: true as const } : {};
     if (p.offer === undefined) {
-      peers.push({ peerId: p.peerId });
+      peers.push({ peerId: p.peerId, ...fetching });
       continue;
     }
     const offers = decodeOffers([p.offer]);
     if (!offers.ok || !offers.value[0]) return fail('peers: bad offer');
-    peers.push({ peerId: p.peerId, offer: offers.value[0] });
+    peers.push({ peerId: p.peerId, offer: offers.value[0], ...fetching });
   }
   return ok(peers);
 }
@@ -232,8 +245,10 @@ export function decodeServerMessage(text: string): Result<ServerMessage> {
     }
     case 'peers': {
       if (!str(m.hash, HASH_PATTERN)) return fail('peers: bad fields');
+      if (m.rank !== undefined && (typeof m.rank !== 'number' || !Number.isInteger(m.rank) || m.rank < 0)) return fail('peers: bad rank');
       const peers = decodeCandidates(m.peers);
-      return peers.ok ? ok({ type: 'peers', hash: m.hash, peers: peers.value }) : peers;
+      if (!peers.ok) return peers;
+      return ok({ type: 'peers', hash: m.hash, peers: peers.value, ...(m.rank === undefined ? {} : { rank: m.rank }) });
     }
     case 'signal': {
       if (!str(m.from, PEER_ID_PATTERN) || !str(m.connId, CONN_ID_PATTERN)) return fail('signal: bad fields');

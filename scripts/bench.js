@@ -10,6 +10,8 @@
 //   node scripts/bench.js transport signaling   only those; RESULTS.md keeps the other sections from its previous run
 //   node scripts/bench.js edge-load   only bench/edge-load.ts: the tracker on Node, Deno, Bun and workerd against
 //                                     bittorrent-tracker (≤ 6 min; the runtimes come from node_modules/.bin)
+//   node scripts/bench.js swarm-sim   only bench/swarm-sim.ts: the swarm simulator (issue 13), N = 10…10,000 visitors on the
+//                                     real scheduling modules over simulated links (≤ 3 min; no browser)
 //   node scripts/bench.js video       only bench/video.ts: time to first frame, plain vs WebTorrent through the worker
 //                                     (web seed, then a peer), and where the time goes (≤ 4 min; a larger video if ffmpeg is there)
 import { spawn, spawnSync } from 'node:child_process';

@@ -41,7 +41,7 @@ import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
-import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
+import { type AssetRequest, afterServe, seedPage, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { EventsInFlight, siteFetch } from './site-fetch.ts';
 import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
 import { indexedDbAssetTables } from './store/asset-table-db.ts';
@@ -149,6 +149,25 @@ self.addEventListener('message', (event) => {
   if (hello.value.pc === 'prefetch') {
     const port = event.ports[0];
     if (port) event.waitUntil(prefetch(source.id, hello.value.keys, port));
+    return;
+  }
+  if (hello.value.pc === 'seed') {
+    // What the page loaded before this worker controlled it: into the swarm, from the HTTP cache (issue 13).
+    // Without a verified asset table nothing is an asset, so nothing is seeded.
+    const { urls } = hello.value;
+    event.waitUntil(
+      assetTable.load().then(
+        (table) =>
+          seedPage(
+            runtime,
+            (key) => table.get(key),
+            siteRoot,
+            urls,
+            (h) => changed.has(h),
+          ).then(() => undefined),
+        () => undefined,
+      ),
+    );
     return;
   }
   onHello(source.id, hello.value.build, hello.value.p2p, hello.value.passThrough === true);

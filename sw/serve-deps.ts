@@ -4,7 +4,7 @@
  * one: the worker's piece store, a bridge session asked of the requesting window, the network.
  */
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
-import type { ManifestAsset } from '../protocol/manifest.ts';
+import { type ManifestAsset, manifestKeyFor } from '../protocol/manifest.ts';
 import type { PieceHashes } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
@@ -13,6 +13,7 @@ import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
 import type { PieceLists } from './piece-lists.ts';
 import { realFetch } from './real-fetch.ts';
+import { type SeedOutcome, seedCached } from './seed-cached.ts';
 import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
 import type { PieceStore } from './store/piece-store.ts';
 import { matchesHash } from './verify.ts';
@@ -118,4 +119,52 @@ export async function afterServe(
   if (await runtime.store.markComplete(asset.hash, asset.size, pieceCount(asset.size, runtime.pieceSize))) {
     await broadcast({ pc: 'stored', hash: asset.hash });
   }
+}
+
+/**
+ * Seeds the manifest assets among `urls` (a page's loads from before the worker controlled it,
+ * absolute) from the HTTP cache: see seed-cached.ts. Keys are resolved against `siteRoot` as the
+ * fetch handler resolves them. Torrent assets (WebTorrent's store holds those) and assets the
+ * origin was seen to change (`skip`) are left alone. One at a time: it is background work.
+ */
+export async function seedPage(
+  runtime: WorkerRuntime,
+  /** The verified asset table's lookup (own keys only): the asset a key names, if any. */
+  assetOf: (key: string) => ManifestAsset | undefined,
+  siteRoot: string,
+  urls: readonly string[],
+  skip: (hash: string) => boolean,
+): Promise<Record<SeedOutcome, number>> {
+  const { store } = runtime;
+  const counts: Record<SeedOutcome, number> = { seeded: 0, held: 0, 'not-cached': 0, wrong: 0 };
+  const seen = new Set<string>();
+  for (const url of urls) {
+    const key = manifestKeyFor(url, siteRoot);
+    const asset = key === null ? undefined : assetOf(key);
+    if (!asset || asset.torrent || seen.has(asset.hash) || skip(asset.hash)) continue;
+    seen.add(asset.hash);
+    const pieces = pieceCount(asset.size, runtime.pieceSize);
+    const hashes: Promise<PieceHashes> = runtime.pieceLists.hashesFor(asset);
+    hashes.catch(() => undefined); // seedCached sees the failure as an unlisted piece
+    const outcome = await seedCached(url, asset, runtime.pieceSize, {
+      fetchCached: (request) => fetch(request),
+      verify: matchesHash,
+      pieceHash: async (index) => (await hashes).hashAt(index),
+      writePiece: (hash, index, data) => store.writePiece(hash, index, data),
+      isComplete: async (a) =>
+        (
+          await store.readPieces(
+            a.hash,
+            Array.from({ length: pieces }, (_, i) => i),
+          )
+        ).every((p) => p !== undefined),
+      markComplete: async (a) => {
+        const written = await store.markComplete(a.hash, a.size, pieces);
+        if (written) await broadcast({ pc: 'stored', hash: a.hash });
+        return written;
+      },
+    });
+    counts[outcome]++;
+  }
+  return counts;
 }

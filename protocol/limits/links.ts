@@ -22,6 +22,18 @@ export const UPLOAD_POLL_MS = 4;
 /** Requests we keep outstanding with one peer (pipelining hides the round trip). */
 export const PIECES_IN_FLIGHT_PER_PEER = 6;
 
+/** Endgame (page-bridge/schedule/piece-picker.ts): the last pieces of a response may be asked of a second peer. */
+export const ENDGAME_PIECES = 4;
+
+/**
+ * A link is closed to make room for a new one only once it has been idle this long (ms). A page
+ * asks the server for each asset in turn and would otherwise close the links it opened for the
+ * asset before, to peers fetching the same page, before they had told it anything (issue 13: a
+ * swarm arriving together churned its links). The swarm simulator (bench/swarm-sim/) models the
+ * pool with it; longer than the worker's longest hedge delay (HEDGE_MAX_MS) twice over.
+ */
+export const LINK_MIN_IDLE_BEFORE_CLOSE_MS = 4_000;
+
 /** Open peer connections per tab, parked offers included. */
 export const MAX_CONNECTIONS = 8;
 

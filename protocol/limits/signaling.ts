@@ -97,3 +97,10 @@ export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 export const SWARM_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 export const CONN_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Assets one signaling peer may be registered as fetching (a `want` with `fetching`), besides
+ * its complete `have`s: the oldest is dropped past it. A fetcher is listed to others' `want`s
+ * after the holders, and leaves the list once it announces the asset (`have`) or leaves.
+ */
+export const MAX_FETCHING_PER_PEER = 64;

@@ -47,6 +47,25 @@ export class RandomSet<T> {
     return this.shuffleCopy(count, accept, random);
   }
 
+  /**
+   * Up to `count` distinct members `accept` takes, found by at most `probes` random probes:
+   * O(probes) whatever the size, and possibly fewer than `count` (or none). For a preference
+   * (holders with room first) whose misses the caller fills with `sample`.
+   */
+  probeSome(count: number, accept: (item: T) => boolean, probes: number, random: () => number): T[] {
+    const out: T[] = [];
+    const seen = new Set<number>();
+    const size = this.items.length;
+    for (let tries = 0; out.length < count && tries < probes && seen.size < size; tries++) {
+      const at = randomIndex(size, random);
+      if (seen.has(at)) continue;
+      seen.add(at);
+      const item = this.items[at] as T;
+      if (accept(item)) out.push(item);
+    }
+    return out;
+  }
+
   private probe(count: number, accept: (item: T) => boolean, rejectable: number, random: () => number): T[] | null {
     const chosen = new Set<number>();
     const out: T[] = [];

@@ -151,8 +151,14 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
         this.context.index.parkOffers(peer, message.offers);
         return this.changed();
       case 'want': {
-        const peers = this.context.index.want(peer, message.hash, message.exclude, now);
-        return this.send({ type: 'peers', hash: message.hash, peers });
+        if (message.fetching !== true) {
+          const peers = this.context.index.want(peer, message.hash, message.exclude, now);
+          return this.send({ type: 'peers', hash: message.hash, peers });
+        }
+        // Its rank among the asset's fetchers: which share of it the origin gives it (page-bridge/schedule/origin-share.ts).
+        const rank = this.context.index.fetchersOf(peer, message.hash);
+        const peers = this.context.index.want(peer, message.hash, message.exclude, now, true);
+        return this.send({ type: 'peers', hash: message.hash, peers, rank });
       }
       case 'signal': {
         // A target that has left is not an error: the sender's connect attempt simply times out.

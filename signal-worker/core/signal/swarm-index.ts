@@ -7,6 +7,7 @@
  * address in one swarm, distinct hashes per swarm and in all, (peer, hash) announcements, and
  * how many offers a requester may take from a holder or hold unanswered.
  */
+import { MAX_FETCHING_PER_PEER } from '../../../protocol/limits.ts';
 import { type Failure, fail, ok, type Result, type Success } from '../../../protocol/result.ts';
 import type { ParkedOffer, PeerCandidate, Sdp, ServerMessage, SignalErrorCode } from '../../../protocol/signal-messages.ts';
 import { RandomSet } from '../random-set.ts';
@@ -31,6 +32,8 @@ interface Swarm {
   readonly peers: Map<string, SwarmPeer>;
   /** Asset hash → peers announcing it. */
   readonly holders: Map<string, RandomSet<SwarmPeer>>;
+  /** Asset hash → peers fetching it (some of its pieces held, the rest coming): listed after the holders. */
+  readonly fetchers: Map<string, RandomSet<SwarmPeer>>;
   /** Peers holding something and with at least one parked offer: whom a newcomer is introduced to. */
   readonly offering: RandomSet<SwarmPeer>;
   /** Client address → joined peers from it, for `maxPeersPerAddressInSwarm`. */
@@ -54,6 +57,8 @@ interface OfferLedger {
 /** One joined peer; the handle its connection passes back to every index call. */
 export class SwarmPeer {
   readonly haves = new Set<string>();
+  /** Assets it is fetching, oldest first: at most MAX_FETCHING_PER_PEER; its `have` of one ends it. */
+  readonly fetching = new Set<string>();
   offers: ParkedOffer[] = [];
   left = false;
   /** As a requester: what it took of others' offers; made on its first `want`, so a peer that never asks costs nothing for it. */
@@ -69,7 +74,7 @@ export class SwarmPeer {
 
   /** Holds nothing the swarm can use: no hash announced, no offer parked. */
   get holdsNothing(): boolean {
-    return this.haves.size === 0 && this.offers.length === 0;
+    return this.haves.size === 0 && this.fetching.size === 0 && this.offers.length === 0;
   }
 }
 
@@ -104,6 +109,7 @@ export class SwarmIndex {
     id,
     peers: new Map(),
     holders: new Map(),
+    fetchers: new Map(),
     offering: new RandomSet(),
     byAddress: new Map(),
   }));
@@ -192,6 +198,7 @@ export class SwarmIndex {
     const room = this.haveRoom(peer.swarm.id, peer.swarm, peer.haves.size, fresh);
     if (room) return room;
     for (const hash of fresh) {
+      this.stopFetching(peer, hash);
       peer.haves.add(hash);
       let holders = peer.swarm.holders.get(hash);
       if (!holders) {
@@ -237,6 +244,31 @@ export class SwarmIndex {
   }
 
   /**
+   * Registers `peer` as fetching `hash` (a `want` with `fetching`), unless it holds it; past
+   * MAX_FETCHING_PER_PEER its oldest registration is dropped. Soft state: not in snapshots.
+   */
+  private startFetching(peer: SwarmPeer, hash: string): void {
+    if (peer.left || peer.haves.has(hash) || peer.fetching.has(hash)) return;
+    while (peer.fetching.size >= MAX_FETCHING_PER_PEER) {
+      const oldest = peer.fetching.values().next().value;
+      if (oldest === undefined) break;
+      this.stopFetching(peer, oldest);
+    }
+    peer.fetching.add(hash);
+    let fetchers = peer.swarm.fetchers.get(hash);
+    if (!fetchers) peer.swarm.fetchers.set(hash, (fetchers = new RandomSet()));
+    fetchers.add(peer);
+    this.updateOffering(peer);
+  }
+
+  private stopFetching(peer: SwarmPeer, hash: string): void {
+    if (!peer.fetching.delete(hash)) return;
+    const fetchers = peer.swarm.fetchers.get(hash);
+    fetchers?.delete(peer);
+    if (fetchers?.size === 0) peer.swarm.fetchers.delete(hash);
+  }
+
+  /**
    * Adds offers to the peer's parked ones. A connId already parked is replaced (a resend); past
    * maxParkedOffers the oldest go first, since an old offer is the likeliest to have gone stale.
    * An offer that would take the server past maxParkedOfferChars is not parked.
@@ -263,7 +295,7 @@ export class SwarmIndex {
   }
 
   private updateOffering(peer: SwarmPeer): void {
-    if (!peer.left && peer.offers.length > 0 && peer.haves.size > 0) peer.swarm.offering.add(peer);
+    if (!peer.left && peer.offers.length > 0 && (peer.haves.size > 0 || peer.fetching.size > 0)) peer.swarm.offering.add(peer);
     else peer.swarm.offering.delete(peer);
   }
 
@@ -338,14 +370,38 @@ export class SwarmIndex {
    * hands it one parked offer of each chosen holder that has one and that it may take; that
    * holder is told with `offer-used` so it can answer-wait on that connId and park a fresh offer.
    */
-  want(requester: SwarmPeer, hash: string, exclude: readonly string[], now: number): PeerCandidate[] {
+  want(requester: SwarmPeer, hash: string, exclude: readonly string[], now: number, fetching = false): PeerCandidate[] {
+    if (requester.left) return [];
+    const found = this.holdersFor(requester, hash, exclude, now);
+    const room = this.limits.maxPeersPerWant - found.length;
+    const fetchers = requester.swarm.fetchers.get(hash);
+    if (room > 0 && fetchers) {
+      // Visitors arriving together: peers fetching it hold some pieces now and the rest soon.
+      const listed = new Set(found.map((c) => c.peerId));
+      const excluded = new Set(exclude);
+      const accept = (p: SwarmPeer): boolean => p !== requester && !excluded.has(p.peerId) && !listed.has(p.peerId);
+      const chosen = this.roomFirst(fetchers, room, accept, excluded.size + listed.size + 1);
+      for (const c of this.handOutAll(chosen, requester, now)) found.push({ ...c, fetching: true });
+    }
+    if (fetching) this.startFetching(requester, hash);
+    return found;
+  }
+
+  /** Peers fetching `hash` now, `requester` aside: its rank, when asked before it registers. */
+  fetchersOf(requester: SwarmPeer, hash: string): number {
+    const fetchers = requester.swarm.fetchers.get(hash);
+    return (fetchers?.size ?? 0) - (fetchers?.has(requester) ? 1 : 0);
+  }
+
+  /** Up to maxPeersPerWant holders of `hash` (see `want`). */
+  private holdersFor(requester: SwarmPeer, hash: string, exclude: readonly string[], now: number): PeerCandidate[] {
     const holders = requester.swarm.holders.get(hash);
-    if (requester.left || !holders) return [];
+    if (!holders) return [];
     const excluded = new Set(exclude);
     const accept = (p: SwarmPeer): boolean => p !== requester && !excluded.has(p.peerId);
     const max = this.limits.maxPeersPerWant;
     const ledger = this.spentLedger(requester, now);
-    if (ledger === null) return this.handOutAll(holders.sample(max, accept, excluded.size + 1, this.random), requester, now);
+    if (ledger === null) return this.handOutAll(this.roomFirst(holders, max, accept, excluded.size + 1), requester, now);
     // Holders whose offers it may still take come first; the others only fill what is left, listed without one.
     const share = this.limits.maxOffersPerHolderPerRequester;
     const unspent = (p: SwarmPeer): boolean => accept(p) && (ledger.takenFrom.get(p.peerId) ?? 0) < share;
@@ -354,6 +410,20 @@ export class SwarmIndex {
     const taken = new Set(fresh);
     const rest = holders.sample(max - fresh.length, (p) => accept(p) && !taken.has(p), excluded.size + 1 + taken.size, this.random);
     return this.handOutAll([...fresh, ...rest], requester, now);
+  }
+
+  /**
+   * Up to `count` of `set` that `accept` takes, those with a parked offer first: a bridge parks
+   * offers only while it has room for another link (page-bridge/peer-pool.ts replenish), so one
+   * without any is likely full and would refuse the newcomer. Visitors arriving together
+   * otherwise pile onto the first few, whose links are all taken. The preference costs a bounded
+   * number of random probes, never a walk of the set.
+   */
+  private roomFirst(set: RandomSet<SwarmPeer>, count: number, accept: (p: SwarmPeer) => boolean, rejectable: number): SwarmPeer[] {
+    const first = set.probeSome(count, (p) => p.offers.length > 0 && accept(p), 8 * (count + rejectable), this.random);
+    if (first.length >= count) return first;
+    const taken = new Set(first);
+    return [...first, ...set.sample(count - first.length, (p) => accept(p) && !taken.has(p), rejectable + taken.size, this.random)];
   }
 
   /**
@@ -389,6 +459,7 @@ export class SwarmIndex {
     if (peer.left) return;
     peer.left = true;
     this.removeHaves(peer, [...peer.haves]);
+    for (const hash of [...peer.fetching]) this.stopFetching(peer, hash);
     for (const offer of peer.offers) this.offerChars -= offer.sdp.sdp.length;
     peer.offers = [];
     peer.ledger = null;

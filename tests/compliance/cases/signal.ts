@@ -64,6 +64,35 @@ export const signalCases: readonly ComplianceCase[] = [
     },
   },
   {
+    name: 'signal: a want with fetching lists the peers fetching the asset after its holders, with the asker rank',
+    async run({ signal }) {
+      const holder = await signal('fetchers.example');
+      await holder.join('f-holder', { have: [hash(3)] });
+      const first = await signal('fetchers.example');
+      await first.join('f-first');
+      const second = await signal('fetchers.example');
+      await second.join('f-second');
+
+      first.send({ type: 'want', hash: hash(3), exclude: [], fetching: true });
+      assert.deepEqual(await first.next('peers'), { type: 'peers', hash: hash(3), peers: [{ peerId: peerId('f-holder') }], rank: 0 });
+      second.send({ type: 'want', hash: hash(3), exclude: [], fetching: true });
+      assert.deepEqual(await second.next('peers'), {
+        type: 'peers',
+        hash: hash(3),
+        peers: [{ peerId: peerId('f-holder') }, { peerId: peerId('f-first'), fetching: true }],
+        rank: 1,
+      });
+      // Its `have` ends its registration: it is listed as a holder, and a plain want carries no rank.
+      first.send({ type: 'have', have: [hash(3)] });
+      await eventually(async () => {
+        holder.send({ type: 'want', hash: hash(3), exclude: [] });
+        const answer = await holder.next('peers');
+        const fetching = new Map(answer.peers.map((p) => [p.peerId, p.fetching === true]));
+        return answer.rank === undefined && fetching.get(peerId('f-first')) === false && fetching.get(peerId('f-second')) === true;
+      }, 'f-first listed as a holder, f-second as fetching');
+    },
+  },
+  {
     name: 'signal: join with introduce returns a holder with a parked offer at once',
     async run({ signal }) {
       const holder = await signal('introduce.example');
