@@ -47,6 +47,7 @@ import {
   type WorkerRegistration,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
+import { encodeCriticalSet } from './protocol/critical-set.ts';
 import { FIRST_VISIT_OPTIONS, type FirstVisitMode, type FirstVisitOption } from './protocol/first-visit.ts';
 import {
   MAX_ASSET_SIZE,
@@ -166,7 +167,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets } = await copySite(
+  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets, pageCritical } = await copySite(
     files,
     outDir,
     manifest,
@@ -175,6 +176,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     options.start ?? 'auto',
     siteWorker,
   );
+  // Read by the worker (protocol/critical-set.ts); known only once the pages are parsed.
+  manifest.critical = encodeCriticalSet(pageCritical);
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   for (const [path, text] of pageAssetFiles(pageAssets, manifest)) await writeOutput(outDir, path, text);
   for (const [path, bytes] of pieceLists) await writeOutput(outDir, path, bytes);
@@ -305,8 +308,11 @@ async function copySite(
   pageRevisions: Map<string, string>;
   /** Each page's named assets (RewriteResult.assets), for its prefetch list. */
   pageAssets: Map<string, string[]>;
+  /** Each page's LCP candidates (RewriteResult.critical), for the manifest's critical set. */
+  pageCritical: Map<string, string[]>;
 }> {
   const pageAssets = new Map<string, string[]>();
+  const pageCritical = new Map<string, string[]>();
   let swapped = 0;
   const pageRevisions = new Map<string, string>();
   const htmlPages: string[] = [];
@@ -342,8 +348,9 @@ async function copySite(
     await writeOutput(outDir, file.path, result.html);
     pageRevisions.set(file.path, createHash('sha256').update(result.html).digest('hex').slice(0, 32));
     pageAssets.set(file.path, result.assets);
+    if (result.critical.length > 0) pageCritical.set(file.path, result.critical);
   }
-  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets };
+  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets, pageCritical };
 }
 
 /**

@@ -12,7 +12,7 @@ import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-
 import { FIRST_VISIT_MIN_ASSET_BYTES, FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
-import { type AssetRole, followCss, followScripts, namedAssets } from './first-visit/page-facts.ts';
+import { type AssetRole, followCss, followScripts, lcpCandidates, namedAssets } from './first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
 import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
@@ -68,6 +68,8 @@ export interface RewriteResult {
    * (protocol/page-assets.ts).
    */
   assets: string[];
+  /** The page's LCP candidates (page-facts.ts lcpCandidates): asset paths the worker asks the origin for at once. */
+  critical: string[];
 }
 
 const URL_ATTRIBUTES = ['src', 'poster'];
@@ -219,6 +221,14 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     firstVisit: choice,
     warnings,
     assets: [...[...facts].filter(([, r]) => r === 'blocking'), ...[...facts].filter(([, r]) => r !== 'blocking')].map(([p]) => p),
+    critical: lcpCandidates(
+      document,
+      (url) => {
+        const path = sitePath(url, base);
+        return path !== null && options.isAsset(path) ? path : null;
+      },
+      (p) => options.assetSize?.(p) ?? 0,
+    ),
   };
 }
 

@@ -66,6 +66,12 @@ export interface Manifest {
    * a navigation to one of these is a page that will name its build. Absent in older builds.
    */
   pages?: string;
+  /**
+   * The assets the build marked critical for each page (its LCP candidates), as
+   * protocol/critical-set.ts encodes them: the worker asks the origin for them at once. Absent in
+   * older builds (nothing marked).
+   */
+  critical?: string;
 }
 
 export const MANIFEST_VERSION = 2;
@@ -85,6 +91,8 @@ export function validateManifest(input: unknown): Result<Manifest> {
   if (!isRecord(assets)) return fail('manifest: assets is not an object');
   if (input.pages !== undefined && (typeof input.pages !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.pages)))
     return fail('manifest: bad pages');
+  if (input.critical !== undefined && (typeof input.critical !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.critical)))
+    return fail('manifest: bad critical');
   for (const [path, asset] of Object.entries(assets)) {
     const checked = validateAsset(path, asset, pieceSize);
     if (!checked.ok) return checked;

@@ -36,21 +36,27 @@ export function fnv1a(key: string): number {
   return h >>> 0;
 }
 
-/** The set of the build's pages, as the manifest carries it (`Manifest.pages`). */
-export function encodePageSet(pageFiles: Iterable<string>): string {
-  const hashes = [...new Set([...pageFiles].map((p) => fnv1a(pageKey(p))))].sort((a, b) => a - b);
-  const bytes = new Uint8Array(hashes.length * 4);
+/** Sorted 32-bit hashes, each once, as base64 of 4 big-endian bytes each (the manifest's compact sets). */
+export function encodeHashSet(hashes: Iterable<number>): string {
+  const sorted = [...new Set(hashes)].sort((a, b) => a - b);
+  const bytes = new Uint8Array(sorted.length * 4);
   const view = new DataView(bytes.buffer);
-  for (const [i, h] of hashes.entries()) view.setUint32(i * 4, h);
+  for (const [i, h] of sorted.entries()) view.setUint32(i * 4, h);
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
 }
 
-export class PageSet {
+/** The set of the build's pages, as the manifest carries it (`Manifest.pages`). */
+export function encodePageSet(pageFiles: Iterable<string>): string {
+  return encodeHashSet([...pageFiles].map((p) => fnv1a(pageKey(p))));
+}
+
+/** A set encodeHashSet wrote, searched by binary search. */
+export class HashSet {
   private readonly hashes: Uint32Array;
 
-  /** `encoded` as encodePageSet wrote it; malformed input reads as an empty set. */
+  /** `encoded` as encodeHashSet wrote it; malformed input reads as an empty set. */
   constructor(encoded: string | undefined) {
     let binary = '';
     try {
@@ -74,12 +80,7 @@ export class PageSet {
     return this.hashes.length;
   }
 
-  /** True when some page of the build is served at `urlPath` (decoded, relative to the scope). */
-  hasUrl(urlPath: string): boolean {
-    return pageKeysForUrl(urlPath).some((k) => this.hasHash(fnv1a(k)));
-  }
-
-  private hasHash(h: number): boolean {
+  hasHash(h: number): boolean {
     let lo = 0;
     let hi = this.hashes.length - 1;
     while (lo <= hi) {
@@ -90,5 +91,12 @@ export class PageSet {
       else hi = mid - 1;
     }
     return false;
+  }
+}
+
+export class PageSet extends HashSet {
+  /** True when some page of the build is served at `urlPath` (decoded, relative to the scope). */
+  hasUrl(urlPath: string): boolean {
+    return pageKeysForUrl(urlPath).some((k) => this.hasHash(fnv1a(k)));
   }
 }

@@ -14,6 +14,7 @@
 
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type PrefetchReply, type WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { CriticalSet } from '../protocol/critical-set.ts';
 import { PAGE_BUILD_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { Manifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
@@ -65,6 +66,8 @@ const pieceLists = new PieceLists({
   pieceSize: manifest.pieceSize,
 });
 const pages = new PageSet(manifest.pages);
+/** Each page's LCP candidates, marked by the build: asked of the origin at once (protocol/critical-set.ts). */
+const criticalMarks = new CriticalSet(manifest.critical);
 /** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
 const changed = new Set<string>();
 const runtime: WorkerRuntime = {
@@ -192,7 +195,13 @@ function assetResponse(event: FetchEvent, request: Request): Promise<Response> |
       workerBuild: manifest.build,
     });
   const verdict = judge(buildOf(event.clientId));
-  const served: AssetRequest = { clientId: event.clientId, key, asset, destination: request.destination };
+  const served: AssetRequest = {
+    clientId: event.clientId,
+    key,
+    asset,
+    destination: request.destination,
+    marked: isMarkedCritical(request, key),
+  };
   if (verdict.serve) return answer(event, request, served);
   if (verdict.reason !== 'unknown-page') return null;
   if (!isNamingBuild(event.clientId)) {
@@ -262,6 +271,18 @@ function answer(event: FetchEvent, request: Request, served: AssetRequest): Prom
       done();
     });
   });
+}
+
+/**
+ * Whether the build marked `key` critical for the page that asked (its LCP candidate). The page is
+ * the request's referrer: a document's own image requests carry its URL (the default referrer
+ * policy keeps a same-origin path whole). A page that sends no referrer gets no marks: its images
+ * wait for peers as any other, which is slower, never wrong.
+ */
+function isMarkedCritical(request: Request, key: string): boolean {
+  if (criticalMarks.size === 0 || !request.referrer || request.referrer === 'about:client') return false;
+  const page = pathInRoot(request.referrer);
+  return page !== null && criticalMarks.has(page, key);
 }
 
 /** The decoded path of `url` under the site's root, or null when it is outside it (or on another origin). */

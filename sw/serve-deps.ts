@@ -24,6 +24,8 @@ export interface AssetRequest {
   asset: ManifestAsset;
   /** `Request.destination`: what the page will do with it (`style`, `script`, `image`, `''` for fetch()). */
   destination: RequestDestination;
+  /** The build marked this asset critical for the asking page (its LCP candidate, protocol/critical-set.ts). */
+  marked?: boolean;
 }
 
 /** What every response of this worker shares. */
@@ -39,7 +41,7 @@ export interface WorkerRuntime {
   onAssetChanged(hash: string): void;
 }
 
-export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination }: AssetRequest): ServeDeps {
+export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination, marked }: AssetRequest): ServeDeps {
   const { store } = runtime;
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
@@ -59,6 +61,7 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     fetchOrigin: (u, init) => realFetch(u, init),
     passThrough: (r) => realFetch(r),
     speeds: runtime.speeds,
+    marked: marked === true,
     bridgeWarm: () => bridgeWarm(clientId),
     onPeerPiece: () => peersServing(clientId),
     // A torrent asset is stored by WebTorrent in the bridge: the network's answer would leave this

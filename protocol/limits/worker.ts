@@ -131,3 +131,20 @@ export const PIECE_STORE_QUOTA_BYTES = 256 * 1024 * 1024;
  * of 8 GiB of assets (32 B per 64 KiB piece), or four 2 GiB videos.
  */
 export const PIECE_LIST_MEMORY_BYTES = 4 * 1024 * 1024;
+
+// ---- the build's critical marks (protocol/critical-set.ts) ----
+
+/**
+ * The first image in a page's markup at least this large (declared `width` × `height`, CSS px)
+ * is its likely LCP element, and the build marks it critical for that page (with every image
+ * marked `fetchpriority="high"`): the worker asks the origin for it at once. 100,000 px is a
+ * 400 × 250 picture, a quarter of a phone's first screen; a logo or an avatar stays below it.
+ * `loading="lazy"` images are never the first large one: a page that lazy-loads an image does not
+ * expect it in its first screen.
+ */
+export const LCP_MIN_IMAGE_PIXELS = 100_000;
+/**
+ * The same for an image without both dimensions declared, by its file's size: one piece (64 KiB).
+ * A smaller file comes in one peer message, and its wait for peers is a single round trip.
+ */
+export const LCP_MIN_IMAGE_BYTES = 64 * 1024;
