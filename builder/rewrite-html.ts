@@ -97,6 +97,15 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const writtenSrc = bridgeSrc ?? options.bridgeSrc;
 
   const isAssetUrl = (url: string): boolean => options.isAsset(sitePath(url, base) ?? '');
+  // The page's LCP candidates: the worker asks the origin for them at once (protocol/critical-set.ts).
+  const critical = lcpCandidates(
+    document,
+    (url) => {
+      const path = sitePath(url, base);
+      return path !== null && options.isAsset(path) ? path : null;
+    },
+    (p) => options.assetSize?.(p) ?? 0,
+  );
   const facts = namedAssets(document, (url) => {
     const path = sitePath(url, base);
     return path !== null && options.isAsset(path) ? path : null;
@@ -201,7 +210,10 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     }
   }
 
-  const refersToAsset = (el: Element): boolean => referencesAsset(el, isAssetUrl);
+  // An LCP candidate is not swapped: it would come from the origin once the worker controls the
+  // page anyway, so it loads at once, as written, instead of after the worker's install.
+  const isCritical = (url: string): boolean => critical.includes(sitePath(url, base) ?? '');
+  const refersToAsset = (el: Element): boolean => referencesAsset(el, isAssetUrl) && !referencesAsset(el, isCritical);
   let wraps = choice.mode === 'swap' ? findWraps(document, source, refersToAsset) : [];
   let applied = applySplices(source, [...fixed, ...wraps]);
   // A wrapper the parser would put elsewhere is dropped, and the page spliced again without it.
@@ -221,14 +233,7 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     firstVisit: choice,
     warnings,
     assets: [...[...facts].filter(([, r]) => r === 'blocking'), ...[...facts].filter(([, r]) => r !== 'blocking')].map(([p]) => p),
-    critical: lcpCandidates(
-      document,
-      (url) => {
-        const path = sitePath(url, base);
-        return path !== null && options.isAsset(path) ? path : null;
-      },
-      (p) => options.assetSize?.(p) ?? 0,
-    ),
+    critical,
   };
 }
 

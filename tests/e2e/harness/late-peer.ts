@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FirstVisitOption } from '../../../protocol/first-visit.ts';
 import { encodePiece } from '../../../protocol/peer-wire.ts';
 import { pieceCount } from '../../../protocol/pieces.ts';
 import { launchVisitor, type Visitor } from './browser.ts';
@@ -19,7 +20,7 @@ export const HERO_PAGE = 'hero.html';
 export const HERO_MARKED = [FOUR_IMAGES[0]!, FOUR_IMAGES[3]!];
 
 /** The demo site plus `four.html` and `hero.html`, showing FOUR_IMAGES (each more than four pieces), served. */
-export async function fourImageSite(prefix: string): Promise<{ site: TestSite; dir: string }> {
+export async function fourImageSite(prefix: string, firstVisit?: FirstVisitOption): Promise<{ site: TestSite; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   await cp(DEMO_SITE, dir, { recursive: true });
   // Declared small (40,000 px), so the build marks none of them its LCP candidate: all wait for peers.
@@ -31,7 +32,7 @@ export async function fourImageSite(prefix: string): Promise<{ site: TestSite; d
     return `<img src="${encodeURI(p)}" alt="" ${size}${p === HERO_MARKED[1] ? ' fetchpriority="high"' : ''}>`;
   }).join('\n');
   await writeFile(join(dir, HERO_PAGE), `<!doctype html><html><head><title>hero</title></head><body>\n${heroImgs}\n</body></html>\n`);
-  return { site: await startSite({ siteDir: dir }), dir };
+  return { site: await startSite({ siteDir: dir, ...(firstVisit ? { firstVisit } : {}) }), dir };
 }
 
 export interface LatePeer {
