@@ -38,7 +38,7 @@ import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
-import { type AssetRequest, afterServe, serveDeps, type WorkerRuntime } from './serve-deps.ts';
+import { type AssetRequest, afterServe, heldReports, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { EventsInFlight, siteFetch } from './site-fetch.ts';
 import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
 import { indexedDbPieceLists } from './store/piece-list-db.ts';
@@ -129,6 +129,8 @@ self.addEventListener('message', (event) => {
   onHello(source.id, hello.value.build, hello.value.p2p, hello.value.passThrough === true);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
+  // What was served to this window before its bridge listened.
+  for (const report of heldReports.take(source.id)) source.postMessage(report);
 });
 
 /** A bridge's prefetch through peers (sw/prefetch.ts), answered on `port`; never the origin. */

@@ -8,9 +8,10 @@ import type { ManifestAsset } from '../protocol/manifest.ts';
 import type { PieceHashes } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
-import { bridgeWarm, peersServing } from './client-registry.ts';
+import { bridgeWarm, hasHeard, peersServing } from './client-registry.ts';
 import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
+import { HeldReports } from './held-reports.ts';
 import type { PieceLists } from './piece-lists.ts';
 import { realFetch } from './real-fetch.ts';
 import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
@@ -95,6 +96,9 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
   };
 }
 
+/** `served` reports for windows whose bridge has not said hello yet: sent on their hello (sw/index.ts). */
+export const heldReports = new HeldReports<WorkerToBridge>();
+
 /**
  * After a response (`outcome` null when it was not fully read): tells the page what it was
  * served (its bridge's counters), then, once every piece of the asset is stored, every window,
@@ -114,7 +118,9 @@ export async function afterServe(
       ms: outcome.ms,
       status: outcome.status,
     };
-    await tell(clientId, served);
+    // A window that has not said hello is not listening yet: its report waits for the hello.
+    if (hasHeard(clientId)) await tell(clientId, served);
+    else heldReports.hold(clientId, served);
   }
   // Piece writes may still be landing after a cancel; they are recorded when they do, and the
   // next response for this asset completes it.
