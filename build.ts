@@ -102,6 +102,12 @@ export interface BuildOptions {
   /** Bytes one page view may prefetch from peers for the pages it links to (default PREFETCH_BUDGET_BYTES, 8 MiB; 0: never). */
   prefetchBudget?: number;
   /**
+   * Each page's LCP candidates (its `fetchpriority="high"` images, its first large image) are asked
+   * of the origin at once, never waited for from peers, and `swap` leaves them unwrapped (README
+   * "Limits and deadlines"). Faster largest image, less offload. Default false.
+   */
+  lcpFromOrigin?: boolean;
+  /**
    * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
    * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
    * the origin only. See builder/exclude.ts. What the site's `.htaccess`, `.htpasswd` and `_headers`
@@ -175,9 +181,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     options.signal ?? null,
     options.start ?? 'auto',
     siteWorker,
+    options.lcpFromOrigin === true,
   );
   // Read by the worker (protocol/critical-set.ts); known only once the pages are parsed.
-  manifest.critical = encodeCriticalSet(pageCritical);
+  if (pageCritical.size > 0) manifest.critical = encodeCriticalSet(pageCritical);
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   for (const [path, text] of pageAssetFiles(pageAssets, manifest)) await writeOutput(outDir, path, text);
   for (const [path, bytes] of pieceLists) await writeOutput(outDir, path, bytes);
@@ -299,6 +306,7 @@ async function copySite(
   signal: string | null,
   start: BridgeConfig['start'],
   siteWorker: SiteWorkerPlan | null,
+  lcpFromOrigin: boolean,
 ): Promise<{
   htmlPages: string[];
   swapped: number;
@@ -339,6 +347,7 @@ async function copySite(
       cssOf: texts.css,
       scriptOf: texts.script,
       startsManually: start === 'manual',
+      markLcp: lcpFromOrigin,
       firstVisit,
     });
     swapped += result.swapped;

@@ -48,6 +48,8 @@ export interface RewriteOptions {
   scriptOf?: (path: string) => string | null;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
   assetSize?: (path: string) => number;
+  /** `--lcp-from-origin`: find the page's LCP candidates (RewriteResult.critical) and leave them unwrapped under `swap`. */
+  markLcp?: boolean;
   firstVisit: FirstVisitOption;
 }
 
@@ -68,7 +70,7 @@ export interface RewriteResult {
    * (protocol/page-assets.ts).
    */
   assets: string[];
-  /** The page's LCP candidates (page-facts.ts lcpCandidates): asset paths the worker asks the origin for at once. */
+  /** The page's LCP candidates (page-facts.ts lcpCandidates) with `markLcp`, else none: asset paths the worker asks the origin for at once. */
   critical: string[];
 }
 
@@ -98,14 +100,16 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
 
   const isAssetUrl = (url: string): boolean => options.isAsset(sitePath(url, base) ?? '');
   // The page's LCP candidates: the worker asks the origin for them at once (protocol/critical-set.ts).
-  const critical = lcpCandidates(
-    document,
-    (url) => {
-      const path = sitePath(url, base);
-      return path !== null && options.isAsset(path) ? path : null;
-    },
-    (p) => options.assetSize?.(p) ?? 0,
-  );
+  const critical = !options.markLcp
+    ? []
+    : lcpCandidates(
+        document,
+        (url) => {
+          const path = sitePath(url, base);
+          return path !== null && options.isAsset(path) ? path : null;
+        },
+        (p) => options.assetSize?.(p) ?? 0,
+      );
   const facts = namedAssets(document, (url) => {
     const path = sitePath(url, base);
     return path !== null && options.isAsset(path) ? path : null;

@@ -20,7 +20,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { CriticalSet } from '../../protocol/critical-set.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
 import { writeScriptHeavySite, writeSiteFile } from './harness/script-heavy-site.ts';
 import { DEMO_SITE, originUse, startSite, type TestSite, waitForImages, waitForReady, waitUntilSeeding } from './harness/site.ts';
@@ -191,15 +190,10 @@ describe('first visits (--first-visit auto)', () => {
       atLoad: document.body.dataset.loadedAtLoad,
       lightbox: (document.getElementById('lightbox') as HTMLElement).hidden ? null : document.getElementById('lightbox')?.textContent,
     }));
-    // The page's LCP candidate comes from the origin by design (README "Deadlines"): the rest from peers.
-    const rest = unmarked(site, 'gallery.html', images);
-    const fromOrigin = originBytes(site, 'v2', rest);
-    console.log(
-      `first-visit/gallery: ${JSON.stringify(seen)}; v2 origin ${fromOrigin} of ${assetBytes(site, rest)} B of images (the LCP candidate aside)`,
-    );
+    const fromOrigin = originBytes(site, 'v2', images);
+    console.log(`first-visit/gallery: ${JSON.stringify(seen)}; v2 origin ${fromOrigin} of ${assetBytes(site, images)} B of images`);
     assert.deepEqual(seen, { count: '3 photos', atLoad: '3', lightbox: `img/${GALLERY[0]}` });
-    assert.ok(rest.length >= 2, `marked: ${images.filter((k) => !rest.includes(k))}`);
-    assert.ok(fromOrigin <= assetBytes(site, rest) * 0.3, `the gallery's images came from peers (origin sent ${fromOrigin} B)`);
+    assert.ok(fromOrigin <= assetBytes(site, images) * 0.3, `the gallery's images came from peers (origin sent ${fromOrigin} B)`);
   });
 
   test('CSP: a nonce page that allows the worker is P2P; a page whose CSP forbids the worker, or a CSP header, shows every image as written', {
@@ -228,12 +222,7 @@ describe('first visits (--first-visit auto)', () => {
         );
         if (page === 'csp-nonce.html') {
           assert.equal(await fresh.page.evaluate(() => navigator.serviceWorker.controller !== null), true, 'the nonce page is controlled');
-          const rest = unmarked(site, page, images);
-          const restFromOrigin = originBytes(site, name, rest);
-          assert.ok(
-            rest.length >= 2 && restFromOrigin <= assetBytes(site, rest) * 0.3,
-            `the nonce page's images came from peers (origin sent ${restFromOrigin} B)`,
-          );
+          assert.ok(fromOrigin <= total * 0.3, `the nonce page's images came from peers (origin sent ${fromOrigin} B)`);
           assert.deepEqual(refused, [], 'nothing of ours was refused');
         } else {
           if (page === 'csp-header.html') assert.ok(refused.length > 0, 'the header CSP refused our inline script (the case is real)');
@@ -256,18 +245,11 @@ describe('first visits (--first-visit auto)', () => {
       await arrive(fresh.page, site.url('base.html'), '#count');
       await waitForImages(fresh.page, 30_000, 3);
       await waitForReady(fresh.page);
-      const rest = unmarked(site, 'base.html', images);
-      const fromOrigin = originBytes(site, 'base2', rest);
-      console.log(`first-visit/base: origin ${fromOrigin} of ${assetBytes(site, rest)} B (the LCP candidate aside)`);
-      assert.ok(rest.length >= 2 && fromOrigin <= assetBytes(site, rest) * 0.3, `origin sent ${fromOrigin} B of the base page's images`);
+      const fromOrigin = originBytes(site, 'base2', images);
+      console.log(`first-visit/base: origin ${fromOrigin} of ${assetBytes(site, images)} B`);
+      assert.ok(fromOrigin <= assetBytes(site, images) * 0.3, `origin sent ${fromOrigin} B of the base page's images`);
     } finally {
       await fresh.close();
     }
   });
 });
-
-/** `keys` but the build's LCP candidates of `page` (protocol/critical-set.ts), which the worker asks of the origin at once. */
-function unmarked(site: TestSite, page: string, keys: string[]): string[] {
-  const marks = new CriticalSet(site.manifest.critical);
-  return keys.filter((k) => !marks.has(page, k));
-}
