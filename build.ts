@@ -49,6 +49,7 @@ import {
   type WorkerRegistration,
 } from './protocol/bridge-config.ts';
 import { contentTypeFor } from './protocol/content-types.ts';
+import { encodeCriticalSet } from './protocol/critical-set.ts';
 import { FIRST_VISIT_OPTIONS, type FirstVisitMode, type FirstVisitOption } from './protocol/first-visit.ts';
 import {
   MAX_ASSET_SIZE,
@@ -102,6 +103,12 @@ export interface BuildOptions {
   storeQuota?: number;
   /** Bytes one page view may prefetch from peers for the pages it links to (default PREFETCH_BUDGET_BYTES, 8 MiB; 0: never). */
   prefetchBudget?: number;
+  /**
+   * Each page's LCP candidates (its `fetchpriority="high"` images, its first large image) are asked
+   * of the origin at once, never waited for from peers, and `swap` leaves them unwrapped (README
+   * "Limits and deadlines"). Faster largest image, less offload. Default false.
+   */
+  lcpFromOrigin?: boolean;
   /**
    * Globs (picomatch, `dot: true`, relative to the site root; a folder's glob covers its subtree,
    * e.g. `members/**`) of files to keep out of the manifest and the swarm: still copied, served by
@@ -173,7 +180,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   );
 
   await prepareOutDir(plan.value, manifest.build);
-  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets } = await copySite(
+  const { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets, pageCritical } = await copySite(
     files,
     outDir,
     manifest,
@@ -181,7 +188,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     options.signal ?? null,
     options.start ?? 'auto',
     siteWorker,
+    options.lcpFromOrigin === true,
   );
+  // Read by the worker (protocol/critical-set.ts); known only once the pages are parsed.
+  if (pageCritical.size > 0) manifest.critical = encodeCriticalSet(pageCritical);
   for (const [path, bytes] of torrentFiles) await writeOutput(outDir, path, bytes);
   for (const [path, text] of pageAssetFiles(pageAssets, manifest)) await writeOutput(outDir, path, text);
   for (const [path, bytes] of pieceLists) await writeOutput(outDir, path, bytes);
@@ -306,6 +316,7 @@ async function copySite(
   signal: string | null,
   start: BridgeConfig['start'],
   siteWorker: SiteWorkerPlan | null,
+  lcpFromOrigin: boolean,
 ): Promise<{
   htmlPages: string[];
   swapped: number;
@@ -315,8 +326,11 @@ async function copySite(
   pageRevisions: Map<string, string>;
   /** Each page's named assets (RewriteResult.assets), for its prefetch list. */
   pageAssets: Map<string, string[]>;
+  /** Each page's LCP candidates (RewriteResult.critical), for the manifest's critical set. */
+  pageCritical: Map<string, string[]>;
 }> {
   const pageAssets = new Map<string, string[]>();
+  const pageCritical = new Map<string, string[]>();
   let swapped = 0;
   const pageRevisions = new Map<string, string>();
   const htmlPages: string[] = [];
@@ -343,6 +357,7 @@ async function copySite(
       cssOf: texts.css,
       scriptOf: texts.script,
       startsManually: start === 'manual',
+      markLcp: lcpFromOrigin,
       firstVisit,
     });
     swapped += result.swapped;
@@ -352,8 +367,9 @@ async function copySite(
     await writeOutput(outDir, file.path, result.html);
     pageRevisions.set(file.path, createHash('sha256').update(result.html).digest('hex').slice(0, 32));
     pageAssets.set(file.path, result.assets);
+    if (result.critical.length > 0) pageCritical.set(file.path, result.critical);
   }
-  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets };
+  return { htmlPages, swapped, firstVisits, pageWarnings, pageRevisions, pageAssets, pageCritical };
 }
 
 /**

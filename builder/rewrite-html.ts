@@ -12,7 +12,7 @@ import { type FirstVisitOption, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-
 import { FIRST_VISIT_MIN_ASSET_BYTES, FIRST_VISIT_SWAP_TIMEOUT_MS } from '../protocol/limits.ts';
 import { chooseFirstVisit, type FirstVisitChoice } from './first-visit/choose-mode.ts';
 import { planForCsp } from './first-visit/page-csp.ts';
-import { type AssetRole, followCss, followScripts, namedAssets } from './first-visit/page-facts.ts';
+import { type AssetRole, followCss, followScripts, lcpCandidates, namedAssets } from './first-visit/page-facts.ts';
 import { documentBase, relativeToBase } from './page-base.ts';
 import { type HoldOptions, pageScriptElement, pageScriptText, scriptHashSource } from './page-script.ts';
 import { findWraps, misplacedWraps } from './swap-markup.ts';
@@ -48,6 +48,8 @@ export interface RewriteOptions {
   scriptOf?: (path: string) => string | null;
   /** An asset's size in bytes (weighs the first-visit choice); default 0. */
   assetSize?: (path: string) => number;
+  /** `--lcp-from-origin`: find the page's LCP candidates (RewriteResult.critical) and leave them unwrapped under `swap`. */
+  markLcp?: boolean;
   firstVisit: FirstVisitOption;
 }
 
@@ -68,6 +70,8 @@ export interface RewriteResult {
    * (protocol/page-assets.ts).
    */
   assets: string[];
+  /** The page's LCP candidates (page-facts.ts lcpCandidates) with `markLcp`, else none: asset paths the worker asks the origin for at once. */
+  critical: string[];
 }
 
 const URL_ATTRIBUTES = ['src', 'poster'];
@@ -95,6 +99,17 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
   const writtenSrc = bridgeSrc ?? options.bridgeSrc;
 
   const isAssetUrl = (url: string): boolean => options.isAsset(sitePath(url, base) ?? '');
+  // The page's LCP candidates: the worker asks the origin for them at once (protocol/critical-set.ts).
+  const critical = !options.markLcp
+    ? []
+    : lcpCandidates(
+        document,
+        (url) => {
+          const path = sitePath(url, base);
+          return path !== null && options.isAsset(path) ? path : null;
+        },
+        (p) => options.assetSize?.(p) ?? 0,
+      );
   const facts = namedAssets(document, (url) => {
     const path = sitePath(url, base);
     return path !== null && options.isAsset(path) ? path : null;
@@ -199,7 +214,10 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     }
   }
 
-  const refersToAsset = (el: Element): boolean => referencesAsset(el, isAssetUrl);
+  // An LCP candidate is not swapped: it would come from the origin once the worker controls the
+  // page anyway, so it loads at once, as written, instead of after the worker's install.
+  const isCritical = (url: string): boolean => critical.includes(sitePath(url, base) ?? '');
+  const refersToAsset = (el: Element): boolean => referencesAsset(el, isAssetUrl) && !referencesAsset(el, isCritical);
   let wraps = choice.mode === 'swap' ? findWraps(document, source, refersToAsset) : [];
   let applied = applySplices(source, [...fixed, ...wraps]);
   // A wrapper the parser would put elsewhere is dropped, and the page spliced again without it.
@@ -219,6 +237,7 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     firstVisit: choice,
     warnings,
     assets: [...[...facts].filter(([, r]) => r === 'blocking'), ...[...facts].filter(([, r]) => r !== 'blocking')].map(([p]) => p),
+    critical,
   };
 }
 

@@ -21,7 +21,7 @@ import { dashboardToken, readP2pModes, reloadOnSighup } from './steering-options
 
 const USAGE = `Usage:
   peer-connect build <site-dir> --out <dir> [--signal <ws-url>] [--first-visit auto|reload|swap|off]
-                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--upload-cap <per page view>/<per day>] [--start auto|manual] [--no-minify]
+                     [--swarm <id>] [--stun <url>]... [--upload auto|always|off] [--upload-cap <per page view>/<per day>] [--start auto|manual] [--no-minify] [--lcp-from-origin]
                      [--torrents media|large|off] [--torrent-min-size 8MiB] [--torrent-quota 512MiB] [--tracker <ws-url>] [--base-url <url>]
                      [--store-quota 256MiB] [--prefetch-budget 8MiB|off] [--exclude <glob>]...   (excluded files: served by the origin only)
                     [--site-worker <path>]   (the site's own service worker, when its register() call is computed)
@@ -56,6 +56,7 @@ export const BUILD_FLAGS = {
   'upload-cap': { type: 'string' },
   start: { type: 'string' },
   'no-minify': { type: 'boolean' },
+  'lcp-from-origin': { type: 'boolean' },
   torrents: { type: 'string' },
   'torrent-min-size': { type: 'string' },
   'torrent-quota': { type: 'string' },
@@ -87,6 +88,7 @@ async function build(args: string[]): Promise<number> {
     start: oneOf(values.start, START_MODES, 'start'),
     iceServers: (values.stun ?? []).map((urls) => ({ urls })),
     minify: !values['no-minify'],
+    ...(values['lcp-from-origin'] ? { lcpFromOrigin: true } : {}),
     torrents: oneOf(values.torrents, TORRENT_MODES, 'torrents'),
     ...(values['torrent-min-size'] !== undefined ? { torrentMinSize: parseSize(values['torrent-min-size'], 'torrent-min-size') } : {}),
     ...(values['torrent-quota'] !== undefined ? { torrentQuota: parseSize(values['torrent-quota'], 'torrent-quota') } : {}),

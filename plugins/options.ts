@@ -40,6 +40,7 @@ export const OPTION_FLAGS = {
   baseUrl: 'base-url',
   exclude: 'exclude',
   siteWorker: 'site-worker',
+  lcpFromOrigin: 'lcp-from-origin',
 } as const satisfies Record<keyof PeerConnectOptions, string>;
 
 const isOptionName = (key: string): key is keyof PeerConnectOptions => Object.hasOwn(OPTION_FLAGS, key);

@@ -66,6 +66,12 @@ export interface Manifest {
    * a navigation to one of these is a page that will name its build. Absent in older builds.
    */
   pages?: string;
+  /**
+   * The assets the build marked critical for each page (its LCP candidates), as
+   * protocol/critical-set.ts encodes them: the worker asks the origin for them at once. Absent in
+   * older builds (nothing marked).
+   */
+  critical?: string;
 }
 
 export const MANIFEST_VERSION = 2;
@@ -103,6 +109,8 @@ export function validateManifest(input: unknown): Result<Manifest> {
   if (typeof builtAt !== 'string') return fail('manifest: bad builtAt');
   if (input.pages !== undefined && (typeof input.pages !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.pages)))
     return fail('manifest: bad pages');
+  if (input.critical !== undefined && (typeof input.critical !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.critical)))
+    return fail('manifest: bad critical');
   const checked = validateAssets(assets, pieceSize);
   if (!checked.ok) return checked;
   return ok(input as unknown as Manifest);

@@ -83,6 +83,9 @@ export function onHello(clientId: string, build: string | null, p2p = true, pass
 }
 
 /** Whether the window's bridge said the site turned P2P off: its requests go to the network untouched. */
+/** Whether the window's bridge has said hello (it listens: a message posted now reaches it). */
+export const hasHeard = (clientId: string): boolean => clients.get(clientId)?.bridge === 'ready';
+
 export const passesThrough = (clientId: string): boolean => clientId !== '' && clients.get(clientId)?.passThrough === true;
 
 /** The page's build; undefined when this worker has not heard from the page. */

@@ -17,6 +17,7 @@
 import { AssetKeys } from '../protocol/asset-table.ts';
 import { BRIDGE_FILE, bridgeBuildFromUrl } from '../protocol/bridge-config.ts';
 import { decodeBridgeToWorker, type PrefetchReply, type WorkerToBridge } from '../protocol/bridge-messages.ts';
+import { CriticalSet } from '../protocol/critical-set.ts';
 import { PAGE_BUILD_TIMEOUT_MS } from '../protocol/limits.ts';
 import type { ManifestAsset, WorkerManifest } from '../protocol/manifest.ts';
 import { manifestKeyFor } from '../protocol/manifest.ts';
@@ -41,7 +42,7 @@ import { realFetch } from './real-fetch.ts';
 import { decide } from './request-policy.ts';
 import { isSkipWaiting, nudgeSuccessor, requestSelfUpdate } from './self-update.ts';
 import { serveAsset } from './serve-asset.ts';
-import { type AssetRequest, afterServe, seedPage, serveDeps, type WorkerRuntime } from './serve-deps.ts';
+import { type AssetRequest, afterServe, heldReports, seedPage, serveDeps, type WorkerRuntime } from './serve-deps.ts';
 import { EventsInFlight, siteFetch } from './site-fetch.ts';
 import { installSiteFetchDispatch } from './site-fetch-listeners.ts';
 import { indexedDbAssetTables } from './store/asset-table-db.ts';
@@ -85,6 +86,8 @@ const pieceLists = new PieceLists({
   pieceSize: manifest.pieceSize,
 });
 const pages = new PageSet(manifest.pages);
+/** Each page's LCP candidates, marked by the build: asked of the origin at once (protocol/critical-set.ts). */
+const criticalMarks = new CriticalSet(manifest.critical);
 /** Assets whose origin file this worker saw differ from the manifest: a deploy happened. */
 const changed = new Set<string>();
 const runtime: WorkerRuntime = {
@@ -173,6 +176,8 @@ self.addEventListener('message', (event) => {
   onHello(source.id, hello.value.build, hello.value.p2p, hello.value.passThrough === true);
   if (hello.value.build !== manifest.build) requestSelfUpdate();
   source.postMessage({ pc: 'welcome', build: manifest.build } satisfies WorkerToBridge);
+  // What was served to this window before its bridge listened.
+  for (const report of heldReports.take(source.id)) source.postMessage(report);
 });
 
 /** A bridge's prefetch through peers (sw/prefetch.ts), answered on `port`; never the origin. */
@@ -254,7 +259,13 @@ function assetResponseFor(event: FetchEvent, request: Request, key: string, asse
       workerBuild: manifest.build,
     });
   const verdict = judge(buildOf(event.clientId));
-  const served: AssetRequest = { clientId: event.clientId, key, asset, destination: request.destination };
+  const served: AssetRequest = {
+    clientId: event.clientId,
+    key,
+    asset,
+    destination: request.destination,
+    marked: isMarkedCritical(request, key),
+  };
   if (verdict.serve) return answer(event, request, served);
   if (verdict.reason !== 'unknown-page') return null;
   if (!isNamingBuild(event.clientId)) {
@@ -324,6 +335,18 @@ function answer(event: FetchEvent, request: Request, served: AssetRequest): Prom
       done();
     });
   });
+}
+
+/**
+ * Whether the build marked `key` critical for the page that asked (its LCP candidate). The page is
+ * the request's referrer: a document's own image requests carry its URL (the default referrer
+ * policy keeps a same-origin path whole). A page that sends no referrer gets no marks: its images
+ * wait for peers as any other, which is slower, never wrong.
+ */
+function isMarkedCritical(request: Request, key: string): boolean {
+  if (criticalMarks.size === 0 || !request.referrer || request.referrer === 'about:client') return false;
+  const page = pathInRoot(request.referrer);
+  return page !== null && criticalMarks.has(page, key);
 }
 
 /** The decoded path of `url` under the site's root, or null when it is outside it (or on another origin). */

@@ -30,6 +30,11 @@ export interface ServeDeps extends GatherDeps {
    * served. `onDone` as serveAsset's. Without it, the origin is read in Range runs instead.
    */
   direct?(request: Request, onDone: (outcome: ServeOutcome | null) => void): Promise<Response>;
+  /**
+   * The build marked this asset critical for the asking page (its LCP candidate): like a
+   * stylesheet, it goes to the network at once when not stored (hedge-policy.ts isCritical).
+   */
+  marked?: boolean;
 }
 
 /** What one fully read response served: its bytes by source, its status, how long it took. */
@@ -40,7 +45,7 @@ export interface ServeOutcome {
 }
 
 export { SOURCE_HEADER };
-/** On an answer handed to the network: why peers were not used (`critical`, `no-bridge`, `no-peers`, `no-peers-known`, `hedge`). */
+/** On an answer handed to the network: why peers were not used (`critical`: a critical destination or a build-marked LCP candidate; `no-bridge`, `no-peers`, `no-peers-known`, `hedge`). */
 export const WHY_HEADER = 'x-peer-connect-why';
 
 /** `response` with one more header (a fetch answer's headers are immutable). */
@@ -88,7 +93,7 @@ export async function serveAsset(
     // A Range request (media, a script's partial read) stays in Range runs of whole pieces: its
     // own answer may hold no whole piece to store, and its priority is rarely the page's render.
     mayHandOver: direct !== undefined && !request.headers.has('range'),
-    critical: isCritical(request.destination),
+    critical: isCritical(request.destination) || deps.marked === true,
   });
   gatherer.start();
   let why: string | null = null;

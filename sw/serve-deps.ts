@@ -8,9 +8,10 @@ import { type ManifestAsset, manifestKeyFor } from '../protocol/manifest.ts';
 import type { PieceHashes } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
-import { bridgeWarm, peersServing } from './client-registry.ts';
+import { bridgeWarm, hasHeard, peersServing } from './client-registry.ts';
 import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
+import { HeldReports } from './held-reports.ts';
 import type { PieceLists } from './piece-lists.ts';
 import { realFetch } from './real-fetch.ts';
 import { type SeedOutcome, seedCached } from './seed-cached.ts';
@@ -25,6 +26,8 @@ export interface AssetRequest {
   asset: ManifestAsset;
   /** `Request.destination`: what the page will do with it (`style`, `script`, `image`, `''` for fetch()). */
   destination: RequestDestination;
+  /** The build marked this asset critical for the asking page (its LCP candidate, protocol/critical-set.ts). */
+  marked?: boolean;
 }
 
 /** What every response of this worker shares. */
@@ -40,7 +43,7 @@ export interface WorkerRuntime {
   onAssetChanged(hash: string): void;
 }
 
-export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination }: AssetRequest): ServeDeps {
+export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination, marked }: AssetRequest): ServeDeps {
   const { store } = runtime;
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
@@ -60,6 +63,7 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     fetchOrigin: (u, init) => realFetch(u, init),
     passThrough: (r) => realFetch(r),
     speeds: runtime.speeds,
+    marked: marked === true,
     bridgeWarm: () => bridgeWarm(clientId),
     onPeerPiece: () => peersServing(clientId),
     // A torrent asset is stored by WebTorrent in the bridge: the network's answer would leave this
@@ -93,6 +97,9 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
   };
 }
 
+/** `served` reports for windows whose bridge has not said hello yet: sent on their hello (sw/index.ts). */
+export const heldReports = new HeldReports<WorkerToBridge>();
+
 /**
  * After a response (`outcome` null when it was not fully read): tells the page what it was
  * served (its bridge's counters), then, once every piece of the asset is stored, every window,
@@ -112,7 +119,9 @@ export async function afterServe(
       ms: outcome.ms,
       status: outcome.status,
     };
-    await tell(clientId, served);
+    // A window that has not said hello is not listening yet: its report waits for the hello.
+    if (hasHeard(clientId)) await tell(clientId, served);
+    else heldReports.hold(clientId, served);
   }
   // Piece writes may still be landing after a cancel; they are recorded when they do, and the
   // next response for this asset completes it.

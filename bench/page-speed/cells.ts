@@ -12,6 +12,10 @@ import { stats, waitUntil } from '../../tests/e2e/harness/site.ts';
 import { runSession, type SessionResult } from '../lib/browser/session.ts';
 import { launchLight } from '../lib/browser/visitors.ts';
 import { startTarget, type Target, type TargetNetwork } from '../lib/origin/site-targets.ts';
+
+/** Each page's LCP image from the origin at once (README "Limits and deadlines"), as the table says. */
+const PEERCONNECT_BUILD = { lcpFromOrigin: true } as const;
+
 import type { Budget } from '../lib/run/budget.ts';
 import { progress } from '../lib/run/log.ts';
 import type { BenchSite } from '../lib/sites/bench-sites.ts';
@@ -79,7 +83,7 @@ export async function runCells(
   let withPeer: Target | undefined;
   let seeder: Visitor | undefined;
   try {
-    withPeer = await startTarget('peerconnect', site.dir, network);
+    withPeer = await startTarget('peerconnect', site.dir, network, PEERCONNECT_BUILD);
     seeder = await launchLight(`${tag}-seeder`);
     const seeded = await runSession(seeder, 0, withPeer, site.dir, routeOf(site), PER_PAGE_MS);
     if (!seeded.ok) notes.push(`the seeder failed (${seeded.error ?? ''}): "one peer" runs had no complete peer`);
@@ -94,7 +98,7 @@ export async function runCells(
         const name = `${tag}-${variant}-r${rep + 1}`;
         let session: SessionResult;
         if (variant === 'alone') {
-          const alone = await startTarget('peerconnect', site.dir, network);
+          const alone = await startTarget('peerconnect', site.dir, network, PEERCONNECT_BUILD);
           try {
             session = await measure(alone, site, name);
           } finally {

@@ -6,6 +6,7 @@
  * (followScripts): an app's markup is often a shell for what its bundle loads.
  */
 import type { DefaultTreeAdapterMap } from 'parse5';
+import { LCP_MIN_IMAGE_BYTES, LCP_MIN_IMAGE_PIXELS } from '../../protocol/limits.ts';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -157,4 +158,81 @@ export function followScripts(
     }
     frontier = next;
   }
+}
+
+const attr = (el: Element, name: string): string | undefined => el.attrs.find((a) => a.name === name)?.value;
+
+/** An image element's URLs: `src`, each `srcset` candidate, and a parent `<picture>`'s `<source srcset>`s. */
+function imageUrls(el: Element): string[] {
+  const urls: string[] = [];
+  const srcset = (value: string | undefined): void => {
+    for (const candidate of (value ?? '').split(',')) {
+      const url = candidate.trim().split(/\s+/)[0];
+      if (url) urls.push(url);
+    }
+  };
+  if (el.tagName === 'link') {
+    const href = attr(el, 'href');
+    if (href) urls.push(href);
+    srcset(attr(el, 'imagesrcset'));
+    return urls;
+  }
+  const src = attr(el, 'src');
+  if (src) urls.push(src);
+  srcset(attr(el, 'srcset'));
+  const parent = el.parentNode;
+  if (parent && 'tagName' in parent && parent.tagName === 'picture') {
+    for (const sibling of parent.childNodes) if ('tagName' in sibling && sibling.tagName === 'source') srcset(attr(sibling, 'srcset'));
+  }
+  return urls;
+}
+
+/** A whole number of CSS px as an HTML dimension attribute writes it (`800`, `800px` is not valid HTML but common), or null. */
+function dimension(value: string | undefined): number | null {
+  const m = /^\s*(\d+)(?:\.\d*)?(?:px)?\s*$/i.exec(value ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The page's LCP candidates (issue 14): the assets of every image the page marks
+ * `fetchpriority="high"` (an `<img>`, or a `<link rel="preload" as="image">`), and of the first
+ * `<img>` in document order that is large and not `loading="lazy"` (nor `fetchpriority="low"`):
+ * declared `width` × `height` ≥ LCP_MIN_IMAGE_PIXELS when both are given, else its file (the
+ * largest of its candidates) ≥ LCP_MIN_IMAGE_BYTES. The rule follows Chrome's LCP guidance
+ * (web.dev "Optimize LCP": the hero is the first large image, lazy-loading it is a mistake).
+ * `assetOf` maps a URL as written to an asset path or null; `sizeOf` gives an asset's bytes.
+ * Each path once, in document order; `<template>` content is not the document's.
+ */
+export function lcpCandidates(
+  document: DefaultTreeAdapterMap['document'],
+  assetOf: (url: string) => string | null,
+  sizeOf: (path: string) => number,
+): string[] {
+  const found = new Set<string>();
+  let firstLargeFound = false;
+  const assetsOf = (el: Element): string[] =>
+    imageUrls(el)
+      .map((u) => assetOf(u.trim()))
+      .filter((p): p is string => p !== null);
+  const visit = (node: Node): void => {
+    if ('tagName' in node) {
+      const priority = attr(node, 'fetchpriority')?.trim().toLowerCase();
+      const rel = attr(node, 'rel')?.toLowerCase().split(/\s+/) ?? [];
+      const preloadImage = node.tagName === 'link' && rel.includes('preload') && attr(node, 'as')?.trim().toLowerCase() === 'image';
+      if ((node.tagName === 'img' || preloadImage) && priority === 'high') for (const p of assetsOf(node)) found.add(p);
+      else if (node.tagName === 'img' && !firstLargeFound && priority !== 'low' && attr(node, 'loading')?.trim().toLowerCase() !== 'lazy') {
+        const paths = assetsOf(node);
+        const w = dimension(attr(node, 'width'));
+        const h = dimension(attr(node, 'height'));
+        const large = w !== null && h !== null ? w * h >= LCP_MIN_IMAGE_PIXELS : paths.some((p) => sizeOf(p) >= LCP_MIN_IMAGE_BYTES);
+        if (large && paths.length > 0) {
+          firstLargeFound = true;
+          for (const p of paths) found.add(p);
+        }
+      }
+    }
+    if ('childNodes' in node) for (const child of node.childNodes) visit(child);
+  };
+  visit(document);
+  return [...found];
 }

@@ -146,3 +146,20 @@ export const ASSET_TABLE_RETRY_MS = 5_000;
  * that to the script. Larger tables, the sites whose script would grow with their size, are fetched.
  */
 export const ASSET_TABLE_INLINE_MAX_BYTES = 16 * 1024;
+
+// ---- the build's critical marks (protocol/critical-set.ts) ----
+
+/**
+ * The first image in a page's markup at least this large (declared `width` × `height`, CSS px)
+ * is its likely LCP element, and the build marks it critical for that page (with every image
+ * marked `fetchpriority="high"`): the worker asks the origin for it at once. 100,000 px is a
+ * 400 × 250 picture, a quarter of a phone's first screen; a logo or an avatar stays below it.
+ * `loading="lazy"` images are never the first large one: a page that lazy-loads an image does not
+ * expect it in its first screen.
+ */
+export const LCP_MIN_IMAGE_PIXELS = 100_000;
+/**
+ * The same for an image without both dimensions declared, by its file's size: one piece (64 KiB).
+ * A smaller file comes in one peer message, and its wait for peers is a single round trip.
+ */
+export const LCP_MIN_IMAGE_BYTES = 64 * 1024;

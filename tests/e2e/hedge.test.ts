@@ -7,12 +7,24 @@
  * - Hedging: a holder that sends some pieces at once and the rest late: the newcomer's worker asks
  *   the origin for what the peer still owes while the peer keeps sending; whichever copy comes
  *   first, every image is byte-exact.
+ * - The LCP candidates the build marks (the first large image, `fetchpriority="high"`): asked of
+ *   the origin at once, as the page made the request, even with a peer online that holds them;
+ *   the page's other images still come from that peer.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { FOUR_IMAGES, FOUR_PAGE, fourImageSite, type LatePeer, startLatePeer, viewUntilAsked } from './harness/late-peer.ts';
+import {
+  FOUR_IMAGES,
+  FOUR_PAGE,
+  fourImageSite,
+  HERO_MARKED,
+  HERO_PAGE,
+  type LatePeer,
+  startLatePeer,
+  viewUntilAsked,
+} from './harness/late-peer.ts';
 import {
   assetBytes,
   checkAssets,
@@ -122,6 +134,67 @@ describe('a hedged request', () => {
     );
     assert.ok(asked > 0, 'the newcomer never asked the holder: nothing was tested');
     const checks = await checkAssets(visitor.page, site, IMAGES);
+    assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
+  });
+});
+
+describe("a page's LCP candidates", () => {
+  let site: TestSite | undefined;
+  let dir = '';
+  let holder: LatePeer | undefined;
+  const visitors: Visitor[] = [];
+
+  before(async () => {
+    // `reload`: the first view's images go through the worker (under `swap` the LCP candidates
+    // are left unwrapped and load before the worker controls the page: nothing of ours to test).
+    ({ site, dir } = await fourImageSite('pc-e2e-lcp-', 'reload'));
+  });
+
+  after(async () => {
+    await holder?.peer.close();
+    for (const v of visitors) await v.close();
+    await site?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the marked images come from the origin at once, whole and unranged, while a holder serves the others', {
+    timeout: 240_000,
+  }, async () => {
+    assert.ok(site);
+    const s = site;
+    // A holder that sends every piece at once: nothing would make the worker leave it but the mark.
+    holder = await startLatePeer(s, () => 0);
+    const { name, visitor, session } = await viewUntilAsked(s, holder, 'lcp', visitors, HERO_PAGE);
+    const others = FOUR_IMAGES.filter((k) => !HERO_MARKED.includes(k));
+    const requests = s.origin.snapshot({ visitor: name }).requests;
+    const markedUse = originUse(s, name, HERO_MARKED);
+    const othersUse = originUse(s, name, others);
+    const askedFor = holder.askedFor();
+    const hashOf = (k: string): string => s.manifest.assets[k]?.hash ?? '';
+    console.log(
+      `lcp: marked ${HERO_MARKED.join(', ')} (${assetBytes(s, HERO_MARKED)} B): origin sent ${markedUse.pageAssetBytes} B; ` +
+        `others (${assetBytes(s, others)} B): origin sent ${othersUse.pageAssetBytes} B; page counted ${sumStats(session, 'bytesFromPeers')} B from peers; ` +
+        `holder asked for ${others.filter((k) => askedFor.has(hashOf(k))).length} of ${others.length} others, ${HERO_MARKED.filter((k) => askedFor.has(hashOf(k))).length} marked`,
+    );
+    for (const key of HERO_MARKED) {
+      const asked = requests.filter((r) => r.path.slice(1) === key || decodeURIComponent(r.path.slice(1)) === key);
+      assert.ok(asked.length >= 1, `${key}: never asked of the origin`);
+      assert.deepEqual(
+        asked.filter((r) => r.range !== null).map((r) => r.range),
+        [],
+        `${key}: asked in Range runs, not as the page made the request`,
+      );
+      assert.equal(askedFor.has(hashOf(key)), false, `${key}: the holder was asked for it`);
+    }
+    assert.ok(
+      markedUse.pageAssetBytes >= assetBytes(s, HERO_MARKED),
+      `the origin sent only ${markedUse.pageAssetBytes} B of the marked images`,
+    );
+    // Offload kept for the rest: the holder was asked, and the origin did not send them whole.
+    for (const key of others) assert.ok(askedFor.has(hashOf(key)), `${key}: the holder was never asked for it`);
+    assert.ok(sumStats(session, 'bytesFromPeers') > 0, 'nothing came from the holder');
+    assert.ok(othersUse.pageAssetBytes < assetBytes(s, others), `the origin sent all ${othersUse.pageAssetBytes} B of the unmarked images`);
+    const checks = await checkAssets(visitor.page, s, FOUR_IMAGES);
     assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
   });
 });

@@ -295,4 +295,18 @@ describe('rewriteHtml', { timeout: 30_000 }, () => {
     const r = rewrite('<body><img src="img/caf&eacute;%20terrace.jpg"><img src="img/caf&#233; terrace.jpg">');
     assert.equal(r.swapped, 2);
   });
+
+  it("with --lcp-from-origin, swap leaves the page's LCP candidates as written (they load at once, from the origin) and wraps the rest", () => {
+    const src =
+      '<body><img src="img/a.png" width="64" height="64"><picture><source srcset="img/b.png"><img src="v.mp4" width="1600" height="900"></picture><img src="img/café terrace.jpg" width="1800" height="1200"></body>';
+    const plain = rewriteHtml(Buffer.from(src, 'utf8'), options());
+    assert.deepEqual(plain.critical, [], 'nothing marked without --lcp-from-origin');
+    assert.equal(plain.swapped, 3, 'and everything wrapped');
+    const r = rewriteHtml(Buffer.from(src, 'utf8'), options({ markLcp: true }));
+    assert.deepEqual(r.critical, ['v.mp4', 'img/b.png'], 'the first large image, with its <picture> source');
+    const html = r.html.toString('utf8');
+    assert.equal(r.swapped, 2, 'the small logo and the later large image are wrapped');
+    assert.ok(html.includes('<picture><source srcset="img/b.png"><img src="v.mp4" width="1600" height="900"></picture>'), html);
+    assert.ok(!/<noscript[^>]*><picture/.test(html), html);
+  });
 });

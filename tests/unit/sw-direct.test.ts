@@ -276,6 +276,44 @@ describe('serveAsset hands over to the network when peers cannot help', () => {
     assert.ok(store.holdsAll(f), 'stored all the same: this visitor seeds it');
   });
 
+  it('an image the build marked critical for its page (its LCP candidate): peers are not asked, the network answers', T, async () => {
+    const f = await makeAsset(SIZE);
+    const store = new MemStore(f.asset.hash);
+    const origin = new FakeOrigin(f);
+    const bridge = new FakeBridge((pieces) => pieces.map((i, k) => ({ at: k, reply: pieceReply(f, i) })));
+    const { response, done, net } = serve(f, { ...deps(store, origin, bridge), marked: true }, store, origin, 'image');
+    const answer = await response;
+    assert.equal(answer.headers.get(WHY_HEADER), 'critical');
+    assert.deepEqual(new Uint8Array(await answer.arrayBuffer()), f.data);
+    await done;
+    assert.equal(bridge.opened, 0);
+    assert.equal(net.requests.length, 1);
+    assert.ok(store.holdsAll(f), 'stored all the same: this visitor seeds it');
+  });
+
+  it('the same image unmarked waits for peers, who serve it', T, async () => {
+    const f = await makeAsset(SIZE);
+    const store = new MemStore(f.asset.hash);
+    const origin = new FakeOrigin(f);
+    const bridge = new FakeBridge((pieces) => pieces.map((i, k) => ({ at: k, reply: pieceReply(f, i) })));
+    const { response, done, net } = serve(f, { ...deps(store, origin, bridge), marked: false }, store, origin, 'image');
+    assert.deepEqual(new Uint8Array(await (await response).arrayBuffer()), f.data);
+    await done;
+    assert.equal(bridge.opened, 1);
+    assert.equal(net.requests.length, 0);
+  });
+
+  it('a marked image already stored is read from storage, not the network', T, async () => {
+    const f = await makeAsset(SIZE);
+    const store = new MemStore(f.asset.hash);
+    for (let i = 0; i < 10; i++) await store.writePiece(f.asset.hash, i, slice(f, i).slice().buffer);
+    const origin = new FakeOrigin(f);
+    const { response, net } = serve(f, { ...deps(store, origin, null), marked: true }, store, origin, 'image');
+    assert.deepEqual(new Uint8Array(await (await response).arrayBuffer()), f.data);
+    assert.equal(net.requests.length, 0);
+    assert.equal(origin.ranges.length, 0, 'no Range run either');
+  });
+
   it('no peer piece within the hedge delay: handed over (the session is closed)', T, async () => {
     const f = await makeAsset(SIZE);
     const store = new MemStore(f.asset.hash);

@@ -7,7 +7,7 @@
 
 import { type Manifest, urlPathFor } from '../../../protocol/manifest.ts';
 import { type OriginServer, startOriginServer } from '../../../tests/e2e/harness/origin-server.ts';
-import { startSite } from '../../../tests/e2e/harness/site.ts';
+import { type SiteOptions, startSite } from '../../../tests/e2e/harness/site.ts';
 import type { OriginNetwork } from './network.ts';
 import { originOptions } from './origins.ts';
 import type { Shaper } from './shaper.ts';
@@ -33,11 +33,17 @@ export interface TargetNetwork {
  * Validators on (ETag + `no-cache`, as Netlify and Vercel send): a navigation revalidates the
  * CSS and font it already has with a 304, as it would on a real static host.
  */
-export async function startTarget(kind: TargetKind, siteDir: string, network: TargetNetwork): Promise<Target> {
+/** `build`: PeerConnect build options beyond the defaults (page-speed: `lcpFromOrigin`). */
+export async function startTarget(
+  kind: TargetKind,
+  siteDir: string,
+  network: TargetNetwork,
+  build?: SiteOptions['build'],
+): Promise<Target> {
   const { net, shaper } = network;
   const options = originOptions(net, shaper, { validators: true });
   if (kind === 'peerconnect') {
-    const site = await startSite({ siteDir, firstVisit: 'swap', origin: options });
+    const site = await startSite({ siteDir, firstVisit: 'swap', origin: options, ...(build ? { build } : {}) });
     await shaper.limitPort(site.origin.port).catch(async (err: unknown) => {
       await site.close();
       throw err;

@@ -54,7 +54,16 @@ export interface SiteOptions {
   /** Other build options (e.g. a small `torrentQuota`). */
   build?: Pick<
     BuildOptions,
-    'torrentQuota' | 'torrents' | 'exclude' | 'storeQuota' | 'start' | 'tracker' | 'siteWorker' | 'uploadCap' | 'prefetchBudget'
+    | 'torrentQuota'
+    | 'torrents'
+    | 'exclude'
+    | 'storeQuota'
+    | 'start'
+    | 'tracker'
+    | 'siteWorker'
+    | 'uploadCap'
+    | 'prefetchBudget'
+    | 'lcpFromOrigin'
   >;
   /** The signaling server's dashboard token and P2P modes (issue 15); default none and `on`. */
   signal?: Pick<SignalServerOptions, 'dashboardToken' | 'p2p'>;
