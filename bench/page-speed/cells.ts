@@ -5,7 +5,9 @@
  * stays open (a seeder, launched once); PeerConnect with nobody else in the swarm (a fresh build
  * and signaling server per run, so no stale peer from the run before can be offered); and one
  * peer again, the visitor navigating only once its first page's prefetch through peers has ended
- * (a reader who reads the page before clicking on).
+ * (a reader who reads the page before clicking on). The PeerConnect variants use the default
+ * build; `peer-lcp` and `alone-lcp` are "one peer" and "no peers" built with `--lcp-from-origin`
+ * (each page's LCP image from the origin at once), the speed-for-offload trade a site may opt into.
  */
 import type { Visitor } from '../../tests/e2e/harness/browser.ts';
 import { stats, waitUntil } from '../../tests/e2e/harness/site.ts';
@@ -13,15 +15,15 @@ import { runSession, type SessionResult } from '../lib/browser/session.ts';
 import { launchLight } from '../lib/browser/visitors.ts';
 import { startTarget, type Target, type TargetNetwork } from '../lib/origin/site-targets.ts';
 
-/** Each page's LCP image from the origin at once (README "Limits and deadlines"), as the table says. */
-const PEERCONNECT_BUILD = { lcpFromOrigin: true } as const;
+/** The opt-in build of the `-lcp` variants (README "Limits and deadlines"). */
+const LCP_BUILD = { lcpFromOrigin: true } as const;
 
 import type { Budget } from '../lib/run/budget.ts';
 import { progress } from '../lib/run/log.ts';
 import type { BenchSite } from '../lib/sites/bench-sites.ts';
 
-export type Variant = 'plain' | 'peer' | 'alone' | 'prefetch';
-export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone', 'prefetch'];
+export type Variant = 'plain' | 'peer' | 'alone' | 'prefetch' | 'peer-lcp' | 'alone-lcp';
+export const VARIANTS: readonly Variant[] = ['plain', 'peer', 'alone', 'prefetch', 'peer-lcp', 'alone-lcp'];
 
 /** Waits this long at most for a page's prefetch to end before navigating on. */
 const PREFETCH_WAIT_MS = 20_000;
@@ -81,12 +83,20 @@ export async function runCells(
   const tag = `ps-${network.net.id}-${site.id}`;
   const plain = await startTarget('plain', site.dir, network);
   let withPeer: Target | undefined;
-  let seeder: Visitor | undefined;
+  let withPeerLcp: Target | undefined;
+  const seeders: Visitor[] = [];
   try {
-    withPeer = await startTarget('peerconnect', site.dir, network, PEERCONNECT_BUILD);
-    seeder = await launchLight(`${tag}-seeder`);
-    const seeded = await runSession(seeder, 0, withPeer, site.dir, routeOf(site), PER_PAGE_MS);
-    if (!seeded.ok) notes.push(`the seeder failed (${seeded.error ?? ''}): "one peer" runs had no complete peer`);
+    withPeer = await startTarget('peerconnect', site.dir, network);
+    withPeerLcp = await startTarget('peerconnect', site.dir, network, LCP_BUILD);
+    for (const [target, label] of [
+      [withPeer, 'one peer'],
+      [withPeerLcp, 'one peer, --lcp-from-origin'],
+    ] as const) {
+      const seeder = await launchLight(`${tag}-seeder-${seeders.length + 1}`);
+      seeders.push(seeder);
+      const seeded = await runSession(seeder, 0, target, site.dir, routeOf(site), PER_PAGE_MS);
+      if (!seeded.ok) notes.push(`the seeder failed (${seeded.error ?? ''}): "${label}" runs had no complete peer`);
+    }
     for (let rep = 0; rep < reps; rep++) {
       // Rotate the order each repetition, so a drift (a warming disk cache, a busy core) favours no variant.
       const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]!);
@@ -97,15 +107,15 @@ export async function runCells(
         }
         const name = `${tag}-${variant}-r${rep + 1}`;
         let session: SessionResult;
-        if (variant === 'alone') {
-          const alone = await startTarget('peerconnect', site.dir, network, PEERCONNECT_BUILD);
+        if (variant === 'alone' || variant === 'alone-lcp') {
+          const alone = await startTarget('peerconnect', site.dir, network, variant === 'alone' ? {} : LCP_BUILD);
           try {
             session = await measure(alone, site, name);
           } finally {
             await alone.close();
           }
         } else if (variant === 'prefetch') session = await measure(withPeer, site, name, prefetched);
-        else session = await measure(variant === 'plain' ? plain : withPeer, site, name);
+        else session = await measure(variant === 'plain' ? plain : variant === 'peer-lcp' ? withPeerLcp : withPeer, site, name);
         const p = session.pages;
         progress(
           `${name}: ${session.ok ? p.map((x) => `${x.path} load ${Math.round(x.loadMs)} ms, largest image ${Math.round(x.largestImageMs)} ms, peers ${Math.round(x.peerBytes / 1024)} KB`).join('; ') : `FAILED ${session.error ?? ''}`}`,
@@ -119,8 +129,9 @@ export async function runCells(
       );
     }
   } finally {
-    await seeder?.close();
+    for (const seeder of seeders) await seeder.close();
     await withPeer?.close();
+    await withPeerLcp?.close();
     await plain.close();
   }
   return { samples, skipped, notes };

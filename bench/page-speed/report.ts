@@ -11,6 +11,8 @@ export const VARIANT_LABEL: Record<Variant, string> = {
   peer: 'PeerConnect, one peer has the pages',
   alone: 'PeerConnect, no peers (signaling up)',
   prefetch: 'PeerConnect, one peer, navigation after prefetch',
+  'peer-lcp': 'PeerConnect `--lcp-from-origin`, one peer',
+  'alone-lcp': 'PeerConnect `--lcp-from-origin`, no peers',
 };
 
 export function speedTable(samples: readonly Sample[], network: string, sites: readonly BenchSite[]): string {
