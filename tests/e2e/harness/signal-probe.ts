@@ -55,12 +55,20 @@ function inbox(ws: WebSocket): (timeoutMs: number) => Promise<ServerMessage> {
 /**
  * Until the signaling server's own index lists a holder for every one of `paths` (site paths of
  * assets): a visitor has stored and announced them, so a newcomer arriving now can be served by it.
+ * `ms` per path: the harness's hang guard (60 s a step), not a speed the product must meet; a
+ * timeout names the paths already announced, so a never-announced asset is told from a slow one.
  */
-export async function waitUntilSeeding(site: TestSite, paths: readonly string[], ms = 20_000): Promise<void> {
+export async function waitUntilSeeding(site: TestSite, paths: readonly string[], ms = 60_000): Promise<void> {
   const swarm = new URL(site.origin.url).host;
+  const announced: string[] = [];
   for (const path of paths) {
     const hash = site.manifest.assets[path]?.hash;
     if (!hash) throw new Error(`${path} is not an asset of the site`);
-    await waitUntil(`${path} announced`, ms, async () => ((await holdersOf(site.signalUrl, swarm, hash)).length > 0 ? true : undefined));
+    try {
+      await waitUntil(`${path} announced`, ms, async () => ((await holdersOf(site.signalUrl, swarm, hash)).length > 0 ? true : undefined));
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (announced before it: ${JSON.stringify(announced)} of ${JSON.stringify(paths)})`);
+    }
+    announced.push(path);
   }
 }
