@@ -21,6 +21,12 @@ export interface SignalClientOptions {
   newPeerId: () => string;
   /** What to announce on (re)join. */
   joinState: () => Promise<{ have: string[]; offers: ParkedOffer[] }>;
+  /**
+   * What this tab holds now (asset hashes). Read on `joined`: what was stored or lost between the
+   * join's listing and the server's answer was announced into a socket not yet open (dropped),
+   * so the difference is announced then.
+   */
+  held: () => string[];
   onMessage: (message: ServerMessage) => void;
   onState: (state: SignalState) => void;
 }
@@ -118,10 +124,9 @@ export class SignalClient {
       const { have, offers } = await this.options.joinState();
       if (socket.readyState !== WebSocket.OPEN) return;
       const { swarm, peerId } = this.options;
-      socket.send(
-        encodeMessage({ type: 'join', swarm, peerId, have: have.slice(0, MAX_HAVE_PER_MESSAGE), offers, introduce: INTRODUCE_ON_JOIN }),
-      );
-      this.pendingHave = have.slice(MAX_HAVE_PER_MESSAGE);
+      const listed = have.slice(0, MAX_HAVE_PER_MESSAGE);
+      socket.send(encodeMessage({ type: 'join', swarm, peerId, have: listed, offers, introduce: INTRODUCE_ON_JOIN }));
+      this.joinedWith = new Set(listed);
     };
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data !== 'string') return;
@@ -132,8 +137,7 @@ export class SignalClient {
         this.backoff = 1_000;
         this.failures = 0;
         this.setState('open');
-        this.announce('have', this.pendingHave);
-        this.pendingHave = [];
+        this.catchUp();
         clearInterval(this.pingTimer);
         this.pingTimer = setInterval(() => this.send({ type: 'ping' }), PING_INTERVAL_MS);
       } else if (message.type === 'peers') {
@@ -153,7 +157,27 @@ export class SignalClient {
     socket.onerror = () => undefined; // onclose follows and retries
   }
 
-  private pendingHave: string[] = [];
+  /** The hashes the server was told this socket holds (the join's listing, then as caught up on `joined`). */
+  private joinedWith: ReadonlySet<string> = new Set();
+
+  /**
+   * On `joined`: announces what the tab holds beyond the join's first batch (the rest of a long
+   * listing, and what was stored while the join was on its way) and takes back what it listed and
+   * has lost since. Announcements made before `joined` went nowhere (send() drops them).
+   */
+  private catchUp(): void {
+    const now = this.options.held();
+    const nowSet = new Set(now);
+    this.announce(
+      'have',
+      now.filter((h) => !this.joinedWith.has(h)),
+    );
+    this.announce(
+      'lost',
+      [...this.joinedWith].filter((h) => !nowSet.has(h)),
+    );
+    this.joinedWith = nowSet;
+  }
 
   private failures = 0;
 

@@ -135,6 +135,7 @@ function signalClient(
       // a new page waits for the join.
       return { have: localHave.list(), offers: [] };
     },
+    held: () => localHave.list(),
     onMessage: (m) => {
       if (!live()) return; // stopped: a message already on its way makes no connection
       if (m.type === 'p2p-mode') {

@@ -190,10 +190,12 @@ describe("a page's LCP candidates", () => {
       markedUse.pageAssetBytes >= assetBytes(s, HERO_MARKED),
       `the origin sent only ${markedUse.pageAssetBytes} B of the marked images`,
     );
-    // Offload kept for the rest: the holder was asked, and the origin did not send them whole.
+    // Offload kept for the rest: each was asked of the holder, which answered (its own count).
+    // Not "the origin sent less of them": a cold bridge on a loaded machine may need longer than
+    // the hedge cap for its first piece, and then the loopback origin rightly wins the race
+    // (sw/hedge-policy.ts). Which source won is speed; that peers were asked is the behaviour.
     for (const key of others) assert.ok(askedFor.has(hashOf(key)), `${key}: the holder was never asked for it`);
-    assert.ok(sumStats(session, 'bytesFromPeers') > 0, 'nothing came from the holder');
-    assert.ok(othersUse.pageAssetBytes < assetBytes(s, others), `the origin sent all ${othersUse.pageAssetBytes} B of the unmarked images`);
+    assert.ok(holder.sent() > 0, 'the holder sent nothing');
     const checks = await checkAssets(visitor.page, s, FOUR_IMAGES);
     assert.equal(checks.filter((c) => !c.ok).length, 0, describeBad(checks));
   });

@@ -36,6 +36,7 @@ function start(t: TestContext, options: Partial<SignalClientOptions> & { have?: 
     peerId: ME,
     newPeerId: () => 'fresh_CCCCCCCCCCCCCCCCCC',
     joinState: async () => ({ have: options.have ?? [], offers: [] }),
+    held: () => options.have ?? [],
     onMessage: (m) => void received.push(m),
     onState: (s) => void states.push(s),
     ...options,
@@ -84,6 +85,27 @@ describe('SignalClient: joining', () => {
     assert.deepEqual(s.states, ['connecting', 'open']);
     assert.deepEqual(socket.sent.slice(1), [{ type: 'have', have: have.slice(MAX_HAVE_PER_MESSAGE) }]);
     assert.deepEqual(s.received, [JOINED]);
+  });
+
+  it('what was stored or lost while the join was on its way is announced once `joined` comes (an announce before it goes nowhere)', async (t) => {
+    // A loaded CI run: a gallery's images were stored between the join's listing and the server's
+    // `joined`; their `have`s were dropped and no newcomer ever found this tab as their holder.
+    let held = [hash(1), hash(2)];
+    const s = start(t, { have: held, held: () => held });
+    const socket = s.accept();
+    await joinSent(socket);
+    held = [hash(2), hash(3), hash(4)];
+    s.client.announce('have', [hash(3)]);
+    s.client.announce('lost', [hash(1)]);
+    assert.equal(socket.sent.length, 1, 'nothing but the join before `joined`');
+    socket.deliver(JOINED);
+    assert.deepEqual(socket.sent.slice(1), [
+      { type: 'have', have: [hash(3), hash(4)] },
+      { type: 'lost', have: [hash(1)] },
+    ]);
+    // Caught up: a second `joined` on the same socket announces nothing again.
+    socket.deliver(JOINED);
+    assert.equal(socket.sent.length, 3);
   });
 
   it('announce batches what the server accepts in one message', async (t) => {
