@@ -24,11 +24,12 @@ import {
 } from './consent.ts';
 import { domReady, readyForFirstVisit } from './first-visit.ts';
 import { LocalHave } from './local-have.ts';
+import { completeAssets } from './local-pieces.ts';
 import { type P2p, startP2p } from './p2p.ts';
 import { PrefetchLedger } from './prefetch/ledger.ts';
 import type { ConnectionLike } from './prefetch/policy.ts';
 import { prefetchWhenIdle } from './prefetch/run.ts';
-import { seedCandidates } from './seed-request.ts';
+import { SeedList } from './seed-request.ts';
 import { LOADED_EVENT, type P2pState, type PeerConnectStats, StatsBoard } from './stats.ts';
 import { UploadCap } from './steering/upload-cap.ts';
 import { UsageReporter } from './steering/usage-reporter.ts';
@@ -168,11 +169,21 @@ function boot(): void {
     welcome: (build) => {
       stats.set('workerBuild', build);
       hello.onWelcome();
-      // Once per page, when it uploads: what it loaded before the worker controlled it, into the swarm (issue 13).
+      // What the worker stored before it controlled this page (its broadcasts missed us) is announced now.
+      void completeAssets().then((hashes) => localHave.sync(hashes));
+      // Once per page, when it uploads: what it loaded before the worker controlled it, into the
+      // swarm (issue 13); then each such load that ends later (one in flight at the welcome).
       if (seedAsked || !uploading || !p2p || siteMode === 'off') return;
       seedAsked = true;
-      const urls = seedCandidates(performance.getEntriesByType('resource') as PerformanceResourceTiming[], location.origin);
-      if (urls.length > 0) navigator.serviceWorker?.controller?.postMessage({ pc: 'seed', urls } satisfies BridgeToWorker);
+      const seedList = new SeedList(location.origin);
+      const seed = (entries: readonly PerformanceEntry[]): void => {
+        if (!p2p || siteMode === 'off') return;
+        const urls = seedList.take(entries as readonly PerformanceResourceTiming[]);
+        if (urls.length > 0) navigator.serviceWorker?.controller?.postMessage({ pc: 'seed', urls } satisfies BridgeToWorker);
+      };
+      seed(performance.getEntriesByType('resource'));
+      // Same task as the listing: no entry can end between the two.
+      new PerformanceObserver((list) => seed(list.getEntries())).observe({ type: 'resource' });
     },
     // Not a use by this page: the worker may ask this window for another tab's asset.
     fetch: (m, port) => {

@@ -67,6 +67,17 @@ export class LocalHave {
     for (const link of this.options.links()) link.sendHave([hash]);
   }
 
+  /**
+   * The store's `a:` records as read now (on each `welcome`): any not heard of is announced as if
+   * `stored` had come. A `stored` is sent only to windows the worker controls and that listen, so
+   * one from before this page was controlled (a first visit: the worker installs while the page
+   * loads, and its join listed the store before that) never reached it. Adds only: a `lost` comes
+   * from the worker, never from a read that may race a write.
+   */
+  sync(hashes: Iterable<string>): void {
+    for (const h of hashes) this.stored(h);
+  }
+
   stored(hash: string): void {
     if (this.hashes.has(hash) || !this.options.uploading) return;
     this.hashes.add(hash);

@@ -67,6 +67,19 @@ describe('LocalHave', () => {
     assert.deepEqual(said.slice(3), [`signal have ${H2}`, `link have ${H2}`]);
   });
 
+  it('sync (on each `welcome`): what the store holds that no `stored` told this page is announced, once; nothing is taken back', () => {
+    // A first visit: the page joined with an empty listing, then the worker installed and stored
+    // assets while it did not control the page, so their `stored` never reached it.
+    const { have, said } = localHave(true);
+    have.addListed([H1]);
+    have.used(H2);
+    have.sync([H1, H2]);
+    assert.deepEqual(said, [`signal have ${H2}`, `link have ${H2}`]);
+    have.sync([H2, H3]);
+    assert.deepEqual(said.slice(2), [`signal have ${H3}`], 'H1 missing from a read is not a `lost`');
+    assert.deepEqual(have.list(), [H1, H2, H3]);
+  });
+
   it('a visitor who does not upload announces nothing', () => {
     const { have, said } = localHave(false);
     have.addListed([H1]);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { seedCandidates } from '../../page-bridge/seed-request.ts';
+import { SeedList, seedCandidates } from '../../page-bridge/seed-request.ts';
 import { decodeBridgeToWorker, MAX_SEED_URLS } from '../../protocol/bridge-messages.ts';
 import type { ManifestAsset } from '../../protocol/manifest.ts';
 import { type SeedDeps, seedCached } from '../../sw/seed-cached.ts';
@@ -93,6 +93,23 @@ describe('seed request', () => {
       'https://s',
     );
     assert.deepEqual(urls, ['https://s/css/site.css']);
+  });
+
+  test('SeedList: the welcome listing, then each later entry once (a font still in flight at the welcome), at most MAX_SEED_URLS in all', () => {
+    const list = new SeedList('https://s');
+    assert.deepEqual(list.take([{ name: 'https://s/css/site.css', workerStart: 0 }]), ['https://s/css/site.css']);
+    assert.deepEqual(
+      list.take([
+        { name: 'https://s/css/site.css', workerStart: 0 },
+        { name: 'https://s/fonts/inter.woff2', workerStart: 0 },
+        { name: 'https://s/img/a.png', workerStart: 3 },
+      ]),
+      ['https://s/fonts/inter.woff2'],
+    );
+    assert.deepEqual(list.take([{ name: 'https://s/fonts/inter.woff2', workerStart: 0 }]), []);
+    const many = Array.from({ length: MAX_SEED_URLS + 5 }, (_, i) => ({ name: `https://s/f${i}.js`, workerStart: 0 }));
+    assert.equal(list.take(many).length, MAX_SEED_URLS - 2);
+    assert.deepEqual(list.take([{ name: 'https://s/late.js', workerStart: 0 }]), []);
   });
 
   test(`the message is decoded and bounded (${MAX_SEED_URLS} URLs)`, () => {

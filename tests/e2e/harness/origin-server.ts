@@ -36,6 +36,8 @@ export interface OriginOptions {
   root: string;
   /** Added before the response headers of every request (simulates distance to the origin). */
   latencyMs?: number;
+  /** Extra ms before the response headers for one path (decoded, leading slash): a load still in flight at a chosen moment. */
+  delayFor?: (path: string) => number;
   /** Per-response body throttle, bytes per second (simulates a slow origin link). */
   bytesPerSecond?: number;
   /** Send ETag/Last-Modified and answer conditional requests with 304 (off by default: see top). */
@@ -253,6 +255,8 @@ export async function startOriginServer(options: OriginOptions): Promise<OriginS
       return;
     }
     rec.path = rel;
+    const delay = options.delayFor?.(rel) ?? 0;
+    if (delay > 0) await sleep(delay);
     const guard = options.protect;
     if (guard && rel.startsWith(guard.prefix) && !(req.headers.cookie ?? '').split(/;\s*/).includes(guard.cookie)) {
       rec.status = 401;
