@@ -36,6 +36,8 @@ export class LocalHave {
   private readonly hashes = new Set<string>();
   /** Assets this page view used, held or not. */
   private readonly scope = new Set<string>();
+  /** Reported lost and not stored since: a store listing that still names them is older news. */
+  private readonly gone = new Set<string>();
 
   constructor(private readonly options: LocalHaveOptions) {}
 
@@ -75,10 +77,12 @@ export class LocalHave {
    * from the worker, never from a read that may race a write.
    */
   sync(hashes: Iterable<string>): void {
-    for (const h of hashes) this.stored(h);
+    // A read that began before a deploy's clean-up may still list what the worker since said is lost.
+    for (const h of hashes) if (!this.gone.has(h)) this.stored(h);
   }
 
   stored(hash: string): void {
+    this.gone.delete(hash);
     if (this.hashes.has(hash) || !this.options.uploading) return;
     this.hashes.add(hash);
     this.options.signal()?.announce('have', [hash]);
@@ -87,6 +91,7 @@ export class LocalHave {
 
   /** Only what was announced is taken back: a hash we never listed needs no `lost`, a link only those it was told. */
   lost(hashes: readonly string[]): void {
+    for (const h of hashes) this.gone.add(h);
     const gone = hashes.filter((h) => this.hashes.delete(h));
     if (gone.length === 0 || !this.options.uploading) return;
     this.options.signal()?.announce('lost', gone);

@@ -78,6 +78,13 @@ describe('LocalHave', () => {
     have.sync([H2, H3]);
     assert.deepEqual(said.slice(2), [`signal have ${H3}`], 'H1 missing from a read is not a `lost`');
     assert.deepEqual(have.list(), [H1, H2, H3]);
+    // A deploy's clean-up: the worker says H3 is lost; a listing read before it still names H3.
+    have.lost([H3]);
+    said.length = 0;
+    have.sync([H1, H2, H3]);
+    assert.deepEqual(said, [], 'a stale listing does not bring back what the worker said is lost');
+    have.stored(H3);
+    assert.deepEqual(said, [`signal have ${H3}`], 'stored again: announced again');
   });
 
   it('a visitor who does not upload announces nothing', () => {
