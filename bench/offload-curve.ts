@@ -148,13 +148,15 @@ async function main(): Promise<void> {
         "A first visit is everything until the home page was complete and the visitor's origin traffic had been quiet for 250 ms; the rest is the navigation's. " +
         "P2P share: bytes from peers ÷ (bytes from peers + origin bytes), from the bridge's counters. " +
         "Failed peer requests: the bridge's count of piece requests to peers that failed (timeout, refusal, closed link). " +
-        "Worker's origin fetches: the origin's `Range` requests, which only the worker makes: asset bytes it could not get from peers (nobody had them yet, or not by its deadline); the rest of the origin bytes are the HTML, the two PeerConnect scripts and what the browser loaded before the worker controlled the page. " +
+        "Worker's origin fetches: the origin's `Range` requests, which only the worker makes: pieces it asked the origin for while peers were still sending (a hedge after some peer pieces had come). " +
+        "Hand-overs: the worker's answers that it handed to the network whole, as the page made the request (each response's `x-peer-connect-why`): `hedge` = no peer piece within the hedge delay (0.5-1.5 s, sw/hedge-policy.ts), no peers = the bridge found no holder or none was known, critical = stylesheets, scripts and fonts, which go to the network at once. " +
+        'The rest of the origin bytes are the HTML, the two PeerConnect scripts and what the browser loaded before the worker controlled the page. ' +
         'The origin is unthrottled, sends `Cache-Control: no-cache` with ETag/Last-Modified (a navigation revalidates what it already has with 304s), and each visitor starts with an empty cache. ' +
         `"One after another": the rows for N < ${NS[NS.length - 1]} are the first N visitors of one run of ${NS[NS.length - 1]} (visitor k meets exactly what it would in a run of N ≥ k). ` +
         'All at once: a run of its own for each N (N = 1 is the same single visitor as above). ' +
         `Plain origin: one run of the same ${NS[NS.length - 1]} visitors (visitor k reads the same pages as PeerConnect's visitor k), ${BATCH_WIDTH} at a time, first N visitors for both patterns: ` +
         "with no worker and a fresh profile each, a visitor's bytes from the origin depend only on the pages it reads, never on who else is there or when. " +
-        'Caveat for "all at once" at large N: 20 browsers share 2 cores here, which a real audience (one device each) never does; set-up and hashing slow down tenfold, and the worker\'s peer deadlines (2.5 s to the first piece) can fire where they would not on separate devices.',
+        'Caveat for "all at once" at large N: 20 browsers share 2 cores here, which a real audience (one device each) never does; set-up and hashing slow down tenfold, and the worker\'s hedge (at most 1.5 s to a first peer piece) fires where it would not on separate devices. The same holds one after another once many browsers are open: every earlier visitor stays open to seed.',
       '',
       '![Origin KB per visitor against N, both sites](charts/offload-curve.svg)',
       '',

@@ -19,6 +19,14 @@ export interface Averages {
   /** Per navigation (each visitor makes pagesPerVisitor - 1). */
   navBytes: number;
   navRequests: number;
+  /**
+   * The worker's answers handed to the network, per visitor: after the hedge delay with nothing
+   * from peers (`hedge`); because no holder was found or none is known (`no-peers`,
+   * `no-peers-known`, `no-bridge`); or at once for a critical destination (`critical`).
+   */
+  handOverHedge: number;
+  handOverNoPeers: number;
+  handOverCritical: number;
   /** Piece requests to peers that failed (timeout, refusal, closed link), per visitor. */
   peerFailures: number;
   /** Bytes from peers ÷ (bytes from peers + origin bytes), over all ok visitors. */
@@ -54,6 +62,18 @@ export function averages(sessions: readonly SessionResult[]): Averages {
     ),
     rangeRequests: per(
       sum((s) => s.firstOrigin.rangeRequests + s.navOrigin.rangeRequests),
+      ok.length,
+    ),
+    handOverHedge: per(
+      sum((s) => s.handOvers.hedge ?? 0),
+      ok.length,
+    ),
+    handOverNoPeers: per(
+      sum((s) => (s.handOvers['no-peers'] ?? 0) + (s.handOvers['no-peers-known'] ?? 0) + (s.handOvers['no-bridge'] ?? 0)),
+      ok.length,
+    ),
+    handOverCritical: per(
+      sum((s) => s.handOvers.critical ?? 0),
       ok.length,
     ),
     firstBytes: per(first.origin, ok.length),

@@ -30,6 +30,7 @@ export function totalsTable(rows: readonly Row[]): string {
       'requests × plain',
       'P2P share',
       "worker's origin fetches KB (req)/visitor",
+      'hand-overs/visitor: hedge / no peers / critical',
       'failed peer requests/visitor',
       'PeerConnect run s',
     ],
@@ -54,11 +55,12 @@ export function totalsTable(rows: readonly Row[]): string {
         ),
         pct(pc((a) => a.p2pShare)),
         `${kb(pc((a) => a.rangeBytes))} (${n1(pc((a) => a.rangeRequests))})`,
+        `${n1(pc((a) => a.handOverHedge))} / ${n1(pc((a) => a.handOverNoPeers))} / ${n1(pc((a) => a.handOverCritical))}`,
         n1(pc((a) => a.peerFailures)),
         n1(r.peerConnectWallMs / 1000),
       ];
     }),
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 

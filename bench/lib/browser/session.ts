@@ -3,6 +3,9 @@
  * pages, each until complete. What the origin sent it is counted by the origin server and split
  * at the moment the first page was complete and the visitor's origin traffic had gone quiet.
  */
+import type { Response } from 'playwright-core';
+import type { HandOverReason } from '../../../sw/gather-pieces.ts';
+import { WHY_HEADER } from '../../../sw/serve-asset.ts';
 import type { Visitor } from '../../../tests/e2e/harness/browser.ts';
 import type { Target } from '../origin/site-targets.ts';
 import { type OriginCount, originCount } from '../origin/visitor-origin.ts';
@@ -24,6 +27,11 @@ export interface SessionResult {
   navPeerBytes: number;
   navigations: number;
   wallMs: number;
+  /**
+   * The worker's answers it handed to the network, by reason (its `x-peer-connect-why` header:
+   * `hedge`, `no-peers`, `no-peers-known`, `no-bridge`, `critical`), over the whole session.
+   */
+  handOvers: Partial<Record<HandOverReason, number>>;
 }
 
 /** The bridge announces a stored asset on its next message after the worker's `stored`. */
@@ -45,6 +53,19 @@ export async function runSession(
   let boundary = Number.POSITIVE_INFINITY;
   let error: string | undefined;
   await installPageTiming(visitor.context);
+  const handOvers: Partial<Record<HandOverReason, number>> = {};
+  const reading: Promise<void>[] = [];
+  const onResponse = (r: Response): void => {
+    reading.push(
+      r
+        .headerValue(WHY_HEADER)
+        .then((why) => {
+          if (why) handOvers[why as HandOverReason] = (handOvers[why as HandOverReason] ?? 0) + 1;
+        })
+        .catch(() => undefined),
+    );
+  };
+  visitor.context.on('response', onResponse);
   for (const [i, path] of route.entries()) {
     const view = await visitPage(visitor, target.url(path), path, {
       peerConnect: target.kind === 'peerconnect',
@@ -62,6 +83,8 @@ export async function runSession(
     if (i === 0) boundary = Date.now();
   }
   if (target.kind === 'peerconnect') await sleep(ANNOUNCE_GRACE_MS);
+  visitor.context.off('response', onResponse);
+  await Promise.all(reading);
   const [first, ...navs] = pages;
   return {
     index,
@@ -75,5 +98,6 @@ export async function runSession(
     navPeerBytes: navs.reduce((n, p) => n + p.peerBytes, 0),
     navigations: navs.length,
     wallMs: Date.now() - t0,
+    handOvers,
   };
 }
