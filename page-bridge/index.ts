@@ -114,6 +114,7 @@ function boot(): void {
   );
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
   let seedAsked = false;
+  let storeSynced = false;
   // What this page view reports to the signaling server (the site owner's dashboard).
   const reporter = new UsageReporter(
     () => {
@@ -169,8 +170,13 @@ function boot(): void {
     welcome: (build) => {
       stats.set('workerBuild', build);
       hello.onWelcome();
-      // What the worker stored before it controlled this page (its broadcasts missed us) is announced now.
-      void completeAssets().then((hashes) => localHave.sync(hashes));
+      // A page the worker did not control from its start: what the worker stored before it took
+      // control reached neither this page's join listing nor its `stored` broadcasts (those go to
+      // controlled windows only). Once, at the first welcome: from then on every `stored` reaches us.
+      if (!wasControlled && !storeSynced) {
+        storeSynced = true;
+        void completeAssets().then((hashes) => localHave.sync(hashes));
+      }
       // Once per page, when it uploads: what it loaded before the worker controlled it, into the
       // swarm (issue 13); then each such load that ends later (one in flight at the welcome).
       if (seedAsked || !uploading || !p2p || siteMode === 'off') return;
