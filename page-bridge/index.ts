@@ -114,7 +114,8 @@ function boot(): void {
   );
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
   let seedAsked = false;
-  let storeSynced = false;
+  /** Set while the store must be re-read at the next welcome (see `welcome`). */
+  let syncOnWelcome = !wasControlled;
   // What this page view reports to the signaling server (the site owner's dashboard).
   const reporter = new UsageReporter(
     () => {
@@ -170,11 +171,12 @@ function boot(): void {
     welcome: (build) => {
       stats.set('workerBuild', build);
       hello.onWelcome();
-      // A page the worker did not control from its start: what the worker stored before it took
-      // control reached neither this page's join listing nor its `stored` broadcasts (those go to
-      // controlled windows only). Once, at the first welcome: from then on every `stored` reaches us.
-      if (!wasControlled && !storeSynced) {
-        storeSynced = true;
+      // A worker that has just taken control of this page (a first visit's, or a new deploy's):
+      // what it stored before reached neither this page's join listing nor its `stored`
+      // broadcasts (those go to controlled windows only). Once per new controller: from then on
+      // every `stored` reaches us.
+      if (syncOnWelcome) {
+        syncOnWelcome = false;
         void completeAssets().then((hashes) => localHave.sync(hashes));
       }
       // Once per page, when it uploads: what it loaded before the worker controlled it, into the
@@ -238,7 +240,10 @@ function boot(): void {
     record: (hash, bytes) => ledger.record(hash, bytes),
     stats,
   }).catch(() => undefined);
-  navigator.serviceWorker?.addEventListener('controllerchange', () => hello.say());
+  navigator.serviceWorker?.addEventListener('controllerchange', () => {
+    syncOnWelcome = true;
+    hello.say();
+  });
   // stop() in another tab of the origin: this one stops too (it does not start on the opposite).
   window.addEventListener('storage', (event) => {
     if (event.key !== OPT_OUT_KEY || event.newValue === null) return;

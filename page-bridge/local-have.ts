@@ -70,8 +70,8 @@ export class LocalHave {
   }
 
   /**
-   * The store's `a:` records as read now (by a page not controlled from its start, at its first
-   * `welcome`): any not heard of is announced as if `stored` had come. A `stored` is sent only to
+   * The store's `a:` records as read now (at the first `welcome` of a worker that has just taken
+   * control of this page): any not heard of is announced as if `stored` had come. A `stored` is sent only to
    * windows the worker controls and that listen, so one from before this page was controlled (a
    * first visit: the worker installs while the page loads, and its join listed the store before
    * that) never reached it. Adds only: a `lost` comes from the worker, never from a read that may
