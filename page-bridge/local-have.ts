@@ -71,11 +71,11 @@ export class LocalHave {
 
   /**
    * The store's `a:` records as read now (at the first `welcome` of a worker that has just taken
-   * control of this page): any not heard of is announced as if `stored` had come. A `stored` is sent only to
-   * windows the worker controls and that listen, so one from before this page was controlled (a
-   * first visit: the worker installs while the page loads, and its join listed the store before
-   * that) never reached it. Adds only: a `lost` comes from the worker, never from a read that may
-   * race a write.
+   * control of this page): any not heard of is announced as if `stored` had come. A `stored` is
+   * sent only to windows the worker controls and that listen, so one from before this page was
+   * controlled (a first visit: the worker installs while the page loads, and its join listed the
+   * store before that) never reached it. Adds only: a `lost` comes from the worker, never from a
+   * read that may race a write.
    */
   sync(hashes: Iterable<string>): void {
     // A read that began before a deploy's clean-up may still list what the worker since said is lost.
