@@ -87,6 +87,17 @@ describe('LocalHave', () => {
     assert.deepEqual(said, [`signal have ${H3}`], 'stored again: announced again');
   });
 
+  it('a rejoin listing read before a `lost` does not bring the asset back (addListed, like sync)', () => {
+    // A signaling reconnect: joinState's completeAssets() began before the worker's clean-up or
+    // eviction committed; the `lost` is handled while the read is pending, then the stale listing
+    // lands. The join would list H2 and nothing would ever take it back.
+    const { have } = localHave(true);
+    have.addListed([H1, H2]);
+    have.lost([H2]);
+    have.addListed([H1, H2]);
+    assert.deepEqual(have.list(), [H1], 'a stale join listing re-adds what the worker said is lost');
+  });
+
   it('a visitor who does not upload announces nothing', () => {
     const { have, said } = localHave(false);
     have.addListed([H1]);
