@@ -113,7 +113,19 @@ function boot(): void {
     () => siteMode === 'off',
   );
   const wasControlled = Boolean(navigator.serviceWorker?.controller);
-  let seedAsked = false;
+  /** The page's seed candidates (seed-request.ts), from the first welcome on which seeding may run. */
+  let seedList: SeedList | null = null;
+  /** Candidates that ended while seeding could not run (bounded: SeedList hands each URL on once, MAX_SEED_URLS in all). */
+  const seedDeferred: string[] = [];
+  const seedMayRun = (): boolean => uploading && p2p !== null && siteMode !== 'off';
+  const sendSeed = (urls: string[]): void => {
+    if (urls.length > 0) navigator.serviceWorker?.controller?.postMessage({ pc: 'seed', urls } satisfies BridgeToWorker);
+  };
+  const seedFrom = (entries: readonly PerformanceEntry[]): void => {
+    const urls = seedList?.take(entries as readonly PerformanceResourceTiming[]) ?? [];
+    if (seedMayRun()) sendSeed(urls);
+    else seedDeferred.push(...urls);
+  };
   /** Set while the store must be re-read at the next welcome (see `welcome`). */
   let syncOnWelcome = !wasControlled;
   // What this page view reports to the signaling server (the site owner's dashboard).
@@ -179,19 +191,15 @@ function boot(): void {
         syncOnWelcome = false;
         void completeAssets().then((hashes) => localHave.sync(hashes));
       }
-      // Once per page, when it uploads: what it loaded before the worker controlled it, into the
-      // swarm (issue 13); then each such load that ends later (one in flight at the welcome).
-      if (seedAsked || !uploading || !p2p || siteMode === 'off') return;
-      seedAsked = true;
-      const seedList = new SeedList(location.origin);
-      const seed = (entries: readonly PerformanceEntry[]): void => {
-        if (!p2p || siteMode === 'off') return;
-        const urls = seedList.take(entries as readonly PerformanceResourceTiming[]);
-        if (urls.length > 0) navigator.serviceWorker?.controller?.postMessage({ pc: 'seed', urls } satisfies BridgeToWorker);
-      };
-      seed(performance.getEntriesByType('resource'));
+      // When it uploads: what the page loaded before the worker controlled it, into the swarm
+      // (issue 13): the loads listed now, then each that ends later (one in flight now). What
+      // ends while P2P is stopped waits for the welcome that follows its restart.
+      if (!seedMayRun()) return;
+      if (seedList) return sendSeed(seedDeferred.splice(0));
+      seedList = new SeedList(location.origin);
+      seedFrom(performance.getEntriesByType('resource'));
       // Same task as the listing: no entry can end between the two.
-      new PerformanceObserver((list) => seed(list.getEntries())).observe({ type: 'resource' });
+      new PerformanceObserver((list) => seedFrom(list.getEntries())).observe({ type: 'resource' });
     },
     // Not a use by this page: the worker may ask this window for another tab's asset.
     fetch: (m, port) => {

@@ -56,9 +56,12 @@ export class LocalHave {
     return this.hashes.has(hash);
   }
 
-  /** The start-up listing of `a:` records; the join that follows announces them. */
+  /**
+   * A (re)join's listing of `a:` records; the join that follows announces them. As in sync(), a
+   * read that began before a `lost` came (a reconnect during an eviction) does not bring it back.
+   */
   addListed(hashes: Iterable<string>): void {
-    for (const h of hashes) this.hashes.add(h);
+    for (const h of hashes) if (!this.gone.has(h)) this.hashes.add(h);
   }
 
   /** This page was served `hash`: open links may now hear of it. */

@@ -127,6 +127,7 @@ export class SignalClient {
       const listed = have.slice(0, MAX_HAVE_PER_MESSAGE);
       socket.send(encodeMessage({ type: 'join', swarm, peerId, have: listed, offers, introduce: INTRODUCE_ON_JOIN }));
       this.joinedWith = new Set(listed);
+      this.caughtUp = false;
     };
     socket.onmessage = (event: MessageEvent) => {
       if (typeof event.data !== 'string') return;
@@ -157,8 +158,9 @@ export class SignalClient {
     socket.onerror = () => undefined; // onclose follows and retries
   }
 
-  /** The hashes the server was told this socket holds (the join's listing, then as caught up on `joined`). */
+  /** The hashes the join listed (the server's view of this socket until `joined` is caught up). */
   private joinedWith: ReadonlySet<string> = new Set();
+  private caughtUp = false;
 
   /**
    * On `joined`: announces what the tab holds beyond the join's first batch (the rest of a long
@@ -166,6 +168,9 @@ export class SignalClient {
    * has lost since. Announcements made before `joined` went nowhere (send() drops them).
    */
   private catchUp(): void {
+    // Once per join: a repeated `joined` (a buggy or hostile server) re-sends nothing.
+    if (this.caughtUp) return;
+    this.caughtUp = true;
     const now = this.options.held();
     const nowSet = new Set(now);
     this.announce(
@@ -176,7 +181,6 @@ export class SignalClient {
       'lost',
       [...this.joinedWith].filter((h) => !nowSet.has(h)),
     );
-    this.joinedWith = nowSet;
   }
 
   private failures = 0;
