@@ -28,7 +28,8 @@ import type { PeerCandidate, ServerMessage } from '../../protocol/signal-message
 import { DEFAULT_SIGNAL_LIMITS } from '../../signal-worker/core/signal/signal-limits.ts';
 import { SwarmIndex, type SwarmPeer } from '../../signal-worker/core/signal/swarm-index.ts';
 import { hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
-import { drawProfile, ORIGIN_BYTES_PER_MS, type PageAsset, type Profile, seeded } from './model.ts';
+import { seededRandom } from '../lib/sites/seeded-random.ts';
+import { drawProfile, ORIGIN_BYTES_PER_MS, type PageAsset, type Profile } from './model.ts';
 
 export type Arrival = 'together' | 'poisson' | 'sequential';
 export type OriginWhy = 'critical' | 'share' | 'hedge' | 'tries' | 'unlinked';
@@ -183,7 +184,7 @@ interface Visitor {
 }
 
 export function simulate(spec: SimSpec): SimResult {
-  const random = seeded(spec.seed);
+  const random = seededRandom(spec.seed);
   const scale = spec.deadlineScale ?? 1;
   const q = new EventQueue();
   const clock: Clock = { now: () => q.now, setTimeout: () => 0, clearTimeout: () => undefined };

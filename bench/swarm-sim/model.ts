@@ -3,18 +3,6 @@
  * what the origin is. Every draw comes from one seeded generator, so a run is reproducible.
  */
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A log-normal draw with median `median` and log standard deviation `sigma`, clipped to [lo, hi]. */
 export function logNormal(random: () => number, median: number, sigma: number, lo: number, hi: number): number {
   // Box-Muller

@@ -25,6 +25,7 @@ import {
   assetBytes,
   checkAssets,
   describeBad,
+  fetchAll,
   originUse,
   pct,
   settle,
@@ -44,26 +45,6 @@ const ALL = [...AFTER_RESTART, ...AFTER_CLEARED];
 const MIN_PEER_SHARE = 0.9;
 /** Small files that make the table one the worker fetches rather than one the build inlines. */
 const PADDING_FILES = 200;
-
-interface Got {
-  path: string;
-  status: number;
-  digest: string;
-  source: string | null;
-}
-
-/** Fetches each path from the page (through its worker when it answers), reading each body whole. */
-const fetchAll = (page: Page, paths: string[]): Promise<Got[]> =>
-  page.evaluate(async (list) => {
-    const out: Got[] = [];
-    for (const path of list) {
-      const response = await fetch(path);
-      const body = new Uint8Array(await response.arrayBuffer());
-      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', body))].map((b) => b.toString(16).padStart(2, '0')).join('');
-      out.push({ path, status: response.status, digest, source: response.headers.get('x-peer-connect-source') });
-    }
-    return out;
-  }, paths);
 
 /** Deletes the worker's stored asset table (as the browser evicting it would). */
 const clearStoredTable = (page: Page, key: string): Promise<void> =>

@@ -9,32 +9,19 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { pieceListPath } from '../../protocol/piece-list.ts';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
-import { readPieceHashes, startSite, storedDigests, type TestSite, waitForReady, waitUntil, wrongStoredPieces } from './harness/site.ts';
+import {
+  fetchAll,
+  readPieceHashes,
+  startSite,
+  storedDigests,
+  type TestSite,
+  waitForReady,
+  waitUntil,
+  wrongStoredPieces,
+} from './harness/site.ts';
 import { sha256, writeVersionedSite } from './harness/versioned-site.ts';
-
-interface Got {
-  path: string;
-  status: number;
-  /** SHA-256 of the body the page read. */
-  digest: string;
-  source: string | null;
-}
-
-/** Fetches each path from the page (through its worker when it answers), reading each body whole. */
-const fetchAll = (page: Page, paths: string[]): Promise<Got[]> =>
-  page.evaluate(async (list) => {
-    const out: Got[] = [];
-    for (const path of list) {
-      const response = await fetch(path);
-      const body = new Uint8Array(await response.arrayBuffer());
-      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', body))].map((b) => b.toString(16).padStart(2, '0')).join('');
-      out.push({ path, status: response.status, digest, source: response.headers.get('x-peer-connect-source') });
-    }
-    return out;
-  }, paths);
 
 describe('piece lists', () => {
   let site: TestSite | undefined;

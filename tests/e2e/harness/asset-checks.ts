@@ -84,3 +84,25 @@ export const describeBad = (checks: AssetCheck[]): string =>
         want: expected.slice(0, 12),
       })),
   );
+
+/** What the page read for one path: status, SHA-256 of the whole body, the worker's `x-peer-connect-source`. */
+export interface FetchedBody {
+  path: string;
+  status: number;
+  /** SHA-256 (hex) of the body the page read. */
+  digest: string;
+  source: string | null;
+}
+
+/** Fetches each path from the page (through its worker when it answers), reading each body whole. */
+export const fetchAll = (page: Page, paths: string[]): Promise<FetchedBody[]> =>
+  page.evaluate(async (list) => {
+    const out: FetchedBody[] = [];
+    for (const path of list) {
+      const response = await fetch(path);
+      const body = new Uint8Array(await response.arrayBuffer());
+      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', body))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      out.push({ path, status: response.status, digest, source: response.headers.get('x-peer-connect-source') });
+    }
+    return out;
+  }, paths);

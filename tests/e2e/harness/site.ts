@@ -16,7 +16,7 @@ import { type OriginOptions, type OriginServer, startOriginServer } from './orig
 import { forgetPageFacts } from './page-view.ts';
 
 // Every e2e file imports its helpers from here; each lives in the file of its job.
-export { type AssetCheck, checkAssets, describeBad, diskSha256 } from './asset-checks.ts';
+export { type AssetCheck, checkAssets, describeBad, diskSha256, type FetchedBody, fetchAll } from './asset-checks.ts';
 export { type OriginUse, originUse, peerShare, settleVisitor } from './origin-use.ts';
 export type { PeerConnectStats } from './page-api.ts';
 export {
