@@ -156,7 +156,8 @@ function tableOrigin(body: () => Uint8Array | null) {
   };
 }
 
-function worker(origin: ReturnType<typeof tableOrigin>, storage: MemTables, now = () => 0) {
+/** A worker's table for the built site; `inline`: the bytes the script would inline (WorkerManifest.assetTable). */
+function worker(origin: ReturnType<typeof tableOrigin>, storage: MemTables, now = () => 0, inline?: Uint8Array) {
   const { root, keys } = built();
   const errors: AssetTableError[] = [];
   const table = new WorkerAssetTable({
@@ -166,6 +167,7 @@ function worker(origin: ReturnType<typeof tableOrigin>, storage: MemTables, now 
     siteRoot: SITE,
     root,
     keys,
+    ...(inline ? { inline } : {}),
     pieceSize: PIECE,
     onError: (e) => errors.push(e),
     now,
@@ -305,19 +307,10 @@ describe('a small asset table inlined into the worker (ASSET_TABLE_INLINE_MAX_BY
   });
 
   it('an inlined table is verified and used without storage or the network', async () => {
-    const { bytes, root, keys } = built();
+    const { bytes } = built();
     const origin = tableOrigin(() => null);
     const storage = new MemTables();
-    const table = new WorkerAssetTable({
-      fetch: origin.fetch,
-      sha256: sha,
-      storage,
-      siteRoot: SITE,
-      root,
-      keys,
-      inline: bytes,
-      pieceSize: PIECE,
-    });
+    const { table } = worker(origin, storage, undefined, bytes);
     const found = table.lookup('img/café.jpg');
     assert.equal(found.kind, 'reading', 'a request while the inlined table is checked waits for it');
     assert.deepEqual(await (found as { asset: Promise<ManifestAsset | undefined> }).asset, ASSETS['img/café.jpg']);
@@ -327,19 +320,10 @@ describe('a small asset table inlined into the worker (ASSET_TABLE_INLINE_MAX_BY
   });
 
   it('inlined bytes that fail the root are never used: the table is fetched and checked as for a large site', async () => {
-    const { bytes, root, keys } = built();
+    const { bytes } = built();
     const edited = built({ ...ASSETS, 'css/site.css': { ...ASSETS['css/site.css']!, size: 999 } }).bytes;
     const origin = tableOrigin(() => bytes);
-    const table = new WorkerAssetTable({
-      fetch: origin.fetch,
-      sha256: sha,
-      storage: new MemTables(),
-      siteRoot: SITE,
-      root,
-      keys,
-      inline: edited,
-      pieceSize: PIECE,
-    });
+    const { table } = worker(origin, new MemTables(), undefined, edited);
     await table.load();
     assert.equal(origin.asked.length, 1);
     assert.deepEqual(table.lookup('css/site.css'), { kind: 'asset', asset: ASSETS['css/site.css'] });
