@@ -29,6 +29,7 @@ import { DEFAULT_SIGNAL_LIMITS } from '../../signal-worker/core/signal/signal-li
 import { SwarmIndex, type SwarmPeer } from '../../signal-worker/core/signal/swarm-index.ts';
 import { hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
 import { seededRandom } from '../lib/sites/seeded-random.ts';
+import { EventQueue } from './event-queue.ts';
 import { drawProfile, ORIGIN_BYTES_PER_MS, type PageAsset, type Profile } from './model.ts';
 
 export type Arrival = 'together' | 'poisson' | 'sequential';
@@ -77,54 +78,6 @@ const peerRtt = (a: Profile, b: Profile): number => (a.rtt + b.rtt) / 2;
 const PAGE_START_RTTS = 2;
 const TRIES_PER_PIECE = 2;
 
-type Event = { at: number; seq: number; run: () => void };
-
-class EventQueue {
-  private heap: Event[] = [];
-  private seq = 0;
-  now = 0;
-  count = 0;
-
-  at(time: number, run: () => void): void {
-    const e = { at: Math.max(time, this.now), seq: this.seq++, run };
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(h[p]!, e)) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  run(after: () => void = () => undefined): void {
-    const h = this.heap;
-    while (h.length > 0) {
-      const top = h[0]!;
-      const last = h.pop()!;
-      if (h.length > 0) {
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          if (l >= h.length) break;
-          const r = l + 1;
-          const c = r < h.length && less(h[r]!, h[l]!) ? r : l;
-          if (less(last, h[c]!)) break;
-          h[i] = h[c]!;
-          i = c;
-        }
-        h[i] = last;
-      }
-      this.now = top.at;
-      this.count++;
-      top.run();
-      after();
-    }
-  }
-}
-
 /** The constants of the hot loop, read once (imported bindings are getters under tsx). */
 const IN_FLIGHT = PIECES_IN_FLIGHT_PER_PEER;
 const keys = new Map<number, string>();
@@ -133,8 +86,6 @@ const keyOf = (v: { id: number }): string => {
   if (k === undefined) keys.set(v.id, (k = String(v.id)));
   return k;
 };
-
-const less = (a: Event, b: Event): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 interface Gather {
   picker: PiecePicker | null;
