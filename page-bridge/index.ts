@@ -209,7 +209,11 @@ function boot(): void {
       reply.noPeers('p2p off');
       reply.close();
     },
-    stored: (hash) => localHave.stored(hash),
+    stored: (hash) => {
+      localHave.stored(hash);
+      p2p?.stored(hash);
+    },
+    pieceStored: (hash, index) => p2p?.pieceStored(hash, index),
     lost: (hashes) => localHave.lost(hashes),
     served: (report) => {
       localHave.used(report.hash);

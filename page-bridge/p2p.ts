@@ -6,7 +6,9 @@
  * peer id, so two sessions of one page cannot be linked by it.
  */
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
+import { timerClock } from '../protocol/clock.ts';
 import type { P2pMode } from '../protocol/usage-report.ts';
+import { FetchingNow } from './fetching-now.ts';
 import type { LocalHave } from './local-have.ts';
 import { newId } from './peer-pool.ts';
 import { type RequestContext, servePieceRequest } from './piece-requests.ts';
@@ -38,6 +40,10 @@ export interface P2p {
   readonly swarm: ReturnType<typeof joinSwarm>;
   /** Answers one worker `fetch` from the torrent or the peers. */
   serve(request: FetchRequest, port: MessagePort): void;
+  /** The worker stored piece `index` of `hash` for this page: a peer's request held for it is served. */
+  pieceStored(hash: string, index: number): void;
+  /** The worker stored every piece of `hash`: it is held, no longer fetched. */
+  stored(hash: string): void;
   /** Joins the torrents of the page's media early (see TorrentLoader.prepareFor). */
   prepareFor(doc: Document): void;
   /** Seeds again the torrents whose pieces are stored here. */
@@ -56,7 +62,9 @@ export function startP2p(options: P2pOptions): P2p {
   const peerId = newId();
   stats.set('peerId', peerId);
   const { mayUpload, onUploaded, onMode } = options;
-  const swarm = joinSwarm({ config, peerId, swarm: options.swarm, uploading, stats, localHave, mayUpload, onUploaded, onMode });
+  // What this page is fetching now: peers arriving together ask it for those pieces (issue 13).
+  const fetching = new FetchingNow(timerClock);
+  const swarm = joinSwarm({ config, peerId, swarm: options.swarm, uploading, stats, localHave, mayUpload, onUploaded, onMode, fetching });
   const { pool, signal } = swarm;
   const torrents = new TorrentLoader({
     config,
@@ -81,9 +89,14 @@ export function startP2p(options: P2pOptions): P2p {
     swarm,
     serve: (m, port) => {
       const torrent = torrents.torrentFor(m.hash);
-      if (torrent) torrents.serve(torrent, m.size, m.pieces, port);
-      else void servePieceRequest(requests, m.hash, m.pieces, port, m.peersOnly === true);
+      if (torrent) return torrents.serve(torrent, m.size, m.pieces, port);
+      // Whatever peers do not send, the worker takes from the origin and stores: either way this
+      // page is fetching the asset, and serves its pieces as they land (fetching-now.ts).
+      if (m.peersOnly !== true) fetching.begin(m.hash);
+      void servePieceRequest(requests, m.hash, m.pieces, port, m.peersOnly === true, m.size);
     },
+    pieceStored: (hash, index) => fetching.pieceStored(hash, index),
+    stored: (hash) => fetching.complete(hash),
     prepareFor: (doc) => void torrents.prepareFor(doc),
     seedStored: () => torrents.seedStored(),
     torrentStats: () => torrents.stats(),
@@ -92,6 +105,7 @@ export function startP2p(options: P2pOptions): P2p {
       for (const link of [...pool.links.values()]) link.close();
     },
     stop: () => {
+      fetching.clear();
       swarm.stop();
       torrents.destroy();
     },

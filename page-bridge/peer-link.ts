@@ -163,17 +163,23 @@ export class PeerLink {
         for (const h of m.have) this.haves.delete(h);
         return;
       case 'req': {
-        if (this.uploads.length >= MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
+        // The queue keeps the one being read until its read settles (nextUpload): one more than the limit.
+        if (this.uploads.length > MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
         const admitted = this.hooks.uploads.admit(this.peerId, m.hash, m.piece);
         if (!admitted.ok) return this.send({ t: 'nak', id: m.id, reason: admitted.code });
-        this.uploads.push({ id: m.id, hash: m.hash, piece: m.piece, data: this.hooks.readPiece(m.hash, m.piece) });
+        const data = this.hooks.readPiece(m.hash, m.piece).catch(() => null);
+        this.uploads.push({ id: m.id, hash: m.hash, piece: m.piece, data });
+        this.queueChanged();
         void this.drainUploads();
         return;
       }
       case 'cancel': {
         const i = this.uploads.findIndex((u) => u.id === m.id);
         const [cancelled] = i >= 0 ? this.uploads.splice(i, 1) : [];
-        if (cancelled) this.hooks.uploads.release(this.peerId, cancelled.hash, cancelled.piece);
+        if (cancelled) {
+          this.hooks.uploads.release(this.peerId, cancelled.hash, cancelled.piece);
+          this.queueChanged();
+        }
         return;
       }
       case 'nak': {
@@ -187,12 +193,35 @@ export class PeerLink {
     }
   }
 
+  /**
+   * The queued upload whose read settles first, taken off the queue (in request order among those
+   * already read): a read held for a piece this tab is still fetching (fetching-now.ts) must not
+   * hold up the pieces it has.
+   */
+  private async nextUpload(): Promise<{ u: Upload; data: Uint8Array | null } | null> {
+    while (this.uploads.length > 0 && !this.closed) {
+      // A request queued (or cancelled) meanwhile races too: its piece may be ready first.
+      const changed = new Promise<null>((resolve) => (this.queueChanged = () => resolve(null)));
+      const ready = await Promise.race([changed, ...this.uploads.map((u) => u.data.then((data) => ({ u, data })))]);
+      this.queueChanged = () => undefined;
+      if (!ready) continue;
+      const i = this.uploads.indexOf(ready.u);
+      if (i < 0) continue; // cancelled while its read ran
+      this.uploads.splice(i, 1);
+      return ready;
+    }
+    return null;
+  }
+
+  /** Wakes nextUpload's race when the queue changes. */
+  private queueChanged: () => void = () => undefined;
+
   private async drainUploads(): Promise<void> {
     if (this.uploading) return;
     this.uploading = true;
     try {
-      for (let u = this.uploads.shift(); u && !this.closed; u = this.uploads.shift()) {
-        const data = await u.data;
+      for (let next = await this.nextUpload(); next && !this.closed; next = await this.nextUpload()) {
+        const { u, data } = next;
         if (this.closed) return;
         if (!data) {
           this.hooks.uploads.release(this.peerId, u.hash, u.piece);

@@ -1,22 +1,34 @@
 /**
- * Serves one worker request for pieces: finds holders (connected ones first, else through the
- * signaling server), spreads the pieces over them a few at a time, and sends each piece back on
- * the worker's port as it arrives. The worker verifies; when it reports a bad piece, the sender is
- * banned. Anything this cannot get is reported, and the worker takes it from the origin.
+ * Serves one worker request for pieces: finds sources (connected holders first, else through the
+ * signaling server: holders, then visitors fetching the asset now), spreads the pieces over them a
+ * few at a time, and sends each piece back on the worker's port as it arrives. The worker
+ * verifies; when it reports a bad piece, the sender is banned. Anything this cannot get is
+ * reported, and the worker takes it from the origin.
+ *
+ * Visitors arriving together (issue 13): the server registers this tab as fetching the asset and
+ * lists the others fetching it, who serve each piece as soon as their worker stores it
+ * (fetching-now.ts). The first of a group finds nobody and takes the origin's bytes; the r-th
+ * takes its share of distinct pieces from the origin at once (schedule/origin-share.ts) and the
+ * rest from the others.
  */
 import { BRIDGE_ACCEPT_TIMEOUT_MS, MAX_WANT_EXCLUDE, PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
-import type { PeerCandidate } from '../protocol/signal-messages.ts';
+import { pieceCount } from '../protocol/pieces.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
 import { expectedWaitMs, originFinishesFirst } from './peer-score.ts';
+import { originShare } from './schedule/origin-share.ts';
+import type { WantAnswer } from './signal-client.ts';
 import { WorkerPort } from './worker-port.ts';
 
 /** What finding holders through the signaling server takes (page-bridge/signal-client.ts). */
 export interface HolderLookup {
   /** True once joined, false if not within `ms` (or the server already failed us). */
   whenOpen(ms: number): Promise<boolean>;
-  /** Up to a few holders of `hash`, none of `exclude`; [] when unanswered. */
-  want(hash: string, exclude: string[]): Promise<PeerCandidate[]>;
+  /**
+   * Up to a few holders, then fetchers, of `hash`, none of `exclude`; no peers when unanswered.
+   * `fetching`: register this tab as fetching it (the answer then has its `rank`).
+   */
+  want(hash: string, exclude: string[], fetching?: boolean): Promise<WantAnswer>;
 }
 
 export interface RequestContext {
@@ -30,20 +42,32 @@ export interface RequestContext {
 /** Attempts per piece across different peers before the origin takes over. */
 const TRIES_PER_PIECE = 2;
 
-/** `peersOnly`: a prefetch, which the origin never serves: no hand-off to it for being slower. */
+/**
+ * `peersOnly`: a prefetch, which the origin never serves: no hand-off to it for being slower, and
+ * this tab is not registered as fetching. `size`: the asset's bytes (its piece count sets the
+ * origin's share); without it nothing is taken from the origin up front.
+ */
 export async function servePieceRequest(
   ctx: RequestContext,
   hash: string,
   pieces: number[],
   messagePort: MessagePort,
   peersOnly = false,
+  size?: number,
 ): Promise<void> {
   const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId) });
-  const holders = await findHolders(ctx, hash);
+  const found = await findSources(ctx, hash, !peersOnly);
+  const holders = found.links;
   if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
   port.accepted(holders.length);
 
-  const queue = pieces.map((index) => ({ index, tries: 0, tried: new Set<string>() }));
+  // Fellow fetchers only: this tab's share of distinct pieces, from the origin at once.
+  const share =
+    found.rank === undefined || size === undefined || peersOnly
+      ? []
+      : originShare(pieces, found.sources, found.rank, pieceCount(size, PIECE_SIZE));
+  for (const index of share) port.pieceFailed(index, 'origin share');
+  const queue = pieces.filter((i) => !share.includes(i)).map((index) => ({ index, tries: 0, tried: new Set<string>() }));
   const running = new Set<Promise<void>>();
   /** Pieces handed to the origin because the peers were slower: anything they still send is dropped. */
   const handedOff = new Set<number>();
@@ -120,15 +144,31 @@ export async function servePieceRequest(
   }
 }
 
-async function findHolders(ctx: RequestContext, hash: string): Promise<PeerLink[]> {
+/**
+ * Links to ask for `hash`'s pieces. `sources` and `rank` (for the origin's share) only when the
+ * server named fetchers and no complete holder: a holder serves every piece.
+ */
+interface Sources {
+  links: PeerLink[];
+  sources: number;
+  rank?: number;
+}
+
+async function findSources(ctx: RequestContext, hash: string, fetching: boolean): Promise<Sources> {
   const known = ctx.pool.holders(hash);
-  if (known.length > 0 || !ctx.signal) return known;
-  if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return [];
+  if (known.length > 0 || !ctx.signal) return { links: known, sources: known.length };
+  if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return { links: [], sources: 0 };
   // Open links are not excluded: a peer tells a link only the assets its page used
   // (local-have.ts), so a linked peer may hold this one unsaid; the server names it and
   // connectTo reuses the link.
   const exclude = [...ctx.pool.banned].slice(0, MAX_WANT_EXCLUDE);
-  const candidates = await ctx.signal.want(hash, exclude);
-  const link = await ctx.pool.connectTo(candidates, hash);
-  return link ? ctx.pool.holders(hash) : [];
+  const answer = await ctx.signal.want(hash, exclude, fetching);
+  // A fetcher is asked like a holder: it serves each piece once stored, and refuses (`nak
+  // missing`) what it does not get in time, which sends that piece elsewhere.
+  const link = await ctx.pool.connectTo(answer.peers, hash);
+  const links = link ? ctx.pool.holders(hash) : [];
+  const onlyFetchers = answer.peers.length > 0 && answer.peers.every((p) => p.fetching === true);
+  return onlyFetchers && answer.rank !== undefined
+    ? { links, sources: answer.peers.length, rank: answer.rank }
+    : { links, sources: links.length };
 }

@@ -32,6 +32,12 @@ export interface SignalClientOptions {
 }
 
 const WANT_TIMEOUT_MS = 2_000;
+
+/** The server's answer to a `want`: `rank` only when the ask registered this tab as fetching. */
+export interface WantAnswer {
+  peers: PeerCandidate[];
+  rank?: number;
+}
 const MAX_BACKOFF_MS = 30_000;
 
 export class SignalClient {
@@ -39,7 +45,7 @@ export class SignalClient {
   private socket: WebSocket | null = null;
   private backoff = 1_000;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly wants = new Map<string, Array<(peers: PeerCandidate[]) => void>>();
+  private readonly wants = new Map<string, Array<(answer: WantAnswer) => void>>();
   private readonly openWaiters: Array<(open: boolean) => void> = [];
   private stopped = false;
 
@@ -82,13 +88,17 @@ export class SignalClient {
     });
   }
 
-  /** Asks who holds `hash`; an unanswered or failed ask resolves with no peers. */
-  want(hash: string, exclude: string[]): Promise<PeerCandidate[]> {
-    if (!this.send({ type: 'want', hash, exclude })) return Promise.resolve([]);
+  /**
+   * Asks who holds `hash` (holders first, then peers fetching it); `fetching`: registers this tab
+   * as fetching it too, and the answer's `rank` says how many were before it (see
+   * protocol/signal-messages.ts). An unanswered or failed ask resolves with no peers.
+   */
+  want(hash: string, exclude: string[], fetching = false): Promise<WantAnswer> {
+    if (!this.send({ type: 'want', hash, exclude, ...(fetching ? { fetching: true } : {}) })) return Promise.resolve({ peers: [] });
     return new Promise((resolve) => {
       const list = this.wants.get(hash) ?? [];
-      const timer = setTimeout(() => settle([]), WANT_TIMEOUT_MS);
-      const settle = (peers: PeerCandidate[]): void => {
+      const timer = setTimeout(() => settle({ peers: [] }), WANT_TIMEOUT_MS);
+      const settle = (peers: WantAnswer): void => {
         clearTimeout(timer);
         const i = list.indexOf(settle);
         if (i >= 0) list.splice(i, 1);
@@ -143,7 +153,7 @@ export class SignalClient {
         this.pingTimer = setInterval(() => this.send({ type: 'ping' }), PING_INTERVAL_MS);
       } else if (message.type === 'peers') {
         const first = this.wants.get(message.hash)?.[0];
-        first?.(message.peers);
+        first?.(message.rank === undefined ? { peers: message.peers } : { peers: message.peers, rank: message.rank });
       } else if (message.type === 'error') {
         console.warn(`[peer-connect] signaling error ${message.code}: ${message.message}`);
         // Our previous socket is not yet known dead on the server: come back under a new id.
@@ -189,7 +199,7 @@ export class SignalClient {
     this.failures++;
     this.socket = null;
     this.setState('closed');
-    for (const list of this.wants.values()) for (const settle of [...list]) settle([]);
+    for (const list of this.wants.values()) for (const settle of [...list]) settle({ peers: [] });
     for (const w of [...this.openWaiters]) w(false);
     if (this.stopped) return;
     const delay = this.backoff * (0.75 + Math.random() / 2);

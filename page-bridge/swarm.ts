@@ -8,8 +8,10 @@ import Peer from '@thaunknown/simple-peer/lite.js';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { timerClock } from '../protocol/clock.ts';
+import { PIECE_HOLD_MS } from '../protocol/limits.ts';
 import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
 import type { P2pMode } from '../protocol/usage-report.ts';
+import type { FetchingNow } from './fetching-now.ts';
 import type { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, type PeerFactory, PeerPool } from './peer-pool.ts';
@@ -31,6 +33,8 @@ export interface SwarmOptions {
   onUploaded: (bytes: number) => void;
   /** The swarm's P2P mode, from `joined` and each `p2p-mode` (the site owner's switch). */
   onMode: (mode: P2pMode) => void;
+  /** Assets this page is fetching now: a request for a piece of one not stored yet waits for it. */
+  fetching: FetchingNow;
 }
 
 export interface Swarm {
@@ -81,7 +85,15 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     },
     createPeer,
     hooks: {
-      readPiece: (hash, index) => (uploading && options.mayUpload(0) ? readPiece(hash, index) : Promise.resolve(null)),
+      readPiece: async (hash, index) => {
+        if (!uploading || !options.mayUpload(0)) return null;
+        const data = await readPiece(hash, index);
+        if (data || !options.fetching.isFetching(hash)) return data;
+        // Being fetched here: served the moment it is stored. Read again whether it was told or
+        // the hold ran out, since its write may have landed between the read and the wait.
+        await options.fetching.waitFor(hash, index, PIECE_HOLD_MS);
+        return readPiece(hash, index);
+      },
       onUploaded: (n) => {
         stats.add('bytesUploaded', n);
         options.onUploaded(n);

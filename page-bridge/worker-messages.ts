@@ -17,6 +17,8 @@ export interface WorkerMessageHandlers {
   fetch(request: FetchRequest, port: MessagePort): void;
   /** The worker now holds every piece of `hash`: announce it. */
   stored(hash: string): void;
+  /** The worker stored piece `index` of `hash`, which this window asked for (a request held for it can be served). */
+  pieceStored(hash: string, index: number): void;
   /** The worker deleted these complete assets: stop announcing them. */
   lost(hashes: string[]): void;
   /** One response the worker finished, with its bytes by source. */
@@ -46,6 +48,8 @@ export function dispatchWorkerMessage(event: WorkerMessage, handlers: WorkerMess
     }
     case 'stored':
       return handlers.stored(m.hash);
+    case 'piece-stored':
+      return handlers.pieceStored(m.hash, m.index);
     case 'lost':
       return handlers.lost(m.hashes);
     case 'served':

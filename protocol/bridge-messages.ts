@@ -21,6 +21,13 @@ export type WorkerToBridge =
   /** The answer to `hello`: the worker has recorded the page's build (`build` is the worker's own). */
   | { pc: 'welcome'; build: string }
   | { pc: 'stored'; hash: string }
+  /**
+   * One verified piece of an asset this window asked its bridge for has landed in the store
+   * (issue 13): the bridge serves a peer's request held for it (page-bridge/fetching-now.ts), so
+   * a visitor fetching an asset serves its pieces while its own response still streams. Sent
+   * only to the window whose request fetched it, and only while the asset is not complete.
+   */
+  | { pc: 'piece-stored'; hash: string; index: number }
   /** Complete assets the worker deleted (evicted past its quota, or gone with a deploy): stop announcing them. */
   | { pc: 'lost'; hashes: string[] }
   | { pc: 'served'; path: string; hash: string; bytes: SourceBytes; ms: number; status: number };
@@ -166,6 +173,10 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       });
     case 'stored':
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
+    case 'piece-stored':
+      return isHash(m.hash) && isIndex(m.index)
+        ? ok({ pc: 'piece-stored', hash: m.hash, index: m.index })
+        : fail('piece-stored: bad fields');
     case 'lost':
       return Array.isArray(m.hashes) && m.hashes.every(isHash)
         ? ok({ pc: 'lost', hashes: m.hashes as string[] })

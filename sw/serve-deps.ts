@@ -45,6 +45,14 @@ export interface WorkerRuntime {
 
 export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination, marked }: AssetRequest): ServeDeps {
   const { store } = runtime;
+  // Each verified piece, once stored, is told to the asking window: its bridge, registered with
+  // the signaling server as fetching this asset, serves peers' requests for it at once
+  // (page-bridge/fetching-now.ts) instead of only once the whole asset is stored (issue 13).
+  const writePiece = async (hash: string, index: number, data: ArrayBuffer): Promise<boolean> => {
+    const stored = await store.writePiece(hash, index, data);
+    if (stored && hasHeard(clientId)) void tell(clientId, { pc: 'piece-stored', hash, index }).catch(() => undefined);
+    return stored;
+  };
   // A torrent asset's pieces live in the bridge's torrent store (WebTorrent seeds from there);
   // keeping a second copy here would double what a video costs in storage.
   const inTorrent = asset.torrent !== undefined;
@@ -53,7 +61,7 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
   hashes.catch(() => undefined); // the gather that needs it sees the failure
   return {
     readPieces: async (hash, indexes) => (inTorrent ? [] : store.readPieces(hash, indexes)),
-    writePiece: async (hash, index, data) => (inTorrent ? false : store.writePiece(hash, index, data)),
+    writePiece: async (hash, index, data) => (inTorrent ? false : writePiece(hash, index, data)),
     deletePiece: (hash, index) => store.deletePiece(hash, index),
     verify: matchesHash,
     pieceHash: async (_asset, index) => (await hashes).hashAt(index),
@@ -79,7 +87,7 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
               fetch: (r) => realFetch(r),
               verify: matchesHash,
               pieceHash: async (index) => (await hashes).hashAt(index),
-              writePiece: (hash, index, data) => store.writePiece(hash, index, data),
+              writePiece,
               onAssetChanged: (hash) => runtime.onAssetChanged(hash),
             },
             (outcome) => {

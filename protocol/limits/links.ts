@@ -145,3 +145,21 @@ export const SLOW_PEER_MARGIN = 1.5;
  */
 export const ORIGIN_ASSUMED_BYTES_PER_S = 1024 * 1024;
 export const ORIGIN_ASSUMED_LATENCY_MS = 500;
+
+/**
+ * How long a tab holds a peer's request for a piece of an asset it is fetching itself and has
+ * not stored yet (page-bridge/fetching-now.ts), before it answers `nak missing` (ms). Shorter
+ * than the asker's own wait for a piece (PIECE_STALL_TIMEOUT_MS), so the asker hears a refusal
+ * and tries elsewhere rather than timing out.
+ */
+export const PIECE_HOLD_MS = 1_200;
+
+/**
+ * A tab counts as fetching an asset for this long after its worker last asked for it or stored a
+ * piece of it (ms): long enough for a slow origin's next piece, short enough that a request it
+ * will never answer is refused at once.
+ */
+export const FETCHING_MEMORY_MS = 10_000;
+
+/** Assets a tab remembers fetching at once (the signaling server registers as many: MAX_FETCHING_PER_PEER). */
+export const MAX_FETCHING_ASSETS = 64;

@@ -103,6 +103,20 @@ describe('PeerLink: uploads', () => {
     assert.equal((await data).byteLength, 1000);
   });
 
+  it('a request whose read is held (a piece still being fetched here) does not hold up a later one already read', async () => {
+    const { near, farPeer, farHooks } = linkedPair(stored());
+    let release: (data: Uint8Array | null) => void = () => undefined;
+    const read = farHooks.readPiece;
+    farHooks.readPiece = (hash, index) => (index === 0 ? new Promise((resolve) => (release = resolve)) : read(hash, index));
+    const first = near.request(H, 0, 5_000);
+    await tick();
+    const second = near.request(H, 1, 5_000);
+    assert.deepEqual(new Uint8Array(await second), piece(2), 'served while piece 0 is still held');
+    assert.equal(farPeer.pieces.length, 1);
+    release(piece(9));
+    assert.deepEqual(new Uint8Array(await first), piece(9), 'and the held one once its read settles');
+  });
+
   it('a visitor who does not upload answers every request `nak missing`', async () => {
     const { near, farPeer } = linkedPair(new Map());
     await assert.rejects(near.request(H, 0), /missing/);

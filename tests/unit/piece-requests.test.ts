@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type RequestContext, servePieceRequest } from '../../page-bridge/piece-requests.ts';
 import type { BridgeReply } from '../../protocol/bridge-messages.ts';
-import { PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
+import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
+import type { PeerCandidate } from '../../protocol/signal-messages.ts';
 import {
   attachVisitor,
   connectHolder,
@@ -212,5 +213,59 @@ describe("servePieceRequest: the worker's feedback", () => {
       ['accepted'],
     );
     assert.equal(reads.length, PIECES_IN_FLIGHT_PER_PEER, 'no request after the cancel');
+  });
+});
+
+describe('servePieceRequest: visitors arriving together (issue 13)', () => {
+  const SIZE = 10 * PIECE_SIZE; // ten pieces: rank r takes piece 10 - r
+  const ALL = Array.from({ length: 10 }, (_, i) => i);
+  const fetcher = (peerId: string): PeerCandidate => ({
+    peerId,
+    fetching: true,
+    offer: { connId: `c-${peerId}`, sdp: { type: 'offer', sdp: 'o' } },
+  });
+
+  it('registers as fetching the asset; a prefetch (peers only) does not', async (t) => {
+    const s = setup();
+    await servePieceRequest(s.ctx, H, [0], workerEnd(t).port, false, SIZE);
+    await servePieceRequest(s.ctx, H, [0], workerEnd(t).port, true, SIZE);
+    assert.deepEqual(s.lookup.fetching, [H]);
+    assert.equal(s.lookup.wants.length, 2);
+  });
+
+  it('named only fetchers: its rank sets one distinct piece to take from the origin at once; the fetcher serves the rest', async (t) => {
+    const s = setup();
+    s.lookup.candidates = [fetcher('early')];
+    s.lookup.rank = 1;
+    const worker = workerEnd(t);
+    const made = s.peers.made.length;
+    const serving = servePieceRequest(s.ctx, H, ALL, worker.port, false, SIZE);
+    await until(() => s.peers.made.length > made, 'a connection to the fetcher');
+    attachVisitor(s.peers.last(), 'early', holding());
+    await serving;
+    const replies = await worker.received(11);
+    assert.deepEqual(
+      replies.filter((r) => r.pc === 'piece-failed'),
+      [{ pc: 'piece-failed', index: 9, reason: 'origin share' }],
+    );
+    assert.deepEqual(
+      [...piecesOf(replies).keys()].sort((a, b) => a - b),
+      ALL.slice(0, 9),
+    );
+  });
+
+  it('a holder of the whole asset among them: nothing from the origin up front', async (t) => {
+    const s = setup();
+    s.lookup.candidates = [{ peerId: 'holder', offer: { connId: 'c-h', sdp: { type: 'offer', sdp: 'o' } } }, fetcher('early')];
+    s.lookup.rank = 1;
+    const worker = workerEnd(t);
+    const made = s.peers.made.length;
+    const serving = servePieceRequest(s.ctx, H, ALL, worker.port, false, SIZE);
+    await until(() => s.peers.made.length > made, 'a connection to the holder');
+    attachVisitor(s.peers.made[made]!, 'holder', holding());
+    await serving;
+    const replies = await worker.received(11);
+    assert.equal(replies.filter((r) => r.pc === 'piece-failed').length, 0);
+    assert.equal(piecesOf(replies).size, 10);
   });
 });

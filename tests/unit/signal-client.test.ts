@@ -158,22 +158,33 @@ describe('SignalClient: want', () => {
     const asked = s.client.want(hash(7), [HOLDER]);
     assert.deepEqual(socket.sent.at(-1), { type: 'want', hash: hash(7), exclude: [HOLDER] });
     socket.deliver({ type: 'peers', hash: hash(7), peers: [{ peerId: HOLDER }] });
-    assert.deepEqual(await asked, [{ peerId: HOLDER }]);
+    assert.deepEqual(await asked, { peers: [{ peerId: HOLDER }] });
+  });
+
+  it('with `fetching`, registers as a fetcher and resolves with the fetchers and its rank', async (t) => {
+    const s = start(t);
+    const socket = s.accept();
+    await joinSent(socket);
+    socket.deliver(JOINED);
+    const asked = s.client.want(hash(8), [], true);
+    assert.deepEqual(socket.sent.at(-1), { type: 'want', hash: hash(8), exclude: [], fetching: true });
+    socket.deliver({ type: 'peers', hash: hash(8), peers: [{ peerId: HOLDER, fetching: true }], rank: 1 });
+    assert.deepEqual(await asked, { peers: [{ peerId: HOLDER, fetching: true }], rank: 1 });
   });
 
   it('resolves with no holders when not joined, when unanswered for 2 s, or when the socket closes', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
     const s = start(t);
-    assert.deepEqual(await s.client.want(hash(1), []), [], 'not joined: nothing asked');
+    assert.deepEqual(await s.client.want(hash(1), []), { peers: [] }, 'not joined: nothing asked');
     const socket = s.accept();
     await joinSent(socket);
     socket.deliver(JOINED);
     const unanswered = s.client.want(hash(2), []);
     t.mock.timers.tick(2_000);
-    assert.deepEqual(await unanswered, []);
+    assert.deepEqual(await unanswered, { peers: [] });
     const cut = s.client.want(hash(3), []);
     socket.drop();
-    assert.deepEqual(await cut, []);
+    assert.deepEqual(await cut, { peers: [] });
   });
 });
 

@@ -14,6 +14,7 @@ function recording(): { handlers: WorkerMessageHandlers; calls: unknown[][] } {
     welcome: (build) => void calls.push(['welcome', build]),
     fetch: (request, port) => void calls.push(['fetch', request, port]),
     stored: (hash) => void calls.push(['stored', hash]),
+    pieceStored: (hash, index) => void calls.push(['pieceStored', hash, index]),
     lost: (hashes) => void calls.push(['lost', hashes]),
     served: (report) => void calls.push(['served', report]),
   };
@@ -29,6 +30,7 @@ describe('dispatchWorkerMessage', () => {
       { pc: 'hello?' },
       { pc: 'welcome', build: BUILD },
       { pc: 'stored', hash: H },
+      { pc: 'piece-stored', hash: H, index: 3 },
       { pc: 'lost', hashes: [H] },
       served,
     ]) {
@@ -40,6 +42,7 @@ describe('dispatchWorkerMessage', () => {
       ['helloAsked'],
       ['welcome', BUILD],
       ['stored', H],
+      ['pieceStored', H, 3],
       ['lost', [H]],
       ['served', served],
       ['fetch', { pc: 'fetch', hash: H, size: 10, pieces: [0] }, port1],
@@ -49,7 +52,14 @@ describe('dispatchWorkerMessage', () => {
   it('drops a fetch without its port, and anything it cannot decode', () => {
     const { handlers, calls } = recording();
     dispatchWorkerMessage({ data: { pc: 'fetch', hash: H, size: 10, pieces: [0] }, ports: [] }, handlers);
-    for (const data of [null, 'hello?', { pc: 'stored', hash: 'nope' }, { pc: 'welcome' }, { pc: 'hello' }])
+    for (const data of [
+      null,
+      'hello?',
+      { pc: 'stored', hash: 'nope' },
+      { pc: 'piece-stored', hash: H, index: -1 },
+      { pc: 'welcome' },
+      { pc: 'hello' },
+    ])
       dispatchWorkerMessage({ data, ports: [] }, handlers);
     assert.deepEqual(calls, []);
   });

@@ -10,6 +10,7 @@ import type { SignalData } from '@thaunknown/simple-peer/lite.js';
 import { PeerLink, type PeerLinkHooks } from '../../../page-bridge/peer-link.ts';
 import { type PeerFactory, PeerPool, type SignalSender } from '../../../page-bridge/peer-pool.ts';
 import type { HolderLookup } from '../../../page-bridge/piece-requests.ts';
+import type { WantAnswer } from '../../../page-bridge/signal-client.ts';
 import { UploadLedger } from '../../../page-bridge/upload-budget.ts';
 import type { Clock } from '../../../protocol/clock.ts';
 import { decodeFrame, type WireControl } from '../../../protocol/peer-wire.ts';
@@ -223,17 +224,21 @@ export async function connectHolder(pool: PeerPool, peers: FakePeers, peerId: st
   return { link, ...visitor };
 }
 
-/** The signaling client as piece requests see it: `open` or not, and who `want` names. */
+/** The signaling client as piece requests see it: `open` or not, who `want` names, and the asker's `rank` when it registers as fetching. */
 export class FakeLookup implements HolderLookup {
   open = true;
   candidates: PeerCandidate[] = [];
+  rank: number | undefined;
   readonly wants: Array<{ hash: string; exclude: string[] }> = [];
+  /** The hashes asked with `fetching` (registering the asker as a fetcher). */
+  readonly fetching: string[] = [];
   async whenOpen(): Promise<boolean> {
     return this.open;
   }
-  async want(hash: string, exclude: string[]): Promise<PeerCandidate[]> {
+  async want(hash: string, exclude: string[], fetching = false): Promise<WantAnswer> {
     this.wants.push({ hash, exclude });
-    return this.candidates;
+    if (fetching) this.fetching.push(hash);
+    return fetching && this.rank !== undefined ? { peers: this.candidates, rank: this.rank } : { peers: this.candidates };
   }
 }
 

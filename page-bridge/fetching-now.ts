@@ -1,0 +1,114 @@
+/**
+ * The assets this tab is fetching now, and a peer's request held for a piece of one of them that
+ * its worker has not stored yet (issue 13). The signaling server lists this tab as a fetcher of
+ * every asset it asked about (a `want` with `fetching`), so other visitors arriving together ask
+ * it for pieces while its own response is still streaming in; the worker tells the page of each
+ * piece it stores (`piece-stored`), and a held request is served the moment its piece lands, the
+ * way a BitTorrent peer serves a piece as soon as it announces it with `have` (BEP 3). A held
+ * request is answered `nak missing` after PIECE_HOLD_MS, or at once when the asset is not being
+ * fetched here. Pure (an injected clock): the upload side (page-bridge/swarm.ts) reads the store.
+ */
+import type { Clock, TimerHandle } from '../protocol/clock.ts';
+import { FETCHING_MEMORY_MS, MAX_FETCHING_ASSETS } from '../protocol/limits.ts';
+
+type Waiter = { index: number; settle: (landed: boolean) => void; timer: TimerHandle };
+
+interface Fetching {
+  /** Until when (clock ms) this tab counts as fetching it. */
+  until: number;
+  waiters: Waiter[];
+}
+
+export class FetchingNow {
+  /** In insertion order, oldest first: the oldest is dropped past MAX_FETCHING_ASSETS. */
+  private readonly assets = new Map<string, Fetching>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** The worker asked this tab's bridge for pieces of `hash`: it is fetching it, from peers or the origin. */
+  begin(hash: string): void {
+    const entry = this.assets.get(hash);
+    if (entry) {
+      entry.until = this.clock.now() + FETCHING_MEMORY_MS;
+      return;
+    }
+    this.assets.set(hash, { until: this.clock.now() + FETCHING_MEMORY_MS, waiters: [] });
+    while (this.assets.size > MAX_FETCHING_ASSETS) {
+      const oldest = this.assets.keys().next().value as string;
+      this.end(oldest);
+    }
+  }
+
+  /** The worker stored piece `index` of `hash`: a request held for it is served now. */
+  pieceStored(hash: string, index: number): void {
+    const entry = this.assets.get(hash);
+    if (!entry) return;
+    entry.until = this.clock.now() + FETCHING_MEMORY_MS;
+    this.settle(entry, (w) => w.index === index, true);
+  }
+
+  /** Every piece of `hash` is stored (the worker's `stored`): anything held for it is read now, and it is no longer fetched. */
+  complete(hash: string): void {
+    const entry = this.assets.get(hash);
+    if (!entry) return;
+    this.assets.delete(hash);
+    this.settle(entry, () => true, true);
+  }
+
+  isFetching(hash: string): boolean {
+    const entry = this.assets.get(hash);
+    if (!entry) return false;
+    if (entry.until > this.clock.now()) return true;
+    this.end(hash);
+    return false;
+  }
+
+  /**
+   * Resolves true when piece `index` of `hash` is stored within `ms` (read it then), false at
+   * once when this tab is not fetching `hash`, or when `ms` pass first.
+   */
+  waitFor(hash: string, index: number, ms: number): Promise<boolean> {
+    if (!this.isFetching(hash)) return Promise.resolve(false);
+    const entry = this.assets.get(hash) as Fetching;
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        index,
+        settle: resolve,
+        timer: this.clock.setTimeout(() => this.settle(entry, (w) => w === waiter, false), ms),
+      };
+      entry.waiters.push(waiter);
+    });
+  }
+
+  /** Requests held now (all assets). */
+  get held(): number {
+    let n = 0;
+    for (const entry of this.assets.values()) n += entry.waiters.length;
+    return n;
+  }
+
+  /** Forgets every asset; held requests are refused. */
+  clear(): void {
+    for (const hash of [...this.assets.keys()]) this.end(hash);
+  }
+
+  private end(hash: string): void {
+    const entry = this.assets.get(hash);
+    if (!entry) return;
+    this.assets.delete(hash);
+    this.settle(entry, () => true, false);
+  }
+
+  private settle(entry: Fetching, which: (w: Waiter) => boolean, landed: boolean): void {
+    const keep: Waiter[] = [];
+    for (const w of entry.waiters) {
+      if (!which(w)) {
+        keep.push(w);
+        continue;
+      }
+      this.clock.clearTimeout(w.timer);
+      w.settle(landed);
+    }
+    entry.waiters = keep;
+  }
+}
