@@ -17,6 +17,8 @@ interface Fetching {
   /** Until when (clock ms) this tab counts as fetching it. */
   until: number;
   waiters: Waiter[];
+  /** Pieces the worker said it stored (told to new links as `hp`). */
+  stored: Set<number>;
 }
 
 export class FetchingNow {
@@ -32,19 +34,34 @@ export class FetchingNow {
       entry.until = this.clock.now() + FETCHING_MEMORY_MS;
       return;
     }
-    this.assets.set(hash, { until: this.clock.now() + FETCHING_MEMORY_MS, waiters: [] });
+    this.assets.set(hash, { until: this.clock.now() + FETCHING_MEMORY_MS, waiters: [], stored: new Set() });
     while (this.assets.size > MAX_FETCHING_ASSETS) {
       const oldest = this.assets.keys().next().value as string;
       this.end(oldest);
     }
   }
 
-  /** The worker stored piece `index` of `hash`: a request held for it is served now. */
-  pieceStored(hash: string, index: number): void {
+  /**
+   * The worker stored piece `index` of `hash`: a request held for it is served now. True when
+   * `hash` is being fetched here (the piece is worth telling links of: `hp`).
+   */
+  pieceStored(hash: string, index: number): boolean {
     const entry = this.assets.get(hash);
-    if (!entry) return;
+    if (!entry) return false;
     entry.until = this.clock.now() + FETCHING_MEMORY_MS;
+    entry.stored.add(index);
     this.settle(entry, (w) => w.index === index, true);
+    return true;
+  }
+
+  /** Each asset being fetched here with the pieces stored of it so far (for a new link's `hp`). */
+  storedPieces(): Array<[hash: string, pieces: number[]]> {
+    const out: Array<[string, number[]]> = [];
+    for (const hash of [...this.assets.keys()]) {
+      const entry = this.assets.get(hash);
+      if (entry && this.isFetching(hash) && entry.stored.size > 0) out.push([hash, [...entry.stored]]);
+    }
+    return out;
   }
 
   /** Every piece of `hash` is stored (the worker's `stored`): anything held for it is read now, and it is no longer fetched. */

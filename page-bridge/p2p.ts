@@ -95,7 +95,11 @@ export function startP2p(options: P2pOptions): P2p {
       if (m.peersOnly !== true) fetching.begin(m.hash);
       void servePieceRequest(requests, m.hash, m.pieces, port, m.peersOnly === true, m.size);
     },
-    pieceStored: (hash, index) => fetching.pieceStored(hash, index),
+    pieceStored: (hash, index) => {
+      // BEP 3's `have`, for a piece of an asset still being fetched: the links' requesters ask
+      // a source known to have a piece before one that is only fetching it.
+      if (fetching.pieceStored(hash, index)) for (const link of pool.links.values()) link.sendPieces(hash, [index]);
+    },
     stored: (hash) => fetching.complete(hash),
     prepareFor: (doc) => void torrents.prepareFor(doc),
     seedStored: () => torrents.seedStored(),

@@ -8,6 +8,8 @@ import { type Clock, timerClock } from '../protocol/clock.ts';
 import {
   MAX_HAVE_PER_MESSAGE,
   MAX_HAVES_PER_LINK,
+  MAX_HP_PIECES,
+  MAX_PARTIAL_PER_LINK,
   MAX_REQUESTS_IN_FLIGHT_FROM_PEER,
   MAX_UPLOAD_BUFFERED_BYTES,
   PIECE_STALL_TIMEOUT_MS,
@@ -22,6 +24,8 @@ export interface PeerLinkHooks {
   readPiece(hash: string, index: number): Promise<Uint8Array | null>;
   onUploaded(bytes: number): void;
   onHave(link: PeerLink, hashes: string[]): void;
+  /** The other side said it has stored more pieces of `hash` (`hp`): a request waiting for a source may go. */
+  onPieces?(link: PeerLink, hash: string): void;
   onClose(link: PeerLink): void;
   /** A request of ours finished (piece, refusal or timeout): a slot is free. */
   onSettled(): void;
@@ -33,12 +37,23 @@ export interface PeerLinkHooks {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Pending = { resolve: (data: ArrayBuffer) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> };
+type Pending = {
+  hash: string;
+  piece: number;
+  resolve: (data: ArrayBuffer) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+};
 type Upload = { id: number; hash: string; piece: number; data: Promise<Uint8Array | null> };
 
 export class PeerLink {
   /** Assets the other side says it holds: at most MAX_HAVES_PER_LINK, one more is a violation. */
   readonly haves = new Set<string>();
+  /**
+   * Assets the other side is fetching (the signaling server named it a fetcher, or it sent `hp`),
+   * with the pieces it said it has stored: at most MAX_PARTIAL_PER_LINK, the oldest forgotten.
+   */
+  readonly partial = new Map<string, Set<number>>();
   /** What this peer delivered to us, per second of requests in flight (page-bridge/peer-score.ts). */
   readonly throughput: ThroughputMeter;
   lastUsed = Date.now();
@@ -73,6 +88,35 @@ export class PeerLink {
     this.sendHashes('have', hashes);
   }
 
+  /** Pieces of `hash` we have stored while fetching it (`hp`). */
+  sendPieces(hash: string, pieces: readonly number[]): void {
+    for (let i = 0; i < pieces.length; i += MAX_HP_PIECES) this.send({ t: 'hp', hash, pieces: pieces.slice(i, i + MAX_HP_PIECES) });
+  }
+
+  /** The other side is fetching `hash` (it may serve its pieces as they land); a complete holder stays one. */
+  markFetching(hash: string): void {
+    if (!this.haves.has(hash)) this.piecesOf(hash);
+  }
+
+  /** Whether the other side holds `hash` whole, or said it has piece `index` of it. */
+  hasPiece(hash: string, index: number): boolean {
+    return this.haves.has(hash) || this.partial.get(hash)?.has(index) === true;
+  }
+
+  /** Whether the other side holds or is fetching `hash`: a source to ask. */
+  isSource(hash: string): boolean {
+    return this.haves.has(hash) || this.partial.has(hash);
+  }
+
+  private piecesOf(hash: string): Set<number> {
+    let pieces = this.partial.get(hash);
+    if (pieces) return pieces;
+    pieces = new Set();
+    this.partial.set(hash, pieces);
+    while (this.partial.size > MAX_PARTIAL_PER_LINK) this.partial.delete(this.partial.keys().next().value as string);
+    return pieces;
+  }
+
   /** Assets we no longer hold: the other side stops asking us for them. */
   sendLost(hashes: string[]): void {
     this.sendHashes('lost', hashes);
@@ -94,11 +138,23 @@ export class PeerLink {
         this.send({ t: 'cancel', id });
         reject(new Error('piece timed out'));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { hash, piece, resolve, reject, timer });
       this.send({ t: 'req', id, hash, piece });
     });
     void request.then(this.hooks.onSettled, this.hooks.onSettled);
     return request;
+  }
+
+  /** Withdraws our requests for piece `piece` of `hash` (it came from elsewhere): `cancel` on the wire, each rejects. */
+  cancel(hash: string, piece: number): void {
+    for (const [id, p] of this.pending) {
+      if (p.hash !== hash || p.piece !== piece) continue;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      this.throughput.settled(0, this.pending.size > 0);
+      this.send({ t: 'cancel', id });
+      p.reject(new Error('cancelled'));
+    }
   }
 
   close(): void {
@@ -154,14 +210,29 @@ export class PeerLink {
         const added = m.have.filter((h) => !this.haves.has(h));
         if (new Set(added).size + this.haves.size > MAX_HAVES_PER_LINK)
           return this.hooks.onViolation(this, `have: more than ${MAX_HAVES_PER_LINK} assets`);
-        for (const h of added) this.haves.add(h);
+        for (const h of added) {
+          this.haves.add(h);
+          this.partial.delete(h);
+        }
         this.hooks.onHave(this, m.have);
         return;
       }
       case 'lost':
         // No longer a holder of these (PeerPool.holders); a request already sent gets `nak missing`.
-        for (const h of m.have) this.haves.delete(h);
+        for (const h of m.have) {
+          this.haves.delete(h);
+          this.partial.delete(h);
+        }
         return;
+      case 'hp': {
+        if (this.haves.has(m.hash)) return;
+        const pieces = this.piecesOf(m.hash);
+        for (const p of m.pieces) pieces.add(p);
+        // Bounded like a bitfield of the largest asset a request names.
+        if (pieces.size > MAX_HP_PIECES * 64) return this.hooks.onViolation(this, 'hp: too many pieces');
+        this.hooks.onPieces?.(this, m.hash);
+        return;
+      }
       case 'req': {
         // The queue keeps the one being read until its read settles (nextUpload): one more than the limit.
         if (this.uploads.length > MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });

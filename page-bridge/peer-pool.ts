@@ -28,10 +28,12 @@ export interface PoolOptions {
   iceServers: RTCIceServer[];
   /** Whether to park offers for newcomers (false when not uploading). */
   parkOffers: boolean;
-  hooks: Omit<PeerLinkHooks, 'onClose' | 'onViolation' | 'onSettled'>;
+  hooks: Omit<PeerLinkHooks, 'onClose' | 'onViolation' | 'onSettled' | 'onPieces'>;
   onChange: () => void;
   /** Hashes to tell a new link we have. */
   localHave: () => string[];
+  /** Assets being fetched here, with the pieces stored so far: told to a new link (`hp`). */
+  fetchingPieces?: () => Array<[hash: string, pieces: number[]]>;
   /** Makes each WebRTC peer; default simple-peer (non-trickle). Tests pass fakes. */
   createPeer?: PeerFactory;
   /** Time for the attempts' timeouts and the links' throughput; real timers unless a test brings its own. */
@@ -123,9 +125,15 @@ export class PeerPool {
    * or null if none opens in time.
    */
   connectTo(candidates: PeerCandidate[], hash: string | null): Promise<PeerLink | null> {
-    // The server says these peers hold `hash`; a link we already have may not have told us yet.
+    // The server says these peers hold `hash` (or fetch it); a link we already have may not have told us yet.
+    const fetcher = new Set(candidates.filter((c) => c.fetching === true).map((c) => c.peerId));
+    const mark = (link: PeerLink): void => {
+      if (!hash) return;
+      if (fetcher.has(link.peerId)) link.markFetching(hash);
+      else link.haves.add(hash);
+    };
     const linked = candidates.map((c) => this.links.get(c.peerId)).filter((l): l is PeerLink => l?.isOpen === true);
-    if (hash) for (const l of linked) l.haves.add(hash);
+    for (const l of linked) mark(l);
     if (linked[0]) return Promise.resolve(linked[0]);
     const fresh = candidates.filter((c) => !this.links.has(c.peerId) && !this.banned.has(c.peerId));
     if (fresh.length === 0) return Promise.resolve(null);
@@ -140,7 +148,7 @@ export class PeerPool {
       for (const c of fresh) {
         const onLink = (link: PeerLink | null): void => {
           waiting--;
-          if (link && hash) link.haves.add(hash);
+          if (link) mark(link);
           if (settled) return;
           if (link || waiting === 0) {
             settled = true;
@@ -183,6 +191,11 @@ export class PeerPool {
 
   holders(hash: string): PeerLink[] {
     return [...this.links.values()].filter((l) => l.isOpen && l.haves.has(hash) && !this.banned.has(l.peerId));
+  }
+
+  /** Open links that hold `hash` or are fetching it (issue 13): whom to ask for its pieces. */
+  sources(hash: string): PeerLink[] {
+    return [...this.links.values()].filter((l) => l.isOpen && l.isSource(hash) && !this.banned.has(l.peerId));
   }
 
   /** Open links plus connections that would become links: parked offers on the server do not count. */
@@ -289,6 +302,8 @@ export class PeerPool {
         {
           ...this.options.hooks,
           onSettled: () => this.settled(),
+          // A request waiting for a source of a piece may go now.
+          onPieces: () => this.settled(),
           onClose: (l) => {
             if (this.links.get(l.peerId) === l) this.links.delete(l.peerId);
             this.settled();
@@ -304,6 +319,7 @@ export class PeerPool {
       );
       this.links.set(remote, link);
       link.sendHave(this.options.localHave());
+      for (const [hash, pieces] of this.options.fetchingPieces?.() ?? []) link.sendPieces(hash, pieces);
       this.options.onChange();
       this.notify(remote, link);
     });

@@ -11,7 +11,13 @@
  * takes its share of distinct pieces from the origin at once (schedule/origin-share.ts) and the
  * rest from the others.
  */
-import { BRIDGE_ACCEPT_TIMEOUT_MS, MAX_WANT_EXCLUDE, PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../protocol/limits.ts';
+import {
+  BRIDGE_ACCEPT_TIMEOUT_MS,
+  MAX_WANT_EXCLUDE,
+  PIECE_SIZE,
+  PIECES_IN_FLIGHT_PER_LINK,
+  PIECES_IN_FLIGHT_PER_PEER,
+} from '../protocol/limits.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import type { PeerLink } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
@@ -39,7 +45,7 @@ export interface RequestContext {
   onBadPiece(peerId: string): void;
 }
 
-/** Attempts per piece across different peers before the origin takes over. */
+/** Attempts per piece across different peers (a re-ask included) before the origin takes over. */
 const TRIES_PER_PIECE = 2;
 
 /**
@@ -55,7 +61,10 @@ export async function servePieceRequest(
   peersOnly = false,
   size?: number,
 ): Promise<void> {
-  const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId) });
+  let onCancel: () => void = () => undefined;
+  // A piece waiting for a source waits on link events: the worker's cancel must end that wait too.
+  const cancelled = new Promise<void>((resolve) => (onCancel = resolve));
+  const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId), onCancel: () => onCancel() });
   const found = await findSources(ctx, hash, !peersOnly);
   const holders = found.links;
   if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
@@ -67,21 +76,34 @@ export async function servePieceRequest(
       ? []
       : originShare(pieces, found.sources, found.rank, pieceCount(size, PIECE_SIZE));
   for (const index of share) port.pieceFailed(index, 'origin share');
-  const queue = pieces.filter((i) => !share.includes(i)).map((index) => ({ index, tries: 0, tried: new Set<string>() }));
+  type Item = { index: number; tries: number; tried: Set<string> };
+  const queue: Item[] = pieces.filter((i) => !share.includes(i)).map((index) => ({ index, tries: 0, tried: new Set<string>() }));
   const running = new Set<Promise<void>>();
   /** Pieces handed to the origin because the peers were slower: anything they still send is dropped. */
   const handedOff = new Set<number>();
-  const inFlight = new Set<number>();
-  // The soonest to answer first: a slow peer (measured throughput) is asked last, and an unmeasured one is tried.
-  const pickLink = (tried: Set<string>): PeerLink | undefined =>
+  /** Pieces asked of peers and not yet answered, with the links asked (a second when a source said it has it). */
+  const inFlight = new Map<number, { item: Item; links: Set<PeerLink> }>();
+  /** Pieces sent on to the worker: a second copy (from a re-ask) is dropped. */
+  const sent = new Set<number>();
+  /** This response's requests in flight, per peer: at most PIECES_IN_FLIGHT_PER_PEER each, the link's other slots left to other responses. */
+  const mine = new Map<string, number>();
+  const busy = (l: PeerLink): boolean => l.inFlight >= PIECES_IN_FLIGHT_PER_LINK || (mine.get(l.peerId) ?? 0) >= PIECES_IN_FLIGHT_PER_PEER;
+  // Only a source known to have the piece: a holder, or a fetcher that said so (`hp`), as a
+  // BitTorrent peer requests only what a bitfield or `have` offered (BEP 3). A piece no source
+  // has yet waits for one to say it has it (the loop wakes on every `hp`), within the worker's
+  // hedge delays. Asking a fetcher blind was measured to hold each request for its whole hold
+  // at a peer that was itself waiting. Then the soonest to answer: a slow peer (measured
+  // throughput) is asked last, and an unmeasured one is tried.
+  const pickLink = (item: Item): PeerLink | undefined =>
     ctx.pool
-      .holders(hash)
-      .filter((l) => !tried.has(l.peerId) && l.inFlight < PIECES_IN_FLIGHT_PER_PEER)
+      .sources(hash)
+      .filter((l) => !item.tried.has(l.peerId) && !busy(l) && l.hasPiece(hash, item.index))
       .map((l) => ({ l, wait: expectedWaitMs(l.inFlight, l.throughput.rate(), PIECE_SIZE) }))
       .sort((a, b) => a.wait - b.wait || a.l.inFlight - b.l.inFlight)[0]?.l;
   /**
    * When the holders, at their measured rates, would finish what is left later than the origin
-   * would, the worker takes the rest from the origin (`piece-failed`, its own fallback).
+   * would, the worker takes the rest from the origin (`piece-failed`, its own fallback). Only
+   * complete holders count: a fetcher's rate includes its wait for pieces still coming to it.
    */
   let delivered = { bytes: 0, pieces: 0 };
   const handOffIfSlow = (): boolean => {
@@ -91,55 +113,93 @@ export async function servePieceRequest(
     const rates = ctx.pool.holders(hash).map((l) => l.throughput.rate());
     if (!originFinishesFirst(left * pieceBytes, rates, ctx.pool.origin.estimate())) return false;
     for (const item of queue.splice(0)) port.pieceFailed(item.index, 'peers slower than the origin');
-    for (const index of inFlight) {
+    for (const index of inFlight.keys()) {
       handedOff.add(index);
       port.pieceFailed(index, 'peers slower than the origin');
     }
     return true;
   };
 
-  while (!port.cancelled && (queue.length > 0 || running.size > 0)) {
+  const ask = (item: Item, link: PeerLink): void => {
+    item.tries++;
+    item.tried.add(link.peerId);
+    const asked = inFlight.get(item.index) ?? { item, links: new Set<PeerLink>() };
+    asked.links.add(link);
+    inFlight.set(item.index, asked);
+    mine.set(link.peerId, (mine.get(link.peerId) ?? 0) + 1);
+    const task = link
+      .request(hash, item.index)
+      .finally(() => {
+        mine.set(link.peerId, (mine.get(link.peerId) ?? 1) - 1);
+        asked.links.delete(link);
+      })
+      .then((data) => {
+        inFlight.delete(item.index);
+        if (sent.has(item.index) || handedOff.has(item.index)) return;
+        sent.add(item.index);
+        // A copy still asked elsewhere (a re-ask) is withdrawn: its uploader's slot is free again.
+        for (const other of asked.links) other.cancel(hash, item.index);
+        delivered = { bytes: delivered.bytes + data.byteLength, pieces: delivered.pieces + 1 };
+        port.piece(item.index, data, link.peerId);
+      })
+      .catch(() => {
+        if (sent.has(item.index) || handedOff.has(item.index)) return;
+        ctx.onFailure();
+        if (asked.links.size > 0) return; // another source is still asked for it
+        inFlight.delete(item.index);
+        if (item.tries < TRIES_PER_PIECE) queue.push(item);
+        else port.pieceFailed(item.index, 'peers failed');
+      })
+      .finally(() => running.delete(task));
+    running.add(task);
+  };
+
+  /**
+   * A piece asked only of sources not known to have it (fetchers holding the request until it
+   * comes to them) is asked again of one that has since said it has it (`hp`), as BitTorrent's
+   * endgame asks twice: whichever copy comes first is sent on.
+   */
+  const reaskKnown = (): boolean => {
+    let asked = false;
+    for (const { item, links } of inFlight.values()) {
+      if (sent.has(item.index) || links.size !== 1 || item.tries >= TRIES_PER_PIECE) continue;
+      const [only] = links;
+      if (!only || only.hasPiece(hash, item.index)) continue;
+      const better = pickLink(item);
+      if (better) {
+        ask(item, better);
+        asked = true;
+      }
+    }
+    return asked;
+  };
+
+  // Until every piece is sent on or handed over (a withdrawn second copy may still be settling).
+  while (!port.cancelled && (queue.length > 0 || inFlight.size > 0)) {
     if (handedOff.size > 0 || (!peersOnly && handOffIfSlow())) return;
-    let started = false;
+    let started = reaskKnown();
     for (let i = 0; i < queue.length && !port.cancelled; i++) {
       const item = queue[i]!;
-      const link = pickLink(item.tried);
+      const link = pickLink(item);
       if (!link) {
-        if (ctx.pool.holders(hash).every((l) => item.tried.has(l.peerId))) {
+        if (ctx.pool.sources(hash).every((l) => item.tried.has(l.peerId))) {
           queue.splice(i--, 1);
           port.pieceFailed(item.index, 'no holder left');
         }
         continue;
       }
       queue.splice(i--, 1);
-      item.tries++;
-      item.tried.add(link.peerId);
       started = true;
-      inFlight.add(item.index);
-      const task = link
-        .request(hash, item.index)
-        .then((data) => {
-          inFlight.delete(item.index);
-          delivered = { bytes: delivered.bytes + data.byteLength, pieces: delivered.pieces + 1 };
-          if (!handedOff.has(item.index)) port.piece(item.index, data, link.peerId);
-        })
-        .catch(() => {
-          inFlight.delete(item.index);
-          if (handedOff.has(item.index)) return;
-          ctx.onFailure();
-          if (item.tries < TRIES_PER_PIECE) queue.push(item);
-          else port.pieceFailed(item.index, 'peers failed');
-        })
-        .finally(() => running.delete(task));
-      running.add(task);
+      ask(item, link);
     }
-    if (running.size > 0) await Promise.race(running);
+    // A request settling anywhere (a slot freed) or a source saying it has more pieces.
+    if (running.size > 0) await Promise.race([...running, ctx.pool.requestSettled(), cancelled]);
     else if (!started && queue.length > 0) {
-      // Holders exist but are busy with other responses' pieces: wait for a free slot. The
+      // Sources exist but are busy with other responses' pieces: wait for a free slot. The
       // worker's deadlines bound this wait; past them it cancels and the origin serves the rest.
-      if (ctx.pool.holders(hash).length === 0) {
+      if (ctx.pool.sources(hash).length === 0) {
         for (const item of queue.splice(0)) port.pieceFailed(item.index, 'no holder left');
-      } else await ctx.pool.requestSettled();
+      } else await Promise.race([ctx.pool.requestSettled(), cancelled]);
     }
   }
 }
@@ -155,9 +215,14 @@ interface Sources {
 }
 
 async function findSources(ctx: RequestContext, hash: string, fetching: boolean): Promise<Sources> {
-  const known = ctx.pool.holders(hash);
-  if (known.length > 0 || !ctx.signal) return { links: known, sources: known.length };
-  if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return { links: [], sources: 0 };
+  // Open links that said they fetch it count too, but only a holder spares the server's answer:
+  // asking registers this tab as a fetcher, so later visitors find it.
+  const linked = (): Sources => {
+    const links = ctx.pool.sources(hash);
+    return { links, sources: links.length };
+  };
+  if (ctx.pool.holders(hash).length > 0 || !ctx.signal) return linked();
+  if (!(await ctx.signal.whenOpen(BRIDGE_ACCEPT_TIMEOUT_MS / 2))) return linked();
   // Open links are not excluded: a peer tells a link only the assets its page used
   // (local-have.ts), so a linked peer may hold this one unsaid; the server names it and
   // connectTo reuses the link.
@@ -165,8 +230,8 @@ async function findSources(ctx: RequestContext, hash: string, fetching: boolean)
   const answer = await ctx.signal.want(hash, exclude, fetching);
   // A fetcher is asked like a holder: it serves each piece once stored, and refuses (`nak
   // missing`) what it does not get in time, which sends that piece elsewhere.
-  const link = await ctx.pool.connectTo(answer.peers, hash);
-  const links = link ? ctx.pool.holders(hash) : [];
+  await ctx.pool.connectTo(answer.peers, hash);
+  const links = ctx.pool.sources(hash);
   const onlyFetchers = answer.peers.length > 0 && answer.peers.every((p) => p.fetching === true);
   return onlyFetchers && answer.rank !== undefined
     ? { links, sources: answer.peers.length, rank: answer.rank }

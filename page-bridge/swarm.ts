@@ -79,6 +79,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     parkOffers: uploading,
     // A new link hears only of the held assets this page used (local-have.ts), not the store's history.
     localHave: () => localHave.forLink(),
+    fetchingPieces: () => options.fetching.storedPieces(),
     onChange: () => {
       stats.setPeers([...pool.links.keys()], [...pool.banned]);
       countHaves();

@@ -1,11 +1,11 @@
 /**
  * The data-channel protocol between two bridges. Every frame is binary; the first byte says what
  * follows:
- *   0x01 control: UTF-8 JSON (`have`, `lost`, `req`, `nak`, `cancel`)
+ *   0x01 control: UTF-8 JSON (`have`, `lost`, `hp`, `req`, `nak`, `cancel`)
  *   0x02 piece:   u32 big-endian request id, then the piece bytes
  * Binary-only framing means one decoder, whatever the WebRTC stack does with strings.
  */
-import { HASH_PATTERN, MAX_HAVE_PER_MESSAGE, MAX_PIECE_SIZE, MAX_WIRE_CONTROL_BYTES } from './limits.ts';
+import { HASH_PATTERN, MAX_HAVE_PER_MESSAGE, MAX_HP_PIECES, MAX_PIECE_SIZE, MAX_WIRE_CONTROL_BYTES } from './limits.ts';
 import { fail, isRecord, ok, parseJson, type Result } from './result.ts';
 
 export type WireControl =
@@ -17,6 +17,13 @@ export type WireControl =
   | { t: 'have'; have: string[] }
   /** Assets the sender no longer holds (its worker evicted them or a deploy dropped them); the shape of signaling's `lost`. */
   | { t: 'lost'; have: string[] }
+  /**
+   * Pieces of `hash` the sender has stored while it fetches the asset (issue 13): BEP 3's `have`
+   * (and, on a new link, its bitfield) for an asset not complete yet. A hint: the sender serves
+   * a `req` for any piece it has stored, and holds one for a piece still coming
+   * (page-bridge/fetching-now.ts).
+   */
+  | { t: 'hp'; hash: string; pieces: number[] }
   | { t: 'req'; id: number; hash: string; piece: number }
   | { t: 'nak'; id: number; reason: string }
   | { t: 'cancel'; id: number };
@@ -56,6 +63,11 @@ function decodeControl(m: unknown): Result<WireControl> {
       if (!Array.isArray(m.have) || m.have.length > MAX_HAVE_PER_MESSAGE) return fail(`${m.t}: bad list`);
       if (!m.have.every((h) => typeof h === 'string' && HASH_PATTERN.test(h))) return fail(`${m.t}: bad hash`);
       return ok({ t: m.t, have: m.have as string[] });
+    case 'hp':
+      if (typeof m.hash !== 'string' || !HASH_PATTERN.test(m.hash)) return fail('hp: bad hash');
+      if (!Array.isArray(m.pieces) || m.pieces.length > MAX_HP_PIECES) return fail('hp: bad pieces');
+      if (!m.pieces.every((p) => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 0xffffff)) return fail('hp: bad piece');
+      return ok({ t: 'hp', hash: m.hash, pieces: m.pieces as number[] });
     case 'req':
       if (!isId(m.id) || typeof m.hash !== 'string' || !HASH_PATTERN.test(m.hash)) return fail('req: bad fields');
       if (typeof m.piece !== 'number' || !Number.isInteger(m.piece) || m.piece < 0) return fail('req: bad piece');

@@ -21,6 +21,7 @@ import {
   PARKED_OFFERS,
   PIECE_SIZE,
   PIECE_STALL_TIMEOUT_MS,
+  PIECES_IN_FLIGHT_PER_LINK,
   PIECES_IN_FLIGHT_PER_PEER,
 } from '../../protocol/limits.ts';
 import { fail } from '../../protocol/result.ts';
@@ -79,7 +80,7 @@ const PAGE_START_RTTS = 2;
 const TRIES_PER_PIECE = 2;
 
 /** The constants of the hot loop, read once (imported bindings are getters under tsx). */
-const IN_FLIGHT = PIECES_IN_FLIGHT_PER_PEER;
+const IN_FLIGHT = PIECES_IN_FLIGHT_PER_LINK;
 const keys = new Map<number, string>();
 const keyOf = (v: { id: number }): string => {
   let k = keys.get(v.id);
@@ -298,7 +299,7 @@ export function simulate(spec: SimSpec): SimResult {
       if (!view) return;
       const key = keyOf(link.remote);
       if (!picker.hasPeer(key)) picker.setPeer(key, view);
-      // A link's slots are shared by every asset the visitor is gathering (PIECES_IN_FLIGHT_PER_PEER per link).
+      // A link's slots are shared by every asset the visitor is gathering (PIECES_IN_FLIGHT_PER_LINK per link; PIECES_IN_FLIGHT_PER_PEER per asset, the picker).
       while (link.inFlight < IN_FLIGHT) {
         const p = picker.pick(key);
         if (p === null) break;

@@ -19,8 +19,17 @@ export const MAX_UPLOAD_BUFFERED_BYTES = 1024 * 1024;
 /** How often a blocked uploader checks the channel's buffer again. */
 export const UPLOAD_POLL_MS = 4;
 
-/** Requests we keep outstanding with one peer (pipelining hides the round trip). */
+/** Requests one response keeps outstanding with one peer (pipelining hides the round trip). */
 export const PIECES_IN_FLIGHT_PER_PEER = 6;
+
+/**
+ * Requests all of a tab's responses keep outstanding with one peer: the uploader queues this many
+ * (MAX_REQUESTS_IN_FLIGHT_FROM_PEER). Larger than one response's share, so a page's later images
+ * get their first piece asked at once instead of waiting behind a large one's pieces: a response
+ * whose first piece waits past the worker's hedge delay goes to the origin (issue 13, measured
+ * in tests/e2e/swarm.test.ts on a loaded machine).
+ */
+export const PIECES_IN_FLIGHT_PER_LINK = 16;
 
 /** Endgame (page-bridge/schedule/piece-picker.ts): the last pieces of a response may be asked of a second peer. */
 export const ENDGAME_PIECES = 4;
@@ -163,3 +172,9 @@ export const FETCHING_MEMORY_MS = 10_000;
 
 /** Assets a tab remembers fetching at once (the signaling server registers as many: MAX_FETCHING_PER_PEER). */
 export const MAX_FETCHING_ASSETS = 64;
+
+/** Piece indexes in one `hp` (peer-wire.ts): a bitfield's worth of a large asset. */
+export const MAX_HP_PIECES = 1024;
+
+/** Assets a link keeps the other side's pieces of (`hp`), the oldest forgotten past it: a hint, not a promise. */
+export const MAX_PARTIAL_PER_LINK = 64;

@@ -140,6 +140,21 @@ describe('PeerLink: haves, violations, close', () => {
     );
   });
 
+  it('`hp` marks the pieces the other side has stored of an asset it fetches; its `have` makes it a holder; `lost` forgets both', async () => {
+    const { near, far } = linkedPair();
+    far.sendPieces(H, [0, 2]);
+    await until(() => near.hasPiece(H, 2), 'the pieces');
+    assert.equal(near.hasPiece(H, 1), false);
+    assert.equal(near.isSource(H), true);
+    assert.equal(near.haves.has(H), false, 'a fetcher is not a holder');
+    far.sendHave([H]);
+    await until(() => near.haves.has(H), 'the have');
+    assert.equal(near.hasPiece(H, 1), true);
+    assert.equal(near.partial.has(H), false);
+    far.sendLost([H]);
+    await until(() => !near.isSource(H), 'the lost');
+  });
+
   it('a frame that does not decode is a protocol violation', async () => {
     const { nearPeer, nearHooks } = linkedPair();
     nearPeer.receive(new Uint8Array([0x07, 1, 2]));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type RequestContext, servePieceRequest } from '../../page-bridge/piece-requests.ts';
 import type { BridgeReply } from '../../protocol/bridge-messages.ts';
-import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
+import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_LINK, PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
 import type { PeerCandidate } from '../../protocol/signal-messages.ts';
 import {
   attachVisitor,
@@ -172,6 +172,26 @@ describe('servePieceRequest: pieces', () => {
     assert.equal(piecesOf(await worker.received(11)).size, 10);
     assert.equal(most, PIECES_IN_FLIGHT_PER_PEER);
   });
+
+  it(`another response on the same link gets its first piece asked at once, up to ${PIECES_IN_FLIGHT_PER_LINK} on the link`, async (t) => {
+    const s = setup();
+    const H2 = 'e'.repeat(64);
+    const stored: StoredPieces = new Map([...holding(), [H2, PIECES]]);
+    const holder = await connectHolder(s.pool, s.peers, 'holder', stored);
+    const reads: string[] = [];
+    holder.farHooks.readPiece = (hash, index) => {
+      reads.push(`${hash === H ? 'H' : 'H2'}:${index}`);
+      return new Promise(() => undefined); // never read: every request stays in flight
+    };
+    const all = PIECES.map((_, i) => i);
+    void servePieceRequest(s.ctx, H, all, workerEnd(t).port);
+    await until(() => reads.length === PIECES_IN_FLIGHT_PER_PEER, "the first response's requests");
+    void servePieceRequest(s.ctx, H2, all, workerEnd(t).port);
+    await until(() => reads.some((r) => r.startsWith('H2:')), "the second response's first request");
+    assert.equal(reads.filter((r) => r.startsWith('H:')).length, PIECES_IN_FLIGHT_PER_PEER, 'the first response stays at its share');
+    assert.equal(holder.link.inFlight, 2 * PIECES_IN_FLIGHT_PER_PEER);
+    holder.link.close();
+  });
 });
 
 describe("servePieceRequest: the worker's feedback", () => {
@@ -241,7 +261,8 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     const made = s.peers.made.length;
     const serving = servePieceRequest(s.ctx, H, ALL, worker.port, false, SIZE);
     await until(() => s.peers.made.length > made, 'a connection to the fetcher');
-    attachVisitor(s.peers.last(), 'early', holding());
+    // What it has stored so far, said on the new link (`hp`), as a fetching bridge does.
+    attachVisitor(s.peers.last(), 'early', holding()).far.sendPieces(H, ALL);
     await serving;
     const replies = await worker.received(11);
     assert.deepEqual(
@@ -251,6 +272,82 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     assert.deepEqual(
       [...piecesOf(replies).keys()].sort((a, b) => a - b),
       ALL.slice(0, 9),
+    );
+  });
+
+  it('a piece is asked first of the fetcher that said it has it (`hp`), not of one only fetching it', async (t) => {
+    const s = setup();
+    const empty = await connectHolder(s.pool, s.peers, 'empty', new Map());
+    const earlyStore: StoredPieces = new Map();
+    const early = await connectHolder(s.pool, s.peers, 'early', earlyStore);
+    earlyStore.set(H, PIECES); // stored while fetching: said with `hp`, not `have`
+    empty.link.markFetching(H);
+    early.link.markFetching(H);
+    early.far.sendPieces(H, [0, 1]);
+    await until(() => early.link.hasPiece(H, 1), "early's hp");
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0, 1], worker.port, false, SIZE);
+    const replies = await worker.received(3);
+    assert.deepEqual(
+      [...piecesOf(replies).values()].map(([, peer]) => peer),
+      ['early', 'early'],
+    );
+    assert.equal(s.failures(), 0, 'the empty fetcher was never asked');
+  });
+
+  it('a fetcher that has not said it has a piece is not asked for it; one that says so (`hp`) is, as soon as it does', async (t) => {
+    const s = setup();
+    const quiet = await connectHolder(s.pool, s.peers, 'quiet', new Map());
+    quiet.link.markFetching(H);
+    const worker = workerEnd(t);
+    const serving = servePieceRequest(s.ctx, H, [0], worker.port, false, SIZE);
+    await tick(20);
+    assert.equal(quiet.link.inFlight, 0, 'nothing asked of a fetcher that offered nothing');
+    const earlyStore: StoredPieces = new Map();
+    const early = await connectHolder(s.pool, s.peers, 'early', earlyStore);
+    earlyStore.set(H, PIECES);
+    early.far.sendPieces(H, [0]);
+    await serving;
+    const replies = await worker.received(2);
+    assert.deepEqual(
+      [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]),
+      [[0, 'early']],
+    );
+    assert.equal(s.failures(), 0);
+  });
+
+  it('a source that says it lost the asset while asked: the piece is asked again of one that has it; the first ask is withdrawn', async (t) => {
+    const s = setup();
+    const store: StoredPieces = new Map();
+    const leaving = await connectHolder(s.pool, s.peers, 'leaving', store);
+    const leavingNear = s.peers.last(); // our end of that link: what we send on it
+    store.set(H, PIECES);
+    const reads: number[] = [];
+    leaving.farHooks.readPiece = (_hash, index) => {
+      reads.push(index);
+      return new Promise(() => undefined); // its read never settles: evicted under it
+    };
+    leaving.far.sendPieces(H, [0]);
+    await until(() => leaving.link.hasPiece(H, 0), "leaving's hp");
+    const worker = workerEnd(t);
+    const serving = servePieceRequest(s.ctx, H, [0], worker.port, false, SIZE);
+    await until(() => reads.length === 1, 'the request to the first source');
+    leaving.far.sendLost([H]);
+    await until(() => !leaving.link.isSource(H), 'the lost');
+    const earlyStore: StoredPieces = new Map();
+    const early = await connectHolder(s.pool, s.peers, 'early', earlyStore);
+    earlyStore.set(H, PIECES);
+    early.far.sendPieces(H, [0]);
+    await serving;
+    const replies = await worker.received(2);
+    assert.deepEqual(
+      [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]),
+      [[0, 'early']],
+    );
+    assert.equal(leaving.link.inFlight, 0, 'the first ask was withdrawn');
+    assert.ok(
+      leavingNear.sent.some((m) => m.t === 'cancel'),
+      'the cancel on the wire',
     );
   });
 

@@ -74,16 +74,31 @@ describe('signal core: join, have, want, relay, leave', () => {
   it('introduces a newcomer to holders with parked offers on join, consuming one offer each', () => {
     const { join } = setup();
     const a = join('a', { have: [hash(1)], offers: [offer('a1'), offer('a2')] });
-    join('b', { offers: [offer('b1')] }); // holds nothing: never introduced
+    const b = join('b', { offers: [offer('b1')] }); // holds nothing yet: introduced only when holders are too few
     const c = join('c', { have: [hash(2)], offers: [] }); // no offer left: never introduced
-    const d = join('d', { introduce: 3 });
-    const joined = d.socket.ofType('joined')[0];
-    assert.deepEqual(joined?.peers, [{ peerId: peerId('a'), offer: offer('a1') }]);
+    const d = join('d', { introduce: 1 });
+    assert.deepEqual(d.socket.ofType('joined')[0]?.peers, [{ peerId: peerId('a'), offer: offer('a1') }], 'a holder first');
     assert.deepEqual(a.socket.ofType('offer-used'), [{ type: 'offer-used', connId: offer('a1').connId, by: peerId('d') }]);
+    assert.equal(b.socket.ofType('offer-used').length, 0);
     assert.equal(c.socket.ofType('offer-used').length, 0);
-    // a still has a2 parked, so the next newcomer gets that one; then a has none left.
-    assert.deepEqual(join('e', { introduce: 1 }).socket.ofType('joined')[0]?.peers, [{ peerId: peerId('a'), offer: offer('a2') }]);
-    assert.deepEqual(join('f', { introduce: 2 }).socket.ofType('joined')[0]?.peers, []);
+    // a still has a2 parked: the next newcomer gets it, then b (still loading) for its second.
+    assert.deepEqual(join('e', { introduce: 2 }).socket.ofType('joined')[0]?.peers, [
+      { peerId: peerId('a'), offer: offer('a2') },
+      { peerId: peerId('b'), offer: offer('b1') },
+    ]);
+    assert.deepEqual(join('f', { introduce: 2 }).socket.ofType('joined')[0]?.peers, [], 'no offer left anywhere');
+  });
+
+  it('a crowd arriving together: with nobody holding anything, each newcomer is introduced to peers still loading (issue 13)', () => {
+    const { join } = setup();
+    join('a', { offers: [offer('a1')] });
+    join('b', { offers: [offer('b1')] });
+    const c = join('c', { introduce: 2 });
+    const peers = c.socket
+      .ofType('joined')[0]
+      ?.peers.map((p) => p.peerId)
+      .sort();
+    assert.deepEqual(peers, [peerId('a'), peerId('b')]);
   });
 
   it('refuses an introduce count above the protocol limit', () => {

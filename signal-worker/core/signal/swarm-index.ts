@@ -36,6 +36,11 @@ interface Swarm {
   readonly fetchers: Map<string, RandomSet<SwarmPeer>>;
   /** Peers holding something and with at least one parked offer: whom a newcomer is introduced to. */
   readonly offering: RandomSet<SwarmPeer>;
+  /**
+   * Peers with a parked offer that hold and fetch nothing yet: visitors still loading a page,
+   * whom a newcomer is introduced to when too few hold anything (a crowd arriving together).
+   */
+  readonly loading: RandomSet<SwarmPeer>;
   /** Client address → joined peers from it, for `maxPeersPerAddressInSwarm`. */
   readonly byAddress: Map<string, number>;
 }
@@ -111,6 +116,7 @@ export class SwarmIndex {
     holders: new Map(),
     fetchers: new Map(),
     offering: new RandomSet(),
+    loading: new RandomSet(),
     byAddress: new Map(),
   }));
   /** Distinct (swarm, hash) pairs: the sum of every swarm's `holders.size`. */
@@ -295,8 +301,12 @@ export class SwarmIndex {
   }
 
   private updateOffering(peer: SwarmPeer): void {
-    if (!peer.left && peer.offers.length > 0 && (peer.haves.size > 0 || peer.fetching.size > 0)) peer.swarm.offering.add(peer);
+    const offering = !peer.left && peer.offers.length > 0;
+    const useful = peer.haves.size > 0 || peer.fetching.size > 0;
+    if (offering && useful) peer.swarm.offering.add(peer);
     else peer.swarm.offering.delete(peer);
+    if (offering && !useful) peer.swarm.loading.add(peer);
+    else peer.swarm.loading.delete(peer);
   }
 
   /**
@@ -355,13 +365,20 @@ export class SwarmIndex {
   }
 
   /**
-   * Up to `count` random peers that hold something and have an offer parked, each handing one
-   * to the newcomer: it connects while its page loads, before it asks for anything.
+   * Up to `count` random peers that hold (or fetch) something and have an offer parked, each
+   * handing one to the newcomer: it connects while its page loads, before it asks for anything.
+   * Too few of those, and the rest are peers still loading (an offer parked, nothing held yet),
+   * as a BitTorrent tracker names leechers as well as seeders (BEP 3): in a crowd arriving
+   * together nobody holds anything yet, and links made while the pages load are ready when
+   * their images are asked for, instead of being set up then, past the worker's hedge delay
+   * (issue 13). Bounded probes: a join costs O(count) whatever the swarm's size.
    */
   introduce(requester: SwarmPeer, count: number, now: number): PeerCandidate[] {
     if (requester.left || count <= 0) return [];
     const n = Math.min(count, this.limits.maxPeersPerWant);
-    const chosen = requester.swarm.offering.sample(n, (p) => p !== requester, 1, this.random);
+    const { offering, loading } = requester.swarm;
+    const chosen = offering.sample(n, (p) => p !== requester, 1, this.random);
+    if (chosen.length < n) chosen.push(...loading.sample(n - chosen.length, (p) => p !== requester, 1, this.random));
     return this.handOutAll(chosen, requester, now);
   }
 
@@ -464,6 +481,7 @@ export class SwarmIndex {
     peer.offers = [];
     peer.ledger = null;
     peer.swarm.offering.delete(peer);
+    peer.swarm.loading.delete(peer);
     if (this.swarms.removePeer(peer.swarm, peer.peerId, peer) && peer.address !== null) {
       const left = (peer.swarm.byAddress.get(peer.address) ?? 1) - 1;
       if (left > 0) peer.swarm.byAddress.set(peer.address, left);
