@@ -9,6 +9,7 @@ import {
   MAX_HAVE_PER_MESSAGE,
   MAX_HAVES_PER_LINK,
   MAX_HP_PIECES,
+  MAX_HP_PIECES_PER_LINK,
   MAX_PARTIAL_PER_LINK,
   MAX_REQUESTS_IN_FLIGHT_FROM_PEER,
   MAX_UPLOAD_BUFFERED_BYTES,
@@ -239,6 +240,15 @@ export class PeerLink {
         for (const p of m.pieces) pieces.add(p);
         // Bounded like a bitfield of the largest asset a request names.
         if (pieces.size > MAX_HP_PIECES * 64) return this.hooks.onViolation(this, 'hp: too many pieces');
+        // And all its assets together: the oldest others are forgotten (a hint, not a promise).
+        let total = 0;
+        for (const p of this.partial.values()) total += p.size;
+        for (const [hash, p] of this.partial) {
+          if (total <= MAX_HP_PIECES_PER_LINK) break;
+          if (hash === m.hash) continue;
+          this.partial.delete(hash);
+          total -= p.size;
+        }
         this.hooks.onPieces?.(this, m.hash);
         return;
       }

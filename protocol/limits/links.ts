@@ -186,3 +186,9 @@ export const MAX_HP_PIECES = 1024;
 /** Assets a link keeps the other side's pieces of (`hp`), the oldest forgotten past it: a hint, not a promise. */
 export const MAX_PARTIAL_PER_LINK = 64;
 
+/**
+ * Piece indexes a link keeps of the other side's `hp`, all its assets together; the oldest assets
+ * are forgotten past it. Without it MAX_PARTIAL_PER_LINK assets of MAX_HP_PIECES * 64 pieces each
+ * (4 Mi indexes, ~80 MB of heap a link) were a hostile peer's for the sending.
+ */
+export const MAX_HP_PIECES_PER_LINK = MAX_HP_PIECES * 64;
