@@ -51,7 +51,9 @@ const TRIES_PER_PIECE = 2;
 /**
  * `peersOnly`: a prefetch, which the origin never serves: no hand-off to it for being slower, and
  * this tab is not registered as fetching. `size`: the asset's bytes (its piece count sets the
- * origin's share); without it nothing is taken from the origin up front.
+ * origin's share); without it nothing is taken from the origin up front. `register`: whether the
+ * signaling server lists this tab as fetching the asset (it serves the pieces as they land): not
+ * for a prefetch, nor for a tab that does not upload, which would refuse every piece it is asked.
  */
 export async function servePieceRequest(
   ctx: RequestContext,
@@ -60,12 +62,13 @@ export async function servePieceRequest(
   messagePort: MessagePort,
   peersOnly = false,
   size?: number,
+  register = !peersOnly,
 ): Promise<void> {
   let onCancel: () => void = () => undefined;
   // A piece waiting for a source waits on link events: the worker's cancel must end that wait too.
   const cancelled = new Promise<void>((resolve) => (onCancel = resolve));
   const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId), onCancel: () => onCancel() });
-  const found = await findSources(ctx, hash, !peersOnly);
+  const found = await findSources(ctx, hash, register);
   const holders = found.links;
   if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
   port.accepted(holders.length);

@@ -253,6 +253,14 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     assert.equal(s.lookup.wants.length, 2);
   });
 
+  it('a tab that does not upload is not registered as fetching: it would refuse every piece it was asked for', async (t) => {
+    const s = setup();
+    // page-bridge/p2p.ts passes `register` false when the visitor does not upload (upload-policy.ts).
+    await servePieceRequest(s.ctx, H, [0], workerEnd(t).port, false, SIZE, false);
+    assert.deepEqual(s.lookup.fetching, []);
+    assert.equal(s.lookup.wants.length, 1, 'it still asks who holds it');
+  });
+
   it('named only fetchers: its rank sets one distinct piece to take from the origin at once; the fetcher serves the rest', async (t) => {
     const s = setup();
     s.lookup.candidates = [fetcher('early')];
