@@ -9,9 +9,9 @@
  * fetched here. Pure (an injected clock): the upload side (page-bridge/swarm.ts) reads the store.
  */
 import type { Clock, TimerHandle } from '../protocol/clock.ts';
-import { FETCHING_MEMORY_MS, MAX_FETCHING_ASSETS } from '../protocol/limits.ts';
+import { FETCHING_MEMORY_MS, MAX_FETCHING_ASSETS, MAX_HELD_REQUESTS, PIECE_HOLD_MS } from '../protocol/limits.ts';
 
-type Waiter = { index: number; settle: (landed: boolean) => void; timer: TimerHandle };
+type Waiter = { index: number; settle: (landed: boolean) => void; timer: TimerHandle; signal?: AbortSignal; onAbort?: () => void };
 
 interface Fetching {
   /** Until when (clock ms) this tab counts as fetching it. */
@@ -82,10 +82,12 @@ export class FetchingNow {
 
   /**
    * Resolves true when piece `index` of `hash` is stored within `ms` (read it then), false at
-   * once when this tab is not fetching `hash`, or when `ms` pass first.
+   * once when this tab is not fetching `hash` or already holds MAX_HELD_REQUESTS, when `ms` pass
+   * first, or when `signal` aborts (the peer cancelled its request, or its link closed): a
+   * request withdrawn is not held on.
    */
-  waitFor(hash: string, index: number, ms: number): Promise<boolean> {
-    if (!this.isFetching(hash)) return Promise.resolve(false);
+  waitFor(hash: string, index: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted || !this.isFetching(hash) || this.held >= MAX_HELD_REQUESTS) return Promise.resolve(false);
     const entry = this.assets.get(hash) as Fetching;
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -93,6 +95,11 @@ export class FetchingNow {
         settle: resolve,
         timer: this.clock.setTimeout(() => this.settle(entry, (w) => w === waiter, false), ms),
       };
+      if (signal) {
+        waiter.signal = signal;
+        waiter.onAbort = () => this.settle(entry, (w) => w === waiter, false);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       entry.waiters.push(waiter);
     });
   }
@@ -124,8 +131,27 @@ export class FetchingNow {
         continue;
       }
       this.clock.clearTimeout(w.timer);
+      if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
       w.settle(landed);
     }
     entry.waiters = keep;
   }
+}
+
+/**
+ * The upload side's read of a piece (PeerLinkHooks.readPiece): from storage, or, for a piece not
+ * stored yet of an asset being fetched here, once it lands (at most PIECE_HOLD_MS). Read again
+ * whether it was told or the hold ran out, since its write may have landed between the read and
+ * the wait; not when `signal` aborted (the request was withdrawn).
+ */
+export function holdingReader(
+  fetching: FetchingNow,
+  read: (hash: string, index: number) => Promise<Uint8Array | null>,
+): (hash: string, index: number, signal?: AbortSignal) => Promise<Uint8Array | null> {
+  return async (hash, index, signal) => {
+    const data = await read(hash, index);
+    if (data || signal?.aborted || !fetching.isFetching(hash)) return data;
+    await fetching.waitFor(hash, index, PIECE_HOLD_MS, signal);
+    return signal?.aborted ? null : read(hash, index);
+  };
 }

@@ -91,9 +91,13 @@ export function startP2p(options: P2pOptions): P2p {
       const torrent = torrents.torrentFor(m.hash);
       if (torrent) return torrents.serve(torrent, m.size, m.pieces, port);
       // Whatever peers do not send, the worker takes from the origin and stores: either way this
-      // page is fetching the asset, and serves its pieces as they land (fetching-now.ts).
-      if (m.peersOnly !== true) fetching.begin(m.hash);
-      void servePieceRequest(requests, m.hash, m.pieces, port, m.peersOnly === true, m.size);
+      // page is fetching the asset, and serves its pieces as they land (fetching-now.ts). Not a
+      // page that does not upload: it announces nothing it holds (local-have.ts), so it says
+      // nothing of what it fetches either (no `hp`, not listed as a fetcher), and would refuse
+      // every piece it was asked for.
+      const serving = uploading && m.peersOnly !== true;
+      if (serving) fetching.begin(m.hash);
+      void servePieceRequest(requests, m.hash, m.pieces, port, m.peersOnly === true, m.size, serving);
     },
     pieceStored: (hash, index) => {
       // BEP 3's `have`, for a piece of an asset still being fetched: the links' requesters ask

@@ -9,6 +9,7 @@ import {
   MAX_HAVE_PER_MESSAGE,
   MAX_HAVES_PER_LINK,
   MAX_HP_PIECES,
+  MAX_HP_PIECES_PER_LINK,
   MAX_PARTIAL_PER_LINK,
   MAX_REQUESTS_IN_FLIGHT_FROM_PEER,
   MAX_UPLOAD_BUFFERED_BYTES,
@@ -20,8 +21,12 @@ import { ThroughputMeter } from './peer-score.ts';
 import type { UploadLedger } from './upload-budget.ts';
 
 export interface PeerLinkHooks {
-  /** Bytes of a stored piece, or null when we do not have it (or do not upload). */
-  readPiece(hash: string, index: number): Promise<Uint8Array | null>;
+  /**
+   * Bytes of a stored piece, or null when we do not have it (or do not upload). `signal` aborts
+   * when the request is withdrawn (`cancel`, the link closed): a read held for a piece still
+   * coming (fetching-now.ts) lets go then.
+   */
+  readPiece(hash: string, index: number, signal?: AbortSignal): Promise<Uint8Array | null>;
   onUploaded(bytes: number): void;
   onHave(link: PeerLink, hashes: string[]): void;
   /** The other side said it has stored more pieces of `hash` (`hp`): a request waiting for a source may go. */
@@ -44,7 +49,8 @@ type Pending = {
   reject: (e: Error) => void;
   timer: ReturnType<typeof setTimeout>;
 };
-type Upload = { id: number; hash: string; piece: number; data: Promise<Uint8Array | null> };
+/** A queued upload: `read` once its storage read settled; `abort` withdraws a read still held. */
+type Upload = { id: number; hash: string; piece: number; abort: AbortController; read?: { data: Uint8Array | null } };
 
 export class PeerLink {
   /** Assets the other side says it holds: at most MAX_HAVES_PER_LINK, one more is a violation. */
@@ -166,7 +172,11 @@ export class PeerLink {
     }
     this.pending.clear();
     // Never sent: the peer may ask for them again on another link.
-    for (const u of this.uploads.splice(0)) this.hooks.uploads.release(this.peerId, u.hash, u.piece);
+    for (const u of this.uploads.splice(0)) {
+      u.abort.abort();
+      this.hooks.uploads.release(this.peerId, u.hash, u.piece);
+    }
+    this.wakeUploader();
     this.peer.destroy();
     this.hooks.onClose(this);
   }
@@ -230,6 +240,15 @@ export class PeerLink {
         for (const p of m.pieces) pieces.add(p);
         // Bounded like a bitfield of the largest asset a request names.
         if (pieces.size > MAX_HP_PIECES * 64) return this.hooks.onViolation(this, 'hp: too many pieces');
+        // And all its assets together: the oldest others are forgotten (a hint, not a promise).
+        let total = 0;
+        for (const p of this.partial.values()) total += p.size;
+        for (const [hash, p] of this.partial) {
+          if (total <= MAX_HP_PIECES_PER_LINK) break;
+          if (hash === m.hash) continue;
+          this.partial.delete(hash);
+          total -= p.size;
+        }
         this.hooks.onPieces?.(this, m.hash);
         return;
       }
@@ -238,9 +257,16 @@ export class PeerLink {
         if (this.uploads.length > MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
         const admitted = this.hooks.uploads.admit(this.peerId, m.hash, m.piece);
         if (!admitted.ok) return this.send({ t: 'nak', id: m.id, reason: admitted.code });
-        const data = this.hooks.readPiece(m.hash, m.piece).catch(() => null);
-        this.uploads.push({ id: m.id, hash: m.hash, piece: m.piece, data });
-        this.queueChanged();
+        const upload: Upload = { id: m.id, hash: m.hash, piece: m.piece, abort: new AbortController() };
+        // One callback per upload, whatever happens to the queue meanwhile (nextUpload).
+        void this.hooks
+          .readPiece(m.hash, m.piece, upload.abort.signal)
+          .catch(() => null)
+          .then((data) => {
+            upload.read = { data };
+            this.wakeUploader();
+          });
+        this.uploads.push(upload);
         void this.drainUploads();
         return;
       }
@@ -248,8 +274,9 @@ export class PeerLink {
         const i = this.uploads.findIndex((u) => u.id === m.id);
         const [cancelled] = i >= 0 ? this.uploads.splice(i, 1) : [];
         if (cancelled) {
+          cancelled.abort.abort();
           this.hooks.uploads.release(this.peerId, cancelled.hash, cancelled.piece);
-          this.queueChanged();
+          this.wakeUploader();
         }
         return;
       }
@@ -265,27 +292,27 @@ export class PeerLink {
   }
 
   /**
-   * The queued upload whose read settles first, taken off the queue (in request order among those
-   * already read): a read held for a piece this tab is still fetching (fetching-now.ts) must not
-   * hold up the pieces it has.
+   * The first queued upload (in request order) whose read has settled, taken off the queue; waits
+   * for one when none has: a read held for a piece this tab is still fetching (fetching-now.ts)
+   * must not hold up the pieces it has. Null once the queue is empty or the link closed.
    */
   private async nextUpload(): Promise<{ u: Upload; data: Uint8Array | null } | null> {
     while (this.uploads.length > 0 && !this.closed) {
-      // A request queued (or cancelled) meanwhile races too: its piece may be ready first.
-      const changed = new Promise<null>((resolve) => (this.queueChanged = () => resolve(null)));
-      const ready = await Promise.race([changed, ...this.uploads.map((u) => u.data.then((data) => ({ u, data })))]);
-      this.queueChanged = () => undefined;
-      if (!ready) continue;
-      const i = this.uploads.indexOf(ready.u);
-      if (i < 0) continue; // cancelled while its read ran
-      this.uploads.splice(i, 1);
-      return ready;
+      const i = this.uploads.findIndex((u) => u.read !== undefined);
+      const u = i >= 0 ? this.uploads[i] : undefined;
+      if (u?.read) {
+        this.uploads.splice(i, 1);
+        return { u, data: u.read.data };
+      }
+      // A read settling, a cancel or the close wakes it.
+      await new Promise<void>((resolve) => (this.wakeUploader = resolve));
+      this.wakeUploader = () => undefined;
     }
     return null;
   }
 
-  /** Wakes nextUpload's race when the queue changes. */
-  private queueChanged: () => void = () => undefined;
+  /** Wakes nextUpload's wait when a read settles or the queue changes. */
+  private wakeUploader: () => void = () => undefined;
 
   private async drainUploads(): Promise<void> {
     if (this.uploading) return;
@@ -293,7 +320,6 @@ export class PeerLink {
     try {
       for (let next = await this.nextUpload(); next && !this.closed; next = await this.nextUpload()) {
         const { u, data } = next;
-        if (this.closed) return;
         if (!data) {
           this.hooks.uploads.release(this.peerId, u.hash, u.piece);
           this.send({ t: 'nak', id: u.id, reason: 'missing' });
@@ -303,7 +329,11 @@ export class PeerLink {
         // Back-pressure: the channel has no "buffer low" event we can reach through simple-peer,
         // so wait in short steps while too much is queued.
         while (!this.closed && this.peer.bufferSize > MAX_UPLOAD_BUFFERED_BYTES) await sleep(UPLOAD_POLL_MS);
-        if (this.closed) return;
+        if (this.closed) {
+          // Never sent, as those still queued at close().
+          this.hooks.uploads.release(this.peerId, u.hash, u.piece);
+          return;
+        }
         const spent = this.hooks.uploads.spend(this.peerId, data.byteLength);
         if (!spent.ok) {
           this.hooks.uploads.release(this.peerId, u.hash, u.piece);

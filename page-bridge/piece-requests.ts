@@ -51,7 +51,9 @@ const TRIES_PER_PIECE = 2;
 /**
  * `peersOnly`: a prefetch, which the origin never serves: no hand-off to it for being slower, and
  * this tab is not registered as fetching. `size`: the asset's bytes (its piece count sets the
- * origin's share); without it nothing is taken from the origin up front.
+ * origin's share); without it nothing is taken from the origin up front. `register`: whether the
+ * signaling server lists this tab as fetching the asset (it serves the pieces as they land): not
+ * for a prefetch, nor for a tab that does not upload, which would refuse every piece it is asked.
  */
 export async function servePieceRequest(
   ctx: RequestContext,
@@ -60,12 +62,16 @@ export async function servePieceRequest(
   messagePort: MessagePort,
   peersOnly = false,
   size?: number,
+  register = !peersOnly,
 ): Promise<void> {
-  let onCancel: () => void = () => undefined;
-  // A piece waiting for a source waits on link events: the worker's cancel must end that wait too.
-  const cancelled = new Promise<void>((resolve) => (onCancel = resolve));
-  const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId), onCancel: () => onCancel() });
-  const found = await findSources(ctx, hash, !peersOnly);
+  // The loop waits for one of its requests to settle, any link's event (a slot freed, an `hp`) or
+  // the worker's cancel. Each wait is a fresh promise that those resolve: racing the requests and
+  // the cancel themselves again on every wake would hang new callbacks on each, kept until they
+  // settle, and a linked peer wakes the loop as often as it sends `hp`.
+  let wake: () => void = () => undefined;
+  const woken = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+  const port = new WorkerPort(messagePort, { onBadPiece: (_index, peerId) => ctx.onBadPiece(peerId), onCancel: () => wake() });
+  const found = await findSources(ctx, hash, register);
   const holders = found.links;
   if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
   port.accepted(holders.length);
@@ -150,7 +156,10 @@ export async function servePieceRequest(
         if (item.tries < TRIES_PER_PIECE) queue.push(item);
         else port.pieceFailed(item.index, 'peers failed');
       })
-      .finally(() => running.delete(task));
+      .finally(() => {
+        running.delete(task);
+        wake();
+      });
     running.add(task);
   };
 
@@ -193,13 +202,13 @@ export async function servePieceRequest(
       ask(item, link);
     }
     // A request settling anywhere (a slot freed) or a source saying it has more pieces.
-    if (running.size > 0) await Promise.race([...running, ctx.pool.requestSettled(), cancelled]);
+    if (running.size > 0) await Promise.race([woken(), ctx.pool.requestSettled()]);
     else if (!started && queue.length > 0) {
       // Sources exist but are busy with other responses' pieces: wait for a free slot. The
       // worker's deadlines bound this wait; past them it cancels and the origin serves the rest.
       if (ctx.pool.sources(hash).length === 0) {
         for (const item of queue.splice(0)) port.pieceFailed(item.index, 'no holder left');
-      } else await Promise.race([ctx.pool.requestSettled(), cancelled]);
+      } else await Promise.race([woken(), ctx.pool.requestSettled()]);
     }
   }
 }

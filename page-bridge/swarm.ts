@@ -8,10 +8,9 @@ import Peer from '@thaunknown/simple-peer/lite.js';
 import type { BridgeConfig } from '../protocol/bridge-config.ts';
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
 import { timerClock } from '../protocol/clock.ts';
-import { PIECE_HOLD_MS } from '../protocol/limits.ts';
 import { DEFAULT_SIGNAL_PATH } from '../protocol/routes.ts';
 import type { P2pMode } from '../protocol/usage-report.ts';
-import type { FetchingNow } from './fetching-now.ts';
+import { type FetchingNow, holdingReader } from './fetching-now.ts';
 import type { LocalHave } from './local-have.ts';
 import { completeAssets, readPiece } from './local-pieces.ts';
 import { newId, type PeerFactory, PeerPool } from './peer-pool.ts';
@@ -73,6 +72,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       'peerHaves',
       [...pool.links.values()].reduce((n, l) => n + l.haves.size, 0),
     );
+  const readHeld = holdingReader(options.fetching, readPiece);
   const pool = new PeerPool({
     signal,
     iceServers: config.iceServers,
@@ -86,15 +86,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     },
     createPeer,
     hooks: {
-      readPiece: async (hash, index) => {
-        if (!uploading || !options.mayUpload(0)) return null;
-        const data = await readPiece(hash, index);
-        if (data || !options.fetching.isFetching(hash)) return data;
-        // Being fetched here: served the moment it is stored. Read again whether it was told or
-        // the hold ran out, since its write may have landed between the read and the wait.
-        await options.fetching.waitFor(hash, index, PIECE_HOLD_MS);
-        return readPiece(hash, index);
-      },
+      // A piece being fetched here is served the moment it is stored (fetching-now.ts).
+      readPiece: (hash, index, signal) => (uploading && options.mayUpload(0) ? readHeld(hash, index, signal) : Promise.resolve(null)),
       onUploaded: (n) => {
         stats.add('bytesUploaded', n);
         options.onUploaded(n);

@@ -173,8 +173,22 @@ export const FETCHING_MEMORY_MS = 10_000;
 /** Assets a tab remembers fetching at once (the signaling server registers as many: MAX_FETCHING_PER_PEER). */
 export const MAX_FETCHING_ASSETS = 64;
 
+/**
+ * Peers' requests a tab holds at once for pieces it is still fetching (fetching-now.ts): what
+ * every link may queue (MAX_REQUESTS_IN_FLIGHT_FROM_PEER and the one being read). Past it a
+ * request for a piece not stored yet is refused at once.
+ */
+export const MAX_HELD_REQUESTS = MAX_CONNECTIONS * (MAX_REQUESTS_IN_FLIGHT_FROM_PEER + 1);
+
 /** Piece indexes in one `hp` (peer-wire.ts): a bitfield's worth of a large asset. */
 export const MAX_HP_PIECES = 1024;
 
 /** Assets a link keeps the other side's pieces of (`hp`), the oldest forgotten past it: a hint, not a promise. */
 export const MAX_PARTIAL_PER_LINK = 64;
+
+/**
+ * Piece indexes a link keeps of the other side's `hp`, all its assets together; the oldest assets
+ * are forgotten past it. Without it MAX_PARTIAL_PER_LINK assets of MAX_HP_PIECES * 64 pieces each
+ * (4 Mi indexes, ~80 MB of heap a link) were a hostile peer's for the sending.
+ */
+export const MAX_HP_PIECES_PER_LINK = MAX_HP_PIECES * 64;

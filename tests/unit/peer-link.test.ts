@@ -5,7 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_HAVE_PER_MESSAGE, MAX_REQUESTS_IN_FLIGHT_FROM_PEER, MAX_UPLOAD_BUFFERED_BYTES } from '../../protocol/limits.ts';
+import {
+  MAX_HAVE_PER_MESSAGE,
+  MAX_HP_PIECES,
+  MAX_HP_PIECES_PER_LINK,
+  MAX_PARTIAL_PER_LINK,
+  MAX_REQUESTS_IN_FLIGHT_FROM_PEER,
+  MAX_UPLOAD_BUFFERED_BYTES,
+} from '../../protocol/limits.ts';
 import { encodeControl } from '../../protocol/peer-wire.ts';
 import { linkedPair, type StoredPieces, tick, until } from './support/bridge-fakes.ts';
 
@@ -153,6 +160,22 @@ describe('PeerLink: haves, violations, close', () => {
     assert.equal(near.partial.has(H), false);
     far.sendLost([H]);
     await until(() => !near.isSource(H), 'the lost');
+  });
+
+  it(`\`hp\` of many assets keeps at most ${MAX_HP_PIECES_PER_LINK} piece indexes a link, the oldest assets forgotten`, () => {
+    const { nearPeer, near, nearHooks } = linkedPair();
+    const hash = (n: number): string => n.toString(16).padStart(64, '0');
+    // Each asset just under the per-asset violation (MAX_HP_PIECES * 64), MAX_PARTIAL_PER_LINK of them: 4 Mi indexes unbounded.
+    for (let h = 0; h < MAX_PARTIAL_PER_LINK; h++)
+      for (let m = 0; m < 64; m++)
+        nearPeer.receive(
+          encodeControl({ t: 'hp', hash: hash(h), pieces: Array.from({ length: MAX_HP_PIECES }, (_, i) => m * MAX_HP_PIECES + i) }),
+        );
+    let kept = 0;
+    for (const pieces of near.partial.values()) kept += pieces.size;
+    assert.deepEqual(nearHooks.violations, [], 'no single asset is past its bound');
+    assert.ok(kept <= MAX_HP_PIECES_PER_LINK, `${kept} piece indexes kept`);
+    assert.equal(near.hasPiece(hash(MAX_PARTIAL_PER_LINK - 1), 5), true, 'the latest asset is kept');
   });
 
   it('a frame that does not decode is a protocol violation', async () => {

@@ -234,6 +234,44 @@ describe("servePieceRequest: the worker's feedback", () => {
     );
     assert.equal(reads.length, PIECES_IN_FLIGHT_PER_PEER, 'no request after the cancel');
   });
+
+  it("a linked peer's `hp` flood does not hang callbacks on the requests in flight at each wake, and the worker's cancel still ends the wait", async (t) => {
+    /** Counts the callbacks attached to the requests in flight (and to what derives from them). */
+    let thens = 0;
+    class Counted<T> extends Promise<T> {
+      // biome-ignore lint/suspicious/noThenProperty: a promise counting the callbacks attached to it
+      override then<A = T, B = never>(
+        onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+        onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+      ): Promise<A | B> {
+        thens++;
+        return super.then(onFulfilled, onRejected);
+      }
+    }
+    const s = setup();
+    const slow = await connectHolder(s.pool, s.peers, 'slow', holding());
+    const request = slow.link.request.bind(slow.link);
+    slow.link.request = (hash, piece) => {
+      const asked = request(hash, piece, 60_000);
+      return new Counted<ArrayBuffer>((resolve, reject) => void asked.then(resolve, reject));
+    };
+    slow.farHooks.readPiece = () => new Promise(() => undefined); // never answers
+    const evil = await connectHolder(s.pool, s.peers, 'evil', new Map());
+    const worker = workerEnd(t);
+    const serving = servePieceRequest(s.ctx, H, [0, 1, 2, 3, 4, 5], worker.port);
+    await until(() => slow.link.inFlight === 6, 'six requests in flight');
+    await tick();
+    const before = thens;
+    const flood = 200;
+    for (let i = 0; i < flood; i++) {
+      evil.far.sendPieces('d'.repeat(64), [i]); // each wakes every response's loop
+      await tick();
+    }
+    assert.ok(thens - before < flood, `${thens - before} callbacks attached to requests in flight for ${flood} hp`);
+    worker.send({ pc: 'cancel' });
+    await serving;
+    slow.link.close();
+  });
 });
 
 describe('servePieceRequest: visitors arriving together (issue 13)', () => {
@@ -251,6 +289,14 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     await servePieceRequest(s.ctx, H, [0], workerEnd(t).port, true, SIZE);
     assert.deepEqual(s.lookup.fetching, [H]);
     assert.equal(s.lookup.wants.length, 2);
+  });
+
+  it('a tab that does not upload is not registered as fetching: it would refuse every piece it was asked for', async (t) => {
+    const s = setup();
+    // page-bridge/p2p.ts passes `register` false when the visitor does not upload (upload-policy.ts).
+    await servePieceRequest(s.ctx, H, [0], workerEnd(t).port, false, SIZE, false);
+    assert.deepEqual(s.lookup.fetching, []);
+    assert.equal(s.lookup.wants.length, 1, 'it still asks who holds it');
   });
 
   it('named only fetchers: its rank sets one distinct piece to take from the origin at once; the fetcher serves the rest', async (t) => {
