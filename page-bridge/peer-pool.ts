@@ -302,8 +302,12 @@ export class PeerPool {
         {
           ...this.options.hooks,
           onSettled: () => this.settled(),
-          // A request waiting for a source of a piece may go now.
+          // A request waiting for a source of a piece may go now: one said it has it, whole or in part.
           onPieces: () => this.settled(),
+          onHave: (l, hashes) => {
+            this.options.hooks.onHave(l, hashes);
+            this.settled();
+          },
           onClose: (l) => {
             if (this.links.get(l.peerId) === l) this.links.delete(l.peerId);
             this.settled();

@@ -1,7 +1,8 @@
 /**
  * Serves one worker request for pieces: finds sources (connected holders first, else through the
- * signaling server: holders, then visitors fetching the asset now), spreads the pieces over them a
- * few at a time, and sends each piece back on the worker's port as it arrives. The worker
+ * signaling server: holders, then visitors fetching the asset now), spreads the pieces over them
+ * with the piece picker (schedule/piece-picker.ts: rarest first, a few at a time per source, an
+ * endgame for the last few), and sends each piece back on the worker's port as it arrives. The worker
  * verifies; when it reports a bad piece, the sender is banned. Anything this cannot get is
  * reported, and the worker takes it from the origin.
  *
@@ -13,6 +14,7 @@
  */
 import {
   BRIDGE_ACCEPT_TIMEOUT_MS,
+  ENDGAME_PIECES,
   MAX_WANT_EXCLUDE,
   PIECE_SIZE,
   PIECES_IN_FLIGHT_PER_LINK,
@@ -23,6 +25,7 @@ import type { PeerLink } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
 import { expectedWaitMs, originFinishesFirst } from './peer-score.ts';
 import { originShare } from './schedule/origin-share.ts';
+import { PiecePicker } from './schedule/piece-picker.ts';
 import type { WantAnswer } from './signal-client.ts';
 import { WorkerPort } from './worker-port.ts';
 
@@ -82,80 +85,75 @@ export async function servePieceRequest(
       ? []
       : originShare(pieces, found.sources, found.rank, pieceCount(size, PIECE_SIZE));
   for (const index of share) port.pieceFailed(index, 'origin share');
-  type Item = { index: number; tries: number; tried: Set<string> };
-  const queue: Item[] = pieces.filter((i) => !share.includes(i)).map((index) => ({ index, tries: 0, tried: new Set<string>() }));
+  // Which piece to ask which source for: BEP 3's piece picker, the same module the swarm simulator
+  // runs (schedule/piece-picker.ts): rarest first among the pieces a source has (ties in file
+  // order: the worker streams the response in order), at most PIECES_IN_FLIGHT_PER_PEER in flight
+  // per source, and in the endgame (every piece left asked, at most ENDGAME_PIECES left) a
+  // piece asked of a second source; the first copy is sent on and the other withdrawn.
+  const wanted = pieces.filter((i) => !share.includes(i));
+  const count = size === undefined ? Math.max(0, ...pieces) + 1 : pieceCount(size, PIECE_SIZE);
+  const picker = new PiecePicker(wanted, count, { maxInFlightPerPeer: PIECES_IN_FLIGHT_PER_PEER, endgamePieces: ENDGAME_PIECES });
   const running = new Set<Promise<void>>();
-  /** Pieces handed to the origin because the peers were slower: anything they still send is dropped. */
-  const handedOff = new Set<number>();
-  /** Pieces asked of peers and not yet answered, with the links asked (a second when a source said it has it). */
-  const inFlight = new Map<number, { item: Item; links: Set<PeerLink> }>();
-  /** Pieces sent on to the worker: a second copy (from a re-ask) is dropped. */
-  const sent = new Set<number>();
-  /** This response's requests in flight, per peer: at most PIECES_IN_FLIGHT_PER_PEER each, the link's other slots left to other responses. */
-  const mine = new Map<string, number>();
-  const busy = (l: PeerLink): boolean => l.inFlight >= PIECES_IN_FLIGHT_PER_LINK || (mine.get(l.peerId) ?? 0) >= PIECES_IN_FLIGHT_PER_PEER;
-  // Only a source known to have the piece: a holder, or a fetcher that said so (`hp`), as a
-  // BitTorrent peer requests only what a bitfield or `have` offered (BEP 3). A piece no source
-  // has yet waits for one to say it has it (the loop wakes on every `hp`), within the worker's
-  // hedge delays. Asking a fetcher blind was measured to hold each request for its whole hold
-  // at a peer that was itself waiting. Then the soonest to answer: a slow peer (measured
-  // throughput) is asked last, and an unmeasured one is tried.
-  const pickLink = (item: Item): PeerLink | undefined =>
-    ctx.pool
-      .sources(hash)
-      .filter((l) => !item.tried.has(l.peerId) && !busy(l) && l.hasPiece(hash, item.index))
-      .map((l) => ({ l, wait: expectedWaitMs(l.inFlight, l.throughput.rate(), PIECE_SIZE) }))
-      .sort((a, b) => a.wait - b.wait || a.l.inFlight - b.l.inFlight)[0]?.l;
+  /** Pieces sent on to the worker or handed to the origin: whatever else comes for them is dropped. */
+  const done = new Set<number>();
+  /** Pieces asked and not yet answered, with the links asked (two in the endgame). */
+  const inFlight = new Map<number, Set<PeerLink>>();
+  /** Failed asks per piece (refused, timed out, link closed). */
+  const failures = new Map<number, number>();
+  const byPeer = new Map<string, PeerLink>();
+  const withdraw = (index: number, peerIds: Iterable<string>): void => {
+    for (const peerId of peerIds) byPeer.get(peerId)?.cancel(hash, index);
+  };
+  /** These pieces come from the origin now (`piece-failed`: the worker's own fallback). */
+  const giveUp = (indexes: readonly number[], reason: string): void => {
+    for (const index of indexes) {
+      if (done.has(index)) continue;
+      done.add(index);
+      withdraw(index, picker.giveUp([index]));
+      inFlight.delete(index);
+      port.pieceFailed(index, reason);
+    }
+  };
   /**
    * When the holders, at their measured rates, would finish what is left later than the origin
-   * would, the worker takes the rest from the origin (`piece-failed`, its own fallback). Only
-   * complete holders count: a fetcher's rate includes its wait for pieces still coming to it.
+   * would, the worker takes the rest from the origin. Only complete holders count: a fetcher's
+   * rate includes its wait for pieces still coming to it.
    */
   let delivered = { bytes: 0, pieces: 0 };
   const handOffIfSlow = (): boolean => {
     // The pieces left are as large as those delivered so far (the last piece of an asset is shorter).
     const pieceBytes = delivered.pieces > 0 ? delivered.bytes / delivered.pieces : PIECE_SIZE;
-    const left = queue.length + inFlight.size;
     const rates = ctx.pool.holders(hash).map((l) => l.throughput.rate());
-    if (!originFinishesFirst(left * pieceBytes, rates, ctx.pool.origin.estimate())) return false;
-    for (const item of queue.splice(0)) port.pieceFailed(item.index, 'peers slower than the origin');
-    for (const index of inFlight.keys()) {
-      handedOff.add(index);
-      port.pieceFailed(index, 'peers slower than the origin');
-    }
+    if (!originFinishesFirst(picker.remaining * pieceBytes, rates, ctx.pool.origin.estimate())) return false;
+    giveUp(picker.pending(), 'peers slower than the origin');
     return true;
   };
 
-  const ask = (item: Item, link: PeerLink): void => {
-    item.tries++;
-    item.tried.add(link.peerId);
-    const asked = inFlight.get(item.index) ?? { item, links: new Set<PeerLink>() };
-    asked.links.add(link);
-    inFlight.set(item.index, asked);
-    mine.set(link.peerId, (mine.get(link.peerId) ?? 0) + 1);
+  const ask = (index: number, link: PeerLink): void => {
+    const asked = inFlight.get(index) ?? new Set<PeerLink>();
+    asked.add(link);
+    inFlight.set(index, asked);
     const task = link
-      .request(hash, item.index)
-      .finally(() => {
-        mine.set(link.peerId, (mine.get(link.peerId) ?? 1) - 1);
-        asked.links.delete(link);
-      })
-      .then((data) => {
-        inFlight.delete(item.index);
-        if (sent.has(item.index) || handedOff.has(item.index)) return;
-        sent.add(item.index);
-        // A copy still asked elsewhere (a re-ask) is withdrawn: its uploader's slot is free again.
-        for (const other of asked.links) other.cancel(hash, item.index);
-        delivered = { bytes: delivered.bytes + data.byteLength, pieces: delivered.pieces + 1 };
-        port.piece(item.index, data, link.peerId);
-      })
-      .catch(() => {
-        if (sent.has(item.index) || handedOff.has(item.index)) return;
-        ctx.onFailure();
-        if (asked.links.size > 0) return; // another source is still asked for it
-        inFlight.delete(item.index);
-        if (item.tries < TRIES_PER_PIECE) queue.push(item);
-        else port.pieceFailed(item.index, 'peers failed');
-      })
+      .request(hash, index)
+      .then(
+        (data) => {
+          if (done.has(index)) return;
+          done.add(index);
+          inFlight.delete(index);
+          withdraw(index, picker.received(index, link.peerId));
+          delivered = { bytes: delivered.bytes + data.byteLength, pieces: delivered.pieces + 1 };
+          port.piece(index, data, link.peerId);
+        },
+        () => {
+          if (done.has(index)) return;
+          ctx.onFailure();
+          picker.failed(index, link.peerId); // never asked of it again in this response
+          asked.delete(link);
+          const failed = (failures.get(index) ?? 0) + 1;
+          failures.set(index, failed);
+          if (failed >= TRIES_PER_PIECE && asked.size === 0) giveUp([index], 'peers failed');
+        },
+      )
       .finally(() => {
         running.delete(task);
         wake();
@@ -163,53 +161,43 @@ export async function servePieceRequest(
     running.add(task);
   };
 
-  /**
-   * A piece asked only of sources not known to have it (fetchers holding the request until it
-   * comes to them) is asked again of one that has since said it has it (`hp`), as BitTorrent's
-   * endgame asks twice: whichever copy comes first is sent on.
-   */
-  const reaskKnown = (): boolean => {
-    let asked = false;
-    for (const { item, links } of inFlight.values()) {
-      if (sent.has(item.index) || links.size !== 1 || item.tries >= TRIES_PER_PIECE) continue;
-      const [only] = links;
-      if (!only || only.hasPiece(hash, item.index)) continue;
-      const better = pickLink(item);
-      if (better) {
-        ask(item, better);
-        asked = true;
-      }
+  // Until every piece is sent on or handed over.
+  while (!port.cancelled && picker.remaining > 0) {
+    if (!peersOnly && handOffIfSlow()) return;
+    // The soonest to answer first: a slow peer (measured throughput) is asked last, an unmeasured one tried.
+    const sources = ctx.pool
+      .sources(hash)
+      .map((l) => ({ l, wait: expectedWaitMs(l.inFlight, l.throughput.rate(), PIECE_SIZE) }))
+      .sort((a, b) => a.wait - b.wait || a.l.inFlight - b.l.inFlight)
+      .map(({ l }) => l);
+    if (sources.length === 0 && running.size === 0) {
+      giveUp(picker.pending(), 'no holder left');
+      break;
     }
-    return asked;
-  };
-
-  // Until every piece is sent on or handed over (a withdrawn second copy may still be settling).
-  while (!port.cancelled && (queue.length > 0 || inFlight.size > 0)) {
-    if (handedOff.size > 0 || (!peersOnly && handOffIfSlow())) return;
-    let started = reaskKnown();
-    for (let i = 0; i < queue.length && !port.cancelled; i++) {
-      const item = queue[i]!;
-      const link = pickLink(item);
-      if (!link) {
-        if (ctx.pool.sources(hash).every((l) => item.tried.has(l.peerId))) {
-          queue.splice(i--, 1);
-          port.pieceFailed(item.index, 'no holder left');
-        }
-        continue;
-      }
-      queue.splice(i--, 1);
-      started = true;
-      ask(item, link);
+    // Every source's pieces known first, so rarity counts them all.
+    for (const link of sources) {
+      byPeer.set(link.peerId, link);
+      // Only what a source said it has: a holder's every piece, a fetcher's `hp` (BEP 3's
+      // bitfield and have), read live. Asking a fetcher blind was measured to hold each request
+      // its whole hold at a peer that was itself waiting.
+      if (!picker.hasPeer(link.peerId)) picker.setPeer(link.peerId, { has: (i) => link.isOpen && link.hasPiece(hash, i) });
     }
-    // A request settling anywhere (a slot freed) or a source saying it has more pieces.
-    if (running.size > 0) await Promise.race([woken(), ctx.pool.requestSettled()]);
-    else if (!started && queue.length > 0) {
-      // Sources exist but are busy with other responses' pieces: wait for a free slot. The
-      // worker's deadlines bound this wait; past them it cancels and the origin serves the rest.
-      if (ctx.pool.sources(hash).length === 0) {
-        for (const item of queue.splice(0)) port.pieceFailed(item.index, 'no holder left');
-      } else await Promise.race([woken(), ctx.pool.requestSettled()]);
+    for (const link of sources) {
+      const next = (): number | null => (link.inFlight < PIECES_IN_FLIGHT_PER_LINK ? picker.pick(link.peerId) : null);
+      for (let index = next(); index !== null; index = next()) ask(index, link);
     }
+    for (const [index, asked] of inFlight) {
+      // Asked only of sources that have since said `lost`: withdrawn, to be asked of one that has it.
+      if (asked.size > 0 && [...asked].every((l) => !l.hasPiece(hash, index))) for (const l of asked) l.cancel(hash, index);
+    }
+    // A piece that failed and that no source still offers: the origin's. One nobody offers yet
+    // waits for an `hp`, within the worker's hedge delays.
+    giveUp(
+      picker.pending().filter((i) => !inFlight.get(i)?.size && (failures.get(i) ?? 0) > 0 && !picker.sourceFor(i)),
+      'no holder left',
+    );
+    if (picker.remaining === 0 || port.cancelled) break;
+    await Promise.race([woken(), ctx.pool.requestSettled()]);
   }
 }
 

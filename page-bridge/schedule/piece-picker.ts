@@ -11,7 +11,10 @@
  * first come first (an offset per peer id spread visitors over a file's pieces but made a single
  * holder send the middle of a file while the page waited for its start).
  */
-import type { Bitfield } from './bitfield.ts';
+/** What a peer holds, read as it changes: a Bitfield (BEP 3), or the bridge's live view of a link's `have`/`hp`. */
+export interface PieceSet {
+  has(index: number): boolean;
+}
 
 export interface PickerOptions {
   /** Requests one peer may have in flight for this response (PIECES_IN_FLIGHT_PER_PEER). */
@@ -25,7 +28,7 @@ export interface PickerOptions {
 export class PiecePicker {
   /** Pieces not yet received (nor handed to the origin). */
   private readonly wanted: Set<number>;
-  private readonly peers = new Map<string, Bitfield>();
+  private readonly peers = new Map<string, PieceSet>();
   /** Piece → peers it is requested from now. */
   private readonly asked = new Map<number, Set<string>>();
   private readonly load = new Map<string, number>();
@@ -57,7 +60,7 @@ export class PiecePicker {
   }
 
   /** A peer and what it holds (replacing what was known); the picker reads `bits` as it changes. */
-  setPeer(peerId: string, bits: Bitfield): void {
+  setPeer(peerId: string, bits: PieceSet): void {
     this.peers.set(peerId, bits);
   }
 

@@ -397,6 +397,52 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     );
   });
 
+  it('rarest first: the piece only one source has is asked of it before the pieces others have too (BEP 3)', async (t) => {
+    const s = setup();
+    const stores = { wide: new Map() as StoredPieces, narrow: new Map() as StoredPieces };
+    const wide = await connectHolder(s.pool, s.peers, 'wide', stores.wide);
+    const narrow = await connectHolder(s.pool, s.peers, 'narrow', stores.narrow);
+    stores.wide.set(H, PIECES);
+    stores.narrow.set(H, PIECES);
+    for (const h of [wide, narrow]) h.link.markFetching(H);
+    wide.far.sendPieces(H, [0, 1, 2]);
+    narrow.far.sendPieces(H, [0, 1]);
+    await until(() => wide.link.hasPiece(H, 2) && narrow.link.hasPiece(H, 1), 'both hp');
+    const reads: number[] = [];
+    const read = wide.farHooks.readPiece;
+    wide.farHooks.readPiece = (hash, index, signal) => {
+      reads.push(index);
+      return read(hash, index, signal);
+    };
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0, 1, 2], worker.port, false, SIZE);
+    assert.equal(piecesOf(await worker.received(4)).size, 3);
+    assert.equal(reads[0], 2, `wide was asked for ${reads.join(', ')}`);
+  });
+
+  it('endgame: the last piece, stuck at one source, is asked of a second that has it; the first copy goes on, the other is withdrawn', async (t) => {
+    const s = setup();
+    const stuck = await connectHolder(s.pool, s.peers, 'stuck', holding());
+    const stuckNear = s.peers.last();
+    stuck.farHooks.readPiece = () => new Promise(() => undefined); // never answers
+    const worker = workerEnd(t);
+    const serving = servePieceRequest(s.ctx, H, [0], worker.port, false, SIZE);
+    await until(() => stuck.link.inFlight === 1, 'the ask to the stuck holder');
+    await connectHolder(s.pool, s.peers, 'other', holding());
+    await serving;
+    const replies = await worker.received(2);
+    assert.deepEqual(
+      [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]),
+      [[0, 'other']],
+    );
+    assert.equal(stuck.link.inFlight, 0, 'the stuck copy was withdrawn');
+    assert.equal(s.failures(), 0, 'withdrawn, not timed out: the endgame did not wait for the stall timeout');
+    assert.ok(
+      stuckNear.sent.some((m) => m.t === 'cancel'),
+      'the cancel on the wire',
+    );
+  });
+
   it('a holder of the whole asset among them: nothing from the origin up front', async (t) => {
     const s = setup();
     s.lookup.candidates = [{ peerId: 'holder', offer: { connId: 'c-h', sdp: { type: 'offer', sdp: 'o' } } }, fetcher('early')];
