@@ -48,6 +48,19 @@ function setup(options: { signaling?: boolean } = {}): Setup {
   return { ...t, ctx, lookup, failures: () => failures, banned };
 }
 
+/** Each piece among `replies` as [index, the peer it came from]. */
+const sendersOf = (replies: BridgeReply[]): Array<[number, string]> =>
+  [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]);
+
+/** The copy of piece 0 asked of `near`'s link first was withdrawn: nothing in flight, a `cancel` on the wire. */
+function assertWithdrawn(link: { inFlight: number }, near: { sent: Array<{ t: string }> }): void {
+  assert.equal(link.inFlight, 0, 'the first ask was withdrawn');
+  assert.ok(
+    near.sent.some((m) => m.t === 'cancel'),
+    'the cancel on the wire',
+  );
+}
+
 /** The pieces among `replies`, as index → [bytes, peerId]. */
 const piecesOf = (replies: BridgeReply[]): Map<number, [Uint8Array, string]> =>
   new Map(replies.flatMap((r) => (r.pc === 'piece' ? [[r.index, [new Uint8Array(r.data), r.peerId]] as const] : [])));
@@ -355,10 +368,7 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     early.far.sendPieces(H, [0]);
     await serving;
     const replies = await worker.received(2);
-    assert.deepEqual(
-      [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]),
-      [[0, 'early']],
-    );
+    assert.deepEqual(sendersOf(replies), [[0, 'early']]);
     assert.equal(s.failures(), 0);
   });
 
@@ -386,15 +396,8 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     early.far.sendPieces(H, [0]);
     await serving;
     const replies = await worker.received(2);
-    assert.deepEqual(
-      [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]),
-      [[0, 'early']],
-    );
-    assert.equal(leaving.link.inFlight, 0, 'the first ask was withdrawn');
-    assert.ok(
-      leavingNear.sent.some((m) => m.t === 'cancel'),
-      'the cancel on the wire',
-    );
+    assert.deepEqual(sendersOf(replies), [[0, 'early']]);
+    assertWithdrawn(leaving.link, leavingNear);
   });
 
   it('rarest first: the piece only one source has is asked of it before the pieces others have too (BEP 3)', async (t) => {
@@ -431,16 +434,9 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     await connectHolder(s.pool, s.peers, 'other', holding());
     await serving;
     const replies = await worker.received(2);
-    assert.deepEqual(
-      [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]),
-      [[0, 'other']],
-    );
-    assert.equal(stuck.link.inFlight, 0, 'the stuck copy was withdrawn');
+    assert.deepEqual(sendersOf(replies), [[0, 'other']]);
+    assertWithdrawn(stuck.link, stuckNear);
     assert.equal(s.failures(), 0, 'withdrawn, not timed out: the endgame did not wait for the stall timeout');
-    assert.ok(
-      stuckNear.sent.some((m) => m.t === 'cancel'),
-      'the cancel on the wire',
-    );
   });
 
   it('a holder of the whole asset among them: nothing from the origin up front', async (t) => {
