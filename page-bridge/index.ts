@@ -214,6 +214,9 @@ function boot(): void {
       p2p?.stored(hash);
     },
     pieceStored: (hash, index) => p2p?.pieceStored(hash, index),
+    fetching: (hash) => {
+      if (siteMode !== 'off') p2p?.fetchingFromOrigin(hash);
+    },
     lost: (hashes) => localHave.lost(hashes),
     served: (report) => {
       localHave.used(report.hash);

@@ -11,7 +11,7 @@ import type { P2pMode } from '../protocol/usage-report.ts';
 import { FetchingNow } from './fetching-now.ts';
 import type { LocalHave } from './local-have.ts';
 import { newId } from './peer-pool.ts';
-import { type RequestContext, servePieceRequest } from './piece-requests.ts';
+import { type RequestContext, registerFetching, servePieceRequest } from './piece-requests.ts';
 import type { StatsBoard } from './stats.ts';
 import { joinSwarm } from './swarm.ts';
 import type { TorrentClientStats } from './torrent/api.ts';
@@ -44,6 +44,8 @@ export interface P2p {
   pieceStored(hash: string, index: number): void;
   /** The worker stored every piece of `hash`: it is held, no longer fetched. */
   stored(hash: string): void;
+  /** The worker takes `hash` from the origin without asking us: register as fetching it, serve its pieces as they land. */
+  fetchingFromOrigin(hash: string): void;
   /** Joins the torrents of the page's media early (see TorrentLoader.prepareFor). */
   prepareFor(doc: Document): void;
   /** Seeds again the torrents whose pieces are stored here. */
@@ -105,6 +107,11 @@ export function startP2p(options: P2pOptions): P2p {
       if (fetching.pieceStored(hash, index)) for (const link of pool.links.values()) link.sendPieces(hash, [index]);
     },
     stored: (hash) => fetching.complete(hash),
+    fetchingFromOrigin: (hash) => {
+      if (!uploading || torrents.torrentFor(hash)) return;
+      fetching.begin(hash);
+      void registerFetching(requests, hash);
+    },
     prepareFor: (doc) => void torrents.prepareFor(doc),
     seedStored: () => torrents.seedStored(),
     torrentStats: () => torrents.stats(),

@@ -19,6 +19,8 @@ export interface WorkerMessageHandlers {
   stored(hash: string): void;
   /** The worker stored piece `index` of `hash`, which this window asked for (a request held for it can be served). */
   pieceStored(hash: string, index: number): void;
+  /** The worker takes `hash` from the origin without asking: register as fetching it all the same. */
+  fetching(hash: string): void;
   /** The worker deleted these complete assets: stop announcing them. */
   lost(hashes: string[]): void;
   /** One response the worker finished, with its bytes by source. */
@@ -50,6 +52,8 @@ export function dispatchWorkerMessage(event: WorkerMessage, handlers: WorkerMess
       return handlers.stored(m.hash);
     case 'piece-stored':
       return handlers.pieceStored(m.hash, m.index);
+    case 'fetching':
+      return handlers.fetching(m.hash);
     case 'lost':
       return handlers.lost(m.hashes);
     case 'served':

@@ -28,6 +28,13 @@ export type WorkerToBridge =
    * only to the window whose request fetched it, and only while the asset is not complete.
    */
   | { pc: 'piece-stored'; hash: string; index: number }
+  /**
+   * The worker takes `hash` from the origin without asking this window's bridge first (peers were
+   * just seen to hold nothing: sw/gather-pieces.ts `no-peers-known`). The bridge registers the tab
+   * as fetching it all the same, so visitors arriving together find it and ask it for the pieces
+   * it stores (`piece-stored`), instead of each going to the origin too (issue 13).
+   */
+  | { pc: 'fetching'; hash: string }
   /** Complete assets the worker deleted (evicted past its quota, or gone with a deploy): stop announcing them. */
   | { pc: 'lost'; hashes: string[] }
   | { pc: 'served'; path: string; hash: string; bytes: SourceBytes; ms: number; status: number };
@@ -173,6 +180,8 @@ export function decodeWorkerToBridge(m: unknown): Result<WorkerToBridge> {
       });
     case 'stored':
       return isHash(m.hash) ? ok({ pc: 'stored', hash: m.hash }) : fail('stored: bad hash');
+    case 'fetching':
+      return isHash(m.hash) ? ok({ pc: 'fetching', hash: m.hash }) : fail('fetching: bad hash');
     case 'piece-stored':
       return isHash(m.hash) && isIndex(m.index)
         ? ok({ pc: 'piece-stored', hash: m.hash, index: m.index })

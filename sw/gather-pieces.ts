@@ -49,6 +49,8 @@ export interface GatherDeps {
   bridgeWarm?(): boolean;
   /** A verified peer piece came (the page's bridge is warm from now on). */
   onPeerPiece?(): void;
+  /** The gather went to the origin without asking the page's bridge (`no-peers-known`): tell it all the same. */
+  fetchingFromOrigin?(): void;
   /** Fixed hedge delays (tests); otherwise learned from `speeds` (sw/hedge-policy.ts). */
   timeouts?: Partial<HedgeDelays>;
   /** What this worker measured of peers and origin: read for the hedge delays, fed by every gather. */
@@ -257,7 +259,11 @@ export class PieceGatherer {
     const timers = this.deps.timers ?? timerClock;
     this.cold = this.deps.bridgeWarm ? !this.deps.bridgeWarm() : false;
     // Peers were just seen to hold nothing: do not wait for this page's bridge to start.
-    if (this.cold && this.speeds.expectNoPeers(timers.now()) && this.tryHandOver('no-peers-known')) return;
+    if (this.cold && this.speeds.expectNoPeers(timers.now()) && this.tryHandOver('no-peers-known')) {
+      // Not asked, but told: its bridge still lists this tab as fetching it (a crowd's first fetcher).
+      this.deps.fetchingFromOrigin?.();
+      return;
+    }
     this.limits = { ...hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold), ...this.deps.timeouts };
     // A page's bridge that is still starting is waited for (≤ BRIDGE_HELLO_TIMEOUT_MS, in
     // client-registry.ts) before the hedge delay starts: until it says hello no peer can be asked,

@@ -74,6 +74,9 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     marked: marked === true,
     bridgeWarm: () => bridgeWarm(clientId),
     onPeerPiece: () => peersServing(clientId),
+    fetchingFromOrigin: () => {
+      if (!inTorrent && hasHeard(clientId)) void tell(clientId, { pc: 'fetching', hash: asset.hash }).catch(() => undefined);
+    },
     // A torrent asset is stored by WebTorrent in the bridge: the network's answer would leave this
     // visitor nothing to seed, so its requests go through the bridge (web seed, then peers).
     direct: inTorrent

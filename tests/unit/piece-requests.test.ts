@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type RequestContext, servePieceRequest } from '../../page-bridge/piece-requests.ts';
+import { type RequestContext, registerFetching, servePieceRequest } from '../../page-bridge/piece-requests.ts';
 import type { BridgeReply } from '../../protocol/bridge-messages.ts';
 import { PIECE_SIZE, PIECES_IN_FLIGHT_PER_LINK, PIECES_IN_FLIGHT_PER_PEER } from '../../protocol/limits.ts';
 import type { PeerCandidate } from '../../protocol/signal-messages.ts';
@@ -437,6 +437,18 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     assert.deepEqual(sendersOf(replies), [[0, 'other']]);
     assertWithdrawn(stuck.link, stuckNear);
     assert.equal(s.failures(), 0, 'withdrawn, not timed out: the endgame did not wait for the stall timeout');
+  });
+
+  it('a tab fetching from the origin without asking its bridge still registers as fetching, and links to the others fetching it', async () => {
+    const s = setup();
+    s.lookup.candidates = [fetcher('other')];
+    const made = s.peers.made.length;
+    await Promise.race([registerFetching(s.ctx, H), until(() => s.peers.made.length > made, 'a link to the other fetcher')]);
+    assert.deepEqual(s.lookup.fetching, [H]);
+    assert.ok(s.peers.made.length > made, 'a connection to the other fetcher was started');
+    const none = setup({ signaling: false });
+    await registerFetching(none.ctx, H);
+    assert.deepEqual(none.lookup.fetching, [], 'no signaling in this browser: nothing to register with');
   });
 
   it('a holder of the whole asset among them: nothing from the origin up front', async (t) => {

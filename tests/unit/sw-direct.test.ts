@@ -337,10 +337,12 @@ describe('serveAsset hands over to the network when peers cannot help', () => {
     const bridge = new FakeBridge(() => [{ at: 1, reply: { pc: 'no-peers', reason: 'no holder' } }]);
     const speeds = new SourceSpeeds();
     speeds.noPeersAnswered(Date.now());
-    const d: ServeDeps = { ...deps(store, origin, bridge), speeds, bridgeWarm: () => false };
+    let told = 0;
+    const d: ServeDeps = { ...deps(store, origin, bridge), speeds, bridgeWarm: () => false, fetchingFromOrigin: () => void told++ };
     const { response, net } = serve(f, d, store, origin);
     const r = await response;
     assert.equal(r.headers.get(WHY_HEADER), 'no-peers-known');
+    assert.equal(told, 1, 'the bridge is told it fetches from the origin (a crowd finds it)');
     assert.deepEqual(new Uint8Array(await r.arrayBuffer()), f.data);
     assert.equal(bridge.opened, 0, 'the bridge was not waited for');
     assert.equal(net.requests.length, 1);

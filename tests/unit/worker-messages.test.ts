@@ -15,6 +15,7 @@ function recording(): { handlers: WorkerMessageHandlers; calls: unknown[][] } {
     fetch: (request, port) => void calls.push(['fetch', request, port]),
     stored: (hash) => void calls.push(['stored', hash]),
     pieceStored: (hash, index) => void calls.push(['pieceStored', hash, index]),
+    fetching: (hash) => void calls.push(['fetching', hash]),
     lost: (hashes) => void calls.push(['lost', hashes]),
     served: (report) => void calls.push(['served', report]),
   };
@@ -31,6 +32,7 @@ describe('dispatchWorkerMessage', () => {
       { pc: 'welcome', build: BUILD },
       { pc: 'stored', hash: H },
       { pc: 'piece-stored', hash: H, index: 3 },
+      { pc: 'fetching', hash: H },
       { pc: 'lost', hashes: [H] },
       served,
     ]) {
@@ -43,6 +45,7 @@ describe('dispatchWorkerMessage', () => {
       ['welcome', BUILD],
       ['stored', H],
       ['pieceStored', H, 3],
+      ['fetching', H],
       ['lost', [H]],
       ['served', served],
       ['fetch', { pc: 'fetch', hash: H, size: 10, pieces: [0] }, port1],
