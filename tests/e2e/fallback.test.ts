@@ -182,10 +182,12 @@ describe('fallback', () => {
     assert.equal(got.status, 200);
     assert.equal(got.bytes, bigAsset.size);
     assert.equal(got.sha256, await diskSha256(site, big));
-    // Really mid-transfer: v2's fetch was still open when v1 went away, the first bytes came
-    // from the peer, and the origin sent only the rest.
+    // Really mid-transfer: v2's fetch was still open when v1 went away, v1 delivered part of it,
+    // and the origin sent only the rest. Not which source won piece 0: on a loaded machine the
+    // worker's hedge may ask the origin for it while v1's copy is on its way, and either may win
+    // (a race, not a behaviour; the loaded CI run of 31b480e saw the origin win it).
     assert.ok(doneAt >= closedAt, `v2's fetch finished ${closedAt - doneAt} ms before v1 was closed`);
-    assert.equal(got.source, 'peer', 'the first bytes should have come from v1 before it stalled');
+    assert.ok(st.bytesFromPeers > 0, 'v1 delivered part of the image before it vanished');
     assert.ok(fromOrigin > 0 && fromOrigin < bigAsset.size, `origin sent ${fromOrigin} of ${bigAsset.size} B: not a mid-transfer fallback`);
     // And a page element using it now loads: through the worker, from local pieces.
     const checks = await checkAssets(v2.page, site, [big]);
