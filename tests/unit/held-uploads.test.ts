@@ -14,16 +14,20 @@ import { FakeClock, settleTasks } from './support/fake-clock.ts';
 
 const H = 'b'.repeat(64);
 
+/** A hostile peer's link to a tab fetching H, whose upload reads (page-bridge/swarm.ts's) hold over a store that has nothing yet. */
+function heldLink(): { clock: FakeClock; fetching: FetchingNow; peer: FakePeer; hooks: ReturnType<typeof countingHooks>; link: PeerLink } {
+  const clock = new FakeClock();
+  const fetching = new FetchingNow(clock);
+  fetching.begin(H);
+  const peer = new FakePeer(false, 'evil');
+  const hooks = countingHooks();
+  hooks.readPiece = holdingReader(fetching, async () => null);
+  return { clock, fetching, peer, hooks, link: new PeerLink('evil-peer', peer, hooks) };
+}
+
 describe('held uploads against a hostile peer', () => {
   it('a request the peer cancels lets go of its hold: req + cancel churn does not pile up held requests', async () => {
-    const clock = new FakeClock();
-    const fetching = new FetchingNow(clock);
-    fetching.begin(H);
-    const peer = new FakePeer(false, 'evil');
-    const hooks = countingHooks();
-    // page-bridge/swarm.ts's upload read, over a store that has nothing yet.
-    hooks.readPiece = holdingReader(fetching, async () => null);
-    const link = new PeerLink('evil-peer', peer, hooks);
+    const { fetching, peer, link } = heldLink();
     for (let id = 1; id <= 2_000; id++) {
       peer.receive(encodeControl({ t: 'req', id, hash: H, piece: id }));
       peer.receive(encodeControl({ t: 'cancel', id }));
@@ -72,13 +76,7 @@ describe('held uploads against a hostile peer', () => {
   });
 
   it(`a request held is let go when its link closes; at most ${MAX_HELD_REQUESTS} are held in all`, async () => {
-    const clock = new FakeClock();
-    const fetching = new FetchingNow(clock);
-    fetching.begin(H);
-    const peer = new FakePeer(false, 'evil');
-    const hooks = countingHooks();
-    hooks.readPiece = holdingReader(fetching, async () => null);
-    const link = new PeerLink('evil-peer', peer, hooks);
+    const { clock, fetching, peer, link } = heldLink();
     for (let id = 1; id <= 5; id++) peer.receive(encodeControl({ t: 'req', id, hash: H, piece: id }));
     await settleTasks(2);
     assert.equal(fetching.held, 5);

@@ -48,6 +48,14 @@ function setup(options: { signaling?: boolean } = {}): Setup {
   return { ...t, ctx, lookup, failures: () => failures, banned };
 }
 
+/** A fetcher linked now that stores every piece but says only that it has piece 0 (`hp`, no `have`). */
+async function fetcherWithPiece0(s: TestPool, peerId: string): Promise<void> {
+  const store: StoredPieces = new Map();
+  const fetcher = await connectHolder(s.pool, s.peers, peerId, store);
+  store.set(H, PIECES);
+  fetcher.far.sendPieces(H, [0]);
+}
+
 /** Each piece among `replies` as [index, the peer it came from]. */
 const sendersOf = (replies: BridgeReply[]): Array<[number, string]> =>
   [...piecesOf(replies).entries()].map(([index, [, peer]]) => [index, peer]);
@@ -362,10 +370,7 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     const serving = servePieceRequest(s.ctx, H, [0], worker.port, false, SIZE);
     await tick(20);
     assert.equal(quiet.link.inFlight, 0, 'nothing asked of a fetcher that offered nothing');
-    const earlyStore: StoredPieces = new Map();
-    const early = await connectHolder(s.pool, s.peers, 'early', earlyStore);
-    earlyStore.set(H, PIECES);
-    early.far.sendPieces(H, [0]);
+    await fetcherWithPiece0(s, 'early');
     await serving;
     const replies = await worker.received(2);
     assert.deepEqual(sendersOf(replies), [[0, 'early']]);
@@ -390,10 +395,7 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     await until(() => reads.length === 1, 'the request to the first source');
     leaving.far.sendLost([H]);
     await until(() => !leaving.link.isSource(H), 'the lost');
-    const earlyStore: StoredPieces = new Map();
-    const early = await connectHolder(s.pool, s.peers, 'early', earlyStore);
-    earlyStore.set(H, PIECES);
-    early.far.sendPieces(H, [0]);
+    await fetcherWithPiece0(s, 'early');
     await serving;
     const replies = await worker.received(2);
     assert.deepEqual(sendersOf(replies), [[0, 'early']]);
