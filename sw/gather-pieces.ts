@@ -122,6 +122,12 @@ export class PieceGatherer {
       mayHandOver?: boolean;
       /** A destination the page needs to render or run (hedge-policy.ts isCritical): peers are not asked. */
       critical?: boolean;
+      /**
+       * How many pieces from this gather's first are asked of the origin at once, not of peers
+       * (a torrent asset's head while its torrent starts: hedge-policy.ts originHeadPieces). Should
+       * the origin fail them (unreachable, 5xx), they are asked of peers after all.
+       */
+      originHead?: number;
     } = {},
   ) {
     for (const i of indexes) this.slots.set(i, { state: 'wait', waiters: [] });
@@ -227,7 +233,51 @@ export class PieceGatherer {
       if (!this.tryHandOver('critical')) this.fromOrigin(missing);
       return;
     }
-    await this.fromPeers(missing);
+    const headEnd = (this.indexes[0] ?? 0) + (this.options.originHead ?? 0);
+    const head = missing.filter((i) => i < headEnd);
+    if (head.length > 0) {
+      this.headEnd = headEnd;
+      this.fromOrigin(head);
+    }
+    const rest = missing.filter((i) => i >= headEnd);
+    if (rest.length > 0) await this.fromPeers(rest);
+  }
+
+  /** Pieces below this index were asked of the origin first (options.originHead): -1 when none. */
+  private headEnd = -1;
+  /** The session that asks peers for a head the origin failed (see headFailed). */
+  private headSession: { report(f: WorkerFeedback): void; close(): void } | null = null;
+
+  /**
+   * The origin could not serve the head run `first..last` (unreachable, or a 5xx): its pieces are
+   * asked of peers in a session of their own, since the rest's session is already under way.
+   * False when that cannot help (not a head run; the origin refused the file itself; no bridge),
+   * and the pieces fail as any origin run's do.
+   */
+  private headFailed(first: number, last: number, error: GatherError): boolean {
+    const refused = error.code === 'origin-status' && (error.response?.status ?? 500) < 500;
+    if (first >= this.headEnd || refused || error.code === 'asset-changed' || this.headSession) return false;
+    const pieces: number[] = [];
+    for (let i = first; i <= last; i++) if (this.slots.get(i)?.state === 'origin') pieces.push(i);
+    if (pieces.length === 0) return true;
+    for (const i of pieces) this.setState(this.slots.get(i)!, 'peer');
+    const request = { pc: 'fetch' as const, hash: this.asset.hash, size: this.asset.size, pieces };
+    const failAll = (): void => {
+      for (const i of pieces) if (this.slots.get(i)?.state === 'peer') this.fail(i, error);
+    };
+    this.headSession = { report: () => undefined, close: () => undefined }; // one fallback per gather
+    void this.deps
+      .openBridge(request, (reply) => {
+        if (reply.pc === 'no-peers') failAll();
+        else void this.onReply(reply, this.headSession);
+      })
+      .catch(() => null)
+      .then((session) => {
+        if (this.finished) return session?.close();
+        if (!session) return failAll();
+        this.headSession = session;
+      });
+    return true;
   }
 
   cancel(): void {
@@ -268,7 +318,7 @@ export class PieceGatherer {
     // A page's bridge that is still starting is waited for (≤ BRIDGE_HELLO_TIMEOUT_MS, in
     // client-registry.ts) before the hedge delay starts: until it says hello no peer can be asked,
     // and the cold delay then covers its signaling and WebRTC set-up.
-    const session = await this.deps.openBridge(request, (reply) => void this.onReply(reply)).catch(() => null);
+    const session = await this.deps.openBridge(request, (reply) => void this.onReply(reply, this.session)).catch(() => null);
     if (this.finished) {
       session?.close();
       return;
@@ -333,7 +383,8 @@ export class PieceGatherer {
     this.fromOrigin(this.pending('peer'));
   }
 
-  private async onReply(reply: BridgeReply): Promise<void> {
+  /** A bridge reply from `from` (the main session, or a head's fallback: see headFailed). */
+  private async onReply(reply: BridgeReply, from: { report(f: WorkerFeedback): void } | null): Promise<void> {
     if (this.finished) return;
     switch (reply.pc) {
       case 'accepted':
@@ -354,7 +405,7 @@ export class PieceGatherer {
         if (good === null) return;
         if (!good) {
           this.badPeers.add(reply.peerId);
-          this.session?.report({ pc: 'bad-piece', index: reply.index, peerId: reply.peerId });
+          from?.report({ pc: 'bad-piece', index: reply.index, peerId: reply.peerId });
           if (slot.state === 'peer') this.fromOrigin([reply.index]);
           return;
         }
@@ -441,6 +492,7 @@ export class PieceGatherer {
       if (this.finished) return;
       const err = asGatherError(error);
       if (err.code === 'asset-changed') return this.originChanged(err);
+      if (this.headFailed(first, last, err)) return;
       if (!this.proven) this.settleProof(err);
       // Pieces a changed origin handed back to peers meanwhile are theirs now.
       for (let i = first; i <= last; i++) if (this.slots.get(i)?.state === 'origin') this.fail(i, err);
@@ -555,6 +607,8 @@ export class PieceGatherer {
     this.deadline.clear();
     this.session?.close();
     this.session = null;
+    this.headSession?.close();
+    this.headSession = null;
     // Origin runs racing peers for pieces peers delivered first: no longer needed.
     this.controller.abort();
   }

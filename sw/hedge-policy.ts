@@ -22,6 +22,8 @@ import {
   HEDGE_STALL_MIN_MS,
   HEDGE_STALL_PIECES,
   NO_PEERS_MEMORY_MS,
+  TORRENT_ORIGIN_HEAD_BYTES,
+  TORRENT_ORIGIN_HEAD_MAX_SHARE,
 } from '../protocol/limits.ts';
 
 /**
@@ -33,6 +35,18 @@ const CRITICAL: ReadonlySet<string> = new Set(['style', 'script', 'font', 'worke
 
 /** Whether a request of this destination (`Request.destination`) skips peers and goes straight to the network. */
 export const isCritical = (destination: string): boolean => CRITICAL.has(destination);
+
+/**
+ * How many pieces at the start of a request for a torrent asset of `size` bytes (pieces of
+ * `pieceSize`) are asked of the origin at once, while the torrent starts: TORRENT_ORIGIN_HEAD_BYTES
+ * rounded up to whole pieces, at most TORRENT_ORIGIN_HEAD_MAX_SHARE of the file's pieces (rounded
+ * down, so a file of under four pieces gets none). 0 for an empty file.
+ */
+export function originHeadPieces(size: number, pieceSize: number): number {
+  if (size <= 0 || pieceSize <= 0) return 0;
+  const pieces = Math.ceil(size / pieceSize);
+  return Math.min(Math.ceil(TORRENT_ORIGIN_HEAD_BYTES / pieceSize), Math.floor(pieces * TORRENT_ORIGIN_HEAD_MAX_SHARE));
+}
 
 /** An exponentially weighted mean: each new sample weighs `weight`; undefined until the first. */
 export class Ewma {

@@ -17,7 +17,7 @@ import { parseRange, pieceSpan, piecesForRange } from '../protocol/pieces.ts';
 import { SOURCE_HEADER } from './direct-fetch.ts';
 import { isGatherError } from './gather-errors.ts';
 import type { GatherDeps, GatheredPiece } from './gather-pieces.ts';
-import { isCritical } from './hedge-policy.ts';
+import { isCritical, originHeadPieces } from './hedge-policy.ts';
 import { WindowedGatherer } from './windowed-gather.ts';
 
 /** What serving needs beyond gathering: the network as the page would reach it. */
@@ -94,6 +94,10 @@ export async function serveAsset(
     // own answer may hold no whole piece to store, and its priority is rarely the page's render.
     mayHandOver: direct !== undefined && !request.headers.has('range'),
     critical: isCritical(request.destination) || deps.marked === true,
+    // A media element's first read (a Range request from byte 0) of a torrent asset: its first
+    // bytes from the origin at once, while the torrent starts (issue 14). Its later reads and seeks
+    // find the torrent started; a whole-file GET keeps the hand-over instead.
+    originHead: asset.torrent && range && first === 0 ? originHeadPieces(asset.size, pieceSize) : 0,
   });
   gatherer.start();
   let why: string | null = null;

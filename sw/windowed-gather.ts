@@ -24,7 +24,8 @@ export class WindowedGatherer {
     readonly indexes: readonly number[],
     private readonly deps: GatherDeps,
     private readonly windowPieces: number,
-    private readonly options: { mayHandOver?: boolean; critical?: boolean } = {},
+    /** `originHead`: PieceGatherer's option, for the first window only (the request's start). */
+    private readonly options: { mayHandOver?: boolean; critical?: boolean; originHead?: number } = {},
   ) {}
 
   get bytes(): SourceBytes {
@@ -89,6 +90,7 @@ export class WindowedGatherer {
       mayFollowOrigin: single,
       mayHandOver: single && w === 0 && this.options.mayHandOver === true,
       critical: this.options.critical === true,
+      originHead: w === 0 ? (this.options.originHead ?? 0) : 0,
     });
     if (this.committed) gatherer.commit();
     this.windows.set(w, gatherer);

@@ -59,3 +59,16 @@ export const TORRENT_MAX_PIECE_LENGTH = 1024 * 1024;
 export const TORRENT_WEB_SEED_GRACE_MS = 700;
 /** No byte from any wire for this long while reading: the web seed joins in. */
 export const TORRENT_WEB_SEED_STALL_MS = 800;
+
+/**
+ * The first bytes of each request for a torrent asset (a video's or audio's start, or a seek's)
+ * are asked of the origin at once, while the torrent starts (its module, `.torrent`, store check
+ * and tracker answer take 400–700 ms before a first byte): issue 14, "video: the first window
+ * from the origin". 256 KiB holds a WebM/MP4 header and a first key frame at common bitrates.
+ */
+export const TORRENT_ORIGIN_HEAD_BYTES = 256 * 1024;
+/**
+ * The head is at most this share of the file, so a short clip still comes mostly from the swarm
+ * (a file of fewer than 1 ÷ this pieces gets no head).
+ */
+export const TORRENT_ORIGIN_HEAD_MAX_SHARE = 0.25;
