@@ -4,6 +4,10 @@
  *   `page` message, protocol/bridge-messages.ts), so the worker need not hold the head's
  *   requests until the bridge script is requested (Chromium requests an async script in `<head>`
  *   only after the parser-blocking ones, which would be waiting for it);
+ * - on a `swap` page the worker controls, it also puts the wrapped images and media back at
+ *   `DOMContentLoaded`: the worker knows the page from that message, so they need not wait for
+ *   the bridge script (which loads after the page's own scripts: ~200 ms of a video's start), and
+ *   a bridge that never loads (blocked, failed) no longer leaves them hidden;
  * - on a `reload` page's first visit (no controlling worker, never done before on this origin,
  *   no stored opt-out) it holds the document before it requests more, registers the worker,
  *   starts the bridge in the held document, and once the worker controls the tab and the bridge
@@ -27,6 +31,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FIRST_VISIT_DONE_KEY, OPT_OUT_KEY, PAGE_SCRIPT_ATTRIBUTE } from '../protocol/first-visit.ts';
+import { SWAP_ATTRIBUTE } from './swap-markup.ts';
 
 export interface HoldOptions {
   /** The worker script's URL relative to the page (`../peer-connect-sw.js`), resolved against the page's own URL, not `<base>`. */
@@ -51,12 +56,24 @@ export interface PageScriptOptions {
   build: string;
   /** Present on `reload` pages: hold the first visit (see above). */
   hold: HoldOptions | null;
+  /** A `swap` page: on a controlled view, put the wrapped elements back at once (see above). */
+  swap?: boolean;
 }
+
+/**
+ * ES5, no `<`: each `noscript[data-peer-connect]` replaced by its text parsed as live elements,
+ * as page-bridge/first-visit.ts swapInMarkedElements does, once the document is parsed.
+ */
+const SWAP_NOW =
+  `var sd=document,sw=function(){var m=sd.querySelectorAll("noscript[${SWAP_ATTRIBUTE}]");` +
+  'for(var i=0;i!==m.length;i++){var t=sd.createElement("template");t.innerHTML=m[i].textContent||"";m[i].parentNode.replaceChild(t.content,m[i])}};' +
+  'if(sd.readyState==="loading")sd.addEventListener("DOMContentLoaded",sw);else sw();';
 
 /** The script's text (ES5, no `<` at all); the same options give the same text, so its hash is stable. */
 export function pageScriptText(options: PageScriptOptions): string {
   const q = (s: string): string => JSON.stringify(s).replace(/</g, '\\u003c');
-  const name = `var n=navigator,c=n.serviceWorker&&n.serviceWorker.controller;if(c){c.postMessage({pc:"page",build:${q(options.build)}});return}`;
+  const controlled = `c.postMessage({pc:"page",build:${q(options.build)}});${options.swap === true ? SWAP_NOW : ''}return`;
+  const name = `var n=navigator,c=n.serviceWorker&&n.serviceWorker.controller;if(c){${controlled}}`;
   const hold = options.hold;
   if (hold === null) return `(function(){try{${name}}catch(e){}})()`;
   const extra = (hold.type === 'module' ? ',type:"module"' : '') + (hold.updateViaCache ? `,updateViaCache:${q(hold.updateViaCache)}` : '');

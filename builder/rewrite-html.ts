@@ -158,7 +158,7 @@ export function rewriteHtml(input: Buffer, options: RewriteOptions): RewriteResu
     timeoutMs: FIRST_VISIT_SWAP_TIMEOUT_MS,
   });
   const scriptFor = (nonce: string | null): string =>
-    pageScriptText({ build: options.build, hold: wanted.mode === 'reload' ? holdFor(nonce) : null });
+    pageScriptText({ build: options.build, hold: wanted.mode === 'reload' ? holdFor(nonce) : null, swap: wanted.mode === 'swap' });
   // The nonce (if any) is in the script text, so the CSP plan is made on the text it will have.
   const plan = planForCsp(
     metas.map((m) => m.policy),
