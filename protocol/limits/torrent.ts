@@ -64,9 +64,11 @@ export const TORRENT_WEB_SEED_STALL_MS = 800;
  * The first bytes of each request for a torrent asset (a video's or audio's start, or a seek's)
  * are asked of the origin at once, while the torrent starts (its module, `.torrent`, store check
  * and tracker answer take 400–700 ms before a first byte): issue 14, "video: the first window
- * from the origin". 256 KiB holds a WebM/MP4 header and a first key frame at common bitrates.
+ * from the origin". 512 KiB holds a WebM/MP4 header, a first key frame and the frames after it
+ * (a 720p key frame of noisy footage at 8 Mbit/s is ~330 KB, bench/video.ts's large video; with
+ * 256 KiB its `loadedmetadata` still waited for the torrent).
  */
-export const TORRENT_ORIGIN_HEAD_BYTES = 256 * 1024;
+export const TORRENT_ORIGIN_HEAD_BYTES = 512 * 1024;
 /**
  * The head is at most this share of the file, so a short clip still comes mostly from the swarm
  * (a file of fewer than 1 ÷ this pieces gets no head).

@@ -33,9 +33,10 @@ import {
 const KIB = 1024;
 
 describe('originHeadPieces', () => {
-  it('256 KiB in whole pieces, at most a quarter of the file, none under four pieces', () => {
-    assert.equal(originHeadPieces(8 * 1024 * KIB, 64 * KIB), 4, 'a large video: 256 KiB');
-    assert.equal(originHeadPieces(8 * 1024 * KIB, 100 * KIB), 3, 'rounded up to whole pieces');
+  it('512 KiB in whole pieces, at most a quarter of the file, none under four pieces', () => {
+    assert.equal(originHeadPieces(8 * 1024 * KIB, 64 * KIB), 8, 'a large video: 512 KiB');
+    assert.equal(originHeadPieces(8 * 1024 * KIB, 100 * KIB), 6, 'rounded up to whole pieces');
+    assert.equal(originHeadPieces(20 * 64 * KIB, 64 * KIB), 5, 'a 20-piece file: a quarter');
     assert.equal(originHeadPieces(400 * KIB, 64 * KIB), 1, 'a 7-piece clip: a quarter, rounded down');
     assert.equal(originHeadPieces(3 * 64 * KIB, 64 * KIB), 0, 'under four pieces: none');
     assert.equal(originHeadPieces(0, 64 * KIB), 0);
