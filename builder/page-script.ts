@@ -4,8 +4,8 @@
  *   `page` message, protocol/bridge-messages.ts), so the worker need not hold the head's
  *   requests until the bridge script is requested (Chromium requests an async script in `<head>`
  *   only after the parser-blocking ones, which would be waiting for it);
- * - on a `swap` page the worker controls, it also puts the wrapped images and media back at
- *   `DOMContentLoaded`: the worker knows the page from that message, so they need not wait for
+ * - on a `swap` page the worker controls, it also puts the wrapped images and media back once
+ *   the document is parsed: the worker knows the page from that message, so they need not wait for
  *   the bridge script (which loads after the page's own scripts: ~200 ms of a video's start), and
  *   a bridge that never loads (blocked, failed) no longer leaves them hidden;
  * - on a `reload` page's first visit (no controlling worker, never done before on this origin,
@@ -62,12 +62,14 @@ export interface PageScriptOptions {
 
 /**
  * ES5, no `<`: each `noscript[data-peer-connect]` replaced by its text parsed as live elements,
- * as page-bridge/first-visit.ts swapInMarkedElements does, once the document is parsed.
+ * as page-bridge/first-visit.ts swapInMarkedElements does, once the document is parsed: at
+ * `readyState` "interactive", which comes before the page's deferred scripts run (and before
+ * they are even fetched), where `DOMContentLoaded` waits for them (HTML §13.2.7 "the end").
  */
 const SWAP_NOW =
   `var sd=document,sw=function(){var m=sd.querySelectorAll("noscript[${SWAP_ATTRIBUTE}]");` +
   'for(var i=0;i!==m.length;i++){var t=sd.createElement("template");t.innerHTML=m[i].textContent||"";m[i].parentNode.replaceChild(t.content,m[i])}};' +
-  'if(sd.readyState==="loading")sd.addEventListener("DOMContentLoaded",sw);else sw();';
+  'if(sd.readyState!=="loading")sw();else sd.addEventListener("readystatechange",function(){sd.readyState==="interactive"&&sw()});';
 
 /** The script's text (ES5, no `<` at all); the same options give the same text, so its hash is stable. */
 export function pageScriptText(options: PageScriptOptions): string {
