@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         '"One peer": a seeder visitor read the same two pages first and stays open; each measured visitor is closed after its run, so the seeder is the only peer. ' +
         '"No peers": a fresh build and signaling server per run, and nobody else in the swarm: every asset is asked of the swarm, found nowhere, and fetched from the origin through the worker. ' +
         '"Navigation after prefetch": one peer, and the visitor navigates only once its home page\'s prefetch through peers has ended (README "Prefetch through peers"); in the other variants it navigates as soon as the home page is complete, its prefetch possibly still running. ' +
-        "PeerConnect uses the `swap` first-visit mode: a first visit's images start only once the worker controls the page. " +
+        "PeerConnect uses the `swap` first-visit mode: a first visit's images start only once the worker controls the page; a navigation's once the page is parsed (the inline page script puts them back), so the load event waits for them. " +
         "The `--lcp-from-origin` variants are built with that option (off by default): each page's LCP image is asked of the origin at once and `swap` does not hold it for the worker; faster largest image, less offload. " +
         'The origin sends `Cache-Control: no-cache` with ETag/Last-Modified, so the navigation revalidates the CSS/font it already has.',
       '',

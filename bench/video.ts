@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       `Videos: ${sites.map((s) => s.label).join('; ')}, each on \`media.html\` of the demo site (which also has an \`<audio>\` with \`preload="metadata"\`, a torrent too). ` +
         'Each viewer is a fresh browser (own Chromium process and profile); viewers run one after another. ' +
         'The page plays the video (muted) the moment the `<video>` is in the document: the earliest a viewer could press play ' +
-        '(with PeerConnect, once the bridge has put it back in: `swap` mode). ' +
+        '(with PeerConnect, once it is put back in, `swap` mode: by the inline page script once the document is parsed on a controlled page, by the bridge once the worker controls it on a first visit). ' +
         "**First frame = the video's `canplay` event**, in ms from the video page's navigation start, on the page's own clock; " +
         '"play() → first frame" is from the play() call; "frame presented" is the first `requestVideoFrameCallback`. ' +
         `Medians of ${REPS} runs. "× plain" = median ÷ the plain origin's median for the same page view (first or second page). ` +

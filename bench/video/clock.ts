@@ -3,7 +3,7 @@
  * Playwright's round trips never count. An init script, run before any page script in every
  * document of the context:
  * - plays the page's first `<video>` (muted) the moment it is in the document: the earliest a
- *   viewer could press play (with PeerConnect's `swap`, once the bridge puts it back in), and
+ *   viewer could press play (with PeerConnect's `swap`, once it is put back in: by the page script on a controlled page, by the bridge on a first visit), and
  *   records its media events and the first frame handed to the compositor
  *   (`requestVideoFrameCallback`);
  * - records when the page receives the worker's `fetch` for each asset (what the bridge is
