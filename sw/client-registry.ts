@@ -26,7 +26,12 @@ interface ClientInfo {
   passThrough?: boolean;
   /** A peer piece has come through its bridge: its links are up (see bridgeWarm). */
   peersServed?: boolean;
+  /** Torrent assets (by hash) whose head it took, or whose torrent delivered it a piece (see claimTorrentHead). */
+  torrents?: Set<string>;
 }
+
+/** A page plays a few media files; past this many, the oldest torrent is forgotten (it may then get a head again). */
+const MAX_TORRENTS_PER_CLIENT = 32;
 
 const clients = new Map<string, ClientInfo>();
 const waiters = new Map<string, Array<() => void>>();
@@ -134,6 +139,29 @@ export const bridgeWarm = (clientId: string): boolean => {
 export function peersServing(clientId: string): void {
   const info = clients.get(clientId);
   if (info) info.peersServed = true;
+}
+
+/** A piece of torrent asset `hash` came through `clientId`'s bridge (peers, web seed or its store). */
+export function torrentServing(clientId: string, hash: string): void {
+  const info = clients.get(clientId);
+  if (!info) return;
+  const set = (info.torrents ??= new Set());
+  set.delete(hash);
+  set.add(hash);
+  if (set.size > MAX_TORRENTS_PER_CLIENT) set.delete(set.values().next().value as string);
+}
+
+/**
+ * Whether a read of torrent asset `hash` by `clientId`'s page gets a head from the origin
+ * (serve-asset.ts): only its first, while that torrent has delivered the page nothing. A media
+ * element makes several reads while the torrent starts (and a download reads in chunks): a head
+ * for each would take most of a short file from the origin. Records the claim. A window not
+ * known yet (it has not named its page) cannot be recorded, and gets none.
+ */
+export function claimTorrentHead(clientId: string, hash: string): boolean {
+  if (!clients.has(clientId) || clients.get(clientId)?.torrents?.has(hash) === true) return false;
+  torrentServing(clientId, hash);
+  return true;
 }
 
 /**

@@ -35,6 +35,12 @@ export interface ServeDeps extends GatherDeps {
    * stylesheet, it goes to the network at once when not stored (hedge-policy.ts isCritical).
    */
   marked?: boolean;
+  /**
+   * Whether this read of a torrent asset gets its head from the origin (client-registry.ts
+   * claimTorrentHead: the page's first read of it, before its torrent delivered anything). Without
+   * it, a read from byte 0 does.
+   */
+  claimHead?(): boolean;
 }
 
 /** What one fully read response served: its bytes by source, its status, how long it took. */
@@ -94,10 +100,10 @@ export async function serveAsset(
     // own answer may hold no whole piece to store, and its priority is rarely the page's render.
     mayHandOver: direct !== undefined && !request.headers.has('range'),
     critical: isCritical(request.destination) || deps.marked === true,
-    // A media element's first read (a Range request from byte 0) of a torrent asset: its first
-    // bytes from the origin at once, while the torrent starts (issue 14). Its later reads and seeks
-    // find the torrent started; a whole-file GET keeps the hand-over instead.
-    originHead: asset.torrent && range && first === 0 ? originHeadPieces(asset.size, pieceSize) : 0,
+    // A media element's first read (a Range request) of a torrent asset in the page: its first
+    // bytes from the origin at once, while the torrent starts (issue 14). Later reads and seeks
+    // find it started; a whole-file GET keeps the hand-over instead.
+    originHead: asset.torrent && range && (deps.claimHead ? deps.claimHead() : first === 0) ? originHeadPieces(asset.size, pieceSize) : 0,
   });
   gatherer.start();
   let why: string | null = null;

@@ -8,7 +8,7 @@ import { type ManifestAsset, manifestKeyFor } from '../protocol/manifest.ts';
 import type { PieceHashes } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
-import { bridgeWarm, hasHeard, peersServing } from './client-registry.ts';
+import { bridgeWarm, claimTorrentHead, hasHeard, peersServing, torrentServing } from './client-registry.ts';
 import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
 import { HeldReports } from './held-reports.ts';
@@ -73,7 +73,11 @@ export function serveDeps(runtime: WorkerRuntime, { clientId, asset, destination
     speeds: runtime.speeds,
     marked: marked === true,
     bridgeWarm: () => bridgeWarm(clientId),
-    onPeerPiece: () => peersServing(clientId),
+    onPeerPiece: () => {
+      peersServing(clientId);
+      if (inTorrent) torrentServing(clientId, asset.hash);
+    },
+    claimHead: () => inTorrent && claimTorrentHead(clientId, asset.hash),
     fetchingFromOrigin: () => {
       if (!inTorrent && hasHeard(clientId)) void tell(clientId, { pc: 'fetching', hash: asset.hash }).catch(() => undefined);
     },

@@ -1,8 +1,8 @@
 /**
  * A torrent asset's head (issue 14, "video: the first window from the origin"): the first pieces
- * of a media element's Range request are asked of the origin at once while the torrent starts,
- * the rest of peers; should the origin fail the head (unreachable, 5xx) peers are asked for it,
- * while a refusal (404) stays the origin's answer. Same fakes as sw-gather.test.ts.
+ * of a media element's Range request are asked of the origin at once while the torrent has not
+ * started in the page, the rest of peers; should the origin fail the head (unreachable, 5xx) peers
+ * are asked for it, while a refusal (404) stays the origin's answer. Same fakes as sw-gather.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -167,11 +167,18 @@ describe('serveAsset: which requests get a head from the origin', () => {
     },
   });
 
-  async function originRangesFor(asset: (f: Fixture) => ManifestAsset, headers: Record<string, string>): Promise<Array<string | null>> {
+  async function originRangesFor(
+    asset: (f: Fixture) => ManifestAsset,
+    headers: Record<string, string>,
+    claimHead?: () => boolean,
+  ): Promise<Array<string | null>> {
     const f = await makeAsset(SIZE);
     const origin = new FakeOrigin(f);
     const bridge = new FakeBridge(everyPiece(f));
-    const d = deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 5_000, stallMs: 5_000 });
+    const d = {
+      ...deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 5_000, stallMs: 5_000 }),
+      ...(claimHead ? { claimHead } : {}),
+    };
     const response = await serveAsset(new Request(URL_, { headers }), asset(f), PIECE, d, () => undefined);
     const body = new Uint8Array(await response.arrayBuffer());
     const from = Number(/^bytes=(\d+)-$/.exec(headers.range ?? '')?.[1] ?? 0);
@@ -185,9 +192,20 @@ describe('serveAsset: which requests get a head from the origin', () => {
     assert.deepEqual(ranges, [`bytes=0-${2 * PIECE - 1}`]);
   });
 
-  it('the same request for an asset without a torrent, a whole-file GET or a seek: no head', T, async () => {
+  it("the worker's claim decides: the page's first read gets a head wherever it starts, later ones none", T, async () => {
+    let claimed = false;
+    const claim = (): boolean => {
+      const first = !claimed;
+      claimed = true;
+      return first;
+    };
+    assert.deepEqual(await originRangesFor(torrentAsset, { range: `bytes=${3 * PIECE}-` }, claim), [`bytes=${3 * PIECE}-${5 * PIECE - 1}`]);
+    assert.deepEqual(await originRangesFor(torrentAsset, { range: 'bytes=0-' }, claim), [], 'a second read, even from the start');
+  });
+
+  it('no head: an asset without a torrent, a whole-file GET, a read not from byte 0 (without a claim)', T, async () => {
     assert.deepEqual(await originRangesFor((f) => f.asset, { range: 'bytes=0-' }), []);
     assert.deepEqual(await originRangesFor(torrentAsset, {}), []);
-    assert.deepEqual(await originRangesFor(torrentAsset, { range: `bytes=${3 * PIECE}-` }), [], 'a seek finds the torrent started');
+    assert.deepEqual(await originRangesFor(torrentAsset, { range: `bytes=${3 * PIECE}-` }), []);
   });
 });
