@@ -276,6 +276,9 @@ export class PieceGatherer {
         if (this.finished) return session?.close();
         if (!session) return failAll();
         this.headSession = session;
+        // Peers that accept and then send nothing must not hold the head for good: with no
+        // deadline running (the rest's pieces all came), this session gets one of its own.
+        if (!this.deadline.armed && this.expectedFromPeers > 0) this.arm(this.limits.firstMs);
       });
     return true;
   }
