@@ -63,12 +63,15 @@ export interface PageScriptOptions {
 /**
  * ES5, no `<`: each `noscript[data-peer-connect]` replaced by its text parsed as live elements,
  * as page-bridge/first-visit.ts swapInMarkedElements does, once the document is parsed: at
- * `readyState` "interactive", which comes before the page's deferred scripts run (and before
- * they are even fetched), where `DOMContentLoaded` waits for them (HTML §13.2.7 "the end").
+ * `readyState` "interactive", which comes before the page's deferred scripts run, where
+ * `DOMContentLoaded` waits for them (HTML §13.2.7 "the end"); they may be fetched by then, as
+ * the parser met them. The listener runs outside the script's own try: it has one of its own, so
+ * an element that cannot be parsed back (a page enforcing Trusted Types refuses a string's
+ * `innerHTML`) throws nothing into the page and stays for the bridge.
  */
 const SWAP_NOW =
-  `var sd=document,sw=function(){var m=sd.querySelectorAll("noscript[${SWAP_ATTRIBUTE}]");` +
-  'for(var i=0;i!==m.length;i++){var t=sd.createElement("template");t.innerHTML=m[i].textContent||"";m[i].parentNode.replaceChild(t.content,m[i])}};' +
+  `var sd=document,sw=function(){try{var m=sd.querySelectorAll("noscript[${SWAP_ATTRIBUTE}]");` +
+  'for(var i=0;i!==m.length;i++){var t=sd.createElement("template");t.innerHTML=m[i].textContent||"";m[i].parentNode.replaceChild(t.content,m[i])}}catch(e){}};' +
   'if(sd.readyState!=="loading")sw();else sd.addEventListener("readystatechange",function(){sd.readyState==="interactive"&&sw()});';
 
 /** The script's text (ES5, no `<` at all); the same options give the same text, so its hash is stable. */

@@ -29,6 +29,11 @@ export class Deadline {
     this.schedule(generation, this.timers.now() + ms, ms, false);
   }
 
+  /** A timer is pending: armed, and neither expired nor cleared since. */
+  get armed(): boolean {
+    return this.handle !== undefined;
+  }
+
   clear(): void {
     this.generation++;
     if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
@@ -45,7 +50,9 @@ export class Deadline {
     if (!extended && lag > ms / 2) return this.schedule(generation, this.timers.now() + Math.min(lag, ms), ms, true);
     // One more turn: replies queued behind this timer run first, and re-arm it if they bring a piece.
     this.handle = this.timers.setTimeout(() => {
-      if (generation === this.generation) this.onExpire();
+      if (generation !== this.generation) return;
+      this.handle = undefined;
+      this.onExpire();
     }, 0);
   }
 }

@@ -276,6 +276,9 @@ export class PieceGatherer {
         if (this.finished) return session?.close();
         if (!session) return failAll();
         this.headSession = session;
+        // Peers that accept and then send nothing must not hold the head for good: with no
+        // deadline running (the rest's pieces all came), this session gets one of its own.
+        if (!this.deadline.armed && this.expectedFromPeers > 0) this.arm(this.limits.firstMs);
       });
     return true;
   }
@@ -535,7 +538,9 @@ export class PieceGatherer {
       this.finish();
       return;
     }
-    const missing = this.pending('origin');
+    // What the session closed next was still to send comes back in the new one: a head that
+    // changed would otherwise cut off the rest of its window, which peers were sending meanwhile.
+    const missing = [...this.pending('origin'), ...this.pending('peer')].sort((a, b) => a - b);
     if (missing.length === 0) return;
     for (const i of missing) this.setState(this.slots.get(i)!, 'wait');
     this.session?.close();
