@@ -11,7 +11,7 @@
  * async bridge script has run).
  */
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
-import { BRIDGE_HELLO_TIMEOUT_MS } from '../protocol/limits.ts';
+import { BRIDGE_HELLO_TIMEOUT_MS, TORRENT_HEADS_PER_WINDOW } from '../protocol/limits.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -29,9 +29,6 @@ interface ClientInfo {
   /** Torrent assets (by hash) whose head it took, or whose torrent delivered it a piece (see claimTorrentHead). */
   torrents?: Set<string>;
 }
-
-/** A page plays a few media files; past this many, the oldest torrent is forgotten (it may then get a head again). */
-const MAX_TORRENTS_PER_CLIENT = 32;
 
 const clients = new Map<string, ClientInfo>();
 const waiters = new Map<string, Array<() => void>>();
@@ -148,7 +145,7 @@ export function torrentServing(clientId: string, hash: string): void {
   const set = (info.torrents ??= new Set());
   set.delete(hash);
   set.add(hash);
-  if (set.size > MAX_TORRENTS_PER_CLIENT) set.delete(set.values().next().value as string);
+  if (set.size > TORRENT_HEADS_PER_WINDOW) set.delete(set.values().next().value as string);
 }
 
 /**

@@ -74,3 +74,9 @@ export const TORRENT_ORIGIN_HEAD_BYTES = 512 * 1024;
  * (a file of fewer than 1 ÷ this pieces gets no head).
  */
 export const TORRENT_ORIGIN_HEAD_MAX_SHARE = 0.25;
+/**
+ * Torrent assets a window's worker entry remembers as having had their head (or a piece): a page
+ * plays a few media files; past this many, the oldest is forgotten and may get a head again
+ * (sw/client-registry.ts claimTorrentHead).
+ */
+export const TORRENT_HEADS_PER_WINDOW = 32;
