@@ -11,7 +11,8 @@
  * async bridge script has run).
  */
 import type { WorkerToBridge } from '../protocol/bridge-messages.ts';
-import { BRIDGE_HELLO_TIMEOUT_MS, TORRENT_HEADS_PER_WINDOW } from '../protocol/limits.ts';
+import { BRIDGE_HELLO_TIMEOUT_MS } from '../protocol/limits.ts';
+import { forgetTorrentHeads } from './torrent-heads.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -26,8 +27,6 @@ interface ClientInfo {
   passThrough?: boolean;
   /** A peer piece has come through its bridge: its links are up (see bridgeWarm). */
   peersServed?: boolean;
-  /** Torrent assets (by hash) whose head it took, or whose torrent delivered it a piece (see claimTorrentHead). */
-  torrents?: Set<string>;
 }
 
 const clients = new Map<string, ClientInfo>();
@@ -138,29 +137,6 @@ export function peersServing(clientId: string): void {
   if (info) info.peersServed = true;
 }
 
-/** A piece of torrent asset `hash` came through `clientId`'s bridge (peers, web seed or its store). */
-export function torrentServing(clientId: string, hash: string): void {
-  const info = clients.get(clientId);
-  if (!info) return;
-  const set = (info.torrents ??= new Set());
-  set.delete(hash);
-  set.add(hash);
-  if (set.size > TORRENT_HEADS_PER_WINDOW) set.delete(set.values().next().value as string);
-}
-
-/**
- * Whether a read of torrent asset `hash` by `clientId`'s page gets a head from the origin
- * (serve-asset.ts): only its first, while that torrent has delivered the page nothing. A media
- * element makes several reads while the torrent starts (and a download reads in chunks): a head
- * for each would take most of a short file from the origin. Records the claim. A window not
- * known yet (it has not named its page) cannot be recorded, and gets none.
- */
-export function claimTorrentHead(clientId: string, hash: string): boolean {
-  if (!clients.has(clientId) || clients.get(clientId)?.torrents?.has(hash) === true) return false;
-  torrentServing(clientId, hash);
-  return true;
-}
-
 /**
  * A window whose bridge listens and does P2P: the requesting one, else another such one. With
  * none, an `urgent` request (small and render-blocking: serve-deps.ts) goes to the origin at once;
@@ -177,6 +153,7 @@ export async function readyBridge(clientId: string, urgent: boolean): Promise<Cl
     const windows = await self.clients.matchAll({ type: 'window' });
     const alive = new Set(windows.map((w) => w.id));
     for (const id of clients.keys()) if (!alive.has(id)) clients.delete(id);
+    forgetTorrentHeads(alive);
     if (clients.get(clientId)?.p2p === false) return null;
     const ready = (w: Client): boolean => {
       const info = clients.get(w.id);

@@ -8,7 +8,7 @@ import { type ManifestAsset, manifestKeyFor } from '../protocol/manifest.ts';
 import type { PieceHashes } from '../protocol/piece-list.ts';
 import { pieceCount } from '../protocol/pieces.ts';
 import { broadcast, openBridgeSession, tell } from './bridge-session.ts';
-import { bridgeWarm, claimTorrentHead, hasHeard, peersServing, torrentServing } from './client-registry.ts';
+import { bridgeWarm, hasHeard, peersServing } from './client-registry.ts';
 import { fetchDirect } from './direct-fetch.ts';
 import { isCritical, type SourceSpeeds } from './hedge-policy.ts';
 import { HeldReports } from './held-reports.ts';
@@ -17,6 +17,7 @@ import { realFetch } from './real-fetch.ts';
 import { type SeedOutcome, seedCached } from './seed-cached.ts';
 import type { ServeDeps, ServeOutcome } from './serve-asset.ts';
 import type { PieceStore } from './store/piece-store.ts';
+import { claimTorrentHead, torrentServing } from './torrent-heads.ts';
 import { matchesHash } from './verify.ts';
 
 /** One request the worker answers: which window asked, for which asset (by manifest key). */

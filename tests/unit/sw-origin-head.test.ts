@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TORRENT_HEADS_PER_WINDOW } from '../../protocol/limits.ts';
 import type { ManifestAsset } from '../../protocol/manifest.ts';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
 import { originHeadPieces } from '../../sw/hedge-policy.ts';
 import { serveAsset } from '../../sw/serve-asset.ts';
+import { claimTorrentHead, torrentServing } from '../../sw/torrent-heads.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import {
   allIndexes,
@@ -207,5 +209,24 @@ describe('serveAsset: which requests get a head from the origin', () => {
     assert.deepEqual(await originRangesFor((f) => f.asset, { range: 'bytes=0-' }), []);
     assert.deepEqual(await originRangesFor(torrentAsset, {}), []);
     assert.deepEqual(await originRangesFor(torrentAsset, { range: `bytes=${3 * PIECE}-` }), []);
+  });
+});
+
+describe('claimTorrentHead: one head per window and file', () => {
+  const hash = (n: number): string => n.toString(16).padStart(64, '0');
+
+  it("a window's first read of a file claims its head; later reads, and reads after a torrent piece came, do not", () => {
+    assert.equal(claimTorrentHead('window-a', hash(1)), true);
+    assert.equal(claimTorrentHead('window-a', hash(1)), false, 'a second read of the same file');
+    assert.equal(claimTorrentHead('window-b', hash(1)), true, 'another window starts its own torrent');
+    torrentServing('window-a', hash(2));
+    assert.equal(claimTorrentHead('window-a', hash(2)), false, 'its torrent already delivered the page a piece');
+    assert.equal(claimTorrentHead('', hash(3)), false, 'no window: no head');
+  });
+
+  it('a window remembers a bounded number of files, the oldest forgotten first', () => {
+    for (let n = 100; n < 100 + TORRENT_HEADS_PER_WINDOW + 1; n++) assert.equal(claimTorrentHead('window-c', hash(n)), true);
+    assert.equal(claimTorrentHead('window-c', hash(100)), true, 'the oldest was forgotten');
+    assert.equal(claimTorrentHead('window-c', hash(100 + TORRENT_HEADS_PER_WINDOW)), false, 'the newest is remembered');
   });
 });
