@@ -5,21 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PieceGatherer } from '../../sw/gather-pieces.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import {
-  allIndexes,
   deps,
   FakeBridge,
   FakeOrigin,
   gatherAll,
+  headGatherer,
   MemStore,
   makeAsset,
   PIECE,
   pieceReply,
   SIZE,
   T,
-  URL_,
 } from './support/sw-fakes.ts';
 
 describe('PieceGatherer: a head from the origin, faults', () => {
@@ -43,7 +41,7 @@ describe('PieceGatherer: a head from the origin, faults', () => {
       clock,
     );
     const d = { ...deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 1_000, stallMs: 1_000 }), timers: clock };
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d, { originHead: 3 });
+    const g = headGatherer(f, d);
     void g.start();
     let settled = false;
     g.piece(0).then(
@@ -66,16 +64,7 @@ describe('PieceGatherer: a head from the origin, faults', () => {
       { at: 2, reply: { pc: 'accepted' as const, peers: 1 } },
       ...pieces.map((i, k) => ({ at: 60 + 3 * k, reply: pieceReply(f, i) })),
     ]);
-    const g = new PieceGatherer(
-      f.asset,
-      URL_,
-      PIECE,
-      allIndexes(f),
-      deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 300, stallMs: 300 }),
-      {
-        originHead: 3,
-      },
-    );
+    const g = headGatherer(f, deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 300, stallMs: 300 }));
     const all = gatherAll(g);
     await g.piece(0);
     g.commit(); // the response's headers and piece 0 are out: the page is served this version

@@ -8,18 +8,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TORRENT_HEADS_PER_WINDOW } from '../../protocol/limits.ts';
 import type { ManifestAsset } from '../../protocol/manifest.ts';
-import { PieceGatherer } from '../../sw/gather-pieces.ts';
 import { originHeadPieces } from '../../sw/hedge-policy.ts';
 import { serveAsset } from '../../sw/serve-asset.ts';
 import { claimTorrentHead, torrentServing } from '../../sw/torrent-heads.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import {
-  allIndexes,
   deps,
   FakeBridge,
   FakeOrigin,
   type Fixture,
   gatherAll,
+  headGatherer,
   MemStore,
   makeAsset,
   PIECE,
@@ -59,7 +58,7 @@ describe('PieceGatherer: a head from the origin', () => {
     const clock = new FakeClock(0);
     const bridge = new FakeBridge(everyPiece(f), clock);
     const d = { ...deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 5_000, stallMs: 5_000 }), timers: clock };
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d, { originHead: 3 });
+    const g = headGatherer(f, d);
     const all = gatherAll(g);
     await clock.advanceSettled(0);
     assert.deepEqual(origin.ranges, [rangeFor(f, 0, 2)], 'the head went to the origin before any peer answered');
@@ -81,9 +80,7 @@ describe('PieceGatherer: a head from the origin', () => {
     for (const i of [0, 1, 2]) store.put(i, f.data.slice(i * PIECE, (i + 1) * PIECE));
     const origin = new FakeOrigin(f);
     const bridge = new FakeBridge(everyPiece(f));
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(store, origin, bridge, { firstMs: 5_000, stallMs: 5_000 }), {
-      originHead: 3,
-    });
+    const g = headGatherer(f, deps(store, origin, bridge, { firstMs: 5_000, stallMs: 5_000 }));
     const { bytes } = await gatherAll(g);
     assert.deepEqual(bytes, f.data);
     assert.deepEqual(origin.ranges, []);
@@ -106,14 +103,7 @@ describe('PieceGatherer: a head from the origin', () => {
     it(`the origin ${name} for the head: peers are asked for it, and every byte arrives`, T, async () => {
       const f = await makeAsset(SIZE);
       const bridge = new FakeBridge(everyPiece(f));
-      const g = new PieceGatherer(
-        f.asset,
-        URL_,
-        PIECE,
-        allIndexes(f),
-        deps(new MemStore(f.asset.hash), origin(f), bridge, { firstMs: 5_000, stallMs: 5_000 }),
-        { originHead: 3 },
-      );
+      const g = headGatherer(f, deps(new MemStore(f.asset.hash), origin(f), bridge, { firstMs: 5_000, stallMs: 5_000 }));
       const { bytes, pieces } = await gatherAll(g);
       assert.deepEqual(bytes, f.data);
       assert.ok(sourcesOf(pieces).every((s) => s === 'peer'));
@@ -129,14 +119,7 @@ describe('PieceGatherer: a head from the origin', () => {
     const f = await makeAsset(SIZE);
     const bridge = new FakeBridge(everyPiece(f));
     const origin = new FakeOrigin(f, 'status', 7_001, 404);
-    const g = new PieceGatherer(
-      f.asset,
-      URL_,
-      PIECE,
-      allIndexes(f),
-      deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 5_000, stallMs: 5_000 }),
-      { originHead: 3 },
-    );
+    const g = headGatherer(f, deps(new MemStore(f.asset.hash), origin, bridge, { firstMs: 5_000, stallMs: 5_000 }));
     void g.start();
     await assert.rejects(g.piece(0), (e: Error & { code?: string }) => e.code === 'origin-status');
     await assert.rejects(g.versionProven(), (e: Error & { code?: string }) => e.code === 'origin-status');
@@ -149,9 +132,7 @@ describe('PieceGatherer: a head from the origin', () => {
 
   it('no bridge and the origin fails the head: the pieces fail, nothing hangs', T, async () => {
     const f = await makeAsset(SIZE);
-    const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), deps(new MemStore(f.asset.hash), new FakeOrigin(f, 'fail'), null), {
-      originHead: 3,
-    });
+    const g = headGatherer(f, deps(new MemStore(f.asset.hash), new FakeOrigin(f, 'fail'), null));
     void g.start();
     await assert.rejects(g.piece(0));
     g.cancel();

@@ -11,7 +11,7 @@ import { toHex } from '../../../protocol/hex.ts';
 import type { ManifestAsset } from '../../../protocol/manifest.ts';
 import { encodePieceList } from '../../../protocol/piece-list.ts';
 import { pieceSpan } from '../../../protocol/pieces.ts';
-import type { GatherDeps, GatheredPiece, PieceGatherer, Source } from '../../../sw/gather-pieces.ts';
+import { type GatherDeps, type GatheredPiece, PieceGatherer, type Source } from '../../../sw/gather-pieces.ts';
 import type { ServeDeps } from '../../../sw/serve-asset.ts';
 import { matchesHash } from '../../../sw/verify.ts';
 
@@ -275,6 +275,10 @@ export function deps(
   if (timeouts) d.timeouts = timeouts;
   return d;
 }
+
+/** A gather of every piece of `f` whose first `head` pieces are asked of the origin at once (a torrent asset's head). */
+export const headGatherer = (f: Fixture, d: GatherDeps, head = 3): PieceGatherer =>
+  new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), d, { originHead: head });
 
 export async function gatherAll(g: PieceGatherer): Promise<{ bytes: Uint8Array; pieces: GatheredPiece[] }> {
   void g.start();
