@@ -28,6 +28,9 @@ export interface GatheredPiece {
   source: Source;
 }
 
+/** One fetch port to the page's bridge: feedback on what it sent, and its end. */
+export type BridgeSession = { report(f: WorkerFeedback): void; close(): void };
+
 export interface GatherDeps {
   readPieces(hash: string, indexes: readonly number[]): Promise<Array<ArrayBuffer | undefined>>;
   writePiece(hash: string, index: number, data: ArrayBuffer): Promise<boolean>;
@@ -41,7 +44,7 @@ export interface GatherDeps {
   openBridge(
     request: { pc: 'fetch'; hash: string; size: number; pieces: number[] },
     onReply: (reply: BridgeReply) => void,
-  ): Promise<{ report(f: WorkerFeedback): void; close(): void } | null>;
+  ): Promise<BridgeSession | null>;
   fetchOrigin(url: string, init: RequestInit): Promise<Response>;
   /** The origin's file is not the manifest's (size or a piece's hash): called once per gather. */
   onAssetChanged?(hash: string): void;
@@ -74,7 +77,7 @@ export class PieceGatherer {
   /** Peers that sent a piece failing its hash. */
   readonly badPeers = new Set<string>();
   private readonly slots = new Map<number, Slot>();
-  private session: { report(f: WorkerFeedback): void; close(): void } | null = null;
+  private session: BridgeSession | null = null;
   /** The one deadline: when it expires, the origin is asked for everything still expected from peers, who keep sending. */
   private readonly deadline: Deadline;
   private readonly controller = new AbortController();
@@ -246,7 +249,7 @@ export class PieceGatherer {
   /** Pieces below this index were asked of the origin first (options.originHead): -1 when none. */
   private headEnd = -1;
   /** The session that asks peers for a head the origin failed (see headFailed). */
-  private headSession: { report(f: WorkerFeedback): void; close(): void } | null = null;
+  private headSession: BridgeSession | null = null;
 
   /**
    * The origin could not serve the head run `first..last` (unreachable, or a 5xx): its pieces are
@@ -387,7 +390,7 @@ export class PieceGatherer {
   }
 
   /** A bridge reply from `from` (the main session, or a head's fallback: see headFailed). */
-  private async onReply(reply: BridgeReply, from: { report(f: WorkerFeedback): void } | null): Promise<void> {
+  private async onReply(reply: BridgeReply, from: Pick<BridgeSession, 'report'> | null): Promise<void> {
     if (this.finished) return;
     switch (reply.pc) {
       case 'accepted':

@@ -36,7 +36,7 @@ export interface ServeDeps extends GatherDeps {
    */
   marked?: boolean;
   /**
-   * Whether this read of a torrent asset gets its head from the origin (client-registry.ts
+   * Whether this read of a torrent asset gets its head from the origin (sw/torrent-heads.ts
    * claimTorrentHead: the page's first read of it, before its torrent delivered anything). Without
    * it, a read from byte 0 does.
    */
