@@ -12,6 +12,7 @@
  * measured, HEDGE_PEER_FIRST_PIECE_MS and HEDGE_PEER_BYTES_PER_MS stand in (conservative: they
  * favour waiting for peers, as the fixed deadlines did, but far shorter).
  */
+import { Ewma } from '../protocol/ewma.ts';
 import {
   HEDGE_MARGIN,
   HEDGE_MAX_MS,
@@ -46,19 +47,6 @@ export function originHeadPieces(size: number, pieceSize: number): number {
   if (size <= 0 || pieceSize <= 0) return 0;
   const pieces = Math.ceil(size / pieceSize);
   return Math.min(Math.ceil(TORRENT_ORIGIN_HEAD_BYTES / pieceSize), Math.floor(pieces * TORRENT_ORIGIN_HEAD_MAX_SHARE));
-}
-
-/** An exponentially weighted mean: each new sample weighs `weight`; undefined until the first. */
-export class Ewma {
-  private mean: number | undefined;
-  constructor(private readonly weight = 0.3) {}
-  add(sample: number): void {
-    if (!Number.isFinite(sample) || sample < 0) return;
-    this.mean = this.mean === undefined ? sample : this.mean + this.weight * (sample - this.mean);
-  }
-  get value(): number | undefined {
-    return this.mean;
-  }
 }
 
 /** What this worker has measured of each source: ms to a first piece / byte, bytes per ms after it. */

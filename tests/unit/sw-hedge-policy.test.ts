@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Ewma } from '../../protocol/ewma.ts';
 import {
   HEDGE_MARGIN,
   HEDGE_MAX_MS,
@@ -15,7 +16,7 @@ import {
   HEDGE_STALL_PIECES,
   NO_PEERS_MEMORY_MS,
 } from '../../protocol/limits.ts';
-import { Ewma, hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
+import { hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
 
 const PIECE = 64 * 1024;
 
