@@ -6,6 +6,7 @@
 import type Peer from '@thaunknown/simple-peer/lite.js';
 import { type Clock, timerClock } from '../protocol/clock.ts';
 import {
+  CHOKE_RETRY_MS,
   MAX_HAVE_PER_MESSAGE,
   MAX_HAVES_PER_LINK,
   MAX_HP_PIECES,
@@ -38,7 +39,26 @@ export interface PeerLinkHooks {
   onViolation(link: PeerLink, reason: string): void;
   /** The page view's upload budgets (page-bridge/upload-budget.ts), shared by every link. */
   uploads: Pick<UploadLedger, 'admit' | 'release' | 'spend'>;
+  /**
+   * Whether the tab's upload queue, over all its links, takes one more request now
+   * (schedule/upload-queue.ts); no: `nak choked`. Absent: always.
+   */
+  mayQueueUpload?(): boolean;
 }
+
+/**
+ * Why a request of ours to a peer failed: its `nak` reason (`missing`, `busy`, `choked`, an
+ * upload-budget refusal), or `timeout`, `cancelled`, `closed`. `choked` is not the peer's
+ * failure: its upload queue was full, and it may be asked again after CHOKE_RETRY_MS.
+ */
+export class PieceRequestError extends Error {
+  constructor(readonly code: string) {
+    super(LOCAL_FAILURES[code] ?? `peer refused: ${code}`);
+  }
+}
+
+/** The messages of the failures this side decides (the others are the peer's `nak` reasons). */
+const LOCAL_FAILURES: Readonly<Record<string, string>> = { timeout: 'piece timed out', cancelled: 'cancelled', closed: 'link closed' };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,12 +89,14 @@ export class PeerLink {
   private readonly uploads: Upload[] = [];
   private uploading = false;
   private closed = false;
+  /** Until when (clock ms) the other side choked us: it is not asked meanwhile. */
+  private chokedUntil = 0;
 
   constructor(
     readonly peerId: string,
     private readonly peer: Peer,
     private readonly hooks: PeerLinkHooks,
-    clock: Clock = timerClock,
+    private readonly clock: Clock = timerClock,
   ) {
     this.throughput = new ThroughputMeter(clock);
     peer.on('data', (data) => this.onData(data));
@@ -88,6 +110,22 @@ export class PeerLink {
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** Whether the other side choked our last request within CHOKE_RETRY_MS: ask someone else meanwhile. */
+  get choked(): boolean {
+    return this.clock.now() < this.chokedUntil;
+  }
+
+  /**
+   * Bytes of our uploads on this link not yet on the wire: the channel's buffer and the pieces
+   * read and waiting to be sent (schedule/upload-queue.ts). A read still held for a piece this
+   * tab is fetching does not count: it waits for the origin, not for the link.
+   */
+  get uploadBacklog(): number {
+    let bytes = this.closed ? 0 : this.peer.bufferSize;
+    for (const u of this.uploads) bytes += u.read?.data?.byteLength ?? 0;
+    return bytes;
   }
 
   sendHave(hashes: string[]): void {
@@ -133,7 +171,7 @@ export class PeerLink {
   }
 
   request(hash: string, piece: number, timeoutMs = PIECE_STALL_TIMEOUT_MS): Promise<ArrayBuffer> {
-    if (this.closed) return Promise.reject(new Error('link closed'));
+    if (this.closed) return Promise.reject(new PieceRequestError('closed'));
     const id = this.nextId++;
     this.lastUsed = Date.now();
     this.throughput.busy();
@@ -142,7 +180,7 @@ export class PeerLink {
         this.pending.delete(id);
         this.throughput.settled(0, this.pending.size > 0);
         this.send({ t: 'cancel', id });
-        reject(new Error('piece timed out'));
+        reject(new PieceRequestError('timeout'));
       }, timeoutMs);
       this.pending.set(id, { hash, piece, resolve, reject, timer });
       this.send({ t: 'req', id, hash, piece });
@@ -159,7 +197,7 @@ export class PeerLink {
       clearTimeout(p.timer);
       this.throughput.settled(0, this.pending.size > 0);
       this.send({ t: 'cancel', id });
-      p.reject(new Error('cancelled'));
+      p.reject(new PieceRequestError('cancelled'));
     }
   }
 
@@ -168,7 +206,7 @@ export class PeerLink {
     this.closed = true;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new Error('link closed'));
+      p.reject(new PieceRequestError('closed'));
     }
     this.pending.clear();
     // Never sent: the peer may ask for them again on another link.
@@ -255,6 +293,7 @@ export class PeerLink {
       case 'req': {
         // The queue keeps the one being read until its read settles (nextUpload): one more than the limit.
         if (this.uploads.length > MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
+        if (this.hooks.mayQueueUpload && !this.hooks.mayQueueUpload()) return this.send({ t: 'nak', id: m.id, reason: 'choked' });
         const admitted = this.hooks.uploads.admit(this.peerId, m.hash, m.piece);
         if (!admitted.ok) return this.send({ t: 'nak', id: m.id, reason: admitted.code });
         const upload: Upload = { id: m.id, hash: m.hash, piece: m.piece, abort: new AbortController() };
@@ -286,7 +325,8 @@ export class PeerLink {
         this.pending.delete(m.id);
         clearTimeout(p.timer);
         this.throughput.settled(0, this.pending.size > 0);
-        p.reject(new Error(`peer refused: ${m.reason}`));
+        if (m.reason === 'choked') this.chokedUntil = this.clock.now() + CHOKE_RETRY_MS;
+        p.reject(new PieceRequestError(m.reason));
       }
     }
   }

@@ -14,6 +14,7 @@
  */
 import {
   BRIDGE_ACCEPT_TIMEOUT_MS,
+  CHOKE_RETRY_MS,
   ENDGAME_PIECES,
   MAX_WANT_EXCLUDE,
   PIECE_SIZE,
@@ -21,7 +22,7 @@ import {
   PIECES_IN_FLIGHT_PER_PEER,
 } from '../protocol/limits.ts';
 import { pieceCount } from '../protocol/pieces.ts';
-import type { PeerLink } from './peer-link.ts';
+import { type PeerLink, PieceRequestError } from './peer-link.ts';
 import type { PeerPool } from './peer-pool.ts';
 import { expectedWaitMs, originFinishesFirst } from './peer-score.ts';
 import { originShare } from './schedule/origin-share.ts';
@@ -144,8 +145,16 @@ export async function servePieceRequest(
           delivered = { bytes: delivered.bytes + data.byteLength, pieces: delivered.pieces + 1 };
           port.piece(index, data, link.peerId);
         },
-        () => {
+        (err: unknown) => {
           if (done.has(index)) return;
+          if (err instanceof PieceRequestError && err.code === 'choked') {
+            // Its upload queue was full (schedule/upload-queue.ts): not a failure of the peer. The
+            // piece is asked of another source now, or of this one once the choke has passed.
+            picker.release(index, link.peerId);
+            asked.delete(link);
+            setTimeout(() => wake(), CHOKE_RETRY_MS);
+            return;
+          }
           ctx.onFailure();
           picker.failed(index, link.peerId); // never asked of it again in this response
           asked.delete(link);
@@ -183,6 +192,7 @@ export async function servePieceRequest(
       if (!picker.hasPeer(link.peerId)) picker.setPeer(link.peerId, { has: (i) => link.isOpen && link.hasPiece(hash, i) });
     }
     for (const link of sources) {
+      if (link.choked) continue;
       const next = (): number | null => (link.inFlight < PIECES_IN_FLIGHT_PER_LINK ? picker.pick(link.peerId) : null);
       for (let index = next(); index !== null; index = next()) ask(index, link);
     }

@@ -12,9 +12,11 @@
 import { Bitfield } from '../../page-bridge/schedule/bitfield.ts';
 import { originShare } from '../../page-bridge/schedule/origin-share.ts';
 import { PiecePicker } from '../../page-bridge/schedule/piece-picker.ts';
+import { admitsUpload } from '../../page-bridge/schedule/upload-queue.ts';
 import { DEFAULT_UPLOAD_LIMITS, UploadLedger } from '../../page-bridge/upload-budget.ts';
 import type { Clock } from '../../protocol/clock.ts';
 import {
+  CHOKE_RETRY_MS,
   ENDGAME_PIECES,
   LINK_MIN_IDLE_BEFORE_CLOSE_MS,
   MAX_CONNECTIONS,
@@ -110,6 +112,8 @@ interface Link {
   inFlight: number;
   serving: number;
   lastUsed: number;
+  /** Until when (sim ms) the remote choked us (`nak choked`): not asked meanwhile (PeerLink.choked). */
+  chokedUntil: number;
   /** What the remote holds of each asset, as this side knows it (its messages arrive after a delay). */
   view: Map<number, Bitfield>;
 }
@@ -293,7 +297,7 @@ export function simulate(spec: SimSpec): SimResult {
   /** Asks one link for what it can give of one asset. */
   const pumpLink = (v: Visitor, link: Link, asset: number): void => {
     const picker = v.gathers[asset]?.picker;
-    if (!picker || link.inFlight >= IN_FLIGHT) return;
+    if (!picker || link.inFlight >= IN_FLIGHT || link.chokedUntil > q.now) return;
     {
       const view = link.view.get(asset);
       if (!view) return;
@@ -340,6 +344,20 @@ export function simulate(spec: SimSpec): SimResult {
     const timeoutAt = sentAt + PIECE_STALL_TIMEOUT_MS * scale;
     q.at(sentAt + oneWay, () => {
       const bytes = pieceBytes(asset, piece);
+      // Its upload queue, at its upload rate (schedule/upload-queue.ts): too long, and the request is choked.
+      if (!admitsUpload(Math.max(0, u.upFree - q.now) * u.profile.up, u.profile.up)) {
+        q.at(Math.min(q.now + oneWay, timeoutAt), () => {
+          if (settled) return;
+          settled = true;
+          end();
+          // Not a failure (piece-requests.ts): asked again of another source, or of this one after the choke.
+          g.picker?.release(piece, key);
+          link.chokedUntil = q.now + CHOKE_RETRY_MS;
+          q.at(link.chokedUntil, () => pump(v, asset));
+          pump(v, asset);
+        });
+        return;
+      }
       const admitted = u.ledger.admit(v.peerId, hashes[asset]!, piece);
       const spent = admitted.ok ? u.ledger.spend(v.peerId, bytes) : admitted;
       if (!spent.ok) {
@@ -458,8 +476,8 @@ export function simulate(spec: SimSpec): SimResult {
   };
 
   const openLink = (a: Visitor, b: Visitor): void => {
-    const ab: Link = { remote: b, view: new Map(), inFlight: 0, serving: 0, lastUsed: q.now };
-    const ba: Link = { remote: a, view: new Map(), inFlight: 0, serving: 0, lastUsed: q.now };
+    const ab: Link = { remote: b, view: new Map(), inFlight: 0, serving: 0, lastUsed: q.now, chokedUntil: 0 };
+    const ba: Link = { remote: a, view: new Map(), inFlight: 0, serving: 0, lastUsed: q.now, chokedUntil: 0 };
     a.links.set(b.id, ab);
     b.links.set(a.id, ba);
     // Each side's `have`s and bitfields reach the other after the one-way delay: a copy of what it holds now.

@@ -160,12 +160,20 @@ export class PiecePicker {
 
   /** A request to `peerId` for `index` failed (refused, timed out, bad): the piece is wanted again, not from it. */
   failed(index: number, peerId: string): void {
-    const who = this.asked.get(index);
-    if (who?.delete(peerId)) this.load.set(peerId, Math.max(0, this.inFlight(peerId) - 1));
-    if (who?.size === 0) this.asked.delete(index);
+    this.release(index, peerId);
     const refused = this.refused.get(peerId) ?? new Set<number>();
     refused.add(index);
     this.refused.set(peerId, refused);
+  }
+
+  /**
+   * `peerId` choked our request for `index` (its upload queue was full, schedule/upload-queue.ts):
+   * the piece is wanted again, and may be asked of it again later (unlike `failed`).
+   */
+  release(index: number, peerId: string): void {
+    const who = this.asked.get(index);
+    if (who?.delete(peerId)) this.load.set(peerId, Math.max(0, this.inFlight(peerId) - 1));
+    if (who?.size === 0) this.asked.delete(index);
   }
 
   /** Pieces that will come from elsewhere (the origin): no longer wanted; returns the peers they were requested from. */

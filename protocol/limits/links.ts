@@ -16,6 +16,29 @@ export const MAX_REQUESTS_IN_FLIGHT_FROM_PEER = 16;
  */
 export const MAX_UPLOAD_BUFFERED_BYTES = 1024 * 1024;
 
+/**
+ * The most queuing delay a tab lets its uploads build up before it chokes new requests (ms): a
+ * request that would wait longer behind the bytes already queued on its links (their channels'
+ * buffers and the pieces read and waiting to be sent), at the upload rate measured from their
+ * drain (page-bridge/schedule/upload-queue.ts), is refused at once with `nak choked`, and its
+ * asker tries another peer for that piece. A deep queue delays every request in it, and a request
+ * that times out there has spent the uploader's bytes all the same (once in a channel's buffer
+ * they cannot be taken back). BEP 29 (uTP's LEDBAT) targets 100 ms for the same reason; a tab
+ * sees its channels' `bufferedAmount` from its main thread, late when that thread is busy
+ * (hashing, layout), and at 100 ms the e2e crowd of five (tests/e2e/swarm.test.ts) choked its
+ * own first fetcher and took 0.56-0.72x the plain origin's bytes instead of 0.30-0.38x; at 300
+ * ms, 0.30-0.34x. Swarm simulator (bench/swarm-sim/), before -> with: N = 1,000 all at once
+ * 0.93x -> 0.70x the plain origin's bytes, a Poisson stream 0.072x -> 0.051x, one after
+ * another unchanged.
+ */
+export const UPLOAD_QUEUE_TARGET_MS = 300;
+
+/**
+ * How long a requester leaves a peer that answered `nak choked` before asking it again (ms):
+ * about a piece's time at a median upload, so it is asked again once its queue has drained.
+ */
+export const CHOKE_RETRY_MS = 50;
+
 /** How often a blocked uploader checks the channel's buffer again. */
 export const UPLOAD_POLL_MS = 4;
 

@@ -89,6 +89,17 @@ describe('PiecePicker', () => {
     assert.equal(p.anyUsableSource(), false, 'nobody left to ask: the origin');
   });
 
+  test('a piece a peer choked is released: wanted again, its slot free, and the same peer may be asked for it later', () => {
+    const p = new PiecePicker([0, 1], 2, { ...options, maxInFlightPerPeer: 1 });
+    p.setPeer('busy', Bitfield.full(2));
+    assert.equal(p.pick('busy'), 0);
+    assert.equal(p.pick('busy'), null, 'its one slot is taken');
+    p.release(0, 'busy');
+    assert.equal(p.inFlight('busy'), 0);
+    assert.equal(p.pick('busy'), 0, 'asked again, unlike a failed piece');
+    assert.equal(p.sourceFor(1), true);
+  });
+
   test('endgame: the last pieces in flight are asked of a second peer, and the duplicate is cancelled on arrival', () => {
     const p = new PiecePicker(range(2), 2, options);
     p.setPeer('slow', Bitfield.full(2));

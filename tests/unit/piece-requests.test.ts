@@ -159,6 +159,45 @@ describe('servePieceRequest: pieces', () => {
     assert.equal(s.failures(), 1);
   });
 
+  it('a holder that chokes (`nak choked`: its upload queue is full) is asked again once the choke passes; not a failure, nothing to the origin', async (t) => {
+    const s = setup();
+    const holder = await connectHolder(s.pool, s.peers, 'busy', holding());
+    let chokes = 3;
+    holder.farHooks.mayQueueUpload = () => chokes-- <= 0;
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0, 1, 2], worker.port);
+    const replies = await worker.received(4);
+    assert.deepEqual(
+      replies.filter((r) => r.pc === 'piece-failed'),
+      [],
+    );
+    assert.deepEqual(sendersOf(replies).sort(), [
+      [0, 'busy'],
+      [1, 'busy'],
+      [2, 'busy'],
+    ]);
+    assert.ok(
+      holder.farPeer.sent.some((m) => m.t === 'nak' && m.reason === 'choked'),
+      'it did choke',
+    );
+    assert.equal(s.failures(), 0, 'a choke is not a failed request');
+  });
+
+  it('while one holder chokes, the pieces it was asked for go to another', async (t) => {
+    const s = setup();
+    const choking = await connectHolder(s.pool, s.peers, 'choking', holding());
+    choking.farHooks.mayQueueUpload = () => false;
+    await connectHolder(s.pool, s.peers, 'free', holding());
+    const worker = workerEnd(t);
+    await servePieceRequest(s.ctx, H, [0, 1, 2, 3], worker.port);
+    const replies = await worker.received(5);
+    assert.deepEqual(
+      sendersOf(replies).map(([, peer]) => peer),
+      ['free', 'free', 'free', 'free'],
+    );
+    assert.equal(s.failures(), 0);
+  });
+
   it('a piece no holder has is `piece-failed` (the worker takes it from the origin); the others still come', async (t) => {
     const s = setup();
     await connectHolder(s.pool, s.peers, 'partial', holding([1]));

@@ -168,15 +168,15 @@ export interface LinkedPair {
   farHooks: CountingHooks;
 }
 
-/** `farStored`: what the other visitor holds and uploads. */
-export function linkedPair(farStored: StoredPieces = new Map()): LinkedPair {
+/** `farStored`: what the other visitor holds and uploads; `nearClock`: the near link's time (real timers unless given). */
+export function linkedPair(farStored: StoredPieces = new Map(), nearClock?: Clock): LinkedPair {
   const nearPeer = new FakePeer(false, 'near');
   const farPeer = new FakePeer(false, 'far');
   FakePeer.join(nearPeer, farPeer);
   const nearHooks = countingHooks();
   const farHooks = countingHooks(farStored);
   return {
-    near: new PeerLink('far-peer-id', nearPeer, nearHooks),
+    near: new PeerLink('far-peer-id', nearPeer, nearHooks, nearClock),
     far: new PeerLink('near-peer-id', farPeer, farHooks),
     nearPeer,
     farPeer,
