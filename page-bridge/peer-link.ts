@@ -19,6 +19,7 @@ import {
 } from '../protocol/limits.ts';
 import { decodeFrame, encodeControl, encodePiece, type WireControl } from '../protocol/peer-wire.ts';
 import { ThroughputMeter } from './peer-score.ts';
+import { UploadQueue } from './schedule/upload-queue.ts';
 import type { UploadLedger } from './upload-budget.ts';
 
 export interface PeerLinkHooks {
@@ -40,10 +41,12 @@ export interface PeerLinkHooks {
   /** The page view's upload budgets (page-bridge/upload-budget.ts), shared by every link. */
   uploads: Pick<UploadLedger, 'admit' | 'release' | 'spend'>;
   /**
-   * Whether the tab's upload queue, over all its links, takes one more request now
-   * (schedule/upload-queue.ts); no: `nak choked`. Absent: always.
+   * This link's upload queue (schedule/upload-queue.ts): fed what the link sends and still
+   * queues, asked per request; a request it will not take is `nak choked`. Default: the link's
+   * own. One per link, not per tab: measured on loopback, a tab-wide queue let one slow reader
+   * (a busy receiving page that leaves its channel full) choke every other link's requests.
    */
-  mayQueueUpload?(): boolean;
+  uploadQueue?: Pick<UploadQueue, 'observe' | 'admits'>;
 }
 
 /**
@@ -91,6 +94,9 @@ export class PeerLink {
   private closed = false;
   /** Until when (clock ms) the other side choked us: it is not asked meanwhile. */
   private chokedUntil = 0;
+  /** Our uploads' queue on this link, and every piece byte handed to the channel (its drain is measured from it). */
+  private readonly ownUploadQueue = new UploadQueue();
+  private uploadedBytes = 0;
 
   constructor(
     readonly peerId: string,
@@ -126,6 +132,17 @@ export class PeerLink {
     let bytes = this.closed ? 0 : this.peer.bufferSize;
     for (const u of this.uploads) bytes += u.read?.data?.byteLength ?? 0;
     return bytes;
+  }
+
+  private get uploadQueue(): Pick<UploadQueue, 'observe' | 'admits'> {
+    return this.hooks.uploadQueue ?? this.ownUploadQueue;
+  }
+
+  /** Tells the upload queue what was sent and is still queued now; returns that backlog (bytes). */
+  private observeUploads(): number {
+    const backlog = this.uploadBacklog;
+    this.uploadQueue.observe(this.clock.now(), this.uploadedBytes, backlog);
+    return backlog;
   }
 
   sendHave(hashes: string[]): void {
@@ -293,9 +310,13 @@ export class PeerLink {
       case 'req': {
         // The queue keeps the one being read until its read settles (nextUpload): one more than the limit.
         if (this.uploads.length > MAX_REQUESTS_IN_FLIGHT_FROM_PEER) return this.send({ t: 'nak', id: m.id, reason: 'busy' });
-        if (this.hooks.mayQueueUpload && !this.hooks.mayQueueUpload()) return this.send({ t: 'nak', id: m.id, reason: 'choked' });
         const admitted = this.hooks.uploads.admit(this.peerId, m.hash, m.piece);
         if (!admitted.ok) return this.send({ t: 'nak', id: m.id, reason: admitted.code });
+        // After the budgets: a duplicate or over-budget request gets that answer, which is final.
+        if (!this.uploadQueue.admits(this.observeUploads())) {
+          this.hooks.uploads.release(this.peerId, m.hash, m.piece);
+          return this.send({ t: 'nak', id: m.id, reason: 'choked' });
+        }
         const upload: Upload = { id: m.id, hash: m.hash, piece: m.piece, abort: new AbortController() };
         // One callback per upload, whatever happens to the queue meanwhile (nextUpload).
         void this.hooks
@@ -368,7 +389,10 @@ export class PeerLink {
         this.lastUsed = Date.now();
         // Back-pressure: the channel has no "buffer low" event we can reach through simple-peer,
         // so wait in short steps while too much is queued.
-        while (!this.closed && this.peer.bufferSize > MAX_UPLOAD_BUFFERED_BYTES) await sleep(UPLOAD_POLL_MS);
+        while (!this.closed && this.peer.bufferSize > MAX_UPLOAD_BUFFERED_BYTES) {
+          this.observeUploads();
+          await sleep(UPLOAD_POLL_MS);
+        }
         if (this.closed) {
           // Never sent, as those still queued at close().
           this.hooks.uploads.release(this.peerId, u.hash, u.piece);
@@ -381,6 +405,8 @@ export class PeerLink {
           continue;
         }
         this.sendFrame(encodePiece(u.id, data));
+        this.uploadedBytes += data.byteLength;
+        this.observeUploads();
         this.hooks.onUploaded(data.byteLength);
       }
     } finally {

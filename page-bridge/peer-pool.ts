@@ -15,7 +15,6 @@ import {
 import type { ClientMessage, ParkedOffer, PeerCandidate, Sdp, ServerMessage } from '../protocol/signal-messages.ts';
 import { PeerLink, type PeerLinkHooks } from './peer-link.ts';
 import { OriginRateEstimate } from './peer-score.ts';
-import { UploadQueue } from './schedule/upload-queue.ts';
 
 /** Where the pool's offers and answers go: the signaling client (page-bridge/signal-client.ts). */
 export interface SignalSender {
@@ -73,21 +72,9 @@ export class PeerPool {
   private readonly connectWaiters = new Map<string, Array<(link: PeerLink | null) => void>>();
 
   private readonly clock: Clock;
-  /** Every link's uploads together: a request that would queue too long is choked (schedule/upload-queue.ts). */
-  private readonly uploadQueue = new UploadQueue();
-  /** Bytes handed to any link's channel so far: what the queue's drain rate is measured from. */
-  private uploadedBytes = 0;
 
   constructor(private readonly options: PoolOptions) {
     this.clock = options.clock ?? timerClock;
-  }
-
-  /** Feeds the upload queue what the links have sent and still queue; returns that backlog (bytes). */
-  private observeUploads(): number {
-    let backlog = 0;
-    for (const link of this.links.values()) backlog += link.uploadBacklog;
-    this.uploadQueue.observe(this.clock.now(), this.uploadedBytes, backlog);
-    return backlog;
   }
 
   /** Connections being set up of each kind (see Attempt), parked offers included. */
@@ -314,12 +301,6 @@ export class PeerPool {
         peer,
         {
           ...this.options.hooks,
-          onUploaded: (bytes) => {
-            this.uploadedBytes += bytes;
-            this.observeUploads();
-            this.options.hooks.onUploaded(bytes);
-          },
-          mayQueueUpload: () => this.uploadQueue.admits(this.observeUploads()),
           onSettled: () => this.settled(),
           // A request waiting for a source of a piece may go now: one said it has it, whole or in part.
           onPieces: () => this.settled(),

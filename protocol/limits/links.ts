@@ -17,21 +17,21 @@ export const MAX_REQUESTS_IN_FLIGHT_FROM_PEER = 16;
 export const MAX_UPLOAD_BUFFERED_BYTES = 1024 * 1024;
 
 /**
- * The most queuing delay a tab lets its uploads build up before it chokes new requests (ms): a
- * request that would wait longer behind the bytes already queued on its links (their channels'
- * buffers and the pieces read and waiting to be sent), at the upload rate measured from their
+ * The most queuing delay a link lets its uploads build up before it chokes new requests (ms): a
+ * request that would wait longer behind the bytes already queued on its link (the channel's
+ * buffer and the pieces read and waiting to be sent), at the rate that link was measured to
  * drain (page-bridge/schedule/upload-queue.ts), is refused at once with `nak choked`, and its
  * asker tries another peer for that piece. A deep queue delays every request in it, and a request
  * that times out there has spent the uploader's bytes all the same (once in a channel's buffer
- * they cannot be taken back). BEP 29 (uTP's LEDBAT) targets 100 ms for the same reason; a tab
- * sees its channels' `bufferedAmount` from its main thread, late when that thread is busy
- * (hashing, layout), and at 100 ms the e2e crowd of five (tests/e2e/swarm.test.ts) choked its
- * own first fetcher and took 0.56-0.72x the plain origin's bytes instead of 0.30-0.38x; at 300
- * ms, 0.30-0.34x. Swarm simulator (bench/swarm-sim/), before -> with: N = 1,000 all at once
- * 0.93x -> 0.70x the plain origin's bytes, a Poisson stream 0.072x -> 0.051x, one after
- * another unchanged.
+ * they cannot be taken back). BEP 29 (uTP's LEDBAT) targets 100 ms for the same reason. Per
+ * link, not per tab: links sharing an uplink each drain at their share, so a link's own delay is
+ * the uplink's; and a tab-wide queue let one slow reader (a busy receiving page that leaves its
+ * channel full) choke every link: the e2e crowd of five (tests/e2e/swarm.test.ts) then took
+ * 0.55-0.72x the plain origin's bytes instead of 0.33-0.45x; per link, 0.25-0.36x. Swarm
+ * simulator (bench/swarm-sim/), before -> with: N = 1,000 all at once 0.93x -> 0.64x the plain
+ * origin's bytes, a Poisson stream 0.072x -> 0.046x, one after another unchanged.
  */
-export const UPLOAD_QUEUE_TARGET_MS = 300;
+export const UPLOAD_QUEUE_TARGET_MS = 100;
 
 /**
  * How long a requester leaves a peer that answered `nak choked` before asking it again (ms):

@@ -163,7 +163,7 @@ describe('servePieceRequest: pieces', () => {
     const s = setup();
     const holder = await connectHolder(s.pool, s.peers, 'busy', holding());
     let chokes = 3;
-    holder.farHooks.mayQueueUpload = () => chokes-- <= 0;
+    holder.farHooks.uploadQueue = { observe: () => undefined, admits: () => chokes-- <= 0 };
     const worker = workerEnd(t);
     await servePieceRequest(s.ctx, H, [0, 1, 2], worker.port);
     const replies = await worker.received(4);
@@ -186,7 +186,7 @@ describe('servePieceRequest: pieces', () => {
   it('while one holder chokes, the pieces it was asked for go to another', async (t) => {
     const s = setup();
     const choking = await connectHolder(s.pool, s.peers, 'choking', holding());
-    choking.farHooks.mayQueueUpload = () => false;
+    choking.farHooks.uploadQueue = { observe: () => undefined, admits: () => false };
     await connectHolder(s.pool, s.peers, 'free', holding());
     const worker = workerEnd(t);
     await servePieceRequest(s.ctx, H, [0, 1, 2, 3], worker.port);

@@ -74,7 +74,7 @@ describe('choking on the wire', () => {
     const clock: Clock = { now: () => now, setTimeout, clearTimeout };
     const { near: asker, farPeer, farHooks } = linkedPair(stored(), clock);
     let full = true;
-    farHooks.mayQueueUpload = () => !full;
+    farHooks.uploadQueue = { observe: () => undefined, admits: () => !full };
     const err = await asker.request(H, 0).catch((e: unknown) => e);
     assert.ok(err instanceof PieceRequestError, 'an error with a code');
     assert.equal(err.code, 'choked');
@@ -89,23 +89,39 @@ describe('choking on the wire', () => {
     assert.deepEqual(new Uint8Array(await asker.request(H, 0)), PIECES[0]);
   });
 
-  it("a pool whose links' buffers hold more than the target at its rate chokes a peer's request; once they drain, it serves", async () => {
+  it('a link whose channel holds more than the target at its measured drain chokes its next request, another link of the same tab serves, and once drained it serves', async () => {
     let now = 0;
     const clock: Clock = { now: () => now, setTimeout, clearTimeout };
     const t = testPool({ stored: stored(), clock });
-    const holder = await connectHolder(t.pool, t.peers, 'asker');
-    const poolSide = t.peers.last();
+    const slowReader = await connectHolder(t.pool, t.peers, 'slow-reader');
+    const slowSide = t.peers.last();
+    const fastReader = await connectHolder(t.pool, t.peers, 'fast-reader');
     // 1 MB buffered: not measured yet, so the first request is served. 100 ms later 100 KB of it
     // has gone (1 MB/s measured) and 900 KB is left: 900 ms of queue, past the target, and the next is choked.
-    poolSide.bufferSize = 1_000_000;
-    await holder.far.request(H, 0);
+    slowSide.bufferSize = 1_000_000;
+    await slowReader.far.request(H, 0);
     now = 100;
-    poolSide.bufferSize = 1_000_000 - 100_000 + 1_000;
-    const err = await holder.far.request(H, 1).catch((e: unknown) => e);
+    slowSide.bufferSize = 1_000_000 - 100_000 + 1_000;
+    const err = await slowReader.far.request(H, 1).catch((e: unknown) => e);
     assert.ok(err instanceof PieceRequestError && err.code === 'choked', `choked, got ${String(err)}`);
+    assert.deepEqual(new Uint8Array(await fastReader.far.request(H, 1)), PIECES[1], 'the other link has nothing queued');
     now = 200;
-    poolSide.bufferSize = 0;
+    slowSide.bufferSize = 0;
     await tick(1);
-    assert.deepEqual(new Uint8Array(await holder.far.request(H, 1)), PIECES[1]);
+    assert.deepEqual(new Uint8Array(await slowReader.far.request(H, 1)), PIECES[1]);
+  });
+
+  it('a request the budgets refuse gets that answer, not `choked`: a duplicate stays a duplicate', async () => {
+    const { near, farPeer, farHooks } = linkedPair(stored());
+    await near.request(H, 0);
+    farHooks.uploadQueue = { observe: () => undefined, admits: () => false };
+    await assert.rejects(near.request(H, 0), /peer refused: duplicate/);
+    await assert.rejects(near.request(H, 1), /peer refused: choked/);
+    assert.deepEqual(
+      farPeer.sent.map((m) => m.t === 'nak' && m.reason),
+      ['duplicate', 'choked'],
+    );
+    farHooks.uploadQueue = undefined;
+    assert.deepEqual(new Uint8Array(await near.request(H, 1)), PIECES[1], 'a choked piece was not counted as sent');
   });
 });
