@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchVisitor, type Visitor } from './harness/browser.ts';
+import { SAVE_DATA_SCRIPT } from './harness/save-data.ts';
 import {
   checkAssets,
   describeBad,
@@ -50,11 +51,6 @@ async function listedAssets(site: TestSite, page: string): Promise<string[]> {
   assert.ok(list.ok, `${page}'s list does not decode`);
   return list.value.assets.map((a) => a.key);
 }
-
-const saveDataScript = `Object.defineProperty(Navigator.prototype, 'connection', {
-  configurable: true,
-  get: () => ({ saveData: true, type: 'wifi', effectiveType: '4g', addEventListener() {}, removeEventListener() {} }),
-});`;
 
 describe('prefetch through peers', () => {
   let site: TestSite | undefined;
@@ -131,7 +127,7 @@ describe('prefetch through peers', () => {
     assert.ok(site);
     const v3 = await launchVisitor('v3');
     visitors.push(v3);
-    await v3.context.addInitScript({ content: saveDataScript });
+    await v3.context.addInitScript({ content: SAVE_DATA_SCRIPT });
     await viewPage(v3.page, site, A, STEP_MS);
     const onA = await prefetchEnded(v3.page);
     await settleVisitor(site, 'v3', STEP_MS);
