@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Bitfield } from '../../page-bridge/schedule/bitfield.ts';
-import { originShare } from '../../page-bridge/schedule/origin-share.ts';
+import { isSeedRank, originShare } from '../../page-bridge/schedule/origin-share.ts';
 import { PiecePicker } from '../../page-bridge/schedule/piece-picker.ts';
+import { ORIGIN_SEED_FIRST_RANK } from '../../protocol/limits.ts';
 
 const bits = (length: number, held: number[]): Bitfield => {
   const b = new Bitfield(length);
@@ -164,8 +165,27 @@ describe('originShare', () => {
     assert.deepEqual(originShare(all, 2, 4, 4), []);
     assert.deepEqual(originShare([0, 1], 2, 1, 4), [], 'its share is not in this window');
     assert.deepEqual(originShare([0], 3, 1, 1), [], 'a one-piece asset: only the first takes it');
-    // Across ranks the origin sends each piece at most once more.
-    const extra = range(10).flatMap((r) => originShare(all, 1, r, 4));
+    // Across the first ranks the origin sends each piece at most once more.
+    const extra = range(ORIGIN_SEED_FIRST_RANK).flatMap((r) => originShare(all, 1, r, 4));
     assert.deepEqual(extra.sort(), [1, 2, 3]);
+  });
+
+  test(`ranks ${ORIGIN_SEED_FIRST_RANK}, ${2 * ORIGIN_SEED_FIRST_RANK}, ${4 * ORIGIN_SEED_FIRST_RANK}, … take a whole copy: a crowd of N gets about log2(N) copies from the origin`, () => {
+    const all = range(4);
+    const seeds = range(1025).filter((r) => originShare(all, 2, r, 4).length === 4);
+    assert.deepEqual(
+      seeds,
+      [8, 16, 32, 64, 128, 256, 512, 1024].filter((r) => r >= ORIGIN_SEED_FIRST_RANK),
+    );
+    assert.deepEqual(originShare([0], 3, ORIGIN_SEED_FIRST_RANK, 1), [0], 'a one-piece asset too');
+    assert.deepEqual(originShare([2, 3], 3, 2 * ORIGIN_SEED_FIRST_RANK, 4), [2, 3], 'the pieces of its window');
+    assert.deepEqual(originShare(all, 2, ORIGIN_SEED_FIRST_RANK), all, 'whatever the piece count');
+    assert.equal(isSeedRank(ORIGIN_SEED_FIRST_RANK + 1), false);
+    assert.equal(isSeedRank(3 * ORIGIN_SEED_FIRST_RANK), false);
+    assert.equal(isSeedRank(Number.NaN), false);
+    // Origin bytes per visitor, in whole copies, for a crowd of N: the first fetcher and the seed ranks.
+    const copies = (n: number): number => 1 + range(n).filter(isSeedRank).length;
+    assert.equal(copies(10), 2);
+    assert.equal(copies(1_000), 8);
   });
 });
