@@ -78,7 +78,7 @@ export async function servePieceRequest(
   const found = await findSources(ctx, hash, register);
   const holders = found.links;
   if (holders.length === 0) return port.noPeers(ctx.signal ? 'no holder reachable' : 'signaling off');
-  port.accepted(holders.length);
+  port.accepted(holders.length, peersOnly ? undefined : found.rank);
 
   // Fellow fetchers only: this tab's share of distinct pieces, from the origin at once.
   const share =

@@ -28,9 +28,12 @@ export class WorkerPort {
     return this.cancelledByWorker;
   }
 
-  /** Peers (or a torrent) will answer: the worker's deadline becomes the first piece's. */
-  accepted(peers: number): void {
-    this.post({ pc: 'accepted', peers });
+  /**
+   * Peers (or a torrent) will answer: the worker's deadline becomes the first piece's. `rank`: the
+   * fetchers ahead of this tab when the server named no holder (a crowd's worker waits longer).
+   */
+  accepted(peers: number, rank?: number): void {
+    this.post(rank === undefined ? { pc: 'accepted', peers } : { pc: 'accepted', peers, rank });
   }
 
   /** Nothing here can serve this request: the worker goes to the origin at once. */

@@ -153,7 +153,8 @@ export const STORED_PEER_ID = 'stored';
 
 /** Bridge → worker, on the fetch's MessagePort. `piece.data` is transferred, not copied. */
 export type BridgeReply =
-  | { pc: 'accepted'; peers: number }
+  /** `rank`: visitors that were fetching the asset before this one, when none held it whole (a crowd: sw/hedge-policy.ts crowdFirstMs). */
+  | { pc: 'accepted'; peers: number; rank?: number }
   | { pc: 'no-peers'; reason: string }
   | { pc: 'piece'; index: number; data: ArrayBuffer; peerId: string }
   | { pc: 'piece-failed'; index: number; reason: string };
@@ -217,7 +218,9 @@ export function decodeBridgeReply(m: unknown): Result<BridgeReply> {
   if (!isRecord(m)) return fail('not an object');
   switch (m.pc) {
     case 'accepted':
-      return isIndex(m.peers) ? ok({ pc: 'accepted', peers: m.peers }) : fail('accepted: bad peers');
+      if (!isIndex(m.peers)) return fail('accepted: bad peers');
+      if (m.rank === undefined) return ok({ pc: 'accepted', peers: m.peers });
+      return isIndex(m.rank) ? ok({ pc: 'accepted', peers: m.peers, rank: m.rank }) : fail('accepted: bad rank');
     case 'no-peers':
       return ok({ pc: 'no-peers', reason: String(m.reason).slice(0, 200) });
     case 'piece':

@@ -14,7 +14,7 @@ import type { ManifestAsset } from '../protocol/manifest.ts';
 import { consecutiveRuns, pieceSpan } from '../protocol/pieces.ts';
 import { Deadline } from './deadline.ts';
 import { asGatherError, GatherError } from './gather-errors.ts';
-import { type HedgeDelays, hedgeDelays, SourceSpeeds } from './hedge-policy.ts';
+import { crowdFirstMs, type HedgeDelays, hedgeDelays, SourceSpeeds } from './hedge-policy.ts';
 import { readOriginRun } from './origin-run.ts';
 
 export type Source = 'cache' | 'peer' | 'origin';
@@ -89,6 +89,8 @@ export class PieceGatherer {
   private readonly speeds: SourceSpeeds;
   /** When peers were asked (timers' clock), and when their first piece came: for the speeds. */
   private peersAskedAt = -1;
+  /** The bridge's `accepted` rank: this visitor is one of a crowd fetching the asset (crowdFirstMs). */
+  private rank: number | undefined;
   private peerFirstAt = -1;
   private peerBytesAfterFirst = 0;
   private handOver: () => void = () => undefined;
@@ -339,7 +341,7 @@ export class PieceGatherer {
     this.owed = this.pendingBytes('peer');
     this.speeds.backlog(this.owed);
     if (!this.deps.timeouts?.firstMs)
-      this.limits.firstMs = hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold, ahead).firstMs;
+      this.limits.firstMs = crowdFirstMs(hedgeDelays(this.speeds, this.gatherBytes, this.pieceSize, this.cold, ahead).firstMs, this.rank);
     // Unless a reply already settled it (a fake bridge can answer before this line runs).
     if (this.expectedFromPeers > 0 && this.peerFirstAt < 0) this.arm(this.limits.firstMs);
   }
@@ -379,6 +381,20 @@ export class PieceGatherer {
     this.fromOrigin(this.pending('peer'));
   }
 
+  /**
+   * The bridge says this visitor is the `rank`-th of a crowd fetching the asset: a first-piece
+   * hedge still pending waits longer (hedge-policy.ts crowdFirstMs), counted from when peers
+   * were asked. Not with fixed delays (tests), nor once a peer piece came.
+   */
+  private crowded(rank: number): void {
+    this.rank = rank;
+    if (this.peerFirstAt >= 0 || this.peersAskedAt < 0 || !this.deadline.armed || this.deps.timeouts?.firstMs) return;
+    const firstMs = crowdFirstMs(this.limits.firstMs, rank);
+    if (firstMs === this.limits.firstMs) return;
+    this.limits.firstMs = firstMs;
+    this.arm(Math.max(0, firstMs - ((this.deps.timers ?? timerClock).now() - this.peersAskedAt)));
+  }
+
   /** Peers cannot help (`no-peers`): the same as a hedge, without waiting. */
   private abandonPeers(): void {
     this.deadline.clear();
@@ -394,6 +410,7 @@ export class PieceGatherer {
     if (this.finished) return;
     switch (reply.pc) {
       case 'accepted':
+        if (reply.rank !== undefined) this.crowded(reply.rank);
         return;
       case 'no-peers':
         this.speeds.noPeersAnswered((this.deps.timers ?? timerClock).now());

@@ -14,6 +14,9 @@
  */
 import { Ewma } from '../protocol/ewma.ts';
 import {
+  HEDGE_CROWD_MARGIN,
+  HEDGE_CROWD_MAX_MS,
+  HEDGE_CROWD_RANK,
   HEDGE_MARGIN,
   HEDGE_MAX_MS,
   HEDGE_MIN_MS,
@@ -147,4 +150,15 @@ export function hedgeDelays(speeds: SourceSpeeds, bytes: number, pieceSize: numb
     firstMs: Math.round(clamp(wait, HEDGE_MIN_MS, HEDGE_MAX_MS)),
     stallMs: Math.round(clamp(stall, HEDGE_STALL_MIN_MS, HEDGE_MAX_MS)),
   };
+}
+
+/**
+ * The first-piece hedge delay of a gather whose bridge said it is the `rank`-th fetcher of an
+ * asset nobody holds whole (`accepted` with a rank; undefined when a holder was named or the
+ * bridge did not say): `firstMs` × HEDGE_CROWD_MARGIN, at most HEDGE_CROWD_MAX_MS, from rank
+ * HEDGE_CROWD_RANK on; `firstMs` otherwise (never shorter). Ms.
+ */
+export function crowdFirstMs(firstMs: number, rank: number | undefined): number {
+  if (rank === undefined || !(rank >= HEDGE_CROWD_RANK)) return firstMs;
+  return Math.max(firstMs, Math.min(firstMs * HEDGE_CROWD_MARGIN, HEDGE_CROWD_MAX_MS));
 }

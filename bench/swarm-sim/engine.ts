@@ -30,7 +30,7 @@ import { fail } from '../../protocol/result.ts';
 import type { PeerCandidate, ServerMessage } from '../../protocol/signal-messages.ts';
 import { DEFAULT_SIGNAL_LIMITS } from '../../signal-worker/core/signal/signal-limits.ts';
 import { SwarmIndex, type SwarmPeer } from '../../signal-worker/core/signal/swarm-index.ts';
-import { hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
+import { crowdFirstMs, hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
 import { seededRandom } from '../lib/sites/seeded-random.ts';
 import { EventQueue } from './event-queue.ts';
 import { drawProfile, ORIGIN_BYTES_PER_MS, type PageAsset, type Profile } from './model.ts';
@@ -104,6 +104,8 @@ interface Gather {
   bytesAfterFirst: number;
   /** Bytes of this gather counted in the visitor's peer backlog (SourceSpeeds.peerBacklogBytes). */
   owed: number;
+  /** Its first-piece hedge delay (ms), as armed. */
+  firstMs: number;
 }
 
 interface Link {
@@ -510,6 +512,7 @@ export function simulate(spec: SimSpec): SimResult {
       firstAt: -1,
       bytesAfterFirst: 0,
       owed: 0,
+      firstMs: 0,
     };
     v.gathers[asset] = g;
     const pieces = Array.from({ length: pieceCounts[asset]! }, (_, i) => i);
@@ -521,7 +524,8 @@ export function simulate(spec: SimSpec): SimResult {
     const ahead = v.speeds.peerBacklogBytes;
     g.owed = sizes[asset]!;
     v.speeds.backlog(g.owed);
-    arm(v, asset, hedgeDelays(v.speeds, sizes[asset]!, PIECE_SIZE, false, ahead).firstMs);
+    g.firstMs = hedgeDelays(v.speeds, sizes[asset]!, PIECE_SIZE, false, ahead).firstMs;
+    arm(v, asset, g.firstMs);
     // Our (empty) bitfield to every link: they learn we fetch it.
     for (const link of v.links.values()) {
       const other = link.remote;
@@ -547,6 +551,12 @@ export function simulate(spec: SimSpec): SimResult {
           endgamePieces: ENDGAME_PIECES,
         });
         toOrigin(v, asset, share, 'share');
+        // The bridge's `accepted` carries its rank when no holder was named: a crowd's fetcher waits longer (gather-pieces.ts crowded).
+        const crowd = holderNamed ? g.firstMs : crowdFirstMs(g.firstMs, rank);
+        if (crowd > g.firstMs && g.firstAt < 0 && !g.done) {
+          g.firstMs = crowd;
+          arm(v, asset, Math.max(0, crowd - (q.now - g.askedAt)));
+        }
         connect(v, candidates, () => unlinked(v));
         pump(v, asset);
       });

@@ -371,6 +371,7 @@ describe('servePieceRequest: visitors arriving together (issue 13)', () => {
     attachVisitor(s.peers.last(), 'early', holding()).far.sendPieces(H, ALL);
     await serving;
     const replies = await worker.received(11);
+    assert.deepEqual(replies[0], { pc: 'accepted', peers: 1, rank: 1 }, 'the worker is told its rank (a crowd waits longer)');
     assert.deepEqual(
       replies.filter((r) => r.pc === 'piece-failed'),
       [{ pc: 'piece-failed', index: 9, reason: 'origin share' }],

@@ -461,6 +461,7 @@ describe('bridge messages', () => {
   it('decodeBridgeReply accepts valid replies', () => {
     const data = new ArrayBuffer(8);
     assert.deepEqual(expectOk(decodeBridgeReply({ pc: 'accepted', peers: 2 })), { pc: 'accepted', peers: 2 });
+    assert.deepEqual(expectOk(decodeBridgeReply({ pc: 'accepted', peers: 2, rank: 7 })), { pc: 'accepted', peers: 2, rank: 7 });
     assert.deepEqual(expectOk(decodeBridgeReply({ pc: 'no-peers', reason: 'none' })), { pc: 'no-peers', reason: 'none' });
     const piece = expectOk(decodeBridgeReply({ pc: 'piece', index: 3, data, peerId: PEER_A }));
     assert.ok(piece.pc === 'piece' && piece.data === data && piece.index === 3 && piece.peerId === PEER_A);
@@ -482,6 +483,9 @@ describe('bridge messages', () => {
       { pc: 'bogus' },
       { pc: 'accepted' },
       { pc: 'accepted', peers: -1 },
+      { pc: 'accepted', peers: 1, rank: -1 },
+      { pc: 'accepted', peers: 1, rank: 1.5 },
+      { pc: 'accepted', peers: 1, rank: '9' },
       { pc: 'piece', index: -1, data: new ArrayBuffer(1), peerId: PEER_A },
       { pc: 'piece', index: 0, data: new Uint8Array(1), peerId: PEER_A },
       { pc: 'piece', index: 0, data: [1, 2], peerId: PEER_A },

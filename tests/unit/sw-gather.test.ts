@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { BridgeReply } from '../../protocol/bridge-messages.ts';
+import { HEDGE_CROWD_MARGIN, HEDGE_CROWD_MAX_MS, HEDGE_CROWD_RANK } from '../../protocol/limits.ts';
 import { PieceGatherer } from '../../sw/gather-pieces.ts';
-import { SourceSpeeds } from '../../sw/hedge-policy.ts';
+import { crowdFirstMs, SourceSpeeds } from '../../sw/hedge-policy.ts';
 import { type ServeDeps, type ServeOutcome, SOURCE_HEADER, serveAsset } from '../../sw/serve-asset.ts';
 import { WindowedGatherer } from '../../sw/windowed-gather.ts';
 import { FakeClock, settleTasks } from './support/fake-clock.ts';
@@ -711,4 +713,47 @@ describe('PieceGatherer: hedge delays from what the worker measured', () => {
     first.cancel();
     assert.equal(speeds.peerBacklogBytes, 0, 'delivered and cancelled gathers owe nothing');
   });
+
+  it(
+    `a crowd's fetcher (\`accepted\` with rank ${HEDGE_CROWD_RANK} or more) waits ${HEDGE_CROWD_MARGIN} times as long for a first piece, counted from asking; a smaller rank does not`,
+    T,
+    async () => {
+      const f = await makeAsset(SIZE);
+      const run = async (rank: number | undefined): Promise<{ firstMs: number; askedAt: number | null }> => {
+        const clock = new FakeClock(0);
+        const origin = new FakeOrigin(f);
+        const accepted: BridgeReply = rank === undefined ? { pc: 'accepted', peers: 2 } : { pc: 'accepted', peers: 2, rank };
+        const bridge = new FakeBridge(() => [{ at: 100, reply: accepted }], clock);
+        const g = new PieceGatherer(f.asset, URL_, PIECE, allIndexes(f), {
+          ...deps(new MemStore(f.asset.hash), origin, bridge),
+          speeds: new SourceSpeeds(),
+          timers: clock,
+        });
+        const all = gatherAll(g);
+        let askedAt: number | null = null;
+        for (let t = 0; t < HEDGE_CROWD_MAX_MS + 100 && askedAt === null; t += 10) {
+          await clock.advanceSettled(10);
+          if (origin.ranges.length > 0) askedAt = clock.now();
+        }
+        await clock.advanceSettled(HEDGE_CROWD_MAX_MS);
+        assert.deepEqual((await all).bytes, f.data);
+        return { firstMs: g.delays.firstMs, askedAt };
+      };
+      const plain = await run(undefined);
+      const small = await run(HEDGE_CROWD_RANK - 1);
+      const crowd = await run(HEDGE_CROWD_RANK);
+      assert.ok(
+        plain.askedAt !== null && plain.askedAt >= plain.firstMs && plain.askedAt < plain.firstMs + 20,
+        `origin asked at ${plain.askedAt} ms`,
+      );
+      assert.equal(small.askedAt, plain.askedAt, 'below the crowd rank: the usual delay');
+      const expected = crowdFirstMs(plain.firstMs, HEDGE_CROWD_RANK);
+      assert.ok(expected > plain.firstMs);
+      assert.equal(crowd.firstMs, expected);
+      assert.ok(
+        crowd.askedAt !== null && crowd.askedAt >= expected && crowd.askedAt < expected + 20,
+        `origin asked at ${crowd.askedAt} ms, expected ${expected}`,
+      );
+    },
+  );
 });

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ewma } from '../../protocol/ewma.ts';
 import {
+  HEDGE_CROWD_MARGIN,
+  HEDGE_CROWD_MAX_MS,
+  HEDGE_CROWD_RANK,
   HEDGE_MARGIN,
   HEDGE_MAX_MS,
   HEDGE_MIN_MS,
@@ -16,7 +19,7 @@ import {
   HEDGE_STALL_PIECES,
   NO_PEERS_MEMORY_MS,
 } from '../../protocol/limits.ts';
-import { hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
+import { crowdFirstMs, hedgeDelays, isCritical, SourceSpeeds } from '../../sw/hedge-policy.ts';
 
 const PIECE = 64 * 1024;
 
@@ -139,5 +142,16 @@ describe('SourceSpeeds.expectNoPeers', () => {
     assert.equal(s.expectNoPeers(3_500), false, 'peers served this worker lately: a no-peers for one asset says nothing of the next page');
     s.noPeersAnswered(2_500 + NO_PEERS_MEMORY_MS);
     assert.equal(s.expectNoPeers(2_501 + NO_PEERS_MEMORY_MS), true, 'no piece within the memory, a fresh no-peers');
+  });
+});
+
+describe('crowdFirstMs', () => {
+  it(`from rank ${HEDGE_CROWD_RANK} on: ${HEDGE_CROWD_MARGIN} times the delay, at most ${HEDGE_CROWD_MAX_MS} ms, never shorter than without`, () => {
+    assert.equal(crowdFirstMs(500, undefined), 500, 'a holder was named, or no rank said');
+    assert.equal(crowdFirstMs(500, HEDGE_CROWD_RANK - 1), 500);
+    assert.equal(crowdFirstMs(500, HEDGE_CROWD_RANK), 500 * HEDGE_CROWD_MARGIN);
+    assert.equal(crowdFirstMs(1_500, 1_000), Math.min(1_500 * HEDGE_CROWD_MARGIN, HEDGE_CROWD_MAX_MS));
+    assert.equal(crowdFirstMs(HEDGE_CROWD_MAX_MS * 2, 50), HEDGE_CROWD_MAX_MS * 2, 'a longer delay is kept');
+    assert.equal(crowdFirstMs(500, Number.NaN), 500);
   });
 });
