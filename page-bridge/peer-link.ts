@@ -94,9 +94,9 @@ export class PeerLink {
   private closed = false;
   /** Until when (clock ms) the other side choked us: it is not asked meanwhile. */
   private chokedUntil = 0;
-  /** Our uploads' queue on this link, and every piece byte handed to the channel (its drain is measured from it). */
+  /** Our uploads' queue on this link, and every byte handed to the channel (its drain is measured from it). */
   private readonly ownUploadQueue = new UploadQueue();
-  private uploadedBytes = 0;
+  private sentBytes = 0;
 
   constructor(
     readonly peerId: string,
@@ -120,7 +120,16 @@ export class PeerLink {
 
   /** Whether the other side choked our last request within CHOKE_RETRY_MS: ask someone else meanwhile. */
   get choked(): boolean {
-    return this.clock.now() < this.chokedUntil;
+    return this.chokedForMs > 0;
+  }
+
+  /**
+   * Ms left of the other side's choke (0: not choked). Never more than CHOKE_RETRY_MS: a wall
+   * clock stepped back does not stretch a choke.
+   */
+  get chokedForMs(): number {
+    const left = this.chokedUntil - this.clock.now();
+    return left > 0 && left <= CHOKE_RETRY_MS ? left : 0;
   }
 
   /**
@@ -138,11 +147,14 @@ export class PeerLink {
     return this.hooks.uploadQueue ?? this.ownUploadQueue;
   }
 
-  /** Tells the upload queue what was sent and is still queued now; returns that backlog (bytes). */
+  /**
+   * Tells the upload queue what was handed to the channel and is still in its buffer now (what
+   * left it is the drain; a read joining the queue is an arrival, not a drain backwards); returns
+   * the link's whole backlog (bytes).
+   */
   private observeUploads(): number {
-    const backlog = this.uploadBacklog;
-    this.uploadQueue.observe(this.clock.now(), this.uploadedBytes, backlog);
-    return backlog;
+    this.uploadQueue.observe(this.clock.now(), this.sentBytes, this.closed ? 0 : this.peer.bufferSize);
+    return this.uploadBacklog;
   }
 
   sendHave(hashes: string[]): void {
@@ -249,6 +261,7 @@ export class PeerLink {
     if (this.closed) return;
     try {
       this.peer.send(frame);
+      this.sentBytes += frame.byteLength;
     } catch {
       this.close(); // the channel closed under us
     }
@@ -405,7 +418,6 @@ export class PeerLink {
           continue;
         }
         this.sendFrame(encodePiece(u.id, data));
-        this.uploadedBytes += data.byteLength;
         this.observeUploads();
         this.hooks.onUploaded(data.byteLength);
       }

@@ -14,7 +14,6 @@
  */
 import {
   BRIDGE_ACCEPT_TIMEOUT_MS,
-  CHOKE_RETRY_MS,
   ENDGAME_PIECES,
   MAX_WANT_EXCLUDE,
   PIECE_SIZE,
@@ -150,9 +149,9 @@ export async function servePieceRequest(
           if (err instanceof PieceRequestError && err.code === 'choked') {
             // Its upload queue was full (schedule/upload-queue.ts): not a failure of the peer. The
             // piece is asked of another source now, or of this one once the choke has passed.
+            // The loop wakes on this settling, and again when the choke has passed (below).
             picker.release(index, link.peerId);
             asked.delete(link);
-            setTimeout(() => wake(), CHOKE_RETRY_MS);
             return;
           }
           ctx.onFailure();
@@ -191,8 +190,13 @@ export async function servePieceRequest(
       // its whole hold at a peer that was itself waiting.
       if (!picker.hasPeer(link.peerId)) picker.setPeer(link.peerId, { has: (i) => link.isOpen && link.hasPiece(hash, i) });
     }
+    /** Ms until the first choked source may be asked again. */
+    let unchokedInMs = Number.POSITIVE_INFINITY;
     for (const link of sources) {
-      if (link.choked) continue;
+      if (link.choked) {
+        unchokedInMs = Math.min(unchokedInMs, link.chokedForMs);
+        continue;
+      }
       const next = (): number | null => (link.inFlight < PIECES_IN_FLIGHT_PER_LINK ? picker.pick(link.peerId) : null);
       for (let index = next(); index !== null; index = next()) ask(index, link);
     }
@@ -207,7 +211,11 @@ export async function servePieceRequest(
       'no holder left',
     );
     if (picker.remaining === 0 || port.cancelled) break;
+    // Armed each round from the link's own clock: a timer firing before the choke has passed by
+    // that clock only makes one more round, which arms it again.
+    const retry = Number.isFinite(unchokedInMs) ? setTimeout(() => wake(), Math.ceil(unchokedInMs)) : undefined;
     await Promise.race([woken(), ctx.pool.requestSettled()]);
+    clearTimeout(retry);
   }
 }
 

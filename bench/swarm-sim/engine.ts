@@ -539,7 +539,7 @@ export function simulate(spec: SimSpec): SimResult {
     // `want` with fetching: one round trip to the server.
     sig(v, 2);
     q.at(q.now + v.profile.rtt / 2, () => {
-      const rank = v.index ? index.fetchersOf(v.index, hashes[asset]!) : 0;
+      const rank = v.index ? index.rankOf(v.index, hashes[asset]!) : 0;
       const candidates = v.index ? index.want(v.index, hashes[asset]!, [], q.now, true) : [];
       q.at(q.now + v.profile.rtt / 2, () => {
         const sources = linked + candidates.filter((c) => !v.links.has(byPeerId.get(c.peerId)?.id ?? -1)).length;

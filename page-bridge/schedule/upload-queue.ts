@@ -1,7 +1,7 @@
 /**
- * Choking by queuing delay: whether a tab takes one more peer request onto its upload queue.
- * Pure (no timers, no channels): the bridge's pool feeds it what its links have queued and sent
- * (page-bridge/peer-pool.ts), and the swarm simulator (bench/swarm-sim/) asks `admitsUpload`
+ * Choking by queuing delay: whether a link takes one more peer request onto its upload queue.
+ * Pure (no timers, no channels): each PeerLink feeds its own what it has sent and still buffers
+ * (page-bridge/peer-link.ts), and the swarm simulator (bench/swarm-sim/) asks `admitsUpload`
  * with the simulated uploader's own queue.
  *
  * BitTorrent uploaders choke all but a few peers so that those they serve get their pieces
@@ -30,7 +30,7 @@ const MIN_SAMPLE_MS = 20;
 const MAX_SAMPLE_MS = 1_000;
 
 /**
- * A tab's upload queue as its links report it: `observe` whenever the totals change or a request
+ * One link's upload queue as the link reports it: `observe` whenever the totals change or a request
  * arrives, `admits` per request. The rate is learned only over intervals with something queued at
  * both ends (a drain that ran dry in between says nothing of the uplink's capacity), and nothing
  * is choked until it is measured: a fast uplink (loopback, fibre) rarely stays queued long
@@ -44,15 +44,18 @@ export class UploadQueue {
   constructor(private readonly targetMs = UPLOAD_QUEUE_TARGET_MS) {}
 
   /**
-   * The links' totals at `now` (ms): `sentBytes`, every byte handed to a channel so far (only
-   * grows); `backlogBytes`, what is still queued (in the channels' buffers and read but not sent).
+   * The link's totals at `now` (ms): `sentBytes`, every byte handed to its channel so far (only
+   * grows); `backlogBytes`, how many of them are still in the channel's buffer. What left it is
+   * the drain; pieces read and not yet handed over are not passed here (they join the queue, they
+   * do not drain it), only to `admits`.
    */
   observe(now: number, sentBytes: number, backlogBytes: number): void {
     const drained = sentBytes - Math.max(0, backlogBytes);
     const last = this.last;
-    if (last && now - last.at < MIN_SAMPLE_MS) return;
     const span = last ? now - last.at : 0;
-    if (last && last.backlog > 0 && backlogBytes > 0 && span <= MAX_SAMPLE_MS && drained >= last.drained)
+    // Too soon after the last sample: kept for a later one. A clock stepped back starts afresh.
+    if (last && span >= 0 && span < MIN_SAMPLE_MS) return;
+    if (last && last.backlog > 0 && backlogBytes > 0 && span >= MIN_SAMPLE_MS && span <= MAX_SAMPLE_MS && drained >= last.drained)
       this.rate.add((drained - last.drained) / span);
     this.last = { at: now, drained, backlog: backlogBytes };
   }

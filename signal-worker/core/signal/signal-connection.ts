@@ -156,7 +156,7 @@ export class SignalConnection extends SocketConnection<SignalErrorCode> implemen
           return this.send({ type: 'peers', hash: message.hash, peers });
         }
         // Its rank among the asset's fetchers: which share of it the origin gives it (page-bridge/schedule/origin-share.ts).
-        const rank = this.context.index.fetchersOf(peer, message.hash);
+        const rank = this.context.index.rankOf(peer, message.hash);
         const peers = this.context.index.want(peer, message.hash, message.exclude, now, true);
         return this.send({ type: 'peers', hash: message.hash, peers, rank });
       }

@@ -62,8 +62,11 @@ interface OfferLedger {
 /** One joined peer; the handle its connection passes back to every index call. */
 export class SwarmPeer {
   readonly haves = new Set<string>();
-  /** Assets it is fetching, oldest first: at most MAX_FETCHING_PER_PEER; its `have` of one ends it. */
-  readonly fetching = new Set<string>();
+  /**
+   * Assets it is fetching, oldest first, each with its rank when it registered (the fetchers
+   * before it): at most MAX_FETCHING_PER_PEER; its `have` of one ends it.
+   */
+  readonly fetching = new Map<string, number>();
   offers: ParkedOffer[] = [];
   left = false;
   /** As a requester: what it took of others' offers; made on its first `want`, so a peer that never asks costs nothing for it. */
@@ -256,11 +259,11 @@ export class SwarmIndex {
   private startFetching(peer: SwarmPeer, hash: string): void {
     if (peer.left || peer.haves.has(hash) || peer.fetching.has(hash)) return;
     while (peer.fetching.size >= MAX_FETCHING_PER_PEER) {
-      const oldest = peer.fetching.values().next().value;
+      const oldest = peer.fetching.keys().next().value;
       if (oldest === undefined) break;
       this.stopFetching(peer, oldest);
     }
-    peer.fetching.add(hash);
+    peer.fetching.set(hash, this.fetchersOf(peer, hash));
     let fetchers = peer.swarm.fetchers.get(hash);
     if (!fetchers) peer.swarm.fetchers.set(hash, (fetchers = new RandomSet()));
     fetchers.add(peer);
@@ -404,6 +407,15 @@ export class SwarmIndex {
     return found;
   }
 
+  /**
+   * The rank a `want` with `fetching` answers: the rank `requester` registered with, or, not
+   * registered yet, the peers fetching `hash` now. Kept for its later wants (a large asset's next
+   * windows, each its own session): counted again, every member of a group of N would read N − 1.
+   */
+  rankOf(requester: SwarmPeer, hash: string): number {
+    return requester.fetching.get(hash) ?? this.fetchersOf(requester, hash);
+  }
+
   /** Peers fetching `hash` now, `requester` aside: its rank, when asked before it registers. */
   fetchersOf(requester: SwarmPeer, hash: string): number {
     const fetchers = requester.swarm.fetchers.get(hash);
@@ -476,7 +488,7 @@ export class SwarmIndex {
     if (peer.left) return;
     peer.left = true;
     this.removeHaves(peer, [...peer.haves]);
-    for (const hash of [...peer.fetching]) this.stopFetching(peer, hash);
+    for (const hash of [...peer.fetching.keys()]) this.stopFetching(peer, hash);
     for (const offer of peer.offers) this.offerChars -= offer.sdp.sdp.length;
     peer.offers = [];
     peer.ledger = null;
